@@ -1,0 +1,20 @@
+import logging
+
+from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger("config")
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "People and organisations"
+
+    def ready(self) -> None:
+        if settings.CONFIG.tasks_in_process:
+            logger.info("Background tasks run in-process: CELERY_BROKER_URL is not set (embedded mode).")
+        if settings.CONFIG.embedded_database:
+            logger.info(
+                "Using the embedded SQLite database at %s: DATABASE_URL is not set.",
+                settings.DATABASES["default"]["NAME"],
+            )

@@ -1,0 +1,230 @@
+"""People, organisations, memberships with roles, invitations and the domain audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    """Users are identified by their email address, compared without regard to case."""
+
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can sign in to the technical administration site (service operators only)."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class OrganisationKind(models.TextChoices):
+    PROVIDER = "provider", "Homecare provider"
+    COUNCIL = "council", "Council"
+    ICB = "icb", "NHS integrated care board"
+
+
+COMMISSIONER_KINDS = frozenset({OrganisationKind.COUNCIL, OrganisationKind.ICB})
+
+
+class Organisation(models.Model):
+    """A tenant: a commissioning body (council or ICB) or a homecare provider.
+
+    Providers and commissioning bodies extend this table in their own apps
+    (providers.Provider, commissioning.CommissioningBody).
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=OrganisationKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_provider(self) -> bool:
+        return self.kind == OrganisationKind.PROVIDER
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.kind in COMMISSIONER_KINDS
+
+
+class Role(models.TextChoices):
+    """Every role a member can hold; which ones apply depends on the kind of organisation."""
+
+    SUBMITTER = "submitter", "Submitter"
+    APPROVER = "approver", "Approver (registered manager)"
+    COMMISSIONER = "commissioner", "Commissioner"
+    CONTRACT_OFFICER = "contract_officer", "Contract officer"
+    QUALITY_OFFICER = "quality_officer", "Quality officer"
+    VIEWER = "viewer", "Viewer"
+
+
+PROVIDER_ROLES = (Role.SUBMITTER, Role.APPROVER, Role.VIEWER)
+COMMISSIONER_ROLES = (Role.COMMISSIONER, Role.CONTRACT_OFFICER, Role.QUALITY_OFFICER, Role.VIEWER)
+
+
+def roles_for_kind(kind: str) -> tuple[Role, ...]:
+    """The roles a member of this kind of organisation may hold."""
+    return PROVIDER_ROLES if kind == OrganisationKind.PROVIDER else COMMISSIONER_ROLES
+
+
+class Membership(models.Model):
+    """A person's place in one organisation: one role, and optionally organisation admin."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    is_admin = models.BooleanField(
+        "organisation admin", default=False, help_text="Can invite and remove people in this organisation."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")]
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.organisation}"
+
+    @property
+    def role_label(self) -> str:
+        label = self.get_role_display()
+        return f"{label} and organisation admin" if self.is_admin else label
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join an organisation with a role.
+
+    The link carries ``key`` signed with the service's secret key, so a copy of the
+    database alone cannot be turned into working links.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    is_admin = models.BooleanField("organisation admin", default=False)
+    key = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organisation}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "withdrawn"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, with details. Append-only; written by services."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=255, help_text="The person or process, kept even if the user is later removed."
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        help_text="The organisation whose record this is; its admins can read the entry.",
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=255)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"

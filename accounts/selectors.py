@@ -1,0 +1,94 @@
+"""Reads about people, memberships and the audit log, scoped to the acting organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.access import Acting, Capability
+from accounts.models import AuditEntry, Invitation, Membership, User
+
+
+def membership_list_for(acting: Acting) -> QuerySet[Membership]:
+    """The people in the acting organisation."""
+    return (
+        Membership.objects.filter(organisation=acting.organisation)
+        .select_related("user", "organisation")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def membership_get_for(acting: Acting, membership_id: int) -> Membership:
+    """One membership of the acting organisation; 404 for any other organisation's."""
+    return get_object_or_404(membership_list_for(acting), pk=membership_id)
+
+
+def invitation_list_for(acting: Acting) -> QuerySet[Invitation]:
+    """Invitations the acting organisation has sent that are still pending or recently ended."""
+    return Invitation.objects.filter(
+        organisation=acting.organisation, accepted_at__isnull=True
+    ).select_related("invited_by")
+
+
+def invitation_get_for(acting: Acting, invitation_id: int) -> Invitation:
+    """One invitation of the acting organisation; 404 for any other organisation's."""
+    return get_object_or_404(
+        Invitation.objects.filter(organisation=acting.organisation).select_related("organisation"),
+        pk=invitation_id,
+    )
+
+
+def user_memberships(user: User) -> QuerySet[Membership]:
+    """All the organisations a person belongs to, for the organisation switcher."""
+    return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Filters for the audit log page; every field is optional."""
+
+    actor: User | None = None
+    object_text: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def audit_entries_for(acting: Acting, audit_filter: AuditFilter) -> QuerySet[AuditEntry]:
+    """The acting organisation's audit entries, newest first, filtered."""
+    acting.require(Capability.VIEW_AUDIT_LOG)
+    entries = AuditEntry.objects.filter(organisation=acting.organisation).select_related("actor")
+    if audit_filter.actor is not None:
+        entries = entries.filter(actor=audit_filter.actor)
+    if audit_filter.object_text:
+        text = audit_filter.object_text.strip()
+        entries = entries.filter(
+            Q(object_repr__icontains=text) | Q(object_type__icontains=text) | Q(object_id=text)
+        )
+    if audit_filter.action:
+        entries = entries.filter(action__startswith=audit_filter.action)
+    tz = timezone.get_current_timezone()
+    if audit_filter.date_from:
+        entries = entries.filter(at__gte=datetime.combine(audit_filter.date_from, time.min, tzinfo=tz))
+    if audit_filter.date_to:
+        entries = entries.filter(at__lte=datetime.combine(audit_filter.date_to, time.max, tzinfo=tz))
+    return entries
+
+
+def audit_actor_choices_for(acting: Acting) -> QuerySet[User]:
+    """People who appear in the organisation's audit log, for the filter's list."""
+    actor_ids = AuditEntry.objects.filter(organisation=acting.organisation).values("actor_id")
+    return User.objects.filter(pk__in=actor_ids).order_by("full_name", "email")
+
+
+def audit_action_choices_for(acting: Acting) -> list[str]:
+    """Distinct actions in the organisation's audit log."""
+    return sorted(
+        AuditEntry.objects.filter(organisation=acting.organisation)
+        .values_list("action", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,279 @@
+"""Writes about people and memberships. Each service owns its transaction and audit entry."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import Acting, Capability
+from accounts.audit import audit_record
+from accounts.models import Invitation, Membership, Organisation, User, roles_for_kind
+
+INVITATION_SALT = "accounts.invitation"
+
+
+class InvitationInvalid(Exception):
+    """An invitation link that cannot be used; ``reason`` says why in plain English."""
+
+    def __init__(self, reason: str, invitation: Invitation | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.invitation = invitation
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The token for the invitation's link (signed, so the stored key alone is not enough)."""
+    return signing.Signer(salt=INVITATION_SALT).sign(invitation.key)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """Find the invitation a link points to, or raise InvitationInvalid saying why it cannot be used."""
+    try:
+        key = signing.Signer(salt=INVITATION_SALT).unsign(token)
+    except signing.BadSignature:
+        raise InvitationInvalid(
+            "This invitation link is not valid. Check that you copied the whole link from the email, "
+            "or ask the person who invited you to send a new invitation."
+        ) from None
+    invitation = Invitation.objects.select_related("organisation").filter(key=key).first()
+    if invitation is None:
+        raise InvitationInvalid(
+            "This invitation has been replaced by a newer one. Use the link in the most recent email, "
+            "or ask the person who invited you to send a new invitation."
+        )
+    if invitation.accepted_at:
+        raise InvitationInvalid(
+            "This invitation has already been used. Sign in with your email address and password; if you "
+            "have forgotten your password, reset it from the sign-in page.",
+            invitation,
+        )
+    if invitation.revoked_at:
+        raise InvitationInvalid(
+            f"This invitation was withdrawn by {invitation.organisation.name}. Ask them to invite you again "
+            "if you still need access.",
+            invitation,
+        )
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid(
+            f"This invitation expired on {timezone.localtime(invitation.expires_at):%d %B %Y at %H:%M}. "
+            f"Ask an admin of {invitation.organisation.name} to send you a new invitation.",
+            invitation,
+        )
+    return invitation
+
+
+def _queue_invitation_email(invitation: Invitation) -> None:
+    from accounts.tasks import invitation_email_send
+
+    transaction.on_commit(lambda: invitation_email_send.delay(invitation.pk))
+
+
+def invitation_create(*, acting: Acting, email: str, full_name: str, role: str, is_admin: bool) -> Invitation:
+    """Invite someone by email to the acting organisation; a pending invitation to them is replaced."""
+    acting.require(Capability.MANAGE_MEMBERS)
+    organisation = acting.organisation
+    email = email.strip().lower()
+    if role not in roles_for_kind(organisation.kind):
+        raise ValidationError({"role": "Choose one of the roles listed for your organisation."})
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organisation.name}."})
+    with transaction.atomic():
+        replaced = list(Invitation.objects.pending().filter(organisation=organisation, email__iexact=email))
+        now = timezone.now()
+        for old in replaced:
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            full_name=full_name.strip(),
+            role=role,
+            is_admin=is_admin,
+            key=secrets.token_urlsafe(32),
+            invited_by=acting.user,
+            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        audit_record(
+            actor=acting.user,
+            action="invitation.create",
+            obj=invitation,
+            organisation=organisation,
+            details={
+                "email": email,
+                "role": role,
+                "is_admin": is_admin,
+                "replaced": [i.pk for i in replaced],
+            },
+        )
+        _queue_invitation_email(invitation)
+    return invitation
+
+
+def invitation_resend(*, acting: Acting, invitation: Invitation) -> Invitation:
+    """Send a pending invitation again with a fresh link and a new expiry date; the old link stops working."""
+    acting.require(Capability.MANAGE_MEMBERS)
+    if invitation.status not in {"pending", "expired"}:
+        raise ValidationError(f"This invitation has been {invitation.status} and cannot be sent again.")
+    with transaction.atomic():
+        invitation.key = secrets.token_urlsafe(32)
+        invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+        invitation.save(update_fields=["key", "expires_at"])
+        audit_record(
+            actor=acting.user,
+            action="invitation.resend",
+            obj=invitation,
+            organisation=invitation.organisation,
+            details={"email": invitation.email},
+        )
+        _queue_invitation_email(invitation)
+    return invitation
+
+
+def invitation_revoke(*, acting: Acting, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation so its link no longer works."""
+    acting.require(Capability.MANAGE_MEMBERS)
+    if invitation.status != "pending":
+        raise ValidationError(f"This invitation has already been {invitation.status}.")
+    with transaction.atomic():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=acting.user,
+            action="invitation.revoke",
+            obj=invitation,
+            organisation=invitation.organisation,
+            details={"email": invitation.email},
+        )
+    return invitation
+
+
+def invitation_accept(
+    *, invitation: Invitation, user: User | None, full_name: str = "", password: str = ""
+) -> Membership:
+    """Accept an invitation: as the signed-in user whose email it is, or by creating a new account."""
+    with transaction.atomic():
+        # Lock the row so two clicks on the same link cannot both succeed.
+        invitation = (
+            Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        )
+        if invitation.status != "pending":
+            raise InvitationInvalid(f"This invitation has already been {invitation.status}.", invitation)
+        if user is None:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise InvitationInvalid(
+                    f"An account for {invitation.email} already exists. Sign in first, then open the "
+                    "invitation link again.",
+                    invitation,
+                )
+            candidate = User(email=invitation.email, full_name=full_name.strip())
+            validate_password(password, candidate)
+            user = User.objects.create_user(invitation.email, password, full_name=full_name.strip())
+            audit_record(
+                actor=user,
+                action="user.create",
+                obj=user,
+                organisation=invitation.organisation,
+                details={"via": "invitation", "invitation": invitation.pk},
+            )
+        elif user.email.lower() != invitation.email.lower():
+            raise InvitationInvalid(
+                f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
+                "Sign out, then open the link again.",
+                invitation,
+            )
+        membership, created = Membership.objects.get_or_create(
+            user=user,
+            organisation=invitation.organisation,
+            defaults={"role": invitation.role, "is_admin": invitation.is_admin},
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(
+            actor=user,
+            action="invitation.accept",
+            obj=membership,
+            organisation=invitation.organisation,
+            details={
+                "invitation": invitation.pk,
+                "role": membership.role,
+                "is_admin": membership.is_admin,
+                "already_member": not created,
+            },
+        )
+    return membership
+
+
+def _admins_left(organisation: Organisation, excluding: Membership) -> int:
+    return (
+        Membership.objects.filter(organisation=organisation, is_admin=True).exclude(pk=excluding.pk).count()
+    )
+
+
+def membership_update(*, acting: Acting, membership: Membership, role: str, is_admin: bool) -> Membership:
+    """Change a member's role or admin status; an organisation always keeps at least one admin."""
+    acting.require(Capability.MANAGE_MEMBERS)
+    organisation = membership.organisation
+    if role not in roles_for_kind(organisation.kind):
+        raise ValidationError({"role": "Choose one of the roles listed for your organisation."})
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if membership.is_admin and not is_admin and _admins_left(organisation, membership) == 0:
+            raise ValidationError(
+                {
+                    "is_admin": f"{membership.user.get_full_name()} is the only admin of {organisation.name}. "
+                    "Make someone else an admin first."
+                }
+            )
+        before = {"role": membership.role, "is_admin": membership.is_admin}
+        membership.role = role
+        membership.is_admin = is_admin
+        membership.save(update_fields=["role", "is_admin"])
+        audit_record(
+            actor=acting.user,
+            action="membership.update",
+            obj=membership,
+            organisation=organisation,
+            details={"before": before, "after": {"role": role, "is_admin": is_admin}},
+        )
+    return membership
+
+
+def membership_remove(*, acting: Acting, membership: Membership) -> None:
+    """Remove a person from the organisation (their account stays for their other organisations)."""
+    acting.require(Capability.MANAGE_MEMBERS)
+    organisation = membership.organisation
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if membership.is_admin and _admins_left(organisation, membership) == 0:
+            raise ValidationError(
+                f"{membership.user.get_full_name()} is the only admin of {organisation.name}. "
+                "Make someone else an admin before removing them."
+            )
+        audit_record(
+            actor=acting.user,
+            action="membership.remove",
+            obj=membership,
+            organisation=organisation,
+            details={"user": membership.user.email, "role": membership.role, "is_admin": membership.is_admin},
+        )
+        membership.delete()
+
+
+def user_password_reset(*, user: User, password: str) -> User:
+    """Set a new password from a reset link, and audit it against each of the person's organisations."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        for membership in Membership.objects.filter(user=user).select_related("organisation"):
+            audit_record(
+                actor=user, action="user.password_reset", obj=user, organisation=membership.organisation
+            )
+    return user

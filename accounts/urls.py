@@ -1,0 +1,22 @@
+from django.urls import path
+
+from accounts.views import audit, auth, invitations, organisations, team
+
+app_name = "accounts"
+urlpatterns = [
+    path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
+    path("signed-out/", auth.signed_out, name="signed-out"),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", auth.password_reset_sent, name="password-reset-sent"),
+    path("password-reset/<uidb64>/<token>/", auth.password_reset_confirm, name="password-reset-confirm"),
+    path("invitation/<str:token>/", invitations.accept, name="invitation"),
+    path("organisation/", organisations.switch, name="switch-organisation"),
+    path("team/", team.team, name="team"),
+    path("team/invite/", team.invite, name="invite"),
+    path("team/<int:membership_id>/", team.member_edit, name="member-edit"),
+    path("team/<int:membership_id>/remove/", team.member_remove, name="member-remove"),
+    path("team/invitations/<int:invitation_id>/withdraw/", team.invitation_revoke, name="invitation-revoke"),
+    path("team/invitations/<int:invitation_id>/resend/", team.invitation_resend, name="invitation-resend"),
+    path("audit/", audit.audit_log, name="audit-log"),
+]

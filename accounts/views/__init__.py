@@ -1,0 +1,1 @@
+"""Pages for signing in, people and organisations, the audit log and the home pages."""

@@ -1,0 +1,32 @@
+"""python manage.py seed_demo — load (or refresh) the demo data and print the demo sign-ins."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from commissioning.demo import DEMO_PASSWORD, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create or refresh demo organisations and one person per role. Safe to run repeatedly."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run even with DEBUG off. Demo accounts share a published password: never use on live data.",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "Refusing to load demo accounts with DEBUG off: they share a published password. "
+                "Use --allow-production only on a demonstration server."
+            )
+        people = demo_seed()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(
+            f"\nSign in at {settings.SITE_URL}/account/sign-in/ — every demo password is: {DEMO_PASSWORD}\n"
+        )
+        width = max(len(p.email) for p in people)
+        for person in people:
+            self.stdout.write(f"  {person.email.ljust(width)}  {person.organisation}: {person.label}")

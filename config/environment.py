@@ -1,0 +1,220 @@
+"""Read the service's configuration from environment variables, once, at start-up.
+
+Every variable is parsed here and nowhere else. A bad value fails start-up with
+one message listing each variable that needs fixing and how, rather than a
+traceback from deep inside Django later on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+BROKER_SCHEMES = {"redis", "rediss"}
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """One or more environment variables are missing or invalid."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"The service cannot start: fix these environment variables.\n{lines}")
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """The parsed configuration; the settings module copies it into Django settings."""
+
+    debug: bool
+    secret_key: str
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    database: dict
+    embedded_database: bool
+    celery_broker_url: str | None
+    email: dict
+    default_from_email: str
+    site_url: str
+    session_idle_minutes: int
+    secure_cookies: bool
+    secure_ssl_redirect: bool
+    hsts_seconds: int
+    log_level: str
+    time_zone: str = "Europe/London"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tasks_in_process(self) -> bool:
+        return self.celery_broker_url is None
+
+
+def _parse_bool(name: str, raw: str | None, default: bool, problems: list[str]) -> bool:
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    problems.append(f"{name} must be true or false (also accepted: 1/0, yes/no, on/off); it is {raw!r}.")
+    return default
+
+
+def _parse_int(name: str, raw: str | None, default: int, low: int, high: int, problems: list[str]) -> int:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        problems.append(f"{name} must be a whole number between {low} and {high}; it is {raw!r}.")
+        return default
+    if not low <= value <= high:
+        problems.append(f"{name} must be between {low} and {high}; it is {value}.")
+        return default
+    return value
+
+
+def _parse_list(raw: str | None, default: list[str]) -> list[str]:
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _parse_database(raw: str | None, base_dir: Path, problems: list[str]) -> tuple[dict, bool]:
+    embedded = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(base_dir / "var" / "db.sqlite3")}
+    if raw is None or raw.strip() == "":
+        return embedded, True
+    scheme = urlsplit(raw).scheme
+    if scheme not in DATABASE_SCHEMES:
+        problems.append(
+            "DATABASE_URL must be a PostgreSQL URL such as postgres://user@127.0.0.1:5432/homecare "
+            f"(or unset for the embedded SQLite database); the scheme {scheme or '(none)'!r} is not supported."
+        )
+        return embedded, True
+    try:
+        config = environ.Env.db_url_config(raw)
+    except Exception as exc:  # django-environ raises several types for malformed URLs
+        problems.append(f"DATABASE_URL could not be read ({exc}); check the URL's format.")
+        return embedded, True
+    if scheme != "sqlite" and not config.get("NAME"):
+        problems.append("DATABASE_URL names no database: add it after the last slash, e.g. .../homecare.")
+    config["CONN_MAX_AGE"] = 60
+    config["CONN_HEALTH_CHECKS"] = True
+    return config, scheme == "sqlite"
+
+
+def _parse_broker(raw: str | None, problems: list[str]) -> str | None:
+    if raw is None or raw.strip() == "":
+        return None
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in BROKER_SCHEMES or not parts.hostname:
+        problems.append(
+            "CELERY_BROKER_URL must be a Redis URL such as redis://127.0.0.1:6379/0 "
+            f"(or unset to run background tasks in-process); it is {raw!r}."
+        )
+        return None
+    return raw.strip()
+
+
+def _parse_email(raw: str | None, problems: list[str]) -> dict:
+    console = {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if raw is None or raw.strip() == "":
+        return console
+    if raw.strip() == "console:":
+        return console
+    try:
+        return environ.Env.email_url_config(raw.strip())
+    except Exception as exc:
+        problems.append(
+            f"EMAIL_URL could not be read ({exc}); use e.g. smtp+tls://user:password@smtp.example.org:587 "
+            "or console: to print emails."
+        )
+        return console
+
+
+def _parse_site_url(raw: str | None, problems: list[str]) -> str:
+    default = "http://127.0.0.1:8000"
+    if raw is None or raw.strip() == "":
+        return default
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
+        problems.append(
+            f"SITE_URL must be the service's address, such as https://homecare.example.org; it is {raw!r}."
+        )
+        return default
+    return raw.strip().rstrip("/")
+
+
+def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
+    """Parse the environment into a Configuration, or raise ConfigurationError naming each bad variable."""
+    problems: list[str] = []
+    get = environ_map.get
+
+    debug = _parse_bool("DEBUG", get("DEBUG"), False, problems)
+    secret_key = (get("SECRET_KEY") or "").strip()
+    if not secret_key:
+        if debug:
+            # Local use only: a fresh key per process is fine because nothing signed must survive.
+            secret_key = "insecure-local-" + secrets.token_urlsafe(32)
+        else:
+            problems.append(
+                "SECRET_KEY is not set. Set it to a long random value, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, or set DEBUG=true "
+                "for local use."
+            )
+    elif not debug and len(secret_key) < 50:
+        problems.append("SECRET_KEY is too short for production: use at least 50 random characters.")
+
+    database, embedded = _parse_database(get("DATABASE_URL"), base_dir, problems)
+    broker = _parse_broker(get("CELERY_BROKER_URL"), problems)
+    site_url = _parse_site_url(get("SITE_URL"), problems)
+    default_hosts = ["127.0.0.1", "localhost", "[::1]"] if debug else [urlsplit(site_url).hostname or ""]
+    allowed_hosts = _parse_list(get("ALLOWED_HOSTS"), default_hosts)
+    if not allowed_hosts or allowed_hosts == [""]:
+        problems.append(
+            "ALLOWED_HOSTS is empty: list the host names the service answers on, comma separated."
+        )
+
+    log_level = (get("LOG_LEVEL") or "INFO").strip().upper()
+    if log_level not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL must be one of {', '.join(sorted(LOG_LEVELS))}; it is {log_level!r}.")
+        log_level = "INFO"
+
+    secure_default = site_url.startswith("https://")
+    configuration = Configuration(
+        debug=debug,
+        secret_key=secret_key,
+        allowed_hosts=allowed_hosts,
+        csrf_trusted_origins=_parse_list(get("CSRF_TRUSTED_ORIGINS"), [site_url] if secure_default else []),
+        database=database,
+        embedded_database=embedded,
+        celery_broker_url=broker,
+        email=_parse_email(get("EMAIL_URL"), problems),
+        default_from_email=(get("DEFAULT_FROM_EMAIL") or "Homecare outcomes <no-reply@localhost>").strip(),
+        site_url=site_url,
+        session_idle_minutes=_parse_int(
+            "SESSION_IDLE_MINUTES", get("SESSION_IDLE_MINUTES"), 60, 5, 720, problems
+        ),
+        secure_cookies=_parse_bool("SECURE_COOKIES", get("SECURE_COOKIES"), secure_default, problems),
+        secure_ssl_redirect=_parse_bool(
+            "SECURE_SSL_REDIRECT", get("SECURE_SSL_REDIRECT"), secure_default, problems
+        ),
+        hsts_seconds=_parse_int(
+            "HSTS_SECONDS", get("HSTS_SECONDS"), 31536000 if secure_default else 0, 0, 63072000, problems
+        ),
+        log_level=log_level,
+    )
+    if problems:
+        raise ConfigurationError(problems)
+    return configuration

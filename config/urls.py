@@ -1,0 +1,19 @@
+"""URL map: every page below has a row in tests/test_permission_matrix.py."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
+    path("account/", include("accounts.urls")),
+    path("providers/", include("providers.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "accounts.views.errors.bad_request"
+handler403 = "accounts.views.errors.permission_denied"
+handler404 = "accounts.views.errors.page_not_found"
+handler500 = "accounts.views.errors.server_error"

@@ -1,0 +1,1 @@
+"""Monthly returns, the measure library and compliance results (filled in by later features)."""

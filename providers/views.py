@@ -1,0 +1,40 @@
+"""The provider register (commissioners) and each provider's page."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.access import Capability, capability_required, organisation_required
+from providers.models import CqcRating
+from providers.selectors import provider_get_for, provider_list_for, provider_rating_counts
+
+
+@capability_required(Capability.VIEW_PORTFOLIO)
+def provider_list(request: HttpRequest) -> HttpResponse:
+    providers = provider_list_for(request.acting)
+    query = request.GET.get("q", "").strip()
+    rating = request.GET.get("rating", "")
+    if query:
+        providers = providers.filter(name__icontains=query)
+    if rating in CqcRating.values:
+        providers = providers.filter(cqc_rating=rating)
+    page = Paginator(providers, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "providers/provider_list.html",
+        {
+            "page": page,
+            "query": query,
+            "rating": rating,
+            "ratings": CqcRating.choices,
+            "rating_counts": provider_rating_counts(provider_list_for(request.acting)),
+        },
+    )
+
+
+@organisation_required
+def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
+    provider = provider_get_for(request.acting, provider_id)
+    return render(request, "providers/provider_detail.html", {"provider": provider})

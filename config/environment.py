@@ -173,8 +173,8 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
                 "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, or set DEBUG=true "
                 "for local use."
             )
-    elif not debug and len(secret_key) < 50:
-        problems.append("SECRET_KEY is too short for production: use at least 50 random characters.")
+    elif not debug and (len(secret_key) < 50 or len(set(secret_key)) < 5):
+        problems.append("SECRET_KEY is too weak for production: use at least 50 random characters.")
 
     database, embedded = _parse_database(get("DATABASE_URL"), base_dir, problems)
     broker = _parse_broker(get("CELERY_BROKER_URL"), problems)

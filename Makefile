@@ -1,0 +1,53 @@
+# Set-up and everyday commands. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint up venv venv-dev migrate format clean
+
+## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
+demo: venv
+	DEBUG=true $(BIN)/python manage.py migrate --no-input
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite on PostgreSQL, Redis, a Celery worker and Chromium (all set up here)
+test:
+	scripts/test.sh
+
+## make lint: ruff (lint and formatting)
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## make up: production-like (gunicorn, Celery worker and beat) against DATABASE_URL and CELERY_BROKER_URL
+up: venv
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (e.g. postgres://user@127.0.0.1:5432/homecare)"; exit 2; }
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
+	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY to a long random value"; exit 2; }
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	$(BIN)/honcho start -f Procfile
+
+format: venv-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+venv: $(VENV)/.runtime
+venv-dev: $(VENV)/.dev
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

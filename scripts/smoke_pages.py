@@ -1,0 +1,82 @@
+"""Sign in over HTTP with each sign-in that `seed_demo` printed, and open the main pages.
+
+Usage: python scripts/smoke_pages.py http://127.0.0.1:8000 seed_output.txt
+Exits 1 on any failure, so the printed sign-ins are checked exactly as a newcomer would use them.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+
+def read_sign_ins(path: str) -> tuple[str, list[tuple[str, str]]]:
+    """The password and (email, "Organisation: role") pairs from seed_demo's output."""
+    text = Path(path).read_text(encoding="utf-8")
+    password = re.search(r"every demo password is: (\S+)", text).group(1)
+    people = re.findall(r"^\s+(\S+@\S+)\s+(.+)$", text, flags=re.MULTILINE)
+    if not people:
+        raise SystemExit("seed_demo printed no sign-ins")
+    return password, people
+
+
+PAGES_ALL = ["/", "/account/team/", "/accessibility/"]
+PAGES_COMMISSIONER = ["/providers/"]
+
+
+def wait_for(base: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/account/sign-in/", timeout=2)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise SystemExit(f"The server at {base} did not start")
+
+
+def check(base: str, password: str, people: list[tuple[str, str]]) -> list[str]:
+    failures: list[str] = []
+    css = urllib.request.urlopen(base + "/static/govuk/govuk-frontend.min.css")
+    if css.status != 200:
+        failures.append("GOV.UK Frontend CSS is not served")
+    for email, label in people:
+        organisation = label.split(":")[0]
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(base + "/account/sign-in/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": email, "password": password, "next": "/"}
+        ).encode()
+        request = urllib.request.Request(base + "/account/sign-in/", data=data)
+        home = opener.open(request).read().decode()
+        if organisation not in home or "Sign out" not in home:
+            failures.append(f"{email}: signing in did not land on the home page")
+            continue
+        pages = PAGES_ALL + (PAGES_COMMISSIONER if "@riverton" in email else [])
+        for path in pages:
+            try:
+                response = opener.open(base + path)
+            except urllib.error.HTTPError as error:
+                failures.append(f"{email}: {path} answered {error.code}")
+                continue
+            if response.status != 200:
+                failures.append(f"{email}: {path} answered {response.status}")
+        print(f"  ok  {email} ({label}): {len(pages)} pages")
+    return failures
+
+
+if __name__ == "__main__":
+    base_url = sys.argv[1].rstrip("/")
+    demo_password, demo_people = read_sign_ins(sys.argv[2])
+    wait_for(base_url)
+    problems = check(base_url, demo_password, demo_people)
+    for problem in problems:
+        print("FAIL", problem, file=sys.stderr)
+    sys.exit(1 if problems else 0)

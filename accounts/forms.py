@@ -46,6 +46,11 @@ class SignInForm(GovukFormMixin, auth_forms.AuthenticationForm):
         )
         self.fields["password"].error_messages["required"] = "Enter your password"
 
+    def clean_username(self) -> str:
+        # Emails are compared without regard to case; lower-case here so django-axes counts failed
+        # attempts per account, not per spelling (else changing the case would get round the lockout).
+        return self.cleaned_data["username"].lower()
+
 
 class PasswordResetRequestForm(GovukFormMixin, auth_forms.PasswordResetForm):
     """Ask for a reset link. The same reply is shown whether or not the address has an account."""

@@ -6,17 +6,21 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Acting, Capability
-from providers.models import Provider
+from providers.models import CqcRating, Provider
+
+
+def provider_visible_to(acting: Acting) -> QuerySet[Provider]:
+    """Providers the acting organisation may see: all of them for commissioners, itself for a provider."""
+    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
+        return Provider.objects.all()
+    if acting.is_provider:
+        return Provider.objects.filter(pk=acting.organisation.pk)
+    return Provider.objects.none()
 
 
 def provider_list_for(acting: Acting) -> QuerySet[Provider]:
-    """Providers visible to the acting organisation: all of them for commissioners, itself for a provider."""
-    providers = Provider.objects.annotate(member_count=Count("memberships")).order_by("name")
-    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
-        return providers
-    if acting.is_provider:
-        return providers.filter(pk=acting.organisation.pk)
-    return providers.none()
+    """The visible providers by name, with how many people each has signed up."""
+    return provider_visible_to(acting).annotate(member_count=Count("memberships")).order_by("name")
 
 
 def provider_get_for(acting: Acting, provider_id: int) -> Provider:
@@ -24,9 +28,8 @@ def provider_get_for(acting: Acting, provider_id: int) -> Provider:
     return get_object_or_404(provider_list_for(acting), pk=provider_id)
 
 
-def provider_rating_counts(providers: QuerySet[Provider]) -> list[tuple[str, str, int]]:
-    """(rating value, label, count) for each CQC rating, in the order of the scale."""
-    from providers.models import CqcRating
-
-    counts = dict(providers.order_by().values_list("cqc_rating").annotate(n=Count("pk")))
+def provider_rating_counts(acting: Acting) -> list[tuple[str, str, int]]:
+    """(rating value, label, count) of the visible providers for each CQC rating, in the scale's order."""
+    visible = provider_visible_to(acting).order_by()
+    counts = dict(visible.values_list("cqc_rating").annotate(n=Count("pk")))
     return [(value, label, counts.get(value, 0)) for value, label in CqcRating.choices]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from accounts.access import Capability, capability_required, organisation_required
 from providers.models import CqcRating
-from providers.selectors import provider_get_for, provider_list_for, provider_rating_counts
+from providers.selectors import provider_get_for, provider_list_for
 
 
 @capability_required(Capability.VIEW_PORTFOLIO)
@@ -29,7 +29,6 @@ def provider_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "rating": rating,
             "ratings": CqcRating.choices,
-            "rating_counts": provider_rating_counts(provider_list_for(request.acting)),
         },
     )
 

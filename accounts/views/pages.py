@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.access import CAPABILITY_DESCRIPTIONS, organisation_required
+from accounts.access import CAPABILITY_DESCRIPTIONS, Capability, organisation_required
 from accounts.selectors import membership_list_for
 from providers.selectors import provider_list_for, provider_rating_counts
 
@@ -14,7 +14,7 @@ from providers.selectors import provider_list_for, provider_rating_counts
 def home(request: HttpRequest) -> HttpResponse:
     acting = request.acting
     context = {
-        "can_do": [CAPABILITY_DESCRIPTIONS[c] for c in sorted(acting.capabilities, key=lambda c: c.value)],
+        "can_do": [CAPABILITY_DESCRIPTIONS[c] for c in Capability if c in acting.capabilities],
         "member_count": membership_list_for(acting).count(),
     }
     if acting.is_provider:
@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "home/provider.html", context)
     providers = provider_list_for(acting)
     context["provider_count"] = providers.count()
-    context["rating_counts"] = provider_rating_counts(providers)
+    context["rating_counts"] = provider_rating_counts(acting)
     context["priority_providers"] = providers.filter(cqc_rating__in=["requires_improvement", "inadequate"])
     return render(request, "home/commissioner.html", context)
 

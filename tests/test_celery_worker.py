@@ -1,0 +1,73 @@
+"""Background tasks really run on a Celery worker consuming from Redis (not in-process)."""
+
+from __future__ import annotations
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.core import mail
+
+from accounts.access import acting_for
+from accounts.services import invitation_create
+from accounts.tasks import sessions_clear_expired
+from config.celery import app
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker():
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "the worker test needs Redis: run `make test`"
+    app.conf.task_always_eager = False
+    # The worker thread consumes every queue the service routes tasks to.
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default", "email"]
+    ):
+        yield
+    app.conf.task_always_eager = True
+
+
+def _wait_for(predicate, timeout: float = 15.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_invitation_email_is_sent_by_a_worker_over_redis(world, worker):
+    admin = world.users["a_admin"]
+    acting = acting_for(admin, world.provider_a.pk)
+    invitation = invitation_create(
+        acting=acting, email="new.carer@acme.example", full_name="New Carer", role="submitter", is_admin=False
+    )
+    assert _wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the invitation email"
+    message = mail.outbox[0]
+    assert message.to == ["new.carer@acme.example"]
+    assert "Acme Homecare Ltd" in message.subject
+    assert f"/account/invitation/{invitation.key}:" in message.body
+
+
+def test_nightly_session_clean_up_runs_on_the_worker(worker):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    Session.objects.create(
+        session_key="expired-session", session_data="", expire_date=timezone.now() - timedelta(1)
+    )
+    Session.objects.create(
+        session_key="live-session", session_data="", expire_date=timezone.now() + timedelta(1)
+    )
+    sessions_clear_expired.delay()  # eager mode is off: this only puts the task on Redis
+    assert _wait_for(lambda: not Session.objects.filter(session_key="expired-session").exists())
+    assert Session.objects.filter(session_key="live-session").exists()
+
+
+def test_beat_schedule_names_real_tasks():
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, f"beat schedules an unknown task {entry['task']}"

@@ -1,0 +1,177 @@
+"""Every URL × every kind of person → the expected status.
+
+Outside your organisation → 404; inside it without the capability → 403; signed out → the
+sign-in page. Every new URL must add a row here: `test_every_url_has_a_row` fails otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import Invitation, Membership, Role
+from tests.factories import UserFactory
+
+ROLES = [
+    "anonymous",
+    "no_organisation",
+    "a_submitter",
+    "a_approver",
+    "a_viewer",
+    "a_admin",
+    "b_admin",
+    "commissioner",
+    "contract_officer",
+    "quality_officer",
+    "c_viewer",
+    "c_admin",
+    "icb_admin",
+]
+PROVIDER_A = ["a_submitter", "a_approver", "a_viewer", "a_admin"]
+COMMISSIONERS = ["commissioner", "contract_officer", "quality_officer", "c_viewer", "c_admin", "icb_admin"]
+MEMBERS = [*PROVIDER_A, "b_admin", *COMMISSIONERS]
+ADMINS = ["a_admin", "b_admin", "c_admin", "icb_admin"]
+SIGNED_IN = ["no_organisation", *MEMBERS]
+
+
+def statuses(default: int, **groups: int) -> dict[str, int]:
+    """Expected status per role: ``default`` unless a role (or a group name below) says otherwise."""
+    named_groups = {
+        "members": MEMBERS,
+        "admins": ADMINS,
+        "provider_a": PROVIDER_A,
+        "commissioners": COMMISSIONERS,
+        "signed_in": SIGNED_IN,
+    }
+    result = dict.fromkeys(ROLES, default)
+    for name, status in groups.items():
+        for role in named_groups.get(name, [name]):
+            result[role] = status
+    return result
+
+
+def organisation_page(member_status: int = 200, **overrides: int) -> dict[str, int]:
+    """A page for any member: anonymous → sign in (302), no organisation → 403."""
+    return statuses(member_status, anonymous=302, no_organisation=403, **overrides)
+
+
+@dataclass
+class Row:
+    name: str
+    path: Callable[[object], str]
+    expected: dict[str, int]
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+
+
+def _a_viewer_membership(w) -> int:
+    return Membership.objects.get(user=w.users["a_viewer"], organisation=w.provider_a).pk
+
+
+def _a_invitation(w) -> int:
+    return Invitation.objects.get(organisation=w.provider_a).pk
+
+
+ROWS = [
+    Row("home", lambda w: "/", organisation_page()),
+    Row("accessibility", lambda w: "/accessibility/", statuses(200)),
+    Row("accounts:sign-in", lambda w: "/account/sign-in/", statuses(302, anonymous=200)),
+    Row("accounts:sign-out", lambda w: "/account/sign-out/", statuses(405)),
+    Row("accounts:signed-out", lambda w: "/account/signed-out/", statuses(200)),
+    Row("accounts:password-reset", lambda w: "/account/password-reset/", statuses(200)),
+    Row("accounts:password-reset-sent", lambda w: "/account/password-reset/sent/", statuses(200)),
+    Row("accounts:password-reset-confirm", lambda w: "/account/password-reset/MQ/bad-token/", statuses(404)),
+    Row("accounts:invitation", lambda w: "/account/invitation/not-a-token/", statuses(404)),
+    Row("accounts:switch-organisation", lambda w: "/account/organisation/", organisation_page()),
+    Row("accounts:team", lambda w: "/account/team/", organisation_page()),
+    Row("accounts:invite", lambda w: "/account/team/invite/", organisation_page(403, admins=200)),
+    Row(
+        "accounts:member-edit",
+        lambda w: f"/account/team/{_a_viewer_membership(w)}/",
+        organisation_page(403, a_admin=200, b_admin=404, c_admin=404, icb_admin=404),
+    ),
+    Row(
+        "accounts:member-remove",
+        lambda w: f"/account/team/{_a_viewer_membership(w)}/remove/",
+        organisation_page(403, a_admin=200, b_admin=404, c_admin=404, icb_admin=404),
+    ),
+    Row(
+        "accounts:invitation-revoke",
+        lambda w: f"/account/team/invitations/{_a_invitation(w)}/withdraw/",
+        organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
+        method="post",
+    ),
+    Row(
+        "accounts:invitation-resend",
+        lambda w: f"/account/team/invitations/{_a_invitation(w)}/resend/",
+        organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
+        method="post",
+    ),
+    Row("accounts:audit-log", lambda w: "/account/audit/", organisation_page(403, admins=200)),
+    Row("providers:list", lambda w: "/providers/", organisation_page(403, commissioners=200)),
+    Row(
+        "providers:detail",
+        lambda w: f"/providers/{w.provider_a.pk}/",
+        organisation_page(200, b_admin=404),
+    ),
+    Row(
+        "providers:detail (another provider)",
+        lambda w: f"/providers/{w.provider_b.pk}/",
+        organisation_page(200, provider_a=404),
+    ),
+    # The technical admin site is for service operators (staff) only.
+    Row("admin:index", lambda w: "/admin/", statuses(302)),
+]
+
+
+@pytest.fixture
+def matrix_world(world, settings):
+    from django.utils import timezone
+
+    world.users["no_organisation"] = UserFactory(email="nobody@example.org")
+    Invitation.objects.create(
+        organisation=world.provider_a,
+        email="new.starter@acme.example",
+        role=Role.SUBMITTER,
+        key="matrix-invitation-key",
+        invited_by=world.users["a_admin"],
+        expires_at=timezone.now() + timezone.timedelta(days=7),
+    )
+    return world
+
+
+CASES = [pytest.param(row, role, id=f"{row.name}|{role}") for row in ROWS for role in ROLES]
+
+
+@pytest.mark.parametrize(("row", "role"), CASES)
+def test_permission_matrix(client, matrix_world, row: Row, role: str):
+    if role != "anonymous":
+        client.force_login(matrix_world.users[role])
+    path = row.path(matrix_world)
+    response = getattr(client, row.method)(path, row.data)
+    expected = row.expected[role]
+    assert response.status_code == expected, f"{role} {row.method.upper()} {path}: {response.status_code}"
+    if expected == 302 and role == "anonymous" and not row.name.startswith("admin:"):
+        assert response["Location"].startswith("/account/sign-in/")
+
+
+def _url_names(patterns, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_has_a_row():
+    """A new page without a row here fails: isolation and capability rules must be pinned for it."""
+    urls = {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("admin:")}
+    rows = {row.name for row in ROWS}
+    missing = urls - rows
+    assert not missing, f"add permission-matrix rows for: {sorted(missing)}"

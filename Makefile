@@ -30,7 +30,7 @@ up: venv
 	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY to a long random value"; exit 2; }
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input -v 0
-	$(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 format: venv-dev
 	$(BIN)/ruff check --fix .

@@ -136,7 +136,12 @@ ROLE_HINTS = {
 
 class MembershipForm(GovukFormMixin, forms.Form):
     role = forms.ChoiceField(
-        label="Role", widget=forms.RadioSelect, error_messages={"required": "Choose a role"}
+        label="Role",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose a role",
+            "invalid_choice": "Choose one of the roles listed: this organisation cannot have that role",
+        },
     )
     is_admin = forms.BooleanField(
         label="Organisation admin: can invite, change and remove people in this organisation",

@@ -56,8 +56,8 @@ def invitation_from_token(token: str) -> Invitation:
         )
     if invitation.revoked_at:
         raise InvitationInvalid(
-            f"This invitation was withdrawn by {invitation.organisation.name}. Ask them to invite you again "
-            "if you still need access.",
+            f"This invitation was withdrawn by {invitation.organisation.name}, or replaced by a newer one. "
+            "Use the link in the most recent email, or ask them to invite you again if you still need access.",
             invitation,
         )
     if invitation.expires_at <= timezone.now():
@@ -272,8 +272,8 @@ def user_password_reset(*, user: User, password: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        for membership in Membership.objects.filter(user=user).select_related("organisation"):
-            audit_record(
-                actor=user, action="user.password_reset", obj=user, organisation=membership.organisation
-            )
+        memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
+        # A person in no organisation still gets an entry, readable by service operators.
+        for organisation in [m.organisation for m in memberships] or [None]:
+            audit_record(actor=user, action="user.password_reset", obj=user, organisation=organisation)
     return user

@@ -10,7 +10,9 @@ from datetime import date
 
 from django.db import transaction
 
-from accounts.models import Membership, OrganisationKind, Role, User
+from accounts.access import acting_for
+from accounts.models import Invitation, Membership, OrganisationKind, Role, User
+from accounts.services import invitation_create
 from commissioning.models import CommissioningBody
 from providers.models import CqcRating, Provider
 
@@ -67,6 +69,12 @@ PEOPLE: list[DemoPerson] = [
 ]
 # Joint commissioning: the council's commissioner also works for the ICB (switch in the header).
 EXTRA_MEMBERSHIPS = [("commissioner@riverton.example", ICB, Role.VIEWER, False)]
+# Invitations waiting to be accepted, sent through the service so the audit log shows them:
+# (invited by, email, full name, role).
+PENDING_INVITATIONS = [
+    ("admin@acme.example", "new.carer@acme.example", "Lily Grant", Role.SUBMITTER),
+    ("admin@riverton.example", "analyst@riverton.example", "Owen Hughes", Role.VIEWER),
+]
 
 
 @transaction.atomic
@@ -99,4 +107,15 @@ def demo_seed() -> list[DemoPerson]:
             organisation=organisations[organisation],
             defaults={"role": role, "is_admin": is_admin},
         )
+    for inviter, email, full_name, role in PENDING_INVITATIONS:
+        admin = User.objects.get(email=inviter)
+        organisation = Membership.objects.get(user=admin, is_admin=True).organisation
+        if not Invitation.objects.filter(organisation=organisation, email=email).exists():
+            invitation_create(
+                acting=acting_for(admin, organisation.pk),
+                email=email,
+                full_name=full_name,
+                role=role,
+                is_admin=False,
+            )
     return PEOPLE

@@ -34,6 +34,15 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         # Someone with an account joins by signing in as that account and confirming.
         if not request.user.is_authenticated:
             return render(request, "accounts/invitation_sign_in.html", {"invitation": invitation})
+        if request.user.email.lower() != invitation.email.lower():
+            return _invalid(
+                request,
+                InvitationInvalid(
+                    f"This invitation is for {invitation.email}, but you are signed in as {request.user.email}. "
+                    "Sign out, then open the link again.",
+                    invitation,
+                ),
+            )
         if request.method == "POST":
             try:
                 membership = invitation_accept(invitation=invitation, user=request.user)

@@ -15,6 +15,6 @@ class AccountsConfig(AppConfig):
             logger.info("Background tasks run in-process: CELERY_BROKER_URL is not set (embedded mode).")
         if settings.CONFIG.embedded_database:
             logger.info(
-                "Using the embedded SQLite database at %s: DATABASE_URL is not set.",
+                "Using the embedded SQLite database at %s (set DATABASE_URL for PostgreSQL).",
                 settings.DATABASES["default"]["NAME"],
             )

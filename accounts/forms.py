@@ -105,6 +105,24 @@ class NewPasswordForm(GovukFormMixin, forms.Form):
         return second
 
 
+class PasswordChangeForm(NewPasswordForm):
+    """A new password, after the current one."""
+
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your current password"},
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def clean_old_password(self) -> str:
+        password = self.cleaned_data["old_password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("Your current password is not right. Check it and try again.")
+        return password
+
+
 class InvitationAcceptForm(NewPasswordForm):
     full_name = forms.CharField(
         label="Your full name",

@@ -277,3 +277,14 @@ def user_password_reset(*, user: User, password: str) -> User:
         for organisation in [m.organisation for m in memberships] or [None]:
             audit_record(actor=user, action="user.password_reset", obj=user, organisation=organisation)
     return user
+
+
+def user_password_change(*, user: User, password: str) -> User:
+    """Change a signed-in person's password (they gave the current one), audited like a reset."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
+        for organisation in [m.organisation for m in memberships] or [None]:
+            audit_record(actor=user, action="user.password_change", obj=user, organisation=organisation)
+    return user

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from accounts.views import audit, auth, invitations, organisations, team
+from accounts.views import audit, auth, invitations, organisations, profile, team
 
 app_name = "accounts"
 urlpatterns = [
+    path("", profile.account, name="account"),
+    path("password/", profile.password_change, name="password-change"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("signed-out/", auth.signed_out, name="signed-out"),

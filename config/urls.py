@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import pages
+from config.health import health
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("accessibility/", pages.accessibility, name="accessibility"),
+    path("health/", health, name="health"),
     path("account/", include("accounts.urls")),
     path("providers/", include("providers.urls")),
     path("admin/", admin.site.urls),

@@ -78,6 +78,9 @@ def _a_invitation(w) -> int:
 ROWS = [
     Row("home", lambda w: "/", organisation_page()),
     Row("accessibility", lambda w: "/accessibility/", statuses(200)),
+    Row("health", lambda w: "/health/", statuses(200)),
+    Row("accounts:account", lambda w: "/account/", statuses(200, anonymous=302)),
+    Row("accounts:password-change", lambda w: "/account/password/", statuses(200, anonymous=302)),
     Row("accounts:sign-in", lambda w: "/account/sign-in/", statuses(302, anonymous=200)),
     Row("accounts:sign-out", lambda w: "/account/sign-out/", statuses(405)),
     Row("accounts:signed-out", lambda w: "/account/signed-out/", statuses(200)),

@@ -1,0 +1,31 @@
+"""Your own account: who you are, your organisations, and changing your password."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts import selectors
+from accounts.forms import PasswordChangeForm
+from accounts.services import user_password_change
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/account.html", {"memberships": selectors.user_memberships(request.user)})
+
+
+@sensitive_post_parameters()
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user_password_change(user=request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end
+        messages.success(request, "Your password has been changed.")
+        return redirect("accounts:account")
+    return render(request, "accounts/password_change.html", {"form": form})

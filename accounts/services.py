@@ -267,24 +267,22 @@ def membership_remove(*, acting: Acting, membership: Membership) -> None:
         membership.delete()
 
 
-def user_password_reset(*, user: User, password: str) -> User:
-    """Set a new password from a reset link, and audit it against each of the person's organisations."""
+def _password_set(*, user: User, password: str, action: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
         memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
         # A person in no organisation still gets an entry, readable by service operators.
         for organisation in [m.organisation for m in memberships] or [None]:
-            audit_record(actor=user, action="user.password_reset", obj=user, organisation=organisation)
+            audit_record(actor=user, action=action, obj=user, organisation=organisation)
     return user
+
+
+def user_password_reset(*, user: User, password: str) -> User:
+    """Set a new password from a reset link, audited against each of the person's organisations."""
+    return _password_set(user=user, password=password, action="user.password_reset")
 
 
 def user_password_change(*, user: User, password: str) -> User:
     """Change a signed-in person's password (they gave the current one), audited like a reset."""
-    with transaction.atomic():
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
-        for organisation in [m.organisation for m in memberships] or [None]:
-            audit_record(actor=user, action="user.password_change", obj=user, organisation=organisation)
-    return user
+    return _password_set(user=user, password=password, action="user.password_change")

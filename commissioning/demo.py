@@ -13,7 +13,9 @@ from django.db import transaction
 from accounts.access import acting_for
 from accounts.models import Invitation, Membership, OrganisationKind, Role, User
 from accounts.services import invitation_create
+from commissioning.demo_contracts import DEMO_PORTFOLIO
 from commissioning.models import CommissioningBody
+from commissioning.services import contracts_import
 from providers.models import CqcRating, Provider
 
 DEMO_PASSWORD = "Riverton-demo-2026"
@@ -107,6 +109,7 @@ def demo_seed() -> list[DemoPerson]:
             organisation=organisations[organisation],
             defaults={"role": role, "is_admin": is_admin},
         )
+    contracts_import(DEMO_PORTFOLIO, label="Demo data")
     for inviter, email, full_name, role in PENDING_INVITATIONS:
         admin = User.objects.get(email=inviter)
         organisation = Membership.objects.get(user=admin, is_admin=True).organisation

@@ -12,6 +12,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("account/", include("accounts.urls")),
     path("providers/", include("providers.urls")),
+    path("contracts/", include("commissioning.urls")),
+    path("measures/", include("outcomes.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -69,6 +69,7 @@ class World:
     provider_a: object
     provider_b: object
     users: dict[str, User]
+    contracts: dict | None = None
 
 
 @pytest.fixture

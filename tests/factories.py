@@ -63,3 +63,46 @@ def member(organisation, role: str, *, is_admin: bool = False, email: str | None
     user = UserFactory(**({"email": email} if email else {}))
     MembershipFactory(user=user, organisation=organisation, role=role, is_admin=is_admin)
     return user
+
+
+def contract(lead, provider, *, reference: str, partners=(), subcontractors=(), **fields):
+    """A contract created directly (tests of the contract services create theirs through the services)."""
+    from datetime import date
+
+    from commissioning.models import Contract, ContractStatus, ServiceType
+
+    created = Contract.objects.create(
+        reference=reference,
+        title=fields.pop("title", f"Homecare {reference}"),
+        service_type=fields.pop("service_type", ServiceType.HOMECARE),
+        lead_commissioner=lead,
+        provider=provider,
+        start_date=fields.pop("start_date", date(2025, 4, 1)),
+        end_date=fields.pop("end_date", date(2028, 3, 31)),
+        status=fields.pop("status", ContractStatus.ACTIVE),
+        **fields,
+    )
+    created.partner_commissioners.set(partners)
+    created.subcontractors.set(subcontractors)
+    return created
+
+
+def target(contract_obj, measure: str = "INDEPENDENT_WITHIN", value: str = "66", params=None, **version):
+    """A target with one version from the contract's start (or ``effective_from``)."""
+    from decimal import Decimal
+
+    from commissioning.models import Target, TargetVersion
+    from outcomes.measures import get_measure
+
+    created = Target.objects.create(
+        contract=contract_obj, measure=measure, params=get_measure(measure).clean_params(params or {})
+    )
+    TargetVersion.objects.create(
+        target=created,
+        effective_from=version.pop("effective_from", contract_obj.start_date),
+        target_value=Decimal(value),
+        tolerance=Decimal(version.pop("tolerance", "0.5")),
+        min_denominator=version.pop("min_denominator", 5),
+        recorded_by_label="test",
+    )
+    return created

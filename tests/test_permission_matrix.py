@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Invitation, Membership, Role
-from tests.factories import UserFactory
+from tests.factories import ProviderFactory, UserFactory, contract, target
 
 ROLES = [
     "anonymous",
@@ -75,6 +75,17 @@ def _a_invitation(w) -> int:
     return Invitation.objects.get(organisation=w.provider_a).pk
 
 
+def _joint(w) -> int:
+    return w.contracts["joint"].pk
+
+
+def _joint_target(w) -> int:
+    return w.contracts["joint"].targets.get().pk
+
+
+# The lead body's commissioners change contracts and targets; partners and officers only see them.
+CHANGE_CONTRACT = organisation_page(403, commissioner=200, c_admin=200, b_admin=404)
+
 ROWS = [
     Row("home", lambda w: "/", organisation_page()),
     Row("accessibility", lambda w: "/accessibility/", statuses(200)),
@@ -125,6 +136,41 @@ ROWS = [
         lambda w: f"/providers/{w.provider_b.pk}/",
         organisation_page(200, provider_a=404),
     ),
+    Row("commissioning:contract-list", lambda w: "/contracts/", organisation_page()),
+    Row(
+        "commissioning:contract-create",
+        lambda w: "/contracts/new/",
+        organisation_page(403, commissioner=200, c_admin=200, icb_admin=200),
+    ),
+    Row(
+        "commissioning:contract-detail",
+        lambda w: f"/contracts/{_joint(w)}/",
+        organisation_page(200, b_admin=404),
+    ),
+    Row(
+        "commissioning:contract-detail (council only, provider B, A subcontracts)",
+        lambda w: f"/contracts/{w.contracts['council_b'].pk}/",
+        organisation_page(200, icb_admin=404),
+    ),
+    Row("commissioning:contract-edit", lambda w: f"/contracts/{_joint(w)}/edit/", CHANGE_CONTRACT),
+    Row("commissioning:target-add", lambda w: f"/contracts/{_joint(w)}/targets/new/", CHANGE_CONTRACT),
+    Row(
+        "commissioning:target-edit",
+        lambda w: f"/contracts/{_joint(w)}/targets/{_joint_target(w)}/",
+        CHANGE_CONTRACT,
+    ),
+    Row(
+        "commissioning:target-edit (target of another contract)",
+        lambda w: f"/contracts/{_joint(w)}/targets/{w.contracts['other'].targets.get().pk}/",
+        organisation_page(404),
+    ),
+    Row(
+        "commissioning:target-end",
+        lambda w: f"/contracts/{_joint(w)}/targets/{_joint_target(w)}/end/",
+        CHANGE_CONTRACT,
+    ),
+    Row("outcomes:measure-list", lambda w: "/measures/", organisation_page()),
+    Row("outcomes:measure-detail", lambda w: "/measures/INDEPENDENT_WITHIN/", organisation_page()),
     # The technical admin site is for service operators (staff) only.
     Row("admin:index", lambda w: "/admin/", statuses(302)),
 ]
@@ -143,6 +189,16 @@ def matrix_world(world, settings):
         invited_by=world.users["a_admin"],
         expires_at=timezone.now() + timezone.timedelta(days=7),
     )
+    # A joint council + ICB contract with provider A; a council-only one with provider B, on which
+    # provider A is a subcontractor; and a contract of another council altogether.
+    joint = contract(world.council, world.provider_a, reference="J-1", partners=[world.icb])
+    target(joint)
+    council_b = contract(world.council, world.provider_b, reference="C-2", subcontractors=[world.provider_a])
+    from tests.factories import CouncilFactory
+
+    other = contract(CouncilFactory(name="Elsewhere Council"), ProviderFactory(), reference="X-3")
+    target(other)
+    world.contracts = {"joint": joint, "council_b": council_b, "other": other}
     return world
 
 

@@ -1,0 +1,131 @@
+"""Reads about contracts and targets, scoped to what the acting organisation may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.access import Acting, Capability
+from commissioning.models import Contract, Target, TargetVersion
+from outcomes.measures import MEASURES, Measure
+
+
+def contract_visible_to(acting: Acting) -> QuerySet[Contract]:
+    """Contracts the acting organisation is party to.
+
+    Commissioners see contracts their body leads or is a partner in (joint contracts); providers
+    see contracts they hold as prime provider or work on as a subcontractor.
+    """
+    organisation_id = acting.organisation.pk
+    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
+        scope = Q(lead_commissioner_id=organisation_id) | Q(partner_commissioners__pk=organisation_id)
+    elif acting.is_provider:
+        scope = Q(provider_id=organisation_id) | Q(subcontractors__pk=organisation_id)
+    else:
+        return Contract.objects.none()
+    ids = Contract.objects.filter(scope).values("pk")
+    return Contract.objects.filter(pk__in=ids)
+
+
+@dataclass(frozen=True)
+class ContractFilter:
+    """Filters of the contract list; every field is optional."""
+
+    text: str = ""
+    provider_id: int | None = None
+    commissioner_id: int | None = None
+    status: str = ""
+    service_type: str = ""
+
+
+def contract_list_for(acting: Acting, contract_filter: ContractFilter | None = None) -> QuerySet[Contract]:
+    """The visible contracts, filtered, with their parties loaded."""
+    contracts = (
+        contract_visible_to(acting)
+        .select_related("provider", "lead_commissioner")
+        .prefetch_related("partner_commissioners", "subcontractors")
+    )
+    f = contract_filter or ContractFilter()
+    if f.text:
+        contracts = contracts.filter(
+            Q(reference__icontains=f.text) | Q(title__icontains=f.text) | Q(lot__icontains=f.text)
+        )
+    if f.provider_id:
+        contracts = contracts.filter(
+            Q(provider_id=f.provider_id) | Q(subcontractors__pk=f.provider_id)
+        ).distinct()
+    if f.commissioner_id:
+        contracts = contracts.filter(
+            Q(lead_commissioner_id=f.commissioner_id) | Q(partner_commissioners__pk=f.commissioner_id)
+        ).distinct()
+    if f.status:
+        contracts = contracts.filter(status=f.status)
+    if f.service_type:
+        contracts = contracts.filter(service_type=f.service_type)
+    return contracts.order_by("reference", "lead_commissioner__name")
+
+
+def contract_get_for(acting: Acting, contract_id: int) -> Contract:
+    """One contract the acting organisation is party to; 404 otherwise."""
+    return get_object_or_404(contract_list_for(acting), pk=contract_id)
+
+
+def target_get_for(acting: Acting, contract: Contract, target_id: int) -> Target:
+    """One target of a contract already fetched through contract_get_for; 404 otherwise."""
+    return get_object_or_404(
+        Target.objects.select_related("contract__lead_commissioner"), pk=target_id, contract=contract
+    )
+
+
+def target_version_in_force(target: Target, on: date) -> TargetVersion | None:
+    """The version that judges a period ending on ``on``: the latest from on or before that day.
+
+    None when the target had not started, or had ended, by then.
+    """
+    version = (
+        target.versions.filter(effective_from__lte=on)
+        .order_by("-effective_from", "-recorded_at", "-id")
+        .first()
+    )
+    return None if version is None or version.is_end else version
+
+
+@dataclass
+class TargetRow:
+    """A target as the contract page shows it: the version in force today and its history."""
+
+    target: Target
+    measure: Measure
+    params_text: str
+    current: TargetVersion | None
+    upcoming: list[TargetVersion] = field(default_factory=list)
+    history: list[TargetVersion] = field(default_factory=list)
+    ended: bool = False
+
+
+def target_rows_for(contract: Contract, today: date | None = None) -> list[TargetRow]:
+    """Every target of the contract with its versions (two queries in all)."""
+    today = today or timezone.localdate()
+    targets = list(contract.targets.prefetch_related("versions").order_by("id"))
+    rows = []
+    for target in targets:
+        versions = sorted(target.versions.all(), key=lambda v: (v.effective_from, v.recorded_at, v.id))
+        in_force = [v for v in versions if v.effective_from <= today]
+        current = in_force[-1] if in_force and not in_force[-1].is_end else None
+        measure = MEASURES.get(target.measure)
+        rows.append(
+            TargetRow(
+                target=target,
+                measure=measure,
+                params_text=measure.describe_params(target.params) if measure else "",
+                current=current,
+                upcoming=[v for v in versions if v.effective_from > today],
+                history=versions,
+                ended=bool(in_force) and in_force[-1].is_end,
+            )
+        )
+    return rows

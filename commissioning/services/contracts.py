@@ -1,0 +1,190 @@
+"""Creating and changing contracts; only the lead commissioner's users may change one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.access import Acting, Capability
+from accounts.audit import audit_record
+from accounts.models import User
+from commissioning.models import CommissioningBody, Contract, ContractStatus, ServiceType
+from providers.models import Provider
+
+
+@dataclass
+class ContractInput:
+    """Everything a contract records, as entered on the form or read from an import file."""
+
+    reference: str
+    title: str
+    service_type: str
+    provider: Provider
+    start_date: date
+    end_date: date
+    subcontractors: list[Provider] = field(default_factory=list)
+    partner_commissioners: list[CommissioningBody] = field(default_factory=list)
+    annual_value: Decimal | None = None
+    hourly_rate: Decimal | None = None
+    lot: str = ""
+    status: str = ContractStatus.DRAFT
+    return_due_day: int = 10
+    qaf_compliance_window_weeks: int = 12
+
+    SCALAR_FIELDS = (
+        "reference",
+        "title",
+        "service_type",
+        "start_date",
+        "end_date",
+        "annual_value",
+        "hourly_rate",
+        "lot",
+        "status",
+        "return_due_day",
+        "qaf_compliance_window_weeks",
+    )
+
+
+def _format_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def contract_problems(
+    *, lead: CommissioningBody, data: ContractInput, existing: Contract | None = None
+) -> dict[str, str]:
+    """Every rule a contract breaks, by field, in plain English (empty when it is valid)."""
+    problems: dict[str, str] = {}
+    reference = data.reference.strip()
+    if not reference:
+        problems["reference"] = "Enter the contract reference"
+    elif len(reference) > 50:
+        problems["reference"] = "The reference must be 50 characters or fewer"
+    else:
+        clash = Contract.objects.filter(lead_commissioner=lead, reference__iexact=reference)
+        if existing is not None:
+            clash = clash.exclude(pk=existing.pk)
+        if clash.exists():
+            problems["reference"] = (
+                f"{lead.name} already has a contract with the reference {reference}. Use a different reference."
+            )
+    if not data.title.strip():
+        problems["title"] = "Enter the contract title"
+    if data.service_type not in ServiceType.values:
+        problems["service_type"] = f"Choose a service type: {', '.join(ServiceType.values)}"
+    if data.status not in ContractStatus.values:
+        problems["status"] = f"Choose a status: {', '.join(ContractStatus.values)}"
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        problems["end_date"] = (
+            f"The end date must be on or after the start date ({_format_date(data.start_date)})"
+        )
+    if data.provider in data.subcontractors:
+        problems["subcontractors"] = (
+            f"{data.provider.name} is the prime provider, so it cannot also be a subcontractor"
+        )
+    if lead in data.partner_commissioners:
+        problems["partner_commissioners"] = (
+            f"{lead.name} is the lead commissioner, so it cannot also be a partner"
+        )
+    for name, value in (("annual_value", data.annual_value), ("hourly_rate", data.hourly_rate)):
+        if value is not None and value < 0:
+            problems[name] = "Enter an amount of £0 or more"
+    if not 1 <= data.return_due_day <= 28:
+        problems["return_due_day"] = "The return due day must be a day of the month from 1 to 28"
+    if not 1 <= data.qaf_compliance_window_weeks <= 104:
+        problems["qaf_compliance_window_weeks"] = "The QAF compliance window must be from 1 to 104 weeks"
+    return problems
+
+
+def require_lead(acting: Acting, contract: Contract, capability: Capability) -> None:
+    """Only the lead commissioner's users with the capability may change a contract or its targets."""
+    acting.require(capability)
+    if contract.lead_commissioner_id != acting.organisation.pk:
+        raise PermissionDenied(
+            f"Only {contract.lead_commissioner.name}, the lead commissioner, can change contract "
+            f"{contract.reference}. Partners can see it but not change it."
+        )
+
+
+def _snapshot(contract: Contract) -> dict:
+    values = {name: getattr(contract, name) for name in ContractInput.SCALAR_FIELDS}
+    values["provider"] = contract.provider.name
+    values["subcontractors"] = sorted(p.name for p in contract.subcontractors.all())
+    values["partner_commissioners"] = sorted(c.name for c in contract.partner_commissioners.all())
+    return {key: str(value) if isinstance(value, date | Decimal) else value for key, value in values.items()}
+
+
+def _apply(contract: Contract, data: ContractInput) -> None:
+    for name in ContractInput.SCALAR_FIELDS:
+        value = getattr(data, name)
+        setattr(contract, name, value.strip() if isinstance(value, str) else value)
+    contract.provider = data.provider
+    contract.save()
+    contract.subcontractors.set(data.subcontractors)
+    contract.partner_commissioners.set(data.partner_commissioners)
+
+
+def contract_save(
+    *,
+    lead: CommissioningBody,
+    data: ContractInput,
+    existing: Contract | None,
+    actor: User | None,
+    actor_label: str | None = None,
+) -> tuple[Contract, dict]:
+    """Create or change a contract after checking every rule; returns it and what changed (audited)."""
+    problems = contract_problems(lead=lead, data=data, existing=existing)
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        if existing is None:
+            contract = Contract(lead_commissioner=lead)
+            _apply(contract, data)
+            changes = _snapshot(contract)
+            audit_record(
+                actor=actor,
+                actor_label=actor_label,
+                action="contract.create",
+                obj=contract,
+                organisation=lead,
+                details=changes,
+            )
+            return contract, changes
+        contract = Contract.objects.select_for_update().get(pk=existing.pk)
+        before = _snapshot(contract)
+        _apply(contract, data)
+        after = _snapshot(contract)
+        changes = {
+            key: {"before": before[key], "after": after[key]} for key in after if before[key] != after[key]
+        }
+        if changes:
+            audit_record(
+                actor=actor,
+                actor_label=actor_label,
+                action="contract.update",
+                obj=contract,
+                organisation=lead,
+                details=changes,
+            )
+        return contract, changes
+
+
+def contract_create(*, acting: Acting, data: ContractInput) -> Contract:
+    """Create a contract led by the acting commissioning body."""
+    acting.require(Capability.MANAGE_CONTRACTS)
+    lead = CommissioningBody.objects.get(pk=acting.organisation.pk)
+    contract, _ = contract_save(lead=lead, data=data, existing=None, actor=acting.user)
+    return contract
+
+
+def contract_update(*, acting: Acting, contract: Contract, data: ContractInput) -> Contract:
+    """Change a contract; only its lead commissioner may."""
+    require_lead(acting, contract, Capability.MANAGE_CONTRACTS)
+    contract, _ = contract_save(
+        lead=contract.lead_commissioner, data=data, existing=contract, actor=acting.user
+    )
+    return contract

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -35,5 +36,11 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 @organisation_required
 def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
+    from commissioning.selectors import contract_list_for
+
     provider = provider_get_for(request.acting, provider_id)
-    return render(request, "providers/provider_detail.html", {"provider": provider})
+    # Only the contracts the acting organisation is itself party to.
+    contracts = (
+        contract_list_for(request.acting).filter(Q(provider=provider) | Q(subcontractors=provider)).distinct()
+    )
+    return render(request, "providers/provider_detail.html", {"provider": provider, "contracts": contracts})

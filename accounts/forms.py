@@ -12,6 +12,13 @@ from django.db import transaction
 from accounts.models import Role, User, roles_for_kind
 
 
+def iso_date_input() -> forms.DateInput:
+    """A browser date picker; it needs the value as YYYY-MM-DD whatever the language."""
+    return forms.DateInput(
+        format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}
+    )
+
+
 class GovukFormMixin:
     """Render with the GOV.UK template pack; the page template adds the error summary and the button."""
 
@@ -199,13 +206,13 @@ class AuditFilterForm(GovukFormMixin, forms.Form):
     date_from = forms.DateField(
         label="From",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=iso_date_input(),
         error_messages={"invalid": "Enter the 'from' date as a real date, like 2026-04-01"},
     )
     date_to = forms.DateField(
         label="To",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=iso_date_input(),
         error_messages={"invalid": "Enter the 'to' date as a real date, like 2026-06-30"},
     )
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.forms import GovukFormMixin
+from accounts.forms import GovukFormMixin, iso_date_input
 from commissioning.models import CommissioningBody, ContractStatus, ServiceType
 from outcomes.measures import MEASURES, Measure
 from outcomes.measures.library import AGE_BANDS, CHOICE_LABELS
 from providers.models import Provider
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "govuk-input govuk-input--width-10"})
 
 
 def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
@@ -19,7 +17,7 @@ def _date_field(label: str, *, required: bool = True, help_text: str = "") -> fo
         label=label,
         required=required,
         help_text=help_text,
-        widget=DATE_WIDGET,
+        widget=iso_date_input(),
         error_messages={
             "required": f"Enter the {label.lower()}",
             "invalid": f"Enter the {label.lower()} as a real date, like 2025-04-01",
@@ -143,6 +141,10 @@ class ContractForm(GovukFormMixin, forms.Form):
     def __init__(self, *args, lead: CommissioningBody, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner_commissioners"].queryset = CommissioningBody.objects.exclude(pk=lead.pk)
+        self.fields["partner_commissioners"].error_messages["invalid_choice"] = (
+            "Choose partner commissioners from the list. "
+            f"{lead.name.replace('%', '%%')} is the lead commissioner, so it cannot also be a partner"
+        )
         for name in ("annual_value", "hourly_rate", "return_due_day", "qaf_compliance_window_weeks"):
             self.fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-10"
 
@@ -151,7 +153,7 @@ class MeasureChoiceForm(GovukFormMixin, forms.Form):
     measure = forms.ChoiceField(
         label="Which measure is the target for?",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a measure"},
+        error_messages={"required": "Choose a measure", "invalid_choice": "Choose a measure"},
     )
 
     def __init__(self, *args, **kwargs):

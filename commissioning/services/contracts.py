@@ -110,12 +110,30 @@ def require_lead(acting: Acting, contract: Contract, capability: Capability) -> 
         )
 
 
+def _plain(value):
+    """A value as the audit log records it; amounts always with two decimal places, as stored."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
 def _snapshot(contract: Contract) -> dict:
-    values = {name: getattr(contract, name) for name in ContractInput.SCALAR_FIELDS}
+    values = {name: _plain(getattr(contract, name)) for name in ContractInput.SCALAR_FIELDS}
     values["provider"] = contract.provider.name
     values["subcontractors"] = sorted(p.name for p in contract.subcontractors.all())
     values["partner_commissioners"] = sorted(c.name for c in contract.partner_commissioners.all())
-    return {key: str(value) if isinstance(value, date | Decimal) else value for key, value in values.items()}
+    return values
+
+
+def _input_snapshot(data: ContractInput) -> dict:
+    """What ``_snapshot`` would give after saving ``data``."""
+    values = {name: _plain(getattr(data, name)) for name in ContractInput.SCALAR_FIELDS}
+    values["provider"] = data.provider.name
+    values["subcontractors"] = sorted(p.name for p in data.subcontractors)
+    values["partner_commissioners"] = sorted(c.name for c in data.partner_commissioners)
+    return values
 
 
 def _apply(contract: Contract, data: ContractInput) -> None:
@@ -156,12 +174,12 @@ def contract_save(
             return contract, changes
         contract = Contract.objects.select_for_update().get(pk=existing.pk)
         before = _snapshot(contract)
-        _apply(contract, data)
-        after = _snapshot(contract)
+        after = _input_snapshot(data)
         changes = {
             key: {"before": before[key], "after": after[key]} for key in after if before[key] != after[key]
         }
-        if changes:
+        if changes:  # nothing changed: nothing saved (an import run twice leaves the contract untouched)
+            _apply(contract, data)
             audit_record(
                 actor=actor,
                 actor_label=actor_label,

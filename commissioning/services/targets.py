@@ -114,11 +114,13 @@ def target_problems(
 
 
 def target_find(contract: Contract, measure: str, params: dict) -> Target | None:
-    """The contract's target on this measure with exactly these (canonical) parameters, if any."""
-    for target in contract.targets.filter(measure=measure):
-        if target.params == params:
-            return target
-    return None
+    """The contract's target on this measure with exactly these (canonical) parameters, if any.
+
+    When an ended target was replaced by a new one with the same settings, the one still active.
+    """
+    matches = [target for target in contract.targets.filter(measure=measure) if target.params == params]
+    active = [target for target in matches if not _is_ended(target)]
+    return (active or matches)[-1] if matches else None
 
 
 def _is_ended(target: Target) -> bool:

@@ -26,7 +26,7 @@ def read_sign_ins(path: str) -> tuple[str, list[tuple[str, str]]]:
     return password, people
 
 
-PAGES_ALL = ["/", "/account/team/", "/accessibility/"]
+PAGES_ALL = ["/", "/account/", "/account/team/", "/contracts/", "/measures/", "/measures/AT_HOME_91D/", "/accessibility/"]
 PAGES_COMMISSIONER = ["/providers/"]
 
 

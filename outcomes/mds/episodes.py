@@ -1,0 +1,315 @@
+"""The rules of the episodes table: one row per episode of care, checked cell by cell and across cells.
+
+Where the standard is silent this module decides, and says so here:
+- a header row with no episodes is an ERROR: a month with nothing to report is declared as a nil
+  return, explicitly, never sent as an empty table (the standard: "never an absent file").
+- at_home_91_days given for an episode that is not a hospital discharge is a WARNING: the answer
+  is ignored by every measure, so it does not block the return, but the provider should know.
+- first_visit_at after the end of the period is a WARNING (likely a typing slip; not forbidden).
+- ended_on before the referral date of an episode that never had a first visit is a WARNING
+  (the standard only compares ended_on with the first visit).
+- "91 days have passed" means the 91st day after the London date of referred_at is on or before
+  the period's last day; dates are compared as London calendar dates throughout.
+- first_visit_at given as a date alone is 00:00 London, so a first visit on the day of a referral
+  made at 14:30 must carry its time; the error message says so.
+- Y/N columns and the other allowed values must be written exactly (a lower-case y is refused
+  with a message naming the right spelling).
+- episode_ref is unique by exact spelling (EP1 and ep1 are different references).
+- person_ref is treated as a possible NHS number when it is 10 digits, also when the digits are
+  grouped by spaces or hyphens (such as 943 476 5919).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from outcomes.mds import values
+from outcomes.mds.columns import (
+    AGE_BANDS,
+    END_REASONS,
+    EPISODE_COLUMN_SPECS,
+    EPISODES,
+    REFERRAL_SOURCES,
+    SERVICE_TYPES,
+)
+from outcomes.mds.header import map_header
+from outcomes.mds.period import LONDON, ReturnPeriod
+from outcomes.mds.problems import ProblemLog
+from outcomes.mds.reading import Table
+from outcomes.mds.rows import RowCheck
+
+FOLLOW_UP_DAYS = 91
+NO_EPISODES_MESSAGE = (
+    "The episodes table has a header row but no episodes. Add a row for every episode open in the "
+    "month or ended in the previous 120 days. If you really had no episodes this month, declare a "
+    "nil return in the portal instead of sending a file."
+)
+
+_REF = re.compile(r"[A-Za-z0-9_-]+")
+_RULES = {column.name: column.rule for column in EPISODE_COLUMN_SPECS}
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    """One valid row of the episodes table, typed; datetimes are aware, in Europe/London."""
+
+    row: int
+    episode_ref: str
+    person_ref: str
+    service_type: str
+    referral_source: str
+    age_band: str
+    dementia: bool
+    end_of_life: bool
+    referred_at: datetime
+    first_visit_at: datetime | None
+    weekly_hours_start: Decimal
+    weekly_hours_now: Decimal
+    ended_on: date | None
+    end_reason: str | None
+    died_in_preferred_place: bool | None
+    at_home_91_days: bool | None
+
+
+def validate_episodes(table: Table, period: ReturnPeriod, log: ProblemLog) -> list[EpisodeRow]:
+    """Check every row of the episodes table; the typed rows of those that passed."""
+    positions = map_header(table, EPISODE_COLUMN_SPECS, log)
+    if positions is None:
+        return []
+    if not table.rows:
+        log.error(EPISODES, None, None, None, NO_EPISODES_MESSAGE)
+    first_rows: dict[str, int] = {}
+    episodes = []
+    for raw in table.rows:
+        check = RowCheck(raw, positions, EPISODES, log, _RULES)
+        episode = _check_row(check, period, first_rows)
+        if episode is not None:
+            episodes.append(episode)
+    return episodes
+
+
+def parse_episode_ref(text: str, column: str) -> str:
+    """A reference of 1-64 letters, digits, hyphens or underscores."""
+    if len(text) > 64:
+        raise values.CellError(f"{column} is longer than 64 characters. Use a shorter reference.")
+    if _REF.fullmatch(text) is None:
+        raise values.CellError(
+            f"{column} may only contain letters, digits, hyphens (-) and underscores (_), with no "
+            "spaces. Remove the other characters."
+        )
+    return text
+
+
+def parse_person_ref(text: str, column: str) -> str:
+    """The provider's pseudonymous ID: refused when it could be an NHS number or a name."""
+    digits = re.sub(r"[\s-]", "", text)
+    if digits.isdigit() and len(digits) == 10 and digits.isascii():
+        raise values.CellError(
+            f"{column} is 10 digits, so it could be an NHS number. Never send NHS numbers: use your "
+            "own pseudonymous ID for the person (for example P-00123) and keep the link to the "
+            "person in your own records."
+        )
+    if any(character.isspace() for character in text):
+        raise values.CellError(
+            f"{column} contains a space, so it could be a person's name. Never send names: use your "
+            "own pseudonymous ID for the person (for example P-00123), without spaces."
+        )
+    return parse_episode_ref(text, column)
+
+
+def _check_row(check: RowCheck, period: ReturnPeriod, first_rows: dict[str, int]) -> EpisodeRow | None:
+    parse = check.parse
+    episode_ref = parse("episode_ref", parse_episode_ref, required=True)
+    person_ref = parse("person_ref", parse_person_ref, required=True)
+    service_type = parse("service_type", _choice(SERVICE_TYPES), required=True)
+    referral_source = parse("referral_source", _choice(REFERRAL_SOURCES), required=True)
+    age_band = parse("age_band", _choice(AGE_BANDS), required=True)
+    dementia = parse("dementia", values.parse_flag, required=True)
+    end_of_life = parse("end_of_life", values.parse_flag, required=True)
+    referred_at = parse("referred_at", values.parse_datetime, required=True)
+    first_visit_at = parse("first_visit_at", values.parse_datetime, required=False)
+    hours_start = parse("weekly_hours_start", values.parse_hours, required=True)
+    hours_now = parse("weekly_hours_now", values.parse_hours, required=True)
+    ended_on = parse("ended_on", values.parse_date, required=False)
+    end_reason = parse("end_reason", _choice(END_REASONS), required=False)
+    died_in_preferred_place = parse("died_in_preferred_place", values.parse_flag, required=False)
+    at_home_91_days = parse("at_home_91_days", values.parse_flag, required=False)
+
+    if episode_ref is not None:
+        if episode_ref in first_rows:
+            check.error(
+                "episode_ref",
+                episode_ref,
+                f"This episode_ref is also used in row {first_rows[episode_ref]}. Each episode "
+                "appears once in a return: delete the repeated row, or give each episode its own "
+                "reference.",
+            )
+        else:
+            first_rows[episode_ref] = check.raw.number
+    _check_dates(check, period, referred_at, first_visit_at, ended_on)
+    _check_ending(check, end_reason, end_of_life)
+    _check_follow_up(check, period, referral_source, referred_at)
+
+    if not check.ok:
+        return None
+    assert episode_ref and person_ref and service_type and referral_source and age_band
+    assert dementia is not None and end_of_life is not None and referred_at is not None
+    assert hours_start is not None and hours_now is not None
+    return EpisodeRow(
+        row=check.raw.number,
+        episode_ref=episode_ref,
+        person_ref=person_ref,
+        service_type=service_type,
+        referral_source=referral_source,
+        age_band=age_band,
+        dementia=dementia,
+        end_of_life=end_of_life,
+        referred_at=referred_at,
+        first_visit_at=first_visit_at,
+        weekly_hours_start=hours_start,
+        weekly_hours_now=hours_now,
+        ended_on=ended_on,
+        end_reason=end_reason,
+        died_in_preferred_place=died_in_preferred_place,
+        at_home_91_days=at_home_91_days,
+    )
+
+
+def _choice(allowed: tuple[str, ...]) -> Callable[[str, str], str]:
+    def parse_one_of(text: str, column: str) -> str:
+        return values.parse_choice(text, column, allowed)
+
+    return parse_one_of
+
+
+def _check_dates(
+    check: RowCheck,
+    period: ReturnPeriod,
+    referred_at: datetime | None,
+    first_visit_at: datetime | None,
+    ended_on: date | None,
+) -> None:
+    if referred_at is not None and _utc(referred_at) >= _utc(period.ends_at):
+        check.error(
+            "referred_at",
+            check.text("referred_at"),
+            f"referred_at ({_show(referred_at)}) is after the end of this return's month, "
+            f"{period.label}. Check the date; a referral made after {period.last_day_label} belongs "
+            "in a later month's return.",
+        )
+    if first_visit_at is not None and referred_at is not None and _utc(first_visit_at) < _utc(referred_at):
+        check.error(
+            "first_visit_at",
+            check.text("first_visit_at"),
+            f"first_visit_at ({_show(first_visit_at)}) is before referred_at ({_show(referred_at)}). "
+            "The first visit cannot come before the referral: correct one of the two. A date "
+            "without a time counts as midnight, so add the time if both are on the same day.",
+        )
+    if first_visit_at is not None and _utc(first_visit_at) >= _utc(period.ends_at):
+        check.warning(
+            "first_visit_at",
+            check.text("first_visit_at"),
+            f"first_visit_at ({_show(first_visit_at)}) is after the end of this return's month, "
+            f"{period.label}. Check the date is right.",
+        )
+    if ended_on is None:
+        return
+    if ended_on > period.last_day:
+        check.error(
+            "ended_on",
+            check.text("ended_on"),
+            f"ended_on ({_day(ended_on)}) is after the last day of this return's month "
+            f"({period.last_day_label}). Check the date, or leave it blank if the episode was still "
+            "open at the end of the month.",
+        )
+    if first_visit_at is not None and ended_on < first_visit_at.astimezone(LONDON).date():
+        check.error(
+            "ended_on",
+            check.text("ended_on"),
+            f"ended_on ({_day(ended_on)}) is before the first visit ({_day(first_visit_at.date())}). "
+            "An episode cannot end before care started: correct one of the two dates.",
+        )
+    elif first_visit_at is None and referred_at is not None and ended_on < referred_at.date():
+        check.warning(
+            "ended_on",
+            check.text("ended_on"),
+            f"ended_on ({_day(ended_on)}) is before the referral ({_day(referred_at.date())}). "
+            "Check both dates.",
+        )
+
+
+def _check_ending(check: RowCheck, end_reason: str | None, end_of_life: bool | None) -> None:
+    ended_text, reason_text = check.text("ended_on"), check.text("end_reason")
+    if ended_text and not reason_text:
+        check.error(
+            "end_reason",
+            None,
+            "end_reason is blank but ended_on is filled in. Give the reason the episode ended: "
+            "one of " + ", ".join(END_REASONS) + ".",
+        )
+    if reason_text and not ended_text:
+        check.error(
+            "end_reason",
+            reason_text,
+            "end_reason is filled in but ended_on is blank. Add the date the episode ended, or clear "
+            "end_reason if the episode is still open.",
+        )
+    died_text = check.text("died_in_preferred_place")
+    reason_known = not reason_text or end_reason is not None
+    if died_text and reason_known and end_reason != "died":
+        check.error(
+            "died_in_preferred_place",
+            died_text,
+            "died_in_preferred_place is only for episodes whose end_reason is died. Clear this cell, "
+            "or correct end_reason if the person died.",
+        )
+    if end_reason == "died" and not died_text and end_of_life is True:
+        check.warning(
+            "died_in_preferred_place",
+            None,
+            "died_in_preferred_place is blank for a person receiving end-of-life care who died. "
+            "Enter Y if they died in their preferred place, otherwise N; blank counts as not known.",
+        )
+
+
+def _check_follow_up(
+    check: RowCheck, period: ReturnPeriod, referral_source: str | None, referred_at: datetime | None
+) -> None:
+    at_home_text = check.text("at_home_91_days")
+    if referral_source is not None and referral_source != "hospital_discharge" and at_home_text:
+        check.warning(
+            "at_home_91_days",
+            at_home_text,
+            "at_home_91_days is only used for hospital_discharge episodes, so this answer will be "
+            f"ignored (this episode's referral_source is {referral_source}). Clear it, or correct "
+            "referral_source if the person came home from hospital.",
+        )
+    if referral_source == "hospital_discharge" and not at_home_text and referred_at is not None:
+        follow_up_day = referred_at.astimezone(LONDON).date() + timedelta(days=FOLLOW_UP_DAYS)
+        if follow_up_day <= period.last_day:
+            check.warning(
+                "at_home_91_days",
+                None,
+                f"at_home_91_days is blank, but 91 days after the referral ({_day(follow_up_day)}) "
+                "has passed. Enter Y if the person was living at home then, otherwise N (also N if "
+                "they had died or moved into a care home); blank counts as not at home.",
+            )
+
+
+def _utc(moment: datetime) -> datetime:
+    # Comparing two London datetimes directly compares clock times, which is wrong in the hour
+    # the clocks go back; comparing in UTC is always right.
+    return moment.astimezone(UTC)
+
+
+def _show(moment: datetime) -> str:
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y %H:%M}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"

@@ -1,0 +1,171 @@
+"""Monthly returns: each month's attempts, the accepted versions, and their episodes and survey figures.
+
+Nothing is overwritten. Every upload is an attempt; an accepted attempt is a version of that
+month's return; a later accepted version supersedes it but the earlier one (and its rows) stays.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from commissioning.models import Contract
+
+
+class MonthlyReturn(models.Model):
+    """One contract's return for one calendar month: the slot its attempts and versions belong to."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="monthly_returns")
+    month = models.DateField(help_text="The first day of the month the return covers.")
+    due_at = models.DateTimeField(
+        help_text="End of the contract's due day of the following month, London time."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "-month"]
+        constraints = [models.UniqueConstraint(fields=["contract", "month"], name="monthly_return_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.period}"
+
+    @property
+    def period(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class AttemptKind(models.TextChoices):
+    FILE = "file", "File"
+    NIL = "nil", "Nil return"
+
+
+class AttemptStatus(models.TextChoices):
+    RECEIVED = "received", "Received, waiting to be checked"
+    VALIDATING = "validating", "Being checked"
+    REJECTED = "rejected", "Rejected"
+    VALID = "valid", "Valid, awaiting sign-off"
+    ACCEPTED = "accepted", "Accepted"
+    SUPERSEDED = "superseded", "Superseded by a later version"
+
+
+class ReturnAttempt(models.Model):
+    """One submission of a month's return: a file (or a nil declaration), its checks and its sign-off."""
+
+    monthly_return = models.ForeignKey(MonthlyReturn, on_delete=models.CASCADE, related_name="attempts")
+    kind = models.CharField(max_length=8, choices=AttemptKind.choices, default=AttemptKind.FILE)
+    status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.RECEIVED)
+    source = models.CharField(max_length=16, default="portal", help_text="portal, import or api")
+    file = models.FileField(upload_to="returns/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    checksum = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    survey_file = models.FileField(upload_to="returns/%Y/%m/", blank=True)
+    survey_filename = models.CharField(max_length=255, blank=True)
+    survey_entered = models.JSONField(
+        default=list, blank=True, help_text="Survey figures typed into the portal form, as survey table rows."
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_by_label = models.CharField(max_length=255)
+    late = models.BooleanField(default=False, help_text="Submitted after the month's due date.")
+    validated_at = models.DateTimeField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    episode_count = models.PositiveIntegerField(default=0)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_off_by_label = models.CharField(max_length=255, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="1, 2, … among accepted versions")
+    is_current = models.BooleanField(default=False, help_text="The newest accepted version of the month.")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    changes = models.JSONField(
+        default=dict, blank=True, help_text="Against the previous version: episodes added, changed, removed."
+    )
+
+    class Meta:
+        ordering = ["monthly_return", "-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["monthly_return"],
+                condition=models.Q(is_current=True),
+                name="one_current_version_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["monthly_return", "version"],
+                condition=models.Q(version__isnull=False),
+                name="version_numbers_unique_per_month",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["monthly_return", "is_current"])]
+
+    def __str__(self) -> str:
+        return f"{self.monthly_return} attempt {self.pk} ({self.status})"
+
+
+class EpisodeRecord(models.Model):
+    """One episode row of an accepted version of a month's return (rows of superseded versions stay)."""
+
+    attempt = models.ForeignKey(ReturnAttempt, on_delete=models.CASCADE, related_name="episodes")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    row = models.PositiveIntegerField()
+    episode_ref = models.CharField(max_length=64)
+    person_ref = models.CharField(max_length=64)
+    service_type = models.CharField(max_length=16)
+    referral_source = models.CharField(max_length=24)
+    age_band = models.CharField(max_length=8)
+    dementia = models.BooleanField()
+    end_of_life = models.BooleanField()
+    referred_at = models.DateTimeField()
+    first_visit_at = models.DateTimeField(null=True)
+    weekly_hours_start = models.DecimalField(max_digits=6, decimal_places=2)
+    weekly_hours_now = models.DecimalField(max_digits=6, decimal_places=2)
+    ended_on = models.DateField(null=True)
+    end_reason = models.CharField(max_length=24, null=True)  # noqa: DJ001 - NULL = not ended, as ended_on
+    died_in_preferred_place = models.BooleanField(null=True)
+    at_home_91_days = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["attempt", "row"]
+        indexes = [
+            models.Index(fields=["contract", "month"]),
+            models.Index(fields=["contract", "episode_ref"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "episode_ref"], name="episode_unique_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode_ref} in {self.attempt}"
+
+
+class SurveyFigure(models.Model):
+    """A survey result for the month, from an accepted version (the survey table or the portal form)."""
+
+    attempt = models.ForeignKey(ReturnAttempt, on_delete=models.CASCADE, related_name="survey_figures")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    measure_code = models.CharField(max_length=40)
+    numerator = models.PositiveIntegerField()
+    denominator = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["attempt", "measure_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "measure_code"], name="survey_figure_unique_per_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(numerator__lte=models.F("denominator")),
+                name="survey_numerator_within_denominator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_code} {self.numerator}/{self.denominator} in {self.attempt}"

@@ -1,0 +1,132 @@
+"""Reporting periods (pure Python): months, quarters, years to date and rolling twelve months.
+
+The financial year runs April to March; Q1 is April–June … Q4 January–March. Identifiers:
+month ``2025-04``; quarter ``2025-26-Q1``; year to date ``2025-26-YTD-06`` (April 2025 to the end
+of June 2025); rolling twelve months ``R12-2025-06`` (July 2024 to June 2025).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTH = "month"
+QUARTER = "quarter"
+YEAR_TO_DATE = "ytd"
+ROLLING_12 = "r12"
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period: its kind, identifier and first and last days (inclusive)."""
+
+    start: date
+    end: date
+    kind: str
+    identifier: str
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    @property
+    def months(self) -> list[date]:
+        """The first day of every month in the period."""
+        result, month = [], self.start
+        while month <= self.end:
+            result.append(month)
+            month = add_months(month, 1)
+        return result
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``month``'s month (negative goes back)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: date) -> date:
+    return add_months(month, 1) - timedelta(days=1)
+
+
+def financial_year_start(day: date) -> int:
+    """The calendar year in which the financial year containing ``day`` began."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _fy_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def month_period(month: date) -> Period:
+    first = month.replace(day=1)
+    return Period(first, month_end(first), MONTH, f"{first:%Y-%m}")
+
+
+def quarter_period(month: date) -> Period:
+    fy = financial_year_start(month)
+    offset = (month.year * 12 + month.month - (fy * 12 + 4)) // 3  # 0..3
+    start = add_months(date(fy, 4, 1), offset * 3)
+    return Period(start, month_end(add_months(start, 2)), QUARTER, f"{_fy_label(fy)}-Q{offset + 1}")
+
+
+def year_to_date_period(month: date) -> Period:
+    fy = financial_year_start(month)
+    last = month.replace(day=1)
+    return Period(date(fy, 4, 1), month_end(last), YEAR_TO_DATE, f"{_fy_label(fy)}-YTD-{last:%m}")
+
+
+def rolling_twelve_period(month: date) -> Period:
+    last = month.replace(day=1)
+    return Period(add_months(last, -11), month_end(last), ROLLING_12, f"R12-{last:%Y-%m}")
+
+
+_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{2})$"), MONTH),
+    (re.compile(r"^(\d{4})-(\d{2})-Q([1-4])$"), QUARTER),
+    (re.compile(r"^(\d{4})-(\d{2})-YTD-(\d{2})$"), YEAR_TO_DATE),
+    (re.compile(r"^R12-(\d{4})-(\d{2})$"), ROLLING_12),
+)
+FORMS = "2025-04 (a month), 2025-26-Q1 (a quarter), 2025-26-YTD-06 (a year to date) or R12-2025-06"
+
+
+def parse_period(identifier: str) -> Period:
+    """The period an identifier names; ValueError saying the accepted forms otherwise."""
+    text = identifier.strip()
+    for pattern, kind in _PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        try:
+            if kind == MONTH:
+                return month_period(date(int(match[1]), int(match[2]), 1))
+            if kind == ROLLING_12:
+                return rolling_twelve_period(date(int(match[1]), int(match[2]), 1))
+            fy = int(match[1])
+            if int(match[2]) != (fy + 1) % 100:
+                break
+            if kind == QUARTER:
+                return quarter_period(add_months(date(fy, 4, 1), (int(match[3]) - 1) * 3))
+            month_number = int(match[3])
+            year = fy if month_number >= 4 else fy + 1
+            return year_to_date_period(date(year, month_number, 1))
+        except ValueError:
+            break
+    raise ValueError(f"{identifier!r} is not a period. Write it as {FORMS}.")
+
+
+def affected_periods(months: list[str]) -> list[str]:
+    """Every period whose figures read any of the given months ("YYYY-MM"), sorted by end then kind."""
+    found: set[Period] = set()
+    for text in months:
+        month = parse_period(text).start
+        found.add(month_period(month))
+        found.add(quarter_period(month))
+        fy_end = date(financial_year_start(month) + 1, 3, 1)
+        later = month
+        while later <= fy_end:
+            found.add(year_to_date_period(later))
+            later = add_months(later, 1)
+        for step in range(12):
+            found.add(rolling_twelve_period(add_months(month, step)))
+    return [p.identifier for p in sorted(found, key=lambda p: (p.end, p.kind, p.start))]

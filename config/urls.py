@@ -14,6 +14,7 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("contracts/", include("commissioning.urls")),
     path("measures/", include("outcomes.urls")),
+    path("returns/", include("outcomes.returns_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outcomes import views
+from outcomes.views import measures as views
 
 app_name = "outcomes"
 urlpatterns = [

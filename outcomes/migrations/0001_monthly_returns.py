@@ -7,145 +7,293 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('commissioning', '0002_contracts_and_targets'),
+        ("commissioning", "0002_contracts_and_targets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MonthlyReturn',
+            name="MonthlyReturn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The first day of the month the return covers.')),
-                ('due_at', models.DateTimeField(help_text="End of the contract's due day of the following month, London time.")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='monthly_returns', to='commissioning.contract')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="The first day of the month the return covers.")),
+                (
+                    "due_at",
+                    models.DateTimeField(
+                        help_text="End of the contract's due day of the following month, London time."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="monthly_returns",
+                        to="commissioning.contract",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['contract', '-month'],
+                "ordering": ["contract", "-month"],
             },
         ),
         migrations.CreateModel(
-            name='ReturnAttempt',
+            name="ReturnAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('file', 'File'), ('nil', 'Nil return')], default='file', max_length=8)),
-                ('status', models.CharField(choices=[('received', 'Received, waiting to be checked'), ('validating', 'Being checked'), ('rejected', 'Rejected'), ('valid', 'Valid, awaiting sign-off'), ('accepted', 'Accepted'), ('superseded', 'Superseded by a later version')], default='received', max_length=16)),
-                ('source', models.CharField(default='portal', help_text='portal, import or api', max_length=16)),
-                ('file', models.FileField(blank=True, upload_to='returns/%Y/%m/')),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('checksum', models.CharField(blank=True, max_length=64, verbose_name='SHA-256')),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('survey_file', models.FileField(blank=True, upload_to='returns/%Y/%m/')),
-                ('survey_filename', models.CharField(blank=True, max_length=255)),
-                ('survey_entered', models.JSONField(blank=True, default=list, help_text='Survey figures typed into the portal form, as survey table rows.')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_by_label', models.CharField(max_length=255)),
-                ('late', models.BooleanField(default=False, help_text="Submitted after the month's due date.")),
-                ('validated_at', models.DateTimeField(blank=True, null=True)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('episode_count', models.PositiveIntegerField(default=0)),
-                ('signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_off_by_label', models.CharField(blank=True, max_length=255)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(blank=True, help_text='1, 2, … among accepted versions', null=True)),
-                ('is_current', models.BooleanField(default=False, help_text='The newest accepted version of the month.')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('changes', models.JSONField(blank=True, default=dict, help_text='Against the previous version: episodes added, changed, removed.')),
-                ('monthly_return', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='outcomes.monthlyreturn')),
-                ('signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("file", "File"), ("nil", "Nil return")], default="file", max_length=8
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received, waiting to be checked"),
+                            ("validating", "Being checked"),
+                            ("rejected", "Rejected"),
+                            ("valid", "Valid, awaiting sign-off"),
+                            ("accepted", "Accepted"),
+                            ("superseded", "Superseded by a later version"),
+                        ],
+                        default="received",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(default="portal", help_text="portal, import or api", max_length=16),
+                ),
+                ("file", models.FileField(blank=True, upload_to="returns/%Y/%m/")),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("checksum", models.CharField(blank=True, max_length=64, verbose_name="SHA-256")),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("survey_file", models.FileField(blank=True, upload_to="returns/%Y/%m/")),
+                ("survey_filename", models.CharField(blank=True, max_length=255)),
+                (
+                    "survey_entered",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Survey figures typed into the portal form, as survey table rows.",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_by_label", models.CharField(max_length=255)),
+                (
+                    "late",
+                    models.BooleanField(default=False, help_text="Submitted after the month's due date."),
+                ),
+                ("validated_at", models.DateTimeField(blank=True, null=True)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("episode_count", models.PositiveIntegerField(default=0)),
+                ("signed_off_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_off_by_label", models.CharField(blank=True, max_length=255)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="1, 2, … among accepted versions", null=True
+                    ),
+                ),
+                (
+                    "is_current",
+                    models.BooleanField(default=False, help_text="The newest accepted version of the month."),
+                ),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "changes",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Against the previous version: episodes added, changed, removed.",
+                    ),
+                ),
+                (
+                    "monthly_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="outcomes.monthlyreturn",
+                    ),
+                ),
+                (
+                    "signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['monthly_return', '-submitted_at', '-id'],
+                "ordering": ["monthly_return", "-submitted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EpisodeRecord',
+            name="EpisodeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('row', models.PositiveIntegerField()),
-                ('episode_ref', models.CharField(max_length=64)),
-                ('person_ref', models.CharField(max_length=64)),
-                ('service_type', models.CharField(max_length=16)),
-                ('referral_source', models.CharField(max_length=24)),
-                ('age_band', models.CharField(max_length=8)),
-                ('dementia', models.BooleanField()),
-                ('end_of_life', models.BooleanField()),
-                ('referred_at', models.DateTimeField()),
-                ('first_visit_at', models.DateTimeField(null=True)),
-                ('weekly_hours_start', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('weekly_hours_now', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('ended_on', models.DateField(null=True)),
-                ('end_reason', models.CharField(max_length=24, null=True)),
-                ('died_in_preferred_place', models.BooleanField(null=True)),
-                ('at_home_91_days', models.BooleanField(null=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='commissioning.contract')),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='episodes', to='outcomes.returnattempt')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("row", models.PositiveIntegerField()),
+                ("episode_ref", models.CharField(max_length=64)),
+                ("person_ref", models.CharField(max_length=64)),
+                ("service_type", models.CharField(max_length=16)),
+                ("referral_source", models.CharField(max_length=24)),
+                ("age_band", models.CharField(max_length=8)),
+                ("dementia", models.BooleanField()),
+                ("end_of_life", models.BooleanField()),
+                ("referred_at", models.DateTimeField()),
+                ("first_visit_at", models.DateTimeField(null=True)),
+                ("weekly_hours_start", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("weekly_hours_now", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("ended_on", models.DateField(null=True)),
+                ("end_reason", models.CharField(max_length=24, null=True)),
+                ("died_in_preferred_place", models.BooleanField(null=True)),
+                ("at_home_91_days", models.BooleanField(null=True)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="commissioning.contract",
+                    ),
+                ),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="episodes",
+                        to="outcomes.returnattempt",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['attempt', 'row'],
+                "ordering": ["attempt", "row"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyFigure',
+            name="SurveyFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('measure_code', models.CharField(max_length=40)),
-                ('numerator', models.PositiveIntegerField()),
-                ('denominator', models.PositiveIntegerField()),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='survey_figures', to='outcomes.returnattempt')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='commissioning.contract')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("measure_code", models.CharField(max_length=40)),
+                ("numerator", models.PositiveIntegerField()),
+                ("denominator", models.PositiveIntegerField()),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="survey_figures",
+                        to="outcomes.returnattempt",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="commissioning.contract",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['attempt', 'measure_code'],
+                "ordering": ["attempt", "measure_code"],
             },
         ),
         migrations.AddConstraint(
-            model_name='monthlyreturn',
-            constraint=models.UniqueConstraint(fields=('contract', 'month'), name='monthly_return_unique'),
+            model_name="monthlyreturn",
+            constraint=models.UniqueConstraint(fields=("contract", "month"), name="monthly_return_unique"),
         ),
         migrations.AddIndex(
-            model_name='returnattempt',
-            index=models.Index(fields=['status'], name='outcomes_re_status_3710d9_idx'),
+            model_name="returnattempt",
+            index=models.Index(fields=["status"], name="outcomes_re_status_3710d9_idx"),
         ),
         migrations.AddIndex(
-            model_name='returnattempt',
-            index=models.Index(fields=['monthly_return', 'is_current'], name='outcomes_re_monthly_0a40c8_idx'),
+            model_name="returnattempt",
+            index=models.Index(
+                fields=["monthly_return", "is_current"], name="outcomes_re_monthly_0a40c8_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='returnattempt',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('monthly_return',), name='one_current_version_per_month'),
+            model_name="returnattempt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("monthly_return",),
+                name="one_current_version_per_month",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='returnattempt',
-            constraint=models.UniqueConstraint(condition=models.Q(('version__isnull', False)), fields=('monthly_return', 'version'), name='version_numbers_unique_per_month'),
+            model_name="returnattempt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("version__isnull", False)),
+                fields=("monthly_return", "version"),
+                name="version_numbers_unique_per_month",
+            ),
         ),
         migrations.AddIndex(
-            model_name='episoderecord',
-            index=models.Index(fields=['contract', 'month'], name='outcomes_ep_contrac_2c1930_idx'),
+            model_name="episoderecord",
+            index=models.Index(fields=["contract", "month"], name="outcomes_ep_contrac_2c1930_idx"),
         ),
         migrations.AddIndex(
-            model_name='episoderecord',
-            index=models.Index(fields=['contract', 'episode_ref'], name='outcomes_ep_contrac_ea6790_idx'),
+            model_name="episoderecord",
+            index=models.Index(fields=["contract", "episode_ref"], name="outcomes_ep_contrac_ea6790_idx"),
         ),
         migrations.AddConstraint(
-            model_name='episoderecord',
-            constraint=models.UniqueConstraint(fields=('attempt', 'episode_ref'), name='episode_unique_per_version'),
+            model_name="episoderecord",
+            constraint=models.UniqueConstraint(
+                fields=("attempt", "episode_ref"), name="episode_unique_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveyfigure',
-            constraint=models.UniqueConstraint(fields=('attempt', 'measure_code'), name='survey_figure_unique_per_version'),
+            model_name="surveyfigure",
+            constraint=models.UniqueConstraint(
+                fields=("attempt", "measure_code"), name="survey_figure_unique_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveyfigure',
-            constraint=models.CheckConstraint(condition=models.Q(('numerator__lte', models.F('denominator'))), name='survey_numerator_within_denominator'),
+            model_name="surveyfigure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("numerator__lte", models.F("denominator"))),
+                name="survey_numerator_within_denominator",
+            ),
         ),
     ]

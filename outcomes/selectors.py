@@ -1,0 +1,168 @@
+"""Reads about monthly returns, scoped to what the acting organisation may see.
+
+A month's returns belong to the contract's prime provider: its people and the contract's
+commissioners (lead and partners) see them; subcontractors and every other provider do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.access import Acting, Capability
+from commissioning.models import Contract, ContractStatus
+from commissioning.selectors import contract_visible_to
+from outcomes.deadlines import due_at, month_start, next_month
+from outcomes.models import AttemptStatus, MonthlyReturn, ReturnAttempt
+from outcomes.periods import add_months
+
+
+def return_contracts_for(acting: Acting) -> QuerySet[Contract]:
+    """Contracts whose returns the acting organisation may see."""
+    if acting.is_provider:
+        return Contract.objects.filter(provider_id=acting.organisation.pk)
+    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
+        return contract_visible_to(acting)
+    return Contract.objects.none()
+
+
+def return_contract_get_for(acting: Acting, contract_id: int) -> Contract:
+    """One contract whose returns the acting organisation may see; 404 otherwise."""
+    return get_object_or_404(
+        return_contracts_for(acting).select_related("provider", "lead_commissioner"), pk=contract_id
+    )
+
+
+def monthly_return_find(contract: Contract, period: str) -> MonthlyReturn | None:
+    """The month's return slot if anything was ever submitted for it (404 for a malformed month)."""
+    try:
+        month = month_start(period)
+    except ValueError:
+        raise Http404("No such month") from None
+    return MonthlyReturn.objects.filter(contract=contract, month=month).first()
+
+
+def attempt_get_for(acting: Acting, attempt_id: int) -> ReturnAttempt:
+    """One submission, if the acting organisation may see its contract's returns; 404 otherwise."""
+    return get_object_or_404(
+        ReturnAttempt.objects.select_related(
+            "monthly_return__contract__provider", "monthly_return__contract__lead_commissioner"
+        ).filter(monthly_return__contract__in=return_contracts_for(acting)),
+        pk=attempt_id,
+    )
+
+
+def attempts_for_month(monthly_return: MonthlyReturn | None) -> list[ReturnAttempt]:
+    """Every attempt of the month, newest first (rejected, awaiting sign-off, accepted, superseded)."""
+    if monthly_return is None:
+        return []
+    return list(monthly_return.attempts.order_by("-submitted_at", "-id"))
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """Where a contract's return for one month stands."""
+
+    contract: Contract
+    month: date
+    due: object  # aware datetime
+    state: str  # "accepted", "awaiting_sign_off", "checking", "rejected", "not_submitted", "not_due"
+    current: ReturnAttempt | None
+    latest: ReturnAttempt | None
+
+    @property
+    def period(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.state != "accepted" and timezone.now() > self.due
+
+    @property
+    def late(self) -> bool:
+        """The month's first accepted version arrived after the due date."""
+        return bool(self.current and self.current.late)
+
+
+STATE_LABELS = {
+    "accepted": "Accepted",
+    "awaiting_sign_off": "Awaiting sign-off",
+    "checking": "Being checked",
+    "rejected": "Rejected: needs a corrected file",
+    "not_submitted": "Not submitted",
+}
+
+
+def _state(current: ReturnAttempt | None, latest: ReturnAttempt | None) -> str:
+    if latest is not None and latest.status == AttemptStatus.VALID:
+        return "awaiting_sign_off"
+    if latest is not None and latest.status in (AttemptStatus.RECEIVED, AttemptStatus.VALIDATING):
+        return "checking"
+    if current is not None:
+        return "accepted"
+    if latest is not None and latest.status == AttemptStatus.REJECTED:
+        return "rejected"
+    return "not_submitted"
+
+
+def month_statuses(contracts: list[Contract], months: list[date]) -> list[MonthStatus]:
+    """The status of each contract's return for each month (three queries in all)."""
+    slots = MonthlyReturn.objects.filter(contract__in=contracts, month__in=months)
+    attempts = (
+        ReturnAttempt.objects.filter(monthly_return__in=slots)
+        .select_related("monthly_return")
+        .order_by("submitted_at", "id")
+    )
+    latest: dict[tuple[int, date], ReturnAttempt] = {}
+    current: dict[tuple[int, date], ReturnAttempt] = {}
+    for attempt in attempts:
+        key = (attempt.monthly_return.contract_id, attempt.monthly_return.month)
+        latest[key] = attempt
+        if attempt.is_current:
+            current[key] = attempt
+    result = []
+    for contract in contracts:
+        for month in months:
+            key = (contract.pk, month)
+            result.append(
+                MonthStatus(
+                    contract=contract,
+                    month=month,
+                    due=due_at(month, contract.return_due_day),
+                    state=_state(current.get(key), latest.get(key)),
+                    current=current.get(key),
+                    latest=latest.get(key),
+                )
+            )
+    return result
+
+
+def contracts_due_for(month: date, contracts: QuerySet[Contract]) -> list[Contract]:
+    """Active or suspended contracts whose term covers some of the month: each owes a return for it."""
+    return list(
+        contracts.filter(
+            Q(status__in=[ContractStatus.ACTIVE, ContractStatus.SUSPENDED])
+            & Q(start_date__lt=next_month(month))
+            & Q(end_date__gte=month)
+        )
+        .select_related("provider", "lead_commissioner")
+        .order_by("provider__name", "reference")
+    )
+
+
+def outstanding_returns(acting: Acting, month: date) -> list[MonthStatus]:
+    """The month's returns not yet accepted, for the contracts the acting commissioner can see."""
+    contracts = contracts_due_for(month, return_contracts_for(acting))
+    return [status for status in month_statuses(contracts, [month]) if status.state != "accepted"]
+
+
+def recent_months(today: date | None = None, count: int = 6) -> list[date]:
+    """The last ``count`` months whose returns have fallen due or are being prepared, newest first."""
+    today = today or timezone.localdate()
+    last_complete = add_months(today.replace(day=1), -1)
+    return [add_months(last_complete, -step) for step in range(count)]

@@ -1,0 +1,1 @@
+"""Pages of the outcomes app: the measure library and monthly returns."""

@@ -171,9 +171,15 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # One queue per kind of work, so that slow work (files, PDFs) never holds up email.
 CELERY_TASK_ROUTES = {
     "accounts.tasks.*_email_send": {"queue": "email"},
+    "outcomes.tasks.return_reminders": {"queue": "email"},
+    "outcomes.tasks.return_validate": {"queue": "returns"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "return-reminders": {
+        "task": "outcomes.tasks.return_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "sessions-clear-expired": {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": crontab(hour=2, minute=15),

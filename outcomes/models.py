@@ -169,3 +169,29 @@ class SurveyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure_code} {self.numerator}/{self.denominator} in {self.attempt}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due in 3 days"
+    OVERDUE = "overdue", "Overdue"
+
+
+class ReturnReminder(models.Model):
+    """A reminder email sent about one contract's month; recorded so that it is sent once only."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "month", "kind"], name="one_reminder_of_a_kind_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for {self.contract.reference} {self.month:%Y-%m}"

@@ -29,3 +29,13 @@ def compliance_recompute(contract_id: int, periods: list[str]) -> list[str]:
     affected = affected_periods(periods)
     logger.info("Contract %s: results to recompute for %s", contract_id, ", ".join(affected))
     return affected
+
+
+@shared_task
+def return_reminders() -> int:
+    """Daily: email providers whose return is due in 3 days, or became overdue yesterday."""
+    from django.utils import timezone
+
+    from outcomes.reminders import return_reminders_send
+
+    return len(return_reminders_send(today=timezone.localdate()))

@@ -161,7 +161,7 @@ DEFAULT_FROM_EMAIL = CONFIG.default_from_email
 SERVER_EMAIL = CONFIG.default_from_email
 
 # Celery: with no broker, tasks run in-process as they are queued (the embedded mode).
-CELERY_BROKER_URL = CONFIG.celery_broker_url or "memory://"
+CELERY_BROKER_URL = CONFIG.celery_broker_url or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = CONFIG.tasks_in_process
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -12,6 +12,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -52,6 +53,7 @@ EPISODE_FIELDS = (
     "at_home_91_days",
 )
 SURVEY_COLUMNS = ("measure_code", "numerator", "denominator")
+HOURS_PLACES = Decimal("0.01")  # EpisodeRecord.weekly_hours_* keep two decimal places
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,11 @@ def _episode_key(record) -> tuple:
     return tuple(getattr(record, name) for name in EPISODE_FIELDS)
 
 
+def _stored_hours(hours: Decimal) -> Decimal:
+    """Hours as the database keeps them (two decimal places), so comparisons see the stored value."""
+    return hours.quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
+
+
 def _accept(attempt: ReturnAttempt, submitter: Submitter, acknowledged_warnings: bool) -> ReturnAttempt:
     """Store the attempt as the month's newest version (caller holds the month's lock)."""
     if attempt.status == AttemptStatus.ACCEPTED or attempt.status == AttemptStatus.SUPERSEDED:
@@ -261,7 +268,11 @@ def _accept(attempt: ReturnAttempt, submitter: Submitter, acknowledged_warnings:
             month=monthly_return.month,
             row=row.row,
             episode_ref=row.episode_ref,
-            **{name: getattr(row, name) for name in EPISODE_FIELDS},
+            **{
+                **{name: getattr(row, name) for name in EPISODE_FIELDS},
+                "weekly_hours_start": _stored_hours(row.weekly_hours_start),
+                "weekly_hours_now": _stored_hours(row.weekly_hours_now),
+            },
         )
         for row in result.episodes
     ]
@@ -388,9 +399,10 @@ def return_import(
     nil: bool = False,
     accept: bool = False,
     submitted_at: datetime | None = None,
+    label: str = IMPORT_LABEL,
 ) -> ReturnAttempt:
     """The data team's path (`import_return`): submit, check synchronously, and accept if asked and valid."""
-    submitter = Submitter(user=None, label=IMPORT_LABEL, source="import")
+    submitter = Submitter(user=None, label=label, source="import")
     attempt = attempt_create(
         contract=contract,
         period=period,

@@ -6,26 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0002_contracts_and_targets'),
-        ('outcomes', '0001_monthly_returns'),
+        ("commissioning", "0002_contracts_and_targets"),
+        ("outcomes", "0001_monthly_returns"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReturnReminder',
+            name="ReturnReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('kind', models.CharField(choices=[('due_soon', 'Due in 3 days'), ('overdue', 'Overdue')], max_length=16)),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recipients', models.JSONField(default=list)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='commissioning.contract')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("due_soon", "Due in 3 days"), ("overdue", "Overdue")], max_length=16
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("recipients", models.JSONField(default=list)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="commissioning.contract",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at'],
-                'constraints': [models.UniqueConstraint(fields=('contract', 'month', 'kind'), name='one_reminder_of_a_kind_per_month')],
+                "ordering": ["-sent_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contract", "month", "kind"), name="one_reminder_of_a_kind_per_month"
+                    )
+                ],
             },
         ),
     ]

@@ -4,26 +4,36 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from commissioning.demo import DEMO_PASSWORD, demo_seed
+from outcomes.demo import returns_seed
 
 
 class Command(BaseCommand):
-    help = "Create or refresh demo organisations and one person per role. Safe to run repeatedly."
+    help = (
+        "Create or refresh demo organisations, people (one per role), contracts and 18 months of returns. "
+        "Safe to run repeatedly."
+    )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--skip-returns", action="store_true", help="Load people and contracts only (quicker)"
+        )
         parser.add_argument(
             "--allow-production",
             action="store_true",
             help="Run even with DEBUG off. Demo accounts share a published password: never use on live data.",
         )
 
-    def handle(self, *args, allow_production: bool = False, **options):
+    def handle(self, *args, allow_production: bool = False, skip_returns: bool = False, **options):
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "Refusing to load demo accounts with DEBUG off: they share a published password. "
                 "Use --allow-production only on a demonstration server."
             )
         people = demo_seed()
-        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        months = 0 if skip_returns else returns_seed()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data is ready ({months} monthly returns loaded this time).")
+        )
         self.stdout.write(
             f"\nSign in at {settings.SITE_URL}/account/sign-in/ — every demo password is: {DEMO_PASSWORD}\n"
         )

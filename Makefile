@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up venv venv-dev migrate format clean
+.PHONY: demo test lint up bench-returns venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 demo: venv
@@ -31,6 +31,10 @@ up: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+## make bench-returns: a 50,000-episode return validated and accepted end to end; rows/s and memory
+bench-returns:
+	scripts/bench.sh returns
 
 format: venv-dev
 	$(BIN)/ruff check --fix .

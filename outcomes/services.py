@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from accounts.models import User
 from commissioning.models import Contract
 from outcomes.deadlines import due_at, is_late, month_start
 from outcomes.mds import ValidatedReturn, validate_nil_return, validate_return
+from outcomes.mds import parse_period as parse_return_period
 from outcomes.models import (
     AttemptKind,
     AttemptStatus,
@@ -81,6 +82,7 @@ def require_prime_provider(acting: Acting, contract: Contract, capability: Capab
 def monthly_return_for(contract: Contract, period: str) -> MonthlyReturn:
     """The month's return slot, created on first use with its due date."""
     month = month_start(period)
+    parse_return_period(period)  # the months the data standard covers (ValueError otherwise)
     monthly_return, _ = MonthlyReturn.objects.get_or_create(
         contract=contract, month=month, defaults={"due_at": due_at(month, contract.return_due_day)}
     )
@@ -134,13 +136,13 @@ def attempt_create(
                 ContentFile(content),
                 save=False,
             )
-            if survey_bytes is not None:
-                attempt.survey_filename = survey_filename[:255]
-                attempt.survey_file.save(
-                    f"{contract.pk}-{period}-survey-{survey_filename[-80:]}",
-                    ContentFile(survey_bytes),
-                    save=False,
-                )
+        if survey_bytes is not None:  # a survey CSV comes with a file or with a nil return
+            attempt.survey_filename = survey_filename[:255]
+            attempt.survey_file.save(
+                f"{contract.pk}-{period}-survey-{survey_filename[-80:]}",
+                ContentFile(survey_bytes),
+                save=False,
+            )
         attempt.save()
         audit_record(
             actor=submitter.user,
@@ -188,6 +190,11 @@ def _read(attempt: ReturnAttempt) -> ValidatedReturn:
 
 def attempt_validate(*, attempt_id: int) -> ReturnAttempt:
     """Check a received submission against the data standard; safe to run twice or after a crash."""
+    return _validate(attempt_id)[0]
+
+
+def _validate(attempt_id: int) -> tuple[ReturnAttempt, ValidatedReturn | None]:
+    """attempt_validate, also giving the parsed rows when this call did the checking."""
     with transaction.atomic():
         attempt = (
             ReturnAttempt.objects.select_for_update()
@@ -195,14 +202,14 @@ def attempt_validate(*, attempt_id: int) -> ReturnAttempt:
             .get(pk=attempt_id)
         )
         if attempt.status not in (AttemptStatus.RECEIVED, AttemptStatus.VALIDATING):
-            return attempt
+            return attempt, None
         attempt.status = AttemptStatus.VALIDATING
         attempt.save(update_fields=["status"])
     result = _read(attempt)
     with transaction.atomic():
         attempt = ReturnAttempt.objects.select_for_update().get(pk=attempt_id)
         if attempt.status != AttemptStatus.VALIDATING:
-            return attempt
+            return attempt, None
         attempt.errors = [{"severity": "error", **p.as_dict()} for p in result.errors]
         attempt.warnings = [{"severity": "warning", **p.as_dict()} for p in result.warnings]
         attempt.episode_count = len(result.episodes)
@@ -223,7 +230,7 @@ def attempt_validate(*, attempt_id: int) -> ReturnAttempt:
                 "episodes": attempt.episode_count,
             },
         )
-    return attempt
+    return attempt, result
 
 
 def _episode_key(record) -> tuple:
@@ -235,8 +242,17 @@ def _stored_hours(hours: Decimal) -> Decimal:
     return hours.quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _accept(attempt: ReturnAttempt, submitter: Submitter, acknowledged_warnings: bool) -> ReturnAttempt:
-    """Store the attempt as the month's newest version (caller holds the month's lock)."""
+def _accept(
+    attempt: ReturnAttempt,
+    submitter: Submitter,
+    acknowledged_warnings: bool,
+    result: ValidatedReturn | None = None,
+) -> ReturnAttempt:
+    """Store the attempt as the month's newest version (caller holds the month's lock).
+
+    ``result`` is the validation just done in the same call (the data-team path); otherwise the
+    stored file is read again, so that what is accepted is exactly what was checked.
+    """
     if attempt.status == AttemptStatus.ACCEPTED or attempt.status == AttemptStatus.SUPERSEDED:
         raise ValidationError(
             f"This return was already signed off by {attempt.signed_off_by_label} at "
@@ -249,7 +265,7 @@ def _accept(attempt: ReturnAttempt, submitter: Submitter, acknowledged_warnings:
         )
     if attempt.warnings and not acknowledged_warnings:
         raise ValidationError({"acknowledge_warnings": "Confirm that you have read each warning"})
-    result = _read(attempt)
+    result = result or _read(attempt)
     if not result.is_valid:  # the stored file no longer passes: refuse rather than accept part of it
         raise ValidationError("The stored file no longer passes its checks. Upload it again.")
     monthly_return = attempt.monthly_return
@@ -276,7 +292,7 @@ def _accept(attempt: ReturnAttempt, submitter: Submitter, acknowledged_warnings:
         )
         for row in result.episodes
     ]
-    EpisodeRecord.objects.bulk_create(records, batch_size=2000)
+    _insert_episodes(records)
     SurveyFigure.objects.bulk_create(
         SurveyFigure(
             attempt=attempt,
@@ -320,6 +336,25 @@ def _accept(attempt: ReturnAttempt, submitter: Submitter, acknowledged_warnings:
 
     transaction.on_commit(lambda: compliance_recompute.delay(contract.pk, [monthly_return.period]))
     return attempt
+
+
+EPISODE_COLUMNS_STORED = ("attempt_id", "contract_id", "month", "row", "episode_ref", *EPISODE_FIELDS)
+
+
+def _insert_episodes(records: list[EpisodeRecord]) -> None:
+    """Write a version's episodes: PostgreSQL COPY (fast, same transaction), else bulk inserts."""
+    if connection.vendor != "postgresql":
+        EpisodeRecord.objects.bulk_create(records, batch_size=2000)
+        return
+    table = EpisodeRecord._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY {table} ({', '.join(EPISODE_COLUMNS_STORED)}) FROM STDIN"
+        ) as copy,
+    ):
+        for record in records:
+            copy.write_row(tuple(getattr(record, column) for column in EPISODE_COLUMNS_STORED))
 
 
 def _changes(previous: ReturnAttempt, records: list[EpisodeRecord]) -> dict:
@@ -415,12 +450,12 @@ def return_import(
         submitted_at=submitted_at,
         queue_validation=False,
     )
-    attempt = attempt_validate(attempt_id=attempt.pk)
+    attempt, result = _validate(attempt.pk)
     if accept and attempt.status == AttemptStatus.VALID:
         with transaction.atomic():
             MonthlyReturn.objects.select_for_update().get(pk=attempt.monthly_return_id)
             attempt = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
                 pk=attempt.pk
             )
-            attempt = _accept(attempt, submitter, acknowledged_warnings=True)
+            attempt = _accept(attempt, submitter, acknowledged_warnings=True, result=result)
     return attempt

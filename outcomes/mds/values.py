@@ -101,6 +101,9 @@ def parse_hours(text: str, column: str) -> Decimal:
     return hours + 0  # drops a negative zero's sign
 
 
+MAX_RESPONDENTS = 1_000_000  # far above any provider's month; well inside what is stored
+
+
 def parse_count(text: str, column: str) -> int:
     """A whole number of survey respondents, 0 or more."""
     if _WHOLE.fullmatch(text) is None:
@@ -108,6 +111,11 @@ def parse_count(text: str, column: str) -> int:
     count = int(text)
     if count < 0:
         raise CellError(f"{column} cannot be negative. Enter the number of respondents, 0 or more.")
+    if count > MAX_RESPONDENTS:
+        raise CellError(
+            f"{column} is {count:,}, more people than a month's survey can have. Enter the number of "
+            f"respondents (at most {MAX_RESPONDENTS:,})."
+        )
     return count
 
 

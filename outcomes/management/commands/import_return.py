@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 
 from commissioning.models import Contract
 from outcomes.deadlines import month_start
+from outcomes.mds import parse_period as parse_return_period
 from outcomes.models import AttemptStatus
 from outcomes.services import return_import
 
@@ -64,6 +65,7 @@ class Command(BaseCommand):
     def _run(self, options):
         try:
             month_start(options["period"])
+            parse_return_period(options["period"])  # the data standard's years too (2000-2099)
         except ValueError as error:
             raise UsageError(f"--period: {error}") from None
         matches = list(

@@ -54,7 +54,7 @@ def _send(kind: str, due_on: date) -> list[ReminderSent]:
     ]
     sent: list[ReminderSent] = []
     for status in month_statuses(contracts, [month]):
-        if status.state == "accepted":
+        if status.has_accepted_version:
             continue
         contract = status.contract
         recipients = _recipients(contract)

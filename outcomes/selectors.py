@@ -80,8 +80,13 @@ class MonthStatus:
         return f"{self.month:%Y-%m}"
 
     @property
+    def has_accepted_version(self) -> bool:
+        """The month has an accepted version (a correction may be waiting besides it)."""
+        return self.current is not None
+
+    @property
     def overdue(self) -> bool:
-        return self.state != "accepted" and timezone.now() > self.due
+        return not self.has_accepted_version and timezone.now() > self.due
 
     @property
     def late(self) -> bool:
@@ -158,7 +163,7 @@ def contracts_due_for(month: date, contracts: QuerySet[Contract]) -> list[Contra
 def outstanding_returns(acting: Acting, month: date) -> list[MonthStatus]:
     """The month's returns not yet accepted, for the contracts the acting commissioner can see."""
     contracts = contracts_due_for(month, return_contracts_for(acting))
-    return [status for status in month_statuses(contracts, [month]) if status.state != "accepted"]
+    return [status for status in month_statuses(contracts, [month]) if not status.has_accepted_version]
 
 
 def recent_months(today: date | None = None, count: int = 6) -> list[date]:

@@ -349,9 +349,7 @@ def _insert_episodes(records: list[EpisodeRecord]) -> None:
     table = EpisodeRecord._meta.db_table
     with (
         connection.cursor() as cursor,
-        cursor.copy(
-            f"COPY {table} ({', '.join(EPISODE_COLUMNS_STORED)}) FROM STDIN"
-        ) as copy,
+        cursor.copy(f"COPY {table} ({', '.join(EPISODE_COLUMNS_STORED)}) FROM STDIN") as copy,
     ):
         for record in records:
             copy.write_row(tuple(getattr(record, column) for column in EPISODE_COLUMNS_STORED))

@@ -26,8 +26,21 @@ def read_sign_ins(path: str) -> tuple[str, list[tuple[str, str]]]:
     return password, people
 
 
-PAGES_ALL = ["/", "/account/", "/account/team/", "/contracts/", "/measures/", "/measures/AT_HOME_91D/", "/accessibility/"]
-PAGES_COMMISSIONER = ["/providers/"]
+PAGES_ALL = [
+    "/",
+    "/account/",
+    "/account/team/",
+    "/contracts/",
+    "/measures/",
+    "/measures/AT_HOME_91D/",
+    "/accessibility/",
+    "/returns/",
+    "/returns/guide/",
+    "/returns/template.csv",
+    "/returns/template.xlsx",
+    "/returns/example.csv",
+]
+PAGES_COMMISSIONER = ["/providers/", "/returns/outstanding/"]
 
 
 def wait_for(base: str) -> None:

@@ -21,7 +21,11 @@ def worker():
     app.conf.task_always_eager = False
     # The worker thread consumes every queue the service routes tasks to.
     with start_worker(
-        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["default", "email", "returns"]
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=10,
+        queues=["default", "email", "returns"],
     ):
         yield
     app.conf.task_always_eager = True

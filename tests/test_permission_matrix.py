@@ -86,6 +86,33 @@ def _joint_target(w) -> int:
 # The lead body's commissioners change contracts and targets; partners and officers only see them.
 CHANGE_CONTRACT = organisation_page(403, commissioner=200, c_admin=200, b_admin=404)
 
+# A contract's returns: its prime provider's people and its commissioners (lead and partners) see
+# them; only the prime provider's submitters and approvers upload, and only approvers sign off.
+SEE_RETURNS = organisation_page(200, b_admin=404)
+SUBMIT_RETURN = organisation_page(403, a_submitter=200, a_approver=200, a_admin=200, b_admin=404)
+SIGN_OFF_RETURN = organisation_page(403, a_approver=200, a_admin=200, b_admin=404)
+# Contract C-2: provider B is prime, provider A only a subcontractor; the ICB is not a party.
+SEE_SUBCONTRACTED_RETURNS = organisation_page(200, provider_a=404, icb_admin=404)
+RETURN_MONTH = "2025-06"
+
+
+def _return_attempt(w, contract_key: str = "joint") -> int:
+    """A June 2025 return on the contract, checked and awaiting sign-off (the worked example file)."""
+    from outcomes import services, templates_files
+
+    attempt = services.return_import(
+        contract=w.contracts[contract_key],
+        period=templates_files.EXAMPLE_PERIOD,
+        file_bytes=templates_files.example_csv(),
+        filename="june.csv",
+    )
+    return attempt.pk
+
+
+def _month(w, contract_key: str = "joint", period: str = RETURN_MONTH) -> str:
+    return f"/returns/{w.contracts[contract_key].pk}/{period}/"
+
+
 ROWS = [
     Row("home", lambda w: "/", organisation_page()),
     Row("accessibility", lambda w: "/accessibility/", statuses(200)),
@@ -171,6 +198,94 @@ ROWS = [
     ),
     Row("outcomes:measure-list", lambda w: "/measures/", organisation_page()),
     Row("outcomes:measure-detail", lambda w: "/measures/INDEPENDENT_WITHIN/", organisation_page()),
+    Row("returns:list", lambda w: "/returns/", organisation_page()),
+    Row("returns:guide", lambda w: "/returns/guide/", organisation_page()),
+    Row("returns:template-csv", lambda w: "/returns/template.csv", organisation_page()),
+    Row("returns:template-xlsx", lambda w: "/returns/template.xlsx", organisation_page()),
+    Row("returns:example-csv", lambda w: "/returns/example.csv", organisation_page()),
+    Row("returns:outstanding", lambda w: "/returns/outstanding/", organisation_page(403, commissioners=200)),
+    Row(
+        "returns:outstanding-csv",
+        lambda w: f"/returns/outstanding.csv?month={RETURN_MONTH}",
+        organisation_page(403, commissioners=200),
+    ),
+    Row("returns:month", lambda w: _month(w), SEE_RETURNS),
+    Row("returns:month (upload with no file)", lambda w: _month(w), SUBMIT_RETURN, method="post"),
+    Row(
+        "returns:month (A subcontracts, B is prime)",
+        lambda w: _month(w, "council_b"),
+        SEE_SUBCONTRACTED_RETURNS,
+    ),
+    Row("returns:month (another council's contract)", lambda w: _month(w, "other"), organisation_page(404)),
+    Row(
+        "returns:month (upload to another council's contract)",
+        lambda w: _month(w, "other"),
+        organisation_page(404),
+        method="post",
+    ),
+    Row(
+        "returns:month (before the contract began)",
+        lambda w: _month(w, period="2025-03"),
+        organisation_page(404),
+    ),
+    Row("returns:month (not a month)", lambda w: _month(w, period="2025-13"), organisation_page(404)),
+    Row("returns:nil", lambda w: f"{_month(w)}nil/", SUBMIT_RETURN),
+    Row(
+        "returns:nil (declared)",
+        lambda w: f"{_month(w)}nil/",
+        organisation_page(403, a_submitter=302, a_approver=302, a_admin=302, b_admin=404),
+        method="post",
+    ),
+    Row(
+        "returns:nil (A subcontracts, B is prime)",
+        lambda w: f"{_month(w, 'council_b')}nil/",
+        organisation_page(403, provider_a=404, icb_admin=404, b_admin=200),
+    ),
+    Row("returns:attempt", lambda w: f"/returns/attempts/{_return_attempt(w)}/", SEE_RETURNS),
+    Row(
+        "returns:attempt (A subcontracts, B is prime)",
+        lambda w: f"/returns/attempts/{_return_attempt(w, 'council_b')}/",
+        SEE_SUBCONTRACTED_RETURNS,
+    ),
+    Row(
+        "returns:attempt (another council's contract)",
+        lambda w: f"/returns/attempts/{_return_attempt(w, 'other')}/",
+        organisation_page(404),
+    ),
+    Row("returns:attempt-status", lambda w: f"/returns/attempts/{_return_attempt(w)}/status/", SEE_RETURNS),
+    Row(
+        "returns:attempt-status (another council's contract)",
+        lambda w: f"/returns/attempts/{_return_attempt(w, 'other')}/status/",
+        organisation_page(404),
+    ),
+    Row(
+        "returns:attempt-report-csv",
+        lambda w: f"/returns/attempts/{_return_attempt(w)}/report.csv",
+        SEE_RETURNS,
+    ),
+    Row(
+        "returns:attempt-report-csv (A subcontracts, B is prime)",
+        lambda w: f"/returns/attempts/{_return_attempt(w, 'council_b')}/report.csv",
+        SEE_SUBCONTRACTED_RETURNS,
+    ),
+    Row(
+        "returns:attempt-sign-off",
+        lambda w: f"/returns/attempts/{_return_attempt(w)}/sign-off/",
+        SIGN_OFF_RETURN,
+        method="post",
+    ),
+    Row(
+        "returns:attempt-sign-off (A subcontracts, B is prime)",
+        lambda w: f"/returns/attempts/{_return_attempt(w, 'council_b')}/sign-off/",
+        organisation_page(403, provider_a=404, b_admin=200, icb_admin=404),
+        method="post",
+    ),
+    Row(
+        "returns:attempt-sign-off (another council's contract)",
+        lambda w: f"/returns/attempts/{_return_attempt(w, 'other')}/sign-off/",
+        organisation_page(404),
+        method="post",
+    ),
     # The technical admin site is for service operators (staff) only.
     Row("admin:index", lambda w: "/admin/", statuses(302)),
 ]

@@ -379,7 +379,19 @@ def return_sign_off(
         attempt = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
             pk=attempt.pk
         )
-        return _accept(attempt, _submitter_for(acting), acknowledged_warnings)
+        accepted = _accept(attempt, _submitter_for(acting), acknowledged_warnings)
+        audit_record(
+            actor=acting.user,
+            action="return.sign_off",
+            obj=accepted,
+            organisation=contract.provider,
+            details={
+                "declaration": True,
+                "warnings_acknowledged": len(accepted.warnings),
+                "version": accepted.version,
+            },
+        )
+        return accepted
 
 
 def return_submit(

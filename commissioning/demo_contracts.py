@@ -23,7 +23,7 @@ REABLEMENT_TARGETS = [
     _t("INDEPENDENT_WITHIN", 33, {"window_days": 14, "referral_source": "hospital_discharge"}),
     _t("INDEPENDENT_WITHIN", 66, {"window_days": 42}),
     _t("AT_HOME_91D", 90),
-    _t("RETURNS_ON_TIME", 100),
+    _t("RETURNS_ON_TIME", 100, min_denominator=1),
 ]
 HOMECARE_TARGETS = [
     _t("HELP_48H", 90, {}),
@@ -33,13 +33,13 @@ HOMECARE_TARGETS = [
     _t("PACKAGE_INCREASED", 10),
     _t("HEALTH_NEEDS_MET", 95),
     _t("CARER_SUPPORTED", 95),
-    _t("RETURNS_ON_TIME", 100),
+    _t("RETURNS_ON_TIME", 100, min_denominator=1),
 ]
 END_OF_LIFE_TARGETS = [
     _t("DIED_PREFERRED_PLACE", 75),
     _t("DIED_WITH_DIGNITY", 95),
     _t("CARER_SUPPORTED", 95),
-    _t("RETURNS_ON_TIME", 100),
+    _t("RETURNS_ON_TIME", 100, min_denominator=1),
 ]
 
 

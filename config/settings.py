@@ -173,9 +173,14 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.*_email_send": {"queue": "email"},
     "outcomes.tasks.return_reminders": {"queue": "email"},
     "outcomes.tasks.return_validate": {"queue": "returns"},
+    "outcomes.tasks.compliance_recompute*": {"queue": "compliance"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "compliance-recompute-all": {
+        "task": "outcomes.tasks.compliance_recompute_all",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "return-reminders": {
         "task": "outcomes.tasks.return_reminders",
         "schedule": crontab(hour=7, minute=0),

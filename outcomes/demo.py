@@ -31,7 +31,7 @@ FIRST_MONTH = date(2025, 4, 1)
 MONTHS = 18  # April 2025 to September 2026
 LABEL = "Demo data"
 LATE = ("RCC-HC-003", date(2026, 1, 1))
-CORRECTED = ("RCC-RB-001", date(2026, 2, 1))
+CORRECTED = ("RCC-RB-001", date(2026, 2, 1))  # corrected after its results were computed: restated
 REJECTED_FIRST = ("RCC-HC-001", date(2026, 3, 1))
 
 
@@ -65,9 +65,12 @@ def _moment(day: date, rng: random.Random) -> datetime:
 
 def _short_term(rng: random.Random, ref: str, referred: datetime) -> Episode:
     source = _weighted(rng, {"hospital_discharge": 0.55, "community": 0.35, "other": 0.10})
-    delay = timedelta(hours=rng.choice([4, 12, 20, 26, 30, 40, 44, 47, 52, 70]))
+    # About nine in ten visited within 48 hours; about half finish within two weeks.
+    delay = timedelta(
+        hours=rng.choice([3, 4, 6, 8, 12, 16, 18, 20, 22, 24, 26, 28, 30, 34, 38, 40, 44, 46, 47, 52, 70])
+    )
     first = referred + delay
-    length = rng.randint(14, 56)
+    length = rng.choice([5, 7, 9, 10, 12, 13, 14, 18, 21, 25, 28, 30, 35, 38, 40])
     reason = _weighted(
         rng,
         {
@@ -276,8 +279,65 @@ def _submitted(contract: Contract, month: date, rng: random.Random) -> datetime:
     return due - timedelta(days=rng.randint(1, 8), hours=rng.randint(1, 8))
 
 
+def _quarterly(period) -> bool:
+    """Quarters, and years to date at a quarter's end: what review meetings look at."""
+    return period.kind == "quarter" or (period.kind == "ytd" and period.end.month in (3, 6, 9, 12))
+
+
+def results_seed(contracts: list[Contract]) -> int:
+    """Compute the quarterly results of the given contracts (the nightly job computes every period)."""
+    from outcomes.compliance import contract_periods, results_compute
+
+    count = 0
+    for contract in contracts:
+        for period in filter(_quarterly, contract_periods(contract)):
+            count += len(results_compute(contract=contract, period=period))
+    return count
+
+
+def correction_seed() -> None:
+    """The provider corrects a month after its results were computed: the quarter's figures are restated."""
+    from outcomes.compliance import results_compute
+    from outcomes.periods import affected_periods, parse_period
+
+    reference, month = CORRECTED
+    contract = Contract.objects.filter(reference=reference).first()
+    if (
+        contract is None
+        or ReturnAttempt.objects.filter(
+            monthly_return__contract=contract, monthly_return__month=month, version=2
+        ).exists()
+    ):
+        return
+    period = f"{month:%Y-%m}"
+    content = month_file(simulate(contract), month)
+    submitted = due_at(month, contract.return_due_day) + timedelta(days=20)
+    return_import(
+        contract=contract,
+        period=period,
+        file_bytes=_corrected(content),
+        filename=f"{reference}-{period}-corrected.csv",
+        accept=True,
+        submitted_at=submitted,
+        label=LABEL,
+    )
+    for identifier in affected_periods([period]):
+        if _quarterly(parse_period(identifier)):
+            results_compute(contract=contract, period=parse_period(identifier))
+
+
 def returns_seed() -> int:
-    """Load the demo returns that are not there yet; returns how many months were accepted."""
+    """Load the demo returns that are not there yet (results computed once per contract after)."""
+    from outcomes.compliance import recompute_deferred
+    from outcomes.models import RecomputeRequest
+
+    with recompute_deferred():
+        accepted = _returns_seed()
+    RecomputeRequest.objects.all().delete()  # the quarterly results were computed directly
+    return accepted
+
+
+def _returns_seed() -> int:
     accepted = 0
     contracts = Contract.objects.filter(
         status__in=[ContractStatus.ACTIVE, ContractStatus.SUSPENDED]
@@ -311,7 +371,7 @@ def returns_seed() -> int:
                     submitted_at=submitted - timedelta(days=1),
                     label=LABEL,
                 )
-            attempt = return_import(
+            return_import(
                 contract=contract,
                 period=period,
                 file_bytes=content,
@@ -322,18 +382,9 @@ def returns_seed() -> int:
                 submitted_at=submitted,
                 label=LABEL,
             )
-            if (contract.reference, month) == CORRECTED and attempt.version == 1:
-                corrected = _corrected(content)
-                return_import(
-                    contract=contract,
-                    period=period,
-                    file_bytes=corrected,
-                    filename=f"{contract.reference}-{period}-corrected.csv",
-                    accept=True,
-                    submitted_at=submitted + timedelta(days=20),
-                    label=LABEL,
-                )
             accepted += 1
+        results_seed([contract])
+    correction_seed()
     return accepted
 
 

@@ -124,6 +124,9 @@ class EpisodeRecord(models.Model):
     end_of_life = models.BooleanField()
     referred_at = models.DateTimeField()
     first_visit_at = models.DateTimeField(null=True)
+    # The London dates of the two moments, kept so that measures compare dates in SQL directly.
+    referred_on = models.DateField()
+    first_visit_on = models.DateField(null=True)
     weekly_hours_start = models.DecimalField(max_digits=6, decimal_places=2)
     weekly_hours_now = models.DecimalField(max_digits=6, decimal_places=2)
     ended_on = models.DateField(null=True)
@@ -195,3 +198,65 @@ class ReturnReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} reminder for {self.contract.reference} {self.month:%Y-%m}"
+
+
+class ComplianceResult(models.Model):
+    """One computed result: a contract's target (the version in force) for one period. Append-only.
+
+    A recomputation that gives the same figures leaves the row as it is (and records when it was
+    checked); different figures make a new row, and the old one stays beside it. When the figures
+    change after the data window was complete, the new row is marked restated.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="results")
+    target = models.ForeignKey("commissioning.Target", on_delete=models.CASCADE, related_name="results")
+    target_version = models.ForeignKey(
+        "commissioning.TargetVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.CharField(max_length=20)
+    period_kind = models.CharField(max_length=8)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    numerator = models.PositiveIntegerField()
+    denominator = models.PositiveIntegerField()
+    value = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    rag = models.CharField(max_length=12)
+    not_rated_reason = models.CharField(max_length=16, null=True)  # noqa: DJ001 - null is "rated"
+    direction = models.CharField(max_length=10, default="none")
+    pending = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0, help_text="Episodes with a blank the measure needed.")
+    missing_months = models.JSONField(default=list)
+    sources = models.JSONField(default=dict, help_text="The return versions read, by month.")
+    restated = models.BooleanField(default=False)
+    restates = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    restated_because = models.CharField(max_length=500, blank=True)
+    is_latest = models.BooleanField(default=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "target", "period_end", "-computed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "period"], condition=models.Q(is_latest=True), name="one_latest_result"
+            )
+        ]
+        indexes = [models.Index(fields=["contract", "period", "is_latest"])]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.period}: {self.value} ({self.numerator}/{self.denominator}) {self.rag}"
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.missing_months)
+
+
+class RecomputeRequest(models.Model):
+    """Months of a contract whose results must be recomputed; one row per contract coalesces a burst."""
+
+    contract = models.OneToOneField(Contract, on_delete=models.CASCADE, related_name="+")
+    months = models.JSONField(default=list)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Recompute {self.contract.reference}: {', '.join(self.months)}"

@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +24,7 @@ from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.models import User
 from commissioning.models import Contract
-from outcomes.deadlines import due_at, is_late, month_start
+from outcomes.deadlines import LONDON, due_at, is_late, month_start
 from outcomes.mds import ValidatedReturn, validate_nil_return, validate_return
 from outcomes.mds import parse_period as parse_return_period
 from outcomes.models import (
@@ -234,7 +234,11 @@ def _validate(attempt_id: int) -> tuple[ReturnAttempt, ValidatedReturn | None]:
 
 
 def _episode_key(record) -> tuple:
-    return tuple(getattr(record, name) for name in EPISODE_FIELDS)
+    # Moments in UTC: Python never finds a London time in the autumn's repeated hour equal to a UTC one.
+    return tuple(
+        value.astimezone(UTC) if isinstance(value, datetime) else value
+        for value in (getattr(record, name) for name in EPISODE_FIELDS)
+    )
 
 
 def _stored_hours(hours: Decimal) -> Decimal:
@@ -289,6 +293,10 @@ def _accept(
                 "weekly_hours_start": _stored_hours(row.weekly_hours_start),
                 "weekly_hours_now": _stored_hours(row.weekly_hours_now),
             },
+            referred_on=timezone.localtime(row.referred_at, LONDON).date(),
+            first_visit_on=timezone.localtime(row.first_visit_at, LONDON).date()
+            if row.first_visit_at
+            else None,
         )
         for row in result.episodes
     ]
@@ -332,13 +340,22 @@ def _accept(
             "changes": changes,
         },
     )
-    from outcomes.tasks import compliance_recompute
+    from outcomes.compliance import recompute_request
 
-    transaction.on_commit(lambda: compliance_recompute.delay(contract.pk, [monthly_return.period]))
+    recompute_request(contract=contract, months=[monthly_return.period])
     return attempt
 
 
-EPISODE_COLUMNS_STORED = ("attempt_id", "contract_id", "month", "row", "episode_ref", *EPISODE_FIELDS)
+EPISODE_COLUMNS_STORED = (
+    "attempt_id",
+    "contract_id",
+    "month",
+    "row",
+    "episode_ref",
+    *EPISODE_FIELDS,
+    "referred_on",
+    "first_visit_on",
+)
 
 
 def _insert_episodes(records: list[EpisodeRecord]) -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -17,18 +13,20 @@ def return_validate(attempt_id: int) -> str:
     return attempt_validate(attempt_id=attempt_id).status
 
 
+@shared_task(acks_late=True)
+def compliance_recompute(contract_id: int, months: list[str] | None = None) -> list[str]:
+    """Recompute a contract's results for the periods that read the given (or requested) months."""
+    from outcomes.compliance import results_recompute
+
+    return results_recompute(contract_id=contract_id, months=months)
+
+
 @shared_task
-def compliance_recompute(contract_id: int, periods: list[str]) -> list[str]:
-    """Recompute a contract's results for the periods an accepted return touches.
+def compliance_recompute_all() -> int:
+    """Nightly: recompute every period of every contract (catches due dates passing, late data)."""
+    from outcomes.compliance import results_recompute_all
 
-    Returns the period identifiers (months, quarters, years to date, rolling twelve months) whose
-    results depend on the given months.
-    """
-    from outcomes.periods import affected_periods
-
-    affected = affected_periods(periods)
-    logger.info("Contract %s: results to recompute for %s", contract_id, ", ".join(affected))
-    return affected
+    return results_recompute_all()
 
 
 @shared_task

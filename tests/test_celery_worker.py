@@ -25,7 +25,7 @@ def worker():
         pool="solo",
         perform_ping_check=False,
         shutdown_timeout=10,
-        queues=["default", "email", "returns"],
+        queues=["default", "email", "returns", "compliance"],
     ):
         yield
     app.conf.task_always_eager = True

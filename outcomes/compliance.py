@@ -273,3 +273,69 @@ def results_recompute_all() -> int:
         for period in contract_periods(contract):
             count += len(results_compute(contract=contract, period=period))
     return count
+
+
+OVERRIDE_CHOICES = ("green", "amber", "red")
+
+
+def override_in_force(target_id: int, period: str):
+    """The override of a target's result for a period, if one is in force."""
+    from outcomes.models import ResultOverride
+
+    latest = (
+        ResultOverride.objects.filter(target_id=target_id, period=period)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return latest if latest is not None and latest.rag else None
+
+
+def result_override(*, acting, result: ComplianceResult, rag_value: str, reason: str):
+    """A commissioner of the lead body sets (or, with an empty RAG, withdraws) a RAG override, with a reason."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.access import Capability
+    from accounts.audit import audit_record
+    from commissioning.services.contracts import require_lead
+    from outcomes.models import ResultOverride
+
+    require_lead(acting, result.contract, Capability.OVERRIDE_RESULTS)
+    problems = {}
+    if rag_value and rag_value not in OVERRIDE_CHOICES:
+        problems["rag"] = "Choose green, amber or red"
+    if not reason.strip():
+        problems["reason"] = "Give the reason for the override (for example what the review meeting agreed)"
+    if rag_value and rag_value == result.rag:
+        problems["rag"] = (
+            f"The computed RAG is already {rag_value}: choose a different one, or do not override"
+        )
+    if not rag_value and override_in_force(result.target_id, result.period) is None:
+        problems["rag"] = "There is no override to withdraw"
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        override = ResultOverride.objects.create(
+            target=result.target,
+            period=result.period,
+            rag=rag_value,
+            reason=reason.strip(),
+            computed_rag=result.rag,
+            result=result,
+            created_by=acting.user,
+            created_by_label=str(acting.user),
+        )
+        audit_record(
+            actor=acting.user,
+            action="result.override" if rag_value else "result.override_withdraw",
+            obj=override,
+            organisation=result.contract.lead_commissioner,
+            details={
+                "contract": result.contract.reference,
+                "measure": result.target.measure,
+                "period": result.period,
+                "computed_rag": result.rag,
+                "rag": rag_value,
+                "reason": reason.strip(),
+            },
+        )
+    return override

@@ -260,3 +260,30 @@ class RecomputeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Recompute {self.contract.reference}: {', '.join(self.months)}"
+
+
+class ResultOverride(models.Model):
+    """A RAG a commissioner set on a target's result for a period, with the reason. Append-only.
+
+    The newest override of a target and period is in force; an override with ``rag`` empty
+    withdraws the earlier one. It applies to whatever figures are latest for that period, and the
+    computed RAG always stays visible beside it.
+    """
+
+    target = models.ForeignKey("commissioning.Target", on_delete=models.CASCADE, related_name="overrides")
+    period = models.CharField(max_length=20)
+    rag = models.CharField(max_length=12, blank=True)
+    reason = models.TextField()
+    computed_rag = models.CharField(max_length=12, help_text="The computed RAG when the override was made.")
+    result = models.ForeignKey(ComplianceResult, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["target", "period", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.period}: {self.rag or 'override withdrawn'}"

@@ -10,7 +10,7 @@ Nothing here loops over episodes in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -96,7 +96,8 @@ def _judged_by(field: str, days: int, inputs: Inputs) -> Q:
 def help_48h(inputs: Inputs, params: dict) -> Figures:
     """Referrals in the period; visited within 48 elapsed hours; unvisited ones still inside 48 h left out."""
     start, end = inputs.period.start, inputs.period.end
-    end_instant = datetime.combine(end + timedelta(days=1), time.min, tzinfo=LONDON)
+    # In UTC: subtracting hours from a London datetime is clock arithmetic, wrong across a clock change.
+    end_instant = datetime.combine(end + timedelta(days=1), time.min, tzinfo=LONDON).astimezone(UTC)
     still_running = Q(first_visit_at__isnull=True, referred_at__gt=end_instant - timedelta(hours=48))
     within = Q(first_visit_at__isnull=False, first_visit_at__lte=F("referred_at") + timedelta(hours=48))
     result = (

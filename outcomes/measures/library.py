@@ -243,6 +243,16 @@ def _service_type(default: str) -> Parameter:
     )
 
 
+MIN_TENURE = Parameter(
+    "min_tenure_days",
+    "Minimum time in care",
+    "int",
+    90,
+    "Only people whose first visit was at least this many days before the period's last day.",
+    minimum=0,
+    maximum=730,
+)
+PACKAGE_NOTE = "Hours are taken as they stood on the period's last day, from that month's return."
 SURVEY_NOTE = "Taken from the survey figures of each month's return, added up over the period."
 
 MEASURES_LIST: tuple[Measure, ...] = (
@@ -362,18 +372,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "40 people have had care for at least 90 days on 30 June; 5 now have fewer weekly hours than at the "
             "start: 12.5% (5/40), green against a 10% target."
         ),
-        parameters=(
-            Parameter(
-                "min_tenure_days",
-                "Minimum time in care",
-                "int",
-                90,
-                "Only people whose first visit was at least this many days before the period's last day.",
-                minimum=0,
-                maximum=730,
-            ),
-        ),
-        notes=("Hours are taken as they stood on the period's last day, from that month's return.",),
+        parameters=(MIN_TENURE,),
+        notes=(PACKAGE_NOTE,),
     ),
     Measure(
         code="PACKAGE_INCREASED",
@@ -389,18 +389,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
             "Of the same 40 people, 3 now have more weekly hours than at the start: 7.5% (3/40), green against an "
             "at-most-10% target."
         ),
-        parameters=(
-            Parameter(
-                "min_tenure_days",
-                "Minimum time in care",
-                "int",
-                90,
-                "Only people whose first visit was at least this many days before the period's last day.",
-                minimum=0,
-                maximum=730,
-            ),
-        ),
-        notes=("Hours are taken as they stood on the period's last day, from that month's return.",),
+        parameters=(MIN_TENURE,),
+        notes=(PACKAGE_NOTE,),
     ),
     Measure(
         code="AT_HOME_91D",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("contracts/", include("commissioning.urls")),
     path("measures/", include("outcomes.urls")),
     path("returns/", include("outcomes.returns_urls")),
+    path("results/", include("outcomes.results_urls")),
     path("admin/", admin.site.urls),
 ]
 

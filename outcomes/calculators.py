@@ -67,7 +67,7 @@ def latest_rows(contract: Contract) -> QuerySet[EpisodeRecord]:
     return rows.filter(~Exists(later))
 
 
-def _plus_days(field: str, days: int) -> ExpressionWrapper:
+def plus_days(field: str, days: int) -> ExpressionWrapper:
     return ExpressionWrapper(F(field) + timedelta(days=days), output_field=DateField())
 
 
@@ -75,18 +75,18 @@ def _count(condition: Q) -> Count:
     return Count("pk", filter=condition)
 
 
-def _service_type(value: str) -> Q:
+def service_type_filter(value: str) -> Q:
     return Q() if value == "any" else Q(service_type=value)
 
 
-def _open_during(start: date, end: date) -> Q:
+def open_during(start: date, end: date) -> Q:
     """Open on at least one day of [start, end]: first visit on or before its end, not ended before its start."""
     return Q(first_visit_on__isnull=False, first_visit_on__lte=end) & (
         Q(ended_on__isnull=True) | Q(ended_on__gte=start)
     )
 
 
-def _judged_by(field: str, days: int, inputs: Inputs) -> Q:
+def judged_by(field: str, days: int, inputs: Inputs) -> Q:
     """The judging day (field + days) is on or before the last day covered by accepted returns."""
     if inputs.last_covered_day is None:
         return Q(pk__isnull=True)  # nothing is covered yet: every judging day is still to come
@@ -113,15 +113,15 @@ def independent_within(inputs: Inputs, params: dict) -> Figures:
     days = params["window_days"]
     start, end = inputs.period.start, inputs.period.end
     cohort = latest_rows(inputs.contract).filter(
-        _service_type(params["service_type"]),
+        service_type_filter(params["service_type"]),
         first_visit_on__isnull=False,
         first_visit_on__gte=start - timedelta(days=days),
         first_visit_on__lte=end - timedelta(days=days),
     )
     if params["referral_source"] != "any":
         cohort = cohort.filter(referral_source=params["referral_source"])
-    cohort = cohort.annotate(judging_day=_plus_days("first_visit_on", days))
-    judged = _judged_by("first_visit_on", days, inputs)
+    cohort = cohort.annotate(judging_day=plus_days("first_visit_on", days))
+    judged = judged_by("first_visit_on", days, inputs)
     excluded = Q(end_reason__in=params["exclude"], ended_on__isnull=False, ended_on__lte=F("judging_day"))
     independent = Q(end_reason="independent", ended_on__isnull=False, ended_on__lte=F("judging_day"))
     result = cohort.aggregate(
@@ -143,10 +143,10 @@ def lookback_window(period: Period, lookback: str) -> tuple[date, date]:
 def residential_entry(inputs: Inputs, params: dict) -> Figures:
     """Distinct episodes of the cohort open in the lookback window; those that ended in a care home in it."""
     start, end = lookback_window(inputs.period, params["lookback"])
-    cohort = latest_rows(inputs.contract).filter(_service_type(params["service_type"]))
+    cohort = latest_rows(inputs.contract).filter(service_type_filter(params["service_type"]))
     if params["dementia"] != "any":
         cohort = cohort.filter(dementia=params["dementia"] == "Y")
-    open_in_window = _open_during(start, end)
+    open_in_window = open_during(start, end)
     entered = Q(end_reason__in=CARE_HOME_REASONS, ended_on__gte=start, ended_on__lte=end)
     result = cohort.aggregate(denominator=_count(open_in_window), numerator=_count(open_in_window & entered))
     return Figures(result["numerator"], result["denominator"])
@@ -164,7 +164,7 @@ def _package(inputs: Inputs, params: dict, *, reduced: bool) -> Figures:
     cohort = (
         latest_rows(inputs.contract)
         .filter(
-            _open_during(day, day),
+            open_during(day, day),
             service_type="long_term",
             first_visit_on__lte=day - timedelta(days=params["min_tenure_days"]),
         )
@@ -201,7 +201,7 @@ def at_home_91d(inputs: Inputs, params: dict) -> Figures:
         referred_on__gte=start - timedelta(days=91),
         referred_on__lte=end - timedelta(days=91),
     )
-    judged = _judged_by("referred_on", 91, inputs)
+    judged = judged_by("referred_on", 91, inputs)
     result = cohort.aggregate(
         denominator=_count(judged),
         numerator=_count(judged & Q(at_home_91_days=True)),
@@ -216,7 +216,7 @@ def at_home_91d(inputs: Inputs, params: dict) -> Figures:
 def hospital_admission(inputs: Inputs, params: dict) -> Figures:
     """Distinct episodes open in the period; those that ended 'hospital' in it."""
     start, end = inputs.period.start, inputs.period.end
-    open_in_period = _open_during(start, end)
+    open_in_period = open_during(start, end)
     admitted = Q(end_reason="hospital", ended_on__gte=start, ended_on__lte=end)
     result = latest_rows(inputs.contract).aggregate(
         denominator=_count(open_in_period), numerator=_count(open_in_period & admitted)

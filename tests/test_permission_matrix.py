@@ -113,6 +113,23 @@ def _month(w, contract_key: str = "joint", period: str = RETURN_MONTH) -> str:
     return f"/returns/{w.contracts[contract_key].pk}/{period}/"
 
 
+def _result(w, contract_key: str = "joint") -> int:
+    """A stored 2025-26 Q1 result on the contract's target (no returns: "no data", not rated)."""
+    from outcomes.compliance import results_compute
+    from outcomes.periods import parse_period
+
+    return results_compute(contract=w.contracts[contract_key], period=parse_period("2025-26-Q1"))[0].pk
+
+
+def _scorecard(w, contract_key: str = "joint") -> str:
+    return f"/results/contracts/{w.contracts[contract_key].pk}/"
+
+
+# Results are seen as returns are (prime provider and the commissioners); the lead body's
+# commissioners recompute them (MANAGE_CONTRACTS or OVERRIDE_RESULTS) and override a RAG.
+CHANGE_RESULTS = organisation_page(403, commissioner=302, c_admin=302, b_admin=404)
+
+
 ROWS = [
     Row("home", lambda w: "/", organisation_page()),
     Row("accessibility", lambda w: "/accessibility/", statuses(200)),
@@ -285,6 +302,50 @@ ROWS = [
         lambda w: f"/returns/attempts/{_return_attempt(w, 'other')}/sign-off/",
         organisation_page(404),
         method="post",
+    ),
+    Row("results:scorecard", lambda w: _scorecard(w), SEE_RETURNS),
+    Row(
+        "results:scorecard (A subcontracts, B is prime)",
+        lambda w: _scorecard(w, "council_b"),
+        SEE_SUBCONTRACTED_RETURNS,
+    ),
+    Row(
+        "results:scorecard (another council's contract)",
+        lambda w: _scorecard(w, "other"),
+        organisation_page(404),
+    ),
+    Row(
+        "results:recompute",
+        lambda w: f"{_scorecard(w)}recompute/",
+        CHANGE_RESULTS,
+        method="post",
+        data={"year": "2025"},
+    ),
+    Row(
+        "results:recompute (another council's contract)",
+        lambda w: f"{_scorecard(w, 'other')}recompute/",
+        organisation_page(404),
+        method="post",
+    ),
+    Row("results:detail", lambda w: f"/results/{_result(w)}/", SEE_RETURNS),
+    Row(
+        "results:detail (another council's contract)",
+        lambda w: f"/results/{_result(w, 'other')}/",
+        organisation_page(404),
+    ),
+    Row(
+        "results:override",
+        lambda w: f"/results/{_result(w)}/override/",
+        CHANGE_RESULTS,
+        method="post",
+        data={"rag": "red", "reason": "Agreed at the review meeting"},
+    ),
+    Row(
+        "results:override (another council's contract)",
+        lambda w: f"/results/{_result(w, 'other')}/override/",
+        organisation_page(404),
+        method="post",
+        data={"rag": "red", "reason": "Agreed at the review meeting"},
     ),
     # The technical admin site is for service operators (staff) only.
     Row("admin:index", lambda w: "/admin/", statuses(302)),

@@ -7,30 +7,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0002_contracts_and_targets'),
-        ('outcomes', '0002_recompute_requests'),
+        ("commissioning", "0002_contracts_and_targets"),
+        ("outcomes", "0002_recompute_requests"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResultOverride',
+            name="ResultOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=20)),
-                ('rag', models.CharField(blank=True, max_length=12)),
-                ('reason', models.TextField()),
-                ('computed_rag', models.CharField(help_text='The computed RAG when the override was made.', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by_label', models.CharField(max_length=255)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('result', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='outcomes.complianceresult')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='commissioning.target')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=20)),
+                ("rag", models.CharField(blank=True, max_length=12)),
+                ("reason", models.TextField()),
+                (
+                    "computed_rag",
+                    models.CharField(help_text="The computed RAG when the override was made.", max_length=12),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_by_label", models.CharField(max_length=255)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "result",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="outcomes.complianceresult",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="commissioning.target",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['target', 'period', '-created_at', '-id'],
+                "ordering": ["target", "period", "-created_at", "-id"],
             },
         ),
     ]

@@ -1,0 +1,192 @@
+"""Compliance result pages: a contract's scorecard for a financial year, one result in detail, the
+RAG override, and "Recompute now".
+
+Results are seen by the contract's prime provider and its commissioners (lead and partners);
+anyone else gets 404 (result_selectors). Only the lead body's commissioners change anything:
+overriding needs Capability.OVERRIDE_RESULTS; recomputing needs MANAGE_CONTRACTS or
+OVERRIDE_RESULTS (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.access import Acting, Capability, organisation_required
+from commissioning.forms import apply_service_errors
+from commissioning.models import Contract
+from commissioning.services.contracts import require_lead
+from outcomes import compliance
+from outcomes import result_selectors as selectors
+from outcomes.forms_results import OverrideForm, ScorecardYearForm
+from outcomes.measures import MEASURES
+from outcomes.measures.library import CHOICE_LABELS
+from outcomes.models import ComplianceResult
+
+# "Recompute now" runs in the request for up to this many periods; more would be queued.
+SYNC_PERIOD_LIMIT = 20
+
+
+def _is_lead(acting: Acting, contract: Contract) -> bool:
+    return acting.is_commissioner and contract.lead_commissioner_id == acting.organisation.pk
+
+
+def _may_recompute(acting: Acting, contract: Contract) -> bool:
+    return _is_lead(acting, contract) and (
+        acting.can(Capability.MANAGE_CONTRACTS) or acting.can(Capability.OVERRIDE_RESULTS)
+    )
+
+
+def _may_override(acting: Acting, contract: Contract) -> bool:
+    return _is_lead(acting, contract) and acting.can(Capability.OVERRIDE_RESULTS)
+
+
+def _year_choice(request: HttpRequest, contract: Contract) -> tuple[int, ScorecardYearForm]:
+    years = selectors.year_choices(contract)
+    default = selectors.default_year(contract)
+    if default not in years:
+        years = sorted({*years, default}, reverse=True)
+    source = request.GET if "year" in request.GET else None
+    form = ScorecardYearForm(source, years=years, initial={"year": str(default)})
+    if form.is_bound and form.is_valid():
+        return int(form.cleaned_data["year"]), form
+    return default, form
+
+
+@organisation_required
+def scorecard(request: HttpRequest, contract_id: int) -> HttpResponse:
+    acting = request.acting
+    contract = selectors.result_contract_get_for(acting, contract_id)
+    year, form = _year_choice(request, contract)
+    card = selectors.scorecard(contract, year)
+    return render(
+        request,
+        "outcomes/results/scorecard.html",
+        {
+            "contract": contract,
+            "form": form,
+            "card": card,
+            "can_recompute": _may_recompute(acting, contract),
+            "recompute_count": len(selectors.recompute_periods(contract, year)),
+        },
+    )
+
+
+@organisation_required
+def recompute(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """Recompute the year's quarters and years to date at quarter ends, then back to the scorecard."""
+    acting = request.acting
+    contract = selectors.result_contract_get_for(acting, contract_id)
+    if not _may_recompute(acting, contract):
+        require_lead(acting, contract, Capability.OVERRIDE_RESULTS)  # raises with the right message
+        raise PermissionDenied("Only the lead commissioner's commissioners can recompute results.")
+    asked = request.POST.get("year", "")
+    years = selectors.year_choices(contract)
+    year = int(asked) if asked.isdigit() and int(asked) in years else selectors.default_year(contract)
+    back = f"{reverse('results:scorecard', args=[contract.pk])}?year={year}"
+    if request.method != "POST":
+        return redirect(back)
+    periods = selectors.recompute_periods(contract, year)
+    stamp = timezone.localtime().strftime("%H:%M")
+    if len(periods) >= SYNC_PERIOD_LIMIT:
+        from outcomes.tasks import compliance_recompute
+
+        months = sorted({f"{month:%Y-%m}" for period in periods for month in period.months})
+        transaction.on_commit(lambda: compliance_recompute.delay(contract.pk, months))
+        messages.success(request, f"A recompute of {len(periods)} periods has been queued at {stamp}.")
+        return redirect(back)
+    computed = sum(len(compliance.results_compute(contract=contract, period=period)) for period in periods)
+    stamp = timezone.localtime().strftime("%H:%M")
+    messages.success(
+        request,
+        f"Results recomputed at {stamp}: {computed} result{'s' if computed != 1 else ''} computed "
+        f"for {len(periods)} period{'s' if len(periods) != 1 else ''}.",
+    )
+    return redirect(back)
+
+
+def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm | None = None) -> dict:
+    measure = MEASURES[result.target.measure]
+    params = measure.clean_params(result.target.params)
+    override, override_history = selectors.result_overrides(result)
+    latest = (
+        result
+        if result.is_latest
+        else next((r for r in selectors.result_history(result) if r.is_latest), None)
+    )
+    can_override = _may_override(acting, result.contract)
+    if can_override and form is None:
+        form = OverrideForm()
+    return {
+        "result": result,
+        "latest": latest,
+        "contract": result.contract,
+        "measure": measure,
+        "params_text": measure.describe_params(params) if measure.parameters else "",
+        "figures": selectors.figures_text(result),
+        "rag_label": selectors.RAG_LABELS.get(result.rag, result.rag),
+        "rag_class": selectors.RAG_TAG_CLASSES.get(result.rag, "govuk-tag--grey"),
+        "not_rated_text": selectors.not_rated_text(result),
+        "direction_label": selectors.DIRECTION_LABELS.get(result.direction, "—"),
+        "target_text": selectors.target_text(result.target_version, measure),
+        "gap_text": selectors.gap_text(result, measure),
+        "missing_months": [selectors.month_label(m) for m in result.missing_months],
+        "sources": selectors.result_sources(result),
+        "history": [
+            {
+                "row": row,
+                "figures": selectors.figures_text(row),
+                "rag": selectors.RAG_LABELS.get(row.rag, row.rag),
+            }
+            for row in selectors.result_history(result)
+        ],
+        "override": override,
+        "override_label": selectors.RAG_LABELS.get(override.rag) if override else "",
+        "override_history": [
+            {"row": row, "rag": selectors.RAG_LABELS.get(row.rag, "Override withdrawn")}
+            for row in override_history
+        ],
+        "can_override": can_override,
+        "form": form,
+        "episodes": selectors.result_episodes(result),
+        "year": selectors.financial_year_start(result.period_start),
+        "choice_labels": CHOICE_LABELS,
+    }
+
+
+@organisation_required
+def result_detail(request: HttpRequest, result_id: int) -> HttpResponse:
+    result = selectors.result_get_for(request.acting, result_id)
+    return render(request, "outcomes/results/detail.html", _detail_context(request.acting, result))
+
+
+@organisation_required
+def result_override(request: HttpRequest, result_id: int) -> HttpResponse:
+    """Set or withdraw a RAG override with a reason (lead body, Capability.OVERRIDE_RESULTS)."""
+    acting = request.acting
+    result = selectors.result_get_for(acting, result_id)
+    require_lead(acting, result.contract, Capability.OVERRIDE_RESULTS)
+    if request.method != "POST":
+        return redirect("results:detail", result_id=result.pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            override = compliance.result_override(
+                acting=acting, result=result, rag_value=form.rag_value, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            if override.rag:
+                computed = selectors.RAG_LABELS.get(result.rag, result.rag)
+                text = f"The RAG for {result.period} is now shown as {selectors.RAG_LABELS[override.rag]} (computed {computed})."
+            else:
+                text = f"The override for {result.period} is withdrawn: the computed RAG is shown again."
+            messages.success(request, text)
+            return redirect("results:detail", result_id=result.pk)
+    return render(request, "outcomes/results/detail.html", _detail_context(acting, result, form), status=200)

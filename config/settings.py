@@ -176,6 +176,8 @@ CELERY_TASK_ROUTES = {
     "outcomes.tasks.compliance_recompute*": {"queue": "compliance"},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Acceptances of one contract within this many seconds are recomputed in one run.
+COMPLIANCE_COALESCE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
     "compliance-recompute-all": {
         "task": "outcomes.tasks.compliance_recompute_all",

@@ -200,7 +200,12 @@ def contract_periods(contract: Contract) -> list[Period]:
     return [period for period in periods if period.start <= month_end(accepted[-1])]
 
 
-COALESCE_SECONDS = 30
+def _coalesce_seconds() -> int:
+    from django.conf import settings
+
+    return settings.COMPLIANCE_COALESCE_SECONDS
+
+
 _deferred: ContextVar[bool] = ContextVar("recompute_deferred", default=False)
 
 
@@ -231,7 +236,7 @@ def recompute_request(*, contract: Contract, months: list[str]) -> None:
             request.save(update_fields=["months"])
             return
         transaction.on_commit(
-            lambda: compliance_recompute.apply_async(args=(contract.pk,), countdown=COALESCE_SECONDS)
+            lambda: compliance_recompute.apply_async(args=(contract.pk,), countdown=_coalesce_seconds())
         )
 
 

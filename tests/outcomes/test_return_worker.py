@@ -82,3 +82,25 @@ def test_a_redelivered_check_finishes_a_validation_cut_short(returns, worker):
     assert _status_becomes(other.pk, AttemptStatus.VALID)
     other.refresh_from_db()
     assert other.episode_count == 2 and other.validated_at is not None
+
+
+def test_an_accepted_return_produces_results_through_the_worker(returns, worker, settings):
+    """The whole chain over Redis: upload, check, sign-off, coalesced recompute, stored results."""
+    from commissioning.models import Target
+    from outcomes.models import ComplianceResult
+    from outcomes.services import return_sign_off
+    from tests.factories import target
+
+    settings.COMPLIANCE_COALESCE_SECONDS = 1
+    target(returns.contract, "HOSPITAL_ADMISSION", "5")
+    attempt = _submit(returns, episodes_csv(*VALID_EPISODES))
+    assert _status_becomes(attempt.pk, AttemptStatus.VALID)
+    return_sign_off(
+        acting=returns.acting("a_approver"), attempt=attempt, declaration=True, acknowledged_warnings=True
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not ComplianceResult.objects.filter(period="2025-26-Q1").exists():
+        time.sleep(0.1)
+    result = ComplianceResult.objects.get(period="2025-26-Q1", is_latest=True)
+    assert result.target == Target.objects.get(contract=returns.contract)
+    assert result.denominator == 3 and result.sources["2025-05"]["version"] == 1

@@ -70,9 +70,20 @@ def _coverage(contract: Contract) -> tuple[set, dict]:
     return covered, sources
 
 
+def _version_in_force(target: Target, day) -> TargetVersion | None:
+    """As commissioning.selectors.target_version_in_force, from the target's prefetched versions."""
+    if "versions" not in getattr(target, "_prefetched_objects_cache", {}):
+        return target_version_in_force(target, day)
+    candidates = [v for v in target.versions.all() if v.effective_from <= day]
+    if not candidates:
+        return None
+    version = max(candidates, key=lambda v: (v.effective_from, v.recorded_at, v.id))
+    return None if version.is_end else version
+
+
 def judge(target: Target, period: Period, *, now: datetime, coverage: tuple[set, dict]) -> Judged | None:
     """Compute and judge one target for one period; None when no version was in force at its end."""
-    version = target_version_in_force(target, period.end)
+    version = _version_in_force(target, period.end)
     if version is None:
         return None
     contract = target.contract
@@ -158,20 +169,32 @@ def _store(judged: Judged, direction: str, now: datetime) -> ComplianceResult:
 
 
 def results_compute(
-    *, contract: Contract, period: Period, now: datetime | None = None
+    *, contract: Contract, period: Period, now: datetime | None = None, memo: dict | None = None
 ) -> list[ComplianceResult]:
-    """Compute, judge and store every target's result for the period (the background job and the CLI)."""
+    """Compute, judge and store every target's result for the period (the background job and the CLI).
+
+    ``memo`` lets a run over many periods of one contract reuse judgements: a period judged as
+    "the previous period" of another is not computed twice.
+    """
     now = now or timezone.now()
+    memo = {} if memo is None else memo
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)  # one run per contract at a time
         coverage = _coverage(contract)
         previous = previous_period(period)
         stored = []
-        for target in contract.targets.order_by("id"):
-            judged = judge(target, period, now=now, coverage=coverage)
+        for target in contract.targets.prefetch_related("versions").order_by("id"):
+
+            def judged_for(p: Period, target=target) -> Judged | None:
+                key = (target.pk, p.identifier)
+                if key not in memo:
+                    memo[key] = judge(target, p, now=now, coverage=coverage)
+                return memo[key]
+
+            judged = judged_for(period)
             if judged is None:
                 continue
-            before = judge(target, previous, now=now, coverage=coverage)
+            before = judged_for(previous)
             both_rated = (
                 judged.not_rated_reason is None and before is not None and before.not_rated_reason is None
             )
@@ -262,11 +285,11 @@ def results_recompute(*, contract_id: int, months: list[str] | None = None) -> l
     if not accepted:
         return []
     latest_end = month_end(max(accepted))
-    done = []
+    done, memo = [], {}
     for identifier in affected_periods(months):
         period = parse_period(identifier)
         if period.start <= latest_end:
-            results_compute(contract=contract, period=period)
+            results_compute(contract=contract, period=period, memo=memo)
             done.append(identifier)
     return done
 
@@ -275,8 +298,9 @@ def results_recompute_all() -> int:
     """The nightly full recompute: every period of every contract with accepted returns."""
     count = 0
     for contract in Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct():
+        memo: dict = {}
         for period in contract_periods(contract):
-            count += len(results_compute(contract=contract, period=period))
+            count += len(results_compute(contract=contract, period=period, memo=memo))
     return count
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up bench-returns venv venv-dev migrate format clean
+.PHONY: demo test lint up bench-returns bench-compliance venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 demo: venv
@@ -35,6 +35,10 @@ up: venv
 ## make bench-returns: a 50,000-episode return validated and accepted end to end; rows/s and memory
 bench-returns:
 	scripts/bench.sh returns
+
+## make bench-compliance: the engine over a synthetic portfolio against a hand-written SQL floor
+bench-compliance:
+	scripts/bench.sh compliance
 
 format: venv-dev
 	$(BIN)/ruff check --fix .

@@ -60,11 +60,31 @@ def current_rows(contract: Contract) -> QuerySet[EpisodeRecord]:
     return EpisodeRecord.objects.filter(contract=contract, attempt__is_current=True)
 
 
-def latest_rows(contract: Contract) -> QuerySet[EpisodeRecord]:
+def latest_rows_computed(contract: Contract) -> QuerySet[EpisodeRecord]:
     """One row per episode: its row in the latest month that contains it (later months correct earlier)."""
     rows = current_rows(contract)
     later = rows.filter(episode_ref=OuterRef("episode_ref"), month__gt=OuterRef("month"))
     return rows.filter(~Exists(later))
+
+
+def latest_rows(contract: Contract) -> QuerySet[EpisodeRecord]:
+    """The same rows as latest_rows_computed, read from the flag kept at acceptance (much cheaper)."""
+    return EpisodeRecord.objects.filter(contract=contract, is_latest=True)
+
+
+def latest_flags_refresh(contract: Contract, attempts: list | None = None) -> None:
+    """Set is_latest for the episodes of the given attempts (or of the whole contract), set-based."""
+    rows = EpisodeRecord.objects.filter(contract=contract)
+    if attempts is not None:
+        refs = EpisodeRecord.objects.filter(attempt__in=attempts).values("episode_ref")
+        rows = rows.filter(episode_ref__in=refs)
+    rows.filter(is_latest=True).update(is_latest=False)
+    latest = latest_rows_computed(contract)
+    if attempts is not None:
+        latest = latest.filter(
+            episode_ref__in=EpisodeRecord.objects.filter(attempt__in=attempts).values("episode_ref")
+        )
+    EpisodeRecord.objects.filter(pk__in=latest.values("pk")).update(is_latest=True)
 
 
 def plus_days(field: str, days: int) -> ExpressionWrapper:

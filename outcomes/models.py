@@ -133,12 +133,16 @@ class EpisodeRecord(models.Model):
     end_reason = models.CharField(max_length=24, null=True)  # noqa: DJ001 - NULL = not ended, as ended_on
     died_in_preferred_place = models.BooleanField(null=True)
     at_home_91_days = models.BooleanField(null=True)
+    # True for the row the measures read: the episode's row in the latest month that contains it,
+    # from each month's newest accepted version. Kept up to date when a version is accepted.
+    is_latest = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["attempt", "row"]
         indexes = [
             models.Index(fields=["contract", "month"]),
             models.Index(fields=["contract", "episode_ref"]),
+            models.Index(fields=["contract"], condition=models.Q(is_latest=True), name="episode_latest_rows"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "episode_ref"], name="episode_unique_per_version")

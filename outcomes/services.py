@@ -313,6 +313,12 @@ def _accept(
         for row in result.survey
     )
     changes = _changes(previous, records) if previous is not None else {}
+    from outcomes.calculators import latest_flags_refresh
+
+    # The version's rows are current now: refresh which row of each touched episode the measures read.
+    attempt.is_current = True
+    attempt.save(update_fields=["is_current"])
+    latest_flags_refresh(contract, [a for a in (attempt, previous) if a is not None])
     last_version = monthly_return.attempts.aggregate(v=Max("version"))["v"] or 0
     attempt.status = AttemptStatus.ACCEPTED
     attempt.is_current = True

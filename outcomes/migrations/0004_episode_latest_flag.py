@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0002_contracts_and_targets'),
-        ('outcomes', '0003_result_overrides'),
+        ("commissioning", "0002_contracts_and_targets"),
+        ("outcomes", "0003_result_overrides"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='episoderecord',
-            name='is_latest',
+            model_name="episoderecord",
+            name="is_latest",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddIndex(
-            model_name='episoderecord',
-            index=models.Index(condition=models.Q(('is_latest', True)), fields=['contract'], name='episode_latest_rows'),
+            model_name="episoderecord",
+            index=models.Index(
+                condition=models.Q(("is_latest", True)), fields=["contract"], name="episode_latest_rows"
+            ),
         ),
     ]

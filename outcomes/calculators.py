@@ -172,16 +172,18 @@ def residential_entry(inputs: Inputs, params: dict) -> Figures:
     return Figures(result["numerator"], result["denominator"])
 
 
-def _package(inputs: Inputs, params: dict, *, reduced: bool) -> Figures:
+def package_cohort(inputs: Inputs, params: dict) -> QuerySet[EpisodeRecord]:
+    """Long-term episodes open on the period's last day D after the minimum tenure, with ``hours_then``:
+    the hours in the row of the newest accepted version of the month containing D (or the latest
+    month before it)."""
     day = inputs.period.end
-    snapshot_month = day.replace(day=1)
     hours_then = (
         current_rows(inputs.contract)
-        .filter(episode_ref=OuterRef("episode_ref"), month__lte=snapshot_month)
+        .filter(episode_ref=OuterRef("episode_ref"), month__lte=day.replace(day=1))
         .order_by("-month")
         .values("weekly_hours_now")[:1]
     )
-    cohort = (
+    return (
         latest_rows(inputs.contract)
         .filter(
             open_during(day, day),
@@ -190,9 +192,16 @@ def _package(inputs: Inputs, params: dict, *, reduced: bool) -> Figures:
         )
         .annotate(hours_then=Subquery(hours_then))
     )
-    changed = (
-        Q(hours_then__lt=F("weekly_hours_start")) if reduced else Q(hours_then__gt=F("weekly_hours_start"))
-    )
+
+
+def package_changed(*, reduced: bool) -> Q:
+    """Hours then below (reduced) or above (increased) the hours at the start."""
+    return Q(hours_then__lt=F("weekly_hours_start")) if reduced else Q(hours_then__gt=F("weekly_hours_start"))
+
+
+def _package(inputs: Inputs, params: dict, *, reduced: bool) -> Figures:
+    cohort = package_cohort(inputs, params)
+    changed = package_changed(reduced=reduced)
     result = cohort.aggregate(denominator=Count("pk"), numerator=_count(changed))
     return Figures(result["numerator"], result["denominator"])
 

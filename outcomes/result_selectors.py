@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,12 +25,13 @@ from outcomes.calculators import (
     CARE_HOME_REASONS,
     SURVEY_MEASURES,
     Inputs,
-    current_rows,
     judged_by,
     latest_rows,
     lookback_window,
     months_due,
     open_during,
+    package_changed,
+    package_cohort,
     plus_days,
     service_type_filter,
 )
@@ -507,24 +508,8 @@ def _residential_entry(inputs: Inputs, params: dict):
 
 def _package(inputs: Inputs, params: dict, *, reduced: bool):
     day = inputs.period.end
-    hours_then = (
-        current_rows(inputs.contract)
-        .filter(episode_ref=OuterRef("episode_ref"), month__lte=day.replace(day=1))
-        .order_by("-month")
-        .values("weekly_hours_now")[:1]
-    )
-    rows = (
-        latest_rows(inputs.contract)
-        .filter(
-            open_during(day, day),
-            service_type="long_term",
-            first_visit_on__lte=day - timedelta(days=params["min_tenure_days"]),
-        )
-        .annotate(hours_then=Subquery(hours_then))
-    )
-    changed = (
-        Q(hours_then__lt=F("weekly_hours_start")) if reduced else Q(hours_then__gt=F("weekly_hours_start"))
-    )
+    rows = package_cohort(inputs, params)
+    changed = package_changed(reduced=reduced)
 
     def reason(row) -> str:
         then = "not given" if row.hours_then is None else f"{_plain(row.hours_then)}"

@@ -140,6 +140,21 @@ def _version_details(version: TargetVersion) -> dict:
     }
 
 
+def _version_row(
+    target: Target, data: TargetInput, cleaned: dict[str, Any], actor: User | None, actor_label: str | None
+) -> TargetVersion:
+    return TargetVersion.objects.create(
+        target=target,
+        effective_from=data.effective_from,
+        target_value=cleaned["target_value"],
+        tolerance=cleaned["tolerance"],
+        min_denominator=cleaned["min_denominator"],
+        reason=data.reason.strip(),
+        recorded_by=actor,
+        recorded_by_label=actor_label or (str(actor) if actor else "System"),
+    )
+
+
 def target_create(
     *,
     contract: Contract,
@@ -153,19 +168,9 @@ def target_create(
     problems, cleaned = target_problems(contract, measure, params, data)
     if problems:
         raise ValidationError(problems)
-    label = actor_label or (str(actor) if actor else "System")
     with transaction.atomic():
         target = Target.objects.create(contract=contract, measure=measure, params=cleaned["params"])
-        version = TargetVersion.objects.create(
-            target=target,
-            effective_from=data.effective_from,
-            target_value=cleaned["target_value"],
-            tolerance=cleaned["tolerance"],
-            min_denominator=cleaned["min_denominator"],
-            reason=data.reason.strip(),
-            recorded_by=actor,
-            recorded_by_label=label,
-        )
+        version = _version_row(target, data, cleaned, actor, actor_label)
         audit_record(
             actor=actor,
             actor_label=actor_label,
@@ -184,18 +189,8 @@ def version_create(
     problems, cleaned = version_problems(target.contract, data)
     if problems:
         raise ValidationError(problems)
-    label = actor_label or (str(actor) if actor else "System")
     with transaction.atomic():
-        version = TargetVersion.objects.create(
-            target=target,
-            effective_from=data.effective_from,
-            target_value=cleaned["target_value"],
-            tolerance=cleaned["tolerance"],
-            min_denominator=cleaned["min_denominator"],
-            reason=data.reason.strip(),
-            recorded_by=actor,
-            recorded_by_label=label,
-        )
+        version = _version_row(target, data, cleaned, actor, actor_label)
         audit_record(
             actor=actor,
             actor_label=actor_label,

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The data standard owns the vocabulary of episodes; the library reuses it.
+from outcomes.mds.columns import AGE_BANDS, END_REASONS, REFERRAL_SOURCES
+
 
 class Direction(StrEnum):
     HIGHER = "higher"
@@ -32,19 +35,6 @@ class ParameterError(ValueError):
         self.message = message
 
 
-SERVICE_TYPES = ("short_term", "long_term")
-REFERRAL_SOURCES = ("hospital_discharge", "community", "other")
-END_REASONS = (
-    "independent",
-    "transferred",
-    "residential_care",
-    "nursing_care",
-    "hospital",
-    "died",
-    "moved_away",
-    "other",
-)
-AGE_BANDS = ("18-64", "65-74", "75-84", "85+")
 AGE_BAND_GROUPS = {"65+": ("65-74", "75-84", "85+"), "18+": AGE_BANDS}
 
 CHOICE_LABELS = {

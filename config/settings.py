@@ -173,7 +173,7 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.*_email_send": {"queue": "email"},
     "outcomes.tasks.return_reminders": {"queue": "email"},
     "outcomes.tasks.return_validate": {"queue": "returns"},
-    "outcomes.tasks.compliance_recompute*": {"queue": "compliance"},
+    "outcomes.tasks.compliance_*": {"queue": "compliance"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Acceptances of one contract within this many seconds are recomputed in one run.

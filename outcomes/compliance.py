@@ -8,10 +8,11 @@ marked restated, naming the return versions that changed it.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from commissioning.models import Contract, Target, TargetVersion
 from commissioning.selectors import target_version_in_force
-from outcomes.calculators import CALCULATORS, Figures, Inputs, data_window, window_months
+from outcomes.calculators import Basis, Figures, data_window, figures_for, window_months
 from outcomes.measures import MEASURES
 from outcomes.measures.rating import direction_of_travel, percentage, rag
 from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt
@@ -61,13 +62,20 @@ class Judged:
     sources: dict
 
 
-def _coverage(contract: Contract) -> tuple[set, dict]:
+Coverage = tuple[set, dict]  # the months with an accepted return; the version read of each, by "YYYY-MM"
+
+
+def _coverage_all(contracts: list[Contract]) -> dict[int, Coverage]:
+    """Each contract's coverage, in one query."""
+    coverage: dict[int, Coverage] = {contract.pk: (set(), {}) for contract in contracts}
     attempts = ReturnAttempt.objects.filter(
-        monthly_return__contract=contract, is_current=True
-    ).select_related("monthly_return")
-    covered = {a.monthly_return.month for a in attempts}
-    sources = {f"{a.monthly_return.month:%Y-%m}": {"attempt": a.pk, "version": a.version} for a in attempts}
-    return covered, sources
+        monthly_return__contract__in=[contract.pk for contract in contracts], is_current=True
+    ).values_list("monthly_return__contract_id", "monthly_return__month", "pk", "version")
+    for contract_id, month, pk, version in attempts:
+        covered, sources = coverage[contract_id]
+        covered.add(month)
+        sources[f"{month:%Y-%m}"] = {"attempt": pk, "version": version}
+    return coverage
 
 
 def _version_in_force(target: Target, day) -> TargetVersion | None:
@@ -81,17 +89,16 @@ def _version_in_force(target: Target, day) -> TargetVersion | None:
     return None if version.is_end else version
 
 
-def judge(target: Target, period: Period, *, now: datetime, coverage: tuple[set, dict]) -> Judged | None:
-    """Compute and judge one target for one period; None when no version was in force at its end."""
+def _judged(
+    target: Target, params: dict, period: Period, figures: Figures, coverage: Coverage
+) -> Judged | None:
+    """A target's figures for a period judged against the version in force at the period's end."""
     version = _version_in_force(target, period.end)
     if version is None:
         return None
     contract = target.contract
     measure = MEASURES[target.measure]
-    params = measure.clean_params(target.params)
     covered, all_sources = coverage
-    last_covered = month_end(max(covered)) if covered else None
-    figures = CALCULATORS[target.measure](Inputs(contract, period, last_covered, now), params)
     start, end = data_window(period, target.measure, params)
     months = window_months(contract, start, end)
     missing = [f"{m:%Y-%m}" for m in months if m not in covered]
@@ -110,6 +117,43 @@ def judge(target: Target, period: Period, *, now: datetime, coverage: tuple[set,
     return Judged(target, version, period, figures, value, rating, reason, missing, sources)
 
 
+def judge_all(
+    wanted: dict[Contract, list[Period]], *, now: datetime, coverage: dict[int, Coverage]
+) -> dict[tuple[int, Period], Judged | None]:
+    """Compute and judge every target of the contracts for their wanted periods, by (target id, period).
+
+    Targets that share a measure and parameters, on contracts with the same coverage, are counted
+    together: one query per measure for all their contracts and periods.
+    """
+    groups: dict[tuple, list[Target]] = {}
+    targets = Target.objects.filter(contract__in=[contract.pk for contract in wanted]).prefetch_related(
+        "versions"
+    )
+    contracts = {contract.pk: contract for contract in wanted}
+    for target in targets.order_by("id"):
+        target.contract = contracts[target.contract_id]
+        covered = coverage[target.contract_id][0]
+        params = MEASURES[target.measure].clean_params(target.params)
+        key = (target.measure, json.dumps(params, sort_keys=True, default=str), max(covered, default=None))
+        groups.setdefault(key, []).append(target)
+    judged: dict[tuple[int, Period], Judged | None] = {}
+    for (measure, _, last_month), members in groups.items():
+        group_contracts = tuple({target.contract_id: target.contract for target in members}.values())
+        periods = sorted(
+            {p for c in group_contracts for p in wanted[c]}, key=lambda p: (p.end, p.kind, p.start)
+        )
+        basis = Basis(group_contracts, month_end(last_month) if last_month else None, now)
+        params = MEASURES[measure].clean_params(members[0].params)
+        computed = figures_for(measure, basis, periods, params)
+        for target in members:
+            for period in wanted[target.contract]:
+                figures = computed[target.contract_id][period]
+                judged[target.pk, period] = _judged(
+                    target, params, period, figures, coverage[target.contract_id]
+                )
+    return judged
+
+
 def _restatement_reason(previous: ComplianceResult, sources: dict) -> str:
     changed = [
         f"{month} version {source['version']}"
@@ -119,10 +163,10 @@ def _restatement_reason(previous: ComplianceResult, sources: dict) -> str:
     return "Changed by " + ", ".join(changed) if changed else "Recomputed with corrected data"
 
 
-def _store(judged: Judged, direction: str, now: datetime) -> ComplianceResult:
+def _values(judged: Judged, direction: str) -> dict:
     figures = judged.figures
-    values = {
-        "target_version": judged.version,
+    return {
+        "target_version_id": judged.version.pk,
         "numerator": figures.numerator,
         "denominator": figures.denominator,
         "value": judged.value,
@@ -133,79 +177,132 @@ def _store(judged: Judged, direction: str, now: datetime) -> ComplianceResult:
         "missing": figures.missing,
         "missing_months": judged.missing_months,
     }
-    latest = ComplianceResult.objects.filter(
-        target=judged.target, period=judged.period.identifier, is_latest=True
-    ).first()
-    if latest is not None and all(getattr(latest, key) == value for key, value in values.items()):
-        latest.checked_at = now
-        latest.sources = judged.sources
-        latest.save(update_fields=["checked_at", "sources"])
-        return latest
-    figures_changed = latest is not None and (
-        (latest.numerator, latest.denominator, latest.value)
-        != (figures.numerator, figures.denominator, judged.value)
-    )
-    restated = bool(latest) and (latest.restated or (figures_changed and not latest.missing_months))
-    if latest is not None:
-        latest.is_latest = False
-        latest.save(update_fields=["is_latest"])
-    return ComplianceResult.objects.create(
-        contract=judged.target.contract,
-        target=judged.target,
-        period=judged.period.identifier,
-        period_kind=judged.period.kind,
-        period_start=judged.period.start,
-        period_end=judged.period.end,
-        sources=judged.sources,
-        restated=restated,
-        restates=latest if figures_changed and not latest.missing_months else None,
-        restated_because=_restatement_reason(latest, judged.sources)
-        if figures_changed and not latest.missing_months
-        else "",
-        computed_at=now,
-        checked_at=now,
-        **values,
-    )
+
+
+def _store_all(
+    contracts: list[Contract], judgements: list[tuple[Judged, str]], now: datetime
+) -> list[ComplianceResult]:
+    """Store judged results in a few statements: unchanged rows are marked checked; changed figures
+    make a new latest row beside the old (restated when the old one's data window was complete)."""
+    identifiers = {judged.period.identifier for judged, _ in judgements}
+    latest_rows = {
+        (row.target_id, row.period): row
+        for row in ComplianceResult.objects.filter(
+            contract__in=[contract.pk for contract in contracts], is_latest=True, period__in=identifiers
+        )
+    }
+    checked, resourced, superseded, created, stored = [], [], [], [], []
+    for judged, direction in judgements:
+        values = _values(judged, direction)
+        latest = latest_rows.get((judged.target.pk, judged.period.identifier))
+        if latest is not None and all(getattr(latest, key) == value for key, value in values.items()):
+            latest.checked_at = now
+            if latest.sources != judged.sources:
+                latest.sources = judged.sources
+                resourced.append(latest)
+            checked.append(latest.pk)
+            stored.append(latest)
+            continue
+        figures = judged.figures
+        figures_changed = latest is not None and (
+            (latest.numerator, latest.denominator, latest.value)
+            != (figures.numerator, figures.denominator, judged.value)
+        )
+        restates = figures_changed and not latest.missing_months
+        if latest is not None:
+            latest.is_latest = False
+            superseded.append(latest.pk)
+        row = ComplianceResult(
+            contract=judged.target.contract,
+            target=judged.target,
+            period=judged.period.identifier,
+            period_kind=judged.period.kind,
+            period_start=judged.period.start,
+            period_end=judged.period.end,
+            sources=judged.sources,
+            restated=bool(latest) and (latest.restated or restates),
+            restates=latest if restates else None,
+            restated_because=_restatement_reason(latest, judged.sources) if restates else "",
+            computed_at=now,
+            checked_at=now,
+            **values,
+        )
+        created.append(row)
+        stored.append(row)
+    ComplianceResult.objects.filter(pk__in=checked).update(checked_at=now)
+    ComplianceResult.objects.bulk_update(resourced, ["sources"], batch_size=500)
+    ComplianceResult.objects.filter(pk__in=superseded).update(is_latest=False)  # before the new rows
+    ComplianceResult.objects.bulk_create(created, batch_size=500)
+    return stored
+
+
+def results_compute_all(
+    work: dict[Contract, list[Period]], *, now: datetime | None = None
+) -> list[ComplianceResult]:
+    """Compute, judge and store every target's result for each contract's given periods.
+
+    Figures come from one query per measure for all the contracts and periods (and the periods
+    before them, for the direction of travel); results are stored in a few statements. The run
+    holds the contracts' locks (taken in id order), so two runs for a contract never interleave.
+    Results are returned by contract, then period in the order given, then target.
+    """
+    now = now or timezone.now()
+    work = {contract: periods for contract, periods in work.items() if periods}
+    if not work:
+        return []
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().filter(pk__in=[c.pk for c in work]).order_by("pk")
+        contracts = {contract.pk: contract for contract in locked}
+        work = {contracts[c.pk]: periods for c, periods in work.items() if c.pk in contracts}
+        coverage = _coverage_all(list(work))
+        before = {period: previous_period(period) for periods in work.values() for period in periods}
+        wanted = {
+            contract: sorted(set(periods) | {before[p] for p in periods})
+            for contract, periods in work.items()
+        }
+        judged = judge_all(wanted, now=now, coverage=coverage)
+        targets: dict[int, list[Target]] = {}
+        for judgement in judged.values():
+            if judgement is not None:
+                targets.setdefault(judgement.target.contract_id, []).append(judgement.target)
+        judgements: list[tuple[Judged, str]] = []
+        for contract, periods in work.items():
+            contract_targets = sorted(
+                {t.pk: t for t in targets.get(contract.pk, [])}.values(), key=lambda t: t.pk
+            )
+            for period in periods:
+                for target in contract_targets:
+                    current = judged.get((target.pk, period))
+                    if current is None:
+                        continue
+                    earlier = judged.get((target.pk, before[period]))
+                    both_rated = (
+                        current.not_rated_reason is None
+                        and earlier is not None
+                        and earlier.not_rated_reason is None
+                    )
+                    direction = direction_of_travel(
+                        current.value,
+                        earlier.value if earlier else None,
+                        direction=MEASURES[target.measure].direction,
+                        both_rated=both_rated,
+                    )
+                    judgements.append((current, direction))
+        return _store_all(list(work), judgements, now)
+
+
+def results_compute_periods(
+    *, contract: Contract, periods: list[Period], now: datetime | None = None
+) -> list[ComplianceResult]:
+    """Compute, judge and store every target's result for every given period of one contract."""
+    return results_compute_all({contract: periods}, now=now)
 
 
 def results_compute(
-    *, contract: Contract, period: Period, now: datetime | None = None, memo: dict | None = None
+    *, contract: Contract, period: Period, now: datetime | None = None
 ) -> list[ComplianceResult]:
-    """Compute, judge and store every target's result for the period (the background job and the CLI).
-
-    ``memo`` lets a run over many periods of one contract reuse judgements: a period judged as
-    "the previous period" of another is not computed twice.
-    """
-    now = now or timezone.now()
-    memo = {} if memo is None else memo
-    with transaction.atomic():
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)  # one run per contract at a time
-        coverage = _coverage(contract)
-        previous = previous_period(period)
-        stored = []
-        for target in contract.targets.prefetch_related("versions").order_by("id"):
-
-            def judged_for(p: Period, target=target) -> Judged | None:
-                key = (target.pk, p.identifier)
-                if key not in memo:
-                    memo[key] = judge(target, p, now=now, coverage=coverage)
-                return memo[key]
-
-            judged = judged_for(period)
-            if judged is None:
-                continue
-            before = judged_for(previous)
-            both_rated = (
-                judged.not_rated_reason is None and before is not None and before.not_rated_reason is None
-            )
-            direction = direction_of_travel(
-                judged.value,
-                before.value if before else None,
-                direction=MEASURES[target.measure].direction,
-                both_rated=both_rated,
-            )
-            stored.append(_store(judged, direction, now))
-    return stored
+    """Compute, judge and store every target's result for one period (the CLI and tests)."""
+    return results_compute_all({contract: [period]}, now=now)
 
 
 def contract_periods(contract: Contract) -> list[Period]:
@@ -285,23 +382,101 @@ def results_recompute(*, contract_id: int, months: list[str] | None = None) -> l
     if not accepted:
         return []
     latest_end = month_end(max(accepted))
-    done, memo = [], {}
-    for identifier in affected_periods(months):
-        period = parse_period(identifier)
-        if period.start <= latest_end:
-            results_compute(contract=contract, period=period, memo=memo)
-            done.append(identifier)
-    return done
+    periods = [parse_period(identifier) for identifier in affected_periods(months)]
+    periods = [period for period in periods if period.start <= latest_end]
+    results_compute_periods(contract=contract, periods=periods)
+    return [period.identifier for period in periods]
+
+
+CONTRACTS_PER_RUN = 50  # the nightly run computes (and locks) this many contracts at a time
 
 
 def results_recompute_all() -> int:
     """The nightly full recompute: every period of every contract with accepted returns."""
+    contracts = list(
+        Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct().order_by("pk")
+    )
     count = 0
-    for contract in Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct():
-        memo: dict = {}
-        for period in contract_periods(contract):
-            count += len(results_compute(contract=contract, period=period, memo=memo))
+    for first in range(0, len(contracts), CONTRACTS_PER_RUN):
+        chunk = contracts[first : first + CONTRACTS_PER_RUN]
+        count += len(results_compute_all({contract: contract_periods(contract) for contract in chunk}))
     return count
+
+
+# A queued or running "Recompute now" older than this no longer blocks a new one (its worker died).
+RUN_STALE_AFTER = timedelta(minutes=15)
+
+
+def recompute_run_request(*, acting, contract: Contract, year: int, periods: list[Period]):
+    """Queue a "Recompute now" of the given periods; a run already under way is returned instead.
+
+    Returns (run, created). The run is computed by a background task, period by period, so the
+    scorecard can show its progress.
+    """
+    from accounts.audit import audit_record
+    from outcomes.models import RecomputeRun
+    from outcomes.tasks import compliance_run
+
+    with transaction.atomic():
+        Contract.objects.select_for_update().get(pk=contract.pk)  # one request at a time per contract
+        under_way = (
+            RecomputeRun.objects.filter(
+                contract=contract,
+                status__in=(RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING),
+                requested_at__gte=timezone.now() - RUN_STALE_AFTER,
+            )
+            .order_by("-requested_at")
+            .first()
+        )
+        if under_way is not None:
+            return under_way, False
+        run = RecomputeRun.objects.create(
+            contract=contract,
+            year=year,
+            periods=[period.identifier for period in periods],
+            requested_by=acting.user,
+            requested_by_label=str(acting.user),
+        )
+        audit_record(
+            actor=acting.user,
+            action="results.recompute",
+            obj=run,
+            organisation=contract.lead_commissioner,
+            details={"contract": contract.reference, "periods": run.periods},
+        )
+        transaction.on_commit(lambda: compliance_run.delay(run.pk))
+    return run, True
+
+
+def recompute_run_execute(run_id: int) -> str:
+    """Compute a "Recompute now", one period at a time, recording progress after each.
+
+    Safe to run twice: a finished run is left as it is; a run interrupted part-way starts again
+    (each period's results are stored whole or not at all).
+    """
+    import logging
+
+    from outcomes.models import RecomputeRun
+
+    run = RecomputeRun.objects.select_related("contract").filter(pk=run_id).first()
+    if run is None or not run.active:
+        return run.status if run else "missing"
+    run.status, run.started_at, run.done, run.results = RecomputeRun.Status.RUNNING, timezone.now(), 0, 0
+    run.save(update_fields=["status", "started_at", "done", "results"])
+    try:
+        for identifier in run.periods:
+            run.results += len(results_compute(contract=run.contract, period=parse_period(identifier)))
+            run.done += 1
+            run.save(update_fields=["done", "results"])
+    except Exception as error:  # logged with its traceback, and recorded for the commissioner to see
+        logging.getLogger(__name__).exception("Recompute run %s failed", run.pk)
+        run.status, run.finished_at = RecomputeRun.Status.FAILED, timezone.now()
+        run.error = f"{type(error).__name__}: {error}"[:500]
+        run.save(update_fields=["status", "finished_at", "error"])
+        return run.status
+    run.status, run.finished_at = RecomputeRun.Status.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    return run.status
 
 
 OVERRIDE_CHOICES = ("green", "amber", "red")

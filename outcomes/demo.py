@@ -286,18 +286,18 @@ def _quarterly(period) -> bool:
 
 def results_seed(contracts: list[Contract]) -> int:
     """Compute the quarterly results of the given contracts (the nightly job computes every period)."""
-    from outcomes.compliance import contract_periods, results_compute
+    from outcomes.compliance import contract_periods, results_compute_periods
 
     count = 0
     for contract in contracts:
-        for period in filter(_quarterly, contract_periods(contract)):
-            count += len(results_compute(contract=contract, period=period))
+        periods = list(filter(_quarterly, contract_periods(contract)))
+        count += len(results_compute_periods(contract=contract, periods=periods))
     return count
 
 
 def correction_seed() -> None:
     """The provider corrects a month after its results were computed: the quarter's figures are restated."""
-    from outcomes.compliance import results_compute
+    from outcomes.compliance import results_compute_periods
     from outcomes.periods import affected_periods, parse_period
 
     reference, month = CORRECTED
@@ -321,9 +321,8 @@ def correction_seed() -> None:
         submitted_at=submitted,
         label=LABEL,
     )
-    for identifier in affected_periods([period]):
-        if _quarterly(parse_period(identifier)):
-            results_compute(contract=contract, period=parse_period(identifier))
+    periods = [parse_period(identifier) for identifier in affected_periods([period])]
+    results_compute_periods(contract=contract, periods=list(filter(_quarterly, periods)))
 
 
 def returns_seed() -> int:

@@ -141,7 +141,8 @@ class EpisodeRecord(models.Model):
         ordering = ["attempt", "row"]
         indexes = [
             models.Index(fields=["contract", "month"]),
-            models.Index(fields=["contract", "episode_ref"]),
+            # An episode's rows newest month first (the package measures' hours on a day, later corrections).
+            models.Index(fields=["contract", "episode_ref", "-month"], name="episode_rows_by_month"),
             models.Index(fields=["contract"], condition=models.Q(is_latest=True), name="episode_latest_rows"),
         ]
         constraints = [
@@ -264,6 +265,46 @@ class RecomputeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Recompute {self.contract.reference}: {', '.join(self.months)}"
+
+
+class RecomputeRun(models.Model):
+    """A "Recompute now" a commissioner asked for: which periods, and how far the work has got."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="recompute_runs")
+    year = models.PositiveIntegerField(help_text="The financial year (its first calendar year).")
+    periods = models.JSONField(default=list, help_text="Period identifiers, in the order computed.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Periods computed so far.")
+    results = models.PositiveIntegerField(default=0, help_text="Results stored or confirmed so far.")
+    error = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_label = models.CharField(max_length=200)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["contract", "-requested_at"])]
+
+    def __str__(self) -> str:
+        return f"Recompute {self.contract.reference} {self.year}: {self.status}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def total(self) -> int:
+        return len(self.periods)
 
 
 class ResultOverride(models.Model):

@@ -14,32 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import Acting
 from commissioning.models import Contract, Target, TargetVersion
 from commissioning.selectors import target_version_in_force
-from outcomes.calculators import (
-    CARE_HOME_REASONS,
-    SURVEY_MEASURES,
-    Inputs,
-    judged_by,
-    latest_rows,
-    lookback_window,
-    months_due,
-    open_during,
-    package_changed,
-    package_cohort,
-    plus_days,
-    service_type_filter,
-)
+from outcomes.calculators import COUNTINGS, SURVEY_MEASURES, Counting, Inputs, lookback_window, months_due
 from outcomes.compliance import override_in_force
 from outcomes.deadlines import LONDON
 from outcomes.measures import MEASURES
-from outcomes.measures.library import AGE_BAND_GROUPS, CHOICE_LABELS, Direction, Measure
-from outcomes.models import ComplianceResult, ResultOverride, ReturnAttempt, SurveyFigure
+from outcomes.measures.library import CHOICE_LABELS, Direction, Measure
+from outcomes.models import ComplianceResult, RecomputeRun, ResultOverride, ReturnAttempt, SurveyFigure
 from outcomes.periods import (
     Period,
     financial_year_start,
@@ -345,6 +332,19 @@ def recompute_periods(contract: Contract, year: int, today: date | None = None) 
     return [p for p in periods if p.start <= today and p.end >= contract.start_date]
 
 
+RUN_SHOWN_FOR = timedelta(minutes=30)
+
+
+def recompute_run_recent(contract: Contract) -> RecomputeRun | None:
+    """The contract's latest "Recompute now", if it is under way or finished in the last half hour."""
+    run = RecomputeRun.objects.filter(contract=contract).order_by("-requested_at", "-id").first()
+    if run is None:
+        return None
+    if run.active or (run.finished_at and run.finished_at >= timezone.now() - RUN_SHOWN_FOR):
+        return run
+    return None
+
+
 # --- A result ----------------------------------------------------------------------------------
 
 
@@ -430,27 +430,20 @@ def _inputs(result: ComplianceResult) -> Inputs:
     return Inputs(contract, period, last_covered, timezone.now())
 
 
-def _flagged(queryset: QuerySet, numerator: Q) -> QuerySet:
-    return queryset.annotate(
-        in_numerator=Case(
-            When(numerator, then=Value(True)), default=Value(False), output_field=BooleanField()
+def _flagged(counting: Counting) -> QuerySet:
+    """The counting's denominator rows, each flagged with whether it is in the numerator."""
+    return (
+        counting.counted()
+        .annotate(
+            in_numerator=Case(
+                When(counting.numerator, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
         )
-    ).order_by("episode_ref")
-
-
-def _help_48h(inputs: Inputs, params: dict):
-    from datetime import UTC, datetime, time
-
-    start, end = inputs.period.start, inputs.period.end
-    end_instant = datetime.combine(end + timedelta(days=1), time.min, tzinfo=LONDON).astimezone(UTC)
-    still_running = Q(first_visit_at__isnull=True, referred_at__gt=end_instant - timedelta(hours=48))
-    within = Q(first_visit_at__isnull=False, first_visit_at__lte=F("referred_at") + timedelta(hours=48))
-    rows = (
-        latest_rows(inputs.contract)
-        .filter(referred_on__gte=start, referred_on__lte=end)
-        .exclude(still_running)
+        .order_by("episode_ref")
     )
 
+
+def _help_48h_reason(inputs: Inputs, params: dict):
     def reason(row) -> str:
         referred = timezone.localtime(row.referred_at, LONDON)
         if row.first_visit_at is None:
@@ -458,24 +451,11 @@ def _help_48h(inputs: Inputs, params: dict):
         hours = (row.first_visit_at - row.referred_at).total_seconds() / 3600
         return f"referred {_day(referred.date())} at {referred:%H:%M}; first visit {hours:.1f} hours later"
 
-    return _flagged(rows, within), reason
+    return reason
 
 
-def _independent_within(inputs: Inputs, params: dict):
+def _independent_within_reason(inputs: Inputs, params: dict):
     days = params["window_days"]
-    start, end = inputs.period.start, inputs.period.end
-    cohort = latest_rows(inputs.contract).filter(
-        service_type_filter(params["service_type"]),
-        first_visit_on__isnull=False,
-        first_visit_on__gte=start - timedelta(days=days),
-        first_visit_on__lte=end - timedelta(days=days),
-    )
-    if params["referral_source"] != "any":
-        cohort = cohort.filter(referral_source=params["referral_source"])
-    cohort = cohort.annotate(judging_day=plus_days("first_visit_on", days))
-    excluded = Q(end_reason__in=params["exclude"], ended_on__isnull=False, ended_on__lte=F("judging_day"))
-    independent = Q(end_reason="independent", ended_on__isnull=False, ended_on__lte=F("judging_day"))
-    rows = cohort.filter(judged_by("first_visit_on", days, inputs)).exclude(excluded)
 
     def reason(row) -> str:
         judging_day = row.first_visit_on + timedelta(days=days)  # the SQL annotation is a timestamp
@@ -487,98 +467,70 @@ def _independent_within(inputs: Inputs, params: dict):
             return f"still receiving help when {judged} (ended {_reason_label(row.end_reason)} on {_day(row.ended_on)})"
         return f"still receiving help when {judged}"
 
-    return _flagged(rows, independent), reason
+    return reason
 
 
-def _residential_entry(inputs: Inputs, params: dict):
+def _residential_entry_reason(inputs: Inputs, params: dict):
     start, end = lookback_window(inputs.period, params["lookback"])
-    cohort = latest_rows(inputs.contract).filter(service_type_filter(params["service_type"]))
-    if params["dementia"] != "any":
-        cohort = cohort.filter(dementia=params["dementia"] == "Y")
-    entered = Q(end_reason__in=CARE_HOME_REASONS, ended_on__gte=start, ended_on__lte=end)
-    rows = cohort.filter(open_during(start, end))
 
     def reason(row) -> str:
         if row.ended_on and row.ended_on <= end:
             return f"ended {_reason_label(row.end_reason)} on {_day(row.ended_on)}"
         return f"open between {_day(start)} and {_day(end)}; not ended in a care home"
 
-    return _flagged(rows, entered), reason
+    return reason
 
 
-def _package(inputs: Inputs, params: dict, *, reduced: bool):
+def _package_reason(inputs: Inputs, params: dict):
     day = inputs.period.end
-    rows = package_cohort(inputs, params)
-    changed = package_changed(reduced=reduced)
 
     def reason(row) -> str:
         then = "not given" if row.hours_then is None else f"{_plain(row.hours_then)}"
         return f"{_plain(row.weekly_hours_start)} hours a week at the start; {then} on {_day(day)}"
 
-    return _flagged(rows, changed), reason
+    return reason
 
 
-def _at_home_91d(inputs: Inputs, params: dict):
-    bands = params["age_bands"]
-    bands = list(AGE_BAND_GROUPS.get(bands, bands)) if isinstance(bands, str) else list(bands)
-    start, end = inputs.period.start, inputs.period.end
-    rows = latest_rows(inputs.contract).filter(
-        judged_by("referred_on", 91, inputs),
-        referral_source="hospital_discharge",
-        service_type="short_term",
-        age_band__in=bands,
-        referred_on__gte=start - timedelta(days=91),
-        referred_on__lte=end - timedelta(days=91),
-    )
-
+def _at_home_91d_reason(inputs: Inputs, params: dict):
     def reason(row) -> str:
         judged = f"referred {_day(row.referred_on)}, judged on {_day(row.referred_on + timedelta(days=91))}"
         if row.at_home_91_days is None:
             return f"{judged}: answer blank (counted as not at home; missing data)"
         return f"{judged}: {'at home' if row.at_home_91_days else 'not at home'}"
 
-    return _flagged(rows, Q(at_home_91_days=True)), reason
+    return reason
 
 
-def _hospital_admission(inputs: Inputs, params: dict):
-    start, end = inputs.period.start, inputs.period.end
-    admitted = Q(end_reason="hospital", ended_on__gte=start, ended_on__lte=end)
-    rows = latest_rows(inputs.contract).filter(open_during(start, end))
+def _hospital_admission_reason(inputs: Inputs, params: dict):
+    end = inputs.period.end
 
     def reason(row) -> str:
         if row.ended_on and row.ended_on <= end:
             return f"ended {_reason_label(row.end_reason)} on {_day(row.ended_on)}"
         return "open in the period; not admitted to hospital in it"
 
-    return _flagged(rows, admitted), reason
+    return reason
 
 
-def _died_preferred_place(inputs: Inputs, params: dict):
-    start, end = inputs.period.start, inputs.period.end
-    rows = latest_rows(inputs.contract).filter(
-        end_of_life=True, end_reason="died", ended_on__gte=start, ended_on__lte=end
-    )
+def _died_preferred_place_reason(inputs: Inputs, params: dict):
+    where = {True: "in their preferred place", False: "not in their preferred place", None: "place not given"}
 
     def reason(row) -> str:
-        where = {
-            True: "in their preferred place",
-            False: "not in their preferred place",
-            None: "place not given",
-        }
         return f"died on {_day(row.ended_on)}, {where[row.died_in_preferred_place]}"
 
-    return _flagged(rows, Q(died_in_preferred_place=True)), reason
+    return reason
 
 
-EPISODE_QUERIES = {
-    "HELP_48H": _help_48h,
-    "INDEPENDENT_WITHIN": _independent_within,
-    "RESIDENTIAL_ENTRY": _residential_entry,
-    "PACKAGE_REDUCED": lambda inputs, params: _package(inputs, params, reduced=True),
-    "PACKAGE_INCREASED": lambda inputs, params: _package(inputs, params, reduced=False),
-    "AT_HOME_91D": _at_home_91d,
-    "HOSPITAL_ADMISSION": _hospital_admission,
-    "DIED_PREFERRED_PLACE": _died_preferred_place,
+# Why each listed episode is in or out; which episodes are listed is the calculator's own counting.
+EPISODE_REASONS = {
+    "HELP_48H": _help_48h_reason,
+    "INDEPENDENT_WITHIN": _independent_within_reason,
+    "RESIDENTIAL_ENTRY": _residential_entry_reason,
+    "PACKAGE_REDUCED": _package_reason,
+    "PACKAGE_INCREASED": _package_reason,
+    "AT_HOME_91D": _at_home_91d_reason,
+    "HOSPITAL_ADMISSION": _hospital_admission_reason,
+    "DIED_PREFERRED_PLACE": _died_preferred_place_reason,
 }
 
 
@@ -639,8 +591,9 @@ def result_episodes(result: ComplianceResult, limit: int = EPISODE_ROW_LIMIT) ->
     code = result.target.measure
     params = MEASURES[code].clean_params(result.target.params)
     inputs = _inputs(result)
-    if code in EPISODE_QUERIES:
-        rows, reason = EPISODE_QUERIES[code](inputs, params)
+    if code in COUNTINGS:
+        rows = _flagged(COUNTINGS[code](inputs, params))
+        reason = EPISODE_REASONS[code](inputs, params)
         total = rows.count()
         return EpisodeTable(
             "episodes",

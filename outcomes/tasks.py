@@ -21,6 +21,14 @@ def compliance_recompute(contract_id: int, months: list[str] | None = None) -> l
     return results_recompute(contract_id=contract_id, months=months)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def compliance_run(run_id: int) -> str:
+    """A commissioner's "Recompute now": the run's periods one by one, with progress recorded."""
+    from outcomes.compliance import recompute_run_execute
+
+    return recompute_run_execute(run_id)
+
+
 @shared_task
 def compliance_recompute_all() -> int:
     """Nightly: recompute every period of every contract (catches due dates passing, late data)."""

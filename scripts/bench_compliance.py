@@ -2,9 +2,11 @@
 
 Portfolio: BENCH_CONTRACTS contracts (default 200) × 24 months of returns, about 2,000 episodes
 per contract, with the demo target sets. Prints:
-- the engine computing every quarter of every contract (all targets), wall time;
+- the engine computing every quarter of every contract (all targets), wall time, in chunks of
+  contracts as the nightly run does;
 - the floor: one hand-written SQL query per measure over the whole table for the same quarters;
   and the ratio engine ÷ floor;
+- the nightly full recompute (every month, quarter, year to date and rolling twelve months);
 - one contract's recompute after one new month's return (every period that month touches).
 Run with `make bench-compliance` (throwaway PostgreSQL); BENCH_CONTRACTS=20 for a quick run.
 """
@@ -31,7 +33,12 @@ from commissioning.demo_contracts import HOMECARE_TARGETS, REABLEMENT_TARGETS  #
 from commissioning.models import CommissioningBody, Contract, ServiceType  # noqa: E402
 from commissioning.services.targets import TargetInput, target_create  # noqa: E402
 from outcomes.calculators import latest_flags_refresh  # noqa: E402
-from outcomes.compliance import results_compute, results_recompute  # noqa: E402
+from outcomes.compliance import (  # noqa: E402
+    CONTRACTS_PER_RUN,
+    results_compute_all,
+    results_recompute,
+    results_recompute_all,
+)
 from outcomes.deadlines import LONDON, due_at  # noqa: E402
 from outcomes.demo import _as_known_at, simulate  # noqa: E402
 from outcomes.models import AttemptStatus, MonthlyReturn, ReturnAttempt  # noqa: E402
@@ -45,7 +52,7 @@ MONTHS = 24
 
 
 def _copies(contract: Contract) -> int:
-    return 4 if contract.service_type == ServiceType.SHORT_TERM else 14
+    return 7 if contract.service_type == ServiceType.SHORT_TERM else 25
 
 
 def build_portfolio() -> list[Contract]:
@@ -138,18 +145,17 @@ def load_returns(contracts: list[Contract]) -> int:
                                 )
                             )
                             rows += 1
-        cursor.execute("ANALYZE outcomes_episoderecord")
     for contract in contracts:  # rows were copied in directly: mark the rows the measures read
         latest_flags_refresh(contract)
+    with connection.cursor() as cursor:  # statistics as autovacuum would leave them after a load
+        cursor.execute("VACUUM ANALYZE outcomes_episoderecord")
     return rows
 
 
 QUARTERS = [quarter_period(add_months(FIRST, step)) for step in range(0, MONTHS, 3)]
-LATEST = """
-    SELECT DISTINCT ON (e.contract_id, e.episode_ref) e.*
-    FROM outcomes_episoderecord e JOIN outcomes_returnattempt a ON a.id = e.attempt_id
-    WHERE a.is_current ORDER BY e.contract_id, e.episode_ref, e.month DESC
-"""
+# The rows the measures read, marked at acceptance (outcomes.calculators.latest_rows): the floor
+# reads the same flag, so the ratio measures the engine, not a different way of finding rows.
+LATEST = "SELECT * FROM outcomes_episoderecord WHERE is_latest"
 FLOOR_QUERIES = {
     "HELP_48H": """count(*) FILTER (WHERE l.referred_on BETWEEN p.s AND p.f AND NOT (l.first_visit_at IS NULL
         AND l.referred_at > (p.f + 1)::timestamp AT TIME ZONE 'Europe/London' - interval '48 hours')),
@@ -183,14 +189,12 @@ def floor() -> float:
     )
     start = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE latest AS {LATEST}")
         for columns in FLOOR_QUERIES.values():
             cursor.execute(
-                f"SELECT l.contract_id, p.s, {columns} FROM latest l "
+                f"SELECT l.contract_id, p.s, {columns} FROM ({LATEST}) l "
                 f"CROSS JOIN (VALUES {periods}) AS p(s, f, r12) GROUP BY 1, 2"
             )
             cursor.fetchall()
-        cursor.execute("DROP TABLE latest")
     return time.perf_counter() - start
 
 
@@ -208,15 +212,21 @@ def main() -> None:
 
     start = time.perf_counter()
     results = 0
-    for contract in contracts:
-        memo: dict = {}
-        for quarter in QUARTERS:
-            results += len(results_compute(contract=contract, period=quarter, memo=memo))
+    for first in range(0, len(contracts), CONTRACTS_PER_RUN):  # as the nightly run: contracts in chunks
+        chunk = contracts[first : first + CONTRACTS_PER_RUN]
+        results += len(results_compute_all(dict.fromkeys(chunk, QUARTERS)))
     engine = time.perf_counter() - start
-    floor_seconds = floor()
+    floor_seconds = min(floor(), floor())  # the better of two runs: the floor is the best case
     print(f"Engine, every quarter of every contract: {engine:8.1f} s  ({results:,} results)")
     print(f"Floor, one SQL query per measure over the whole table (6 measures): {floor_seconds:8.2f} s")
     print(f"Ratio engine / floor: {engine / floor_seconds:.1f}x (aim: within 3x)")
+
+    start = time.perf_counter()
+    results = results_recompute_all()
+    print(
+        f"Nightly full recompute, every period of every contract (months, quarters, years to date, "
+        f"rolling twelve months): {time.perf_counter() - start:.1f} s ({results:,} results)"
+    )
 
     contract = contracts[0]
     start = time.perf_counter()

@@ -121,6 +121,22 @@ def _result(w, contract_key: str = "joint") -> int:
     return results_compute(contract=w.contracts[contract_key], period=parse_period("2025-26-Q1"))[0].pk
 
 
+def _recompute_run(w, contract_key: str = "joint") -> int:
+    """A finished "Recompute now" of the contract's 2025-26 periods."""
+    from outcomes.models import RecomputeRun
+
+    run = RecomputeRun.objects.create(
+        contract=w.contracts[contract_key],
+        year=2025,
+        periods=["2025-26-Q1"],
+        status=RecomputeRun.Status.DONE,
+        done=1,
+        results=1,
+        requested_by_label="A commissioner",
+    )
+    return run.pk
+
+
 def _scorecard(w, contract_key: str = "joint") -> str:
     return f"/results/contracts/{w.contracts[contract_key].pk}/"
 
@@ -326,6 +342,12 @@ ROWS = [
         lambda w: f"{_scorecard(w, 'other')}recompute/",
         organisation_page(404),
         method="post",
+    ),
+    Row("results:recompute-status", lambda w: f"/results/recomputes/{_recompute_run(w)}/", SEE_RETURNS),
+    Row(
+        "results:recompute-status (another council's contract)",
+        lambda w: f"/results/recomputes/{_recompute_run(w, 'other')}/",
+        organisation_page(404),
     ),
     Row("results:detail", lambda w: f"/results/{_result(w)}/", SEE_RETURNS),
     Row(

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,10 +25,7 @@ from outcomes import result_selectors as selectors
 from outcomes.forms_results import OverrideForm, ScorecardYearForm
 from outcomes.measures import MEASURES
 from outcomes.measures.library import CHOICE_LABELS
-from outcomes.models import ComplianceResult
-
-# "Recompute now" runs in the request for up to this many periods; more would be queued.
-SYNC_PERIOD_LIMIT = 20
+from outcomes.models import ComplianceResult, RecomputeRun
 
 
 def _is_lead(acting: Acting, contract: Contract) -> bool:
@@ -73,13 +69,15 @@ def scorecard(request: HttpRequest, contract_id: int) -> HttpResponse:
             "card": card,
             "can_recompute": _may_recompute(acting, contract),
             "recompute_count": len(selectors.recompute_periods(contract, year)),
+            **_run_context(selectors.recompute_run_recent(contract)),
         },
     )
 
 
 @organisation_required
 def recompute(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """Recompute the year's quarters and years to date at quarter ends, then back to the scorecard."""
+    """Queue a recompute of the year's quarters and years to date at quarter ends; the scorecard
+    then shows its progress."""
     acting = request.acting
     contract = selectors.result_contract_get_for(acting, contract_id)
     if not _may_recompute(acting, contract):
@@ -88,26 +86,44 @@ def recompute(request: HttpRequest, contract_id: int) -> HttpResponse:
     asked = request.POST.get("year", "")
     years = selectors.year_choices(contract)
     year = int(asked) if asked.isdigit() and int(asked) in years else selectors.default_year(contract)
-    back = f"{reverse('results:scorecard', args=[contract.pk])}?year={year}"
+    back = f"{reverse('results:scorecard', args=[contract.pk])}?year={year}#recompute"
     if request.method != "POST":
         return redirect(back)
     periods = selectors.recompute_periods(contract, year)
-    stamp = timezone.localtime().strftime("%H:%M")
-    if len(periods) >= SYNC_PERIOD_LIMIT:
-        from outcomes.tasks import compliance_recompute
-
-        months = sorted({f"{month:%Y-%m}" for period in periods for month in period.months})
-        transaction.on_commit(lambda: compliance_recompute.delay(contract.pk, months))
-        messages.success(request, f"A recompute of {len(periods)} periods has been queued at {stamp}.")
+    if not periods:
+        messages.error(request, "None of this year's periods has begun yet: there is nothing to recompute.")
         return redirect(back)
-    computed = sum(len(compliance.results_compute(contract=contract, period=period)) for period in periods)
-    stamp = timezone.localtime().strftime("%H:%M")
-    messages.success(
-        request,
-        f"Results recomputed at {stamp}: {computed} result{'s' if computed != 1 else ''} computed "
-        f"for {len(periods)} period{'s' if len(periods) != 1 else ''}.",
+    run, created = compliance.recompute_run_request(
+        acting=acting, contract=contract, year=year, periods=periods
     )
+    if not created:
+        messages.info(
+            request, "A recompute of this contract is already under way: its progress is shown below."
+        )
     return redirect(back)
+
+
+def _run_context(run: RecomputeRun | None) -> dict:
+    stale = bool(run and run.active and run.requested_at < timezone.now() - compliance.RUN_STALE_AFTER)
+    return {
+        "run": run,
+        "run_polling": bool(run and run.active and not stale),
+        "run_stale": stale,
+        "run_percent": round(100 * run.done / run.total) if run and run.total else 0,
+    }
+
+
+@organisation_required
+def recompute_status(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress of a "Recompute now" (polled by the scorecard while it runs)."""
+    run = get_object_or_404(RecomputeRun.objects.select_related("contract"), pk=run_id)
+    contract = selectors.result_contract_get_for(request.acting, run.contract_id)  # 404 outside
+    response = render(
+        request, "outcomes/results/_recompute_status.html", {"contract": contract, **_run_context(run)}
+    )
+    if not run.active and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # the scorecard reloads to show the new figures
+    return response
 
 
 def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm | None = None) -> dict:

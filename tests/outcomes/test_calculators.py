@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from outcomes.calculators import CALCULATORS, Figures, Inputs
+from outcomes.calculators import Figures, Inputs, calculate
 from outcomes.deadlines import LONDON
 from outcomes.measures import MEASURES
 from outcomes.measures.rating import percentage
@@ -68,7 +68,7 @@ def compute(contract, measure: str, period: str, *, now: datetime = NOW, **param
     )
     last = month_end(max(covered)) if covered else None
     inputs = Inputs(contract, parse_period(period), last, now)
-    return CALCULATORS[measure](inputs, MEASURES[measure].clean_params(params))
+    return calculate(measure, inputs, MEASURES[measure].clean_params(params))
 
 
 def visited(ref: str, first_visit: str, ended_on: str = "", end_reason: str = "", **cells) -> dict:

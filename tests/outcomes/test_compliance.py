@@ -357,3 +357,53 @@ def test_a_change_while_the_window_was_incomplete_is_not_a_restatement(acme):
         ComplianceResult.objects.filter(target=health_target, period="2025-26-Q1", is_latest=True).get()
         == fourth
     )
+
+
+def test_contracts_computed_together_get_the_figures_each_gets_alone(acme, returns):
+    """The nightly run counts many contracts per query (grouped by measure, parameters and
+    coverage): every figure must equal the contract computed on its own."""
+    from outcomes.compliance import results_compute_all
+
+    other = make_contract(
+        returns.world.council, returns.world.provider_b, reference="RCC-HC-002", start_date=date(2025, 4, 1)
+    )
+    later = make_contract(
+        returns.world.council, returns.world.provider_b, reference="RCC-HC-003", start_date=date(2025, 4, 1)
+    )
+    for each in (acme, other, later):
+        target(each, "INDEPENDENT_WITHIN", "66", min_denominator=1)
+        target(each, "HOSPITAL_ADMISSION", "10", min_denominator=1)
+        target(each, "PACKAGE_REDUCED", "20", min_denominator=1, params={"min_tenure_days": 30})
+        target(each, "RETURNS_ON_TIME", "100", min_denominator=1)
+    target(other, "INDEPENDENT_WITHIN", "50", min_denominator=1, params={"window_days": 91})  # other params
+    accept(acme, "2025-04", *APRIL)
+    accept(acme, "2025-05", *MAY)
+    accept(other, "2025-04", *APRIL[:2])
+    accept(other, "2025-05", *MAY[:2])
+    accept(later, "2025-04", *APRIL)  # covered to April only: a group of its own
+    periods = [parse_period(p) for p in ("2025-04", "2025-05", "2025-26-Q1", "2025-26-YTD-05", "R12-2025-05")]
+
+    def figures(rows) -> dict:
+        return {
+            (r.target_id, r.period): (
+                r.numerator,
+                r.denominator,
+                r.pending,
+                r.rag,
+                r.direction,
+                r.missing_months,
+            )
+            for r in rows
+        }
+
+    together = figures(results_compute_all(dict.fromkeys((acme, other, later), periods), now=NOW))
+    ComplianceResult.objects.all().delete()
+    alone = {}
+    for each in (acme, other, later):
+        alone |= figures(results_compute_all({each: periods}, now=NOW))
+    assert together == alone
+    assert len(together) == (4 + 5 + 4) * len(periods)
+    hospital = ComplianceResult.objects.get(
+        target__contract=acme, target__measure="HOSPITAL_ADMISSION", period="2025-05"
+    )
+    assert (hospital.numerator, hospital.denominator) == (1, 2)

@@ -6,11 +6,14 @@ only the lead body's commissioners override (OVERRIDE_RESULTS) or recompute (403
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import AuditEntry, Role
 from outcomes.compliance import results_compute
-from outcomes.models import AttemptStatus, ComplianceResult
+from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRun
 from outcomes.periods import parse_period
 from outcomes.result_selectors import result_episodes
 from outcomes.services import return_import
@@ -135,14 +138,113 @@ def test_recompute_button_only_for_lead_commissioners(client, setup):
         assert "Recompute now" not in client.get(setup.scorecard_url).content.decode()
 
 
-def test_recompute_runs_for_the_lead_commissioner(client, setup):
+def test_recompute_runs_in_the_background_and_shows_progress(
+    client, setup, django_capture_on_commit_callbacks
+):
+    """The button queues a run (computed in-process here); the scorecard shows how it went."""
     client.force_login(setup.world.users["commissioner"])
-    response = client.post(f"{setup.scorecard_url}recompute/", {"year": "2025"}, follow=True)
-    assert response.redirect_chain[-1][0] == f"{setup.scorecard_url}?year=2025"
-    page = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the task is queued once the request commits
+        response = client.post(f"{setup.scorecard_url}recompute/", {"year": "2025"})
+    assert response.url == f"{setup.scorecard_url}?year=2025#recompute"
+    page = client.get(response.url).content.decode()
     assert "Results recomputed at" in page
-    assert "8 results computed for 8 periods" in page
+    assert "8 results for 8 periods of 2025-26" in page
     assert ComplianceResult.objects.filter(target=setup.target, period="2025-26-Q4", is_latest=True).exists()
+    run = RecomputeRun.objects.get(contract=setup.contract)
+    assert (run.status, run.done, run.results) == ("done", 8, 8)
+    assert run.periods[:2] == ["2025-26-Q1", "2025-26-YTD-06"]
+    entry = AuditEntry.objects.get(action="results.recompute")
+    assert entry.details["contract"] == "RCC-HC-009"
+
+
+def test_recompute_progress_panel_polls_while_running_and_reloads_when_done(client, setup):
+    client.force_login(setup.world.users["commissioner"])
+    run = RecomputeRun.objects.create(
+        contract=setup.contract,
+        year=2025,
+        periods=["2025-26-Q1", "2025-26-YTD-06", "2025-26-Q2", "2025-26-YTD-09"],
+        status=RecomputeRun.Status.RUNNING,
+        done=1,
+        requested_by_label="Sam Commissioner",
+    )
+    page = client.get(setup.scorecard_url).content.decode()
+    assert "Recomputing: 1 of 4 periods computed." in page
+    assert f'hx-get="/results/recomputes/{run.pk}/"' in page
+    assert "Recompute now<" not in page, "no second request while one is under way"
+    status = client.get(f"/results/recomputes/{run.pk}/", HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in status
+    assert 'value="1"' in status.content.decode()
+    run.status, run.done, run.results, run.finished_at = "done", 4, 4, timezone.now()
+    run.save()
+    status = client.get(f"/results/recomputes/{run.pk}/", HTTP_HX_REQUEST="true")
+    assert status["HX-Refresh"] == "true"
+    assert "hx-get" not in status.content.decode()
+    assert "Results recomputed at" in status.content.decode()
+
+
+def test_a_second_request_while_one_is_under_way_is_not_queued(client, setup):
+    client.force_login(setup.world.users["commissioner"])
+    RecomputeRun.objects.create(
+        contract=setup.contract, year=2025, periods=["2025-26-Q1"], requested_by_label="Sam Commissioner"
+    )
+    response = client.post(f"{setup.scorecard_url}recompute/", {"year": "2025"}, follow=True)
+    assert "already under way" in response.content.decode()
+    assert RecomputeRun.objects.filter(contract=setup.contract).count() == 1
+
+
+def test_a_stale_run_does_not_block_a_new_one(client, setup, django_capture_on_commit_callbacks):
+    client.force_login(setup.world.users["commissioner"])
+    RecomputeRun.objects.create(
+        contract=setup.contract,
+        year=2025,
+        periods=["2025-26-Q1"],
+        requested_by_label="Sam Commissioner",
+        requested_at=timezone.now() - timedelta(minutes=16),
+    )
+    assert "has not finished" in client.get(setup.scorecard_url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{setup.scorecard_url}recompute/", {"year": "2025"})
+    assert RecomputeRun.objects.filter(contract=setup.contract, status="done").count() == 1
+
+
+def test_a_failed_run_is_recorded_and_shown(client, setup, monkeypatch):
+    from outcomes import compliance
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    run = RecomputeRun.objects.create(
+        contract=setup.contract,
+        year=2025,
+        periods=["2025-26-Q1", "2025-26-YTD-06"],
+        requested_by_label="Sam Commissioner",
+    )
+    monkeypatch.setattr(compliance, "results_compute", broken)
+    assert compliance.recompute_run_execute(run.pk) == "failed"
+    run.refresh_from_db()
+    assert (run.status, run.done) == ("failed", 0)
+    assert "RuntimeError: database went away" in run.error
+    client.force_login(setup.world.users["commissioner"])
+    page = client.get(setup.scorecard_url).content.decode()
+    assert "stopped after 0 of 2 periods" in page
+    assert "Recompute now" in page
+
+
+def test_a_finished_run_is_not_run_again(setup):
+    from outcomes.compliance import recompute_run_execute
+
+    run = RecomputeRun.objects.create(
+        contract=setup.contract,
+        year=2025,
+        periods=["2025-26-Q1"],
+        status=RecomputeRun.Status.DONE,
+        done=1,
+        results=1,
+        requested_by_label="Sam Commissioner",
+    )
+    assert recompute_run_execute(run.pk) == "done"
+    run.refresh_from_db()
+    assert run.started_at is None
 
 
 @pytest.mark.parametrize("role", ["icb_admin", "contract_officer", "c_viewer", "a_approver"])

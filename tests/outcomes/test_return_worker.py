@@ -104,3 +104,27 @@ def test_an_accepted_return_produces_results_through_the_worker(returns, worker,
     result = ComplianceResult.objects.get(period="2025-26-Q1", is_latest=True)
     assert result.target == Target.objects.get(contract=returns.contract)
     assert result.denominator == 3 and result.sources["2025-05"]["version"] == 1
+
+
+def test_recompute_now_runs_on_the_worker_and_records_progress(returns, worker):
+    """A commissioner's "Recompute now" is computed by the worker from the compliance queue."""
+    from outcomes.compliance import recompute_run_request
+    from outcomes.models import ComplianceResult, RecomputeRun
+    from outcomes.periods import parse_period
+    from tests.factories import target
+
+    target(returns.contract, "HOSPITAL_ADMISSION", "5")
+    periods = [parse_period("2025-26-Q1"), parse_period("2025-26-YTD-06")]
+    run, created = recompute_run_request(
+        acting=returns.acting("commissioner"), contract=returns.contract, year=2025, periods=periods
+    )
+    assert created
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and RecomputeRun.objects.get(pk=run.pk).active:
+        time.sleep(0.1)
+    run.refresh_from_db()
+    assert (run.status, run.done, run.results) == ("done", 2, 2)
+    assert (
+        ComplianceResult.objects.filter(period__in=["2025-26-Q1", "2025-26-YTD-06"], is_latest=True).count()
+        == 2
+    )

@@ -147,3 +147,6 @@ class TargetVersion(models.Model):
         if self.is_end:
             return f"{self.target} ended from {self.effective_from}"
         return f"{self.target} {self.target_value}% from {self.effective_from}"
+
+
+from commissioning.qaf.models import *  # noqa: E402, F403 - QAF models belong to this app

@@ -174,6 +174,9 @@ CELERY_TASK_ROUTES = {
     "outcomes.tasks.return_reminders": {"queue": "email"},
     "outcomes.tasks.return_validate": {"queue": "returns"},
     "outcomes.tasks.compliance_*": {"queue": "compliance"},
+    "outcomes.tasks.qaf_*": {"queue": "default"},
+    "commissioning.tasks.*_email_send": {"queue": "email"},
+    "commissioning.tasks.*": {"queue": "default"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Acceptances of one contract within this many seconds are recomputed in one run.
@@ -182,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
     "compliance-recompute-all": {
         "task": "outcomes.tasks.compliance_recompute_all",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "qaf-status-refresh-all": {
+        "task": "outcomes.tasks.qaf_status_refresh_all",
+        "schedule": crontab(hour=1, minute=30),
     },
     "return-reminders": {
         "task": "outcomes.tasks.return_reminders",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("measures/", include("outcomes.urls")),
     path("returns/", include("outcomes.returns_urls")),
     path("results/", include("outcomes.results_urls")),
+    path("qaf/", include("commissioning.qaf.urls")),
     path("admin/", admin.site.urls),
 ]
 

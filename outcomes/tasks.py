@@ -37,6 +37,22 @@ def compliance_recompute_all() -> int:
     return results_recompute_all()
 
 
+@shared_task(acks_late=True)
+def qaf_status_refresh(provider_id: int, commissioner_id: int) -> int:
+    """Recompute a provider's QAF status for a commissioning body after any change to its assessments."""
+    from outcomes.qaf import qaf_status_store
+
+    return len(qaf_status_store(provider_id=provider_id, commissioner_id=commissioner_id))
+
+
+@shared_task
+def qaf_status_refresh_all() -> int:
+    """Nightly: every provider's QAF status (windows close and assessments fall due as days pass)."""
+    from outcomes.qaf import qaf_status_store_all
+
+    return qaf_status_store_all()
+
+
 @shared_task
 def return_reminders() -> int:
     """Daily: email providers whose return is due in 3 days, or became overdue yesterday."""

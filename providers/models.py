@@ -48,3 +48,30 @@ class Provider(Organisation):
             CqcRating.REQUIRES_IMPROVEMENT: "govuk-tag--orange",
             CqcRating.INADEQUATE: "govuk-tag--red",
         }.get(self.cqc_rating, "govuk-tag--grey")
+
+
+class CqcRatingRecord(models.Model):
+    """A CQC rating as recorded (by hand or from an import). Append-only: the provider's current
+    rating is the one with the latest rating date (then the latest recorded)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        IMPORT = "import", "CSV import"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="cqc_ratings")
+    location_id = models.CharField("CQC location ID", max_length=20, blank=True)
+    location_name = models.CharField(max_length=200, blank=True)
+    rating = models.CharField(max_length=32, choices=CqcRating.choices)
+    rating_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=255)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["provider", "-rating_date", "-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.get_rating_display()} ({self.rating_date})"

@@ -39,8 +39,9 @@ PAGES_ALL = [
     "/returns/template.csv",
     "/returns/template.xlsx",
     "/returns/example.csv",
+    "/qaf/",
 ]
-PAGES_COMMISSIONER = ["/providers/", "/returns/outstanding/"]
+PAGES_COMMISSIONER = ["/providers/", "/returns/outstanding/", "/qaf/portfolio/", "/qaf/framework/"]
 
 
 def wait_for(base: str) -> None:

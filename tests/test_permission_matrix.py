@@ -141,6 +141,124 @@ def _scorecard(w, contract_key: str = "joint") -> str:
     return f"/results/contracts/{w.contracts[contract_key].pk}/"
 
 
+# --- QAF: the council assesses provider A on J-1; provider A sees it from the draft report on. ---
+
+
+def _qaf_assessment(w, state: str = "finalised", council: str = "council") -> int:
+    """An assessment of provider A by the council ("draft", "finalised" or "started"), or of another
+    council's provider ("other")."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from commissioning.qaf.models import Assessment, AssessmentStatus, Rating
+    from commissioning.qaf.services import framework_default_get_or_create, framework_version_current
+
+    today = timezone.localdate()
+    if council == "other":
+        body, provider = w.contracts["other"].lead_commissioner, w.contracts["other"].provider
+    else:
+        body, provider = w.council, w.provider_a
+    version = framework_version_current(framework_default_get_or_create(owner=body))
+    status = {
+        "draft": AssessmentStatus.DRAFT_SHARED,
+        "started": AssessmentStatus.STARTED,
+        "finalised": AssessmentStatus.FINALISED,
+    }[state]
+    assessment = Assessment.objects.create(
+        framework_version=version,
+        commissioner=body,
+        provider=provider,
+        status=status,
+        started_on=today - timedelta(days=40),
+        draft_shared_at=timezone.now() - timedelta(days=2) if state != "started" else None,
+        comments_due_on=today + timedelta(days=12) if state != "started" else None,
+        finalised_on=today if state == "finalised" else None,
+        outcome="non_compliant" if state == "finalised" else "",
+        created_by_label="Quality officer",
+    )
+    standard = version.domains.first().standards.first()
+    Rating.objects.create(assessment=assessment, standard=standard, rating="poor")
+    return assessment.pk
+
+
+def _qaf_action(w, council: str = "council") -> int:
+    """An open action of a finalised assessment, with the provider's evidence already attached."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from commissioning.qaf.models import Assessment, EvidenceFile, RemedialAction
+
+    assessment = Assessment.objects.get(pk=_qaf_assessment(w, "finalised", council))
+    action = RemedialAction.objects.create(
+        assessment=assessment,
+        standard=assessment.ratings.get().standard,
+        description="Train every care worker in safeguarding",
+        owner="Registered manager",
+        due_on=timezone.localdate() + timedelta(days=14),
+    )
+    evidence = EvidenceFile(
+        assessment=assessment,
+        action=action,
+        original_name="training.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        uploaded_by_label="Provider",
+        uploaded_by_provider=True,
+    )
+    evidence.file.save("training.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    evidence.save()
+    return action.pk
+
+
+def _qaf_file(w, council: str = "council") -> int:
+    from commissioning.qaf.models import EvidenceFile
+
+    return EvidenceFile.objects.get(action_id=_qaf_action(w, council)).pk
+
+
+def _qaf_report(w, council: str = "council") -> int:
+    """A finalised assessment whose PDF has been made."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from commissioning.qaf.models import FinalReport
+
+    pk = _qaf_assessment(w, "finalised", council)
+    report = FinalReport(assessment_id=pk, sha256="0" * 64, size=9, generated_at=timezone.now())
+    report.file.save("report.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    report.save()
+    return pk
+
+
+def _qaf_comment(w, council: str = "council") -> int:
+    from commissioning.qaf.models import Comment
+
+    return Comment.objects.create(
+        assessment_id=_qaf_assessment(w, "draft", council),
+        text="Staff numbers were 42",
+        author_label="Provider",
+    ).pk
+
+
+def _qaf_provider(w, which: str = "a") -> int:
+    return {"a": w.provider_a, "other": w.contracts["other"].provider}[which].pk
+
+
+COUNCIL = ["commissioner", "contract_officer", "quality_officer", "c_viewer", "c_admin"]
+# Provider A's people and the council see an assessment once shared; provider B and the ICB never.
+QAF_SEE = organisation_page(200, b_admin=404, icb_admin=404)
+QAF_COUNCIL_ONLY = organisation_page(404, **dict.fromkeys(COUNCIL, 200))
+# Officer-only changes: the quality officer (an empty form comes back with errors: 200).
+QAF_OFFICER = organisation_page(403, quality_officer=200, b_admin=404, icb_admin=404)
+# The provider's approvers answer (comments, evidence); the officer may upload evidence too.
+QAF_PROVIDER = organisation_page(403, a_approver=200, a_admin=200, b_admin=404, icb_admin=404)
+QAF_OTHER = organisation_page(404)
+
+
 # Results are seen as returns are (prime provider and the commissioners); the lead body's
 # commissioners recompute them (MANAGE_CONTRACTS or OVERRIDE_RESULTS) and override a RAG.
 CHANGE_RESULTS = organisation_page(403, commissioner=302, c_admin=302, b_admin=404)
@@ -369,6 +487,167 @@ ROWS = [
         method="post",
         data={"rag": "red", "reason": "Agreed at the review meeting"},
     ),
+    Row("qaf:tracker", lambda w: "/qaf/", organisation_page()),
+    Row("qaf:provider", lambda w: f"/qaf/providers/{_qaf_provider(w)}/", QAF_COUNCIL_ONLY),
+    Row(
+        "qaf:provider (another council's provider)",
+        lambda w: f"/qaf/providers/{_qaf_provider(w, 'other')}/",
+        QAF_OTHER,
+    ),
+    Row(
+        "qaf:schedule",
+        lambda w: f"/qaf/providers/{_qaf_provider(w)}/schedule/",
+        organisation_page(404, **(dict.fromkeys(COUNCIL, 403) | {"quality_officer": 200})),
+        method="post",
+    ),
+    Row(
+        "qaf:cqc-record",
+        lambda w: f"/qaf/providers/{_qaf_provider(w)}/cqc/",
+        organisation_page(
+            404, commissioner=302, quality_officer=302, c_admin=302, contract_officer=403, c_viewer=403
+        ),
+        method="post",
+        data={"rating": "good", "rating_date": "2025-01-10"},
+    ),
+    Row(
+        "qaf:cqc-import",
+        lambda w: "/qaf/cqc/import/",
+        organisation_page(
+            404,
+            commissioner=200,
+            quality_officer=200,
+            c_admin=200,
+            icb_admin=200,
+            contract_officer=403,
+            c_viewer=403,
+        ),
+    ),
+    Row(
+        "qaf:framework",
+        lambda w: "/qaf/framework/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "qaf:framework (publish a version)",
+        lambda w: "/qaf/framework/",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"quality_officer": 200})),
+        method="post",
+    ),
+    Row(
+        "qaf:framework-csv",
+        lambda w: "/qaf/framework/standards.csv",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "qaf:portfolio",
+        lambda w: "/qaf/portfolio/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row("qaf:assessment", lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/", QAF_SEE),
+    Row(
+        "qaf:assessment (in progress: not yet shown to the provider)",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'started')}/",
+        QAF_COUNCIL_ONLY,
+    ),
+    Row(
+        "qaf:assessment (another council's)",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'finalised', 'other')}/",
+        QAF_OTHER,
+    ),
+    Row(
+        "qaf:start",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/start/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:ratings",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/ratings/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:delay",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/delay/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:share",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/share/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:finalise",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/finalise/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:finalise (another council's)",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft', 'other')}/finalise/",
+        QAF_OTHER,
+        method="post",
+    ),
+    Row(
+        "qaf:comment-add",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/comments/",
+        QAF_PROVIDER,
+        method="post",
+    ),
+    Row(
+        "qaf:comment-add (another council's)",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft', 'other')}/comments/",
+        QAF_OTHER,
+        method="post",
+    ),
+    Row(
+        "qaf:comment-respond",
+        lambda w: f"/qaf/comments/{_qaf_comment(w)}/respond/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:reassess",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/reassess/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:evidence-upload",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/files/",
+        organisation_page(403, quality_officer=200, a_approver=200, a_admin=200, b_admin=404, icb_admin=404),
+        method="post",
+    ),
+    Row("qaf:report", lambda w: f"/qaf/assessments/{_qaf_report(w)}/report.pdf", QAF_SEE),
+    Row(
+        "qaf:report (another council's)",
+        lambda w: f"/qaf/assessments/{_qaf_report(w, 'other')}/report.pdf",
+        QAF_OTHER,
+    ),
+    Row("qaf:actions", lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/actions/", QAF_SEE),
+    Row(
+        "qaf:action-add",
+        lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/actions/add/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row(
+        "qaf:action-done",
+        lambda w: f"/qaf/actions/{_qaf_action(w)}/done/",
+        organisation_page(403, a_approver=302, a_admin=302, b_admin=404, icb_admin=404),
+        method="post",
+    ),
+    Row(
+        "qaf:action-done (another council's)",
+        lambda w: f"/qaf/actions/{_qaf_action(w, 'other')}/done/",
+        QAF_OTHER,
+        method="post",
+    ),
+    Row("qaf:action-review", lambda w: f"/qaf/actions/{_qaf_action(w)}/review/", QAF_OFFICER, method="post"),
+    Row("qaf:file", lambda w: f"/qaf/files/{_qaf_file(w)}/", QAF_SEE),
+    Row("qaf:file (another council's)", lambda w: f"/qaf/files/{_qaf_file(w, 'other')}/", QAF_OTHER),
     # The technical admin site is for service operators (staff) only.
     Row("admin:index", lambda w: "/admin/", statuses(302)),
 ]

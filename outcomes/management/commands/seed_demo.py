@@ -4,12 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from commissioning.demo import DEMO_PASSWORD, demo_seed
+from commissioning.qaf.demo import qaf_seed
 from outcomes.demo import returns_seed
 
 
 class Command(BaseCommand):
     help = (
-        "Create or refresh demo organisations, people (one per role), contracts and 18 months of returns. "
+        "Create or refresh demo organisations, people (one per role), contracts, 18 months of returns "
+        "and a year of QAF assessments. "
         "Safe to run repeatedly."
     )
 
@@ -31,6 +33,7 @@ class Command(BaseCommand):
             )
         people = demo_seed()
         months = 0 if skip_returns else returns_seed()
+        qaf_seed()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready ({months} monthly returns loaded this time).")
         )

@@ -1,0 +1,760 @@
+"""QAF writes: frameworks and their versions, the assessment lifecycle, comments, actions,
+evidence files and CQC ratings. Each service checks who may act, owns its transaction and writes
+its audit entry; a change that affects a provider's QAF status queues its recomputation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import Acting, Capability
+from accounts.audit import audit_record
+from commissioning.models import CommissioningBody, Contract
+from commissioning.qaf.models import (
+    RATING_POINTS,
+    ActionStatus,
+    Assessment,
+    AssessmentKind,
+    AssessmentStatus,
+    Comment,
+    DelayReason,
+    EvidenceFile,
+    FinalReport,
+    Outcome,
+    QafDomain,
+    QafFramework,
+    QafFrameworkVersion,
+    QafStandard,
+    Rating,
+    RemedialAction,
+    StandardRating,
+)
+from commissioning.qaf.signals import qaf_changed
+from commissioning.qaf.template import DEFAULT_DOMAINS, DEFAULT_NAME
+from providers.models import Provider
+
+EVALUATION_TARGET_DAYS = 91
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# What evidence may be: by extension, with the content the file must start with (None: plain text).
+EVIDENCE_TYPES = {
+    ".pdf": ("application/pdf", b"%PDF-"),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+    ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".csv": ("text/csv", None),
+    ".txt": ("text/plain", None),
+}
+
+
+# --- Access --------------------------------------------------------------------------------------
+
+
+def _require_officer(acting: Acting, assessment: Assessment | None = None, body=None) -> None:
+    """Quality officers (Capability.ASSESS_QUALITY) of the commissioning body that owns the work."""
+    acting.require(Capability.ASSESS_QUALITY)
+    owner_id = assessment.commissioner_id if assessment is not None else getattr(body, "pk", None)
+    if owner_id is not None and owner_id != acting.organisation.pk:
+        raise PermissionDenied("Only the commissioning body that owns this assessment can change it.")
+
+
+def _require_provider(acting: Acting, assessment: Assessment, capability: Capability) -> None:
+    if not acting.is_provider or acting.organisation.pk != assessment.provider_id:
+        raise PermissionDenied("Only the assessed provider can do this.")
+    acting.require(capability)
+
+
+def _status_refresh_later(assessment: Assessment) -> None:
+    provider_id, body_id = assessment.provider_id, assessment.commissioner_id
+    transaction.on_commit(
+        lambda: qaf_changed.send(sender=Assessment, provider_id=provider_id, commissioner_id=body_id)
+    )
+
+
+def _audit(acting: Acting, action: str, obj, assessment: Assessment, **details) -> None:
+    audit_record(
+        actor=acting.user,
+        action=action,
+        obj=obj,
+        organisation=assessment.commissioner,
+        details={"provider": assessment.provider.name, "assessment": assessment.pk, **details},
+    )
+
+
+# --- Frameworks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandardInput:
+    code: str
+    title: str
+    looks_like: str = ""
+    weight: Decimal = Decimal("1")
+
+
+@dataclass(frozen=True)
+class DomainInput:
+    name: str
+    standards: list[StandardInput]
+
+
+def _default_domains() -> list[DomainInput]:
+    return [
+        DomainInput(name, [StandardInput(code, title, looks_like) for code, title, looks_like in standards])
+        for name, standards in DEFAULT_DOMAINS
+    ]
+
+
+def framework_version_publish(
+    *,
+    framework: QafFramework,
+    domains: list[DomainInput],
+    note: str,
+    actor_label: str,
+    thresholds: tuple[Decimal, Decimal, Decimal] | None = None,
+) -> QafFrameworkVersion:
+    """A new version of a framework (assessments already made keep the version they used)."""
+    problems = []
+    if not domains or not any(domain.standards for domain in domains):
+        problems.append("A framework needs at least one domain with at least one standard.")
+    codes = [standard.code.strip() for domain in domains for standard in domain.standards]
+    if len(codes) != len(set(codes)):
+        problems.append("Each standard needs its own code.")
+    for domain in domains:
+        for standard in domain.standards:
+            if not standard.code.strip() or not standard.title.strip():
+                problems.append(f"Every standard in {domain.name!r} needs a code and a title.")
+            if standard.weight <= 0:
+                problems.append(f"Standard {standard.code} needs a weight above 0.")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        QafFramework.objects.select_for_update().get(pk=framework.pk)
+        latest = framework.versions.order_by("-number").first()
+        version = QafFrameworkVersion.objects.create(
+            framework=framework,
+            number=(latest.number + 1) if latest else 1,
+            note=note,
+            created_by_label=actor_label,
+            **(
+                dict(
+                    zip(("excellent_from", "good_from", "requires_improvement_from"), thresholds, strict=True)
+                )
+                if thresholds
+                else {}
+            ),
+        )
+        for position, domain in enumerate(domains, start=1):
+            stored = QafDomain.objects.create(version=version, position=position, name=domain.name.strip())
+            QafStandard.objects.bulk_create(
+                QafStandard(
+                    domain=stored,
+                    position=index,
+                    code=standard.code.strip(),
+                    title=standard.title.strip(),
+                    looks_like=standard.looks_like.strip(),
+                    weight=standard.weight,
+                )
+                for index, standard in enumerate(domain.standards, start=1)
+            )
+    return version
+
+
+def framework_default_get_or_create(*, owner: CommissioningBody, actor_label: str = "System") -> QafFramework:
+    """The body's framework, created from the shipped template (version 1) the first time."""
+    framework = QafFramework.objects.filter(owner=owner).order_by("created_at", "id").first()
+    if framework is not None:
+        return framework
+    with transaction.atomic():
+        framework = QafFramework.objects.create(owner=owner, name=DEFAULT_NAME)
+        framework_version_publish(
+            framework=framework,
+            domains=_default_domains(),
+            note="The shipped template: five domains, sixteen standards.",
+            actor_label=actor_label,
+        )
+    return framework
+
+
+def framework_version_current(framework: QafFramework) -> QafFrameworkVersion:
+    return framework.versions.order_by("-number").first()
+
+
+# --- Judgement -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Judgement:
+    score: Decimal | None
+    judgement: str
+    outcome: str
+    rated: int
+    poor: list[str]
+
+
+def judgement_from(ratings: list[Rating], version: QafFrameworkVersion) -> Judgement:
+    """The framework version's rule: weighted mean points of the rated standards (two decimals,
+    half up) → Excellent / Good / Requires improvement / Poor; compliant when Good or better and
+    no standard is rated Poor."""
+    weighted = Decimal(0)
+    weights = Decimal(0)
+    poor = []
+    for rating in ratings:
+        points = RATING_POINTS.get(rating.rating)
+        if points is None:
+            continue
+        weighted += Decimal(points) * rating.standard.weight
+        weights += rating.standard.weight
+        if rating.rating == StandardRating.POOR:
+            poor.append(rating.standard.code)
+    if not weights:
+        return Judgement(None, "", "", 0, [])
+    score = (weighted / weights).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if score >= version.excellent_from:
+        judgement = StandardRating.EXCELLENT
+    elif score >= version.good_from:
+        judgement = StandardRating.GOOD
+    elif score >= version.requires_improvement_from:
+        judgement = StandardRating.REQUIRES_IMPROVEMENT
+    else:
+        judgement = StandardRating.POOR
+    compliant = judgement in (StandardRating.EXCELLENT, StandardRating.GOOD) and not poor
+    rated = sum(1 for rating in ratings if rating.rating in RATING_POINTS)
+    return Judgement(score, judgement, Outcome.COMPLIANT if compliant else Outcome.NON_COMPLIANT, rated, poor)
+
+
+# --- Assessment lifecycle -------------------------------------------------------------------------
+
+
+def _provider_contracted_by(provider: Provider, body: CommissioningBody) -> bool:
+    return Contract.objects.filter(lead_commissioner=body, provider=provider).exists()
+
+
+def assessment_schedule(
+    *,
+    acting: Acting,
+    provider: Provider,
+    scheduled_for: date | None,
+    contract: Contract | None = None,
+    reassessment_of: Assessment | None = None,
+    lead_officer=None,
+) -> Assessment:
+    """Schedule an evaluation of a provider the body contracts (a reassessment follows a finalised one)."""
+    body = acting.organisation
+    _require_officer(acting)
+    if not acting.is_commissioner:
+        raise PermissionDenied("Only a commissioning body schedules QAF assessments.")
+    problems = {}
+    if not _provider_contracted_by(provider, body.commissioningbody):
+        problems["provider"] = f"{provider.name} has no contract led by {body.name}."
+    if contract is not None and (
+        contract.provider_id != provider.pk or contract.lead_commissioner_id != body.pk
+    ):
+        problems["contract"] = "Choose one of this provider's contracts that your organisation leads."
+    if reassessment_of is not None and (
+        reassessment_of.provider_id != provider.pk
+        or reassessment_of.commissioner_id != body.pk
+        or reassessment_of.status != AssessmentStatus.FINALISED
+    ):
+        problems["reassessment_of"] = "A reassessment follows a finalised assessment of the same provider."
+    if problems:
+        raise ValidationError(problems)
+    framework = framework_default_get_or_create(owner=body.commissioningbody, actor_label=str(acting.user))
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            framework_version=framework_version_current(framework),
+            commissioner=body.commissioningbody,
+            provider=provider,
+            contract=contract or (reassessment_of.contract if reassessment_of else None),
+            kind=AssessmentKind.REASSESSMENT if reassessment_of else AssessmentKind.INITIAL,
+            reassessment_of=reassessment_of,
+            scheduled_for=scheduled_for,
+            lead_officer=lead_officer or acting.user,
+            created_by_label=str(acting.user),
+        )
+        _audit(
+            acting,
+            "qaf.schedule",
+            assessment,
+            assessment,
+            kind=assessment.kind,
+            scheduled_for=str(scheduled_for),
+        )
+        _status_refresh_later(assessment)
+    return assessment
+
+
+def assessment_start(*, acting: Acting, assessment: Assessment, started_on: date) -> Assessment:
+    """Record the start date; a rating row is made for every standard of the framework version."""
+    _require_officer(acting, assessment)
+    if assessment.status != AssessmentStatus.SCHEDULED:
+        raise ValidationError("This assessment has already started.")
+    if started_on > timezone.localdate():
+        raise ValidationError({"started_on": "The start date cannot be in the future."})
+    standards = QafStandard.objects.filter(domain__version=assessment.framework_version)
+    with transaction.atomic():
+        assessment.status, assessment.started_on = AssessmentStatus.STARTED, started_on
+        assessment.save(update_fields=["status", "started_on"])
+        Rating.objects.bulk_create(Rating(assessment=assessment, standard=standard) for standard in standards)
+        _audit(acting, "qaf.start", assessment, assessment, started_on=str(started_on))
+        _status_refresh_later(assessment)
+    return assessment
+
+
+EDITABLE = (AssessmentStatus.STARTED, AssessmentStatus.DRAFT_SHARED)
+
+
+def ratings_record(*, acting: Acting, assessment: Assessment, ratings: dict[int, tuple[str, str]]) -> int:
+    """Record ratings and evidence by standard id; returns how many changed. Not after finalising."""
+    _require_officer(acting, assessment)
+    if assessment.status not in EDITABLE:
+        raise ValidationError("Ratings can be recorded only while the assessment is in progress.")
+    valid = set(StandardRating.values)
+    current = {rating.standard_id: rating for rating in assessment.ratings.select_related("standard")}
+    problems = [
+        f"Standard {current[sid].standard.code if sid in current else sid}: choose a rating"
+        for sid, (value, _) in ratings.items()
+        if value not in valid or sid not in current
+    ]
+    if problems:
+        raise ValidationError(problems)
+    changed = []
+    now = timezone.now()
+    for sid, (value, evidence) in ratings.items():
+        row = current[sid]
+        if (row.rating, row.evidence) != (value, evidence.strip()):
+            row.rating, row.evidence, row.updated_at = value, evidence.strip(), now
+            row.updated_by_label = str(acting.user)
+            changed.append(row)
+    with transaction.atomic():
+        Rating.objects.bulk_update(changed, ["rating", "evidence", "updated_at", "updated_by_label"])
+        if changed:
+            _audit(
+                acting,
+                "qaf.ratings",
+                assessment,
+                assessment,
+                changed={row.standard.code: row.rating for row in changed},
+            )
+    return len(changed)
+
+
+def delay_record(*, acting: Acting, assessment: Assessment, reason: str, note: str) -> Assessment:
+    """Why an evaluation is taking (or took) more than 13 weeks from its start."""
+    _require_officer(acting, assessment)
+    if assessment.status not in (AssessmentStatus.STARTED, AssessmentStatus.DRAFT_SHARED):
+        raise ValidationError("A delay reason is recorded while the evaluation is in progress.")
+    problems = {}
+    if reason not in DelayReason.values:
+        problems["delay_reason"] = "Choose the main reason for the delay"
+    if reason == DelayReason.OTHER and not note.strip():
+        problems["delay_note"] = "Say what the reason is"
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        assessment.delay_reason, assessment.delay_note = reason, note.strip()
+        assessment.save(update_fields=["delay_reason", "delay_note"])
+        _audit(acting, "qaf.delay", assessment, assessment, reason=reason, note=note.strip())
+    return assessment
+
+
+def draft_share(*, acting: Acting, assessment: Assessment) -> Assessment:
+    """Share the draft report with the provider, who then has the framework's window to comment."""
+    _require_officer(acting, assessment)
+    if assessment.status != AssessmentStatus.STARTED:
+        raise ValidationError("Only an assessment in progress can be shared as a draft.")
+    judged = judgement_from(list(assessment.ratings.select_related("standard")), assessment.framework_version)
+    if not judged.rated:
+        raise ValidationError("Rate at least one standard before sharing the draft report.")
+    days = assessment.framework_version.framework.comment_window_days
+    with transaction.atomic():
+        assessment.status = AssessmentStatus.DRAFT_SHARED
+        assessment.draft_shared_at = timezone.now()
+        assessment.comments_due_on = timezone.localdate() + timedelta(days=days)
+        assessment.save(update_fields=["status", "draft_shared_at", "comments_due_on"])
+        _audit(
+            acting, "qaf.draft_share", assessment, assessment, comments_due_on=str(assessment.comments_due_on)
+        )
+        from commissioning.tasks import qaf_draft_shared_email_send
+
+        transaction.on_commit(lambda: qaf_draft_shared_email_send.delay(assessment.pk))
+    return assessment
+
+
+def comment_add(
+    *, acting: Acting, assessment: Assessment, text: str, standard_id: int | None = None
+) -> Comment:
+    """The provider's factual-accuracy comment on the draft report, within the comment window."""
+    _require_provider(acting, assessment, Capability.RESPOND_TO_NOTICES)
+    if assessment.status != AssessmentStatus.DRAFT_SHARED:
+        raise ValidationError("Comments can be made only on a draft report shared with you.")
+    if timezone.localdate() > assessment.comments_due_on:
+        raise ValidationError(
+            f"The time for comments ended on {assessment.comments_due_on:%-d %B %Y}. "
+            "Contact the quality officer if something in the report is wrong."
+        )
+    if not text.strip():
+        raise ValidationError({"text": "Enter your comment"})
+    standard = None
+    if standard_id:
+        standard = QafStandard.objects.filter(
+            pk=standard_id, domain__version=assessment.framework_version
+        ).first()
+        if standard is None:
+            raise ValidationError({"standard": "Choose a standard from this report"})
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            assessment=assessment,
+            standard=standard,
+            text=text.strip(),
+            author=acting.user,
+            author_label=str(acting.user),
+        )
+        _audit(acting, "qaf.comment", comment, assessment, standard=standard.code if standard else "")
+    return comment
+
+
+def comment_respond(*, acting: Acting, comment: Comment, response: str) -> Comment:
+    _require_officer(acting, comment.assessment)
+    if not response.strip():
+        raise ValidationError({"response": "Enter your response"})
+    with transaction.atomic():
+        comment.response, comment.responded_at = response.strip(), timezone.now()
+        comment.save(update_fields=["response", "responded_at"])
+        _audit(acting, "qaf.comment_response", comment, comment.assessment)
+    return comment
+
+
+def assessment_finalise(
+    *, acting: Acting, assessment: Assessment, finalised_on: date, summary: str
+) -> Assessment:
+    """Finalise: the outcome follows from the ratings by the framework version's rule. The comment
+    window must have ended (or the provider have commented); past 13 weeks a delay reason is needed."""
+    _require_officer(acting, assessment)
+    if assessment.status != AssessmentStatus.DRAFT_SHARED:
+        raise ValidationError("Share the draft report with the provider before finalising.")
+    problems = {}
+    today = timezone.localdate()
+    if finalised_on > today:
+        problems["finalised_on"] = "The completion date cannot be in the future."
+    elif finalised_on < assessment.started_on:
+        problems["finalised_on"] = "The completion date cannot be before the start date."
+    if today <= assessment.comments_due_on and not assessment.comments.exists():
+        problems["__all__"] = (
+            f"The provider has until {assessment.comments_due_on:%-d %B %Y} to comment on the draft report."
+        )
+    if (
+        not problems.get("finalised_on")
+        and (finalised_on - assessment.started_on).days > EVALUATION_TARGET_DAYS
+        and not assessment.delay_reason
+    ):
+        problems["delay_reason"] = (
+            "This evaluation took more than 13 weeks: record the reason for the delay first."
+        )
+    if not summary.strip():
+        problems["summary"] = "Enter a summary of the findings"
+    if problems:
+        raise ValidationError(problems)
+    judged = judgement_from(list(assessment.ratings.select_related("standard")), assessment.framework_version)
+    with transaction.atomic():
+        assessment.status = AssessmentStatus.FINALISED
+        assessment.finalised_on = finalised_on
+        assessment.summary = summary.strip()
+        assessment.score, assessment.judgement, assessment.outcome = (
+            judged.score,
+            judged.judgement,
+            judged.outcome,
+        )
+        assessment.save(update_fields=["status", "finalised_on", "summary", "score", "judgement", "outcome"])
+        report = FinalReport.objects.create(assessment=assessment)
+        _audit(
+            acting,
+            "qaf.finalise",
+            assessment,
+            assessment,
+            outcome=judged.outcome,
+            judgement=judged.judgement,
+            score=str(judged.score),
+            finalised_on=str(finalised_on),
+        )
+        _status_refresh_later(assessment)
+        from commissioning.tasks import qaf_report_generate
+
+        transaction.on_commit(lambda: qaf_report_generate.delay(report.pk))
+    return assessment
+
+
+# --- Remedial actions and evidence ---------------------------------------------------------------
+
+
+def action_add(
+    *, acting: Acting, assessment: Assessment, standard_id: int, description: str, owner: str, due_on: date
+) -> RemedialAction:
+    """Add an action to a finalised assessment's remedial action plan."""
+    _require_officer(acting, assessment)
+    if assessment.status != AssessmentStatus.FINALISED:
+        raise ValidationError("Actions are added to a finalised assessment.")
+    problems = {}
+    standard = QafStandard.objects.filter(
+        pk=standard_id, domain__version=assessment.framework_version
+    ).first()
+    if standard is None:
+        problems["standard"] = "Choose the standard the action addresses"
+    if not description.strip():
+        problems["description"] = "Say what must be done"
+    if not owner.strip():
+        problems["owner"] = "Name who at the provider owns the action"
+    if due_on < assessment.finalised_on:
+        problems["due_on"] = "The due date cannot be before the assessment was completed"
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        action = RemedialAction.objects.create(
+            assessment=assessment,
+            standard=standard,
+            description=description.strip(),
+            owner=owner.strip(),
+            due_on=due_on,
+        )
+        _audit(acting, "qaf.action_add", action, assessment, standard=standard.code, due_on=str(due_on))
+        _status_refresh_later(assessment)
+    return action
+
+
+def action_mark_done(*, acting: Acting, action: RemedialAction, note: str) -> RemedialAction:
+    """The provider says an action is done (with a note; evidence files may be attached)."""
+    _require_provider(acting, action.assessment, Capability.RESPOND_TO_NOTICES)
+    if action.status not in (ActionStatus.OPEN, ActionStatus.REOPENED):
+        raise ValidationError("This action is not open.")
+    if not note.strip() and not action.files.exists():
+        raise ValidationError({"note": "Say what was done, or attach evidence"})
+    with transaction.atomic():
+        action.status, action.provider_note, action.done_at = ActionStatus.DONE, note.strip(), timezone.now()
+        action.save(update_fields=["status", "provider_note", "done_at"])
+        _audit(acting, "qaf.action_done", action, action.assessment)
+        _status_refresh_later(action.assessment)
+    return action
+
+
+def action_review(*, acting: Acting, action: RemedialAction, verified: bool, note: str) -> RemedialAction:
+    """The officer verifies a done action, or reopens it with a note saying what is missing."""
+    _require_officer(acting, action.assessment)
+    if action.status != ActionStatus.DONE and verified:
+        raise ValidationError("Only an action the provider has marked done can be verified.")
+    if not verified and action.status not in (ActionStatus.DONE, ActionStatus.VERIFIED):
+        raise ValidationError("Only an action marked done or verified can be reopened.")
+    if not verified and not note.strip():
+        raise ValidationError({"note": "Say what is still needed"})
+    with transaction.atomic():
+        action.status = ActionStatus.VERIFIED if verified else ActionStatus.REOPENED
+        action.officer_note = note.strip()
+        action.verified_at = timezone.now() if verified else None
+        action.save(update_fields=["status", "officer_note", "verified_at"])
+        _audit(acting, "qaf.action_verify" if verified else "qaf.action_reopen", action, action.assessment)
+        _status_refresh_later(action.assessment)
+    return action
+
+
+def evidence_upload(
+    *,
+    acting: Acting,
+    assessment: Assessment,
+    name: str,
+    content: bytes,
+    description: str = "",
+    action: RemedialAction | None = None,
+) -> EvidenceFile:
+    """Attach a file: the provider to one of its actions, an officer to the assessment. Checked for
+    type (by extension and content) and size; kept with its checksum."""
+    if acting.is_provider:
+        if action is None:
+            raise ValidationError({"file": "Attach evidence to one of the actions in your plan."})
+        _require_provider(acting, assessment, Capability.RESPOND_TO_NOTICES)
+        if action.status == ActionStatus.VERIFIED:
+            raise ValidationError({"file": "This action is verified: no more evidence is needed."})
+    else:
+        _require_officer(acting, assessment)
+    if action is not None and action.assessment_id != assessment.pk:
+        raise ValidationError({"file": "That action belongs to another assessment."})
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = ", ".join(sorted(e.lstrip(".").upper() for e in EVIDENCE_TYPES))
+    if extension not in EVIDENCE_TYPES:
+        raise ValidationError({"file": f"The file must be one of: {allowed}."})
+    if not content:
+        raise ValidationError({"file": "The file is empty."})
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise ValidationError(
+            {"file": f"The file must be smaller than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB."}
+        )
+    content_type, magic = EVIDENCE_TYPES[extension]
+    if magic is not None and not content.startswith(magic):
+        raise ValidationError({"file": f"The file is not a real {extension.lstrip('.').upper()} file."})
+    if magic is None:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": "A text file must be saved as UTF-8."}) from None
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        evidence = EvidenceFile(
+            assessment=assessment,
+            action=action,
+            original_name=name[-255:],
+            content_type=content_type,
+            size=len(content),
+            sha256=digest,
+            description=description.strip()[:300],
+            uploaded_by=acting.user,
+            uploaded_by_label=str(acting.user),
+            uploaded_by_provider=acting.is_provider,
+        )
+        evidence.file.save(name, ContentFile(content), save=False)
+        evidence.save()
+        _audit(
+            acting,
+            "qaf.evidence",
+            evidence,
+            assessment,
+            name=name,
+            sha256=digest,
+            action_id=action.pk if action else None,
+        )
+    return evidence
+
+
+# --- A body's own framework: new versions and settings, by its quality officers ------------------
+
+THRESHOLD_FIELDS = ("excellent_from", "good_from", "requires_improvement_from")
+THRESHOLD_LABELS = dict(zip(THRESHOLD_FIELDS, ("Excellent", "Good", "Requires improvement"), strict=True))
+THRESHOLD_RANGE = (Decimal("1"), Decimal("4"))
+COMMENT_WINDOW_RANGE = (1, 90)
+
+
+def _framework_shape(domains: list[DomainInput], thresholds: tuple[Decimal, Decimal, Decimal]) -> tuple:
+    return (
+        tuple(Decimal(t) for t in thresholds),
+        tuple(
+            (
+                domain.name.strip(),
+                tuple(
+                    (s.code.strip(), s.title.strip(), s.looks_like.strip(), Decimal(s.weight))
+                    for s in domain.standards
+                ),
+            )
+            for domain in domains
+        ),
+    )
+
+
+def _version_shape(version: QafFrameworkVersion) -> tuple:
+    domains = [
+        DomainInput(
+            domain.name,
+            [StandardInput(s.code, s.title, s.looks_like, s.weight) for s in domain.standards.all()],
+        )
+        for domain in version.domains.order_by("position").prefetch_related("standards")
+    ]
+    return _framework_shape(
+        domains, (version.excellent_from, version.good_from, version.requires_improvement_from)
+    )
+
+
+def framework_version_upload(
+    *,
+    acting: Acting,
+    framework: QafFramework,
+    domains: list[DomainInput],
+    thresholds: tuple[Decimal, Decimal, Decimal],
+    note: str,
+    filename: str = "",
+    sha256: str = "",
+) -> QafFrameworkVersion:
+    """A quality officer of the owning body publishes the next version of its framework (standards
+    from an uploaded file, thresholds, what changed); audited. Assessments keep their version."""
+    _require_officer(acting, body=framework.owner)
+    problems: dict[str, list[str]] = {}
+    low, high = THRESHOLD_RANGE
+    for name, value in zip(THRESHOLD_FIELDS, thresholds, strict=True):
+        if not low <= value <= high:
+            problems.setdefault(name, []).append(
+                f"Enter a score from {low} to {high} for {THRESHOLD_LABELS[name]}"
+            )
+    excellent, good, requires_improvement = thresholds
+    if not problems and not excellent > good > requires_improvement:
+        problems["good_from"] = [
+            "The scores must go down from Excellent to Good to Requires improvement: "
+            "Excellent needs a higher score than Good, and Good a higher score than Requires improvement"
+        ]
+    if not note.strip():
+        problems["note"] = ["Say what changed in this version"]
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        QafFramework.objects.select_for_update().get(pk=framework.pk)
+        current = framework_version_current(framework)
+        if current is not None and _version_shape(current) == _framework_shape(domains, thresholds):
+            raise ValidationError(
+                {
+                    "file": f"The standards and thresholds are the same as version {current.number}, "
+                    "so there is nothing to publish. Change the file or a threshold and try again."
+                }
+            )
+        version = framework_version_publish(
+            framework=framework,
+            domains=domains,
+            note=note.strip(),
+            actor_label=str(acting.user),
+            thresholds=thresholds,
+        )
+        audit_record(
+            actor=acting.user,
+            action="qaf.framework_publish",
+            obj=version,
+            organisation=framework.owner,
+            details={
+                "framework": framework.name,
+                "number": version.number,
+                "previous": current.number if current else None,
+                "note": version.note,
+                "domains": len(domains),
+                "standards": sum(len(domain.standards) for domain in domains),
+                "thresholds": [str(t) for t in thresholds],
+                "filename": filename,
+                "sha256": sha256,
+            },
+        )
+    return version
+
+
+def framework_settings_update(
+    *, acting: Acting, framework: QafFramework, comment_window_days: int
+) -> QafFramework:
+    """A quality officer changes the days a provider has to comment on a draft report (1 to 90);
+    drafts already shared keep their due date. Audited when it changes."""
+    _require_officer(acting, body=framework.owner)
+    low, high = COMMENT_WINDOW_RANGE
+    if not low <= comment_window_days <= high:
+        raise ValidationError({"comment_window_days": f"Enter a number of days from {low} to {high}"})
+    with transaction.atomic():
+        locked = QafFramework.objects.select_for_update().get(pk=framework.pk)
+        before = locked.comment_window_days
+        if before != comment_window_days:
+            locked.comment_window_days = comment_window_days
+            locked.save(update_fields=["comment_window_days"])
+            audit_record(
+                actor=acting.user,
+                action="qaf.framework_settings",
+                obj=locked,
+                organisation=framework.owner,
+                details={"comment_window_days": [before, comment_window_days]},
+            )
+    return locked

@@ -488,6 +488,11 @@ ROWS = [
         data={"rag": "red", "reason": "Agreed at the review meeting"},
     ),
     Row("qaf:tracker", lambda w: "/qaf/", organisation_page()),
+    Row(
+        "qaf:tracker-csv",
+        lambda w: "/qaf/tracker.csv",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
     Row("qaf:provider", lambda w: f"/qaf/providers/{_qaf_provider(w)}/", QAF_COUNCIL_ONLY),
     Row(
         "qaf:provider (another council's provider)",

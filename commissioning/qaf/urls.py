@@ -7,6 +7,7 @@ from commissioning.qaf import views, views_actions, views_cqc, views_framework, 
 app_name = "qaf"
 urlpatterns: list = [
     path("", views.tracker, name="tracker"),
+    path("tracker.csv", views.tracker_csv, name="tracker-csv"),
     path("providers/<int:provider_id>/", views.provider_page, name="provider"),
     path("providers/<int:provider_id>/schedule/", views.schedule, name="schedule"),
     path("providers/<int:provider_id>/cqc/", views_cqc.cqc_record, name="cqc-record"),

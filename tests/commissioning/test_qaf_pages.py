@@ -593,3 +593,28 @@ def test_an_officer_attaches_a_file_to_the_assessment(qaf, world):
     assert "visit notes.txt" in page_text(officer.get(url))
     empty = officer.post(f"{url}files/", {})
     assert error_summary(empty) == [("evidence-file", "Choose the file to upload")]
+
+
+def test_the_tracker_downloads_as_csv_with_its_filters(client, world):
+    """The list an assurance team keeps, as a spreadsheet: one row per provider, the same filters."""
+    import csv
+    import io
+
+    from tests.factories import contract as make_contract
+
+    make_contract(world.council, world.provider_a, reference="CSV-1")
+    make_contract(world.council, world.provider_b, reference="CSV-2")
+    world.provider_b.cqc_rating = "requires_improvement"
+    world.provider_b.save()
+    client.force_login(world.users["c_viewer"])
+    response = client.get("/qaf/tracker.csv")
+    assert response["Content-Disposition"].startswith('attachment; filename="qaf-tracker-')
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["Provider", "CQC location ID", "CQC rating", "CQC rating date", "QAF status"]
+    assert {row[0] for row in rows[1:]} == {"Acme Homecare Ltd", "Brookside Care Services"}
+    assert all(row[4] == "Not yet assessed" for row in rows[1:])
+    filtered = client.get("/qaf/tracker.csv", {"cqc_rating": "requires_improvement"})
+    rows = list(csv.reader(io.StringIO(filtered.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["Brookside Care Services"]
+    client.force_login(world.users["a_approver"])
+    assert client.get("/qaf/tracker.csv").status_code == 404

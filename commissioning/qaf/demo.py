@@ -100,6 +100,7 @@ PLANS: list[Plan] = [
         230,
         130,
         {"2.2": P, "2.4": RI, "5.1": RI},
+        delay=("officer_capacity", "Two of the three quality officers were on long-term leave"),
         actions=(
             (
                 "2.2",

@@ -323,3 +323,25 @@ def test_sharing_the_draft_emails_the_providers_approvers(
     assert "comments by" in message.subject
     assert f"/qaf/assessments/{assessment.pk}/" in message.body
     assert f"{assessment.comments_due_on:%-d %B %Y}" in message.body
+
+
+def test_demo_history_keeps_the_products_own_rules(world, settings, tmp_path):
+    """Every demo evaluation past 13 weeks has its delay reason; statuses cover the cases the demo promises."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    from commissioning.demo import demo_seed
+    from commissioning.qaf.demo import qaf_seed
+
+    demo_seed()
+    assert qaf_seed() > 0
+    assert qaf_seed() == 0  # once only
+    for assessment in Assessment.objects.filter(status=AssessmentStatus.FINALISED):
+        if (assessment.finalised_on - assessment.started_on).days > 91:
+            assert assessment.delay_reason, assessment
+    statuses = set(QafStatus.objects.filter(contract__isnull=True).values_list("status", flat=True))
+    assert {
+        "compliant",
+        "compliant_actions_open",
+        "non_compliant_in_window",
+        "non_compliant_past_window",
+    } <= statuses
+    assert {"overdue", "not_assessed"} <= statuses

@@ -149,4 +149,5 @@ class TargetVersion(models.Model):
         return f"{self.target} {self.target_value}% from {self.effective_from}"
 
 
+from commissioning.notices.models import *  # noqa: E402, F403 - notice models belong to this app
 from commissioning.qaf.models import *  # noqa: E402, F403 - QAF models belong to this app

@@ -10,9 +10,9 @@ from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
 
 from accounts.forms import GovukFormMixin
+from commissioning.evidence import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES
 from commissioning.forms import _date_field
 from commissioning.qaf.models import DelayReason, QafStandard, QafStatusCode, Rating, StandardRating
-from commissioning.qaf.services import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES
 from providers.models import CqcRating
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from commissioning.evidence import evidence_content_type
 from commissioning.models import CommissioningBody, Contract
 from commissioning.qaf.models import (
     RATING_POINTS,
@@ -42,18 +43,6 @@ from commissioning.qaf.template import DEFAULT_DOMAINS, DEFAULT_NAME
 from providers.models import Provider
 
 EVALUATION_TARGET_DAYS = 91
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-# What evidence may be: by extension, with the content the file must start with (None: plain text).
-EVIDENCE_TYPES = {
-    ".pdf": ("application/pdf", b"%PDF-"),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
-    ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
-    ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
-    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
-    ".csv": ("text/csv", None),
-    ".txt": ("text/plain", None),
-}
 
 
 # --- Access --------------------------------------------------------------------------------------
@@ -585,24 +574,7 @@ def evidence_upload(
         _require_officer(acting, assessment)
     if action is not None and action.assessment_id != assessment.pk:
         raise ValidationError({"file": "That action belongs to another assessment."})
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    allowed = ", ".join(sorted(e.lstrip(".").upper() for e in EVIDENCE_TYPES))
-    if extension not in EVIDENCE_TYPES:
-        raise ValidationError({"file": f"The file must be one of: {allowed}."})
-    if not content:
-        raise ValidationError({"file": "The file is empty."})
-    if len(content) > MAX_EVIDENCE_BYTES:
-        raise ValidationError(
-            {"file": f"The file must be smaller than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB."}
-        )
-    content_type, magic = EVIDENCE_TYPES[extension]
-    if magic is not None and not content.startswith(magic):
-        raise ValidationError({"file": f"The file is not a real {extension.lstrip('.').upper()} file."})
-    if magic is None:
-        try:
-            content.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationError({"file": "A text file must be saved as UTF-8."}) from None
+    content_type = evidence_content_type(name, content)
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         evidence = EvidenceFile(

@@ -1,0 +1,75 @@
+"""Notice reads, scoped to the acting organisation.
+
+Commissioners see the notices on contracts they lead (drafts included) or are partners in (issued
+ones only); the prime provider sees the notices issued to it, never drafts. Anything else is 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.access import Acting, Capability
+from commissioning.models import CommissioningBody, Contract
+from commissioning.notices.models import (
+    LADDER,
+    OPEN_STATUSES,
+    Notice,
+    NoticeEvent,
+    NoticeSettings,
+    NoticeStatus,
+)
+from commissioning.selectors import contract_visible_to
+
+
+def notices_for(acting: Acting) -> QuerySet[Notice]:
+    """The notices the acting organisation may see."""
+    base = Notice.objects.select_related("contract", "provider", "commissioner")
+    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
+        # Partners in a joint contract see what the lead body has issued, not its drafts.
+        return base.filter(contract__in=contract_visible_to(acting)).exclude(
+            ~Q(commissioner_id=acting.organisation.pk), status=NoticeStatus.DRAFT
+        )
+    if acting.is_provider:
+        return base.filter(provider_id=acting.organisation.pk).exclude(status=NoticeStatus.DRAFT)
+    return base.none()
+
+
+def notice_get_for(acting: Acting, notice_id: int) -> Notice:
+    """One notice the acting organisation may see; 404 otherwise."""
+    return get_object_or_404(notices_for(acting), pk=notice_id)
+
+
+def notice_events(notice: Notice) -> QuerySet[NoticeEvent]:
+    """A notice already fetched through notice_get_for: its history, oldest first, with any files."""
+    return notice.events.prefetch_related("files").order_by("at", "id")
+
+
+def notice_settings_for(commissioner: CommissioningBody) -> NoticeSettings:
+    """The body's notice settings; the defaults (20 / 40 / 60 working days) until it changes them."""
+    return NoticeSettings.objects.filter(commissioner=commissioner).first() or NoticeSettings(
+        commissioner=commissioner
+    )
+
+
+def contract_enforcement_stages(contract_ids: Iterable[int]) -> dict[int, str]:
+    """For many contracts in one query: each one's highest open step of the ladder (contracts with
+    no open notice are left out)."""
+    stages: dict[int, str] = {}
+    rows = (
+        Notice.objects.filter(contract_id__in=list(contract_ids), status__in=OPEN_STATUSES)
+        .values_list("contract_id", "kind")
+        .distinct()
+    )
+    for contract_id, kind in rows:
+        if contract_id not in stages or LADDER.index(kind) > LADDER.index(stages[contract_id]):
+            stages[contract_id] = kind
+    return stages
+
+
+def contract_enforcement_stage(contract: Contract) -> str | None:
+    """The contract's current enforcement stage: the highest open (issued, acknowledged, responded or
+    extended) notice kind on it, or None."""
+    return contract_enforcement_stages([contract.pk]).get(contract.pk)

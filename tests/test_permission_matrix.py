@@ -151,8 +151,8 @@ def _qaf_assessment(w, state: str = "finalised", council: str = "council") -> in
 
     from django.utils import timezone
 
+    from commissioning.qaf.frameworks import framework_default_get_or_create, framework_version_current
     from commissioning.qaf.models import Assessment, AssessmentStatus, Rating
-    from commissioning.qaf.services import framework_default_get_or_create, framework_version_current
 
     today = timezone.localdate()
     if council == "other":

@@ -17,6 +17,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from commissioning.models import CommissioningBody, Contract
+from commissioning.qaf.frameworks import (
+    framework_default_get_or_create,
+    framework_version_current,
+    judgement_from,
+)
 from commissioning.qaf.models import (
     ActionStatus,
     Assessment,
@@ -29,11 +34,6 @@ from commissioning.qaf.models import (
     Rating,
     RemedialAction,
     StandardRating,
-)
-from commissioning.qaf.services import (
-    framework_default_get_or_create,
-    framework_version_current,
-    judgement_from,
 )
 
 COUNCIL = "Riverton City Council"

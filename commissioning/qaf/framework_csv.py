@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from commissioning.qaf.frameworks import DomainInput, StandardInput
 from commissioning.qaf.models import QafDomain, QafFrameworkVersion, QafStandard
-from commissioning.qaf.services import DomainInput, StandardInput
 
 MAX_BYTES = 1024 * 1024
 COLUMNS = ("domain", "code", "title", "looks_like", "weight")

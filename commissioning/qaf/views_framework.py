@@ -24,7 +24,7 @@ from accounts.access import Acting, Capability, organisation_required
 from accounts.forms import GovukFormMixin
 from commissioning.forms import apply_service_errors
 from commissioning.qaf import framework_csv as standards_csv
-from commissioning.qaf import services
+from commissioning.qaf import frameworks
 from commissioning.qaf.framework_csv import FrameworkCsvProblem, ParsedFramework
 from commissioning.qaf.models import Assessment, QafDomain, QafFramework, QafFrameworkVersion
 
@@ -113,7 +113,7 @@ class FrameworkPublishForm(GovukFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        excellent, good, requires_improvement = (data.get(name) for name in services.THRESHOLD_FIELDS)
+        excellent, good, requires_improvement = (data.get(name) for name in frameworks.THRESHOLD_FIELDS)
         if excellent is not None and good is not None and not excellent > good:
             self.add_error("excellent_from", "The score for Excellent must be higher than the score for Good")
         if good is not None and requires_improvement is not None and not good > requires_improvement:
@@ -125,15 +125,15 @@ class FrameworkPublishForm(GovukFormMixin, forms.Form):
 
     @property
     def thresholds(self) -> tuple[Decimal, Decimal, Decimal]:
-        return tuple(self.cleaned_data[name] for name in services.THRESHOLD_FIELDS)
+        return tuple(self.cleaned_data[name] for name in frameworks.THRESHOLD_FIELDS)
 
 
 class FrameworkSettingsForm(GovukFormMixin, forms.Form):
     comment_window_days = forms.IntegerField(
         label="Days for the provider's comments on a draft report",
         help_text="From 1 to 90.",
-        min_value=services.COMMENT_WINDOW_RANGE[0],
-        max_value=services.COMMENT_WINDOW_RANGE[1],
+        min_value=frameworks.COMMENT_WINDOW_RANGE[0],
+        max_value=frameworks.COMMENT_WINDOW_RANGE[1],
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
         error_messages={
             "required": "Enter the number of days, from 1 to 90",
@@ -174,7 +174,7 @@ def _framework_for(acting: Acting) -> QafFramework:
     if not acting.is_commissioner:
         raise Http404("QAF frameworks belong to commissioning bodies.")
     acting.require(Capability.VIEW_PORTFOLIO)
-    return services.framework_default_get_or_create(owner=acting.organisation.commissioningbody)
+    return frameworks.framework_default_get_or_create(owner=acting.organisation.commissioningbody)
 
 
 def _framework_page(framework: QafFramework) -> FrameworkPage:
@@ -272,7 +272,7 @@ def framework(request: HttpRequest) -> HttpResponse:
         if settings_form.is_valid():
             days = settings_form.cleaned_data["comment_window_days"]
             try:
-                services.framework_settings_update(
+                frameworks.framework_settings_update(
                     acting=acting, framework=qaf_framework, comment_window_days=days
                 )
             except ValidationError as error:
@@ -289,7 +289,7 @@ def framework(request: HttpRequest) -> HttpResponse:
     if publish_form.is_valid():
         parsed = publish_form.parsed
         try:
-            version = services.framework_version_upload(
+            version = frameworks.framework_version_upload(
                 acting=acting,
                 framework=qaf_framework,
                 domains=parsed.domains,
@@ -316,7 +316,7 @@ def framework(request: HttpRequest) -> HttpResponse:
 @organisation_required
 def framework_csv(request: HttpRequest) -> HttpResponse:
     """The current version's standards as CSV, in the format the framework page accepts back."""
-    version = services.framework_version_current(_framework_for(request.acting))
+    version = frameworks.framework_version_current(_framework_for(request.acting))
     response = HttpResponse(
         standards_csv.framework_csv_bytes(version), content_type="text/csv; charset=utf-8"
     )

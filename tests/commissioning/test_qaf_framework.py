@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.access import acting_for
 from accounts.models import AuditEntry, Role
-from commissioning.qaf import framework_csv, services
+from commissioning.qaf import framework_csv, frameworks, services
 from commissioning.qaf.models import (
     QafFramework,
     QafFrameworkVersion,
@@ -70,7 +70,7 @@ def publish(client, content: bytes, **fields):
 
 
 def council_framework(world) -> QafFramework:
-    return services.framework_default_get_or_create(owner=world.council)
+    return frameworks.framework_default_get_or_create(owner=world.council)
 
 
 def standards_shown(response) -> int:
@@ -170,7 +170,7 @@ def test_round_trip_publishes_version_2_and_assessments_keep_their_version(world
 
     assert response.status_code == 302, error_summary(response)
     framework = council_framework(world)
-    version = services.framework_version_current(framework)
+    version = frameworks.framework_version_current(framework)
     assert version.number == 2
     assert (version.note, version.created_by_label) == ("3.1 weighs 2; 5.4 added", str(officer_user))
     assert (version.excellent_from, version.good_from, version.requires_improvement_from) == (
@@ -227,7 +227,7 @@ def test_headers_in_any_case_with_a_bom_and_no_weight_column(world):
     response = publish(client_for(world.users["quality_officer"]), content, note="Our own standards")
 
     assert response.status_code == 302, error_summary(response)
-    version = services.framework_version_current(council_framework(world))
+    version = frameworks.framework_version_current(council_framework(world))
     domains = framework_csv.version_domains(version)
     assert [d.name for d in domains] == ["Safety", "Staff"]  # first appearance; first spelling kept
     assert [[(s.code, s.weight) for s in d.standards.all()] for d in domains] == [
@@ -325,9 +325,9 @@ def test_thresholds_and_note_are_checked(world, fields, expected):
 
 def test_the_service_checks_the_officer_and_the_thresholds(world):
     framework = council_framework(world)
-    domains = [services.DomainInput("Safety", [services.StandardInput("S1", "Safe care")])]
+    domains = [frameworks.DomainInput("Safety", [frameworks.StandardInput("S1", "Safe care")])]
     with pytest.raises(PermissionDenied):
-        services.framework_version_upload(
+        frameworks.framework_version_upload(
             acting=acting(world.users["commissioner"]),
             framework=framework,
             domains=domains,
@@ -336,7 +336,7 @@ def test_the_service_checks_the_officer_and_the_thresholds(world):
         )
     other_officer = member(CouncilFactory(name="Elsewhere Council"), Role.QUALITY_OFFICER)
     with pytest.raises(PermissionDenied):
-        services.framework_version_upload(
+        frameworks.framework_version_upload(
             acting=acting(other_officer),
             framework=framework,
             domains=domains,
@@ -344,7 +344,7 @@ def test_the_service_checks_the_officer_and_the_thresholds(world):
             note="x",
         )
     with pytest.raises(ValidationError) as error:
-        services.framework_version_upload(
+        frameworks.framework_version_upload(
             acting=acting(world.users["quality_officer"]),
             framework=framework,
             domains=domains,
@@ -449,9 +449,9 @@ def test_another_bodys_people_see_their_own_framework(world):
     mine = rows_of(client_for(elsewhere_officer).get(CSV_URL).content)
     mine[1][4] = "3"
     assert publish(client_for(elsewhere_officer), as_csv(mine), note="Elsewhere's own").status_code == 302
-    assert services.framework_version_current(council_framework(world)).note == "Riverton's own"
+    assert frameworks.framework_version_current(council_framework(world)).note == "Riverton's own"
     assert (
-        services.framework_version_current(services.framework_default_get_or_create(owner=elsewhere)).note
+        frameworks.framework_version_current(frameworks.framework_default_get_or_create(owner=elsewhere)).note
         == "Elsewhere's own"
     )
 

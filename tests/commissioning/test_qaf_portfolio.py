@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.access import acting_for
-from commissioning.qaf import services
+from commissioning.qaf import frameworks
 from commissioning.qaf.models import (
     Assessment,
     AssessmentKind,
@@ -37,7 +37,7 @@ WITHIN_13_WEEKS = "QAF_COMPLETED_WITHIN_13_WEEKS"
 
 
 def _assessment(body, provider, *, started, finalised, outcome="", kind=AssessmentKind.INITIAL, **fields):
-    version = services.framework_version_current(services.framework_default_get_or_create(owner=body))
+    version = frameworks.framework_version_current(frameworks.framework_default_get_or_create(owner=body))
     return Assessment.objects.create(
         framework_version=version,
         commissioner=body,

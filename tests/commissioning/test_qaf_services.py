@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.access import acting_for
 from accounts.models import AuditEntry
-from commissioning.qaf import services
+from commissioning.qaf import frameworks, services
 from commissioning.qaf.models import (
     ActionStatus,
     Assessment,
@@ -84,8 +84,8 @@ def _finalised(qaf, value="good", finalised_on=None, started_on=None, **override
 
 
 def test_the_default_framework_has_five_domains_and_sixteen_standards(qaf):
-    framework = services.framework_default_get_or_create(owner=qaf.world.council)
-    version = services.framework_version_current(framework)
+    framework = frameworks.framework_default_get_or_create(owner=qaf.world.council)
+    version = frameworks.framework_version_current(framework)
     assert version.number == 1
     assert [d.name for d in version.domains.all()] == [
         "Involvement and information",
@@ -95,16 +95,18 @@ def test_the_default_framework_has_five_domains_and_sixteen_standards(qaf):
         "Quality of management",
     ]
     assert QafStandard.objects.filter(domain__version=version).count() == 16
-    assert services.framework_default_get_or_create(owner=qaf.world.council) == framework
+    assert frameworks.framework_default_get_or_create(owner=qaf.world.council) == framework
 
 
 def test_an_assessment_keeps_the_framework_version_it_used(qaf):
     first = _started(qaf)
     framework = first.framework_version.framework
-    services.framework_version_publish(
+    frameworks.framework_version_publish(
         framework=framework,
         domains=[
-            services.DomainInput("Safety", [services.StandardInput("1.1", "Safeguarding", weight=Decimal(2))])
+            frameworks.DomainInput(
+                "Safety", [frameworks.StandardInput("1.1", "Safeguarding", weight=Decimal(2))]
+            )
         ],
         note="A shorter framework",
         actor_label="Quality lead",
@@ -119,15 +121,15 @@ def test_an_assessment_keeps_the_framework_version_it_used(qaf):
 
 
 def test_a_framework_version_needs_standards_with_codes(qaf):
-    framework = services.framework_default_get_or_create(owner=qaf.world.council)
+    framework = frameworks.framework_default_get_or_create(owner=qaf.world.council)
     with pytest.raises(ValidationError) as error:
-        services.framework_version_publish(framework=framework, domains=[], note="", actor_label="x")
+        frameworks.framework_version_publish(framework=framework, domains=[], note="", actor_label="x")
     assert "at least one domain" in str(error.value)
     duplicate = [
-        services.DomainInput("A", [services.StandardInput("1", "X"), services.StandardInput("1", "Y")])
+        frameworks.DomainInput("A", [frameworks.StandardInput("1", "X"), frameworks.StandardInput("1", "Y")])
     ]
     with pytest.raises(ValidationError, match="its own code"):
-        services.framework_version_publish(framework=framework, domains=duplicate, note="", actor_label="x")
+        frameworks.framework_version_publish(framework=framework, domains=duplicate, note="", actor_label="x")
 
 
 @pytest.mark.parametrize(

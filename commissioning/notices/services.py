@@ -1,5 +1,6 @@
-"""Notice writes: drafting, issuing, the provider's acknowledgement and response, and the officer's
-decision (extend, close, escalate, correct). Each service checks who may act, locks the notice,
+"""Notice writes: issuing, the provider's acknowledgement and response, and the officer's decision
+(extend, close, escalate, correct). Drafts: commissioning.notices.drafts; the transitions table
+and shared helpers: commissioning.notices.rules. Each service checks who may act, locks the notice,
 checks the move against ``TRANSITIONS``, owns its transaction and writes its audit entry and a
 ``NoticeEvent``.
 
@@ -16,358 +17,38 @@ not wanted is withdrawn (``notice_close`` with reason withdrawn), and the old no
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import date
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import Acting, Capability
-from accounts.audit import audit_record
-from commissioning.evidence import evidence_content_type
-from commissioning.models import Contract
+from accounts.access import Acting
 from commissioning.notices.models import (
     LADDER,
-    OPEN_STATUSES,
-    Complexity,
-    NocCategory,
     Notice,
     NoticeClosedReason,
     NoticeEvent,
     NoticeEvidenceLink,
     NoticeFile,
     NoticeKind,
-    NoticeReason,
-    NoticeSettings,
-    NoticeStatus,
+)
+from commissioning.notices.rules import (
+    STATUS_WORDS,
+    S,
+    _check_transition,
+    _checked_content,
+    _locked,
+    _record,
+    _require_officer,
+    _require_provider,
+    _store_file,
 )
 from commissioning.notices.selectors import notice_settings_for
 from commissioning.notices.working_days import add_working_days
 
-S = NoticeStatus
-OPEN = frozenset(OPEN_STATUSES)
-# action -> (statuses it may start from, status it leads to; None: the status does not change)
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "update": (frozenset({S.DRAFT}), None),
-    "issue": (frozenset({S.DRAFT}), S.ISSUED),
-    "acknowledge": (frozenset({S.ISSUED}), S.ACKNOWLEDGED),
-    "respond": (frozenset({S.ACKNOWLEDGED, S.RESPONDED, S.EXTENDED}), S.RESPONDED),
-    "extend": (OPEN, S.EXTENDED),
-    "close": (OPEN | {S.DRAFT}, S.CLOSED),
-    "escalate": (OPEN, None),
-    "correct": (OPEN, None),
-    # Applied to the earlier notice when its escalation or correction is issued.
-    "escalated": (OPEN, S.ESCALATED),
-    "superseded": (OPEN, S.SUPERSEDED),
-}
-ACTION_WORDS = {
-    "update": "changed",
-    "issue": "issued",
-    "acknowledge": "acknowledged",
-    "respond": "responded to",
-    "extend": "extended",
-    "close": "closed",
-    "escalate": "escalated",
-    "correct": "corrected",
-    "escalated": "closed as escalated",
-    "superseded": "superseded",
-}
-# Linkable evidence, by (app label, model name): the lookup that ties the object to a notice.
-EVIDENCE_SOURCES = {
-    ("outcomes", "complianceresult"): ("target__contract_id", "contract_id"),
-    ("outcomes", "monthlyreturn"): ("contract_id", "contract_id"),
-    ("commissioning", "assessment"): ("provider_id", "provider_id"),
-}
-
-
-STATUS_WORDS = {
-    S.DRAFT: "a draft",
-    S.ISSUED: "issued",
-    S.ACKNOWLEDGED: "acknowledged",
-    S.RESPONDED: "responded to",
-    S.EXTENDED: "extended",
-    S.CLOSED: "closed",
-    S.ESCALATED: "escalated",
-    S.SUPERSEDED: "superseded",
-}
-
-
-def _check_transition(notice: Notice, action: str) -> str | None:
-    """The status ``action`` leads to; a plain-English ValidationError when it is not allowed now."""
-    allowed_from, after = TRANSITIONS[action]
-    if notice.status not in allowed_from:
-        allowed = [STATUS_WORDS[status] for status in S.values if status in allowed_from]
-        listed = allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} or {allowed[-1]}"
-        raise ValidationError(
-            f"This notice is {STATUS_WORDS[notice.status]}, so it cannot be {ACTION_WORDS[action]}. "
-            f"That can be done only when it is {listed}."
-        )
-    return after
-
-
-# --- Access --------------------------------------------------------------------------------------
-
-
-def _require_officer(acting: Acting, contract: Contract) -> None:
-    """Notice officers of the contract's lead commissioning body."""
-    if not acting.is_commissioner or acting.organisation.pk != contract.lead_commissioner_id:
-        raise PermissionDenied(
-            "Only the commissioning body that leads this contract can raise or manage notices."
-        )
-    acting.require(Capability.MANAGE_NOTICES)
-
-
-def _require_provider(acting: Acting, notice: Notice) -> None:
-    """People of the provider the notice is issued to (never a draft) who may respond to notices."""
-    if not acting.is_provider or acting.organisation.pk != notice.provider_id or notice.status == S.DRAFT:
-        raise PermissionDenied("Only the provider this notice is issued to can do this.")
-    acting.require(Capability.RESPOND_TO_NOTICES)
-
-
-def _locked(notice: Notice) -> Notice:
-    """The notice re-read under a row lock, so two people acting at once take turns."""
-    return Notice.objects.select_for_update().select_related("contract", "commissioner").get(pk=notice.pk)
-
-
-def _record(
-    acting: Acting, notice: Notice, action: str, *, before: str = "", note: str = "", **details
-) -> NoticeEvent:
-    """The notice's history event and the audit entry, inside the caller's transaction."""
-    event = NoticeEvent.objects.create(
-        notice=notice,
-        action=action,
-        status_before=before or notice.status,
-        status_after=notice.status,
-        note=note,
-        details=details,
-        by=acting.user,
-        by_label=str(acting.user),
-        by_provider=acting.is_provider,
-    )
-    audit_record(
-        actor=acting.user,
-        action=f"notice.{action}",
-        obj=notice,
-        organisation=notice.commissioner,
-        details={"contract": notice.contract.reference, "status": notice.status, "note": note, **details},
-    )
-    return event
-
-
-# --- Drafts --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NoticeInput:
-    """What an officer writes on a draft. NoC category and complexity are for Notices of Concern only."""
-
-    kind: str
-    reason: str
-    clause: str = ""
-    facts: str = ""
-    remedy: str = ""
-    remedy_due_on: date | None = None
-    noc_category: str = ""
-    complexity: str = ""
-
-
-def _input_problems(data: NoticeInput) -> dict[str, str]:
-    problems = {}
-    if data.kind not in NoticeKind.values:
-        problems["kind"] = "Choose the type of notice."
-    if data.reason not in NoticeReason.values:
-        problems["reason"] = "Choose the reason category."
-    if data.kind == NoticeKind.NOC:
-        if data.noc_category and data.noc_category not in NocCategory.values:
-            problems["noc_category"] = "Choose the category of concern."
-        if data.complexity and data.complexity not in Complexity.values:
-            problems["complexity"] = "Choose low, medium or high complexity."
-    elif data.noc_category or data.complexity:
-        problems["kind"] = "Only a Notice of Concern has a category and a complexity; leave them blank."
-    return problems
-
-
-def _apply(notice: Notice, data: NoticeInput) -> None:
-    notice.kind, notice.reason = data.kind, data.reason
-    notice.clause, notice.facts, notice.remedy = data.clause.strip(), data.facts.strip(), data.remedy.strip()
-    notice.remedy_due_on = data.remedy_due_on
-    notice.noc_category, notice.complexity = data.noc_category, data.complexity
-
-
-def notice_draft_create(*, acting: Acting, contract: Contract, data: NoticeInput) -> Notice:
-    """A draft notice on a contract the officer's body leads, addressed to its prime provider."""
-    _require_officer(acting, contract)
-    if problems := _input_problems(data):
-        raise ValidationError(problems)
-    with transaction.atomic():
-        notice = Notice(
-            commissioner_id=contract.lead_commissioner_id,
-            contract=contract,
-            provider_id=contract.provider_id,
-            created_by=acting.user,
-            created_by_label=str(acting.user),
-        )
-        _apply(notice, data)
-        notice.save()
-        _record(acting, notice, NoticeEvent.Action.DRAFTED, kind=notice.kind)
-    return notice
-
-
-def notice_draft_update(*, acting: Acting, notice: Notice, data: NoticeInput) -> Notice:
-    """Change a draft. Escalations keep their place on the ladder and corrections their type."""
-    _require_officer(acting, notice.contract)
-    if problems := _input_problems(data):
-        raise ValidationError(problems)
-    with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "update")
-        if (notice.escalated_from_id or notice.supersedes_id) and data.kind != notice.kind:
-            raise ValidationError({"kind": "An escalation or a correction keeps its type of notice."})
-        _apply(notice, data)
-        notice.save()
-        _record(acting, notice, NoticeEvent.Action.UPDATED)
-    return notice
-
-
-def notice_evidence_link(
-    *,
-    acting: Acting,
-    notice: Notice,
-    app_label: str,
-    model: str,
-    object_id: int,
-    label: str,
-    key_fields: dict[str, str] | None = None,
-) -> NoticeEvidenceLink:
-    """Link a result, assessment or return of this contract to a draft (again: replace its label)."""
-    _require_officer(acting, notice.contract)
-    source = EVIDENCE_SOURCES.get((app_label, model.lower()))
-    if source is None:
-        raise ValidationError({"evidence": "Link a compliance result, a QAF assessment or a monthly return."})
-    if not label.strip():
-        raise ValidationError({"evidence": "Give the evidence a label, such as the measure and period."})
-    # Looked up by name, so that commissioning never imports the outcomes models.
-    lookup, notice_field = source
-    if not (
-        apps.get_model(app_label, model)
-        .objects.filter(pk=object_id, **{lookup: getattr(notice, notice_field)})
-        .exists()
-    ):
-        raise ValidationError(
-            {"evidence": "That record was not found for this notice's contract and provider."}
-        )
-    with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "update")
-        link, _ = NoticeEvidenceLink.objects.update_or_create(
-            notice=notice,
-            app_label=app_label,
-            model=model.lower(),
-            object_id=object_id,
-            defaults={
-                "label": label.strip()[:300],
-                "key_fields": {str(k): str(v) for k, v in (key_fields or {}).items()},
-                "added_by_label": str(acting.user),
-            },
-        )
-        _record(acting, notice, NoticeEvent.Action.EVIDENCE_LINKED, link=f"{app_label}.{model}:{object_id}")
-    return link
-
-
-def notice_evidence_unlink(*, acting: Acting, link: NoticeEvidenceLink) -> None:
-    """Remove a link from a draft."""
-    _require_officer(acting, link.notice.contract)
-    with transaction.atomic():
-        notice = _locked(link.notice)
-        _check_transition(notice, "update")
-        link.delete()
-        _record(
-            acting,
-            notice,
-            NoticeEvent.Action.EVIDENCE_UNLINKED,
-            link=f"{link.app_label}.{link.model}:{link.object_id}",
-        )
-
-
-def _checked_content(name: str, content: bytes) -> str:
-    """The content type of an acceptable evidence file (the shared evidence rules); ValidationError otherwise."""
-    return evidence_content_type(name, content, named=True)
-
-
-def _store_file(
-    acting: Acting, notice: Notice, name: str, content: bytes, content_type: str, event: NoticeEvent | None
-) -> NoticeFile:
-    stored = NoticeFile(
-        notice=notice,
-        event=event,
-        original_name=name[-255:],
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=acting.user,
-        uploaded_by_label=str(acting.user),
-        uploaded_by_provider=acting.is_provider,
-    )
-    stored.file.save(name, ContentFile(content), save=False)
-    stored.save()
-    return stored
-
-
-def notice_file_add(*, acting: Acting, notice: Notice, name: str, content: bytes) -> NoticeFile:
-    """An officer's evidence file on a draft; listed (name, size, checksum) in the notice when issued."""
-    _require_officer(acting, notice.contract)
-    content_type = _checked_content(name, content)
-    with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "update")
-        stored = _store_file(acting, notice, name, content, content_type, None)
-        _record(acting, notice, NoticeEvent.Action.FILE_ADDED, name=name, sha256=stored.sha256)
-    return stored
-
-
 # --- Issue ---------------------------------------------------------------------------------------
-
-
-def notice_settings_update(*, acting: Acting, low: int, medium: int, high: int) -> NoticeSettings:
-    """Set the body's NoC target closure periods (working days); notices already issued keep theirs."""
-    if not acting.is_commissioner:
-        raise PermissionDenied("Only a commissioning body sets its notice target periods.")
-    acting.require(Capability.MANAGE_NOTICES)
-    problems = {
-        field: "Enter a whole number of working days from 1 to 260."
-        for field, value in (("noc_low_days", low), ("noc_medium_days", medium), ("noc_high_days", high))
-        if not 1 <= value <= 260
-    }
-    if not problems and not low <= medium <= high:
-        problems["noc_medium_days"] = (
-            "A more complex concern cannot have a shorter target than a simpler one."
-        )
-    if problems:
-        raise ValidationError(problems)
-    body = acting.organisation.commissioningbody
-    with transaction.atomic():
-        stored, _ = NoticeSettings.objects.update_or_create(
-            commissioner=body,
-            defaults={
-                "noc_low_days": low,
-                "noc_medium_days": medium,
-                "noc_high_days": high,
-                "updated_at": timezone.now(),
-                "updated_by_label": str(acting.user),
-            },
-        )
-        audit_record(
-            actor=acting.user,
-            action="notice.settings",
-            obj=stored,
-            organisation=body,
-            details={"low": low, "medium": medium, "high": high},
-        )
-    return stored
 
 
 def _issue_problems(notice: Notice, today: date) -> dict[str, str]:

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.access import acting_for
 from accounts.models import AuditEntry, Role
-from commissioning.notices import services
+from commissioning.notices import drafts, services
+from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import (
     Notice,
     NoticeEvent,
@@ -23,6 +24,7 @@ from commissioning.notices.models import (
     NoticeKind,
     NoticeStatus,
 )
+from commissioning.notices.rules import STATUS_WORDS, TRANSITIONS
 from commissioning.notices.selectors import (
     contract_enforcement_stage,
     contract_enforcement_stages,
@@ -30,7 +32,6 @@ from commissioning.notices.selectors import (
     notice_get_for,
     notices_for,
 )
-from commissioning.notices.services import STATUS_WORDS, TRANSITIONS, NoticeInput
 from outcomes.models import MonthlyReturn
 from tests.factories import CouncilFactory, contract, member
 
@@ -89,7 +90,7 @@ def breach_input(**overrides) -> NoticeInput:
 
 
 def issued(n, data: NoticeInput | None = None) -> Notice:
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=data or noc_input())
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=data or noc_input())
     return services.notice_issue(acting=n.officer, notice=draft)
 
 
@@ -101,7 +102,7 @@ def refreshed(notice: Notice) -> Notice:
 
 
 def test_officer_drafts_a_notice_for_the_prime_provider(n):
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
     assert (draft.status, draft.provider, draft.commissioner) == (
         NoticeStatus.DRAFT,
         n.world.provider_a,
@@ -114,34 +115,34 @@ def test_officer_drafts_a_notice_for_the_prime_provider(n):
 def test_people_without_the_capability_or_outside_the_lead_body_cannot_draft(n):
     for acting in (n.commissioner, n.approver):
         with pytest.raises(PermissionDenied):
-            services.notice_draft_create(acting=acting, contract=n.deal, data=noc_input())
+            drafts.notice_draft_create(acting=acting, contract=n.deal, data=noc_input())
     other_council = CouncilFactory(name="Elsewhere Council")
     stranger = acting_for(member(other_council, Role.CONTRACT_OFFICER), None)
     with pytest.raises(PermissionDenied, match="leads this contract"):
-        services.notice_draft_create(acting=stranger, contract=n.deal, data=noc_input())
+        drafts.notice_draft_create(acting=stranger, contract=n.deal, data=noc_input())
     # A partner commissioner sees the contract but does not manage its notices.
     n.deal.partner_commissioners.add(n.world.icb)
     icb_officer = acting_for(member(n.world.icb, Role.CONTRACT_OFFICER), None)
     with pytest.raises(PermissionDenied):
-        services.notice_draft_create(acting=icb_officer, contract=n.deal, data=noc_input())
+        drafts.notice_draft_create(acting=icb_officer, contract=n.deal, data=noc_input())
     assert not Notice.objects.exists()
 
 
 def test_noc_fields_belong_to_nocs_only(n):
     with pytest.raises(ValidationError) as caught:
-        services.notice_draft_create(acting=n.officer, contract=n.deal, data=breach_input(complexity="high"))
+        drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=breach_input(complexity="high"))
     assert "Only a Notice of Concern has a category" in str(caught.value)
     with pytest.raises(ValidationError, match="reason category"):
-        services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input(reason="nonsense"))
+        drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input(reason="nonsense"))
 
 
 def test_a_draft_changes_until_it_is_issued(n):
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
-    services.notice_draft_update(acting=n.officer, notice=draft, data=noc_input(facts="Corrected facts."))
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    drafts.notice_draft_update(acting=n.officer, notice=draft, data=noc_input(facts="Corrected facts."))
     assert refreshed(draft).facts == "Corrected facts."
     services.notice_issue(acting=n.officer, notice=draft)
     with pytest.raises(ValidationError) as caught:
-        services.notice_draft_update(acting=n.officer, notice=draft, data=noc_input(facts="Again."))
+        drafts.notice_draft_update(acting=n.officer, notice=draft, data=noc_input(facts="Again."))
     assert caught.value.messages == [
         "This notice is issued, so it cannot be changed. That can be done only when it is a draft."
     ]
@@ -149,7 +150,7 @@ def test_a_draft_changes_until_it_is_issued(n):
 
 
 def test_an_incomplete_draft_is_not_issued(n):
-    draft = services.notice_draft_create(
+    draft = drafts.notice_draft_create(
         acting=n.officer,
         contract=n.deal,
         data=noc_input(clause="", remedy_due_on=None, complexity="", noc_category=""),
@@ -220,7 +221,7 @@ def test_an_officer_can_extend_or_withdraw_before_the_provider_acts(n):
 
 
 def test_a_draft_can_only_be_withdrawn(n):
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
     with pytest.raises(ValidationError, match="only be withdrawn"):
         services.notice_close(acting=n.officer, notice=draft, reason="remedied", note="x")
     draft = services.notice_close(acting=n.officer, notice=draft, reason="withdrawn", note="Not needed.")
@@ -255,7 +256,7 @@ def test_a_draft_can_only_be_withdrawn(n):
 )
 def test_illegal_transitions_are_refused_with_the_status_and_what_is_allowed(n, setup, step, message):
     if setup == "draft":
-        notice = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+        notice = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
     else:
         notice = issued(n)
     if setup == "acknowledged":
@@ -323,7 +324,7 @@ def test_another_provider_a_viewer_and_the_commissioner_cannot_act_for_the_provi
 
 
 def test_a_provider_never_reaches_a_draft(n):
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
     with pytest.raises(PermissionDenied):
         services.notice_acknowledge(acting=n.approver, notice=draft)
     assert not notices_for(n.approver).exists()
@@ -333,7 +334,7 @@ def test_a_provider_never_reaches_a_draft(n):
 
 def test_who_sees_which_notices(n):
     notice = issued(n)
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=breach_input())
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=breach_input())
     assert set(notices_for(n.officer)) == {notice, draft}
     assert set(notices_for(n.commissioner)) == {notice, draft}
     assert list(notices_for(n.approver)) == [notice]
@@ -382,14 +383,14 @@ def test_noc_target_closure_by_complexity_and_body_settings(n, today):
     assert issued(n, noc_input(complexity="low", remedy_due_on=due)).target_close_on == date(2025, 5, 20)
     assert issued(n, noc_input(complexity="medium", remedy_due_on=due)).target_close_on == date(2025, 6, 18)
     assert issued(n, noc_input(complexity="high", remedy_due_on=due)).target_close_on == date(2025, 7, 16)
-    services.notice_settings_update(acting=n.officer, low=10, medium=30, high=50)
+    drafts.notice_settings_update(acting=n.officer, low=10, medium=30, high=50)
     # 10 working days after Thursday 17 April 2025: Good Friday and Easter Monday skipped.
     assert issued(n, noc_input(complexity="low", remedy_due_on=due)).target_close_on == date(2025, 5, 6)
     assert issued(n, breach_input(remedy_due_on=due)).target_close_on is None
     with pytest.raises(ValidationError):
-        services.notice_settings_update(acting=n.officer, low=30, medium=20, high=50)
+        drafts.notice_settings_update(acting=n.officer, low=30, medium=20, high=50)
     with pytest.raises(PermissionDenied):
-        services.notice_settings_update(acting=n.approver, low=10, medium=30, high=50)
+        drafts.notice_settings_update(acting=n.approver, low=10, medium=30, high=50)
 
 
 # --- Evidence snapshot ---------------------------------------------------------------------------
@@ -399,8 +400,8 @@ def test_the_snapshot_is_fixed_at_issue_while_a_drafts_links_can_change(n):
     month = MonthlyReturn.objects.create(
         contract=n.deal, month=date(2025, 10, 1), due_at=datetime(2025, 11, 10, 23, 59, tzinfo=LONDON)
     )
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
-    services.notice_evidence_link(
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    drafts.notice_evidence_link(
         acting=n.officer,
         notice=draft,
         app_label="outcomes",
@@ -409,7 +410,7 @@ def test_the_snapshot_is_fixed_at_issue_while_a_drafts_links_can_change(n):
         label="Oct",
     )
     # A draft's link can change: linking the same record again replaces its label and figures.
-    link = services.notice_evidence_link(
+    link = drafts.notice_evidence_link(
         acting=n.officer,
         notice=draft,
         app_label="outcomes",
@@ -419,7 +420,7 @@ def test_the_snapshot_is_fixed_at_issue_while_a_drafts_links_can_change(n):
         key_fields={"days late": 6},
     )
     assert NoticeEvidenceLink.objects.filter(notice=draft).count() == 1
-    services.notice_file_add(acting=n.officer, notice=draft, name="call-log.csv", content=b"date,missed\n")
+    drafts.notice_file_add(acting=n.officer, notice=draft, name="call-log.csv", content=b"date,missed\n")
     notice = services.notice_issue(acting=n.officer, notice=draft)
     snapshot = refreshed(notice).evidence_snapshot
     assert snapshot["links"] == [
@@ -440,7 +441,7 @@ def test_the_snapshot_is_fixed_at_issue_while_a_drafts_links_can_change(n):
     n.deal.save()
     assert refreshed(notice).evidence_snapshot == snapshot
     with pytest.raises(ValidationError, match="cannot be changed"):
-        services.notice_evidence_link(
+        drafts.notice_evidence_link(
             acting=n.officer,
             notice=notice,
             app_label="outcomes",
@@ -449,7 +450,7 @@ def test_the_snapshot_is_fixed_at_issue_while_a_drafts_links_can_change(n):
             label="x",
         )
     with pytest.raises(ValidationError, match="cannot be changed"):
-        services.notice_file_add(acting=n.officer, notice=notice, name="more.pdf", content=PDF)
+        drafts.notice_file_add(acting=n.officer, notice=notice, name="more.pdf", content=PDF)
     stored = refreshed(notice)
     stored.facts = "Rewritten after issue"
     with pytest.raises(ValidationError, match="Correct it with a new notice"):
@@ -461,9 +462,9 @@ def test_evidence_must_belong_to_the_notices_contract(n):
     month = MonthlyReturn.objects.create(
         contract=elsewhere, month=date(2025, 10, 1), due_at=datetime(2025, 11, 10, 23, 59, tzinfo=LONDON)
     )
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
     with pytest.raises(ValidationError, match="not found for this notice"):
-        services.notice_evidence_link(
+        drafts.notice_evidence_link(
             acting=n.officer,
             notice=draft,
             app_label="outcomes",
@@ -472,7 +473,7 @@ def test_evidence_must_belong_to_the_notices_contract(n):
             label="x",
         )
     with pytest.raises(ValidationError, match="compliance result"):
-        services.notice_evidence_link(
+        drafts.notice_evidence_link(
             acting=n.officer, notice=draft, app_label="accounts", model="user", object_id=1, label="x"
         )
 
@@ -491,7 +492,7 @@ def _complete_and_issue(n, draft: Notice) -> Notice:
         if draft.kind == NoticeKind.TERMINATION
         else timezone.localdate() + timedelta(days=20),
     )
-    services.notice_draft_update(acting=n.officer, notice=draft, data=data)
+    drafts.notice_draft_update(acting=n.officer, notice=draft, data=data)
     return services.notice_issue(acting=n.officer, notice=draft)
 
 
@@ -546,8 +547,8 @@ def test_a_correction_supersedes_the_issued_notice_which_stays_as_sent(n, today)
         "noc",
     )
     with pytest.raises(ValidationError, match="keeps its type"):
-        services.notice_draft_update(acting=n.officer, notice=correction, data=breach_input())
-    services.notice_draft_update(
+        drafts.notice_draft_update(acting=n.officer, notice=correction, data=breach_input())
+    drafts.notice_draft_update(
         acting=n.officer,
         notice=correction,
         data=noc_input(
@@ -576,7 +577,7 @@ def test_a_correction_supersedes_the_issued_notice_which_stays_as_sent(n, today)
 
 def test_enforcement_stage_counts_open_notices_only(n):
     assert contract_enforcement_stage(n.deal) is None
-    services.notice_draft_create(acting=n.officer, contract=n.deal, data=breach_input())
+    drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=breach_input())
     assert contract_enforcement_stage(n.deal) is None  # a draft is not enforcement
     noc = issued(n)
     breach = issued(n, breach_input())
@@ -593,8 +594,8 @@ def test_a_drafts_link_can_be_removed_but_not_an_issued_ones(n):
     month = MonthlyReturn.objects.create(
         contract=n.deal, month=date(2025, 9, 1), due_at=datetime(2025, 10, 10, 23, 59, tzinfo=LONDON)
     )
-    draft = services.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
-    link = services.notice_evidence_link(
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    link = drafts.notice_evidence_link(
         acting=n.officer,
         notice=draft,
         app_label="outcomes",
@@ -602,9 +603,9 @@ def test_a_drafts_link_can_be_removed_but_not_an_issued_ones(n):
         object_id=month.pk,
         label="Sep",
     )
-    services.notice_evidence_unlink(acting=n.officer, link=link)
+    drafts.notice_evidence_unlink(acting=n.officer, link=link)
     assert not draft.evidence_links.exists()
-    link = services.notice_evidence_link(
+    link = drafts.notice_evidence_link(
         acting=n.officer,
         notice=draft,
         app_label="outcomes",
@@ -614,5 +615,5 @@ def test_a_drafts_link_can_be_removed_but_not_an_issued_ones(n):
     )
     services.notice_issue(acting=n.officer, notice=draft)
     with pytest.raises(ValidationError, match="cannot be changed"):
-        services.notice_evidence_unlink(acting=n.officer, link=link)
+        drafts.notice_evidence_unlink(acting=n.officer, link=link)
     assert draft.evidence_links.count() == 1

@@ -1,0 +1,154 @@
+"""Notice rules shared by the services: the transitions table, who may act, locking, the history
+and audit entry each change writes, and evidence files."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+
+from accounts.access import Acting, Capability
+from accounts.audit import audit_record
+from commissioning.evidence import evidence_content_type
+from commissioning.models import Contract
+from commissioning.notices.models import (
+    OPEN_STATUSES,
+    Notice,
+    NoticeEvent,
+    NoticeFile,
+    NoticeStatus,
+)
+
+S = NoticeStatus
+OPEN = frozenset(OPEN_STATUSES)
+# action -> (statuses it may start from, status it leads to; None: the status does not change)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "update": (frozenset({S.DRAFT}), None),
+    "issue": (frozenset({S.DRAFT}), S.ISSUED),
+    "acknowledge": (frozenset({S.ISSUED}), S.ACKNOWLEDGED),
+    "respond": (frozenset({S.ACKNOWLEDGED, S.RESPONDED, S.EXTENDED}), S.RESPONDED),
+    "extend": (OPEN, S.EXTENDED),
+    "close": (OPEN | {S.DRAFT}, S.CLOSED),
+    "escalate": (OPEN, None),
+    "correct": (OPEN, None),
+    # Applied to the earlier notice when its escalation or correction is issued.
+    "escalated": (OPEN, S.ESCALATED),
+    "superseded": (OPEN, S.SUPERSEDED),
+}
+ACTION_WORDS = {
+    "update": "changed",
+    "issue": "issued",
+    "acknowledge": "acknowledged",
+    "respond": "responded to",
+    "extend": "extended",
+    "close": "closed",
+    "escalate": "escalated",
+    "correct": "corrected",
+    "escalated": "closed as escalated",
+    "superseded": "superseded",
+}
+# Linkable evidence, by (app label, model name): the lookup that ties the object to a notice.
+EVIDENCE_SOURCES = {
+    ("outcomes", "complianceresult"): ("target__contract_id", "contract_id"),
+    ("outcomes", "monthlyreturn"): ("contract_id", "contract_id"),
+    ("commissioning", "assessment"): ("provider_id", "provider_id"),
+}
+
+
+STATUS_WORDS = {
+    S.DRAFT: "a draft",
+    S.ISSUED: "issued",
+    S.ACKNOWLEDGED: "acknowledged",
+    S.RESPONDED: "responded to",
+    S.EXTENDED: "extended",
+    S.CLOSED: "closed",
+    S.ESCALATED: "escalated",
+    S.SUPERSEDED: "superseded",
+}
+
+
+def _check_transition(notice: Notice, action: str) -> str | None:
+    """The status ``action`` leads to; a plain-English ValidationError when it is not allowed now."""
+    allowed_from, after = TRANSITIONS[action]
+    if notice.status not in allowed_from:
+        allowed = [STATUS_WORDS[status] for status in S.values if status in allowed_from]
+        listed = allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+        raise ValidationError(
+            f"This notice is {STATUS_WORDS[notice.status]}, so it cannot be {ACTION_WORDS[action]}. "
+            f"That can be done only when it is {listed}."
+        )
+    return after
+
+
+# --- Access --------------------------------------------------------------------------------------
+
+
+def _require_officer(acting: Acting, contract: Contract) -> None:
+    """Notice officers of the contract's lead commissioning body."""
+    if not acting.is_commissioner or acting.organisation.pk != contract.lead_commissioner_id:
+        raise PermissionDenied(
+            "Only the commissioning body that leads this contract can raise or manage notices."
+        )
+    acting.require(Capability.MANAGE_NOTICES)
+
+
+def _require_provider(acting: Acting, notice: Notice) -> None:
+    """People of the provider the notice is issued to (never a draft) who may respond to notices."""
+    if not acting.is_provider or acting.organisation.pk != notice.provider_id or notice.status == S.DRAFT:
+        raise PermissionDenied("Only the provider this notice is issued to can do this.")
+    acting.require(Capability.RESPOND_TO_NOTICES)
+
+
+def _locked(notice: Notice) -> Notice:
+    """The notice re-read under a row lock, so two people acting at once take turns."""
+    return Notice.objects.select_for_update().select_related("contract", "commissioner").get(pk=notice.pk)
+
+
+def _record(
+    acting: Acting, notice: Notice, action: str, *, before: str = "", note: str = "", **details
+) -> NoticeEvent:
+    """The notice's history event and the audit entry, inside the caller's transaction."""
+    event = NoticeEvent.objects.create(
+        notice=notice,
+        action=action,
+        status_before=before or notice.status,
+        status_after=notice.status,
+        note=note,
+        details=details,
+        by=acting.user,
+        by_label=str(acting.user),
+        by_provider=acting.is_provider,
+    )
+    audit_record(
+        actor=acting.user,
+        action=f"notice.{action}",
+        obj=notice,
+        organisation=notice.commissioner,
+        details={"contract": notice.contract.reference, "status": notice.status, "note": note, **details},
+    )
+    return event
+
+
+def _checked_content(name: str, content: bytes) -> str:
+    """The content type of an acceptable evidence file (the shared evidence rules); ValidationError otherwise."""
+    return evidence_content_type(name, content, named=True)
+
+
+def _store_file(
+    acting: Acting, notice: Notice, name: str, content: bytes, content_type: str, event: NoticeEvent | None
+) -> NoticeFile:
+    stored = NoticeFile(
+        notice=notice,
+        event=event,
+        original_name=name[-255:],
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=acting.user,
+        uploaded_by_label=str(acting.user),
+        uploaded_by_provider=acting.is_provider,
+    )
+    stored.file.save(name, ContentFile(content), save=False)
+    stored.save()
+    return stored

@@ -39,3 +39,39 @@ def qaf_draft_shared_email_send(assessment_id: int) -> int:
     for email in recipients:
         _send(template="qaf_draft_shared", to=email, context={"assessment": assessment, "link": link})
     return len(recipients)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def notice_letter_generate(letter_id: int) -> str:
+    """Render an issued notice's letter to PDF and store it with its checksum."""
+    from commissioning.notices.letters import notice_letter_generate as generate
+
+    return generate(letter_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notice_issued_email_send(notice_id: int) -> int:
+    """Tell the provider's approvers (admins included) that a notice has been issued to them."""
+    from django.conf import settings
+
+    from accounts.models import Membership, Role
+    from accounts.tasks import _send
+    from commissioning.notices.letters import notice_letter_title
+    from commissioning.notices.models import Notice, NoticeStatus
+
+    notice = (
+        Notice.objects.select_related("provider", "commissioner", "contract").filter(pk=notice_id).first()
+    )
+    if notice is None or notice.status == NoticeStatus.DRAFT:
+        return 0
+    recipients = sorted(
+        set(
+            Membership.objects.filter(
+                organisation_id=notice.provider_id, role=Role.APPROVER, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    )
+    context = {"notice": notice, "title": notice_letter_title(notice), "link": settings.SITE_URL + "/"}
+    for email in recipients:
+        _send(template="notice_issued", to=email, context=context)
+    return len(recipients)

@@ -33,6 +33,7 @@ from commissioning.notices.models import (
     NoticeEvidenceLink,
     NoticeFile,
     NoticeKind,
+    NoticeLetter,
 )
 from commissioning.notices.rules import (
     STATUS_WORDS,
@@ -143,6 +144,11 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
             remedy_due_on=str(notice.remedy_due_on),
             target_close_on=str(notice.target_close_on) if notice.target_close_on else None,
         )
+        letter = NoticeLetter.objects.create(notice=notice)
+        from commissioning.tasks import notice_issued_email_send, notice_letter_generate
+
+        transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
+        transaction.on_commit(lambda: notice_issued_email_send.delay(notice.pk))
     return notice
 
 

@@ -1,0 +1,193 @@
+"""Notice letters (commissioning.notices.letters, templates/pdf/notice_letter.html) and the email
+to the provider's approvers, both queued by notice_issue after commit: the PDF read back as text
+with pdftotext, its checksum, the task being safe to run twice, and who is emailed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from accounts.access import acting_for
+from commissioning.notices import drafts, services
+from commissioning.notices.drafts import NoticeInput
+from commissioning.notices.letters import notice_letter_generate
+from commissioning.notices.models import Notice, NoticeKind, NoticeLetter
+from outcomes.models import MonthlyReturn
+from tests.factories import contract
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+CLAUSE = "Schedule 2, clause 4.3"
+FACTS = "31 missed calls in October, 12 of them for people living alone."
+REMEDY = "A call monitoring plan and weekly missed-call figures."
+
+
+@pytest.fixture
+def setup(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    deal = contract(world.council, world.provider_a, reference="NL-1", title="Homecare, North")
+    officer = acting_for(world.users["contract_officer"], None)
+    return world, deal, officer
+
+
+def _issue(officer, deal, django_capture_on_commit_callbacks, with_evidence=True, **overrides) -> Notice:
+    values = {
+        "kind": NoticeKind.BREACH,
+        "reason": "missed_calls",
+        "clause": CLAUSE,
+        "facts": FACTS,
+        "remedy": REMEDY,
+        "remedy_due_on": timezone.localdate() + timedelta(days=30),
+        "noc_category": "",
+        "complexity": "",
+    } | overrides
+    draft = drafts.notice_draft_create(acting=officer, contract=deal, data=NoticeInput(**values))
+    if with_evidence:
+        month = MonthlyReturn.objects.create(
+            contract=deal, month=date(2025, 10, 1), due_at=datetime(2025, 11, 10, 23, 59, tzinfo=LONDON)
+        )
+        drafts.notice_evidence_link(
+            acting=officer,
+            notice=draft,
+            app_label="outcomes",
+            model="MonthlyReturn",
+            object_id=month.pk,
+            label="October 2025 return, received late",
+            key_fields={"days late": 6},
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = services.notice_issue(acting=officer, notice=draft)
+    return Notice.objects.get(pk=notice.pk)
+
+
+def _text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(content)
+    done = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, timeout=60)
+    return " ".join(done.stdout.decode("utf-8").split())
+
+
+def _stored(letter: NoticeLetter) -> bytes:
+    with letter.file.open("rb") as stored:
+        return stored.read()
+
+
+def test_issuing_a_breach_notice_makes_its_letter_and_emails_the_approvers(
+    setup, django_capture_on_commit_callbacks, mailoutbox, tmp_path
+):
+    world, deal, officer = setup
+    notice = _issue(officer, deal, django_capture_on_commit_callbacks)
+
+    letter = NoticeLetter.objects.get(notice=notice)
+    assert letter.error == ""
+    assert letter.generated_at is not None
+    content = _stored(letter)
+    assert content.startswith(b"%PDF-")
+    assert letter.sha256 == hashlib.sha256(content).hexdigest()
+    assert letter.size == len(content)
+    text = _text(content, tmp_path)
+    due = f"{notice.remedy_due_on:%-d %B %Y}"
+    for expected in (
+        "Riverton City Council",
+        "Acme Homecare Ltd",
+        "NL-1 Homecare, North",
+        "Contractual breach (default) notice",
+        "Missed or late calls",
+        CLAUSE,
+        FACTS,
+        REMEDY,
+        f"The remedy is due by {due}.",
+        f"Date of issue: {timezone.localdate(notice.issued_at):%-d %B %Y}",
+        "October 2025 return, received late",
+        "days late: 6",
+        "right to reply",
+        "acknowledge",
+        "Page 1 of",
+    ):
+        assert expected in text, f"{expected!r} is not in the letter"
+    pages = re.search(r"Page 1 of (\d+)", text)
+    assert pages and f"Page {pages.group(1)} of {pages.group(1)}" in text
+
+    to = sorted(address for message in mailoutbox for address in message.to)
+    assert to == ["admin@acme.example", "approver@acme.example"]
+    message = mailoutbox[0]
+    assert "Contractual breach (default) notice" in message.subject
+    assert "NL-1" in message.subject
+    assert f"{notice.remedy_due_on:%A %-d %B %Y}" in message.body
+    assert "sign in to acknowledge the notice and respond" in message.body
+    assert "http://testserver/\n" in message.body
+    for address in ("viewer@acme.example", "submitter@acme.example", "admin@brookside.example"):
+        assert address not in to
+
+
+def test_generating_twice_does_not_regenerate(setup, django_capture_on_commit_callbacks):
+    _, deal, officer = setup
+    notice = _issue(officer, deal, django_capture_on_commit_callbacks, with_evidence=False)
+    letter = NoticeLetter.objects.get(notice=notice)
+    first = (letter.file.name, letter.sha256, letter.generated_at)
+
+    assert notice_letter_generate(letter.pk) == "done"
+
+    letter.refresh_from_db()
+    assert (letter.file.name, letter.sha256, letter.generated_at) == first
+    assert NoticeLetter.objects.filter(notice=notice).count() == 1
+
+
+def test_a_failed_render_is_recorded_not_raised(setup, monkeypatch):
+    _, deal, officer = setup
+    draft = drafts.notice_draft_create(
+        acting=officer,
+        contract=deal,
+        data=NoticeInput(
+            kind=NoticeKind.BREACH,
+            reason="missed_calls",
+            clause=CLAUSE,
+            facts=FACTS,
+            remedy=REMEDY,
+            remedy_due_on=timezone.localdate() + timedelta(days=30),
+            noc_category="",
+            complexity="",
+        ),
+    )
+    notice = services.notice_issue(acting=officer, notice=draft)  # callbacks not run here
+    letter = NoticeLetter.objects.get(notice=notice)
+
+    def broken(_notice):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr("commissioning.notices.letters.notice_letter_render", broken)
+    assert notice_letter_generate(letter.pk) == "failed"
+    letter.refresh_from_db()
+    assert (letter.error, letter.generated_at, letter.sha256) == ("RuntimeError: no fonts", None, "")
+
+
+def test_a_notice_of_concern_letter_shows_its_complexity_and_target_closure_date(
+    setup, django_capture_on_commit_callbacks, tmp_path
+):
+    _, deal, officer = setup
+    notice = _issue(
+        officer,
+        deal,
+        django_capture_on_commit_callbacks,
+        kind=NoticeKind.NOC,
+        noc_category="quality",
+        complexity="medium",
+        with_evidence=False,
+    )
+    assert notice.target_close_on is not None
+    text = _text(_stored(NoticeLetter.objects.get(notice=notice)), tmp_path)
+    for expected in (
+        "Notice of Concern",
+        "Complexity Medium",
+        "Category Quality",
+        f"Target closure date {notice.target_close_on:%-d %B %Y}",
+        "No evidence was linked",
+    ):
+        assert expected in text, f"{expected!r} is not in the letter"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 # What evidence may be: by extension, with the content the file must start with (None: plain text).
@@ -43,3 +46,25 @@ def evidence_content_type(name: str, content: bytes, *, named: bool = False) -> 
         except UnicodeDecodeError:
             raise refuse("text file must be saved as UTF-8.") from None
     return content_type
+
+
+class EvidenceFileBase(models.Model):
+    """What is kept of every evidence file, whatever it is attached to: as sent, with its checksum."""
+
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_by_label = models.CharField(max_length=255)
+    uploaded_by_provider = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -3,14 +3,12 @@ under static/) from templates/pdf/notice_letter.html, stored with its checksum b
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
-from django.core.files.base import ContentFile
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commissioning.notices.models import Notice, NoticeKind, NoticeLetter
+from commissioning.pdf import pdf_render, pdf_store
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +40,7 @@ def notice_letter_context(notice: Notice) -> dict:
 
 def notice_letter_render(notice: Notice) -> bytes:
     """The notice's letter as PDF bytes."""
-    from weasyprint import HTML
-
-    from commissioning.qaf.reports import _local_only_fetcher
-
-    fetcher, static_dir = _local_only_fetcher()
-    html = render_to_string("pdf/notice_letter.html", notice_letter_context(notice))
-    return HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).write_pdf()
+    return pdf_render("pdf/notice_letter.html", notice_letter_context(notice))
 
 
 def notice_letter_generate(letter_id: int) -> str:
@@ -62,18 +54,4 @@ def notice_letter_generate(letter_id: int) -> str:
     )
     if letter is None:
         return "missing"
-    if letter.generated_at is not None:
-        return "done"
-    try:
-        content = notice_letter_render(letter.notice)
-    except Exception as error:  # logged with its traceback; recorded on the letter
-        logger.exception("Notice letter %s could not be rendered", letter.pk)
-        letter.error = f"{type(error).__name__}: {error}"[:500]
-        letter.save(update_fields=["error"])
-        return "failed"
-    letter.sha256 = hashlib.sha256(content).hexdigest()
-    letter.size = len(content)
-    letter.file.save(f"letter-{letter.notice_id}.pdf", ContentFile(content), save=False)
-    letter.generated_at, letter.error = timezone.now(), ""
-    letter.save(update_fields=["file", "sha256", "size", "generated_at", "error"])
-    return "done"
+    return pdf_store(letter, lambda: notice_letter_render(letter.notice), f"letter-{letter.notice_id}.pdf")

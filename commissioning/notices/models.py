@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from commissioning.evidence import EvidenceFileBase
 from providers.models import Provider
 
 __all__ = [
@@ -278,7 +279,7 @@ def notice_file_path(instance: NoticeFile, filename: str) -> str:
     return f"notices/{instance.notice_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
 
 
-class NoticeFile(models.Model):
+class NoticeFile(EvidenceFileBase):
     """An evidence file: the officer's on a draft, or the provider's with a response. Kept as sent."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="files")
@@ -286,23 +287,9 @@ class NoticeFile(models.Model):
         "NoticeEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="files"
     )
     file = models.FileField(upload_to=notice_file_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    description = models.CharField(max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_by_label = models.CharField(max_length=255)
-    uploaded_by_provider = models.BooleanField(default=False)
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["notice", "uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class NoticeEvent(models.Model):

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from commissioning.evidence import EvidenceFileBase
 from providers.models import Provider
 
 
@@ -283,7 +284,7 @@ def evidence_path(instance: EvidenceFile, filename: str) -> str:
     return f"qaf/{instance.assessment_id}/{timezone.now():%Y%m%d%H%M%S}-{instance.sha256[:12]}"
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(EvidenceFileBase):
     """A file attached to an assessment (by the officer) or to an action (by the provider). Kept as sent."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="files")
@@ -291,23 +292,9 @@ class EvidenceFile(models.Model):
         RemedialAction, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
     )
     file = models.FileField(upload_to=evidence_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    description = models.CharField(max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_by_label = models.CharField(max_length=255)
-    uploaded_by_provider = models.BooleanField(default=False)
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["assessment", "uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 def report_path(instance: FinalReport, filename: str) -> str:

@@ -3,35 +3,10 @@ only files under static/), stored with their checksum by a background task."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from pathlib import Path
-
-from django.conf import settings
-from django.core.files.base import ContentFile
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from commissioning.pdf import pdf_render, pdf_store
 from commissioning.qaf.models import Assessment, FinalReport
-
-
-def _local_only_fetcher():
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    static_dir = Path(settings.BASE_DIR, "static").resolve()
-
-    class LocalOnly(URLFetcher):
-        """Fetches nothing from the network: only data: URLs and files under static/."""
-
-        def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            path = Path(url.removeprefix("file://")).resolve()
-            if not url.startswith("file://") or static_dir not in path.parents:
-                raise ValueError(f"blocked: {url}")
-            return URLFetcherResponse(url, path.read_bytes(), {}, 200)
-
-    return LocalOnly(), static_dir
 
 
 def qaf_report_context(assessment: Assessment) -> dict:
@@ -48,11 +23,7 @@ def qaf_report_context(assessment: Assessment) -> dict:
 
 def qaf_report_render(assessment: Assessment) -> bytes:
     """The final report as PDF bytes."""
-    from weasyprint import HTML
-
-    fetcher, static_dir = _local_only_fetcher()
-    html = render_to_string("pdf/qaf_report.html", qaf_report_context(assessment))
-    return HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).write_pdf()
+    return pdf_render("pdf/qaf_report.html", qaf_report_context(assessment))
 
 
 def qaf_report_generate(report_id: int) -> str:
@@ -60,18 +31,6 @@ def qaf_report_generate(report_id: int) -> str:
     report = FinalReport.objects.select_related("assessment").filter(pk=report_id).first()
     if report is None:
         return "missing"
-    if report.generated_at is not None:
-        return "done"
-    try:
-        content = qaf_report_render(report.assessment)
-    except Exception as error:  # logged with its traceback; the page says the PDF could not be made
-        logging.getLogger(__name__).exception("Final report %s could not be rendered", report.pk)
-        report.error = f"{type(error).__name__}: {error}"[:500]
-        report.save(update_fields=["error"])
-        return "failed"
-    report.sha256 = hashlib.sha256(content).hexdigest()
-    report.size = len(content)
-    report.file.save(f"report-{report.assessment_id}.pdf", ContentFile(content), save=False)
-    report.generated_at, report.error = timezone.now(), ""
-    report.save(update_fields=["file", "sha256", "size", "generated_at", "error"])
-    return "done"
+    return pdf_store(
+        report, lambda: qaf_report_render(report.assessment), f"report-{report.assessment_id}.pdf"
+    )

@@ -1,0 +1,68 @@
+"""PDF documents (QAF final reports, notice letters): rendered with WeasyPrint from a template with
+no network access (only files under static/), and stored once, with their checksum."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import models
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def _local_only_fetcher():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static_dir = Path(settings.BASE_DIR, "static").resolve()
+
+    class LocalOnly(URLFetcher):
+        """Fetches nothing from the network: only data: URLs and files under static/."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = Path(url.removeprefix("file://")).resolve()
+            if not url.startswith("file://") or static_dir not in path.parents:
+                raise ValueError(f"blocked: {url}")
+            return URLFetcherResponse(url, path.read_bytes(), {}, 200)
+
+    return LocalOnly(), static_dir
+
+
+def pdf_render(template: str, context: dict) -> bytes:
+    """A template rendered to PDF bytes."""
+    from weasyprint import HTML
+
+    fetcher, static_dir = _local_only_fetcher()
+    html = render_to_string(template, context)
+    return HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).write_pdf()
+
+
+def pdf_store(record: models.Model, render: Callable[[], bytes], filename: str) -> str:
+    """Render and store a document record's PDF (fields file, sha256, size, generated_at, error).
+
+    Safe to run twice: a stored PDF is left as it is. A failure is logged with its traceback and
+    recorded on the record, not raised. Returns "done" or "failed".
+    """
+    if record.generated_at is not None:
+        return "done"
+    try:
+        content = render()
+    except Exception as error:
+        logger.exception("%s %s could not be rendered", type(record).__name__, record.pk)
+        record.error = f"{type(error).__name__}: {error}"[:500]
+        record.save(update_fields=["error"])
+        return "failed"
+    record.sha256 = hashlib.sha256(content).hexdigest()
+    record.size = len(content)
+    record.file.save(filename, ContentFile(content), save=False)
+    record.generated_at, record.error = timezone.now(), ""
+    record.save(update_fields=["file", "sha256", "size", "generated_at", "error"])
+    return "done"

@@ -53,6 +53,7 @@ def notice_letter_generate(letter_id: int) -> str:
 def notice_issued_email_send(notice_id: int) -> int:
     """Tell the provider's approvers (admins included) that a notice has been issued to them."""
     from django.conf import settings
+    from django.urls import reverse
 
     from accounts.models import Membership, Role
     from accounts.tasks import _send
@@ -71,7 +72,8 @@ def notice_issued_email_send(notice_id: int) -> int:
             ).values_list("user__email", flat=True)
         )
     )
-    context = {"notice": notice, "title": notice_letter_title(notice), "link": settings.SITE_URL + "/"}
+    link = settings.SITE_URL + reverse("notices:detail", args=[notice.pk])
+    context = {"notice": notice, "title": notice_letter_title(notice), "link": link}
     for email in recipients:
         _send(template="notice_issued", to=email, context=context)
     return len(recipients)

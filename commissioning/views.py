@@ -22,6 +22,7 @@ from commissioning.forms import (
     apply_service_errors,
 )
 from commissioning.models import CommissioningBody, Contract, ServiceType
+from commissioning.notices.selectors import contract_enforcement_stages, notices_for
 from commissioning.services.contracts import require_lead
 from outcomes.measures import MEASURES
 from providers.models import Provider
@@ -53,6 +54,9 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.contract_list_for(acting, contract_filter), 50).get_page(
         request.GET.get("page")
     )
+    stages = contract_enforcement_stages(contract.pk for contract in page.object_list)
+    for contract in page.object_list:
+        contract.enforcement_stage = stages.get(contract.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -81,6 +85,10 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             "target_rows": selectors.target_rows_for(contract),
             "can_edit": is_lead and acting.can(Capability.MANAGE_CONTRACTS),
             "can_edit_targets": is_lead and acting.can(Capability.MANAGE_TARGETS),
+            "can_raise_notice": is_lead and acting.can(Capability.MANAGE_NOTICES),
+            "notices": notices_for(acting)
+            .filter(contract=contract)
+            .order_by("-issued_at", "-created_at")[:20],
             "today": timezone.localdate(),
         },
     )

@@ -198,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": crontab(hour=2, minute=15),
     },
+    # After the QAF statuses (01:30) and the night's results (03:00) it reads.
+    "notice-suggestions-refresh": {
+        "task": "outcomes.tasks.notice_suggestions_refresh",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "sign-in-attempts-clean": {
         "task": "accounts.tasks.sign_in_attempts_clean",
         "schedule": crontab(hour=2, minute=30),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("returns/", include("outcomes.returns_urls")),
     path("results/", include("outcomes.results_urls")),
     path("qaf/", include("commissioning.qaf.urls")),
+    path("notices/", include("commissioning.notices.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -249,7 +249,7 @@ def default_year(contract: Contract, today: date | None = None) -> int:
     return choices[0] if choices else financial_year_start(contract.start_date)
 
 
-def _overrides(target_ids: list[int], periods: list[str]) -> dict[tuple[int, str], ResultOverride]:
+def overrides_in_force(target_ids: list[int], periods: list[str]) -> dict[tuple[int, str], ResultOverride]:
     """The override in force for each (target, period) (the newest; an empty RAG withdraws)."""
     newest: dict[tuple[int, str], ResultOverride] = {}
     for override in ResultOverride.objects.filter(target_id__in=target_ids, period__in=periods).order_by(
@@ -280,7 +280,7 @@ def scorecard(contract: Contract, year: int) -> Scorecard:
         or any(target_version_in_force(t, q.end) for q in quarters)
         or target_version_in_force(t, min(year_end, timezone.localdate())) is not None
     ]
-    overrides = _overrides([t.pk for t in targets], [r.period for r in results])
+    overrides = overrides_in_force([t.pk for t in targets], [r.period for r in results])
     quarter_ids = [q.identifier for q in quarters]
     with_results = [q for q in quarters if any(r.period == q.identifier for r in results)]
     latest_quarter = with_results[-1] if with_results else None

@@ -61,3 +61,11 @@ def return_reminders() -> int:
     from outcomes.reminders import return_reminders_send
 
     return len(return_reminders_send(today=timezone.localdate()))
+
+
+@shared_task
+def notice_suggestions_refresh(commissioner_id: int | None = None) -> dict[str, int]:
+    """Nightly (and on an officer's request, for their body): flag candidates for notices."""
+    from outcomes.notice_suggestions import suggestions_refresh
+
+    return suggestions_refresh(commissioner_id=commissioner_id)

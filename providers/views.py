@@ -36,11 +36,15 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 @organisation_required
 def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
+    from commissioning.notices.selectors import contract_enforcement_stages
     from commissioning.selectors import contract_list_for
 
     provider = provider_get_for(request.acting, provider_id)
     # Only the contracts the acting organisation is itself party to.
-    contracts = (
+    contracts = list(
         contract_list_for(request.acting).filter(Q(provider=provider) | Q(subcontractors=provider)).distinct()
     )
+    stages = contract_enforcement_stages(contract.pk for contract in contracts)
+    for contract in contracts:
+        contract.enforcement_stage = stages.get(contract.pk)
     return render(request, "providers/provider_detail.html", {"provider": provider, "contracts": contracts})

@@ -73,5 +73,6 @@ def test_nightly_session_clean_up_runs_on_the_worker(worker):
 
 
 def test_beat_schedule_names_real_tasks():
+    app.loader.import_default_modules()  # the task modules, as a worker or beat loads them
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks, f"beat schedules an unknown task {entry['task']}"

@@ -259,6 +259,95 @@ QAF_PROVIDER = organisation_page(403, a_approver=200, a_admin=200, b_admin=404, 
 QAF_OTHER = organisation_page(404)
 
 
+# --- Notices: the council's notices to provider A on J-1 (the ICB is a partner on it). ----------
+
+
+def _notice(w, state: str = "issued", council: str = "council") -> int:
+    """A breach notice on J-1 ("draft", "issued" or "acknowledged"), or on another council's contract."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from commissioning.notices.models import Notice
+
+    deal = w.contracts["other" if council == "other" else "joint"]
+    now, today = timezone.now(), timezone.localdate()
+    issued = state != "draft"
+    return Notice.objects.create(
+        commissioner=deal.lead_commissioner,
+        contract=deal,
+        provider=deal.provider,
+        kind="breach",
+        reason="returns",
+        clause="Clause 14.2 (Information and returns)",
+        facts="The June and July returns were not received.",
+        remedy="Submit both returns.",
+        remedy_due_on=today + timedelta(days=20),
+        status=state,
+        issued_at=now if issued else None,
+        issued_by_label="Contract officer" if issued else "",
+        clock_start_on=today if issued else None,
+        acknowledged_at=now if state == "acknowledged" else None,
+        acknowledged_by_label="Approver" if state == "acknowledged" else "",
+        created_by_label="Contract officer",
+    ).pk
+
+
+def _notice_file(w, council: str = "council") -> int:
+    """The officer's evidence file on an issued notice."""
+    from django.core.files.base import ContentFile
+
+    from commissioning.notices.models import NoticeFile
+
+    stored = NoticeFile(
+        notice_id=_notice(w, "issued", council),
+        original_name="call-log.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        uploaded_by_label="Contract officer",
+    )
+    stored.file.save("call-log.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    stored.save()
+    return stored.pk
+
+
+def _suggestion(w, council: str = "council") -> int:
+    """An open suggestion (a target red two quarters running) on J-1, or on another council's contract."""
+    from commissioning.notices.models import NoticeSuggestion
+
+    deal = w.contracts["other" if council == "other" else "joint"]
+    return NoticeSuggestion.objects.create(
+        commissioner=deal.lead_commissioner,
+        contract=deal,
+        provider=deal.provider,
+        rule="target_red",
+        key="target_red:1:2025-26-Q1",
+        summary="A target has been red for two quarters running.",
+        details={"facts": ["Red in 2025-26 Q1 and Q2."], "remedy": "An improvement plan.", "evidence": []},
+        suggested_kind="noc",
+        suggested_reason="under_performance",
+    ).pk
+
+
+# Suggestions are the lead body's: its people read them, its contract officers act (302).
+SUGGESTION_ACT = organisation_page(404, **(dict.fromkeys(COUNCIL, 403) | {"contract_officer": 302}))
+
+
+# The council and provider A see an issued notice on J-1, and so does the ICB as a partner.
+NOTICE_SEE = organisation_page(200, b_admin=404)
+# Drafts are the lead body's alone.
+NOTICE_DRAFT_SEE = organisation_page(404, **dict.fromkeys(COUNCIL, 200))
+# The lead body's contract officer decides (a valid form: 302); others who see the notice: 403.
+NOTICE_OFFICER_POST = organisation_page(403, contract_officer=302, b_admin=404)
+# On a draft: only the lead body sees it at all.
+NOTICE_DRAFT_OFFICER = organisation_page(404, **(dict.fromkeys(COUNCIL, 403) | {"contract_officer": 200}))
+# Provider A's approvers and admins acknowledge and respond.
+NOTICE_PROVIDER_POST = organisation_page(403, a_approver=302, a_admin=302, b_admin=404)
+NOTICE_OTHER = organisation_page(404)
+DUE = "2099-01-31"
+
+
 # Results are seen as returns are (prime provider and the commissioners); the lead body's
 # commissioners recompute them (MANAGE_CONTRACTS or OVERRIDE_RESULTS) and override a RAG.
 CHANGE_RESULTS = organisation_page(403, commissioner=302, c_admin=302, b_admin=404)
@@ -653,6 +742,164 @@ ROWS = [
     Row("qaf:action-review", lambda w: f"/qaf/actions/{_qaf_action(w)}/review/", QAF_OFFICER, method="post"),
     Row("qaf:file", lambda w: f"/qaf/files/{_qaf_file(w)}/", QAF_SEE),
     Row("qaf:file (another council's)", lambda w: f"/qaf/files/{_qaf_file(w, 'other')}/", QAF_OTHER),
+    # Notices: the notice page, drafting, evidence, the letter, the provider's replies, decisions.
+    Row(
+        "notices:suggestions",
+        lambda w: "/notices/suggestions/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "notices:suggestions (refresh)",
+        lambda w: "/notices/suggestions/",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 302})),
+        method="post",
+    ),
+    Row(
+        "notices:suggestion-draft",
+        lambda w: f"/notices/suggestions/{_suggestion(w)}/draft/",
+        SUGGESTION_ACT,
+        method="post",
+    ),
+    Row(
+        "notices:suggestion-draft (another council's)",
+        lambda w: f"/notices/suggestions/{_suggestion(w, 'other')}/draft/",
+        NOTICE_OTHER,
+        method="post",
+    ),
+    Row(
+        "notices:suggestion-dismiss",
+        lambda w: f"/notices/suggestions/{_suggestion(w)}/dismiss/",
+        {**SUGGESTION_ACT, "contract_officer": 200},
+    ),
+    Row(
+        "notices:suggestion-dismiss (POST)",
+        lambda w: f"/notices/suggestions/{_suggestion(w)}/dismiss/",
+        SUGGESTION_ACT,
+        method="post",
+        data={"reason": "Already discussed at the review meeting."},
+    ),
+    Row(
+        "notices:suggestion-note",
+        lambda w: f"/notices/suggestions/{_suggestion(w)}/note/",
+        SUGGESTION_ACT,
+        method="post",
+        data={"note": "For the Q2 review."},
+    ),
+    Row("notices:register", lambda w: "/notices/", organisation_page(200)),
+    Row("notices:register-csv", lambda w: "/notices/register.csv", organisation_page(200)),
+    Row(
+        "notices:figures",
+        lambda w: "/notices/figures/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row("notices:detail", lambda w: f"/notices/{_notice(w)}/", NOTICE_SEE),
+    Row("notices:detail (a draft)", lambda w: f"/notices/{_notice(w, 'draft')}/", NOTICE_DRAFT_SEE),
+    Row(
+        "notices:detail (another council's)",
+        lambda w: f"/notices/{_notice(w, council='other')}/",
+        NOTICE_OTHER,
+    ),
+    Row(
+        "notices:new",
+        lambda w: f"/notices/contracts/{w.contracts['joint'].pk}/new/",
+        organisation_page(403, contract_officer=200, provider_a=404, b_admin=404),
+    ),
+    Row(
+        "notices:new (another council's contract)",
+        lambda w: f"/notices/contracts/{w.contracts['other'].pk}/new/",
+        organisation_page(404),
+    ),
+    Row("notices:edit", lambda w: f"/notices/{_notice(w, 'draft')}/edit/", NOTICE_DRAFT_OFFICER),
+    Row(
+        "notices:edit (another council's)",
+        lambda w: f"/notices/{_notice(w, 'draft', 'other')}/edit/",
+        NOTICE_OTHER,
+    ),
+    Row(
+        "notices:evidence",
+        lambda w: f"/notices/{_notice(w, 'draft')}/evidence/",
+        {**NOTICE_DRAFT_OFFICER, "contract_officer": 400},
+        method="post",
+    ),
+    Row(
+        "notices:file-add",
+        lambda w: f"/notices/{_notice(w, 'draft')}/files/",
+        {**NOTICE_DRAFT_OFFICER, "contract_officer": 400},
+        method="post",
+    ),
+    Row("notices:file", lambda w: f"/notices/files/{_notice_file(w)}/", NOTICE_SEE),
+    Row(
+        "notices:file (another council's)",
+        lambda w: f"/notices/files/{_notice_file(w, 'other')}/",
+        NOTICE_OTHER,
+    ),
+    Row("notices:issue", lambda w: f"/notices/{_notice(w, 'draft')}/issue/", NOTICE_DRAFT_OFFICER),
+    Row(
+        "notices:issue (POST)",
+        lambda w: f"/notices/{_notice(w, 'draft')}/issue/",
+        {**NOTICE_DRAFT_OFFICER, "contract_officer": 302},
+        method="post",
+    ),
+    Row("notices:letter", lambda w: f"/notices/{_notice(w)}/letter.pdf", NOTICE_SEE),
+    Row(
+        "notices:letter (a draft)",
+        lambda w: f"/notices/{_notice(w, 'draft')}/letter.pdf",
+        organisation_page(404),
+    ),
+    Row(
+        "notices:acknowledge",
+        lambda w: f"/notices/{_notice(w)}/acknowledge/",
+        NOTICE_PROVIDER_POST,
+        method="post",
+    ),
+    Row(
+        "notices:acknowledge (another council's)",
+        lambda w: f"/notices/{_notice(w, council='other')}/acknowledge/",
+        NOTICE_OTHER,
+        method="post",
+    ),
+    Row(
+        "notices:respond",
+        lambda w: f"/notices/{_notice(w, 'acknowledged')}/respond/",
+        NOTICE_PROVIDER_POST,
+        method="post",
+        data={"text": "Both returns are now sent."},
+    ),
+    Row(
+        "notices:extend",
+        lambda w: f"/notices/{_notice(w)}/extend/",
+        NOTICE_OFFICER_POST,
+        method="post",
+        data={"new_due_on": DUE, "reason": "Staff illness"},
+    ),
+    Row(
+        "notices:close",
+        lambda w: f"/notices/{_notice(w)}/close/",
+        NOTICE_OFFICER_POST,
+        method="post",
+        data={"reason": "remedied", "note": "Returns received."},
+    ),
+    Row(
+        "notices:close (another council's)",
+        lambda w: f"/notices/{_notice(w, council='other')}/close/",
+        NOTICE_OTHER,
+        method="post",
+        data={"reason": "remedied", "note": "Returns received."},
+    ),
+    Row("notices:escalate", lambda w: f"/notices/{_notice(w)}/escalate/", NOTICE_OFFICER_POST, method="post"),
+    Row("notices:correct", lambda w: f"/notices/{_notice(w)}/correct/", NOTICE_OFFICER_POST, method="post"),
+    Row(
+        "notices:settings",
+        lambda w: "/notices/settings/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "notices:settings (POST)",
+        lambda w: "/notices/settings/",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 302})),
+        method="post",
+        data={"noc_low_days": "15", "noc_medium_days": "30", "noc_high_days": "45"},
+    ),
     # The technical admin site is for service operators (staff) only.
     Row("admin:index", lambda w: "/admin/", statuses(302)),
 ]

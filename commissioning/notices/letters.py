@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from commissioning.notices.models import Notice, NoticeKind, NoticeLetter
@@ -35,6 +37,7 @@ def notice_letter_context(notice: Notice) -> dict:
         "evidence_links": snapshot.get("links", []),
         "evidence_files": snapshot.get("files", []),
         "generated_at": timezone.localtime(),
+        "link": settings.SITE_URL + reverse("notices:detail", args=[notice.pk]),
     }
 
 

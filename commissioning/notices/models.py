@@ -33,6 +33,9 @@ __all__ = [
     "NoticeReason",
     "NoticeSettings",
     "NoticeStatus",
+    "NoticeSuggestion",
+    "SuggestionRule",
+    "SuggestionStatus",
 ]
 
 
@@ -351,3 +354,81 @@ class NoticeLetter(models.Model):
 
     def __str__(self) -> str:
         return f"Letter of {self.notice}"
+
+
+class SuggestionRule(models.TextChoices):
+    """Why the service suggests a notice (the rules: outcomes.notice_suggestions)."""
+
+    RETURNS_OVERDUE = "returns_overdue", "Monthly returns two or more months overdue"
+    QAF_PAST_WINDOW = "qaf_past_window", "QAF non-compliant past the compliance window"
+    ACTIONS_OVERDUE = "actions_overdue", "QAF remedial actions overdue"
+    TARGET_RED = "target_red", "A target red for two quarters running"
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DRAFTED = "drafted", "Draft notice opened"
+    DISMISSED = "dismissed", "Dismissed"
+    NOTED = "noted", "Taken to the quarterly review"
+    LAPSED = "lapsed", "Lapsed: no longer applies"
+
+
+class NoticeSuggestion(models.Model):
+    """A candidate for a notice that the nightly job found on a contract, for an officer of the lead
+    body to open as a pre-filled draft, dismiss with a reason or (a red target) take to the review.
+
+    Never a notice by itself. ``key`` names the occurrence (for example the earliest overdue month),
+    so a dismissed, drafted or noted suggestion is never raised again for the same occurrence.
+    """
+
+    commissioner = models.ForeignKey(
+        "commissioning.CommissioningBody", on_delete=models.CASCADE, related_name="notice_suggestions"
+    )
+    contract = models.ForeignKey(
+        "commissioning.Contract", on_delete=models.CASCADE, related_name="notice_suggestions"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="notice_suggestions")
+    rule = models.CharField(max_length=24, choices=SuggestionRule.choices)
+    key = models.CharField(
+        max_length=120, help_text="The rule and the occurrence, e.g. returns_overdue:2025-06."
+    )
+    summary = models.CharField(max_length=500)
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="facts (lines of text), remedy (suggested text) and evidence (records to link).",
+    )
+    suggested_kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    suggested_reason = models.CharField(max_length=24, choices=NoticeReason.choices)
+    status = models.CharField(max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now, help_text="When the rule last found it.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_label = models.CharField(max_length=255, blank=True)
+    decision_reason = models.TextField(
+        blank=True, help_text="Why it was dismissed, or the note for the review."
+    )
+    notice = models.ForeignKey(
+        Notice, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions"
+    )
+
+    class Meta:
+        ordering = ["rule", "first_seen_at", "id"]
+        indexes = [models.Index(fields=["commissioner", "status"], name="suggestion_body_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "key"], name="suggestion_key_unique_per_contract"),
+            models.CheckConstraint(
+                condition=~models.Q(status="dismissed") | ~models.Q(decision_reason=""),
+                name="suggestion_dismissed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="noted") | models.Q(rule="target_red"),
+                name="suggestion_noted_only_red_targets",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} on {self.contract.reference}"

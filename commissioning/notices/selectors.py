@@ -18,6 +18,7 @@ from commissioning.notices.models import (
     OPEN_STATUSES,
     Notice,
     NoticeEvent,
+    NoticeFile,
     NoticeSettings,
     NoticeStatus,
 )
@@ -73,3 +74,29 @@ def contract_enforcement_stage(contract: Contract) -> str | None:
     """The contract's current enforcement stage: the highest open (issued, acknowledged, responded or
     extended) notice kind on it, or None."""
     return contract_enforcement_stages([contract.pk]).get(contract.pk)
+
+
+def notice_file_get_for(acting: Acting, file_id: int) -> NoticeFile:
+    """An evidence file of a notice the acting organisation may see; 404 otherwise."""
+    return get_object_or_404(
+        NoticeFile.objects.select_related("notice").filter(notice__in=notices_for(acting)), pk=file_id
+    )
+
+
+def notice_chain(acting: Acting, notice: Notice) -> list[Notice]:
+    """The notices (that the acting organisation may see) linked to this one by escalation or
+    correction, either way, however far; this one included; oldest first."""
+    seen: dict[int, Notice] = {}
+    todo = [notice]
+    while todo:
+        current = todo.pop()
+        if current.pk in seen:
+            continue
+        seen[current.pk] = current
+        related = notices_for(acting).filter(
+            Q(pk__in=[current.escalated_from_id, current.supersedes_id])
+            | Q(escalated_from=current)
+            | Q(supersedes=current)
+        )
+        todo.extend(related.exclude(pk__in=seen))
+    return sorted(seen.values(), key=lambda n: (n.created_at, n.pk))

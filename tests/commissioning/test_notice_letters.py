@@ -122,7 +122,7 @@ def test_issuing_a_breach_notice_makes_its_letter_and_emails_the_approvers(
     assert "NL-1" in message.subject
     assert f"{notice.remedy_due_on:%A %-d %B %Y}" in message.body
     assert "sign in to acknowledge the notice and respond" in message.body
-    assert "http://testserver/\n" in message.body
+    assert f"http://testserver/notices/{notice.pk}/\n" in message.body
     for address in ("viewer@acme.example", "submitter@acme.example", "admin@brookside.example"):
         assert address not in to
 

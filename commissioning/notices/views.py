@@ -1,0 +1,264 @@
+"""Notice pages: the notice page through its lifecycle, its letter and evidence files, and the
+access rules the other notice views share. (Drafting and issuing: views_drafts; the provider's
+replies and the officer's decisions: views_steps; the register and figures: views_register;
+suggestions: views_suggestions.)
+
+Who sees what (commissioning.notices.selectors): the lead commissioning body sees its notices,
+drafts included; partner bodies of a joint contract see issued ones; the provider sees the notices
+issued to it. Anything else is 404. Inside that reach, contract officers of the lead body
+(Capability.MANAGE_NOTICES) draft, issue and decide; the provider's approvers and admins
+(Capability.RESPOND_TO_NOTICES) acknowledge and respond; anyone else gets 403. A GET on an address
+that only takes a form returns to the notice page.
+"""
+
+from __future__ import annotations
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.access import Acting, Capability, organisation_required
+from commissioning.forms import apply_service_errors
+from commissioning.notices import selectors, services
+from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
+from commissioning.notices.forms import (
+    CloseForm,
+    EvidenceLinkForm,
+    ExtendForm,
+    FileForm,
+    RespondForm,
+    WithdrawForm,
+)
+from commissioning.notices.letters import notice_letter_title
+from commissioning.notices.models import (
+    LADDER,
+    Notice,
+    NoticeEvent,
+    NoticeKind,
+    NoticeLetter,
+    NoticeStatus,
+)
+from commissioning.notices.rules import TRANSITIONS
+from commissioning.notices.working_days import working_days_between
+
+# --- Access ----------------------------------------------------------------------------------------
+
+
+def _is_officer(acting: Acting, notice: Notice) -> bool:
+    return (
+        acting.is_commissioner
+        and acting.organisation.pk == notice.commissioner_id
+        and acting.can(Capability.MANAGE_NOTICES)
+    )
+
+
+def _is_responder(acting: Acting, notice: Notice) -> bool:
+    return (
+        acting.is_provider
+        and notice.provider_id == acting.organisation.pk
+        and acting.can(Capability.RESPOND_TO_NOTICES)
+    )
+
+
+def _officer_notice(acting: Acting, notice_id: int) -> Notice:
+    """A notice in reach (else 404) that the acting person manages (else 403)."""
+    notice = selectors.notice_get_for(acting, notice_id)
+    if acting.is_provider:
+        raise PermissionDenied("Only the commissioning body that issued this notice can do this.")
+    if acting.organisation.pk != notice.commissioner_id:
+        raise PermissionDenied("Only the commissioning body that leads this contract manages its notices.")
+    acting.require(Capability.MANAGE_NOTICES)
+    return notice
+
+
+def _responder_notice(acting: Acting, notice_id: int) -> Notice:
+    notice = selectors.notice_get_for(acting, notice_id)
+    if not acting.is_provider:
+        raise PermissionDenied("Only the provider the notice is issued to can do this.")
+    acting.require(Capability.RESPOND_TO_NOTICES)
+    return notice
+
+
+def _notice_url(notice: Notice | int, anchor: str = "") -> str:
+    url = reverse("notices:detail", kwargs={"notice_id": getattr(notice, "pk", notice)})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _can(notice: Notice, action: str) -> bool:
+    return notice.status in TRANSITIONS[action][0]
+
+
+# What a provider sees of a notice's history: from its issue on (drafting is the body's own work).
+PROVIDER_ACTIONS = frozenset(
+    {
+        NoticeEvent.Action.ISSUED,
+        NoticeEvent.Action.ACKNOWLEDGED,
+        NoticeEvent.Action.RESPONDED,
+        NoticeEvent.Action.EXTENDED,
+        NoticeEvent.Action.CLOSED,
+        NoticeEvent.Action.ESCALATED,
+        NoticeEvent.Action.SUPERSEDED,
+    }
+)
+
+# --- The notice page -------------------------------------------------------------------------------
+
+
+def _clock(notice: Notice, today) -> dict | None:
+    """Working days used against a Notice of Concern's target closure period."""
+    if notice.kind != NoticeKind.NOC or not notice.clock_start_on or not notice.target_close_on:
+        return None
+    end = timezone.localdate(notice.closed_at) if notice.closed_at else today
+    used = working_days_between(notice.clock_start_on, end)
+    target = working_days_between(notice.clock_start_on, notice.target_close_on)
+    return {
+        "used": used,
+        "target": target,
+        "over": end > notice.target_close_on,
+        "closed": notice.closed_at is not None,
+        "end": end,
+    }
+
+
+def _evidence(notice: Notice) -> list[dict]:
+    """What the notice relies on: as linked (a draft) or as copied in when it was issued."""
+    if notice.status == NoticeStatus.DRAFT:
+        return [
+            {"label": link.label, "key_fields": link.key_fields, "link": link, "record": ""}
+            for link in notice.evidence_links.all()
+        ]
+    return list((notice.evidence_snapshot or {}).get("links", []))
+
+
+def _detail_context(request: HttpRequest, notice: Notice, bound: dict) -> dict:
+    acting = request.acting
+    today = timezone.localdate()
+    officer, responder = _is_officer(acting, notice), _is_responder(acting, notice)
+    is_draft = notice.status == NoticeStatus.DRAFT
+    files = list(notice.files.all())
+    context = {
+        "notice": notice,
+        "title": notice_letter_title(notice),
+        "is_officer": officer,
+        "is_responder": responder,
+        "is_draft": is_draft,
+        "is_noc": notice.kind == NoticeKind.NOC,
+        "evidence": _evidence(notice),
+        "officer_files": [f for f in files if not f.uploaded_by_provider],
+        "snapshot_files": (notice.evidence_snapshot or {}).get("files", []),
+        "events": selectors.notice_events(notice),
+        "chain": [n for n in selectors.notice_chain(acting, notice) if n.pk != notice.pk],
+        "letter": NoticeLetter.objects.filter(notice=notice).first(),
+        "clock": _clock(notice, today),
+        "stage": selectors.contract_enforcement_stage(notice.contract),
+        "remedy_overdue": notice.is_open
+        and notice.remedy_due_on is not None
+        and notice.remedy_due_on < today,
+        "today": today,
+        "anchor": bound.pop("anchor", ""),
+        "provider_actions": PROVIDER_ACTIONS,
+    }
+    if officer and is_draft:
+        candidates = evidence_candidates(notice)
+        context["evidence_form"] = bound.get("evidence_form") or EvidenceLinkForm(
+            choices=evidence_choices(candidates)
+        )
+        context["file_form"] = bound.get("file_form") or FileForm()
+        context["withdraw_form"] = bound.get("withdraw_form") or WithdrawForm()
+        context["issue_problems"] = services._issue_problems(notice, today)
+        context["pending_from"] = notice.escalated_from or notice.supersedes
+    if officer and notice.is_open:
+        context["extend_form"] = bound.get("extend_form") or ExtendForm()
+        context["close_form"] = bound.get("close_form") or CloseForm()
+        step = LADDER.index(notice.kind)
+        context["next_step"] = NoticeKind(LADDER[step + 1]).label if step + 1 < len(LADDER) else None
+        context["pending_escalation"] = Notice.objects.filter(
+            escalated_from=notice, status=NoticeStatus.DRAFT
+        ).first()
+        context["pending_correction"] = Notice.objects.filter(
+            supersedes=notice, status=NoticeStatus.DRAFT
+        ).first()
+    if responder:
+        context["can_acknowledge"] = _can(notice, "acknowledge")
+        if _can(notice, "respond"):
+            context["respond_form"] = bound.get("respond_form") or RespondForm()
+    error_form = next((form for form in bound.values() if isinstance(form, django_forms.Form)), None)
+    context["error_form"] = error_form
+    return context
+
+
+def _detail_render(request: HttpRequest, notice: Notice, **bound) -> HttpResponse:
+    status = 400 if any(isinstance(form, django_forms.Form) for form in bound.values()) else 200
+    return render(
+        request, "commissioning/notices/detail.html", _detail_context(request, notice, bound), status=status
+    )
+
+
+@organisation_required
+def detail(request: HttpRequest, notice_id: int) -> HttpResponse:
+    return _detail_render(request, selectors.notice_get_for(request.acting, notice_id))
+
+
+def _post(
+    request: HttpRequest, notice: Notice, form: django_forms.Form, key: str, call, success
+) -> HttpResponse:
+    """Validate the form, call the service; on success a message and back to the notice (or where
+    ``call`` returned), else the notice page again with the form's errors."""
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, success(result))
+            return redirect(result if isinstance(result, str) else _notice_url(notice))
+    return _detail_render(request, notice, anchor=key, **{f"{key}_form": form})
+
+
+# --- Files and the letter -----------------------------------------------------------------------
+
+
+@organisation_required
+def file_download(request: HttpRequest, file_id: int) -> FileResponse:
+    stored = selectors.notice_file_get_for(request.acting, file_id)
+    try:
+        handle = stored.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The file is missing from storage.") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type
+    )
+
+
+@organisation_required
+def letter_download(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """The letter's PDF; while it is being made, a page that checks again every few seconds."""
+    notice = selectors.notice_get_for(request.acting, notice_id)
+    if notice.status == NoticeStatus.DRAFT:
+        raise Http404("A draft has no letter: the letter is made when the notice is issued.")
+    letter = NoticeLetter.objects.filter(notice=notice).first()
+    if letter is None:
+        # Notices loaded from elsewhere have no letter yet: make one now (once).
+        with transaction.atomic():
+            letter, created = NoticeLetter.objects.get_or_create(notice=notice)
+            if created:
+                from commissioning.tasks import notice_letter_generate
+
+                transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
+        letter.refresh_from_db()
+    if letter.generated_at and letter.file:
+        try:
+            handle = letter.file.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404("The letter is missing from storage.") from None
+        issued_on = timezone.localdate(notice.issued_at)
+        filename = (
+            f"{notice_letter_title(notice)} {notice.pk} {notice.provider.name} {issued_on:%Y-%m-%d}.pdf"
+        )
+        return FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
+    return render(request, "commissioning/notices/letter_pending.html", {"notice": notice, "letter": letter})

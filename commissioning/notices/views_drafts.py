@@ -1,0 +1,240 @@
+"""Notice pages, continued: drafting (a new draft, changes, evidence links and files), issuing,
+and a body's target closure periods. Access as in commissioning.notices.views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.access import Capability, organisation_required
+from commissioning.forms import apply_service_errors
+from commissioning.notices import drafts, selectors, services
+from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
+from commissioning.notices.forms import (
+    DraftForm,
+    EvidenceLinkForm,
+    FileForm,
+    SettingsForm,
+)
+from commissioning.notices.letters import notice_letter_title
+from commissioning.notices.models import (
+    NoticeEvidenceLink,
+    NoticeKind,
+    NoticeStatus,
+)
+from commissioning.notices.views import (
+    _evidence,
+    _notice_url,
+    _officer_notice,
+    _post,
+)
+from commissioning.selectors import contract_get_for
+
+# --- Drafting --------------------------------------------------------------------------------------
+
+
+@organisation_required
+def notice_new(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """A new draft notice on a contract the officer's body leads."""
+    acting = request.acting
+    if acting.is_provider:
+        raise Http404("Notices are drafted by commissioning bodies.")
+    contract = contract_get_for(acting, contract_id)
+    if contract.lead_commissioner_id != acting.organisation.pk:
+        raise PermissionDenied(
+            "Only the commissioning body that leads this contract can raise notices on it."
+        )
+    acting.require(Capability.MANAGE_NOTICES)
+    form = DraftForm(request.POST or None, initial={"kind": request.GET.get("kind") or NoticeKind.BREACH})
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = drafts.notice_draft_create(acting=acting, contract=contract, data=form.notice_input())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Draft notice {notice.pk} is saved. Link evidence, then issue it.")
+            return redirect(_notice_url(notice))
+    return render(
+        request,
+        "commissioning/notices/draft_form.html",
+        {"form": form, "contract": contract, "notice": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_required
+def edit(request: HttpRequest, notice_id: int) -> HttpResponse:
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if notice.status != NoticeStatus.DRAFT:
+        messages.info(request, "An issued notice cannot be changed. Correct it with a new notice instead.")
+        return redirect(_notice_url(notice))
+    locked = bool(notice.escalated_from_id or notice.supersedes_id)
+    form = DraftForm(request.POST or None, initial=DraftForm.initial_from(notice), kind_locked=locked)
+    if request.method == "POST" and form.is_valid():
+        try:
+            drafts.notice_draft_update(acting=acting, notice=notice, data=form.notice_input())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "The draft is saved.")
+            return redirect(_notice_url(notice))
+    return render(
+        request,
+        "commissioning/notices/draft_form.html",
+        {"form": form, "contract": notice.contract, "notice": notice},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_required
+def evidence(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Link a record of the contract to a draft (``source``), or remove a link (``unlink``)."""
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice, "evidence"))
+    if unlink := request.POST.get("unlink"):
+        link = get_object_or_404(NoticeEvidenceLink, notice=notice, pk=_int(unlink))
+        try:
+            drafts.notice_evidence_unlink(acting=acting, link=link)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{link.label} is no longer linked.")
+        return redirect(_notice_url(notice, "evidence"))
+    candidates = {c.key: c for c in evidence_candidates(notice)}
+    form = EvidenceLinkForm(request.POST, choices=evidence_choices(list(candidates.values())))
+
+    def call(data):
+        chosen = candidates[data["source"]]
+        return drafts.notice_evidence_link(
+            acting=acting,
+            notice=notice,
+            app_label=chosen.app_label,
+            model=chosen.model,
+            object_id=chosen.object_id,
+            label=chosen.label,
+            key_fields=chosen.key_fields,
+        )
+
+    def success(link):
+        return f"{link.label} is linked."
+
+    response = _post(request, notice, form, "evidence", call, success)
+    if response.status_code == 302:
+        return redirect(_notice_url(notice, "evidence"))
+    return response
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@organisation_required
+def file_add(request: HttpRequest, notice_id: int) -> HttpResponse:
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice, "evidence"))
+    form = FileForm(request.POST, request.FILES)
+
+    def call(data):
+        upload = data["file"]
+        return drafts.notice_file_add(acting=acting, notice=notice, name=upload.name, content=upload.read())
+
+    return _post(request, notice, form, "file", call, lambda stored: f"{stored.original_name} is uploaded.")
+
+
+@organisation_required
+def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """GET: check the draft before issuing it (what the provider will receive). POST: issue it."""
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if notice.status != NoticeStatus.DRAFT:
+        messages.info(request, f"This notice was issued on {timezone.localdate(notice.issued_at):%d/%m/%Y}.")
+        return redirect(_notice_url(notice))
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            issued = services.notice_issue(acting=acting, notice=notice)
+        except ValidationError as error:
+            problems = (
+                {key: " ".join(value) for key, value in error.message_dict.items()}
+                if hasattr(error, "error_dict")
+                else {"": " ".join(error.messages)}
+            )
+        else:
+            messages.success(
+                request,
+                f"{notice_letter_title(issued)} {issued.pk} is issued to {issued.provider.name}. "
+                "The letter is being made and the provider's approvers are emailed.",
+            )
+            return redirect(_notice_url(issued))
+    else:
+        problems = services._issue_problems(notice, timezone.localdate())
+    return render(
+        request,
+        "commissioning/notices/issue.html",
+        {
+            "notice": notice,
+            "title": notice_letter_title(notice),
+            "problems": problems,
+            "evidence": _evidence(notice),
+            "officer_files": notice.files.filter(uploaded_by_provider=False),
+            "settings": selectors.notice_settings_for(notice.commissioner),
+            "pending_from": notice.escalated_from or notice.supersedes,
+        },
+        status=400 if problems and request.method == "POST" else 200,
+    )
+
+
+# --- Settings --------------------------------------------------------------------------------------
+
+
+@organisation_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The body's target closure periods for Notices of Concern: any of its people may read them;
+    contract officers change them."""
+    acting = request.acting
+    if not acting.is_commissioner:
+        raise Http404("Notice settings belong to commissioning bodies.")
+    acting.require(Capability.VIEW_PORTFOLIO)
+    current = selectors.notice_settings_for(acting.organisation.commissioningbody)
+    can_change = acting.can(Capability.MANAGE_NOTICES)
+    initial = {
+        "noc_low_days": current.noc_low_days,
+        "noc_medium_days": current.noc_medium_days,
+        "noc_high_days": current.noc_high_days,
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        acting.require(Capability.MANAGE_NOTICES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                drafts.notice_settings_update(
+                    acting=acting,
+                    low=data["noc_low_days"],
+                    medium=data["noc_medium_days"],
+                    high=data["noc_high_days"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(
+                    request, "The target closure periods are saved. Notices already issued keep theirs."
+                )
+                return redirect("notices:settings")
+    return render(
+        request,
+        "commissioning/notices/settings.html",
+        {"form": form, "current": current, "can_change": can_change},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,159 @@
+"""Notice pages, continued: the provider's acknowledgement and response, and the officer's decision
+(extend, close or withdraw, escalate, correct). Access as in commissioning.notices.views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.access import organisation_required
+from commissioning.notices import services
+from commissioning.notices.forms import (
+    CloseForm,
+    ExtendForm,
+    RespondForm,
+    WithdrawForm,
+)
+from commissioning.notices.models import (
+    NoticeClosedReason,
+    NoticeStatus,
+)
+from commissioning.notices.views import (
+    _notice_url,
+    _officer_notice,
+    _post,
+    _responder_notice,
+)
+
+# --- The provider ----------------------------------------------------------------------------------
+
+
+@organisation_required
+def acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
+    acting = request.acting
+    notice = _responder_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice))
+    try:
+        services.notice_acknowledge(acting=acting, notice=notice)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, "You have acknowledged the notice. Now send your response and any evidence."
+        )
+    return redirect(_notice_url(notice, "respond"))
+
+
+@organisation_required
+def respond(request: HttpRequest, notice_id: int) -> HttpResponse:
+    acting = request.acting
+    notice = _responder_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice, "respond"))
+    form = RespondForm(request.POST, request.FILES)
+
+    def call(data):
+        files = [(upload.name, upload.read()) for upload in data["files"]]
+        return services.notice_respond(acting=acting, notice=notice, text=data["text"], files=files)
+
+    def success(event):
+        count = event.details.get("files", 0)
+        sent = f" with {count} file{'s' if count != 1 else ''}" if count else ""
+        return f"Your response is sent{sent}. {notice.commissioner.name} will review it."
+
+    return _post(request, notice, form, "respond", call, success)
+
+
+# --- The officer's decision ------------------------------------------------------------------------
+
+
+@organisation_required
+def extend(request: HttpRequest, notice_id: int) -> HttpResponse:
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice, "decide"))
+    form = ExtendForm(request.POST)
+
+    def call(data):
+        return services.notice_extend(
+            acting=acting, notice=notice, new_due_on=data["new_due_on"], reason=data["reason"]
+        )
+
+    return _post(
+        request,
+        notice,
+        form,
+        "extend",
+        call,
+        lambda n: f"The remedy is now due by {n.remedy_due_on:%d/%m/%Y}.",
+    )
+
+
+@organisation_required
+def close(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Close an open notice (remedied or withdrawn), or withdraw a draft."""
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice, "decide"))
+    if notice.status == NoticeStatus.DRAFT:
+        form, key = WithdrawForm(request.POST), "withdraw"
+    else:
+        form, key = CloseForm(request.POST), "close"
+
+    def call(data):
+        reason = data.get("reason") or NoticeClosedReason.WITHDRAWN
+        return services.notice_close(acting=acting, notice=notice, reason=reason, note=data["note"])
+
+    def success(closed):
+        if key == "withdraw":
+            return f"Draft {closed.pk} is withdrawn."
+        return f"The notice is closed as {closed.get_closed_reason_display().lower()}."
+
+    return _post(request, notice, form, key, call, success)
+
+
+@organisation_required
+def escalate(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Start a draft of the next step of the ladder; the notice stays open until that draft is issued."""
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice, "decide"))
+    try:
+        draft = services.notice_escalate(acting=acting, notice=notice)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_notice_url(notice, "decide"))
+    messages.success(
+        request,
+        f"Draft {draft.get_kind_display().lower()} {draft.pk} is started from notice {notice.pk}. "
+        "Review the facts, set the remedy and due date, then issue it: notice "
+        f"{notice.pk} stays open until then.",
+    )
+    return redirect(reverse("notices:edit", kwargs={"notice_id": draft.pk}))
+
+
+@organisation_required
+def correct(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Start a corrected copy; issuing it supersedes this notice, which stays as it was sent."""
+    acting = request.acting
+    notice = _officer_notice(acting, notice_id)
+    if request.method != "POST":
+        return redirect(_notice_url(notice, "decide"))
+    try:
+        draft = services.notice_correct(acting=acting, notice=notice)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_notice_url(notice, "decide"))
+    messages.success(
+        request,
+        f"Draft correction {draft.pk} is started. Change what was wrong, then issue it: it will supersede "
+        f"notice {notice.pk}.",
+    )
+    return redirect(reverse("notices:edit", kwargs={"notice_id": draft.pk}))

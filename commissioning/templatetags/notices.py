@@ -1,0 +1,18 @@
+"""``{% enforcement_stage contract %}``: the contract's current step on the enforcement ladder, as a
+tag. List pages set ``contract.enforcement_stage`` for all rows in one query
+(commissioning.notices.selectors.contract_enforcement_stages); otherwise it is read here."""
+
+from django import template
+
+from commissioning.notices.selectors import contract_enforcement_stage
+
+register = template.Library()
+UNSET = object()
+
+
+@register.inclusion_tag("commissioning/notices/_stage_tag.html")
+def enforcement_stage(contract) -> dict:
+    stage = getattr(contract, "enforcement_stage", UNSET)
+    if stage is UNSET:
+        stage = contract_enforcement_stage(contract)
+    return {"stage": stage}

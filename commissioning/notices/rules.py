@@ -26,7 +26,8 @@ OPEN = frozenset(OPEN_STATUSES)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "update": (frozenset({S.DRAFT}), None),
     "issue": (frozenset({S.DRAFT}), S.ISSUED),
-    "acknowledge": (frozenset({S.ISSUED}), S.ACKNOWLEDGED),
+    # An extension may come before the provider has acknowledged: it can still acknowledge then.
+    "acknowledge": (frozenset({S.ISSUED, S.EXTENDED}), S.ACKNOWLEDGED),
     "respond": (frozenset({S.ACKNOWLEDGED, S.RESPONDED, S.EXTENDED}), S.RESPONDED),
     "extend": (OPEN, S.EXTENDED),
     "close": (OPEN | {S.DRAFT}, S.CLOSED),

@@ -160,7 +160,14 @@ def notice_acknowledge(*, acting: Acting, notice: Notice) -> Notice:
     _require_provider(acting, notice)
     with transaction.atomic():
         notice = _locked(notice)
-        before, notice.status = notice.status, _check_transition(notice, "acknowledge")
+        before, after = notice.status, _check_transition(notice, "acknowledge")
+        if notice.acknowledged_at is not None:
+            raise ValidationError(
+                f"This notice was acknowledged on {timezone.localtime(notice.acknowledged_at):%d/%m/%Y} by "
+                f"{notice.acknowledged_by_label}."
+            )
+        # Acknowledged after an extension, it stays extended (the new date stands).
+        notice.status = before if before == S.EXTENDED else after
         notice.acknowledged_at, notice.acknowledged_by = timezone.now(), acting.user
         notice.acknowledged_by_label = str(acting.user)
         notice.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledged_by_label"])
@@ -179,6 +186,8 @@ def notice_respond(
     with transaction.atomic():
         notice = _locked(notice)
         before, notice.status = notice.status, _check_transition(notice, "respond")
+        if notice.acknowledged_at is None:
+            raise ValidationError("Acknowledge the notice first: then send your response.")
         notice.save(update_fields=["status"])
         event = _record(
             acting, notice, NoticeEvent.Action.RESPONDED, before=before, note=text.strip(), files=len(checked)
@@ -238,6 +247,22 @@ def notice_close(*, acting: Acting, notice: Notice, reason: str, note: str) -> N
     return notice
 
 
+def _copy_evidence_links(acting: Acting, notice: Notice, draft: Notice) -> None:
+    """The evidence an escalation or correction starts from: the same records, linked again."""
+    NoticeEvidenceLink.objects.bulk_create(
+        NoticeEvidenceLink(
+            notice=draft,
+            app_label=link.app_label,
+            model=link.model,
+            object_id=link.object_id,
+            label=link.label,
+            key_fields=link.key_fields,
+            added_by_label=str(acting.user),
+        )
+        for link in notice.evidence_links.all()
+    )
+
+
 def _pending_draft(notice: Notice, field: str) -> Notice | None:
     return Notice.objects.filter(**{field: notice}, status=S.DRAFT).first()
 
@@ -269,6 +294,7 @@ def notice_escalate(*, acting: Acting, notice: Notice) -> Notice:
             created_by=acting.user,
             created_by_label=str(acting.user),
         )
+        _copy_evidence_links(acting, notice, draft)
         _record(acting, draft, NoticeEvent.Action.DRAFTED, kind=draft.kind, escalated_from=notice.pk)
         _record(acting, notice, NoticeEvent.Action.ESCALATION_DRAFTED, draft=draft.pk, kind=draft.kind)
     return draft
@@ -301,18 +327,7 @@ def notice_correct(*, acting: Acting, notice: Notice) -> Notice:
             created_by=acting.user,
             created_by_label=str(acting.user),
         )
-        NoticeEvidenceLink.objects.bulk_create(
-            NoticeEvidenceLink(
-                notice=draft,
-                app_label=link.app_label,
-                model=link.model,
-                object_id=link.object_id,
-                label=link.label,
-                key_fields=link.key_fields,
-                added_by_label=str(acting.user),
-            )
-            for link in notice.evidence_links.all()
-        )
+        _copy_evidence_links(acting, notice, draft)
         # The officer's files travel with the correction (the stored file is shared, never copied).
         NoticeFile.objects.bulk_create(
             NoticeFile(

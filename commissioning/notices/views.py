@@ -184,8 +184,8 @@ def _detail_context(request: HttpRequest, notice: Notice, bound: dict) -> dict:
             supersedes=notice, status=NoticeStatus.DRAFT
         ).first()
     if responder:
-        context["can_acknowledge"] = _can(notice, "acknowledge")
-        if _can(notice, "respond"):
+        context["can_acknowledge"] = _can(notice, "acknowledge") and notice.acknowledged_at is None
+        if _can(notice, "respond") and notice.acknowledged_at is not None:
             context["respond_form"] = bound.get("respond_form") or RespondForm()
     error_form = next((form for form in bound.values() if isinstance(form, django_forms.Form)), None)
     context["error_form"] = error_form

@@ -214,6 +214,7 @@ def test_an_officer_can_extend_or_withdraw_before_the_provider_acts(n):
         new_due_on=notice.remedy_due_on + timedelta(days=1),
         reason="Holidays.",
     )
+    notice = services.notice_acknowledge(acting=n.approver, notice=notice)
     services.notice_respond(acting=n.approver, notice=notice, text="Done.")
     other = issued(n, breach_input())
     other = services.notice_close(acting=n.officer, notice=other, reason="withdrawn", note="Issued in error.")
@@ -240,7 +241,8 @@ def test_a_draft_can_only_be_withdrawn(n):
         (
             "closed",
             "acknowledge",
-            "This notice is closed, so it cannot be acknowledged. That can be done only when it is issued.",
+            "This notice is closed, so it cannot be acknowledged. That can be done only when it is issued or "
+            "extended.",
         ),
         ("acknowledged", "acknowledge", "This notice is acknowledged, so it cannot be acknowledged."),
         ("closed", "extend", "This notice is closed, so it cannot be extended."),
@@ -617,3 +619,33 @@ def test_a_drafts_link_can_be_removed_but_not_an_issued_ones(n):
     with pytest.raises(ValidationError, match="cannot be changed"):
         drafts.notice_evidence_unlink(acting=n.officer, link=link)
     assert draft.evidence_links.count() == 1
+
+
+def test_an_extension_before_acknowledgement_can_still_be_acknowledged(n):
+    notice = issued(n)
+    notice = services.notice_extend(
+        acting=n.officer, notice=notice, new_due_on=notice.remedy_due_on + timedelta(days=7), reason="Leave"
+    )
+    with pytest.raises(ValidationError, match="Acknowledge the notice first"):
+        services.notice_respond(acting=n.approver, notice=notice, text="Done")
+    notice = services.notice_acknowledge(acting=n.approver, notice=notice)
+    assert notice.status == NoticeStatus.EXTENDED and notice.acknowledged_at is not None
+    with pytest.raises(ValidationError, match="This notice was acknowledged on"):
+        services.notice_acknowledge(acting=n.approver, notice=notice)
+    assert services.notice_respond(acting=n.approver, notice=notice, text="Done").notice.status == "responded"
+
+
+def test_escalation_keeps_the_evidence_links(n):
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    month = MonthlyReturn.objects.create(contract=n.deal, month=date(2025, 6, 1), due_at=timezone.now())
+    drafts.notice_evidence_link(
+        acting=n.officer,
+        notice=draft,
+        app_label="outcomes",
+        model="monthlyreturn",
+        object_id=month.pk,
+        label="June",
+    )
+    notice = services.notice_issue(acting=n.officer, notice=draft)
+    escalation = services.notice_escalate(acting=n.officer, notice=notice)
+    assert list(escalation.evidence_links.values_list("object_id", "label")) == [(month.pk, "June")]

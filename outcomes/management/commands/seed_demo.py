@@ -4,15 +4,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from commissioning.demo import DEMO_PASSWORD, demo_seed
+from commissioning.notices.demo import notice_seed
+from commissioning.notices.models import NoticeSuggestion, SuggestionStatus
 from commissioning.qaf.demo import qaf_seed
 from outcomes.demo import returns_seed
+from outcomes.notice_suggestions import suggestions_refresh
 
 
 class Command(BaseCommand):
     help = (
-        "Create or refresh demo organisations, people (one per role), contracts, 18 months of returns "
-        "and a year of QAF assessments. "
-        "Safe to run repeatedly."
+        "Create or refresh demo organisations, people (one per role), contracts, 18 months of returns, "
+        "a year of QAF assessments and five quarters of Notices of Concern and breach notices (replaced on "
+        "every run, so their dates stay current). Safe to run repeatedly."
     )
 
     def add_arguments(self, parser):
@@ -34,8 +37,15 @@ class Command(BaseCommand):
         people = demo_seed()
         months = 0 if skip_returns else returns_seed()
         qaf_seed()
+        notices = notice_seed()
+        # Suggestions follow the data just loaded (a re-seed replaced the notices drafted from any).
+        NoticeSuggestion.objects.filter(status=SuggestionStatus.DRAFTED, notice__isnull=True).delete()
+        suggestions = suggestions_refresh()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data is ready ({months} monthly returns loaded this time).")
+            self.style.SUCCESS(
+                f"Demo data is ready ({months} monthly returns loaded this time; {notices} notices "
+                f"refreshed; {suggestions['created']} new notice suggestions)."
+            )
         )
         self.stdout.write(
             f"\nSign in at {settings.SITE_URL}/account/sign-in/ — every demo password is: {DEMO_PASSWORD}\n"

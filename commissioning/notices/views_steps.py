@@ -118,42 +118,45 @@ def close(request: HttpRequest, notice_id: int) -> HttpResponse:
     return _post(request, notice, form, key, call, success)
 
 
-@organisation_required
-def escalate(request: HttpRequest, notice_id: int) -> HttpResponse:
-    """Start a draft of the next step of the ladder; the notice stays open until that draft is issued."""
+def _draft_started(request: HttpRequest, notice_id: int, start, success) -> HttpResponse:
+    """Start a draft from an open notice (``start``: the service); on to the draft's edit page."""
     acting = request.acting
     notice = _officer_notice(acting, notice_id)
     if request.method != "POST":
         return redirect(_notice_url(notice, "decide"))
     try:
-        draft = services.notice_escalate(acting=acting, notice=notice)
+        draft = start(acting=acting, notice=notice)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_notice_url(notice, "decide"))
-    messages.success(
-        request,
-        f"Draft {draft.get_kind_display().lower()} {draft.pk} is started from notice {notice.pk}. "
-        "Review the facts, set the remedy and due date, then issue it: notice "
-        f"{notice.pk} stays open until then.",
-    )
+    messages.success(request, success(notice, draft))
     return redirect(reverse("notices:edit", kwargs={"notice_id": draft.pk}))
+
+
+@organisation_required
+def escalate(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Start a draft of the next step of the ladder; the notice stays open until that draft is issued."""
+    return _draft_started(
+        request,
+        notice_id,
+        services.notice_escalate,
+        lambda notice, draft: (
+            f"Draft {draft.get_kind_display().lower()} {draft.pk} is started from notice {notice.pk}. "
+            f"Review the facts, set the remedy and due date, then issue it: notice {notice.pk} stays open "
+            "until then."
+        ),
+    )
 
 
 @organisation_required
 def correct(request: HttpRequest, notice_id: int) -> HttpResponse:
     """Start a corrected copy; issuing it supersedes this notice, which stays as it was sent."""
-    acting = request.acting
-    notice = _officer_notice(acting, notice_id)
-    if request.method != "POST":
-        return redirect(_notice_url(notice, "decide"))
-    try:
-        draft = services.notice_correct(acting=acting, notice=notice)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(_notice_url(notice, "decide"))
-    messages.success(
+    return _draft_started(
         request,
-        f"Draft correction {draft.pk} is started. Change what was wrong, then issue it: it will supersede "
-        f"notice {notice.pk}.",
+        notice_id,
+        services.notice_correct,
+        lambda notice, draft: (
+            f"Draft correction {draft.pk} is started. Change what was wrong, then issue it: it will "
+            f"supersede notice {notice.pk}."
+        ),
     )
-    return redirect(reverse("notices:edit", kwargs={"notice_id": draft.pk}))

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up bench-returns bench-compliance venv venv-dev migrate format clean
+.PHONY: demo test lint up bench-returns bench-compliance bench-pack venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 demo: venv
@@ -39,6 +39,10 @@ bench-returns:
 ## make bench-compliance: the engine over a synthetic portfolio against a hand-written SQL floor
 bench-compliance:
 	scripts/bench.sh compliance
+
+## make bench-pack: one contract's quarterly review pack (figures frozen, PDF rendered); aim under 5 s
+bench-pack:
+	scripts/bench.sh pack
 
 format: venv-dev
 	$(BIN)/ruff check --fix .

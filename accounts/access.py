@@ -37,6 +37,7 @@ class Capability(StrEnum):
     SUBMIT_RETURNS = "returns.submit"
     SIGN_OFF_RETURNS = "returns.sign_off"
     RESPOND_TO_NOTICES = "notices.respond"
+    WRITE_COMMENTARY = "reviews.comment"
     # Commissioner side
     VIEW_PORTFOLIO = "portfolio.view"
     MANAGE_CONTRACTS = "contracts.manage"
@@ -52,9 +53,15 @@ C = Capability
 ROLE_CAPABILITIES: dict[tuple[bool, str], frozenset[Capability]] = {
     # (is provider organisation, role) -> capabilities
     (True, Role.VIEWER): frozenset({C.VIEW_OWN_ORGANISATION}),
-    (True, Role.SUBMITTER): frozenset({C.VIEW_OWN_ORGANISATION, C.SUBMIT_RETURNS}),
+    (True, Role.SUBMITTER): frozenset({C.VIEW_OWN_ORGANISATION, C.SUBMIT_RETURNS, C.WRITE_COMMENTARY}),
     (True, Role.APPROVER): frozenset(
-        {C.VIEW_OWN_ORGANISATION, C.SUBMIT_RETURNS, C.SIGN_OFF_RETURNS, C.RESPOND_TO_NOTICES}
+        {
+            C.VIEW_OWN_ORGANISATION,
+            C.SUBMIT_RETURNS,
+            C.SIGN_OFF_RETURNS,
+            C.RESPOND_TO_NOTICES,
+            C.WRITE_COMMENTARY,
+        }
     ),
     (False, Role.VIEWER): frozenset({C.VIEW_OWN_ORGANISATION, C.VIEW_PORTFOLIO}),
     (False, Role.COMMISSIONER): frozenset(
@@ -81,6 +88,7 @@ CAPABILITY_DESCRIPTIONS: dict[Capability, str] = {
     C.SUBMIT_RETURNS: "Upload monthly returns and fix validation errors",
     C.SIGN_OFF_RETURNS: "Sign off monthly returns",
     C.RESPOND_TO_NOTICES: "Respond to Notices of Concern and breach notices",
+    C.WRITE_COMMENTARY: "Write the commentary on your figures for quarterly review meetings",
     C.VIEW_PORTFOLIO: "See the providers and contracts your organisation commissions",
     C.MANAGE_CONTRACTS: "Create and change contracts",
     C.MANAGE_TARGETS: "Set and change outcome targets",

@@ -36,13 +36,19 @@ def _local_only_fetcher():
     return LocalOnly(), static_dir
 
 
-def pdf_render(template: str, context: dict) -> bytes:
-    """A template rendered to PDF bytes."""
+def pdf_render_counted(template: str, context: dict) -> tuple[bytes, int]:
+    """A template rendered to PDF bytes, with its number of pages."""
     from weasyprint import HTML
 
     fetcher, static_dir = _local_only_fetcher()
     html = render_to_string(template, context)
-    return HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).write_pdf()
+    document = HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).render()
+    return document.write_pdf(), len(document.pages)
+
+
+def pdf_render(template: str, context: dict) -> bytes:
+    """A template rendered to PDF bytes."""
+    return pdf_render_counted(template, context)[0]
 
 
 def pdf_store(record: models.Model, render: Callable[[], bytes], filename: str) -> str:

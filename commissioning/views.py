@@ -25,6 +25,7 @@ from commissioning.models import CommissioningBody, Contract, ServiceType
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
 from commissioning.services.contracts import require_lead
 from outcomes.measures import MEASURES
+from outcomes.reviews.selectors import meetings_for
 from providers.models import Provider
 
 CONTRACT_FIELD_NAMES = {"start_date", "end_date"}
@@ -86,6 +87,8 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             "can_edit": is_lead and acting.can(Capability.MANAGE_CONTRACTS),
             "can_edit_targets": is_lead and acting.can(Capability.MANAGE_TARGETS),
             "can_raise_notice": is_lead and acting.can(Capability.MANAGE_NOTICES),
+            "can_plan_review": is_lead and acting.can(Capability.MANAGE_REVIEWS),
+            "reviews": meetings_for(acting).filter(contracts=contract).order_by("-held_on")[:8],
             "notices": notices_for(acting)
             .filter(contract=contract)
             .order_by("-issued_at", "-created_at")[:20],

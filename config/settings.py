@@ -171,6 +171,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # One queue per kind of work, so that slow work (files, PDFs) never holds up email.
 CELERY_TASK_ROUTES = {
     "accounts.tasks.*_email_send": {"queue": "email"},
+    "outcomes.tasks.*_email_send": {"queue": "email"},
     "outcomes.tasks.return_reminders": {"queue": "email"},
     "outcomes.tasks.return_validate": {"queue": "returns"},
     "outcomes.tasks.compliance_*": {"queue": "compliance"},

@@ -18,6 +18,7 @@ urlpatterns = [
     path("results/", include("outcomes.results_urls")),
     path("qaf/", include("commissioning.qaf.urls")),
     path("notices/", include("commissioning.notices.urls")),
+    path("reviews/", include("outcomes.reviews.urls")),
     path("admin/", admin.site.urls),
 ]
 

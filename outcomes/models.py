@@ -332,3 +332,6 @@ class ResultOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} {self.period}: {self.rag or 'override withdrawn'}"
+
+
+from outcomes.reviews.models import *  # noqa: E402, F403 - review meeting models belong to this app

@@ -69,3 +69,19 @@ def notice_suggestions_refresh(commissioner_id: int | None = None) -> dict[str, 
     from outcomes.notice_suggestions import suggestions_refresh
 
     return suggestions_refresh(commissioner_id=commissioner_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def review_pack_generate(pack_id: int) -> str:
+    """Make a review pack's PDF from its frozen figures and store it with its checksum and page count."""
+    from outcomes.reviews.packs import pack_generate
+
+    return pack_generate(pack_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def review_pack_email_send(pack_id: int) -> int:
+    """Email an issued review pack to its attendees (a link for users, the PDF for others); once each."""
+    from outcomes.reviews.packs import pack_email_send
+
+    return pack_email_send(pack_id)

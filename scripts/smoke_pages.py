@@ -40,8 +40,25 @@ PAGES_ALL = [
     "/returns/template.xlsx",
     "/returns/example.csv",
     "/qaf/",
+    "/notices/",
+    "/notices/register.csv",
+    "/reviews/",
+    "/reviews/actions/",
 ]
-PAGES_COMMISSIONER = ["/providers/", "/returns/outstanding/", "/qaf/portfolio/", "/qaf/framework/"]
+PAGES_COMMISSIONER = [
+    "/providers/",
+    "/returns/outstanding/",
+    "/qaf/portfolio/",
+    "/qaf/framework/",
+    "/notices/figures/",
+    "/notices/suggestions/",
+    "/notices/settings/",
+]
+# Pages found by following links from these lists (the first few of each).
+FOLLOW = {
+    "/notices/": re.compile(r'href="(/notices/\d+/)"'),
+    "/reviews/": re.compile(r'href="(/reviews/\d+/)"'),
+}
 
 
 def wait_for(base: str) -> None:
@@ -82,6 +99,14 @@ def check(base: str, password: str, people: list[tuple[str, str]]) -> list[str]:
                 continue
             if response.status != 200:
                 failures.append(f"{email}: {path} answered {response.status}")
+            elif path in FOLLOW:
+                body = response.read().decode()
+                for found in list(dict.fromkeys(FOLLOW[path].findall(body)))[:3]:
+                    pages = [*pages, found]
+                    try:
+                        opener.open(base + found)
+                    except urllib.error.HTTPError as error:
+                        failures.append(f"{email}: {found} answered {error.code}")
         print(f"  ok  {email} ({label}): {len(pages)} pages")
     return failures
 

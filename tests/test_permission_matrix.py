@@ -64,7 +64,7 @@ class Row:
     path: Callable[[object], str]
     expected: dict[str, int]
     method: str = "get"
-    data: dict = field(default_factory=dict)
+    data: dict | Callable[[object], dict] = field(default_factory=dict)
 
 
 def _a_viewer_membership(w) -> int:
@@ -346,6 +346,121 @@ NOTICE_DRAFT_OFFICER = organisation_page(404, **(dict.fromkeys(COUNCIL, 403) | {
 NOTICE_PROVIDER_POST = organisation_page(403, a_approver=302, a_admin=302, b_admin=404)
 NOTICE_OTHER = organisation_page(404)
 DUE = "2099-01-31"
+
+
+# --- Reviews: the council's quarterly review with provider A on J-1 (the ICB is a partner). --------
+
+
+def _meeting(w, council: str = "council", quarter: str = "", held_on=None) -> int:
+    """A planned meeting on J-1 (or another council's contract), today, for the last quarter ended,
+    with one outside partner invited."""
+    from django.utils import timezone
+
+    from outcomes.periods import add_months, quarter_period
+    from outcomes.reviews.models import ReviewAttendee, ReviewMeeting
+
+    deal = w.contracts["other" if council == "other" else "joint"]
+    today = timezone.localdate()
+    quarter = quarter or quarter_period(add_months(quarter_period(today).start, -3)).identifier
+    meeting = ReviewMeeting.objects.create(
+        commissioner=deal.lead_commissioner,
+        provider=deal.provider,
+        quarter=quarter,
+        held_on=held_on or today,
+        place="Room 2",
+        created_by_label="Commissioner",
+    )
+    meeting.contracts.set([deal])
+    ReviewAttendee.objects.create(
+        meeting=meeting,
+        name="Jo Bloggs",
+        organisation="Riverton Community Health",
+        role="District nursing lead",
+    )
+    return meeting.pk
+
+
+def _meeting_with_result(w) -> int:
+    """A meeting on J-1 for 2025-26 Q1, held after it, with the quarter's result stored."""
+    from datetime import date
+
+    _result(w)
+    return _meeting(w, quarter="2025-26-Q1", held_on=date(2025, 7, 20))
+
+
+def _attendee(w, council: str = "council") -> int:
+    from outcomes.reviews.models import ReviewAttendee
+
+    return ReviewAttendee.objects.get(meeting_id=_meeting(w, council)).pk
+
+
+def _review_action(w, owner: str = "provider", council: str = "council") -> int:
+    from datetime import timedelta
+
+    from outcomes.reviews.models import ReviewAction, ReviewMeeting
+
+    meeting = ReviewMeeting.objects.get(pk=_meeting(w, council))
+    return ReviewAction.objects.create(
+        meeting=meeting,
+        description="Share the weekly missed-call figures",
+        owner_kind=owner,
+        owner_organisation=meeting.provider.name if owner == "provider" else meeting.commissioner.name,
+        owner_name="Registered manager",
+        due_on=meeting.held_on + timedelta(days=28),
+        created_by_label="Commissioner",
+    ).pk
+
+
+def _review_meeting_form(w) -> dict:
+    from outcomes.reviews.models import ReviewMeeting
+
+    meeting = ReviewMeeting.objects.get(contracts=w.contracts["joint"])
+    return {
+        "contracts": [w.contracts["joint"].pk],
+        "quarter": meeting.quarter,
+        "held_on": meeting.held_on.isoformat(),
+        "place": "Room 2",
+    }
+
+
+def _review_pack(w, issued: bool = False, council: str = "council") -> int:
+    """A ready pack (its PDF made) of a meeting on J-1, as a draft or issued to the attendees."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from outcomes.reviews.models import MeetingStatus, PackStatus, ReviewMeeting, ReviewPack
+    from outcomes.reviews.pack_figures import pack_figures
+
+    meeting = ReviewMeeting.objects.get(pk=_meeting(w, council))
+    pack = ReviewPack(
+        meeting=meeting,
+        version=1,
+        figures=pack_figures(meeting),
+        status=PackStatus.READY,
+        sha256="0" * 64,
+        size=9,
+        pages=1,
+        generated_at=timezone.now(),
+        requested_by_label="Commissioner",
+        issued_at=timezone.now() if issued else None,
+    )
+    pack.file.save("pack.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    pack.save()
+    if issued:
+        ReviewMeeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.PACK_ISSUED)
+    return pack.pk
+
+
+# A draft pack is the lead body's; once issued, the provider and partners see it too.
+PACK_DRAFT_SEE = organisation_page(404, **dict.fromkeys(COUNCIL, 200))
+PACK_ISSUED_SEE = organisation_page(200, b_admin=404)
+
+
+# Meetings: the lead body runs them (commissioners, contract officers, its admin); the provider and
+# partners read; the provider's submitters and approvers write commentary.
+REVIEW_SEE = organisation_page(200, b_admin=404)
+REVIEW_MANAGE = organisation_page(403, b_admin=404, commissioner=200, contract_officer=200, c_admin=200)
+REVIEW_MANAGE_POST = organisation_page(403, b_admin=404, commissioner=302, contract_officer=302, c_admin=302)
 
 
 # Results are seen as returns are (prime provider and the commissioners); the lead body's
@@ -900,6 +1015,204 @@ ROWS = [
         method="post",
         data={"noc_low_days": "15", "noc_medium_days": "30", "noc_high_days": "45"},
     ),
+    # Reviews: meetings and commentary.
+    Row("reviews:list", lambda w: "/reviews/", organisation_page(200)),
+    Row(
+        "reviews:new",
+        lambda w: "/reviews/new/",
+        organisation_page(
+            404,
+            **(
+                dict.fromkeys(COUNCIL, 403)
+                | dict.fromkeys(["commissioner", "contract_officer", "c_admin", "icb_admin"], 200)
+            ),
+        ),
+    ),
+    Row(
+        "reviews:new (POST)",
+        lambda w: "/reviews/new/",
+        organisation_page(
+            404,
+            **(
+                dict.fromkeys(COUNCIL, 403)
+                | dict.fromkeys(["commissioner", "contract_officer", "c_admin", "icb_admin"], 400)
+            ),
+        ),
+        method="post",
+    ),
+    Row("reviews:detail", lambda w: f"/reviews/{_meeting(w)}/", REVIEW_SEE),
+    Row(
+        "reviews:detail (another council's)",
+        lambda w: f"/reviews/{_meeting(w, 'other')}/",
+        organisation_page(404),
+    ),
+    Row("reviews:edit", lambda w: f"/reviews/{_meeting(w)}/edit/", REVIEW_MANAGE),
+    Row(
+        "reviews:edit (POST)",
+        lambda w: f"/reviews/{_meeting(w)}/edit/",
+        REVIEW_MANAGE_POST,
+        method="post",
+        data=_review_meeting_form,
+    ),
+    Row("reviews:cancel", lambda w: f"/reviews/{_meeting(w)}/cancel/", REVIEW_MANAGE),
+    Row(
+        "reviews:cancel (POST)",
+        lambda w: f"/reviews/{_meeting(w)}/cancel/",
+        REVIEW_MANAGE_POST,
+        method="post",
+        data={"reason": "The provider asked to move it"},
+    ),
+    Row(
+        "reviews:attendee-add",
+        lambda w: f"/reviews/{_meeting(w)}/attendees/",
+        REVIEW_MANAGE_POST,
+        method="post",
+        data={
+            "kind": "external",
+            "name": "Sam Lee",
+            "organisation": "Riverton GP Federation",
+            "role": "Clinical lead",
+        },
+    ),
+    Row(
+        "reviews:attendee-remove",
+        lambda w: f"/reviews/attendees/{_attendee(w)}/remove/",
+        REVIEW_MANAGE_POST,
+        method="post",
+    ),
+    Row(
+        "reviews:attendee-remove (another council's)",
+        lambda w: f"/reviews/attendees/{_attendee(w, 'other')}/remove/",
+        organisation_page(404),
+        method="post",
+    ),
+    Row("reviews:commentary", lambda w: f"/reviews/{_meeting(w)}/commentary/", REVIEW_SEE),
+    Row(
+        "reviews:commentary (POST)",
+        lambda w: f"/reviews/{_meeting(w)}/commentary/",
+        organisation_page(
+            403,
+            b_admin=404,
+            a_submitter=302,
+            a_approver=302,
+            a_admin=302,
+            commissioner=302,
+            contract_officer=302,
+            c_admin=302,
+        ),
+        method="post",
+    ),
+    # Reviews: the record, actions and the tracker.
+    Row("reviews:record", lambda w: f"/reviews/{_meeting(w)}/record/", REVIEW_MANAGE),
+    Row(
+        "reviews:record (POST)",
+        lambda w: f"/reviews/{_meeting(w)}/record/",
+        REVIEW_MANAGE_POST,
+        method="post",
+        data={"minutes": "Discussed the quarter's figures."},
+    ),
+    Row(
+        "reviews:override",
+        lambda w: f"/reviews/{_meeting_with_result(w)}/overrides/",
+        organisation_page(403, b_admin=404, commissioner=302, c_admin=302),
+        method="post",
+        data=lambda w: {
+            "target": w.contracts["joint"].targets.first().pk,
+            "rag": "amber",
+            "reason": "Agreed",
+        },
+    ),
+    Row(
+        "reviews:action-add",
+        lambda w: f"/reviews/{_meeting(w)}/actions/",
+        REVIEW_MANAGE_POST,
+        method="post",
+        data=lambda w: {
+            "description": "Share the weekly missed-call figures",
+            "owner_kind": "provider",
+            "owner_name": "Registered manager",
+            "due_on": "2099-01-31",
+        },
+    ),
+    Row(
+        "reviews:action-add (another council's)",
+        lambda w: f"/reviews/{_meeting(w, 'other')}/actions/",
+        organisation_page(404),
+        method="post",
+    ),
+    Row("reviews:actions", lambda w: "/reviews/actions/", organisation_page(200)),
+    Row("reviews:actions-csv", lambda w: "/reviews/actions.csv", organisation_page(200)),
+    Row(
+        "reviews:action-update",
+        lambda w: f"/reviews/actions/{_review_action(w)}/update/",
+        organisation_page(
+            403,
+            b_admin=404,
+            a_submitter=302,
+            a_approver=302,
+            a_admin=302,
+            commissioner=302,
+            contract_officer=302,
+            c_admin=302,
+        ),
+        method="post",
+        data={"status": "done", "note": "Done"},
+    ),
+    Row(
+        "reviews:action-update (the commissioner's)",
+        lambda w: f"/reviews/actions/{_review_action(w, 'commissioner')}/update/",
+        REVIEW_MANAGE_POST,
+        method="post",
+        data={"status": "done", "note": "Done"},
+    ),
+    Row(
+        "reviews:action-update (another council's)",
+        lambda w: f"/reviews/actions/{_review_action(w, council='other')}/update/",
+        organisation_page(404),
+        method="post",
+        data={"status": "done", "note": "Done"},
+    ),
+    # Reviews: the pack.
+    Row(
+        "reviews:pack-request",
+        lambda w: f"/reviews/{_meeting(w)}/packs/",
+        organisation_page(403, b_admin=404, commissioner=302, contract_officer=302, c_admin=302),
+        method="post",
+    ),
+    Row(
+        "reviews:pack-request (another council's)",
+        lambda w: f"/reviews/{_meeting(w, 'other')}/packs/",
+        organisation_page(404),
+        method="post",
+    ),
+    Row("reviews:pack", lambda w: f"/reviews/packs/{_review_pack(w)}/", PACK_DRAFT_SEE),
+    Row(
+        "reviews:pack (issued)", lambda w: f"/reviews/packs/{_review_pack(w, issued=True)}/", PACK_ISSUED_SEE
+    ),
+    Row(
+        "reviews:pack (another council's)",
+        lambda w: f"/reviews/packs/{_review_pack(w, True, 'other')}/",
+        organisation_page(404),
+    ),
+    Row("reviews:pack-pdf", lambda w: f"/reviews/packs/{_review_pack(w)}/pack.pdf", PACK_DRAFT_SEE),
+    Row(
+        "reviews:pack-pdf (issued)",
+        lambda w: f"/reviews/packs/{_review_pack(w, issued=True)}/pack.pdf",
+        PACK_ISSUED_SEE,
+    ),
+    Row("reviews:pack-status", lambda w: f"/reviews/packs/{_review_pack(w)}/status/", PACK_DRAFT_SEE),
+    Row(
+        "reviews:pack-issue",
+        lambda w: f"/reviews/packs/{_review_pack(w)}/issue/",
+        organisation_page(
+            404,
+            **(
+                dict.fromkeys(COUNCIL, 403)
+                | dict.fromkeys(["commissioner", "contract_officer", "c_admin"], 302)
+            ),
+        ),
+        method="post",
+    ),
     # The technical admin site is for service operators (staff) only.
     Row("admin:index", lambda w: "/admin/", statuses(302)),
 ]
@@ -939,7 +1252,8 @@ def test_permission_matrix(client, matrix_world, row: Row, role: str):
     if role != "anonymous":
         client.force_login(matrix_world.users[role])
     path = row.path(matrix_world)
-    response = getattr(client, row.method)(path, row.data)
+    data = row.data(matrix_world) if callable(row.data) else row.data
+    response = getattr(client, row.method)(path, data)
     expected = row.expected[role]
     assert response.status_code == expected, f"{role} {row.method.upper()} {path}: {response.status_code}"
     if expected == 302 and role == "anonymous" and not row.name.startswith("admin:"):

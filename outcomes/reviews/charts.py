@@ -1,0 +1,179 @@
+"""Quarterly charts for the review pack: plain SVG written here (no charting library), so that one
+string serves both the web page (inline) and the PDF (WeasyPrint reads inline SVG).
+
+A chart shows one target's quarterly values for the financial year as a line with round markers,
+the same quarters a year earlier (when stored) as a dotted line with square markers, and the
+target as a dashed line (a step where the target changed during the year). Colour is never the
+only cue: the three lines differ in dash pattern and marker, and a legend names them. Each chart
+has an accessible name; the pack puts a table of the same figures beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 360, 214
+LEFT, RIGHT, TOP, BOTTOM = 42, 12, 16, 60
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+THIS_YEAR, LAST_YEAR, TARGET, GRID, TEXT = "#1d70b8", "#505a5f", "#0b0c0c", "#b1b4b6", "#0b0c0c"
+QUARTER_MONTHS = ("Apr–Jun", "Jul–Sep", "Oct–Dec", "Jan–Mar")
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return None if text in (None, "") else float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _axis(values: list[float]) -> tuple[float, float, float]:
+    """The y axis: bottom, top and gridline step, in whole tens of percent within 0–100."""
+    if not values:
+        return 0.0, 100.0, 20.0
+    low = max(0.0, math.floor((min(values) - 5) / 10) * 10)
+    high = min(100.0, math.ceil((max(values) + 5) / 10) * 10)
+    if high - low < 20:
+        low, high = (max(0.0, high - 20), high) if high - 20 >= 0 else (0.0, 20.0)
+    step = 10.0 if high - low <= 60 else 20.0
+    return low, high, step
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def quarter_chart(row: dict, *, chart_id: str, year_label: str, previous_label: str) -> SafeString:
+    """The SVG chart of one scorecard row of the frozen pack figures (see pack_figures)."""
+    this_year = [_number(cell["value"]) if cell else None for cell in row["quarters"]]
+    last_year = [_number(cell["value"]) if cell else None for cell in row.get("previous_year") or [None] * 4]
+    targets = [_number(value) for value in row.get("quarter_targets") or [None] * 4]
+    fallback = _number(row.get("target_value"))
+    targets = [value if value is not None else fallback for value in targets]
+    known = [v for v in (*this_year, *last_year, *targets) if v is not None]
+    low, high, step = _axis(known)
+
+    def x(index: float) -> float:
+        return LEFT + (index + 0.5) * PLOT_W / 4
+
+    def y(value: float) -> float:
+        return TOP + PLOT_H * (high - value) / (high - low)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="pack-chart__svg" role="img" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="10">',
+        f'<title id="{chart_id}-title">{escape(_description(row, year_label, previous_label, this_year, last_year, targets))}</title>',
+    ]
+    grid = low
+    while grid <= high + 0.001:
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{WIDTH - RIGHT}" y2="{y(grid):.1f}" '
+            f'stroke="{GRID}" stroke-width="0.6"/>'
+            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(grid)}%</text>'
+        )
+        grid += step
+    for index, months in enumerate(QUARTER_MONTHS):
+        parts.append(
+            f'<text x="{x(index):.1f}" y="{TOP + PLOT_H + 13}" text-anchor="middle" font-weight="bold" '
+            f'fill="{TEXT}">Q{index + 1}</text>'
+            f'<text x="{x(index):.1f}" y="{TOP + PLOT_H + 24}" text-anchor="middle" fill="{LAST_YEAR}" '
+            f'font-size="8.5">{months}</text>'
+        )
+    # The target: a dashed step across each quarter's slot, joined where it changes.
+    steps = [
+        (x(i - 0.5), x(i + 0.5), value)
+        for i, value in enumerate(targets)
+        if value is not None and low <= value <= high
+    ]
+    if steps:
+        points = " ".join(f"{a:.1f},{y(v):.1f} {b:.1f},{y(v):.1f}" for a, b, v in steps)
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{TARGET}" stroke-width="1.4" '
+            f'stroke-dasharray="6 4"/>'
+        )
+    parts.extend(_series(last_year, x, y, LAST_YEAR, "2 3", square=True, labels=False))
+    parts.extend(_series(this_year, x, y, THIS_YEAR, "", square=False, labels=True))
+    parts.extend(_legend(year_label, previous_label, any(v is not None for v in last_year), bool(steps)))
+    parts.append("</svg>")
+    # Every piece of text above is escaped or a number formatted here.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def _series(values, x, y, colour: str, dash: str, *, square: bool, labels: bool) -> list[str]:
+    parts = []
+    dashes = f' stroke-dasharray="{dash}"' if dash else ""
+    width = "2.4" if not square else "1.4"
+    for index in range(3):
+        a, b = values[index], values[index + 1]
+        if a is not None and b is not None:
+            parts.append(
+                f'<line x1="{x(index):.1f}" y1="{y(a):.1f}" x2="{x(index + 1):.1f}" y2="{y(b):.1f}" '
+                f'stroke="{colour}" stroke-width="{width}"{dashes}/>'
+            )
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        cx, cy = x(index), y(value)
+        if square:
+            parts.append(
+                f'<rect x="{cx - 3:.1f}" y="{cy - 3:.1f}" width="6" height="6" fill="#ffffff" '
+                f'stroke="{colour}" stroke-width="1.4"/>'
+            )
+        else:
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.6" fill="{colour}"/>')
+        if labels:
+            # A white backing keeps the label readable where it crosses the target line.
+            text = f"{value:.1f}%"
+            parts.append(
+                f'<rect x="{cx - 3.2 * len(text):.1f}" y="{cy - 16:.1f}" width="{6.4 * len(text):.1f}" '
+                f'height="11" fill="#ffffff" fill-opacity="0.85"/>'
+                f'<text x="{cx:.1f}" y="{cy - 7:.1f}" text-anchor="middle" font-weight="bold" '
+                f'fill="{TEXT}">{text}</text>'
+            )
+    return parts
+
+
+def _legend(year_label: str, previous_label: str, with_previous: bool, with_target: bool) -> list[str]:
+    top = HEIGHT - 16
+    items = [(year_label, THIS_YEAR, "", "circle")]
+    if with_previous:
+        items.append((previous_label, LAST_YEAR, "2 3", "square"))
+    if with_target:
+        items.append(("Target", TARGET, "6 4", ""))
+    parts, left = [], LEFT
+    for label, colour, dash, marker in items:
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<line x1="{left}" y1="{top}" x2="{left + 22}" y2="{top}" stroke="{colour}" '
+            f'stroke-width="{1.4 if dash else 2.4}"{dashes}/>'
+        )
+        if marker == "circle":
+            parts.append(f'<circle cx="{left + 11}" cy="{top}" r="3.2" fill="{colour}"/>')
+        elif marker == "square":
+            parts.append(
+                f'<rect x="{left + 8}" y="{top - 3}" width="6" height="6" fill="#ffffff" stroke="{colour}"/>'
+            )
+        parts.append(f'<text x="{left + 27}" y="{top + 3.5}" fill="{TEXT}">{escape(label)}</text>')
+        left += 34 + 6 * len(label)
+    return parts
+
+
+def _description(row, year_label, previous_label, this_year, last_year, targets) -> str:
+    def said(values: list[float | None]) -> str:
+        return ", ".join(
+            f"Q{i + 1} {'no result' if v is None else f'{v:.1f}%'}" for i, v in enumerate(values)
+        )
+
+    text = f"{row['measure']}, {year_label} by quarter: {said(this_year)}"
+    if any(v is not None for v in last_year):
+        text += f"; {previous_label}: {said(last_year)}"
+    shown = list(dict.fromkeys(v for v in targets if v is not None))
+    if shown:
+        text += (
+            "; target " + " then ".join(f"{_fmt(v)}%" for v in shown) + f" ({row['better_label'].lower()})"
+        )
+    return text + "."

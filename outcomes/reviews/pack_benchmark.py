@@ -1,0 +1,131 @@
+"""The provider's position among the commissioning body's other providers on the same measure, for
+the review pack: rank and quartile of the quarter's figure, with the others' figures anonymised.
+
+Rules (also in docs/guides/reviews.md):
+- comparators: the body's other providers (contracts it leads or is a partner in) with a target of
+  the same measure and the same parameters, and a rated result (not "low numbers" or "no data")
+  for the meeting's quarter; where a provider has several such contracts, the one with the
+  largest denominator stands for it;
+- rank: best first in the measure's better direction; equal values share the better rank;
+- quartile: ceil(4 × rank ÷ number ranked), so the top quarter of providers is the top quartile;
+  given only with at least four comparators, otherwise just the rank;
+- the others are "Provider A", "Provider B", … in the order listed (best first; equal figures by
+  an internal order that never changes), whoever reads the pack: no name or id is stored.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from django.db.models import Q
+
+from commissioning.models import Contract
+from outcomes.measures import Direction
+from outcomes.models import ComplianceResult
+from outcomes.reviews.models import ReviewMeeting
+
+QUARTILE_WORDS = {1: "top quartile", 2: "second quartile", 3: "third quartile", 4: "bottom quartile"}
+MIN_COMPARATORS = 4  # with fewer other providers, quartiles say nothing
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the anonymised label of a comparator."""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(65 + rest) + text
+    return text
+
+
+def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, dict]) -> None:
+    """Add each row's ``position`` for the meeting's quarter (one query for every row)."""
+    partnered = Contract.objects.filter(partner_commissioners__pk=meeting.commissioner_id).values("pk")
+    others = list(
+        ComplianceResult.objects.filter(
+            is_latest=True,
+            period=meeting.quarter,
+            target__measure__in={row["measure_code"] for row in rows},
+            not_rated_reason__isnull=True,
+            value__isnull=False,
+        )
+        .filter(Q(contract__lead_commissioner_id=meeting.commissioner_id) | Q(contract__in=partnered))
+        .exclude(contract__provider_id=meeting.provider_id)
+        .values(
+            "contract__provider_id", "target__measure", "target__params", "value", "numerator", "denominator"
+        )
+    )
+    for row in rows:
+        best: dict[int, dict] = {}
+        for other in others:
+            if (
+                other["target__measure"] != row["measure_code"]
+                or other["target__params"] != params[row["target_id"]]
+            ):
+                continue
+            held = best.get(other["contract__provider_id"])
+            if held is None or other["denominator"] > held["denominator"]:
+                best[other["contract__provider_id"]] = other
+        row["position"] = _position(meeting, row, best)
+
+
+def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
+    higher = row["better"] == Direction.HIGHER.value
+    comparators = sorted(best.items(), key=lambda item: ((-1 if higher else 1) * item[1]["value"], item[0]))
+    entries = [
+        {
+            "label": f"Provider {_letters(i)}",
+            "value": f"{other['value']:.1f}",
+            "figures": f"{other['value']:.1f}% ({other['numerator']}/{other['denominator']})",
+            "this": False,
+        }
+        for i, (_, other) in enumerate(comparators)
+    ]
+    current = next((c for c in row["quarters"] if c and c["period"] == meeting.quarter), None)
+    quarter = meeting.quarter[-2:]
+    if current is None or current["value"] is None or current["not_rated"]:
+        return {
+            "ranked": False,
+            "entries": entries,
+            "statement": f"Not ranked: this provider has no rated figure for {quarter}.",
+        }
+    value = Decimal(current["value"])
+    better = [e for e in entries if (Decimal(e["value"]) > value if higher else Decimal(e["value"]) < value)]
+    rank, total = len(better) + 1, len(entries) + 1
+    this = {"label": "This provider", "value": current["value"], "figures": current["figures"], "this": True}
+    entries.insert(len(better), this)
+    for number, entry in enumerate(entries, start=1):
+        entry["rank"] = number
+    if not comparators:
+        statement = (
+            f"No other provider of {meeting.commissioner.name} has a rated figure on this measure for "
+            f"{quarter}: there is nothing to compare with."
+        )
+        return {"ranked": False, "entries": entries, "statement": statement}
+    statement = (
+        f"{_ordinal(rank)} of {total} providers of {meeting.commissioner.name} on this measure in {quarter}"
+    )
+    quartile = None
+    if len(comparators) >= MIN_COMPARATORS:
+        quartile = math.ceil(MIN_COMPARATORS * rank / total)
+        statement += f": {QUARTILE_WORDS[quartile]}."
+    else:
+        statement += (
+            f". With fewer than {MIN_COMPARATORS} other providers, quartiles are not meaningful: only the "
+            "rank is given."
+        )
+    return {
+        "ranked": True,
+        "rank": rank,
+        "of": total,
+        "quartile": quartile,
+        "quartile_label": QUARTILE_WORDS.get(quartile, ""),
+        "entries": entries,
+        "statement": statement,
+    }

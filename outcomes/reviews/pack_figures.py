@@ -1,0 +1,411 @@
+"""Everything a review pack shows, gathered once and frozen as plain JSON (``ReviewPack.figures``).
+
+The figures are read from stored results (``result_selectors.scorecard``) and never recomputed.
+The pack is seen by the provider, so other providers are always anonymised: the benchmark lists
+their figures as "Provider A", "Provider B", … (in order of their figures, best first) and never
+stores their names or ids. A figure that differs from the one in the previous meeting's issued
+pack is listed as restated since the last review, with both values.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+
+from commissioning.models import Contract
+from commissioning.notices.models import OPEN_STATUSES, Notice
+from commissioning.qaf.models import QafStatus
+from outcomes.deadlines import LONDON
+from outcomes.measures import MEASURES, Direction
+from outcomes.models import ComplianceResult, ReturnAttempt
+from outcomes.periods import financial_year_start, month_end, parse_period, year_to_date_period
+from outcomes.result_selectors import DIRECTION_LABELS, RAG_LABELS, Cell, figures_text, scorecard
+from outcomes.reviews import selectors
+from outcomes.reviews.models import PROVIDER_PARTS, CommentaryPart, ReviewMeeting, ReviewPack
+from outcomes.reviews.pack_benchmark import positions_add
+from outcomes.selectors import month_statuses
+
+SCHEMA = 1
+RAG_KEYS = ("green", "amber", "red", "not_rated", "no_result")
+RAG_WORDS = {**RAG_LABELS, "no_result": "No result stored"}
+DIRECTION_KEYS = ("improved", "stable", "worsened", "none")
+DIRECTION_WORDS = {**DIRECTION_LABELS, "none": "Not compared"}
+TIMELINESS_WORDS = {
+    "on_time": "Received on time",
+    "late": "Received late",
+    "missing": "Missing",
+    "not_due": "Not yet due",
+}
+
+
+def day_text(day: date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def _number_text(value: Decimal | None) -> str | None:
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def quarter_label(identifier: str) -> str:
+    """``2025-26-Q2`` → ``Q2 2025-26 (July to September 2025)``."""
+    period = parse_period(identifier)
+    return f"{identifier[-2:]} {identifier[:7]} ({period.start:%B} to {period.end:%B %Y})"
+
+
+def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
+    """Everything the meeting's pack shows, as JSON-serialisable data frozen now (a bounded number of
+    queries: a few per contract, none per target or quarter)."""
+    moment = timezone.now() if today is None else datetime.combine(today, time(23, 59, 59), tzinfo=LONDON)
+    today = today or timezone.localdate()
+    quarter = parse_period(meeting.quarter)
+    year = financial_year_start(quarter.start)
+    index = (quarter.start.month - 4) % 12 // 3
+    contracts = selectors.meeting_contracts(meeting)
+    prefetch_related_objects(contracts, "partner_commissioners")
+    commentary = selectors.commentary_current(meeting)
+    qaf = {
+        s.contract_id: s
+        for s in QafStatus.objects.filter(
+            commissioner_id=meeting.commissioner_id, provider_id=meeting.provider_id
+        )
+    }
+    provider = meeting.provider
+    params: dict[int, dict] = {}
+    sections = []
+    for contract in contracts:
+        card = scorecard(contract, year)
+        rows = []
+        for row in card.rows:
+            params[row.target.pk] = row.target.params
+            rows.append(_row(contract, row, index, commentary))
+        sections.append(
+            {
+                "id": contract.pk,
+                "reference": contract.reference,
+                "title": contract.title,
+                "lead": contract.lead_commissioner.name,
+                "partners": [body.name for body in contract.partner_commissioners.all()],
+                "rows": rows,
+                "summary": _summary(rows),
+                "qaf": _qaf(qaf.get(contract.pk) or qaf.get(None), meeting),
+            }
+        )
+    all_rows = [row for section in sections for row in section["rows"]]
+    _previous_year(all_rows, year)
+    positions_add(meeting, all_rows, params)
+    _returns(sections, contracts, quarter, moment)
+    restated, compared_with = _restated(meeting, all_rows)
+    blank = [
+        {"contract": row["contract"], "measure": row["measure"], "parts": row["commentary"]["blank_parts"]}
+        for row in all_rows
+        if row["commentary"]["blank_parts"]
+    ]
+    return {
+        "schema": SCHEMA,
+        "made_at": f"{day_text(timezone.localdate())}, {timezone.localtime():%H:%M}",
+        "today": day_text(today),
+        "meeting": _cover(meeting),
+        "commissioner": meeting.commissioner.name,
+        "provider": provider.name,
+        "cqc": {
+            "rating": provider.cqc_rating,
+            "label": provider.get_cqc_rating_display(),
+            "rated_on": day_text(provider.cqc_rating_date),
+        },
+        "qaf": _qaf(qaf.get(None), meeting),
+        "year_label": card_label(year),
+        "previous_year_label": card_label(year - 1),
+        "quarter": meeting.quarter,
+        "quarter_label": quarter_label(meeting.quarter),
+        "quarter_index": index,
+        "quarters": [f"Q{n}" for n in range(1, 5)],
+        "contracts": sections,
+        "summary": _summary(all_rows),
+        "notices": _notices(contracts),
+        "actions": _actions(meeting, today),
+        "restated": restated,
+        "restated_compared_with": compared_with,
+        "commentary_blank": blank,
+        "commentary_blank_count": sum(len(item["parts"]) for item in blank),
+        "commentary_versions": {f"{t}:{part}": row.version for (t, part), row in sorted(commentary.items())},
+    }
+
+
+def card_label(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def _cover(meeting: ReviewMeeting) -> dict:
+    chair = ", ".join(part for part in (meeting.chair_name, meeting.chair_organisation) if part)
+    return {
+        "id": meeting.pk,
+        "held_on": day_text(meeting.held_on),
+        "weekday": f"{meeting.held_on:%A}",
+        "starts_at": f"{meeting.starts_at:%H:%M}" if meeting.starts_at else "",
+        "place": meeting.place,
+        "link": meeting.link,
+        "chair": chair,
+        "attendees": [
+            {"name": a.name, "organisation": a.organisation, "role": a.role} for a in meeting.attendees.all()
+        ],
+    }
+
+
+def _cell(cell: Cell | None) -> dict | None:
+    if cell is None:
+        return None
+    result = cell.result
+    return {
+        "period": result.period,
+        "period_end": day_text(result.period_end),
+        "figures": cell.figures,
+        "value": None if result.value is None else f"{result.value:.1f}",
+        "numerator": result.numerator,
+        "denominator": result.denominator,
+        "rag": cell.rag,
+        "rag_label": cell.rag_label,
+        "not_rated": result.not_rated_reason or "",
+        "direction": result.direction,
+        "target_value": _number_text(result.target_version.target_value),
+        "badges": cell.badges,
+        "restated_from": "",
+    }
+
+
+def _row(contract: Contract, row, index: int, commentary: dict) -> dict:
+    quarters = [_cell(cell) for cell in row.quarters]
+    current = quarters[index]
+    measure = row.measure
+    target_values = [cell["target_value"] if cell else None for cell in quarters]
+    ytd = _cell(row.ytd)
+    shown_target = next(
+        (v for v in (target_values[index], ytd and ytd["target_value"], *reversed(target_values)) if v), None
+    )
+    return {
+        "key": f"t{row.target.pk}",
+        "target_id": row.target.pk,
+        "contract": contract.reference,
+        "measure_code": measure.code,
+        "measure": measure.name,
+        "params": row.params_text,
+        "better": measure.direction.value,
+        "better_label": "Higher is better" if measure.direction == Direction.HIGHER else "Lower is better",
+        "quarters": quarters,
+        "quarter_targets": target_values,
+        "ytd": ytd,
+        "target_text": row.target_text,
+        "target_value": shown_target,
+        "gap_text": row.gap_text,
+        "rag": current["rag"] if current else "no_result",
+        "direction": current["direction"] if current else "none",
+        "direction_label": DIRECTION_WORDS.get(current["direction"], "—") if current else "Not compared",
+        "previous_year": [None] * 4,
+        "position": {},
+        "commentary": _commentary(row.target.pk, commentary),
+    }
+
+
+def _commentary(target_id: int, current: dict) -> dict:
+    parts, blank = [], []
+    for part in PROVIDER_PARTS:
+        found = current.get((target_id, part))
+        text = found.text.strip() if found else ""
+        short, _, meaning = CommentaryPart(part).label.partition(": ")
+        parts.append(
+            {
+                "part": str(part),
+                "short": short,
+                "meaning": meaning,
+                "text": text,
+                "blank": not text,
+                "by": found.written_by_label if found and text else "",
+                "on": day_text(timezone.localdate(found.written_at)) if found and text else "",
+            }
+        )
+        if not text:
+            blank.append(short)
+    notes = current.get((target_id, CommentaryPart.COMMISSIONER))
+    return {
+        "parts": parts,
+        "blank_parts": blank,
+        "notes": notes.text.strip() if notes else "",
+        "notes_by": notes.written_by_label if notes else "",
+    }
+
+
+def _summary(rows: list[dict]) -> dict:
+    rag = dict.fromkeys(RAG_KEYS, 0)
+    direction = dict.fromkeys(DIRECTION_KEYS, 0)
+    for row in rows:
+        rag[row["rag"] if row["rag"] in rag else "not_rated"] += 1
+        direction[row["direction"] if row["direction"] in direction else "none"] += 1
+    return {
+        "targets": len(rows),
+        "rag": [{"key": k, "label": RAG_WORDS[k], "count": rag[k]} for k in RAG_KEYS],
+        "direction": [{"key": k, "label": DIRECTION_WORDS[k], "count": direction[k]} for k in DIRECTION_KEYS],
+    }
+
+
+def _previous_year(rows: list[dict], year: int) -> None:
+    """The same quarters a year earlier, for the charts (one query for every target)."""
+    previous = card_label(year - 1)
+    found = ComplianceResult.objects.filter(
+        target_id__in=[row["target_id"] for row in rows],
+        is_latest=True,
+        period__in=[f"{previous}-Q{n}" for n in range(1, 5)],
+    ).only("target_id", "period", "value", "numerator", "denominator")
+    by_key = {(r.target_id, r.period): r for r in found}
+    for row in rows:
+        cells = []
+        for n in range(1, 5):
+            result = by_key.get((row["target_id"], f"{previous}-Q{n}"))
+            cells.append(
+                None
+                if result is None
+                else {
+                    "period": result.period,
+                    "figures": figures_text(result),
+                    "value": None if result.value is None else f"{result.value:.1f}",
+                }
+            )
+        row["previous_year"] = cells
+
+
+def _qaf(status: QafStatus | None, meeting: ReviewMeeting) -> dict:
+    if status is None:
+        return {
+            "status": "",
+            "label": "Not worked out yet",
+            "reason": f"{meeting.commissioner.name} has no QAF status on record for this provider.",
+            "as_of": "",
+        }
+    return {
+        "status": status.status,
+        "label": status.get_status_display(),
+        "reason": status.reason,
+        "as_of": day_text(timezone.localdate(status.computed_at)),
+    }
+
+
+def _returns(sections: list[dict], contracts: list[Contract], quarter, moment: datetime) -> None:
+    """Each month's return from April to the quarter's end: on time, late, missing or not yet due,
+    judged by the month's first accepted version as the returns-on-time measure is (four queries)."""
+    months = year_to_date_period(quarter.end).months
+    statuses = {(s.contract.pk, s.month): s for s in month_statuses(contracts, months)}
+    firsts = {
+        (a.monthly_return.contract_id, a.monthly_return.month): a
+        for a in ReturnAttempt.objects.filter(
+            monthly_return__contract__in=contracts, monthly_return__month__in=months, version=1
+        ).select_related("monthly_return")
+    }
+    for section, contract in zip(sections, contracts, strict=True):
+        rows = []
+        for month in months:
+            if month_end(month) < contract.start_date or month > contract.end_date:
+                continue
+            status, first = statuses[(contract.pk, month)], firsts.get((contract.pk, month))
+            if first is not None:
+                state = "on_time" if first.submitted_at <= first.monthly_return.due_at else "late"
+            else:
+                state = "not_due" if status.due > moment else "missing"
+            rows.append(
+                {
+                    "month": f"{month:%B %Y}",
+                    "due": day_text(timezone.localdate(status.due)),
+                    "state": state,
+                    "label": TIMELINESS_WORDS[state],
+                    "submitted": day_text(timezone.localdate(first.submitted_at)) if first else "",
+                    "in_quarter": month >= quarter.start,
+                }
+            )
+
+        def counts(selected: list[dict]) -> dict:
+            return {key: sum(1 for r in selected if r["state"] == key) for key in TIMELINESS_WORDS}
+
+        section["returns"] = {
+            "months": rows,
+            "quarter": counts([r for r in rows if r["in_quarter"]]),
+            "ytd": counts(rows),
+        }
+
+
+def _notices(contracts: list[Contract]) -> list[dict]:
+    notices = Notice.objects.filter(contract__in=contracts, status__in=OPEN_STATUSES).select_related(
+        "contract"
+    )
+    return [
+        {
+            "contract": n.contract.reference,
+            "kind": n.get_kind_display(),
+            "reason": n.get_reason_display(),
+            "category": n.get_noc_category_display() if n.noc_category else "",
+            "issued": day_text(timezone.localdate(n.issued_at)) if n.issued_at else "",
+            "remedy_due": day_text(n.remedy_due_on),
+            "target_close": day_text(n.target_close_on),
+            "status": n.get_status_display(),
+        }
+        for n in notices.order_by("issued_at", "id")
+    ]
+
+
+def _actions(meeting: ReviewMeeting, today: date) -> list[dict]:
+    return [
+        {
+            "description": a.description,
+            "owner_kind": a.get_owner_kind_display(),
+            "owner": ", ".join(part for part in (a.owner_name, a.owner_organisation) if part),
+            "due": day_text(a.due_on),
+            "overdue": a.is_open and a.due_on < today,
+            "status": a.status,
+            "status_label": a.get_status_display(),
+            "status_note": a.status_note,
+            "agreed": day_text(a.meeting.held_on),
+            "contract": a.contract.reference if a.contract else "",
+            "measure": MEASURES[a.target.measure].name if a.target and a.target.measure in MEASURES else "",
+        }
+        for a in selectors.actions_carried_forward(meeting)
+    ]
+
+
+def _restated(meeting: ReviewMeeting, rows: list[dict]) -> tuple[list[dict], dict | None]:
+    """Figures that differ from those the previous meeting's issued pack showed for the same target
+    and period; each cell concerned also says what it was."""
+    previous = selectors.previous_meeting(meeting)
+    pack = ReviewPack.objects.filter(meeting=previous, issued_at__isnull=False).first() if previous else None
+    if pack is None:
+        return [], None
+    before = {}
+    for section in pack.figures.get("contracts", []):
+        for old in section.get("rows", []):
+            for cell in [*old.get("quarters", []), old.get("ytd")]:
+                if cell:
+                    before[(old["target_id"], cell["period"])] = cell
+    restated = []
+    for row in rows:
+        for cell in [*row["quarters"], row["ytd"]]:
+            old = before.get((row["target_id"], cell["period"])) if cell else None
+            if old is None or old["figures"] == cell["figures"]:
+                continue
+            cell["restated_from"] = old["figures"]
+            restated.append(
+                {
+                    "contract": row["contract"],
+                    "measure": row["measure"],
+                    "params": row["params"],
+                    "period": cell["period"],
+                    "before": old["figures"],
+                    "before_rag": old.get("rag_label", ""),
+                    "after": cell["figures"],
+                    "after_rag": cell["rag_label"],
+                }
+            )
+    compared_with = {
+        "version": pack.version,
+        "held_on": day_text(previous.held_on),
+        "quarter": previous.quarter,
+        "issued": day_text(timezone.localdate(pack.issued_at)),
+    }
+    return restated, compared_with

@@ -1,0 +1,316 @@
+"""Review meeting reads and the access rules every review page shares.
+
+Who sees a meeting: the lead commissioning body (any of its people who see the portfolio), the
+partner bodies of any contract it reviews, and the provider reviewed. Anyone else gets 404.
+Inside that reach:
+- the lead body's commissioners and contract officers (``Capability.MANAGE_REVIEWS``) plan the
+  meeting, write review notes, make and issue the pack, record the meeting and its actions;
+- the provider's submitters and approvers (``Capability.WRITE_COMMENTARY``) write the DATA /
+  REVIEW / ACTION commentary and update the provider's own actions;
+- everyone else in reach reads; a change they try gets 403.
+Packs: the provider and partner bodies see only the issued pack; the lead body sees every version.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.access import Acting, Capability
+from accounts.models import AuditEntry, Membership, Organisation
+from commissioning.models import Contract, Target
+from commissioning.selectors import target_version_in_force
+from outcomes.measures import MEASURES
+from outcomes.models import ComplianceResult
+from outcomes.periods import parse_period
+from outcomes.result_selectors import RAG_LABELS, figures_text, overrides_in_force
+from outcomes.reviews.models import (
+    OPEN_ACTION_STATUSES,
+    ActionOwner,
+    ActionStatus,
+    MeetingStatus,
+    ReviewAction,
+    ReviewCommentary,
+    ReviewMeeting,
+    ReviewPack,
+)
+from providers.models import Provider
+
+
+def meetings_for(acting: Acting) -> QuerySet[ReviewMeeting]:
+    """The meetings the acting organisation may see."""
+    base = ReviewMeeting.objects.select_related("commissioner", "provider")
+    organisation_id = acting.organisation.pk
+    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
+        partnered = ReviewMeeting.objects.filter(contracts__partner_commissioners__pk=organisation_id).values(
+            "pk"
+        )
+        return base.filter(Q(commissioner_id=organisation_id) | Q(pk__in=partnered))
+    if acting.is_provider:
+        return base.filter(provider_id=organisation_id)
+    return base.none()
+
+
+def meeting_get_for(acting: Acting, meeting_id: int) -> ReviewMeeting:
+    """One meeting in reach; 404 otherwise."""
+    return get_object_or_404(meetings_for(acting), pk=meeting_id)
+
+
+def is_manager(acting: Acting, meeting: ReviewMeeting) -> bool:
+    """The lead body's people who run the meeting."""
+    return (
+        acting.is_commissioner
+        and acting.organisation.pk == meeting.commissioner_id
+        and acting.can(Capability.MANAGE_REVIEWS)
+    )
+
+
+def is_commentator(acting: Acting, meeting: ReviewMeeting) -> bool:
+    """The reviewed provider's people who write its commentary."""
+    return (
+        acting.is_provider
+        and acting.organisation.pk == meeting.provider_id
+        and acting.can(Capability.WRITE_COMMENTARY)
+    )
+
+
+def require_manager(acting: Acting, meeting: ReviewMeeting) -> None:
+    if not is_manager(acting, meeting):
+        raise PermissionDenied(
+            "Only the commissioners and contract officers of the body that leads this review can do this."
+        )
+
+
+def require_commentator(acting: Acting, meeting: ReviewMeeting) -> None:
+    if not is_commentator(acting, meeting):
+        raise PermissionDenied("Only the reviewed provider's submitters and approvers write its commentary.")
+
+
+def meeting_contracts(meeting: ReviewMeeting) -> list[Contract]:
+    return list(meeting.contracts.select_related("provider", "lead_commissioner").order_by("reference"))
+
+
+def meeting_targets(meeting: ReviewMeeting) -> list[Target]:
+    """The targets of the meeting's contracts, in contract and measure order."""
+    return list(
+        Target.objects.filter(contract__in=meeting.contracts.all())
+        .select_related("contract")
+        .order_by("contract__reference", "measure", "id")
+    )
+
+
+def meeting_quarter_targets(meeting: ReviewMeeting) -> list[Target]:
+    """The targets that judge the meeting's quarter (in force at its end, or with a result stored for it):
+    the ones that carry commentary."""
+    quarter_end = parse_period(meeting.quarter).end
+    with_result = set(
+        ComplianceResult.objects.filter(
+            contract__in=meeting.contracts.all(), period=meeting.quarter, is_latest=True
+        ).values_list("target_id", flat=True)
+    )
+    return [
+        target
+        for target in meeting_targets(meeting)
+        if target.pk in with_result or target_version_in_force(target, quarter_end) is not None
+    ]
+
+
+def meeting_parties(meeting: ReviewMeeting) -> list[Organisation]:
+    """The organisations whose people may attend as users: the lead body, the provider, then the partner
+    bodies of the meeting's contracts."""
+    partners = (
+        Organisation.objects.filter(pk__in=meeting.contracts.values("partner_commissioners"))
+        .exclude(pk__in=[meeting.commissioner_id, meeting.provider_id])
+        .order_by("name")
+    )
+    lead_and_provider = Organisation.objects.in_bulk([meeting.commissioner_id, meeting.provider_id])
+    return [lead_and_provider[meeting.commissioner_id], lead_and_provider[meeting.provider_id], *partners]
+
+
+def attendee_candidates(meeting: ReviewMeeting) -> list[Membership]:
+    """The memberships (active people) of the meeting's parties, party by party then by name."""
+    parties = meeting_parties(meeting)
+    order = {organisation.pk: index for index, organisation in enumerate(parties)}
+    memberships = Membership.objects.filter(organisation__in=parties, user__is_active=True).select_related(
+        "user", "organisation"
+    )
+    return sorted(
+        memberships, key=lambda m: (order[m.organisation_id], m.user.full_name.lower(), m.user.email)
+    )
+
+
+def packs_for(acting: Acting, meeting: ReviewMeeting) -> QuerySet[ReviewPack]:
+    """The pack versions the acting person may see: all for the lead body, the issued one for others."""
+    packs = meeting.packs.all()
+    if acting.is_commissioner and acting.organisation.pk == meeting.commissioner_id:
+        return packs
+    return packs.filter(issued_at__isnull=False)
+
+
+def pack_get_for(acting: Acting, pack_id: int) -> ReviewPack:
+    """One pack in reach (its meeting in reach, and issued unless you are the lead body); 404 otherwise."""
+    pack = get_object_or_404(ReviewPack.objects.select_related("meeting"), pk=pack_id)
+    meeting = meeting_get_for(acting, pack.meeting_id)
+    return get_object_or_404(packs_for(acting, meeting), pk=pack.pk)
+
+
+def actions_for(acting: Acting) -> QuerySet[ReviewAction]:
+    """Actions of the meetings the acting organisation may see (the action tracker)."""
+    return ReviewAction.objects.filter(meeting__in=meetings_for(acting)).select_related(
+        "meeting", "meeting__provider", "meeting__commissioner", "contract"
+    )
+
+
+def action_get_for(acting: Acting, action_id: int) -> ReviewAction:
+    return get_object_or_404(actions_for(acting), pk=action_id)
+
+
+def commentary_current(meeting: ReviewMeeting) -> dict[tuple[int, str], ReviewCommentary]:
+    """The current version of each part of the commentary, by (target id, part)."""
+    return {(row.target_id, row.part): row for row in meeting.commentary.filter(is_current=True)}
+
+
+def previous_meeting(meeting: ReviewMeeting) -> ReviewMeeting | None:
+    """The last meeting before this one between the same body and provider (cancelled ones aside)."""
+    return (
+        ReviewMeeting.objects.filter(
+            commissioner_id=meeting.commissioner_id,
+            provider_id=meeting.provider_id,
+            held_on__lt=meeting.held_on,
+        )
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-held_on", "-id")
+        .first()
+    )
+
+
+def actions_carried_forward(meeting: ReviewMeeting) -> list[ReviewAction]:
+    """What the pack reports from earlier meetings between the same body and provider: every action
+    still open, and those done or dropped since the previous meeting (so the meeting sees them close)."""
+    earlier = ReviewAction.objects.filter(
+        meeting__commissioner_id=meeting.commissioner_id,
+        meeting__provider_id=meeting.provider_id,
+        meeting__held_on__lt=meeting.held_on,
+    ).exclude(meeting__status=MeetingStatus.CANCELLED)
+    previous = previous_meeting(meeting)
+    closed_since = Q(updated_at__date__gte=previous.held_on) if previous else Q()
+    return list(
+        earlier.filter(Q(status__in=OPEN_ACTION_STATUSES) | closed_since)
+        .select_related("meeting", "contract", "target")
+        .order_by("due_on", "id")
+    )
+
+
+# --- The action tracker (added with the meeting record) -------------------------------------------
+
+OPEN = "open"  # the tracker's status filter "open or in progress"
+NOT_STARTED = "not_started"  # the tracker's status filter for the status "open" alone
+
+
+def can_update_action(acting: Acting, action: ReviewAction) -> bool:
+    """The lead body's managers update any action of their meetings; the reviewed provider's
+    commentators update the actions the provider owns."""
+    meeting = action.meeting
+    if is_manager(acting, meeting):
+        return True
+    return is_commentator(acting, meeting) and action.owner_kind == ActionOwner.PROVIDER
+
+
+def actions_filter(actions: QuerySet[ReviewAction], filters: dict, today: date) -> QuerySet[ReviewAction]:
+    """Scoped actions narrowed by the tracker's filters (provider, owner kind, status, overdue, the
+    meeting's quarter), soonest due first."""
+    if provider := filters.get("provider"):
+        actions = actions.filter(meeting__provider=provider)
+    if owner := filters.get("owner"):
+        actions = actions.filter(owner_kind=owner)
+    if status := filters.get("status"):
+        if status == OPEN:
+            actions = actions.filter(status__in=OPEN_ACTION_STATUSES)
+        else:
+            actions = actions.filter(status=ActionStatus.OPEN if status == NOT_STARTED else status)
+    if filters.get("overdue"):
+        actions = actions.filter(status__in=OPEN_ACTION_STATUSES, due_on__lt=today)
+    if quarter := filters.get("quarter"):
+        actions = actions.filter(meeting__quarter=quarter)
+    return actions.select_related("target").order_by("due_on", "id")
+
+
+def action_quarters(actions: QuerySet[ReviewAction]) -> list[str]:
+    """The quarters of the meetings that raised the actions, newest first."""
+    return sorted(set(actions.values_list("meeting__quarter", flat=True)), reverse=True)
+
+
+def action_providers(actions: QuerySet[ReviewAction]) -> QuerySet[Provider]:
+    """The providers reviewed at the meetings that raised the actions."""
+    return Provider.objects.filter(pk__in=actions.values("meeting__provider_id")).order_by("name")
+
+
+# --- The meeting record (added with the meeting record) ---------------------------------------------
+
+
+def record_corrections(meeting: ReviewMeeting) -> list[AuditEntry]:
+    """The corrections made to the record after it was first recorded, newest first."""
+    return list(
+        AuditEntry.objects.filter(
+            action="review.record_correct", object_type=ReviewMeeting._meta.label, object_id=str(meeting.pk)
+        )
+    )
+
+
+def quarter_result(meeting: ReviewMeeting, target: Target) -> ComplianceResult | None:
+    """The target's latest result for the meeting's quarter, if there is one."""
+    return ComplianceResult.objects.filter(target=target, period=meeting.quarter, is_latest=True).first()
+
+
+def with_measure_names(actions: list[ReviewAction]) -> list[ReviewAction]:
+    """The actions, each with ``measure_name``: its target's measure, or empty."""
+    for action in actions:
+        action.measure_name = MEASURES[action.target.measure].name if action.target else ""
+    return actions
+
+
+def target_label(target: Target) -> str:
+    return f"{target.contract.reference}: {MEASURES[target.measure].name}"
+
+
+def target_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:
+    """The meeting's targets, for a form's list."""
+    return [(t.pk, target_label(t)) for t in meeting_targets(meeting)]
+
+
+def override_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:
+    """The meeting's targets with a result for its quarter, each with the RAG shown now."""
+    targets = meeting_targets(meeting)
+    results = {
+        r.target_id: r
+        for r in ComplianceResult.objects.filter(target__in=targets, period=meeting.quarter, is_latest=True)
+    }
+    in_force = overrides_in_force(list(results), [meeting.quarter])
+    choices = []
+    for t in targets:
+        if (result := results.get(t.pk)) is None:
+            continue
+        shown = f"computed {RAG_LABELS.get(result.rag, result.rag)}"
+        if override := in_force.get((t.pk, meeting.quarter)):
+            shown = f"shown as {RAG_LABELS[override.rag]}, {shown}"
+        choices.append((t.pk, f"{target_label(t)}: {figures_text(result)}, {shown}"))
+    return choices
+
+
+def agreed_overrides(meeting: ReviewMeeting) -> list[dict]:
+    """The overrides the meeting agreed, with whether each is still the one in force."""
+    rows = meeting.agreed_overrides.select_related("target__contract", "result").order_by("created_at", "id")
+    in_force = overrides_in_force([row.target_id for row in rows], [meeting.quarter])
+    return [
+        {
+            "override": row,
+            "target": target_label(row.target),
+            "rag_label": RAG_LABELS.get(row.rag, row.rag),
+            "computed_label": RAG_LABELS.get(row.computed_rag, row.computed_rag),
+            "in_force": getattr(in_force.get((row.target_id, row.period)), "pk", None) == row.pk,
+        }
+        for row in rows
+    ]

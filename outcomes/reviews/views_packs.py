@@ -1,0 +1,114 @@
+"""Review pack pages: make a draft pack, read a pack (the page shows what the PDF shows), download its
+PDF, follow its progress while the PDF is made, and issue it.
+
+Access: a pack is reached through its meeting (404 outside the meeting's reach). The lead body sees
+every version; the provider and partner bodies see only the issued pack (404 for a draft). Making
+and issuing packs needs the lead body's MANAGE_REVIEWS (403 otherwise, inside the reach).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import organisation_required
+from outcomes.reviews import packs, selectors
+from outcomes.reviews.models import PackStatus, ReviewPack
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _status_context(request: HttpRequest, pack: ReviewPack) -> dict:
+    stale = packs.pack_is_stale(pack)
+    return {
+        "pack": pack,
+        "pack_stale": stale,
+        "pack_polling": pack.status == PackStatus.QUEUED and not stale,
+        "pack_can_manage": selectors.is_manager(request.acting, pack.meeting),
+    }
+
+
+@organisation_required
+@require_POST
+def pack_request(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Freeze the figures into a new draft pack; its page then shows the PDF being made."""
+    meeting = selectors.meeting_get_for(request.acting, meeting_id)
+    try:
+        pack = packs.pack_request(acting=request.acting, meeting=meeting)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect("reviews:detail", meeting.pk)
+    messages.success(
+        request, f"Draft pack version {pack.version} made: its figures are frozen as they stand now."
+    )
+    return redirect("reviews:pack", pack.pk)
+
+
+@organisation_required
+@require_GET
+def pack_page(request: HttpRequest, pack_id: int) -> HttpResponse:
+    """The pack as a page, from its frozen figures (the same content as its PDF)."""
+    pack = selectors.pack_get_for(request.acting, pack_id)
+    meeting = pack.meeting
+    context = {
+        **packs.pack_document(pack),
+        **_status_context(request, pack),
+        "meeting": meeting,
+        "pack_issuable": (
+            selectors.is_manager(request.acting, meeting)
+            and pack.status == PackStatus.READY
+            and pack.issued_at is None
+            and not meeting.packs.filter(issued_at__isnull=False).exists()
+        ),
+    }
+    return render(request, "outcomes/reviews/pack.html", context)
+
+
+@organisation_required
+@require_GET
+def pack_pdf(request: HttpRequest, pack_id: int) -> FileResponse:
+    """The stored PDF; 404 until it has been made."""
+    pack = selectors.pack_get_for(request.acting, pack_id)
+    if pack.status != PackStatus.READY or not pack.file:
+        raise Http404("The pack's PDF is still being made.")
+    try:
+        handle = pack.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The pack's PDF is missing from storage.") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=packs.pack_filename(pack), content_type="application/pdf"
+    )
+
+
+@organisation_required
+@require_GET
+def pack_status(request: HttpRequest, pack_id: int) -> HttpResponse:
+    """The progress panel of the PDF (polled by the pack page while the PDF is made)."""
+    pack = selectors.pack_get_for(request.acting, pack_id)
+    response = render(request, "outcomes/reviews/pack_status.html", _status_context(request, pack))
+    if pack.status != PackStatus.QUEUED and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # the page reloads to offer the download and the issue button
+    return response
+
+
+@organisation_required
+@require_POST
+def pack_issue(request: HttpRequest, pack_id: int) -> HttpResponse:
+    """Issue a ready pack: the commentary is fixed and the attendees are sent it."""
+    pack = selectors.pack_get_for(request.acting, pack_id)
+    try:
+        pack = packs.pack_issue(acting=request.acting, pack=pack)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect("reviews:pack", pack.pk)
+    messages.success(
+        request,
+        f"Pack version {pack.version} issued. The commentary is now fixed, and the attendees with an "
+        "email address are being sent it.",
+    )
+    return redirect("reviews:pack", pack.pk)

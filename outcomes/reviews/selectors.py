@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Acting, Capability
@@ -33,6 +33,7 @@ from outcomes.reviews.models import (
     ActionStatus,
     MeetingStatus,
     ReviewAction,
+    ReviewActionUpdate,
     ReviewCommentary,
     ReviewMeeting,
     ReviewPack,
@@ -173,35 +174,46 @@ def commentary_current(meeting: ReviewMeeting) -> dict[tuple[int, str], ReviewCo
     return {(row.target_id, row.part): row for row in meeting.commentary.filter(is_current=True)}
 
 
+def _earlier_meetings(meeting: ReviewMeeting) -> QuerySet[ReviewMeeting]:
+    """Meetings before this one between the same body and provider that reviewed at least one of its
+    contracts (cancelled ones aside): a provider's separate contracts keep separate histories."""
+    shared = ReviewMeeting.objects.filter(contracts__in=meeting.contracts.all()).values("pk")
+    return ReviewMeeting.objects.filter(
+        pk__in=shared,
+        commissioner_id=meeting.commissioner_id,
+        provider_id=meeting.provider_id,
+        held_on__lt=meeting.held_on,
+    ).exclude(status=MeetingStatus.CANCELLED)
+
+
 def previous_meeting(meeting: ReviewMeeting) -> ReviewMeeting | None:
-    """The last meeting before this one between the same body and provider (cancelled ones aside)."""
-    return (
-        ReviewMeeting.objects.filter(
-            commissioner_id=meeting.commissioner_id,
-            provider_id=meeting.provider_id,
-            held_on__lt=meeting.held_on,
-        )
-        .exclude(status=MeetingStatus.CANCELLED)
-        .order_by("-held_on", "-id")
-        .first()
-    )
+    """The last earlier meeting on any of the same contracts."""
+    return _earlier_meetings(meeting).order_by("-held_on", "-id").first()
 
 
 def actions_carried_forward(meeting: ReviewMeeting) -> list[ReviewAction]:
-    """What the pack reports from earlier meetings between the same body and provider: every action
-    still open, and those done or dropped since the previous meeting (so the meeting sees them close)."""
-    earlier = ReviewAction.objects.filter(
-        meeting__commissioner_id=meeting.commissioner_id,
-        meeting__provider_id=meeting.provider_id,
-        meeting__held_on__lt=meeting.held_on,
-    ).exclude(meeting__status=MeetingStatus.CANCELLED)
+    """What the pack reports from earlier meetings on the same contracts: every action still open,
+    and those done or dropped since the previous meeting (so the meeting sees them close). A later
+    note on a closed action does not bring it back: what counts is when it was closed."""
+    earlier = ReviewAction.objects.filter(meeting__in=_earlier_meetings(meeting))
     previous = previous_meeting(meeting)
-    closed_since = Q(updated_at__date__gte=previous.held_on) if previous else Q()
+    if previous is None:
+        closed_since = Q()
+    else:
+        closing = ReviewActionUpdate.objects.filter(
+            action=OuterRef("pk"),
+            status_after__in=CLOSED_ACTION_STATUSES,
+            at__date__gte=previous.held_on,
+        ).exclude(status_before__in=CLOSED_ACTION_STATUSES)
+        closed_since = Q(Exists(closing)) | Q(meeting=previous)
     return list(
         earlier.filter(Q(status__in=OPEN_ACTION_STATUSES) | closed_since)
         .select_related("meeting", "contract", "target")
         .order_by("due_on", "id")
     )
+
+
+CLOSED_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
 
 
 # --- The action tracker (added with the meeting record) -------------------------------------------

@@ -362,15 +362,41 @@ def test_actions_are_carried_forward_until_closed(setup):
     setup.action(description="Still open")
     done = setup.action(description="Done between the meetings")
     record.action_update(acting=setup.acting("commissioner"), action=done, status="done", note="Finished")
-    ReviewAction.objects.filter(pk=done.pk).update(
-        updated_at=timezone.make_aware(timezone.datetime(2025, 12, 1, 12))
-    )
+    closed_at = timezone.make_aware(timezone.datetime(2025, 12, 1, 12))
+    ReviewAction.objects.filter(pk=done.pk).update(updated_at=closed_at)
+    done.updates.filter(status_after="done").update(at=closed_at)
     assert {a.description for a in selectors.actions_carried_forward(second)} == {
         "Still open",
         "Done between the meetings",
     }
     assert {a.description for a in selectors.actions_carried_forward(third)} == {"Still open"}
     assert selectors.actions_carried_forward(first) == []
+    # A later progress note on the closed action does not bring it back.
+    record.action_update(
+        acting=setup.acting("commissioner"), action=done, status="done", note="Checked again"
+    )
+    assert {a.description for a in selectors.actions_carried_forward(third)} == {"Still open"}
+
+
+def test_a_separate_contract_keeps_its_own_history(setup):
+    """Two contracts of one provider reviewed at separate meetings: neither carries the other's actions."""
+    world = setup.world
+    setup.action(description="On the first contract")
+    elsewhere = contract(world.council, world.provider_a, reference="RV-OTHER")
+    later = meeting_for(
+        world.council, world.provider_a, [elsewhere], held_on=date(2026, 1, 20), quarter="2025-26-Q3"
+    )
+    assert selectors.previous_meeting(later) is None
+    assert selectors.actions_carried_forward(later) == []
+    both = meeting_for(
+        world.council,
+        world.provider_a,
+        [setup.contract, elsewhere],
+        held_on=date(2026, 4, 20),
+        quarter="2025-26-Q4",
+    )
+    assert selectors.previous_meeting(both) == later
+    assert {a.description for a in selectors.actions_carried_forward(both)} == {"On the first contract"}
 
 
 # --- Pages ----------------------------------------------------------------------------------------

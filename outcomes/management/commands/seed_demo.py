@@ -9,18 +9,22 @@ from commissioning.notices.models import NoticeSuggestion, SuggestionStatus
 from commissioning.qaf.demo import qaf_seed
 from outcomes.demo import returns_seed
 from outcomes.notice_suggestions import suggestions_refresh
+from outcomes.reviews.demo import review_seed
 
 
 class Command(BaseCommand):
     help = (
         "Create or refresh demo organisations, people (one per role), contracts, 18 months of returns, "
-        "a year of QAF assessments and five quarters of Notices of Concern and breach notices (replaced on "
-        "every run, so their dates stay current). Safe to run repeatedly."
+        "a year of QAF assessments, five quarters of Notices of Concern and breach notices, and a year of "
+        "quarterly review meetings for two contracts (notices and meetings are replaced on every run, so "
+        "their dates stay current). Safe to run repeatedly."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--skip-returns", action="store_true", help="Load people and contracts only (quicker)"
+            "--skip-returns",
+            action="store_true",
+            help="Load people and contracts only (quicker; with no results there are no review meetings)",
         )
         parser.add_argument(
             "--allow-production",
@@ -38,13 +42,15 @@ class Command(BaseCommand):
         months = 0 if skip_returns else returns_seed()
         qaf_seed()
         notices = notice_seed()
+        meetings = review_seed()
         # Suggestions follow the data just loaded (a re-seed replaced the notices drafted from any).
         NoticeSuggestion.objects.filter(status=SuggestionStatus.DRAFTED, notice__isnull=True).delete()
         suggestions = suggestions_refresh()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data is ready ({months} monthly returns loaded this time; {notices} notices "
-                f"refreshed; {suggestions['created']} new notice suggestions)."
+                f"refreshed; {meetings} review meetings refreshed; {suggestions['created']} new notice "
+                "suggestions)."
             )
         )
         self.stdout.write(

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up bench-returns bench-compliance bench-pack venv venv-dev migrate format clean
+.PHONY: demo test lint up bench-returns bench-compliance bench-pack bench-portfolio venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 demo: venv
@@ -43,6 +43,10 @@ bench-compliance:
 ## make bench-pack: one contract's quarterly review pack (figures frozen, PDF rendered); aim under 5 s
 bench-pack:
 	scripts/bench.sh pack
+
+## make bench-portfolio: the portfolio dashboard over the bench-compliance data set; p95 aim under 300 ms
+bench-portfolio:
+	scripts/bench.sh portfolio
 
 format: venv-dev
 	$(BIN)/ruff check --fix .

@@ -19,6 +19,7 @@ urlpatterns = [
     path("qaf/", include("commissioning.qaf.urls")),
     path("notices/", include("commissioning.notices.urls")),
     path("reviews/", include("outcomes.reviews.urls")),
+    path("portfolio/", include("outcomes.portfolio.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -26,7 +26,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Window,
 )
+from django.db.models.functions import RowNumber
 
 from commissioning.models import Contract
 from outcomes.deadlines import LONDON, due_at
@@ -113,19 +115,32 @@ def latest_rows(contracts: Contracts) -> QuerySet[EpisodeRecord]:
     return EpisodeRecord.objects.filter(of_contracts(contracts), is_latest=True)
 
 
+def latest_rows_ranked(contract: Contract, refs: QuerySet | None = None) -> QuerySet[EpisodeRecord]:
+    """The rows of latest_rows_computed, found by ranking each episode's rows newest month first.
+
+    A sort, whatever the planner knows: the anti-join above can be planned as a nested loop over
+    the whole contract when the tables' statistics are stale (a first load), which takes minutes.
+    """
+    rows = current_rows(contract)
+    if refs is not None:
+        rows = rows.filter(episode_ref__in=refs)  # whole episodes, so the ranking is unchanged
+    ranked = rows.annotate(
+        newest=Window(RowNumber(), partition_by=[F("episode_ref")], order_by=[F("month").desc()])
+    )
+    return ranked.filter(newest=1)
+
+
 def latest_flags_refresh(contract: Contract, attempts: list | None = None) -> None:
     """Set is_latest for the episodes of the given attempts (or of the whole contract), set-based."""
     rows = EpisodeRecord.objects.filter(contract=contract)
+    refs = None
     if attempts is not None:
         refs = EpisodeRecord.objects.filter(attempt__in=attempts).values("episode_ref")
         rows = rows.filter(episode_ref__in=refs)
     rows.filter(is_latest=True).update(is_latest=False)
-    latest = latest_rows_computed(contract)
-    if attempts is not None:
-        latest = latest.filter(
-            episode_ref__in=EpisodeRecord.objects.filter(attempt__in=attempts).values("episode_ref")
-        )
-    EpisodeRecord.objects.filter(pk__in=latest.values("pk")).update(is_latest=True)
+    latest = list(latest_rows_ranked(contract, refs).values_list("pk", flat=True))
+    for start in range(0, len(latest), 10_000):
+        EpisodeRecord.objects.filter(pk__in=latest[start : start + 10_000]).update(is_latest=True)
 
 
 def plus_days(field: str, days: int) -> ExpressionWrapper:

@@ -44,6 +44,8 @@ PAGES_ALL = [
     "/notices/register.csv",
     "/reviews/",
     "/reviews/actions/",
+    "/portfolio/benchmarks/",
+    "/portfolio/exports/results.csv",
 ]
 PAGES_COMMISSIONER = [
     "/providers/",
@@ -53,6 +55,10 @@ PAGES_COMMISSIONER = [
     "/notices/figures/",
     "/notices/suggestions/",
     "/notices/settings/",
+    "/portfolio/",
+    "/portfolio/matrix.xlsx",
+    "/portfolio/scrutiny/",
+    "/portfolio/scrutiny.pdf",
 ]
 # Pages found by following links from these lists (the first few of each).
 FOLLOW = {

@@ -1213,6 +1213,53 @@ ROWS = [
         ),
         method="post",
     ),
+    Row(
+        "portfolio:dashboard",
+        lambda w: "/portfolio/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "portfolio:matrix-csv",
+        lambda w: "/portfolio/matrix.csv",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "portfolio:matrix-xlsx",
+        lambda w: "/portfolio/matrix.xlsx",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row("portfolio:benchmarks", lambda w: "/portfolio/benchmarks/", organisation_page(200)),
+    Row(
+        "portfolio:trend",
+        lambda w: f"/portfolio/contracts/{w.contracts['joint'].pk}/targets/{_joint_target(w)}/trend/",
+        organisation_page(200, b_admin=404),
+    ),
+    Row(
+        "portfolio:trend (another council's)",
+        lambda w: (
+            f"/portfolio/contracts/{w.contracts['other'].pk}/targets/{w.contracts['other'].targets.first().pk}/trend/"
+        ),
+        organisation_page(404),
+    ),
+    # Portfolio: exports and the scrutiny report.
+    Row("portfolio:results-csv", lambda w: "/portfolio/exports/results.csv", organisation_page(200)),
+    Row("portfolio:results-xlsx", lambda w: "/portfolio/exports/results.xlsx", organisation_page(200)),
+    Row("portfolio:notices-xlsx", lambda w: "/portfolio/exports/notices.xlsx", organisation_page(200)),
+    Row(
+        "portfolio:qaf-tracker-xlsx",
+        lambda w: "/portfolio/exports/qaf-tracker.xlsx",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "portfolio:scrutiny",
+        lambda w: "/portfolio/scrutiny/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "portfolio:scrutiny-pdf",
+        lambda w: "/portfolio/scrutiny.pdf",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
     # The technical admin site is for service operators (staff) only.
     Row("admin:index", lambda w: "/admin/", statuses(302)),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from accounts.access import CAPABILITY_DESCRIPTIONS, Capability, organisation_required
 from accounts.selectors import membership_list_for
+from outcomes.portfolio.attention import commissioner_attention, provider_attention
 from providers.selectors import provider_list_for, provider_rating_counts
 
 
@@ -19,11 +20,13 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if acting.is_provider:
         context["provider"] = provider_list_for(acting).first()
+        context["attention"] = provider_attention(acting)
         return render(request, "home/provider.html", context)
     providers = provider_list_for(acting)
     context["provider_count"] = providers.count()
     context["rating_counts"] = provider_rating_counts(acting)
     context["priority_providers"] = providers.filter(cqc_rating__in=["requires_improvement", "inadequate"])
+    context["attention"] = commissioner_attention(acting)
     return render(request, "home/commissioner.html", context)
 
 

@@ -15,7 +15,6 @@ Rules (also in docs/guides/reviews.md):
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 from django.db.models import Q
@@ -23,25 +22,20 @@ from django.db.models import Q
 from commissioning.models import Contract
 from outcomes.measures import Direction
 from outcomes.models import ComplianceResult
+from outcomes.portfolio.funnel import (
+    MIN_COMPARATORS,
+    QUARTILE_WORDS,
+    better_first,
+    letters,
+    quartile_of,
+    rank_among,
+)
 from outcomes.reviews.models import ReviewMeeting
-
-QUARTILE_WORDS = {1: "top quartile", 2: "second quartile", 3: "third quartile", 4: "bottom quartile"}
-MIN_COMPARATORS = 4  # with fewer other providers, quartiles say nothing
 
 
 def _ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
-
-
-def _letters(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: the anonymised label of a comparator."""
-    text = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        text = chr(65 + rest) + text
-    return text
 
 
 def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, dict]) -> None:
@@ -77,10 +71,10 @@ def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, di
 
 def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
     higher = row["better"] == Direction.HIGHER.value
-    comparators = sorted(best.items(), key=lambda item: ((-1 if higher else 1) * item[1]["value"], item[0]))
+    comparators = sorted(best.items(), key=lambda item: better_first(item[1]["value"], higher, item[0]))
     entries = [
         {
-            "label": f"Provider {_letters(i)}",
+            "label": f"Provider {letters(i)}",
             "value": f"{other['value']:.1f}",
             "figures": f"{other['value']:.1f}% ({other['numerator']}/{other['denominator']})",
             "this": False,
@@ -96,10 +90,10 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
             "statement": f"Not ranked: this provider has no rated figure for {quarter}.",
         }
     value = Decimal(current["value"])
-    better = [e for e in entries if (Decimal(e["value"]) > value if higher else Decimal(e["value"]) < value)]
-    rank, total = len(better) + 1, len(entries) + 1
+    rank = rank_among(value, [Decimal(e["value"]) for e in entries], higher)
+    total = len(entries) + 1
     this = {"label": "This provider", "value": current["value"], "figures": current["figures"], "this": True}
-    entries.insert(len(better), this)
+    entries.insert(rank - 1, this)
     for number, entry in enumerate(entries, start=1):
         entry["rank"] = number
     if not comparators:
@@ -111,9 +105,8 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
     statement = (
         f"{_ordinal(rank)} of {total} providers of {meeting.commissioner.name} on this measure in {quarter}"
     )
-    quartile = None
-    if len(comparators) >= MIN_COMPARATORS:
-        quartile = math.ceil(MIN_COMPARATORS * rank / total)
+    quartile = quartile_of(rank, total)  # needs MIN_COMPARATORS others
+    if quartile is not None:
         statement += f": {QUARTILE_WORDS[quartile]}."
     else:
         statement += (

@@ -1,0 +1,79 @@
+"""The dashboard's columns after the measures, each read for many contracts in one query: the QAF
+status, the returns outstanding and the open notices (the enforcement stage is
+``commissioning.notices.selectors.contract_enforcement_stages``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.db.models import Count
+from django.utils import timezone
+
+from commissioning.models import Contract, ContractStatus
+from commissioning.notices.models import OPEN_STATUSES, Notice
+from commissioning.qaf.models import QafStatus
+from outcomes.deadlines import due_at, next_month
+from outcomes.models import ReturnAttempt
+from outcomes.selectors import recent_months
+
+OUTSTANDING_MONTHS = 12  # how far back "returns outstanding" looks
+
+
+def qaf_statuses(contracts: list[Contract]) -> dict[int, QafStatus]:
+    """Each contract's QAF status as its lead body holds it: per contract, else per provider."""
+    rows = QafStatus.objects.filter(
+        provider_id__in={c.provider_id for c in contracts},
+        commissioner_id__in={c.lead_commissioner_id for c in contracts},
+    )
+    stored = {(s.commissioner_id, s.provider_id, s.contract_id): s for s in rows}
+    found = {}
+    for c in contracts:
+        status = stored.get((c.lead_commissioner_id, c.provider_id, c.pk)) or stored.get(
+            (c.lead_commissioner_id, c.provider_id, None)
+        )
+        if status is not None:
+            found[c.pk] = status
+    return found
+
+
+def returns_outstanding(contracts: list[Contract], today: date | None = None) -> Counter:
+    """Per contract: months of the last twelve whose return is past its due date with no accepted
+    version, for contracts that owe returns (the rule of ``outcomes.selectors.outstanding_returns``:
+    active or suspended, term covering the month; read in one query for every contract and month)."""
+    owing = [c for c in contracts if c.status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)]
+    months = recent_months(today, count=OUTSTANDING_MONTHS)
+    counts: Counter = Counter()
+    if not owing:
+        return counts
+    accepted = set(
+        ReturnAttempt.objects.filter(
+            is_current=True, monthly_return__contract__in=owing, monthly_return__month__in=months
+        )
+        .order_by()
+        .values_list("monthly_return__contract_id", "monthly_return__month")
+    )
+    now = timezone.now()
+    due: dict[tuple[date, int], object] = {}
+    for contract in owing:
+        for month in months:
+            if (contract.pk, month) in accepted or not (
+                contract.start_date < next_month(month) and contract.end_date >= month
+            ):
+                continue
+            key = (month, contract.return_due_day)
+            if key not in due:
+                due[key] = due_at(month, contract.return_due_day)
+            if now > due[key]:
+                counts[contract.pk] += 1
+    return counts
+
+
+def open_notices(contract_ids: list[int]) -> dict[int, int]:
+    """Per contract: its open notices (issued, acknowledged, responded or extended; never drafts)."""
+    rows = (
+        Notice.objects.filter(contract_id__in=contract_ids, status__in=OPEN_STATUSES)
+        .values("contract_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["contract_id"]: row["count"] for row in rows}

@@ -1,0 +1,365 @@
+"""The portfolio dashboard's matrix: for one quarter, the contracts a commissioning body can see
+(rows) against the measures of their targets (columns), each cell a stored result with its RAG.
+
+Reads only stored results (``is_latest``); nothing is computed again. Every read is one query for
+all the contracts at once, so the number of queries does not grow with the number of contracts.
+A measure column is a measure with its parameters: two targets of one measure with different
+parameters are two columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.access import Acting
+from commissioning.models import CommissioningBody, Contract, Target, TargetVersion
+from commissioning.notices.models import LADDER
+from commissioning.notices.selectors import contract_enforcement_stages
+from commissioning.qaf.models import QafStatus, QafStatusCode
+from commissioning.selectors import ContractFilter, contract_list_for
+from outcomes.measures import MEASURES, Measure, ParameterError
+from outcomes.models import ComplianceResult
+from outcomes.periods import Period, parse_period
+from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
+from outcomes.result_selectors import (
+    DIRECTION_LABELS,
+    NOT_RATED_LABELS,
+    RAG_LABELS,
+    Cell,
+    overrides_in_force,
+    result_contracts_for,
+)
+from providers.models import Provider
+
+MEASURE_ORDER = {code: index for index, code in enumerate(MEASURES)}
+# Worst first: the order the "QAF status" sort puts contracts in.
+QAF_SEVERITY = {
+    QafStatusCode.NON_COMPLIANT_PAST_WINDOW: 0,
+    QafStatusCode.OVERDUE: 1,
+    QafStatusCode.NON_COMPLIANT_IN_WINDOW: 2,
+    QafStatusCode.COMPLIANT_ACTIONS_OPEN: 3,
+    QafStatusCode.NOT_ASSESSED: 4,
+    QafStatusCode.COMPLIANT: 5,
+}
+SORTS = {
+    "reference": "Contract reference",
+    "provider": "Provider",
+    "reds": "Number of reds (most first)",
+    "stage": "Enforcement stage (furthest first)",
+    "qaf": "QAF status (worst first)",
+}
+# What a cell shows: the rest of a result (its sources above all) is left unread.
+RESULT_FIELDS = (
+    "id",
+    "contract_id",
+    "target_id",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "rag",
+    "not_rated_reason",
+    "direction",
+    "pending",
+    "missing_months",
+    "restated",
+)
+DIRECTION_ARROWS = {"improved": "↑", "stable": "→", "worsened": "↓"}
+
+
+@dataclass(frozen=True)
+class MatrixFilters:
+    """What narrows and orders the matrix; every field is optional."""
+
+    commissioner_id: int | None = None
+    service_type: str = ""
+    provider_id: int | None = None
+    status: str = ""
+    reds_only: bool = False
+    sort: str = "reference"
+
+    @property
+    def narrowing(self) -> bool:
+        return bool(
+            self.commissioner_id or self.service_type or self.provider_id or self.status or self.reds_only
+        )
+
+
+class MatrixCell(Cell):
+    """A stored result in the matrix: the shown RAG (any override), the computed one, direction, marks."""
+
+    @property
+    def computed_label(self) -> str:
+        return RAG_LABELS.get(self.result.rag, self.result.rag)
+
+    @property
+    def direction_label(self) -> str:
+        return DIRECTION_LABELS.get(self.result.direction, "—")
+
+    @property
+    def direction_arrow(self) -> str:
+        return DIRECTION_ARROWS.get(self.result.direction, "")
+
+    @property
+    def marks(self) -> list[str]:
+        """Short words for what the reader must know about the figure (the page's key explains them)."""
+        result, marks = self.result, []
+        if result.not_rated_reason in NOT_RATED_LABELS:
+            marks.append(NOT_RATED_LABELS[result.not_rated_reason])
+        if result.missing_months:
+            marks.append("incomplete")
+        if result.restated:
+            marks.append("restated")
+        if self.override:
+            marks.append("overridden")
+        if result.pending:
+            marks.append(f"{result.pending} pending")
+        return marks
+
+
+@dataclass
+class Column:
+    """A measure with its parameters, and the RAG totals of its cells in the visible matrix."""
+
+    key: tuple[str, str]
+    measure: Measure
+    params_text: str
+    totals: Counter = field(default_factory=Counter)
+
+    @property
+    def label(self) -> str:
+        return f"{self.measure.name} ({self.params_text})" if self.params_text else self.measure.name
+
+    @property
+    def totals_items(self) -> list[tuple[str, int]]:
+        return _items(self.totals)
+
+
+@dataclass
+class MatrixRow:
+    """A contract: per column its cells (None: a target in force with no stored result; an empty list:
+    not measured), and its QAF status, returns outstanding, open notices and enforcement stage."""
+
+    contract: Contract
+    entries: list[list[MatrixCell | None]]
+    qaf: QafStatus | None
+    returns_outstanding: int
+    open_notices: int
+    stage: str
+    totals: Counter
+
+    @property
+    def reds(self) -> int:
+        return self.totals["red"]
+
+
+@dataclass
+class Matrix:
+    quarter: Period
+    columns: list[Column]
+    rows: list[MatrixRow]
+    totals: Counter
+    contracts_in_quarter: int
+
+    @property
+    def totals_items(self) -> list[tuple[str, int]]:
+        return _items(self.totals)
+
+    @property
+    def contracts_with_red(self) -> int:
+        return sum(1 for row in self.rows if row.reds)
+
+    @property
+    def contracts_with_open_notice(self) -> int:
+        return sum(1 for row in self.rows if row.open_notices)
+
+    @property
+    def returns_outstanding(self) -> int:
+        return sum(row.returns_outstanding for row in self.rows)
+
+
+def _items(totals: Counter) -> list[tuple[str, int]]:
+    return [(RAG_LABELS[key], totals[key]) for key in RAG_LABELS]
+
+
+# --- Quarters and choices ------------------------------------------------------------------------
+
+
+def dashboard_quarters(acting: Acting) -> list[Period]:
+    """Quarters with stored results on contracts the acting body can see, newest first."""
+    identifiers = (
+        ComplianceResult.objects.filter(
+            contract__in=result_contracts_for(acting), is_latest=True, period_kind="quarter"
+        )
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return sorted(
+        (parse_period(identifier) for identifier in identifiers), key=lambda p: p.start, reverse=True
+    )
+
+
+def dashboard_default_quarter(quarters: list[Period], today: date | None = None) -> Period | None:
+    """The latest quarter that has ended and has results; else the latest with results."""
+    today = today or timezone.localdate()
+    ended = [quarter for quarter in quarters if quarter.end < today]
+    return (ended or quarters or [None])[0]
+
+
+def dashboard_commissioners(acting: Acting) -> QuerySet[CommissioningBody]:
+    """The acting body and the bodies it works with on the contracts it can see (lead or partner)."""
+    visible = result_contracts_for(acting)
+    return CommissioningBody.objects.filter(
+        Q(pk=acting.organisation.pk)
+        | Q(pk__in=visible.values("lead_commissioner_id"))
+        | Q(
+            pk__in=Contract.partner_commissioners.through.objects.filter(contract__in=visible).values(
+                "commissioningbody_id"
+            )
+        )
+    ).order_by("name")
+
+
+def dashboard_providers(acting: Acting) -> QuerySet[Provider]:
+    """The prime providers of the contracts the acting body can see."""
+    return Provider.objects.filter(pk__in=result_contracts_for(acting).values("provider_id")).order_by("name")
+
+
+# --- The matrix ----------------------------------------------------------------------------------
+
+
+def _params_key(measure: Measure, params: dict) -> str:
+    with suppress(ParameterError):  # stored before a parameter changed: still a column of its own
+        params = measure.clean_params(params)
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class _Target:
+    pk: int
+    contract_id: int
+    measure: str
+    params: dict
+
+
+def _targets(contract_ids: list[int], with_result: set[int], on: date) -> list[_Target]:
+    """The contracts' targets with a stored result, or in force on ``on`` (the latest version from on
+    or before that day exists and is not an end, as ``target_version_in_force``): two plain queries."""
+    latest: dict[int, tuple] = {}
+    for target_id, effective_from, recorded_at, pk, is_end in (
+        TargetVersion.objects.filter(target__contract_id__in=contract_ids, effective_from__lte=on)
+        .order_by()
+        .values_list("target_id", "effective_from", "recorded_at", "id", "is_end")
+    ):
+        if target_id not in latest or (effective_from, recorded_at, pk) > latest[target_id][:3]:
+            latest[target_id] = (effective_from, recorded_at, pk, is_end)
+    in_force = {target_id for target_id, version in latest.items() if not version[3]}
+    return [
+        _Target(*row)
+        for row in Target.objects.filter(contract_id__in=contract_ids)
+        .order_by("id")
+        .values_list("id", "contract_id", "measure", "params")
+        if row[2] in MEASURES and (row[0] in with_result or row[0] in in_force)
+    ]
+
+
+def _sort_key(sort: str):
+    def stage(row: MatrixRow) -> int:
+        return -(LADDER.index(row.stage) + 1) if row.stage else 0
+
+    def qaf(row: MatrixRow) -> int:
+        return QAF_SEVERITY.get(row.qaf.status, 4) if row.qaf else 4
+
+    keys = {
+        "provider": lambda row: (row.contract.provider.name.lower(), row.contract.reference.lower()),
+        "reds": lambda row: (-row.reds, row.contract.reference.lower()),
+        "stage": lambda row: (stage(row), row.contract.reference.lower()),
+        "qaf": lambda row: (qaf(row), row.contract.reference.lower()),
+    }
+    return keys.get(sort, lambda row: row.contract.reference.lower())
+
+
+def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | None = None) -> Matrix:
+    """The quarter's matrix for the contracts the acting body can see whose term overlaps the quarter,
+    filtered and sorted; a fixed number of queries however many contracts there are."""
+    filters = filters or MatrixFilters()
+    contracts = list(
+        contract_list_for(
+            acting,
+            ContractFilter(
+                provider_id=filters.provider_id,
+                commissioner_id=filters.commissioner_id,
+                status=filters.status,
+                service_type=filters.service_type,
+            ),
+        )
+        .filter(start_date__lte=quarter.end, end_date__gte=quarter.start)
+        .prefetch_related(None)  # the parties beyond lead and provider are not shown here
+    )
+    ids = [c.pk for c in contracts]
+    results = list(
+        ComplianceResult.objects.filter(contract_id__in=ids, period=quarter.identifier, is_latest=True)
+        .order_by()
+        .only(*RESULT_FIELDS)
+    )
+    with_result = {r.target_id for r in results}
+    targets = _targets(ids, with_result, quarter.end)
+    overrides = overrides_in_force(list(with_result), [quarter.identifier])
+    by_target = {r.target_id: r for r in results}
+
+    columns: dict[tuple[str, str], Column] = {}
+    params_keys: dict[tuple[str, str], tuple[str, str]] = {}
+    target_column: dict[int, tuple[str, str]] = {}
+    for t in targets:
+        measure = MEASURES[t.measure]
+        raw = (t.measure, json.dumps(t.params, sort_keys=True, default=str))
+        if raw not in params_keys:  # many contracts share a target set: clean each one once
+            params_keys[raw] = (t.measure, _params_key(measure, t.params))
+        key = params_keys[raw]
+        if key not in columns:
+            params_text = measure.describe_params(t.params) if measure.parameters else ""
+            columns[key] = Column(key, measure, params_text)
+        target_column[t.pk] = key
+    ordered = sorted(columns.values(), key=lambda c: (MEASURE_ORDER[c.key[0]], c.params_text))
+    index = {column.key: position for position, column in enumerate(ordered)}
+
+    qaf = qaf_statuses(contracts)
+    outstanding = returns_outstanding(contracts)
+    notices = open_notices(ids)
+    stages = contract_enforcement_stages(ids)
+    rows = {
+        c.pk: MatrixRow(
+            c,
+            [[] for _ in ordered],
+            qaf.get(c.pk),
+            outstanding[c.pk],
+            notices.get(c.pk, 0),
+            stages.get(c.pk, ""),
+            Counter(),
+        )
+        for c in contracts
+    }
+    for t in targets:
+        row = rows[t.contract_id]
+        result = by_target.get(t.pk)
+        cell = MatrixCell(result, overrides.get((t.pk, quarter.identifier))) if result else None
+        row.entries[index[target_column[t.pk]]].append(cell)
+        if cell:
+            row.totals[cell.rag] += 1
+
+    shown = [row for row in rows.values() if row.reds or not filters.reds_only]
+    shown.sort(key=_sort_key(filters.sort))
+    totals: Counter = Counter()
+    for row in shown:
+        totals.update(row.totals)
+        for column, entries in zip(ordered, row.entries, strict=True):
+            column.totals.update(cell.rag for cell in entries if cell)
+    return Matrix(quarter, ordered, shown, totals, len(contracts))

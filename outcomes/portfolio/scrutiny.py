@@ -1,0 +1,365 @@
+"""The scrutiny report: a commissioning body's portfolio for a quarter, as a public paper for councillors.
+
+Every figure is an aggregate. Small numbers are suppressed (the rule, applied by the pure functions
+below, and printed in the report):
+
+1. A count of 1 to 4 is shown as "fewer than 5". Zero, and 5 or more, are shown as they are.
+2. A rate (numerator of denominator): when the denominator is 1 to 4, both are shown as "fewer than
+   5" and the percentage is suppressed. When the numerator is 1 to 4 it is shown as "fewer than 5"
+   and the percentage is suppressed (with the denominator it would give the numerator back). When
+   the denominator less the numerator is 1 to 4, the numerator and the percentage are suppressed
+   (the few left out could be worked out by subtraction).
+3. Secondary suppression, for a row of counts that adds up to a total shown elsewhere (RAG counts of
+   a measure, CQC ratings, a provider's RAG counts): if exactly one cell of the row is 1 to 4, the
+   next smallest non-zero cell is suppressed too ("suppressed"), so that the small one cannot be
+   recovered by subtracting the others from the total.
+
+Providers are never named unless the commissioner asks for them; their table suppresses in the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.access import Acting
+from commissioning.models import Contract, ContractStatus
+from commissioning.notices.figures import issued_in, notice_figures
+from commissioning.notices.models import NoticeKind
+from commissioning.notices.selectors import notices_for
+from commissioning.qaf import selectors as qaf_selectors
+from commissioning.qaf.models import QafStatusCode
+from commissioning.qaf.portfolio import quarter_label
+from outcomes.calculators import months_due
+from outcomes.measures import MEASURES
+from outcomes.measures.rating import direction_of_travel, percentage
+from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
+from outcomes.periods import Period, add_months, parse_period, quarter_period
+from outcomes.portfolio.exports import qaf_statuses_complete
+from outcomes.result_selectors import DIRECTION_LABELS, overrides_in_force, result_contracts_for, target_text
+from providers.models import CqcRating, Provider
+
+SMALL_BELOW = 5
+FEWER_THAN_5 = "fewer than 5"
+SUPPRESSED = "suppressed"
+FOOTER = "Figures below 5 are suppressed to protect privacy."
+RAGS = (("green", "Green"), ("amber", "Amber"), ("red", "Red"), ("not_rated", "Not rated"))
+COMPLIANT = (QafStatusCode.COMPLIANT, QafStatusCode.COMPLIANT_ACTIONS_OPEN)
+
+
+# --- Suppression (pure) --------------------------------------------------------------------------
+
+
+def is_small(count: int | None) -> bool:
+    """1 to 4: a count that could identify someone."""
+    return count is not None and 0 < count < SMALL_BELOW
+
+
+def suppress(count: int | None) -> str:
+    """A count as printed: "fewer than 5" for 1 to 4, else the number ("—" for none at all)."""
+    if count is None:
+        return "—"
+    return FEWER_THAN_5 if is_small(count) else str(count)
+
+
+def suppress_row(counts: Sequence[int]) -> list[str]:
+    """Counts that add up to a total shown elsewhere, with secondary suppression: when exactly one is
+    1 to 4, the next smallest non-zero count is shown as "suppressed" too."""
+    shown = [suppress(count) for count in counts]
+    small = [index for index, count in enumerate(counts) if is_small(count)]
+    if len(small) == 1:
+        others = [(count, index) for index, count in enumerate(counts) if index != small[0] and count > 0]
+        if others:
+            shown[min(others)[1]] = SUPPRESSED
+    return shown
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate as printed: the percentage, numerator and denominator after suppression."""
+
+    percent: str
+    numerator: str
+    denominator: str
+    value: object = None  # the percentage (Decimal) when it may be shown, for the direction of travel
+
+    @property
+    def text(self) -> str:
+        """``85.0% (551 of 648)``; ``suppressed (fewer than 5 of 648)``; ``no data``."""
+        if self.denominator == "0":
+            return "no data"
+        return f"{self.percent} ({self.numerator} of {self.denominator})"
+
+    @property
+    def shown(self) -> bool:
+        return self.value is not None
+
+
+def suppress_rate(numerator: int, denominator: int) -> Rate:
+    """A numerator of a denominator, with rule 2 of the module's suppression rule applied."""
+    if denominator == 0:
+        return Rate("—", "0", "0")
+    if is_small(denominator):
+        return Rate(SUPPRESSED, FEWER_THAN_5, FEWER_THAN_5)
+    if is_small(numerator):
+        return Rate(SUPPRESSED, FEWER_THAN_5, str(denominator))
+    if is_small(denominator - numerator):
+        return Rate(SUPPRESSED, SUPPRESSED, str(denominator))
+    value = percentage(numerator, denominator)
+    return Rate(f"{value:.1f}%", str(numerator), str(denominator), value)
+
+
+# --- The report's figures ------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureLine:
+    name: str
+    params: str
+    contracts: str
+    rate: Rate
+    target: str
+    rag: list[tuple[str, str]]
+    year_before: Rate
+    direction: str
+
+
+@dataclass
+class ProviderLine:
+    name: str
+    contracts: str
+    rag: list[tuple[str, str]]
+    breach_notices: str
+    cqc_rating: str
+    qaf_status: str
+
+
+@dataclass
+class ScrutinyReport:
+    body: str
+    title: str
+    quarter: Period
+    year_before: Period
+    named: bool
+    contracts: str
+    providers: str
+    people: str
+    measures: list[MeasureLine]
+    qaf_compliant: Rate
+    cqc: list[tuple[str, str]]
+    breach_now: str
+    breach_year_before: str
+    returns_on_time: Rate
+    provider_lines: list[ProviderLine] = field(default_factory=list)
+    generated_at: datetime | None = None
+    footer: str = FOOTER
+
+    @property
+    def quarter_label(self) -> str:
+        return quarter_label(self.quarter)
+
+    @property
+    def year_before_label(self) -> str:
+        return quarter_label(self.year_before)
+
+
+def _year_before(quarter: Period) -> Period:
+    return quarter_period(add_months(quarter.start, -12))
+
+
+def portfolio_contracts(acting: Acting, quarter: Period):
+    """The body's contracts (led or joint) in force at some time in the quarter, drafts left out."""
+    return (
+        Contract.objects.filter(pk__in=result_contracts_for(acting).values("pk"))
+        .exclude(status=ContractStatus.DRAFT)
+        .filter(start_date__lte=quarter.end, end_date__gte=quarter.start)
+        .select_related("provider")
+        .order_by("reference")
+    )
+
+
+def scrutiny_quarters(acting: Acting, today: date | None = None) -> list[Period]:
+    """Ended quarters with stored quarterly results on the body's contracts, newest first (at least
+    the latest ended quarter, so the form always has a choice)."""
+    today = today or timezone.localdate()
+    latest_ended = quarter_period(add_months(quarter_period(today).start, -3))
+    identifiers = set(
+        ComplianceResult.objects.filter(
+            is_latest=True,
+            period_kind="quarter",
+            period_end__lt=today,
+            contract__in=result_contracts_for(acting),
+        ).values_list("period", flat=True)
+    )
+    quarters = {parse_period(identifier) for identifier in identifiers} or {latest_ended}
+    return sorted(quarters, key=lambda q: q.start, reverse=True)
+
+
+def _people(contracts: list[Contract], quarter: Period) -> int:
+    """Distinct people (per contract: pseudonyms are the provider's) receiving care at some time in the quarter."""
+    return (
+        EpisodeRecord.objects.filter(contract__in=contracts, is_latest=True, first_visit_on__lte=quarter.end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=quarter.start))
+        .values("contract_id", "person_ref")
+        .distinct()
+        .count()
+    )
+
+
+def _shown_rags(results: list[ComplianceResult]) -> dict[int, str]:
+    overrides = overrides_in_force(list({r.target_id for r in results}), list({r.period for r in results}))
+    return {
+        r.pk: overrides[(r.target_id, r.period)].rag if (r.target_id, r.period) in overrides else r.rag
+        for r in results
+    }
+
+
+def _rag_cells(rags: list[str]) -> list[tuple[str, str]]:
+    counts = Counter(rags)
+    return list(
+        zip([label for _, label in RAGS], suppress_row([counts[key] for key, _ in RAGS]), strict=True)
+    )
+
+
+def _results(contracts: list[Contract], quarter: Period) -> list[ComplianceResult]:
+    return list(
+        ComplianceResult.objects.filter(contract__in=contracts, is_latest=True, period=quarter.identifier)
+        .select_related("target", "target_version")
+        .order_by("target__measure", "contract__reference")
+    )
+
+
+def _group_key(result: ComplianceResult) -> tuple[str, str]:
+    measure = MEASURES.get(result.target.measure)
+    params = measure.describe_params(result.target.params) if measure and measure.parameters else ""
+    return result.target.measure, params
+
+
+def _measure_lines(contracts: list[Contract], quarter: Period, year_before: Period) -> list[MeasureLine]:
+    now, then = _results(contracts, quarter), _results(contracts, year_before)
+    shown = _shown_rags(now)
+    groups: dict[tuple[str, str], list[ComplianceResult]] = defaultdict(list)
+    for result in now:
+        groups[_group_key(result)].append(result)
+    earlier: dict[tuple[str, str], list[ComplianceResult]] = defaultdict(list)
+    for result in then:
+        earlier[_group_key(result)].append(result)
+    lines = []
+    for (code, params), results in sorted(groups.items()):
+        measure = MEASURES.get(code)
+        rate = suppress_rate(sum(r.numerator for r in results), sum(r.denominator for r in results))
+        before = earlier.get((code, params), [])
+        year_rate = suppress_rate(sum(r.numerator for r in before), sum(r.denominator for r in before))
+        targets = {r.target_version.target_value for r in results}
+        direction = "—"
+        if measure and rate.shown and year_rate.shown:
+            travel = direction_of_travel(
+                rate.value, year_rate.value, direction=measure.direction, both_rated=True
+            )
+            direction = DIRECTION_LABELS.get(travel, "—")
+        lines.append(
+            MeasureLine(
+                name=measure.name if measure else code,
+                params=params,
+                contracts=suppress(len(results)),
+                rate=rate,
+                target=target_text(results[0].target_version, measure)
+                if measure and len(targets) == 1
+                else "differs between contracts",
+                rag=_rag_cells([shown[r.pk] for r in results]),
+                year_before=year_rate,
+                direction=direction,
+            )
+        )
+    return lines
+
+
+def _returns_on_time(contracts: list[Contract], quarter: Period) -> Rate:
+    """Months due in the quarter whose first accepted return was submitted by the due date."""
+    now = timezone.now()
+    first = {
+        (contract_id, month): submitted <= due
+        for contract_id, month, submitted, due in ReturnAttempt.objects.filter(
+            monthly_return__contract__in=contracts, version=1
+        ).values_list(
+            "monthly_return__contract_id", "monthly_return__month", "submitted_at", "monthly_return__due_at"
+        )
+    }
+    due = [(contract.pk, month) for contract in contracts for month in months_due(contract, quarter, now)]
+    return suppress_rate(sum(1 for key in due if first.get(key)), len(due))
+
+
+def _provider_lines(contracts, providers, results, statuses, breach_notices) -> list[ProviderLine]:
+    shown = _shown_rags(results)
+    provider_of = {c.pk: c.provider_id for c in contracts}
+    breaches = Counter(notice.provider_id for notice in breach_notices)
+    lines = []
+    for provider in providers:
+        status = statuses.get(provider.pk)
+        lines.append(
+            ProviderLine(
+                name=provider.name,
+                contracts=suppress(sum(1 for c in contracts if c.provider_id == provider.pk)),
+                rag=_rag_cells([shown[r.pk] for r in results if provider_of[r.contract_id] == provider.pk]),
+                breach_notices=suppress(breaches[provider.pk]),
+                cqc_rating=provider.get_cqc_rating_display(),
+                qaf_status=status.get_status_display() if status else "Not yet computed",
+            )
+        )
+    return lines
+
+
+def scrutiny_report(
+    acting: Acting, quarter: Period, *, named: bool = False, title: str = ""
+) -> ScrutinyReport:
+    """The body's portfolio for the quarter, every small number suppressed; providers named only when asked."""
+    year_before = _year_before(quarter)
+    contracts = list(portfolio_contracts(acting, quarter))
+    providers = sorted({c.provider_id: c.provider for c in contracts}.values(), key=lambda p: p.name)
+    provider_ids = [p.pk for p in providers]
+
+    qaf_statuses_complete(acting)
+    statuses = {
+        s.provider_id: s
+        for s in qaf_selectors.statuses_for(acting).filter(
+            contract__isnull=True, provider_id__in=provider_ids
+        )
+    }
+    compliant = sum(1 for s in statuses.values() if s.status in COMPLIANT)
+    ratings = Counter(Provider.objects.filter(pk__in=provider_ids).values_list("cqc_rating", flat=True))
+    cqc_cells = suppress_row([ratings[value] for value in CqcRating.values])
+
+    notices = notices_for(acting).filter(contract__in=contracts)
+    breach = notice_figures(notices, quarter).breach
+    results = _results(contracts, quarter) if named else []
+    return ScrutinyReport(
+        body=acting.organisation.name,
+        title=title.strip() or f"Homecare outcomes: {quarter_label(quarter)}",
+        quarter=quarter,
+        year_before=year_before,
+        named=named,
+        contracts=suppress(len(contracts)),
+        providers=suppress(len(providers)),
+        people=suppress(_people(contracts, quarter)),
+        measures=_measure_lines(contracts, quarter, year_before),
+        qaf_compliant=suppress_rate(compliant, len(statuses)),
+        cqc=list(zip(CqcRating.labels, cqc_cells, strict=True)),
+        breach_now=suppress(breach.current.count),
+        breach_year_before=suppress(breach.baseline.count),
+        returns_on_time=_returns_on_time(contracts, quarter),
+        provider_lines=_provider_lines(
+            contracts,
+            providers,
+            results,
+            statuses,
+            issued_in(notices, quarter)[NoticeKind.BREACH].notices,
+        )
+        if named
+        else [],
+        generated_at=timezone.localtime(),
+    )

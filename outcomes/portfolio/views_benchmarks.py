@@ -1,0 +1,151 @@
+"""Fair benchmarking and trends (portfolio pages).
+
+benchmarks: a measure's funnel plot and ranking for a quarter within a commissioning body.
+Commissioners (Capability.VIEW_PORTFOLIO, else 403) see every provider named; any member of a
+provider sees itself as "You" and the others anonymised, only on measures its own contracts have.
+trend: one target's monthly and quarterly values with its RAG bands, for whoever may see the
+contract's results (404 otherwise, and for a target of another contract).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from accounts.access import Capability, organisation_required
+from accounts.forms import GovukFormMixin
+from commissioning.models import Target
+from outcomes.periods import Period, parse_period
+from outcomes.portfolio import funnel as benchmarking
+from outcomes.portfolio.funnel_chart import funnel_chart
+from outcomes.portfolio.trend import trend_for
+from outcomes.portfolio.trend_chart import band_words, trend_chart
+from outcomes.result_selectors import result_contract_get_for
+
+FIELDS = ("measure", "quarter", "body")
+
+
+def quarter_label(quarter: Period) -> str:
+    """``2026-27 Q2 (July to September 2026)``."""
+    return f"{quarter.identifier[:7]} {quarter.identifier[-2:]} ({quarter.start:%B} to {quarter.end:%B %Y})"
+
+
+class BenchmarkForm(GovukFormMixin, forms.Form):
+    measure = forms.ChoiceField(
+        label="Measure", required=False, error_messages={"invalid_choice": "Choose a measure from the list"}
+    )
+    quarter = forms.ChoiceField(
+        label="Quarter", required=False, error_messages={"invalid_choice": "Choose a quarter from the list"}
+    )
+    body = forms.ChoiceField(
+        label="Commissioning body",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the commissioning bodies you hold contracts with"},
+    )
+
+    def __init__(self, *args, options: benchmarking.Options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [(m.key, m.label) for m in options.measures]
+        self.fields["quarter"].choices = [(q.identifier, quarter_label(q)) for q in options.quarters]
+        if len(options.bodies) > 1:
+            self.fields["body"].choices = [(str(b.pk), b.name) for b in options.bodies]
+        else:
+            del self.fields["body"]
+
+
+def _body_id(request: HttpRequest) -> int | None:
+    text = request.GET.get("body", "")
+    return int(text) if text.isdigit() else None
+
+
+@organisation_required
+def benchmarks(request: HttpRequest) -> HttpResponse:
+    acting = request.acting
+    if acting.is_commissioner:
+        acting.require(Capability.VIEW_PORTFOLIO)
+    options = benchmarking.benchmark_options(acting, _body_id(request))
+    data = None
+    if any(name in request.GET for name in FIELDS):
+        data = request.GET.copy()
+        alias = options.measure(data.get("measure", ""))
+        if alias is not None:  # a bare measure code stands for its first parameter set
+            data["measure"] = alias.key
+    option = options.measures[0] if options.measures else None
+    quarter = options.quarters[0] if options.quarters else None
+    initial = {"measure": option.key if option else "", "quarter": quarter.identifier if quarter else ""}
+    if options.body is not None:
+        initial["body"] = str(options.body.pk)
+    form = BenchmarkForm(data, options=options, initial=initial)
+    if form.is_bound:
+        form.is_valid()
+        chosen = form.cleaned_data
+        option = options.measure(chosen.get("measure") or "") or option
+        quarter = parse_period(chosen["quarter"]) if chosen.get("quarter") else quarter
+    benchmark = (
+        benchmarking.benchmark_for(acting, option.key, quarter, options=options)
+        if option and quarter
+        else None
+    )
+    chart = None
+    if benchmark and benchmark.funnel.rows:
+        chart = funnel_chart(
+            benchmark.funnel,
+            higher=benchmark.higher,
+            chart_id="funnel",
+            title=(
+                f"Funnel plot: {option.label}, {quarter_label(quarter)}. Each provider's value against the "
+                f"people counted, around the portfolio rate of {benchmark.funnel.rate_text}, with 95% and "
+                "99.8% control limits. The table below gives the same figures."
+            ),
+        )
+    return render(
+        request,
+        "outcomes/portfolio/benchmarks.html",
+        {
+            "form": form,
+            "options": options,
+            "option": option,
+            "quarter": quarter,
+            "quarter_text": quarter_label(quarter) if quarter else "",
+            "benchmark": benchmark,
+            "chart": chart,
+            "z_95": benchmarking.Z_95,
+            "z_998": benchmarking.Z_998,
+            "min_comparators": benchmarking.MIN_COMPARATORS,
+            "is_provider": acting.is_provider,
+        },
+    )
+
+
+@organisation_required
+def trend(request: HttpRequest, contract_id: int, target_id: int) -> HttpResponse:
+    contract = result_contract_get_for(request.acting, contract_id)
+    target = get_object_or_404(Target.objects.prefetch_related("versions"), pk=target_id, contract=contract)
+    data = trend_for(contract, target)
+    measure = data.measure
+    name = measure.name + (f" ({measure.describe_params(target.params)})" if measure.parameters else "")
+    values = "; ".join(f"{row.label} {row.cell.figures} {row.cell.rag_label}" for row in data.rows)
+    chart = trend_chart(
+        data,
+        chart_id="trend",
+        title=(
+            f"{name}, {contract.reference}, {data.months[0]:%B %Y} to {data.months[-1]:%B %Y}: "
+            f"{values or 'no values stored'}. The table below gives every value."
+        ),
+    )
+    return render(
+        request,
+        "outcomes/portfolio/trend.html",
+        {
+            "contract": contract,
+            "target": target,
+            "trend": data,
+            "name": name,
+            "chart": chart,
+            "bands": [
+                (data.months[band.first], data.months[band.last], band, band_words(band, data.higher))
+                for band in data.bands
+            ],
+        },
+    )

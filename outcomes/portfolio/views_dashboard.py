@@ -1,0 +1,93 @@
+"""The portfolio dashboard (commissioners): a quarter's RAG matrix of contracts × measures, with
+QAF status, CQC rating, returns outstanding, open notices and enforcement stage; CSV and XLSX of it.
+
+Who sees what: people of a commissioning body with Capability.VIEW_PORTFOLIO see the contracts
+their body leads or is a partner in; other commissioners' people get 403; providers get 404.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.access import Acting, Capability, organisation_required
+from outcomes.portfolio.dashboard_export import matrix_table
+from outcomes.portfolio.dashboard_html import matrix_rows_html
+from outcomes.portfolio.forms import DashboardFilterForm
+from outcomes.portfolio.matrix import (
+    Matrix,
+    dashboard_default_quarter,
+    dashboard_quarters,
+    portfolio_matrix,
+)
+from outcomes.portfolio.spreadsheets import xlsx_bytes
+from outcomes.templates_files import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
+
+
+def _acting(request: HttpRequest) -> Acting:
+    acting = request.acting
+    if not acting.is_commissioner:
+        raise Http404("The portfolio dashboard belongs to commissioning bodies.")
+    acting.require(Capability.VIEW_PORTFOLIO)
+    return acting
+
+
+def _form_and_matrix(request: HttpRequest) -> tuple[DashboardFilterForm, Matrix | None]:
+    acting = _acting(request)
+    quarters = dashboard_quarters(acting)
+    form = DashboardFilterForm(
+        request.GET or None,
+        acting=acting,
+        quarters=quarters,
+        default_quarter=dashboard_default_quarter(quarters),
+    )
+    quarter = form.chosen_quarter()
+    filters = form.filters()
+    return form, (portfolio_matrix(acting, quarter, filters) if quarter else None)
+
+
+@organisation_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The quarter's matrix, filtered and sorted, with totals by RAG."""
+    form, matrix = _form_and_matrix(request)
+    filters = form.filters()
+    return render(
+        request,
+        "outcomes/portfolio/dashboard.html",
+        {
+            "form": form,
+            "matrix": matrix,
+            "rows": matrix_rows_html(matrix.rows) if matrix else [],
+            "filters": filters,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _filename(matrix: Matrix | None, extension: str) -> str:
+    return f"portfolio-{matrix.quarter.identifier if matrix else 'no-results'}.{extension}"
+
+
+def _table(matrix: Matrix | None) -> tuple[list[str], list[list[object]]]:
+    if matrix is None:
+        return ["Contract reference"], []
+    return matrix_table(matrix)
+
+
+@organisation_required
+def matrix_csv(request: HttpRequest) -> HttpResponse:
+    """The matrix as CSV, with the page's quarter, filters and sort; every cell formula-safe."""
+    _, matrix = _form_and_matrix(request)
+    response = HttpResponse(csv_bytes(*_table(matrix)), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(matrix, "csv")}"'
+    return response
+
+
+@organisation_required
+def matrix_xlsx(request: HttpRequest) -> HttpResponse:
+    """The matrix as an XLSX workbook, with the page's quarter, filters and sort."""
+    _, matrix = _form_and_matrix(request)
+    title = matrix.quarter.identifier if matrix else "Portfolio"
+    response = HttpResponse(xlsx_bytes(*_table(matrix), title=title), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(matrix, "xlsx")}"'
+    return response

@@ -1,0 +1,109 @@
+"""An automated accessibility scan in Debian's Chromium: axe-core (vendored in tests/vendor/axe-core,
+never fetched from a network) runs the WCAG 2.0, 2.1 and 2.2 A and AA rules on the pages people use
+most. A serious or critical violation fails the test, with the rule, the element and the page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from outcomes.models import ComplianceResult
+from outcomes.periods import parse_period
+from tests.factories import PASSWORD, contract, target
+from tests.outcomes.conftest import episode, episodes_csv
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/account/sign-in/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("current-organisation")).to_be_visible()
+
+
+def _serious(page: Page) -> list[str]:
+    """The serious and critical violations axe finds on the page as it stands."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        TAGS,
+    )
+    return [
+        f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+        for violation in found
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def _result(t, period_id: str, numerator: int, denominator: int, rag: str) -> None:
+    period = parse_period(period_id)
+    ComplianceResult.objects.create(
+        contract=t.contract,
+        target=t,
+        target_version=t.versions.first(),
+        period=period.identifier,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        numerator=numerator,
+        denominator=denominator,
+        value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
+        rag=rag,
+    )
+
+
+def test_main_pages_have_no_serious_or_critical_violations(
+    page: Page, live_server, world, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    deal = contract(world.council, world.provider_a, reference="AX-1")
+    at_home = target(deal, "AT_HOME_91D", "90")
+    independent = target(deal, "INDEPENDENT_WITHIN", "66")
+    _result(at_home, "2025-26-Q1", 551, 648, "red")
+    _result(at_home, "2025-26-Q2", 590, 648, "amber")
+    _result(independent, "2025-26-Q2", 70, 100, "green")
+    other = target(contract(world.council, world.provider_b, reference="AX-2"), "AT_HOME_91D", "90")
+    _result(other, "2025-26-Q2", 80, 100, "red")
+    bad = tmp_path / "may.csv"
+    bad.write_bytes(episodes_csv(episode("EP-1"), episode("EP-2", person_ref="9434765919")))
+    problems: list[str] = []
+
+    # The scan finds what it should: an image without a text alternative is a critical violation.
+    page.goto(f"{live_server.url}/account/sign-in/")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')")
+    assert any("image-alt" in problem for problem in _serious(page))
+
+    # The provider's upload page, and the validation report of a rejected file.
+    _sign_in(page, live_server.url, world.users["a_submitter"].email)
+    page.goto(f"{live_server.url}/returns/{deal.pk}/2025-05/")
+    problems += _serious(page)
+    page.get_by_label("Return file").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload and check the file").click()
+    expect(page.get_by_text("This return was rejected")).to_be_visible(timeout=15000)
+    problems += _serious(page)
+    page.goto(f"{live_server.url}/results/contracts/{deal.pk}/")
+    problems += _serious(page)
+    page.get_by_role("button", name="Sign out").click()
+
+    # The commissioner's dashboard, scorecard and benchmarks.
+    _sign_in(page, live_server.url, world.users["commissioner"].email)
+    for path in (
+        "/",
+        "/portfolio/?quarter=2025-26-Q2",
+        f"/results/contracts/{deal.pk}/",
+        "/portfolio/benchmarks/",
+        "/notices/",
+        "/reviews/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        problems += _serious(page)
+    assert not problems, "\n".join(problems)

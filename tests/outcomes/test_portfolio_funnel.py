@@ -1,0 +1,333 @@
+"""Fair benchmarking and trends (outcomes.portfolio.funnel, funnel_chart, trend, trend_chart and the
+benchmarks and trend pages): control limits against hand-computed values, clipping, special-cause
+flags both ways and for a "lower is better" measure, pooling across a provider's contracts,
+anonymisation, the trend table, and who may see what.
+
+The world: Riverton City Council has five providers on AT_HOME_91D (default parameters) in
+2025-26 Q2, 400 of 500 people in all (p = 0.8, each provider n = 100). Acme holds two contracts
+(J-1, joint with the ICB, and A-2), pooled to 80/100. Another council's provider, a target with
+other parameters and a "low numbers" result are never compared.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from accounts.access import acting_for
+from accounts.models import Role
+from outcomes.measures import Direction
+from outcomes.models import ComplianceResult
+from outcomes.periods import parse_period
+from outcomes.portfolio import funnel as benchmarking
+from outcomes.portfolio.funnel import (
+    SPECIAL_CAUSE,
+    WITHIN,
+    WORTH_A_LOOK,
+    Z_95,
+    Z_998,
+    Point,
+    classify,
+    control_limits,
+    funnel,
+)
+from tests.factories import CouncilFactory, ProviderFactory, UserFactory, contract, member, target
+
+pytestmark = pytest.mark.django_db
+QUARTER = "2025-26-Q2"
+OTHERS = {  # name: (numerator, denominator) on AT_HOME_91D in 2025-26 Q2
+    "Brookside Care Services": (95, 100),  # 95.0% > 92.36%: special cause, better
+    "Cedar Lodge Care": (60, 100),  # 60.0% < 67.64%: special cause, worse
+    "Dale Home Support": (88, 100),  # 87.84% < 88.0% ≤ 92.36%: worth a look, better side
+    "Elm Tree Homecare": (77, 100),  # within 72.16%–87.84%
+}
+
+
+# --- Pure functions: hand-computed limits ------------------------------------------------------
+
+
+def test_limits_for_p_0_8_and_n_100():
+    # √(0.8 × 0.2 ÷ 100) = √0.0016 = 0.04
+    # 95%:   1.959964 × 0.04 = 0.07839856 → 0.8 ∓ 0.07839856 = 0.72160144 and 0.87839856 (72.16%–87.84%)
+    # 99.8%: 3.090232 × 0.04 = 0.12360928 → 0.67639072 and 0.92360928 (67.64%–92.36%)
+    assert control_limits(Decimal("0.8"), 100, Z_95) == (Decimal("0.72160144"), Decimal("0.87839856"))
+    assert control_limits(Decimal("0.8"), 100, Z_998) == (Decimal("0.67639072"), Decimal("0.92360928"))
+
+
+def test_limits_for_p_0_5_and_n_25():
+    # √(0.5 × 0.5 ÷ 25) = √0.01 = 0.1; 95%: ± 0.1959964; 99.8%: ± 0.3090232
+    assert control_limits(Decimal("0.5"), 25, Z_95) == (Decimal("0.3040036"), Decimal("0.6959964"))
+    assert control_limits(Decimal("0.5"), 25, Z_998) == (Decimal("0.1909768"), Decimal("0.8090232"))
+
+
+def test_limits_are_clipped_to_0_and_100_percent():
+    # p = 0.9, n = 9: √(0.9 × 0.1 ÷ 9) = √0.01 = 0.1; 0.9 + 0.1959964 = 1.0959964 → 1 (100%)
+    assert control_limits(Decimal("0.9"), 9, Z_95) == (Decimal("0.7040036"), Decimal(1))
+    assert control_limits(Decimal("0.9"), 9, Z_998) == (Decimal("0.5909768"), Decimal(1))
+    # p = 0.1, n = 9: 0.1 − 0.1959964 = −0.0959964 → 0
+    assert control_limits(Decimal("0.1"), 9, Z_95) == (Decimal(0), Decimal("0.2959964"))
+    assert control_limits(Decimal("0.1"), 9, Z_998) == (Decimal(0), Decimal("0.4090232"))
+
+
+def test_a_small_provider_is_not_an_outlier_on_noise():
+    # 60.0% against p = 0.8. n = 10: √(0.16 ÷ 10) = 0.126491…; 95% lower = 0.8 − 1.959964 × 0.126491…
+    # = 0.552082 (55.21%) → 60.0% is within. n = 100: 99.8% lower = 67.64% → special cause, worse.
+    assert classify(Decimal("60.0"), Decimal("0.8"), 10, True) == (WITHIN, "")
+    assert classify(Decimal("60.0"), Decimal("0.8"), 100, True) == (SPECIAL_CAUSE, "worse")
+
+
+def test_flags_both_ways_ranks_and_quartiles_for_higher_is_better():
+    points = [
+        Point(1, 80, 100, Decimal("80.0")),
+        Point(2, 95, 100, Decimal("95.0")),
+        Point(3, 60, 100, Decimal("60.0")),
+        Point(4, 88, 100, Decimal("88.0")),
+        Point(5, 77, 100, Decimal("77.0")),
+    ]
+    result = funnel(points, Direction.HIGHER)
+    assert (result.rate, result.rate_text) == (Decimal("0.8"), "80.0% (400/500)")
+    rows = {row.point.key: row for row in result.rows}
+    assert [row.point.key for row in result.rows] == [2, 4, 1, 5, 3]  # best first
+    assert (rows[2].flag, rows[2].side, rows[2].flag_label) == (
+        SPECIAL_CAUSE,
+        "better",
+        "Special cause: better than expected",
+    )
+    assert (rows[3].flag, rows[3].flag_label) == (SPECIAL_CAUSE, "Special cause: worse than expected")
+    assert (rows[4].flag, rows[4].side) == (WORTH_A_LOOK, "better")
+    assert rows[1].flag == rows[5].flag == WITHIN
+    assert rows[1].limits_95 == (Decimal("72.16"), Decimal("87.84"))
+    assert rows[1].limits_998 == (Decimal("67.64"), Decimal("92.36"))
+    # Five ranked: quartile = ceil(4 × rank ÷ 5): ranks 1..5 → 1, 2, 3, 4, 4
+    assert [(r.rank, r.quartile) for r in result.rows] == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 4)]
+
+
+def test_ties_share_the_better_rank_and_few_comparators_have_no_quartile():
+    points = [
+        Point(1, 8, 10, Decimal("80.0")),
+        Point(2, 16, 20, Decimal("80.0")),
+        Point(3, 5, 10, Decimal("50.0")),
+    ]
+    result = funnel(points, Direction.HIGHER)
+    assert [(r.point.key, r.rank, r.quartile) for r in result.rows] == [
+        (1, 1, None),
+        (2, 1, None),
+        (3, 3, None),
+    ]
+
+
+def test_flags_for_a_lower_is_better_measure():
+    # p = 100 ÷ 2000 = 0.05; n = 1000: √(0.05 × 0.95 ÷ 1000) = √0.0000475 = 0.0068920…
+    # 99.8%: 3.090232 × 0.0068920… = 0.0212980 → 2.87% to 7.13%; 95%: ± 0.0135081 → 3.65% to 6.35%.
+    points = [Point(1, 20, 1000, Decimal("2.0")), Point(2, 80, 1000, Decimal("8.0"))]
+    result = funnel(points, Direction.LOWER)
+    rows = {row.point.key: row for row in result.rows}
+    assert rows[1].limits_998 == (Decimal("2.87"), Decimal("7.13"))
+    assert rows[1].limits_95 == (Decimal("3.65"), Decimal("6.35"))
+    assert (rows[1].flag, rows[1].side, rows[1].rank) == (SPECIAL_CAUSE, "better", 1)  # low is good
+    assert (rows[2].flag, rows[2].side, rows[2].rank) == (SPECIAL_CAUSE, "worse", 2)
+
+
+# --- The world ---------------------------------------------------------------------------------
+
+
+def result(t, period_id: str, numerator: int, denominator: int, rag: str = "green", **fields):
+    period = parse_period(period_id)
+    value = (Decimal(100 * numerator) / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return ComplianceResult.objects.create(
+        contract=t.contract,
+        target=t,
+        target_version=t.versions.first(),
+        period=period.identifier,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        numerator=numerator,
+        denominator=denominator,
+        value=value,
+        rag=rag,
+        **fields,
+    )
+
+
+class Setup:
+    def __init__(self, world):
+        self.world = world
+        council, icb = world.council, world.icb
+        self.joint = contract(council, world.provider_a, reference="J-1", partners=[icb])
+        self.second = contract(council, world.provider_a, reference="A-2")
+        self.at_home = target(self.joint, "AT_HOME_91D", "90")
+        result(self.at_home, QUARTER, 40, 50)
+        result(target(self.second, "AT_HOME_91D", "90"), QUARTER, 40, 50)
+        self.b_contract = None
+        for name, (numerator, denominator) in OTHERS.items():
+            provider = world.provider_b if name == "Brookside Care Services" else ProviderFactory(name=name)
+            deal = contract(council, provider, reference=f"C-{name[:4]}")
+            result(target(deal, "AT_HOME_91D", "90"), QUARTER, numerator, denominator)
+            if provider == world.provider_b:
+                self.b_contract = deal
+        # Never compared: another parameter set, a low-numbers result, another council's provider.
+        odd = contract(council, ProviderFactory(name="Oddparam Care"), reference="C-ODD")
+        result(target(odd, "AT_HOME_91D", "90", params={"age_bands": ["18-64"]}), QUARTER, 1, 100)
+        small = contract(council, ProviderFactory(name="Tiny Care"), reference="C-TINY")
+        result(target(small, "AT_HOME_91D", "90"), QUARTER, 2, 3, "not_rated", not_rated_reason="low_numbers")
+        self.elsewhere = contract(
+            CouncilFactory(name="Farshire Council"), ProviderFactory(name="Far Care"), reference="F-1"
+        )
+        self.elsewhere_target = target(self.elsewhere, "AT_HOME_91D", "90")
+        result(self.elsewhere_target, QUARTER, 1, 100)
+
+    def acting(self, name: str):
+        return acting_for(self.world.users[name], None)
+
+
+@pytest.fixture
+def setup(world):
+    return Setup(world)
+
+
+def page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_commissioners_see_every_comparator_named_with_pooling(setup):
+    options = benchmarking.benchmark_options(setup.acting("commissioner"))
+    assert [m.key for m in options.measures] == [
+        "AT_HOME_91D",
+        next(m.key for m in options.measures if "." in m.key),
+    ]
+    assert [q.identifier for q in options.quarters] == [QUARTER]
+    benchmark = benchmarking.benchmark_for(setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER))
+    rows = {row.label: row for row in benchmark.funnel.rows}
+    assert set(rows) == {"Acme Homecare Ltd", *OTHERS}  # not Oddparam, Tiny or Far Care
+    assert benchmark.funnel.rate_text == "80.0% (400/500)"
+    acme = rows["Acme Homecare Ltd"]
+    assert (acme.figures, acme.contracts, acme.flag) == ("80.0% (80/100)", 2, WITHIN)  # 40/50 + 40/50
+    assert rows["Brookside Care Services"].flag_label == "Special cause: better than expected"
+    assert rows["Cedar Lodge Care"].flag_label == "Special cause: worse than expected"
+    assert rows["Dale Home Support"].flag_label == "Worth a look (better side)"
+
+
+def test_a_partner_body_compares_within_its_own_contracts(setup):
+    benchmark = benchmarking.benchmark_for(setup.acting("icb_admin"), "AT_HOME_91D", parse_period(QUARTER))
+    assert [(row.label, row.figures) for row in benchmark.funnel.rows] == [
+        ("Acme Homecare Ltd", "80.0% (40/50)")
+    ]
+
+
+def test_the_commissioner_page_names_providers(setup, sign_in):
+    response = sign_in(setup.world.users["commissioner"]).get("/portfolio/benchmarks/")
+    text = page(response)
+    assert response.status_code == 200
+    for name in ("Acme Homecare Ltd", *OTHERS):
+        assert name in text
+    assert "<svg" in text and "Special cause: better than expected" in text
+    assert "72.16% to 87.84%" in text and "67.64% to 92.36%" in text
+
+
+def test_providers_see_themselves_and_others_anonymised(setup, sign_in):
+    response = sign_in(setup.world.users["a_viewer"]).get(
+        f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"
+    )
+    text = page(response)
+    assert response.status_code == 200
+    for name in (*OTHERS, "Oddparam", "Tiny Care", "Far Care", "C-Broo", "C-Ceda"):
+        assert name not in text
+    assert re.search(r"Your position</dt><dd[^>]*>80\.0% \(80/100\): ranked 3 of 5, third quartile", text)
+    table = text[text.index('data-testid="benchmark-table"') :]
+    assert ["Provider A", "Provider B", "You", "Provider C", "Provider D"] == re.findall(
+        r'<th scope="row" class="govuk-table__header">(?:<strong>)?([^<]+)', table
+    )
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert "You" in svg and "Provider A" in svg
+
+
+def test_provider_b_sees_only_its_own_name(setup, sign_in):
+    text = page(sign_in(setup.world.users["b_admin"]).get("/portfolio/benchmarks/"))
+    assert "Acme Homecare Ltd" not in text and "Cedar Lodge Care" not in text
+    assert "Special cause: better than expected" in text  # Brookside, shown as "You"
+
+
+def test_a_provider_with_two_commissioners_picks_the_body(setup, sign_in):
+    client = sign_in(setup.world.users["a_admin"])
+    text = page(client.get(f"/portfolio/benchmarks/?body={setup.world.icb.pk}"))
+    assert "Commissioning body" in text and "80.0% (40/50): ranked 1 of 1" in text
+
+
+def test_bad_choices_are_shown_in_an_error_summary(setup, sign_in):
+    response = sign_in(setup.world.users["commissioner"]).get(
+        "/portfolio/benchmarks/?measure=NOPE&quarter=2020-21-Q1"
+    )
+    text = page(response)
+    assert response.status_code == 200
+    assert "govuk-error-summary" in text
+    assert "Choose a measure from the list" in text and "Choose a quarter from the list" in text
+
+
+# --- Trend -------------------------------------------------------------------------------------
+
+
+def test_the_trend_table_lists_every_value(setup, sign_in):
+    for month, (numerator, denominator) in {"2025-07": (180, 200), "2025-08": (551, 648)}.items():
+        result(setup.at_home, month, numerator, denominator, "red" if numerator == 551 else "green")
+    response = sign_in(setup.world.users["a_viewer"]).get(
+        f"/portfolio/contracts/{setup.joint.pk}/targets/{setup.at_home.pk}/trend/"
+    )
+    text = page(response)
+    assert response.status_code == 200
+    table = text[text.index('data-testid="trend-table"') :]
+    periods = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', table)
+    assert periods == ["July 2025", "August 2025", "2025-26-Q2 (Jul–Sep 2025)"]
+    assert "85.0% (551/648)" in table and "80.0% (40/50)" in table and "90.0% (180/200)" in table
+    assert "90% or more" in table or "90% or more" in text
+    assert "Green: 90% or more" in text and "Amber: 89.5% to under 90%" in text and "Red: under 89.5%" in text
+    assert "October 2023 to September 2025" in text
+
+
+@pytest.mark.parametrize(
+    ("who", "benchmarks", "trend"),
+    [
+        (None, 302, 302),
+        ("nobody", 403, 403),
+        ("a_submitter", 200, 200),
+        ("a_approver", 200, 200),
+        ("a_viewer", 200, 200),
+        ("a_admin", 200, 200),
+        ("b_admin", 200, 404),
+        ("commissioner", 200, 200),
+        ("contract_officer", 200, 200),
+        ("quality_officer", 200, 200),
+        ("c_viewer", 200, 200),
+        ("c_admin", 200, 200),
+        ("icb_admin", 200, 200),
+    ],
+)
+def test_who_sees_what(setup, client, sign_in, who, benchmarks, trend):
+    if who == "nobody":
+        client = sign_in(UserFactory())
+    elif who:
+        client = sign_in(setup.world.users[who])
+    trend_url = f"/portfolio/contracts/{setup.joint.pk}/targets/{setup.at_home.pk}/trend/"
+    assert client.get("/portfolio/benchmarks/").status_code == benchmarks
+    assert client.get(trend_url).status_code == trend
+
+
+def test_trend_isolation(setup, sign_in):
+    client = sign_in(setup.world.users["commissioner"])
+    elsewhere = f"/portfolio/contracts/{setup.elsewhere.pk}/targets/{setup.elsewhere_target.pk}/trend/"
+    assert client.get(elsewhere).status_code == 404  # another council's contract
+    mismatched = f"/portfolio/contracts/{setup.joint.pk}/targets/{setup.elsewhere_target.pk}/trend/"
+    assert client.get(mismatched).status_code == 404  # a target of another contract
+    client.logout()
+    b_client = sign_in(setup.world.users["b_admin"])
+    url = f"/portfolio/contracts/{setup.joint.pk}/targets/{setup.at_home.pk}/trend/"
+    assert b_client.get(url).status_code == 404
+
+
+def test_a_provider_member_without_contracts_sees_nothing_to_benchmark(setup, sign_in):
+    stranger = member(ProviderFactory(name="Lone Care"), Role.VIEWER)
+    text = page(sign_in(stranger).get("/portfolio/benchmarks/"))
+    assert "There is nothing to benchmark yet" in text and "Acme" not in text

@@ -64,6 +64,8 @@ PAGES_COMMISSIONER = [
 FOLLOW = {
     "/notices/": re.compile(r'href="(/notices/\d+/)"'),
     "/reviews/": re.compile(r'href="(/reviews/\d+/)"'),
+    "/portfolio/": re.compile(r'href="(/results/(?:contracts/)?\d+/)"'),
+    "/notices/suggestions/": re.compile(r'href="(/contracts/\d+/)"'),
 }
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.access import Acting
@@ -269,12 +269,19 @@ def _contract_returns(contracts: QuerySet[Contract], today: date) -> list[Contra
     months = recent_months(today, RETURN_MONTHS)
     statuses = _due_statuses(contracts, months)
     owing = list({s.contract.pk: s.contract for s in statuses}.values())
+    newest_checked = ReturnAttempt.objects.filter(
+        monthly_return__contract=OuterRef("pk"), validated_at__isnull=False
+    ).order_by("-validated_at", "-id")
+    newest_ids = (
+        Contract.objects.filter(pk__in=[c.pk for c in owing])
+        .annotate(newest=Subquery(newest_checked.values("pk")[:1]))
+        .values_list("newest", flat=True)
+    )
     last_checked = {
         a.monthly_return.contract_id: a
-        for a in ReturnAttempt.objects.filter(monthly_return__contract__in=owing, validated_at__isnull=False)
-        .select_related("monthly_return")
-        .order_by("monthly_return__contract_id", "-validated_at", "-id")
-        .distinct("monthly_return__contract_id")
+        for a in ReturnAttempt.objects.filter(pk__in=[pk for pk in newest_ids if pk]).select_related(
+            "monthly_return"
+        )
     }
     rows = []
     for contract in owing:

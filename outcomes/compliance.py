@@ -382,10 +382,39 @@ def results_recompute(*, contract_id: int, months: list[str] | None = None) -> l
     if not accepted:
         return []
     latest_end = month_end(max(accepted))
+    months = months_behind(contract, months)
     periods = [parse_period(identifier) for identifier in affected_periods(months)]
     periods = [period for period in periods if period.start <= latest_end]
     results_compute_periods(contract=contract, periods=periods)
     return [period.identifier for period in periods]
+
+
+def months_behind(contract: Contract, months: list[str]) -> list[str]:
+    """The given months and every earlier month holding an episode of theirs.
+
+    An episode's latest row (later months correct earlier ones) feeds the periods of every month it
+    appears in: a corrected July row can change a figure for May. So a new version of a month
+    recomputes from the first month of any episode in it (in any of its versions, so that an
+    episode dropped by the new version counts too).
+    """
+    from django.db.models import Min
+
+    from outcomes.models import EpisodeRecord
+
+    firsts = [parse_period(text).start for text in months]
+    refs = EpisodeRecord.objects.filter(contract=contract, attempt__monthly_return__month__in=firsts).values(
+        "episode_ref"
+    )
+    earliest = EpisodeRecord.objects.filter(contract=contract, episode_ref__in=refs).aggregate(
+        first=Min("month")
+    )["first"]
+    if earliest is None or earliest >= min(firsts):
+        return sorted(set(months))
+    found, month = set(months), earliest.replace(day=1)
+    while month < max(firsts):
+        found.add(f"{month:%Y-%m}")
+        month = add_months(month, 1)
+    return sorted(found)
 
 
 CONTRACTS_PER_RUN = 50  # the nightly run computes (and locks) this many contracts at a time

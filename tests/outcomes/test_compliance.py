@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from commissioning.models import TargetVersion
-from outcomes.compliance import results_compute
+from outcomes.compliance import months_behind, results_compute, results_recompute
 from outcomes.deadlines import LONDON
 from outcomes.models import AttemptStatus, ComplianceResult, ReturnAttempt
 from outcomes.periods import parse_period
@@ -327,6 +327,21 @@ def test_a_corrected_episode_restates_a_complete_month(acme):
     assert (after.numerator, after.denominator, after.restated) == (0, 2, True)
     assert after.restates_id == before.pk
     assert "2025-05 version 2" in after.restated_because
+
+
+def test_a_later_month_that_corrects_an_episode_recomputes_the_earlier_months(acme):
+    """C's May row says it went into hospital on 28 April: April's figure, already complete, changes
+    when May is accepted (later months correct earlier ones), so May's acceptance recomputes April."""
+    target(acme, "HOSPITAL_ADMISSION", "10", min_denominator=1)
+    accept(acme, "2025-04", *APRIL)
+    before = compute(acme, "2025-04")["HOSPITAL_ADMISSION"]
+    assert (before.numerator, before.denominator) == (0, 3)
+    accept(acme, "2025-05", *MAY[:2], visited("C", "2025-04-05", "2025-04-28", "hospital"))
+    assert months_behind(acme, ["2025-05"]) == ["2025-04", "2025-05"]
+    assert "2025-04" in results_recompute(contract_id=acme.pk, months=["2025-05"])
+    after = ComplianceResult.objects.get(target__contract=acme, period="2025-04", is_latest=True)
+    assert (after.numerator, after.denominator, after.restated) == (1, 3, True)
+    assert after.restates_id == before.pk
 
 
 def test_a_change_while_the_window_was_incomplete_is_not_a_restatement(acme):

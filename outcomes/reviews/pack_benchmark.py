@@ -4,8 +4,8 @@ the review pack: rank and quartile of the quarter's figure, with the others' fig
 Rules (also in docs/guides/reviews.md):
 - comparators: the body's other providers (contracts it leads or is a partner in) with a target of
   the same measure and the same parameters, and a rated result (not "low numbers" or "no data")
-  for the meeting's quarter; where a provider has several such contracts, the one with the
-  largest denominator stands for it;
+  for the meeting's quarter; where a provider has several such contracts, they are pooled (their
+  numerators and denominators added up), as on the benchmarking page;
 - rank: best first in the measure's better direction; equal values share the better rank;
 - quartile: ceil(4 × rank ÷ number ranked), so the top quarter of providers is the top quartile;
   given only with at least four comparators, otherwise just the rank;
@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from commissioning.models import Contract
 from outcomes.measures import Direction
+from outcomes.measures.rating import percentage
 from outcomes.models import ComplianceResult
 from outcomes.portfolio.funnel import (
     MIN_COMPARATORS,
@@ -56,17 +57,21 @@ def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, di
         )
     )
     for row in rows:
-        best: dict[int, dict] = {}
+        pooled: dict[int, dict] = {}
         for other in others:
             if (
                 other["target__measure"] != row["measure_code"]
                 or other["target__params"] != params[row["target_id"]]
             ):
                 continue
-            held = best.get(other["contract__provider_id"])
-            if held is None or other["denominator"] > held["denominator"]:
-                best[other["contract__provider_id"]] = other
-        row["position"] = _position(meeting, row, best)
+            held = pooled.get(other["contract__provider_id"])
+            if held is None:
+                pooled[other["contract__provider_id"]] = dict(other)
+                continue
+            held["numerator"] += other["numerator"]
+            held["denominator"] += other["denominator"]
+            held["value"] = percentage(held["numerator"], held["denominator"])
+        row["position"] = _position(meeting, row, pooled)
 
 
 def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:

@@ -41,6 +41,7 @@ from outcomes.reviews.models import (
 )
 from outcomes.reviews.pack_figures import pack_figures
 from outcomes.tasks import review_pack_email_send
+from providers.models import Provider
 from tests.factories import CouncilFactory, ProviderFactory, contract, target
 
 pytestmark = pytest.mark.django_db
@@ -317,6 +318,19 @@ def test_position_rules(setup):
     assert "quartiles are not meaningful" in independent["statement"]
     residential = rows["RESIDENTIAL_ENTRY"]["position"]
     assert not residential["ranked"] and "nothing to compare with" in residential["statement"]
+
+
+def test_a_provider_with_several_contracts_is_pooled(setup):
+    """Zephyr's second contract (16/100) pools with its first (184/200): 200/300 = 66.7%, last."""
+    zephyr = Provider.objects.get(name="Zephyr Home Support")
+    second = target(contract(setup.world.council, zephyr, reference="C-ZEP2"), "AT_HOME_91D", "90")
+    result(second, "2025-26-Q2", 16, 100, "red")
+    at_home = {row["measure_code"]: row for row in pack_figures(setup.q2)["contracts"][0]["rows"]}[
+        "AT_HOME_91D"
+    ]
+    position = at_home["position"]
+    assert (position["rank"], position["of"]) == (3, 6)
+    assert position["entries"][-1]["figures"] == "66.7% (200/300)"
 
 
 def test_pack_figures_take_a_bounded_number_of_queries(setup, django_assert_max_num_queries):

@@ -25,6 +25,14 @@ def _date_field(label: str, *, required: bool = True, help_text: str = "") -> fo
     )
 
 
+def int_or_none(value) -> int | None:
+    """A posted or queried id as a number; None when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def apply_service_errors(
     form: forms.Form, error: ValidationError, renames: dict[str, str] | None = None
 ) -> None:

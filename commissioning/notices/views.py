@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, Capability, organisation_required
+from commissioning.evidence import stored_file_response
 from commissioning.forms import apply_service_errors
 from commissioning.notices import selectors, services
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
@@ -226,13 +227,7 @@ def _post(
 @organisation_required
 def file_download(request: HttpRequest, file_id: int) -> FileResponse:
     stored = selectors.notice_file_get_for(request.acting, file_id)
-    try:
-        handle = stored.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing from storage.") from None
-    return FileResponse(
-        handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type
-    )
+    return stored_file_response(stored.file, stored.original_name, stored.content_type)
 
 
 @organisation_required
@@ -252,13 +247,9 @@ def letter_download(request: HttpRequest, notice_id: int) -> HttpResponse:
                 transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
         letter.refresh_from_db()
     if letter.generated_at and letter.file:
-        try:
-            handle = letter.file.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise Http404("The letter is missing from storage.") from None
         issued_on = timezone.localdate(notice.issued_at)
         filename = (
             f"{notice_letter_title(notice)} {notice.pk} {notice.provider.name} {issued_on:%Y-%m-%d}.pdf"
         )
-        return FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
+        return stored_file_response(letter.file, filename, "application/pdf")
     return render(request, "commissioning/notices/letter_pending.html", {"notice": notice, "letter": letter})

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import Capability, organisation_required
-from commissioning.forms import apply_service_errors
+from commissioning.forms import apply_service_errors, int_or_none
 from commissioning.notices import drafts, selectors, services
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
 from commissioning.notices.forms import (
@@ -98,7 +98,7 @@ def evidence(request: HttpRequest, notice_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect(_notice_url(notice, "evidence"))
     if unlink := request.POST.get("unlink"):
-        link = get_object_or_404(NoticeEvidenceLink, notice=notice, pk=_int(unlink))
+        link = get_object_or_404(NoticeEvidenceLink, notice=notice, pk=int_or_none(unlink))
         try:
             drafts.notice_evidence_unlink(acting=acting, link=link)
         except ValidationError as error:
@@ -128,13 +128,6 @@ def evidence(request: HttpRequest, notice_id: int) -> HttpResponse:
     if response.status_code == 302:
         return redirect(_notice_url(notice, "evidence"))
     return response
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @organisation_required

@@ -86,13 +86,6 @@ def _actions_url(assessment_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # --- Tracker and provider page -------------------------------------------------------------------
 
 

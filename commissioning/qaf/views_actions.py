@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import Capability, organisation_required
-from commissioning.forms import apply_service_errors
+from commissioning.evidence import stored_file_response
+from commissioning.forms import apply_service_errors, int_or_none
 from commissioning.qaf import selectors, services
 from commissioning.qaf.forms import (
     VERIFY,
@@ -35,7 +36,6 @@ from commissioning.qaf.views import (
     _assessment_render,
     _assessment_url,
     _day,
-    _int,
     _is_officer,
     _is_responder,
     _officer_assessment,
@@ -54,7 +54,7 @@ def evidence_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
         acting.require(Capability.RESPOND_TO_NOTICES)
     else:
         acting.require(Capability.ASSESS_QUALITY)
-    action_id = _int(request.POST.get("action") or request.GET.get("action"))
+    action_id = int_or_none(request.POST.get("action") or request.GET.get("action"))
     action = selectors.action_get_for(acting, action_id) if action_id else None
     if action is not None and action.assessment_id != assessment.pk:
         raise Http404("That action belongs to another assessment.")
@@ -88,18 +88,10 @@ def evidence_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return _assessment_render(request, assessment, evidence=form, anchor="files")
 
 
-def _attachment(file_field, filename: str, content_type: str) -> FileResponse:
-    try:
-        handle = file_field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing from storage.") from None
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-
-
 @organisation_required
 def file_download(request: HttpRequest, file_id: int) -> FileResponse:
     evidence = selectors.evidence_get_for(request.acting, file_id)
-    return _attachment(evidence.file, evidence.original_name, evidence.content_type)
+    return stored_file_response(evidence.file, evidence.original_name, evidence.content_type)
 
 
 @organisation_required
@@ -110,7 +102,7 @@ def report_download(request: HttpRequest, assessment_id: int) -> FileResponse:
     if report is None or report.generated_at is None or not report.file:
         raise Http404("The report is being prepared.")
     filename = f"QAF report {assessment.provider.name} {assessment.finalised_on:%Y-%m-%d}.pdf"
-    return _attachment(report.file, filename, "application/pdf")
+    return stored_file_response(report.file, filename, "application/pdf")
 
 
 # --- The action plan -------------------------------------------------------------------------------

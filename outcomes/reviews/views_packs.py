@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import organisation_required
+from commissioning.evidence import stored_file_response
 from outcomes.reviews import packs, selectors
 from outcomes.reviews.models import PackStatus, ReviewPack
 
@@ -76,13 +77,7 @@ def pack_pdf(request: HttpRequest, pack_id: int) -> FileResponse:
     pack = selectors.pack_get_for(request.acting, pack_id)
     if pack.status != PackStatus.READY or not pack.file:
         raise Http404("The pack's PDF is still being made.")
-    try:
-        handle = pack.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The pack's PDF is missing from storage.") from None
-    return FileResponse(
-        handle, as_attachment=True, filename=packs.pack_filename(pack), content_type="application/pdf"
-    )
+    return stored_file_response(pack.file, packs.pack_filename(pack), "application/pdf")
 
 
 @organisation_required

@@ -19,7 +19,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from accounts.models import Membership, Organisation, Role
+from accounts.models import ApiToken, Membership, Organisation, Role
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -110,9 +110,15 @@ def capabilities_for(membership: Membership) -> frozenset[Capability]:
 class Acting:
     """A signed-in person acting in their current organisation."""
 
-    user: User
+    user: User | None
     membership: Membership
     capabilities: frozenset[Capability]
+    token: ApiToken | None = None  # set when the request came with an API token, not a session
+
+    @property
+    def label(self) -> str:
+        """Who is acting, as the audit trail and return history name them."""
+        return self.token.label if self.token is not None and self.user is None else str(self.user)
 
     @property
     def organisation(self) -> Organisation:
@@ -137,6 +143,40 @@ class Acting:
                 f"do this: {CAPABILITY_DESCRIPTIONS[capability].lower()}. Ask an admin of your organisation "
                 "if you need it."
             )
+
+
+TOKEN_ROLES = {True: Role.SUBMITTER, False: Role.VIEWER}
+
+
+def acting_for_token(token: ApiToken) -> Acting:
+    """An API token acts in its organisation with read-only capabilities, plus submitting returns
+    when a provider's token has the submit scope. Scopes are checked again per endpoint."""
+    organisation = token.organisation
+    submits = organisation.is_provider and token.has_scope("submit")
+    capabilities = {C.VIEW_OWN_ORGANISATION}
+    if organisation.is_commissioner:
+        capabilities.add(C.VIEW_PORTFOLIO)
+    if submits:
+        capabilities.add(C.SUBMIT_RETURNS)
+    membership = Membership(organisation=organisation, role=TOKEN_ROLES[submits])
+    return Acting(user=None, membership=membership, capabilities=frozenset(capabilities), token=token)
+
+
+def acting_for_sign_off(token: ApiToken) -> Acting | None:
+    """The approver a token signs off for, acting in the token's organisation; None unless the
+    organisation allows API sign-off and that person is still one of its approvers."""
+    organisation = token.organisation
+    user = token.sign_off_as
+    if user is None or not organisation.api_sign_off_enabled or not user.is_active:
+        return None
+    membership = (
+        Membership.objects.filter(user=user, organisation=organisation, role=Role.APPROVER)
+        .select_related("organisation")
+        .first()
+    )
+    if membership is None:
+        return None
+    return Acting(user=user, membership=membership, capabilities=capabilities_for(membership), token=token)
 
 
 def acting_for(user: User, organisation_id: int | None) -> Acting | None:

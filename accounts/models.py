@@ -86,6 +86,11 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=16, choices=OrganisationKind.choices)
     created_at = models.DateTimeField(default=timezone.now)
+    api_sign_off_enabled = models.BooleanField(
+        "API sign-off",
+        default=False,
+        help_text="Returns may be signed off through the API by tokens that act for a named approver.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -228,3 +233,99 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may do: read the organisation's data, and (providers only) submit returns."""
+
+    READ = "read", "Read"
+    SUBMIT = "submit", "Submit returns"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """An organisation's key for the REST API. Only a SHA-256 digest of the secret is kept."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses the token, e.g. 'Care planning system'.")
+    prefix = models.CharField(
+        max_length=20, unique=True, help_text="The token's first characters, shown to find it."
+    )
+    key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    sign_off_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The approver on whose behalf the token may sign off returns (needs API sign-off enabled).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by_label = models.CharField(max_length=255, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"API token '{self.name}' ({self.prefix}…) of {self.organisation}"
+
+    @property
+    def label(self) -> str:
+        return f"API token '{self.name}' ({self.prefix}…)"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "Expired"
+        return "Active"
+
+
+class IdempotentRequest(models.Model):
+    """A submission made with an Idempotency-Key: a retry with the same key gets the same answer."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text="SHA-256 of what was asked, to spot a reused key."
+    )
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="idempotent_request_unique")
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key} of {self.organisation}"

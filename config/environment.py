@@ -51,6 +51,9 @@ class Configuration:
     secure_ssl_redirect: bool
     hsts_seconds: int
     log_level: str
+    cache: dict = field(default_factory=lambda: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"})
+    api_read_rate: str = "600/minute"
+    api_submit_rate: str = "60/minute"
     time_zone: str = "Europe/London"
     extra: dict = field(default_factory=dict)
 
@@ -156,6 +159,36 @@ def _parse_site_url(raw: str | None, problems: list[str]) -> str:
     return raw.strip().rstrip("/")
 
 
+RATE_PERIODS = {"second", "minute", "hour", "day"}
+
+
+def _parse_rate(name: str, raw: str | None, default: str, problems: list[str]) -> str:
+    if raw is None or raw.strip() == "":
+        return default
+    count, _, period = raw.strip().partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        problems.append(
+            f"{name} must be a number of requests per second, minute, hour or day, such as 600/minute; "
+            f"it is {raw!r}."
+        )
+        return default
+    return f"{int(count)}/{period}"
+
+
+def _parse_cache(raw: str | None, problems: list[str]) -> dict:
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if raw is None or raw.strip() == "":
+        return local
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in BROKER_SCHEMES or not parts.hostname:
+        problems.append(
+            "CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/1 (or unset for a cache in "
+            f"each process); it is {raw!r}."
+        )
+        return local
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw.strip()}
+
+
 def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
     """Parse the environment into a Configuration, or raise ConfigurationError naming each bad variable."""
     problems: list[str] = []
@@ -214,6 +247,9 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
             "HSTS_SECONDS", get("HSTS_SECONDS"), 31536000 if secure_default else 0, 0, 63072000, problems
         ),
         log_level=log_level,
+        cache=_parse_cache(get("CACHE_URL"), problems),
+        api_read_rate=_parse_rate("API_READ_RATE", get("API_READ_RATE"), "600/minute", problems),
+        api_submit_rate=_parse_rate("API_SUBMIT_RATE", get("API_SUBMIT_RATE"), "60/minute", problems),
     )
     if problems:
         raise ConfigurationError(problems)

@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "providers",
     "commissioning",
@@ -148,6 +152,51 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+
+CACHES = {"default": CONFIG.cache}
+
+# The REST API (/api/v1/): tokens or the browser session; problem-details errors; cursor paging.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
+        "accounts.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api.access.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": CONFIG.api_read_rate, "api-submit": CONFIG.api_submit_rate},
+    "EXCEPTION_HANDLER": "accounts.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "accounts.api.schema.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": False,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Homecare outcomes API",
+    "DESCRIPTION": (
+        "Monthly returns, contracts, outcome targets, compliance results, QAF status, notices and "
+        "review actions, with the same organisation rules as the web pages. Send an organisation's "
+        "API token as 'Authorization: Bearer hco_…'. Errors are RFC 9457 problem details. "
+        "A worked example is in docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": False},
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("notices/", include("commissioning.notices.urls")),
     path("reviews/", include("outcomes.reviews.urls")),
     path("portfolio/", include("outcomes.portfolio.urls")),
+    path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

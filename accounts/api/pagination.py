@@ -1,0 +1,14 @@
+"""Cursor paging: stable under inserts, so a system paging through results never skips or repeats."""
+
+from __future__ import annotations
+
+from rest_framework.pagination import CursorPagination
+
+
+class Cursor(CursorPagination):
+    """``?cursor=…`` from ``next``/``previous``; ``page_size`` up to 500 (default 50)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = "-id"

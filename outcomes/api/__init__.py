@@ -1,0 +1,1 @@
+"""API endpoints for measures, monthly returns, compliance results and review actions."""

@@ -67,7 +67,12 @@ class Submitter:
 
 
 def _submitter_for(acting: Acting) -> Submitter:
-    return Submitter(user=acting.user, label=str(acting.user), source="portal")
+    """The person, or the API token, acting; a token signing off for an approver names both."""
+    if acting.token is None:
+        return Submitter(user=acting.user, label=str(acting.user), source="portal")
+    if acting.user is None:
+        return Submitter(user=None, label=acting.token.label, source="api")
+    return Submitter(user=acting.user, label=f"{acting.user} via {acting.token.label}", source="api")
 
 
 def require_prime_provider(acting: Acting, contract: Contract, capability: Capability) -> None:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import Acting, Capability
-from accounts.models import AuditEntry, Invitation, Membership, User
+from accounts.models import ApiToken, AuditEntry, Invitation, Membership, User
 
 
 def membership_list_for(acting: Acting) -> QuerySet[Membership]:
@@ -92,3 +92,8 @@ def audit_action_choices_for(acting: Acting) -> list[str]:
         .values_list("action", flat=True)
         .distinct()
     )
+
+
+def api_token_list_for(acting: Acting) -> QuerySet[ApiToken]:
+    """The acting organisation's API tokens, newest first (only its own)."""
+    return acting.organisation.api_tokens.select_related("sign_off_as", "created_by")

@@ -83,3 +83,11 @@ def sign_in_attempts_clean() -> int:
     cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
     deleted, _ = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()
     return deleted
+
+
+@shared_task
+def api_idempotency_keys_prune() -> int:
+    """Forget API Idempotency-Keys past their keeping period (nightly); returns how many."""
+    from accounts.api.idempotency import idempotency_prune
+
+    return idempotency_prune()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import audit, auth, invitations, organisations, profile, team
+from accounts.views import api_tokens, audit, auth, invitations, organisations, profile, team
 
 app_name = "accounts"
 urlpatterns = [
@@ -21,4 +21,8 @@ urlpatterns = [
     path("team/invitations/<int:invitation_id>/withdraw/", team.invitation_revoke, name="invitation-revoke"),
     path("team/invitations/<int:invitation_id>/resend/", team.invitation_resend, name="invitation-resend"),
     path("audit/", audit.audit_log, name="audit-log"),
+    path("api-tokens/", api_tokens.token_list, name="api-tokens"),
+    path("api-tokens/new/", api_tokens.token_new, name="api-token-new"),
+    path("api-tokens/<int:token_id>/revoke/", api_tokens.token_revoke, name="api-token-revoke"),
+    path("api-tokens/sign-off/", api_tokens.sign_off_update, name="api-sign-off"),
 ]

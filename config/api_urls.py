@@ -11,10 +11,9 @@ from rest_framework.reverse import reverse
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.access import Public
-from accounts.api.views import MeViewSet, problem_type
+from accounts.api.views import MeView, problem_type
 
 router = SimpleRouter()
-router.register("me", MeViewSet, basename="me")
 
 # Endpoint modules register their viewsets here (imported below so the order is explicit).
 from commissioning import api as commissioning_api  # noqa: E402
@@ -32,6 +31,7 @@ def index(request):
     links = {
         "schema": reverse("api:schema", request=request),
         "docs": reverse("api:docs", request=request),
+        "me": reverse("api:me", request=request),
     }
     for prefix, _viewset, basename in router.registry:
         links[prefix] = reverse(f"api:{basename}-list", request=request)
@@ -60,6 +60,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("problems/<slug:slug>/", problem_type, name="problem-type"),
+    path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
     re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
 ]

@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outcomes.tasks.notice_suggestions_refresh",
         "schedule": crontab(hour=4, minute=30),
     },
+    "api-idempotency-keys-prune": {
+        "task": "accounts.tasks.api_idempotency_keys_prune",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "sign-in-attempts-clean": {
         "task": "accounts.tasks.sign_in_attempts_clean",
         "schedule": crontab(hour=2, minute=30),

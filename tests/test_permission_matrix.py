@@ -71,6 +71,15 @@ def _a_viewer_membership(w) -> int:
     return Membership.objects.get(user=w.users["a_viewer"], organisation=w.provider_a).pk
 
 
+def _a_api_token(w) -> int:
+    """A read token of provider A, made by its admin."""
+    from accounts.access import acting_for
+    from accounts.api.tokens import api_token_create
+
+    acting = acting_for(w.users["a_admin"], w.provider_a.pk)
+    return api_token_create(acting=acting, name="Matrix token", scopes=["read"]).token.pk
+
+
 def _a_invitation(w) -> int:
     return Invitation.objects.get(organisation=w.provider_a).pk
 
@@ -507,6 +516,35 @@ ROWS = [
         method="post",
     ),
     Row("accounts:audit-log", lambda w: "/account/audit/", organisation_page(403, admins=200)),
+    # API tokens: organisation admins manage their own organisation's; another's token is a 404.
+    Row("accounts:api-tokens", lambda w: "/account/api-tokens/", organisation_page(403, admins=200)),
+    Row("accounts:api-token-new", lambda w: "/account/api-tokens/new/", organisation_page(403, admins=200)),
+    Row(
+        "accounts:api-token-new",
+        lambda w: "/account/api-tokens/new/",
+        organisation_page(403, admins=200),
+        method="post",
+        data={"name": "Matrix", "scopes": ["read"], "expires": "90"},
+    ),
+    Row(
+        "accounts:api-token-revoke",
+        lambda w: f"/account/api-tokens/{_a_api_token(w)}/revoke/",
+        organisation_page(403, a_admin=200, b_admin=404, c_admin=404, icb_admin=404),
+    ),
+    Row(
+        "accounts:api-token-revoke",
+        lambda w: f"/account/api-tokens/{_a_api_token(w)}/revoke/",
+        organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
+        method="post",
+    ),
+    Row("accounts:api-sign-off", lambda w: "/account/api-tokens/sign-off/", statuses(405)),
+    Row(
+        "accounts:api-sign-off",
+        lambda w: "/account/api-tokens/sign-off/",
+        organisation_page(403, a_admin=302, b_admin=302),
+        method="post",
+        data={"enabled": "on"},
+    ),
     Row("providers:list", lambda w: "/providers/", organisation_page(403, commissioners=200)),
     Row(
         "providers:detail",

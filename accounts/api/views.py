@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api.access import Public, request_acting
 from accounts.api.problems import PROBLEM_TYPES
@@ -41,13 +42,13 @@ class MeSerializer(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField())
 
 
-class MeViewSet(viewsets.ViewSet):
+class MeView(APIView):
     """Who the API thinks you are: check a new token with this first."""
 
     also_scopes = ("submit",)
 
     @extend_schema(responses=MeSerializer, summary="Who am I", tags=["account"])
-    def list(self, request):
+    def get(self, request):
         acting = request_acting(request)
         token = acting.token
         sign_off = (

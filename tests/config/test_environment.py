@@ -71,6 +71,10 @@ def test_production_settings_are_parsed():
         ({"DEBUG": "true", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DEBUG": "true", "SECURE_COOKIES": "sometimes"}, "SECURE_COOKIES"),
         ({"DEBUG": "true", "HSTS_SECONDS": "-1"}, "HSTS_SECONDS"),
+        ({"DEBUG": "true", "CACHE_URL": "memcached://127.0.0.1"}, "CACHE_URL"),
+        ({"DEBUG": "true", "API_READ_RATE": "lots"}, "API_READ_RATE"),
+        ({"DEBUG": "true", "API_SUBMIT_RATE": "10/fortnight"}, "API_SUBMIT_RATE"),
+        ({"DEBUG": "true", "API_SUBMIT_RATE": "0/minute"}, "API_SUBMIT_RATE"),
     ],
 )
 def test_a_bad_value_names_the_variable(variables, named):
@@ -78,6 +82,26 @@ def test_a_bad_value_names_the_variable(variables, named):
         load(variables, BASE)
     assert named in str(caught.value)
     assert all(named in problem for problem in caught.value.problems if problem.startswith(named))
+
+
+def test_api_rates_and_a_shared_cache_are_read():
+    config = load(
+        {
+            "DEBUG": "true",
+            "CACHE_URL": "redis://127.0.0.1:6379/2",
+            "API_READ_RATE": "100/minute",
+            "API_SUBMIT_RATE": "5/second",
+        },
+        BASE,
+    )
+    assert config.cache == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/2",
+    }
+    assert (config.api_read_rate, config.api_submit_rate) == ("100/minute", "5/second")
+    defaults = load({"DEBUG": "true"}, BASE)
+    assert defaults.cache["BACKEND"].endswith("LocMemCache")
+    assert (defaults.api_read_rate, defaults.api_submit_rate) == ("600/minute", "60/minute")
 
 
 def test_every_problem_is_reported_at_once():

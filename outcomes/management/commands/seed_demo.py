@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.demo_api import demo_api_tokens_seed
 from commissioning.demo import DEMO_PASSWORD, demo_seed
 from commissioning.notices.demo import notice_seed
 from commissioning.notices.models import NoticeSuggestion, SuggestionStatus
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         "Create or refresh demo organisations, people (one per role), contracts, 18 months of returns, "
         "a year of QAF assessments, five quarters of Notices of Concern and breach notices, and a year of "
         "quarterly review meetings for two contracts (notices and meetings are replaced on every run, so "
-        "their dates stay current). Safe to run repeatedly."
+        "their dates stay current), and two API tokens (replaced on every run). Safe to run repeatedly."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 "Use --allow-production only on a demonstration server."
             )
         people = demo_seed()
+        tokens = demo_api_tokens_seed()
         months = 0 if skip_returns else returns_seed()
         qaf_seed()
         notices = notice_seed()
@@ -59,3 +61,7 @@ class Command(BaseCommand):
         width = max(len(p.email) for p in people)
         for person in people:
             self.stdout.write(f"  {person.email.ljust(width)}  {person.organisation}: {person.label}")
+        self.stdout.write("\nDemo API tokens (shown only now; the next run replaces them):")
+        for demo, secret in tokens:
+            self.stdout.write(f"  {demo.organisation}, {demo.name} ({demo.can}):")
+            self.stdout.write(f'    curl -H "Authorization: Bearer {secret}" {settings.SITE_URL}/api/v1/me/')

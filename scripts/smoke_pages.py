@@ -1,12 +1,14 @@
 """Sign in over HTTP with each sign-in that `seed_demo` printed, and open the main pages.
 
 Usage: python scripts/smoke_pages.py http://127.0.0.1:8000 seed_output.txt
-Exits 1 on any failure, so the printed sign-ins are checked exactly as a newcomer would use them.
+Exits 1 on any failure, so the printed sign-ins (and demo API tokens) are checked exactly as a
+newcomer would use them.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import re
 import sys
 import time
@@ -119,11 +121,57 @@ def check(base: str, password: str, people: list[tuple[str, str]]) -> list[str]:
     return failures
 
 
+API_COLLECTIONS = [
+    "/api/v1/me/",
+    "/api/v1/measures/",
+    "/api/v1/contracts/",
+    "/api/v1/returns/",
+    "/api/v1/monthly-returns/",
+    "/api/v1/results/?page_size=100",
+    "/api/v1/qaf-status/",
+    "/api/v1/notices/",
+    "/api/v1/review-actions/",
+]
+
+
+def check_api(base: str, seed_output: str) -> list[str]:
+    """Each demo API token printed by seed_demo reads every collection and the first item of each."""
+    failures: list[str] = []
+    tokens = re.findall(r"Bearer (hco_\S+)\"", Path(seed_output).read_text(encoding="utf-8"))
+    if not tokens:
+        return ["seed_demo printed no API tokens"]
+    docs = urllib.request.urlopen(base + "/api/v1/docs/").read().decode()
+    for asset in re.findall(r'src="(/static/drf_spectacular_sidecar/[^"]+)"', docs):
+        if urllib.request.urlopen(base + asset).status != 200:
+            failures.append(f"API docs asset {asset} is not served")
+    for token in tokens:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        seen = 0
+        for path in API_COLLECTIONS:
+            try:
+                with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as response:
+                    body = json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                failures.append(f"API token {token[:16]}…: {path} answered {error.code}")
+                continue
+            seen += 1
+            first = ((body if isinstance(body, list) else body.get("results")) or [{}])[0]
+            link = first.get("url") or first.get("links", {}).get("self")
+            if link:
+                try:
+                    urllib.request.urlopen(urllib.request.Request(link, headers=headers))
+                    seen += 1
+                except urllib.error.HTTPError as error:
+                    failures.append(f"API token {token[:16]}…: {link} answered {error.code}")
+        print(f"  ok  API token {token[:16]}…: {seen} answers")
+    return failures
+
+
 if __name__ == "__main__":
     base_url = sys.argv[1].rstrip("/")
     demo_password, demo_people = read_sign_ins(sys.argv[2])
     wait_for(base_url)
-    problems = check(base_url, demo_password, demo_people)
+    problems = check(base_url, demo_password, demo_people) + check_api(base_url, sys.argv[2])
     for problem in problems:
         print("FAIL", problem, file=sys.stderr)
     sys.exit(1 if problems else 0)

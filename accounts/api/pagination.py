@@ -6,9 +6,18 @@ from rest_framework.pagination import CursorPagination
 
 
 class Cursor(CursorPagination):
-    """``?cursor=…`` from ``next``/``previous``; ``page_size`` up to 500 (default 50)."""
+    """``?cursor=…`` from ``next``/``previous``; ``page_size`` up to 500 (default 50).
+
+    Ordered by the view's ``ordering`` (a field or tuple ending in a unique one), else newest first.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+    def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
+        ordering = getattr(view, "ordering", None)
+        if ordering:
+            return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+        return super().get_ordering(request, queryset, view)

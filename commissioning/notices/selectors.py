@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Acting, Capability
@@ -100,3 +100,36 @@ def notice_chain(acting: Acting, notice: Notice) -> list[Notice]:
         )
         todo.extend(related.exclude(pk__in=seen))
     return sorted(seen.values(), key=lambda n: (n.created_at, n.pk))
+
+
+# What a provider sees of a notice's history: from its issue on (drafting is the body's own work).
+PROVIDER_HISTORY = frozenset(
+    {
+        NoticeEvent.Action.ISSUED,
+        NoticeEvent.Action.ACKNOWLEDGED,
+        NoticeEvent.Action.RESPONDED,
+        NoticeEvent.Action.EXTENDED,
+        NoticeEvent.Action.CLOSED,
+        NoticeEvent.Action.ESCALATED,
+        NoticeEvent.Action.SUPERSEDED,
+    }
+)
+
+
+def notice_list_for(acting: Acting) -> QuerySet[Notice]:
+    """notices_for, each with what the notice page shows the acting organisation besides: its
+    history (``history``: a provider sees it from the issue on) with files and who acted, and the
+    notices escalating or correcting it that it may see (``escalated_to``, ``superseded_by``)."""
+    events = NoticeEvent.objects.select_related("by").prefetch_related("files").order_by("at", "id")
+    if acting.is_provider:
+        events = events.filter(action__in=PROVIDER_HISTORY)
+    visible = notices_for(acting).order_by("created_at", "id")
+    return (
+        notices_for(acting)
+        .select_related("issued_by", "acknowledged_by")
+        .prefetch_related(
+            Prefetch("events", queryset=events, to_attr="history"),
+            Prefetch("escalations", queryset=visible, to_attr="escalated_to"),
+            Prefetch("corrections", queryset=visible, to_attr="superseded_by"),
+        )
+    )

@@ -39,7 +39,6 @@ from commissioning.notices.letters import notice_letter_title
 from commissioning.notices.models import (
     LADDER,
     Notice,
-    NoticeEvent,
     NoticeKind,
     NoticeLetter,
     NoticeStatus,
@@ -93,19 +92,6 @@ def _notice_url(notice: Notice | int, anchor: str = "") -> str:
 def _can(notice: Notice, action: str) -> bool:
     return notice.status in TRANSITIONS[action][0]
 
-
-# What a provider sees of a notice's history: from its issue on (drafting is the body's own work).
-PROVIDER_ACTIONS = frozenset(
-    {
-        NoticeEvent.Action.ISSUED,
-        NoticeEvent.Action.ACKNOWLEDGED,
-        NoticeEvent.Action.RESPONDED,
-        NoticeEvent.Action.EXTENDED,
-        NoticeEvent.Action.CLOSED,
-        NoticeEvent.Action.ESCALATED,
-        NoticeEvent.Action.SUPERSEDED,
-    }
-)
 
 # --- The notice page -------------------------------------------------------------------------------
 
@@ -162,7 +148,7 @@ def _detail_context(request: HttpRequest, notice: Notice, bound: dict) -> dict:
         and notice.remedy_due_on < today,
         "today": today,
         "anchor": bound.pop("anchor", ""),
-        "provider_actions": PROVIDER_ACTIONS,
+        "provider_actions": selectors.PROVIDER_HISTORY,
     }
     if officer and is_draft:
         candidates = evidence_candidates(notice)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Acting
@@ -266,3 +267,64 @@ def assessment_standards(assessment: Assessment) -> QuerySet[QafStandard]:
 def reassessments_of(acting: Acting, assessment: Assessment) -> QuerySet[Assessment]:
     """The visible reassessments that follow an assessment."""
     return assessments_for(acting).filter(reassessment_of=assessment).order_by("id")
+
+
+# --- The API's QAF status collection ---------------------------------------------------------------
+
+OVERDUE_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.REOPENED)
+
+
+def _action_count(*, scoped: bool, overdue_before: date | None = None) -> Coalesce:
+    """Remedial actions not yet verified behind a stored status (counted as qaf_status_store counts
+    them): of the body's assessments of the provider, not cancelled; for a contract's status, those
+    for the contract or for no particular contract. ``overdue_before``: only those still waiting on
+    the provider (open or reopened) and due before that day."""
+    actions = RemedialAction.objects.filter(
+        assessment__provider_id=OuterRef("provider_id"),
+        assessment__commissioner_id=OuterRef("commissioner_id"),
+    ).exclude(assessment__status=AssessmentStatus.CANCELLED)
+    actions = actions.exclude(status=ActionStatus.VERIFIED)
+    if scoped:
+        actions = actions.filter(
+            Q(assessment__contract__isnull=True) | Q(assessment__contract_id=OuterRef("contract_id"))
+        )
+    if overdue_before is not None:
+        actions = actions.filter(status__in=OVERDUE_ACTION_STATUSES, due_on__lt=overdue_before)
+    counted = actions.order_by().values("assessment__provider_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
+
+
+def status_list_for(acting: Acting, today: date) -> QuerySet[QafStatus]:
+    """Stored QAF statuses the acting organisation may read: a body its own (as its tracker and
+    provider pages show them); a provider its own, from each body that assesses it (as the
+    review packs show them). Each with ``open_action_count`` and ``overdue_action_count``."""
+    if acting.is_commissioner:
+        statuses = statuses_for(acting)
+    elif acting.is_provider:
+        statuses = QafStatus.objects.filter(provider_id=acting.organisation.pk).select_related(
+            "provider", "contract", "assessment"
+        )
+    else:
+        return QafStatus.objects.none()
+
+    def by_scope(overall: Coalesce, for_contract: Coalesce) -> Case:
+        return Case(When(contract__isnull=True, then=overall), default=for_contract)
+
+    return statuses.select_related("commissioner").annotate(
+        open_action_count=by_scope(_action_count(scoped=False), _action_count(scoped=True)),
+        overdue_action_count=by_scope(
+            _action_count(scoped=False, overdue_before=today),
+            _action_count(scoped=True, overdue_before=today),
+        ),
+    )
+
+
+def status_assessment_for(acting: Acting, status: QafStatus) -> Assessment | None:
+    """The assessment a status rests on, if the acting organisation may see it (a provider sees
+    its assessments from the draft report on; never the officers' work in progress)."""
+    assessment = status.assessment
+    if assessment is None:
+        return None
+    if acting.is_provider and assessment.status not in PROVIDER_VISIBLE:
+        return None
+    return assessment

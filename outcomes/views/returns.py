@@ -259,15 +259,9 @@ def attempt_sign_off(request: HttpRequest, attempt_id: int) -> HttpResponse:
 # --- Outstanding returns (commissioners) -----------------------------------------------------
 
 
-def _default_outstanding_month() -> date:
-    """The latest month whose (standard) due date has passed."""
-    now = timezone.now()
-    return next(m for m in selectors.recent_months(count=3) if now > due_at(m, STANDARD_DUE_DAY))
-
-
 def _outstanding_choice(request: HttpRequest) -> tuple[date, OutstandingMonthForm]:
     months = selectors.recent_months(count=24)
-    default = _default_outstanding_month()
+    default = selectors.outstanding_month_default()
     form = OutstandingMonthForm(
         request.GET if "month" in request.GET else None, months=months, initial={"month": f"{default:%Y-%m}"}
     )

@@ -1,0 +1,75 @@
+"""How the QAF, notice and review-action endpoints name related things: people by name (never by
+email address), contracts by id and reference with their API and page addresses, and filters shared
+by those collections."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.urls import reverse as url_reverse
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from commissioning.models import Contract
+
+
+def person_name(user, label: str, *, fallback: str) -> str:
+    """Who acted, for the API: the person's full name, else the stored label without its email
+    address, else ``fallback`` (their organisation's name). Labels are ``str(user)``, which holds
+    the address; the API never shows one."""
+    if user is not None and getattr(user, "full_name", ""):
+        return user.full_name
+    name = (label or "").split("<", 1)[0].strip()
+    if not name or "@" in name or name == "None":  # "None": str() of no user
+        return fallback
+    return name
+
+
+class ContractLinkSerializer(serializers.Serializer):
+    """A contract named by another object."""
+
+    id = serializers.IntegerField(help_text="The contract's id.")
+    reference = serializers.CharField(help_text="The contract reference.")
+    title = serializers.CharField(help_text="The contract's name.")
+    url = serializers.URLField(help_text="The contract in the API.")
+    web_url = serializers.URLField(help_text="The contract's page in the web application.")
+
+
+def contract_link(contract: Contract | None, request) -> dict | None:
+    """``{id, reference, title, url, web_url}`` of a contract, or None."""
+    if contract is None:
+        return None
+    return {
+        "id": contract.pk,
+        "reference": contract.reference,
+        "title": contract.title,
+        "url": reverse("api:contracts-detail", args=[contract.pk], request=request),
+        "web_url": request.build_absolute_uri(
+            url_reverse("commissioning:contract-detail", args=[contract.pk])
+        ),
+    }
+
+
+def _by_id(queryset, name: str, value: int):
+    return queryset.filter(**{name: value})
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number (anything else is a 400 naming the filter)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("method", _by_id)  # typed, so the schema says integer
+        super().__init__(*args, **kwargs)
+
+
+YES_NO = [("true", "true"), ("false", "false")]
+
+
+class YesNoFilter(django_filters.ChoiceFilter):
+    """``true`` or ``false``; any other value is a 400 (a plain boolean filter would ignore it)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", YES_NO)
+        super().__init__(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 
@@ -21,3 +23,12 @@ class Cursor(CursorPagination):
         if ordering:
             return (ordering,) if isinstance(ordering, str) else tuple(ordering)
         return super().get_ordering(request, queryset, view)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A cursor is opaque but only base64: one edited by hand must be refused, not crash.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, ValidationError):
+            raise NotFound(
+                "The cursor is not one this list gave out. Start again from the first page and follow 'next'."
+            ) from None

@@ -9,6 +9,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import acting_for_sign_off
 from accounts.api.access import Public, request_acting
 from accounts.api.problems import PROBLEM_TYPES
 
@@ -51,9 +52,8 @@ class MeView(APIView):
     def get(self, request):
         acting = request_acting(request)
         token = acting.token
-        sign_off = (
-            token.sign_off_as if token is not None and acting.organisation.api_sign_off_enabled else None
-        )
+        signer = acting_for_sign_off(token) if token is not None else None  # None when it cannot sign off now
+        sign_off = signer.user if signer is not None else None
         return Response(
             {
                 "organisation": {
@@ -68,7 +68,7 @@ class MeView(APIView):
                     "name": token.name,
                     "prefix": token.prefix,
                     "scopes": token.scopes,
-                    "signs_off_as": sign_off.get_full_name() if sign_off else None,
+                    "signs_off_as": (sign_off.full_name or "An approver") if sign_off else None,
                     "expires_at": token.expires_at,
                 },
                 "user": None if acting.user is None else acting.user.get_full_name(),

@@ -54,10 +54,20 @@ def _by_id(queryset, name: str, value: int):
     return queryset.filter(**{name: value})
 
 
-class IdFilter(django_filters.NumberFilter):
-    """An object's id: a whole number (anything else is a 400 naming the filter)."""
+MAX_ID = 2**63 - 1  # the largest id a database column holds; past it SQLite raises, not "no match"
 
-    field_class = forms.IntegerField
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number from 1 (anything else is a 400 naming the filter)."""
+
+    field_class = IdField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("method", _by_id)  # typed, so the schema says integer

@@ -20,7 +20,6 @@ from commissioning.notices.models import (
     NoticeEvent,
     NoticeFile,
     NoticeSettings,
-    NoticeStatus,
 )
 from commissioning.selectors import contract_visible_to
 
@@ -28,13 +27,13 @@ from commissioning.selectors import contract_visible_to
 def notices_for(acting: Acting) -> QuerySet[Notice]:
     """The notices the acting organisation may see."""
     base = Notice.objects.select_related("contract", "provider", "commissioner")
+    # Only the lead body sees what it never issued: drafts, and drafts withdrawn (closed unissued).
     if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
-        # Partners in a joint contract see what the lead body has issued, not its drafts.
         return base.filter(contract__in=contract_visible_to(acting)).exclude(
-            ~Q(commissioner_id=acting.organisation.pk), status=NoticeStatus.DRAFT
+            ~Q(commissioner_id=acting.organisation.pk), issued_at__isnull=True
         )
     if acting.is_provider:
-        return base.filter(provider_id=acting.organisation.pk).exclude(status=NoticeStatus.DRAFT)
+        return base.filter(provider_id=acting.organisation.pk, issued_at__isnull=False)
     return base.none()
 
 

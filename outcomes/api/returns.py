@@ -12,13 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.access import Capability, acting_for_sign_off
 from accounts.api.conditional import ETagMixin
 from accounts.api.idempotency import HEADER, fingerprint, idempotent
+from accounts.api.parsers import SafeJSONParser
 from accounts.api.problems import Conflict
 from accounts.api.views import ApiViewSet
 from commissioning.models import Contract
@@ -96,7 +97,7 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
         if action_name == "create":
             return [MultiPartParser(), FormParser()]
         if action_name in ("nil", "sign_off"):
-            return [JSONParser()]
+            return [SafeJSONParser()]
         return super().get_parsers()
 
     def _attempt(self) -> ReturnAttempt:

@@ -11,6 +11,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from commissioning.api.references import MAX_ID, IdFilter
 from outcomes.mds import MAX_FILE_BYTES, parse_period
 from outcomes.mds.columns import SURVEY_MEASURE_CODES
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
@@ -55,6 +56,7 @@ def _check_size(upload, what: str):
 class ReturnTargetSerializer(serializers.Serializer):
     contract = serializers.IntegerField(
         min_value=1,
+        max_value=MAX_ID,
         help_text="The contract's id (an integer, as in the contract's API and portal addresses), "
         "not its reference. Only the contract's prime provider submits returns.",
     )
@@ -188,10 +190,6 @@ class MomentField(IsoDateTimeField):
 
 class MomentFilter(django_filters.IsoDateTimeFilter):
     field_class = MomentField
-
-
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField  # an id: 1.5 is an error, not contract 1
 
 
 class ReturnAttemptFilter(django_filters.FilterSet):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,12 @@ def test_schema_and_docs_are_served(client, db):
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"/static/drf_spectacular_sidecar/" in docs.content
+    redoc = client.get("/api/v1/redoc/")
+    assert redoc.status_code == 200
+    for page in (docs, redoc):  # every script and style from this service, none from elsewhere
+        assets = re.findall(rb'(?:src|href)="([^"]+)"', page.content)
+        assert assets
+        assert all(not asset.startswith((b"http:", b"https:", b"//")) for asset in assets), assets
 
 
 def test_a_token_is_stored_only_as_a_digest(api_world):
@@ -226,3 +234,50 @@ def test_requests_are_limited_per_token_with_a_429_problem(api_world, api, setti
     assert response.json()["type"] == "/api/v1/problems/throttled/"
     # Another token of the same organisation has its own budget.
     assert api(api_world.tokens["a_submit"]).get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "cursor", ["cD1hYmM=", "cD0xOTk5LTk5LTk5", "cD05OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "%%%"]
+)
+def test_a_cursor_edited_by_hand_is_never_a_crash(api_world, api, cursor):
+    """p=abc, p=1999-99-99, p=(past any id), and not base64: a 404 problem, or a page if it still reads."""
+    reader = api(api_world.tokens["c_read"])
+    for path in (
+        "/api/v1/results/",
+        "/api/v1/returns/",
+        "/api/v1/monthly-returns/",
+        "/api/v1/contracts/",
+        "/api/v1/notices/",
+        "/api/v1/qaf-status/",
+        "/api/v1/review-actions/",
+    ):
+        response = reader.get(path, {"cursor": cursor})
+        assert response.status_code in (200, 404), (path, response.status_code)
+        if response.status_code == 404:
+            assert response["Content-Type"] == "application/problem+json"
+    assert reader.get("/api/v1/results/", {"cursor": "cD1hYmM="}).status_code == 404
+
+
+def test_an_id_filter_past_what_a_database_holds_is_a_400_naming_it(api_world, api):
+    reader = api(api_world.tokens["c_read"])
+    for path in ("/api/v1/results/", "/api/v1/returns/", "/api/v1/notices/", "/api/v1/qaf-status/"):
+        response = reader.get(path, {"contract": str(10**20)})
+        assert response.status_code == 400, path
+        assert "contract" in response.json()["field_errors"]
+
+
+def test_json_nested_too_deeply_is_a_400_problem(api_world, api):
+    response = api(api_world.tokens["a_submit"]).post(
+        "/api/v1/returns/nil/", data="[" * 100_000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["type"] == "/api/v1/problems/malformed-request/"
+
+
+def test_who_am_i_names_the_approver_only_while_the_token_can_sign_off(api_world, api):
+    from accounts.models import Membership, Role
+
+    token = api(api_world.tokens["a_sign_off"])
+    assert token.get("/api/v1/me/").json()["token"]["signs_off_as"] == api_world.users["a_approver"].full_name
+    Membership.objects.filter(user=api_world.users["a_approver"]).update(role=Role.SUBMITTER)
+    assert token.get("/api/v1/me/").json()["token"]["signs_off_as"] is None

@@ -125,6 +125,22 @@ def test_drafts_are_hidden_from_the_provider_and_partner_bodies(notices, api):
     assert seen["escalated_from"]["id"] == notices.noc.pk
 
 
+def test_a_withdrawn_draft_stays_hidden_from_the_provider_and_partner_bodies(notices, api, client):
+    officer = acting_for(notices.users["contract_officer"], notices.council.pk)
+    withdrawn = services.notice_close(
+        acting=officer, notice=notices.escalation, reason="withdrawn", note="Remedied before we issued it."
+    )
+    assert withdrawn.issued_at is None
+    for token in ("a_read", "icb_read"):
+        reader = api(notices.tokens[token])
+        assert reader.get(f"{URL}{withdrawn.pk}/").status_code == 404, token
+        assert withdrawn.pk not in _ids(_all(reader))
+        assert reader.get(f"{URL}{notices.noc.pk}/").json()["escalated_to"] == []
+    client.force_login(notices.users["a_viewer"])
+    assert client.get(f"/notices/{withdrawn.pk}/").status_code == 404
+    assert api(notices.tokens["c_read"]).get(f"{URL}{withdrawn.pk}/").status_code == 200
+
+
 def test_another_organisations_notice_is_a_404_problem(notices, api):
     for token, notice in [
         ("b_submit", notices.noc),

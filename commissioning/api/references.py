@@ -74,12 +74,26 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-YES_NO = [("true", "true"), ("false", "false")]
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false; anything else is an error rather than silently no filter."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if text == "":
+            return None
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+    def validate(self, value) -> None:
+        pass
 
 
-class YesNoFilter(django_filters.ChoiceFilter):
-    """``true`` or ``false``; any other value is a 400 (a plain boolean filter would ignore it)."""
+class YesNoFilter(django_filters.BooleanFilter):
+    """``true`` or ``false`` (a plain boolean filter would ignore any other value; this is a 400)."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", YES_NO)
-        super().__init__(*args, **kwargs)
+    field_class = StrictBooleanField

@@ -291,14 +291,14 @@ class ResultFilterSet(django_filters.FilterSet):
         return queryset  # applied in filter_queryset, since its default (false) filters too
 
     def filter_restated(self, queryset, name, value):
-        return queryset.filter(restated=value == "true")
+        return queryset.filter(restated=value)
 
     def filter_rag_in_force(self, queryset, name, value):
         return with_rag_in_force(queryset).filter(rag_in_force=value)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        if self.form.cleaned_data.get("history") != "true":
+        if self.form.cleaned_data.get("history") is not True:
             queryset = queryset.filter(is_latest=True)
         return queryset
 

@@ -11,7 +11,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from commissioning.api.references import MAX_ID, IdFilter
+from commissioning.api.references import MAX_ID, IdFilter, YesNoFilter
 from outcomes.mds import MAX_FILE_BYTES, parse_period
 from outcomes.mds.columns import SURVEY_MEASURE_CODES
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
@@ -152,29 +152,6 @@ class PeriodFilter(django_filters.CharFilter):
     field_class = PeriodFormField
 
 
-class StrictBooleanField(forms.NullBooleanField):
-    """true or false; anything else is an error rather than silently no filter."""
-
-    widget = forms.TextInput
-
-    def to_python(self, value):
-        text = str(value).strip().lower() if value is not None else ""
-        if text == "":
-            return None
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        raise forms.ValidationError("Use true or false.")
-
-    def validate(self, value) -> None:
-        pass
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
 class MomentField(IsoDateTimeField):
     """An ISO 8601 date and time, held in UTC (PostgreSQL refuses offsets beyond ±16 hours)."""
 
@@ -202,7 +179,7 @@ class ReturnAttemptFilter(django_filters.FilterSet):
     period = PeriodFilter(field_name="monthly_return__month", help_text="Only this month, YYYY-MM.")
     status = django_filters.ChoiceFilter(choices=AttemptStatus.choices, help_text="Only with this status.")
     kind = django_filters.ChoiceFilter(choices=AttemptKind.choices, help_text="file or nil.")
-    current = StrictBooleanFilter(
+    current = YesNoFilter(
         field_name="is_current", help_text="true: only each month's accepted version; false: the others."
     )
     submitted_after = MomentFilter(
@@ -231,7 +208,7 @@ class MonthlyReturnFilter(django_filters.FilterSet):
     period_to = PeriodFilter(
         field_name="month", lookup_expr="lte", help_text="This month or earlier, YYYY-MM."
     )
-    overdue = StrictBooleanFilter(
+    overdue = YesNoFilter(
         method="filter_overdue",
         help_text="true: due date passed with no accepted version; false: the others.",
     )

@@ -209,14 +209,14 @@ class ReviewActionFilterSet(django_filters.FilterSet):
         )
         return queryset.filter(Q(contract_id=value) | Q(contract__isnull=True, meeting_id__in=reviewed))
 
-    def by_open(self, queryset, name: str, value: str):
-        if value == "true":
+    def by_open(self, queryset, name: str, value: bool):
+        if value:
             return queryset.filter(status__in=OPEN_ACTION_STATUSES)
         return queryset.exclude(status__in=OPEN_ACTION_STATUSES)
 
-    def by_overdue(self, queryset, name: str, value: str):
+    def by_overdue(self, queryset, name: str, value: bool):
         overdue = selectors.actions_filter(queryset, {"overdue": True}, timezone.localdate())
-        if value == "true":
+        if value:
             return queryset.filter(pk__in=overdue.values("pk"))
         return queryset.exclude(pk__in=overdue.values("pk"))
 

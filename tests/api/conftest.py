@@ -83,3 +83,40 @@ def _fresh_throttle_counts():
     cache.clear()
     yield
     cache.clear()
+
+
+def every_row(client, url: str, params: dict | None = None) -> list[dict]:
+    """Every row of a listing, following ``next``."""
+    response = client.get(url, params or {})
+    assert response.status_code == 200, response.content
+    rows = response.json()["results"]
+    while response.json()["next"]:
+        response = client.get(response.json()["next"])
+        rows += response.json()["results"]
+    return rows
+
+
+def caller_client(w, api, caller: str):
+    """A client for a token name, a person of the world (a browser session) or ``anonymous``."""
+    if caller == "anonymous":
+        return api(None)
+    if caller in w.tokens:
+        return api(w.tokens[caller])
+    client = APIClient()
+    client.force_login(w.users[caller])
+    return client
+
+
+PROVIDER_A = ["a_read", "a_submit", "a_sign_off", "a_submitter", "a_approver", "a_viewer"]
+COUNCIL = ["c_read", "commissioner", "quality_officer", "c_viewer"]
+CALLERS = [
+    "anonymous",
+    "a_submit_only",
+    *PROVIDER_A,
+    "b_submit",
+    "b_admin",
+    *COUNCIL,
+    "icb_read",
+    "icb_admin",
+    "other_read",
+]

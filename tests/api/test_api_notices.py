@@ -13,7 +13,7 @@ from commissioning.api.references import person_name
 from commissioning.notices import drafts, services
 from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import Notice, NoticeEvent, NoticeKind
-from tests.api.test_api_qaf import CALLERS, COUNCIL, PROVIDER_A, caller_client
+from tests.api.conftest import CALLERS, COUNCIL, PROVIDER_A, caller_client, every_row
 from tests.test_permission_matrix import _notice
 
 pytestmark = pytest.mark.django_db
@@ -77,13 +77,7 @@ def notices(api_world, settings, tmp_path):
 
 
 def _all(client, params: dict | None = None) -> list[dict]:
-    response = client.get(URL, params or {})
-    assert response.status_code == 200, response.content
-    rows = response.json()["results"]
-    while response.json()["next"]:
-        response = client.get(response.json()["next"])
-        rows += response.json()["results"]
-    return rows
+    return every_row(client, URL, params)
 
 
 def _ids(rows: list[dict]) -> set[int]:

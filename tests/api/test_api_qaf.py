@@ -17,6 +17,7 @@ from commissioning.qaf.models import (
     RemedialAction,
 )
 from outcomes.qaf import qaf_status_store
+from tests.api.conftest import CALLERS, COUNCIL, PROVIDER_A, caller_client, every_row
 
 pytestmark = pytest.mark.django_db
 
@@ -77,14 +78,7 @@ def qaf(api_world):
 
 
 def _all(client, url: str = URL, params: dict | None = None) -> list[dict]:
-    """Every row of a listing, following ``next``."""
-    response = client.get(url, params or {})
-    assert response.status_code == 200, response.content
-    rows = response.json()["results"]
-    while response.json()["next"]:
-        response = client.get(response.json()["next"])
-        rows += response.json()["results"]
-    return rows
+    return every_row(client, url, params)
 
 
 def _keys(rows: list[dict]) -> set[tuple[str, str | None]]:
@@ -271,34 +265,6 @@ def test_listing_takes_a_fixed_number_of_queries(qaf, api, django_assert_max_num
 def test_no_email_address_appears(qaf, api):
     for token in ("a_read", "c_read"):
         assert "@" not in json.dumps(_all(api(qaf.tokens[token])))
-
-
-def caller_client(w, api, caller: str):
-    """A client for a token name, a person of the world (a browser session) or ``anonymous``."""
-    from rest_framework.test import APIClient
-
-    if caller == "anonymous":
-        return api(None)
-    if caller in w.tokens:
-        return api(w.tokens[caller])
-    client = APIClient()
-    client.force_login(w.users[caller])
-    return client
-
-
-PROVIDER_A = ["a_read", "a_submit", "a_sign_off", "a_submitter", "a_approver", "a_viewer"]
-COUNCIL = ["c_read", "commissioner", "quality_officer", "c_viewer"]
-CALLERS = [
-    "anonymous",
-    "a_submit_only",
-    *PROVIDER_A,
-    "b_submit",
-    "b_admin",
-    *COUNCIL,
-    "icb_read",
-    "icb_admin",
-]
-CALLERS += ["other_read"]
 
 
 def test_who_gets_what_for_provider_as_overall_status(qaf, api):

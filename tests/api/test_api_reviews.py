@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.access import acting_for
 from outcomes.reviews import record
 from outcomes.reviews.models import ReviewAction, ReviewActionUpdate, ReviewMeeting
-from tests.api.test_api_qaf import CALLERS, COUNCIL, PROVIDER_A, caller_client
+from tests.api.conftest import CALLERS, COUNCIL, PROVIDER_A, caller_client, every_row
 from tests.test_permission_matrix import _review_action
 
 pytestmark = pytest.mark.django_db
@@ -70,13 +70,7 @@ def reviews(api_world):
 
 
 def _all(client, params: dict | None = None) -> list[dict]:
-    response = client.get(URL, params or {})
-    assert response.status_code == 200, response.content
-    rows = response.json()["results"]
-    while response.json()["next"]:
-        response = client.get(response.json()["next"])
-        rows += response.json()["results"]
-    return rows
+    return every_row(client, URL, params)
 
 
 def _names(rows: list[dict], w) -> set[str]:

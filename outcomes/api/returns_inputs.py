@@ -145,7 +145,8 @@ class PeriodFormField(forms.CharField):
         try:
             return parse_period(value)[0]
         except ValueError as error:
-            raise forms.ValidationError(str(error)) from None
+            # As a parameter, so a '%' the caller typed is shown, not read as a format.
+            raise forms.ValidationError("%(problem)s", params={"problem": str(error)}) from None
 
 
 class PeriodFilter(django_filters.CharFilter):

@@ -281,3 +281,9 @@ def test_who_am_i_names_the_approver_only_while_the_token_can_sign_off(api_world
     assert token.get("/api/v1/me/").json()["token"]["signs_off_as"] == api_world.users["a_approver"].full_name
     Membership.objects.filter(user=api_world.users["a_approver"]).update(role=Role.SUBMITTER)
     assert token.get("/api/v1/me/").json()["token"]["signs_off_as"] is None
+
+
+def test_a_percent_sign_in_a_filter_is_quoted_back_not_read_as_a_format(api_world, api):
+    response = api(api_world.tokens["c_read"]).get("/api/v1/monthly-returns/", {"period_from": "%C2%d"})
+    assert response.status_code == 400
+    assert "%C2%d" in response.json()["field_errors"]["period_from"][0]

@@ -102,6 +102,13 @@ def main() -> None:
     client = Client(HTTP_HOST="localhost")
     token = token_for(contracts[0].lead_commissioner)
     export(client, token)  # warm up
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        with cProfile.Profile() as profile:
+            export(client, token)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
     totals, pages = [], []
     for _ in range(ROUNDS):
         times, rows, queries, etags = export(client, token)

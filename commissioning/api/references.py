@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.urls import reverse as url_reverse
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
+from accounts.api.links import link
 from commissioning.models import Contract
 
 
@@ -43,10 +42,8 @@ def contract_link(contract: Contract | None, request) -> dict | None:
         "id": contract.pk,
         "reference": contract.reference,
         "title": contract.title,
-        "url": reverse("api:contracts-detail", args=[contract.pk], request=request),
-        "web_url": request.build_absolute_uri(
-            url_reverse("commissioning:contract-detail", args=[contract.pk])
-        ),
+        "url": link(request, "api:contracts-detail", contract.pk),
+        "web_url": link(request, "commissioning:contract-detail", contract.pk),
     }
 
 

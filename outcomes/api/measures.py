@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.api.conditional import ETagMixin
+from accounts.api.links import link
 from accounts.api.views import ApiViewSet
 from outcomes.measures.library import (
     AGE_BAND_GROUPS,
@@ -225,7 +226,7 @@ def measure_ref(code: str, request) -> dict:
         "code": code,
         "name": measure.name if measure else "",
         "direction": measure.direction.value if measure else "",
-        "url": reverse("api:measures-detail", args=[code], request=request),
+        "url": link(request, "api:measures-detail", code),
     }
 
 

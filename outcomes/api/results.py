@@ -12,12 +12,11 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.urls import reverse as url_reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
-from rest_framework.reverse import reverse
 
 from accounts.api.conditional import ETagMixin
+from accounts.api.links import link
 from accounts.api.pagination import Cursor
 from accounts.api.views import ApiViewSet
 from commissioning.api.references import (
@@ -151,8 +150,8 @@ class ResultSerializer(serializers.Serializer):
         contract = result.contract
         data = {
             "id": result.pk,
-            "url": reverse("api:results-detail", args=[result.pk], request=request),
-            "web_url": request.build_absolute_uri(url_reverse("results:detail", args=[result.pk])),
+            "url": link(request, "api:results-detail", result.pk),
+            "web_url": link(request, "results:detail", result.pk),
             "contract": contract_link(contract, request),
             "provider": contract.provider,
             "target": result.target_id,
@@ -194,7 +193,7 @@ class ResultSerializer(serializers.Serializer):
                     "month": month,
                     "attempt_id": source.get("attempt"),
                     "version": source.get("version"),
-                    "url": reverse("api:returns-detail", args=[source["attempt"]], request=request)
+                    "url": link(request, "api:returns-detail", source["attempt"])
                     if source.get("attempt")
                     else None,
                 }

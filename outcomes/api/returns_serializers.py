@@ -132,7 +132,20 @@ def next_step(attempt: ReturnAttempt) -> str:
     return f"Nothing to do: version {attempt.version} was replaced by a later version of the month's return."
 
 
-class ReturnAttemptSerializer(OutputSerializer):
+class AttemptFiguresMixin:
+    """What to do next and how many errors and warnings the report lists, for any view of an attempt."""
+
+    def get_next_step(self, attempt: ReturnAttempt) -> str:
+        return next_step(attempt)
+
+    def get_error_count(self, attempt: ReturnAttempt) -> int:
+        return len(attempt.errors)
+
+    def get_warning_count(self, attempt: ReturnAttempt) -> int:
+        return len(attempt.warnings)
+
+
+class ReturnAttemptSerializer(AttemptFiguresMixin, OutputSerializer):
     """One submission of a month's return and where it stands."""
 
     id = serializers.IntegerField(help_text="The submission's id.")
@@ -171,15 +184,6 @@ class ReturnAttemptSerializer(OutputSerializer):
     superseded_at = serializers.DateTimeField(allow_null=True, help_text="When a later version replaced it.")
     links = serializers.SerializerMethodField(help_text="Related addresses.")
 
-    def get_next_step(self, attempt: ReturnAttempt) -> str:
-        return next_step(attempt)
-
-    def get_error_count(self, attempt: ReturnAttempt) -> int:
-        return len(attempt.errors)
-
-    def get_warning_count(self, attempt: ReturnAttempt) -> int:
-        return len(attempt.warnings)
-
     @extend_schema_field(ReturnAttemptLinksSerializer)
     def get_links(self, attempt: ReturnAttempt) -> dict:
         request = self.context["request"]
@@ -205,7 +209,7 @@ class ProblemEntrySerializer(OutputSerializer):
     message = serializers.CharField(help_text="What is wrong and how to fix it.")
 
 
-class ValidationReportSerializer(OutputSerializer):
+class ValidationReportSerializer(AttemptFiguresMixin, OutputSerializer):
     """A submission's validation report, whole: the checks list at most 1,000 errors and 1,000 warnings."""
 
     id = serializers.IntegerField(help_text="The submission's id.")
@@ -230,15 +234,6 @@ class ValidationReportSerializer(OutputSerializer):
         "at sign-off)."
     )
     links = serializers.SerializerMethodField(help_text="Related addresses.")
-
-    def get_next_step(self, attempt: ReturnAttempt) -> str:
-        return next_step(attempt)
-
-    def get_error_count(self, attempt: ReturnAttempt) -> int:
-        return len(attempt.errors)
-
-    def get_warning_count(self, attempt: ReturnAttempt) -> int:
-        return len(attempt.warnings)
 
     def get_listing_limit(self, attempt: ReturnAttempt) -> int:
         return MAX_PROBLEMS_LISTED

@@ -38,7 +38,6 @@ start_services
 # --- 4. The suite ---------------------------------------------------------------------------
 export DATABASE_URL="$TEST_DATABASE_URL"
 export CELERY_BROKER_URL="$TEST_BROKER_URL"
-export CACHE_URL="${TEST_BROKER_URL%/*}/3"  # API rate limits counted in Redis, as in production
 export DEBUG=false
 export SECRET_KEY="test-only-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export ALLOWED_HOSTS="localhost,127.0.0.1,testserver"

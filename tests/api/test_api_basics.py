@@ -220,6 +220,20 @@ def test_the_schema_is_valid_openapi_3(db):
 
 
 def test_requests_are_limited_per_token_with_a_429_problem(api_world, api, settings):
+    import os
+
+    # Counted in Redis, as in production (CACHE_URL); the rest of the suite keeps a local cache.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/3",
+        }
+    }
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    assert type(cache).__name__ == "RedisCache"
+    cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api": "3/minute", "api-submit": "1/minute"},
@@ -234,6 +248,9 @@ def test_requests_are_limited_per_token_with_a_429_problem(api_world, api, setti
     assert response.json()["type"] == "/api/v1/problems/throttled/"
     # Another token of the same organisation has its own budget.
     assert api(api_world.tokens["a_submit"]).get("/api/v1/me/").status_code == 200
+    counted = cache._cache.get_client().keys("*throttle:api:token-*")
+    assert len(counted) == 2
+    cache.clear()
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import django_filters
 from django.urls import reverse as url_reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.reverse import reverse
 
@@ -285,6 +285,18 @@ class ContractCursor(Cursor):
     ordering = ("reference", "id")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List contracts",
+        description="Contracts your organisation is party to, by reference. Cursor-paged: follow `next`.",
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(
+        summary="One contract, with its targets and their versions",
+        description="404 for a contract your organisation is not party to.",
+        tags=TAGS,
+    ),
+)
 class ContractViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Contracts you are party to, as on the contract pages; anyone else's is a 404."""
 
@@ -317,22 +329,6 @@ class ContractViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
             if self.action == "retrieve":
                 context["target_rows"] = target_rows_for(contracts[0])
         return self.get_serializer_class()(*args, **kwargs)
-
-    @extend_schema(
-        summary="List contracts",
-        description="Contracts your organisation is party to, by reference. Cursor-paged: follow `next`.",
-        tags=TAGS,
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="One contract, with its targets and their versions",
-        description="404 for a contract your organisation is not party to.",
-        tags=TAGS,
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
 
 def register(router) -> None:

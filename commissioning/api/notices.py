@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import django_filters
 from django.urls import reverse as url_reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.reverse import reverse
 
@@ -261,6 +261,20 @@ class NoticeFilterSet(django_filters.FilterSet):
         return queryset.filter(status=value)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List notices",
+        description="Notices of Concern, breach notices and the later steps, newest first: a commissioning "
+        "body's (drafts included on the contracts it leads), or those issued to your provider. "
+        "Cursor-paged: follow `next`.",
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(
+        summary="One notice, with its history",
+        description="404 for a notice your organisation may not see (a provider never sees a draft).",
+        tags=TAGS,
+    ),
+)
 class NoticeViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Notices your organisation may see, as on the register; anyone else's is a 404."""
 
@@ -274,24 +288,6 @@ class NoticeViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if getattr(self, "swagger_fake_view", False):
             return Notice.objects.none()
         return notice_list_for(self.acting)
-
-    @extend_schema(
-        summary="List notices",
-        description="Notices of Concern, breach notices and the later steps, newest first: a commissioning "
-        "body's (drafts included on the contracts it leads), or those issued to your provider. "
-        "Cursor-paged: follow `next`.",
-        tags=TAGS,
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="One notice, with its history",
-        description="404 for a notice your organisation may not see (a provider never sees a draft).",
-        tags=TAGS,
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
 
 def register(router) -> None:

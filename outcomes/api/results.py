@@ -12,7 +12,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
 from accounts.api.conditional import ETagMixin
@@ -309,6 +309,20 @@ class ResultCursor(Cursor):
     ordering = "-id"
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List compliance results",
+        description="The latest figures of each target and period (every stored figure with history=true), "
+        "newest computed first. Cursor-paged: follow `next`. Send the ETag back in If-None-Match to get "
+        "304 when nothing changed.",
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(
+        summary="One compliance result",
+        description="Any stored figure, latest or earlier; 404 for a contract whose results you may not see.",
+        tags=TAGS,
+    ),
+)
 class ResultViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Compliance results of contracts whose results you may see; anyone else's is a 404."""
 
@@ -337,24 +351,6 @@ class ResultViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 sorted({r.target_id for r in results}), sorted({r.period for r in results})
             )
         return ResultSerializer(*args, **kwargs)
-
-    @extend_schema(
-        summary="List compliance results",
-        description="The latest figures of each target and period (every stored figure with history=true), "
-        "newest computed first. Cursor-paged: follow `next`. Send the ETag back in If-None-Match to get "
-        "304 when nothing changed.",
-        tags=TAGS,
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="One compliance result",
-        description="Any stored figure, latest or earlier; 404 for a contract whose results you may not see.",
-        tags=TAGS,
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
 
 def register(router) -> None:

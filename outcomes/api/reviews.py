@@ -13,7 +13,7 @@ import django_filters
 from django.db.models import Prefetch, Q
 from django.urls import reverse as url_reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.reverse import reverse
 
@@ -227,6 +227,19 @@ class ReviewActionCursor(Cursor):
     ordering = ("due_on", "id")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List review actions",
+        description="Actions agreed at the quarterly review meetings your organisation may see, soonest "
+        "due first, whoever owns them. Cursor-paged: follow `next`.",
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(
+        summary="One review action, with its status history",
+        description="404 for an action of a meeting your organisation may not see.",
+        tags=TAGS,
+    ),
+)
 class ReviewActionViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Review actions your organisation may see, as on the action tracker; anyone else's is a 404."""
 
@@ -253,23 +266,6 @@ class ReviewActionViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "today": timezone.localdate()}
-
-    @extend_schema(
-        summary="List review actions",
-        description="Actions agreed at the quarterly review meetings your organisation may see, soonest "
-        "due first, whoever owns them. Cursor-paged: follow `next`.",
-        tags=TAGS,
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="One review action, with its status history",
-        description="404 for an action of a meeting your organisation may not see.",
-        tags=TAGS,
-    )
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
 
 def register(router) -> None:

@@ -5,7 +5,7 @@ status, the returns outstanding and the open notices (the enforcement stage is
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count
 from django.utils import timezone
@@ -37,12 +37,13 @@ def qaf_statuses(contracts: list[Contract]) -> dict[int, QafStatus]:
     return found
 
 
-def returns_outstanding(contracts: list[Contract], today: date | None = None) -> Counter:
+def returns_outstanding(contracts: list[Contract], now: datetime | None = None) -> Counter:
     """Per contract: months of the last twelve whose return is past its due date with no accepted
     version, for contracts that owe returns (the rule of ``outcomes.selectors.outstanding_returns``:
     active or suspended, term covering the month; read in one query for every contract and month)."""
+    now = now or timezone.now()
     owing = [c for c in contracts if c.status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)]
-    months = recent_months(today, count=OUTSTANDING_MONTHS)
+    months = recent_months(timezone.localdate(now), count=OUTSTANDING_MONTHS)
     counts: Counter = Counter()
     if not owing:
         return counts
@@ -53,7 +54,6 @@ def returns_outstanding(contracts: list[Contract], today: date | None = None) ->
         .order_by()
         .values_list("monthly_return__contract_id", "monthly_return__month")
     )
-    now = timezone.now()
     due: dict[tuple[date, int], object] = {}
     for contract in owing:
         for month in months:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -24,6 +25,7 @@ from commissioning.notices.models import Notice
 from commissioning.qaf.models import QafStatus
 from outcomes.models import ComplianceResult, ResultOverride
 from outcomes.periods import parse_period, quarter_period
+from outcomes.portfolio.dashboard_facts import returns_outstanding
 from outcomes.portfolio.matrix import MatrixFilters, dashboard_default_quarter, portfolio_matrix
 from tests.factories import CouncilFactory, ProviderFactory, UserFactory, contract, member, target
 
@@ -202,8 +204,16 @@ def test_sorting(portfolio, world):
 def test_returns_outstanding_counts_overdue_months_of_active_contracts(portfolio):
     portfolio.c3.status = "ended"
     portfolio.c3.save()
+    # In the middle of a month every one of the last twelve months is past its due day (the 10th).
+    mid_month = datetime(2026, 12, 20, 12, tzinfo=UTC)
+    counts = returns_outstanding([portfolio.c1, portfolio.c3], now=mid_month)
+    assert counts[portfolio.c1.pk] == 12  # no return accepted in the last twelve months
+    assert counts[portfolio.c3.pk] == 0
+    # Early in the month the month just ended is not due yet.
+    early = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    assert returns_outstanding([portfolio.c1], now=early)[portfolio.c1.pk] == 11
     rows = {r.contract.reference: r for r in matrix_for(portfolio).rows}
-    assert rows["C-001"].returns_outstanding == 12  # no return accepted in the last twelve months
+    assert rows["C-001"].returns_outstanding == returns_outstanding([portfolio.c1])[portfolio.c1.pk]
     assert rows["C-003"].returns_outstanding == 0
 
 

@@ -7,9 +7,9 @@ from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.db import transaction
 
 from accounts.models import Role, User, roles_for_kind
+from accounts.services import password_reset_emails_queue
 
 
 def iso_date_input() -> forms.DateInput:
@@ -73,10 +73,7 @@ class PasswordResetRequestForm(GovukFormMixin, auth_forms.PasswordResetForm):
     )
 
     def save(self, **kwargs) -> None:  # replaces Django's synchronous email with a queued task
-        from accounts.tasks import password_reset_email_send
-
-        for user in self.get_users(self.cleaned_data["email"]):
-            transaction.on_commit(lambda user_id=user.pk: password_reset_email_send.delay(user_id))
+        password_reset_emails_queue(users=self.get_users(self.cleaned_data["email"]))
 
 
 class NewPasswordForm(GovukFormMixin, forms.Form):

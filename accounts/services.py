@@ -3,75 +3,23 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from accounts.invitation_links import InvitationInvalid
 from accounts.models import Invitation, Membership, Organisation, User, roles_for_kind
-
-INVITATION_SALT = "accounts.invitation"
-
-
-class InvitationInvalid(Exception):
-    """An invitation link that cannot be used; ``reason`` says why in plain English."""
-
-    def __init__(self, reason: str, invitation: Invitation | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.invitation = invitation
-
-
-def invitation_token(invitation: Invitation) -> str:
-    """The token for the invitation's link (signed, so the stored key alone is not enough)."""
-    return signing.Signer(salt=INVITATION_SALT).sign(invitation.key)
-
-
-def invitation_from_token(token: str) -> Invitation:
-    """Find the invitation a link points to, or raise InvitationInvalid saying why it cannot be used."""
-    try:
-        key = signing.Signer(salt=INVITATION_SALT).unsign(token)
-    except signing.BadSignature:
-        raise InvitationInvalid(
-            "This invitation link is not valid. Check that you copied the whole link from the email, "
-            "or ask the person who invited you to send a new invitation."
-        ) from None
-    invitation = Invitation.objects.select_related("organisation").filter(key=key).first()
-    if invitation is None:
-        raise InvitationInvalid(
-            "This invitation has been replaced by a newer one. Use the link in the most recent email, "
-            "or ask the person who invited you to send a new invitation."
-        )
-    if invitation.accepted_at:
-        raise InvitationInvalid(
-            "This invitation has already been used. Sign in with your email address and password; if you "
-            "have forgotten your password, reset it from the sign-in page.",
-            invitation,
-        )
-    if invitation.revoked_at:
-        raise InvitationInvalid(
-            f"This invitation was withdrawn by {invitation.organisation.name}, or replaced by a newer one. "
-            "Use the link in the most recent email, or ask them to invite you again if you still need access.",
-            invitation,
-        )
-    if invitation.expires_at <= timezone.now():
-        raise InvitationInvalid(
-            f"This invitation expired on {timezone.localtime(invitation.expires_at):%d %B %Y at %H:%M}. "
-            f"Ask an admin of {invitation.organisation.name} to send you a new invitation.",
-            invitation,
-        )
-    return invitation
+from accounts.tasks import invitation_email_send, password_reset_email_send
 
 
 def _queue_invitation_email(invitation: Invitation) -> None:
-    from accounts.tasks import invitation_email_send
-
     transaction.on_commit(lambda: invitation_email_send.delay(invitation.pk))
 
 
@@ -265,6 +213,12 @@ def membership_remove(*, acting: Acting, membership: Membership) -> None:
             details={"user": membership.user.email, "role": membership.role, "is_admin": membership.is_admin},
         )
         membership.delete()
+
+
+def password_reset_emails_queue(*, users: Iterable[User]) -> None:
+    """Queue a password reset link to each user, sent after the request's transaction commits."""
+    for user in users:
+        transaction.on_commit(lambda user_id=user.pk: password_reset_email_send.delay(user_id))
 
 
 def _password_set(*, user: User, password: str, action: str) -> User:

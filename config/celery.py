@@ -6,6 +6,18 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+# Every package with a tasks.py: each pipeline keeps its background work beside its services.
+# (tests/config/test_celery_tasks.py checks that no tasks.py is missing from this list.)
+TASK_PACKAGES = [
+    "accounts",
+    "commissioning.notices",
+    "commissioning.qaf",
+    "outcomes.returns",
+    "outcomes.results",
+    "outcomes.notice_suggestions",
+    "outcomes.reviews",
+]
+
 app = Celery("homecare")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks(TASK_PACKAGES)

@@ -1,15 +1,21 @@
-"""Reporting periods (pure Python): months, quarters, years to date and rolling twelve months.
+"""Reporting periods and return deadlines (pure Python, London time).
 
 The financial year runs April to March; Q1 is April–June … Q4 January–March. Identifiers:
 month ``2025-04``; quarter ``2025-26-Q1``; year to date ``2025-26-YTD-06`` (April 2025 to the end
 of June 2025); rolling twelve months ``R12-2025-06`` (July 2024 to June 2025).
+
+Every month written as text is read by ``parse_month``, and every date and time of the service is
+placed in ``LONDON``: both are defined here and nowhere else.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
 
 MONTH = "month"
 QUARTER = "quarter"
@@ -39,6 +45,37 @@ class Period:
         return result
 
 
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the years a month may be in (returns, periods, URLs)
+
+
+def parse_month(text: str) -> date:
+    """The first day of a month written YYYY-MM; ValueError saying how to write it otherwise."""
+    match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(
+            f"The period {text!r} is not a month written as YYYY-MM (four-digit year, two-digit "
+            "month), for example 2025-04 for April 2025."
+        )
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(
+            f"The period {text!r} has month {month:02d}; the month must be 01 to 12, "
+            "for example 2025-04 for April 2025."
+        )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"The period {text!r} has year {year}; returns cover {FIRST_YEAR} to {LAST_YEAR}. "
+            "Check the year, for example 2025-04 for April 2025."
+        )
+    return date(year, month, 1)
+
+
+def day_label(day: date | None) -> str:
+    """A day as people write it, e.g. "4 December 2026" ("" for none)."""
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
 def add_months(month: date, count: int) -> date:
     """The first day of the month ``count`` months after ``month``'s month (negative goes back)."""
     index = month.year * 12 + month.month - 1 + count
@@ -47,6 +84,22 @@ def add_months(month: date, count: int) -> date:
 
 def month_end(month: date) -> date:
     return add_months(month, 1) - timedelta(days=1)
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after ``month``'s month."""
+    return add_months(month, 1)
+
+
+def due_at(month: date, due_day: int) -> datetime:
+    """End of the due day of the following month, London time (the last instant a return is on time)."""
+    following = next_month(month)
+    return datetime.combine(date(following.year, following.month, due_day), time.max, tzinfo=LONDON)
+
+
+def is_late(submitted_at: datetime, due: datetime) -> bool:
+    """A return submitted after the end of its due day is late."""
+    return submitted_at > due
 
 
 def financial_year_start(day: date) -> int:
@@ -99,9 +152,9 @@ def parse_period(identifier: str) -> Period:
             continue
         try:
             if kind == MONTH:
-                return month_period(date(int(match[1]), int(match[2]), 1))
+                return month_period(parse_month(f"{match[1]}-{match[2]}"))
             if kind == ROLLING_12:
-                return rolling_twelve_period(date(int(match[1]), int(match[2]), 1))
+                return rolling_twelve_period(parse_month(f"{match[1]}-{match[2]}"))
             fy = int(match[1])
             if int(match[2]) != (fy + 1) % 100:
                 break

@@ -25,14 +25,14 @@ import django
 
 django.setup()
 
-import bench_portfolio as portfolio  # noqa: E402  (the portfolio benchmark's data set builder)
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+import bench_portfolio as portfolio
+from django.conf import settings
+from django.db import connection
+from django.test import Client
 
-from accounts.access import acting_for  # noqa: E402
-from accounts.api.tokens import api_token_create  # noqa: E402
-from accounts.models import Membership, Role, User  # noqa: E402
+from accounts.access import acting_for
+from accounts.api.tokens import api_token_create
+from accounts.models import Membership, Role, User
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PAGE = 500

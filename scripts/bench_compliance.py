@@ -25,26 +25,25 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection
+from django.utils import timezone
 
-from accounts.models import OrganisationKind  # noqa: E402
-from commissioning.demo_contracts import HOMECARE_TARGETS, REABLEMENT_TARGETS  # noqa: E402
-from commissioning.models import CommissioningBody, Contract, ServiceType  # noqa: E402
-from commissioning.services.targets import TargetInput, target_create  # noqa: E402
-from outcomes.calculators import latest_flags_refresh  # noqa: E402
-from outcomes.compliance import (  # noqa: E402
+from accounts.models import OrganisationKind
+from commissioning.demo.contracts import HOMECARE_TARGETS, REABLEMENT_TARGETS
+from commissioning.models import CommissioningBody, Contract, ServiceType
+from commissioning.services.targets import TargetInput, target_create
+from outcomes.demo.returns import _as_known_at, simulate
+from outcomes.models import AttemptStatus, MonthlyReturn, ReturnAttempt
+from outcomes.periods import LONDON, add_months, due_at, month_end, quarter_period
+from outcomes.results.calculators import latest_flags_refresh
+from outcomes.results.compute import (
     CONTRACTS_PER_RUN,
     results_compute_all,
     results_recompute,
     results_recompute_all,
 )
-from outcomes.deadlines import LONDON, due_at  # noqa: E402
-from outcomes.demo import _as_known_at, simulate  # noqa: E402
-from outcomes.models import AttemptStatus, MonthlyReturn, ReturnAttempt  # noqa: E402
-from outcomes.periods import add_months, month_end, quarter_period  # noqa: E402
-from outcomes.services import EPISODE_COLUMNS_STORED  # noqa: E402
-from providers.models import Provider  # noqa: E402
+from outcomes.returns.acceptance import EPISODE_COLUMNS_STORED
+from providers.models import Provider
 
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", "200"))
 FIRST = date(2024, 4, 1)

@@ -29,30 +29,29 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.conf import settings
+from django.db import connection, reset_queries
+from django.utils import timezone
 
-from accounts.access import acting_for  # noqa: E402
-from accounts.models import Membership, OrganisationKind, Role, User  # noqa: E402
-from commissioning.demo_contracts import HOMECARE_TARGETS  # noqa: E402
-from commissioning.models import CommissioningBody, Contract, ServiceType  # noqa: E402
-from commissioning.notices.models import Notice  # noqa: E402
-from commissioning.qaf.models import QafStatus  # noqa: E402
-from commissioning.services.targets import TargetInput, target_create  # noqa: E402
-from outcomes.deadlines import LONDON, due_at  # noqa: E402
-from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt  # noqa: E402
-from outcomes.periods import add_months, parse_period  # noqa: E402
-from outcomes.reviews import packs  # noqa: E402
-from outcomes.reviews.models import (  # noqa: E402
+from accounts.access import acting_for
+from accounts.models import Membership, OrganisationKind, Role, User
+from commissioning.demo.contracts import HOMECARE_TARGETS
+from commissioning.models import CommissioningBody, Contract, ServiceType
+from commissioning.notices.models import Notice
+from commissioning.qaf.models import QafStatus
+from commissioning.services.targets import TargetInput, target_create
+from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt
+from outcomes.periods import LONDON, add_months, due_at, parse_period
+from outcomes.reviews import pack_documents, packs
+from outcomes.reviews.models import (
     ReviewAction,
     ReviewAttendee,
     ReviewCommentary,
     ReviewMeeting,
     ReviewPack,
 )
-from outcomes.reviews.pack_figures import pack_figures  # noqa: E402
-from providers.models import Provider  # noqa: E402
+from outcomes.reviews.pack_figures import pack_figures
+from providers.models import Provider
 
 TARGETS = [
     *HOMECARE_TARGETS,
@@ -249,7 +248,7 @@ def main() -> None:
     queries = len(connection.queries) // 3
     settings.DEBUG = False
     pack = ReviewPack(meeting=meeting, version=1, figures=figures, requested_by_label="Benchmark")
-    render_s, (content, pages) = best_of(3, lambda: packs.pack_render(pack))
+    render_s, (content, pages) = best_of(3, lambda: pack_documents.pack_render(pack))
     print(f"pack_figures:            {figures_s:6.2f} s  ({queries} queries)")
     print(f"PDF render (WeasyPrint): {render_s:6.2f} s  ({pages} pages, {len(content) / 1024:.0f} KB)")
     total = figures_s + render_s

@@ -24,17 +24,17 @@ import django
 
 django.setup()
 
-import bench_compliance as compliance  # noqa: E402  (the compliance benchmark's data set builder)
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+import bench_compliance as compliance
+from django.db import connection
+from django.test import Client
 
-from accounts.access import acting_for  # noqa: E402
-from accounts.models import Membership, Role, User  # noqa: E402
-from commissioning.models import CommissioningBody, Contract  # noqa: E402
-from commissioning.qaf.models import QafStatus  # noqa: E402
-from outcomes.compliance import CONTRACTS_PER_RUN, results_compute_all  # noqa: E402
-from outcomes.portfolio.dashboard_facts import returns_outstanding  # noqa: E402
-from outcomes.portfolio.matrix import MatrixFilters, portfolio_matrix  # noqa: E402
+from accounts.access import acting_for
+from accounts.models import Membership, Role, User
+from commissioning.models import CommissioningBody, Contract
+from commissioning.qaf.models import QafStatus
+from outcomes.portfolio.dashboard_facts import returns_outstanding
+from outcomes.portfolio.matrix import MatrixFilters, portfolio_matrix
+from outcomes.results.compute import CONTRACTS_PER_RUN, results_compute_all
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
 AIM_MS = 300

@@ -22,13 +22,13 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection
 
-from accounts.models import OrganisationKind  # noqa: E402
-from commissioning.models import CommissioningBody, Contract  # noqa: E402
-from outcomes.mds import EPISODE_COLUMNS, validate_return  # noqa: E402
-from outcomes.services import return_import  # noqa: E402
-from providers.models import Provider  # noqa: E402
+from accounts.models import OrganisationKind
+from commissioning.models import CommissioningBody, Contract
+from outcomes.mds import EPISODE_COLUMNS, validate_return
+from outcomes.returns.services import return_import
+from providers.models import Provider
 
 ROWS = int(os.environ.get("BENCH_ROWS", "50000"))
 PERIOD = "2025-06"

@@ -107,7 +107,8 @@ RETURN_MONTH = "2025-06"
 
 def _return_attempt(w, contract_key: str = "joint") -> int:
     """A June 2025 return on the contract, checked and awaiting sign-off (the worked example file)."""
-    from outcomes import services, templates_files
+    from outcomes.returns import files as templates_files
+    from outcomes.returns import services
 
     attempt = services.return_import(
         contract=w.contracts[contract_key],
@@ -124,8 +125,8 @@ def _month(w, contract_key: str = "joint", period: str = RETURN_MONTH) -> str:
 
 def _result(w, contract_key: str = "joint") -> int:
     """A stored 2025-26 Q1 result on the contract's target (no returns: "no data", not rated)."""
-    from outcomes.compliance import results_compute
     from outcomes.periods import parse_period
+    from outcomes.results.compute import results_compute
 
     return results_compute(contract=w.contracts[contract_key], period=parse_period("2025-26-Q1"))[0].pk
 
@@ -897,42 +898,42 @@ ROWS = [
     Row("qaf:file (another council's)", lambda w: f"/qaf/files/{_qaf_file(w, 'other')}/", QAF_OTHER),
     # Notices: the notice page, drafting, evidence, the letter, the provider's replies, decisions.
     Row(
-        "notices:suggestions",
+        "suggestions:list",
         lambda w: "/notices/suggestions/",
         organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
     ),
     Row(
-        "notices:suggestions (refresh)",
+        "suggestions:list (refresh)",
         lambda w: "/notices/suggestions/",
         organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 302})),
         method="post",
     ),
     Row(
-        "notices:suggestion-draft",
+        "suggestions:draft",
         lambda w: f"/notices/suggestions/{_suggestion(w)}/draft/",
         SUGGESTION_ACT,
         method="post",
     ),
     Row(
-        "notices:suggestion-draft (another council's)",
+        "suggestions:draft (another council's)",
         lambda w: f"/notices/suggestions/{_suggestion(w, 'other')}/draft/",
         NOTICE_OTHER,
         method="post",
     ),
     Row(
-        "notices:suggestion-dismiss",
+        "suggestions:dismiss",
         lambda w: f"/notices/suggestions/{_suggestion(w)}/dismiss/",
         {**SUGGESTION_ACT, "contract_officer": 200},
     ),
     Row(
-        "notices:suggestion-dismiss (POST)",
+        "suggestions:dismiss (POST)",
         lambda w: f"/notices/suggestions/{_suggestion(w)}/dismiss/",
         SUGGESTION_ACT,
         method="post",
         data={"reason": "Already discussed at the review meeting."},
     ),
     Row(
-        "notices:suggestion-note",
+        "suggestions:note",
         lambda w: f"/notices/suggestions/{_suggestion(w)}/note/",
         SUGGESTION_ACT,
         method="post",

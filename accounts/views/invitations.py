@@ -11,9 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import InvitationAcceptForm
+from accounts.invitation_links import InvitationInvalid, invitation_from_token
 from accounts.middleware import SESSION_KEY
 from accounts.models import User
-from accounts.services import InvitationInvalid, invitation_accept, invitation_from_token
+from accounts.services import invitation_accept
 
 
 def _invalid(request: HttpRequest, error: InvitationInvalid) -> HttpResponse:

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from accounts.access import CAPABILITY_DESCRIPTIONS, Capability, organisation_required
 from accounts.selectors import membership_list_for
-from outcomes.portfolio.attention import commissioner_attention, provider_attention
+from outcomes.home.attention import commissioner_attention, provider_attention
 from providers.selectors import provider_list_for, provider_rating_counts
 
 

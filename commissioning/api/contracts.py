@@ -30,7 +30,7 @@ from commissioning.selectors import (
     target_rows_for,
 )
 from outcomes.api.measures import EnumField, MeasureRefSerializer, measure_ref
-from outcomes.result_selectors import result_contracts_for
+from outcomes.results.selectors import result_contracts_for
 
 TAGS = ["contracts"]
 

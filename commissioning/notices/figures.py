@@ -44,7 +44,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -61,9 +60,8 @@ from commissioning.notices.models import (
 from commissioning.notices.working_days import working_days_between
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.measures.rating import percentage
-from outcomes.periods import Period, add_months, quarter_period
+from outcomes.periods import LONDON, Period, add_months, quarter_period
 
-LONDON = ZoneInfo("Europe/London")
 TREND_QUARTERS = 5
 NO_NOCS_CLOSED = "no Notices of Concern closed"
 ENDS = (NoticeClosedReason.REMEDIED, NoticeClosedReason.ESCALATED)

@@ -27,7 +27,7 @@ from commissioning.notices.models import (
 )
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import Period, add_months, parse_period, quarter_period
-from outcomes.templates_files import csv_bytes
+from outcomes.returns.files import csv_bytes
 from providers.models import Provider
 
 OPEN = "open"  # the status filter's "any open status"

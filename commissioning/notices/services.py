@@ -145,7 +145,7 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
             target_close_on=str(notice.target_close_on) if notice.target_close_on else None,
         )
         letter = NoticeLetter.objects.create(notice=notice)
-        from commissioning.tasks import notice_issued_email_send, notice_letter_generate
+        from commissioning.notices.tasks import notice_issued_email_send, notice_letter_generate
 
         transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
         transaction.on_commit(lambda: notice_issued_email_send.delay(notice.pk))

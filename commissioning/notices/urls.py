@@ -2,23 +2,13 @@
 
 from django.urls import path
 
-from commissioning.notices import views, views_drafts, views_register, views_steps, views_suggestions
+from commissioning.notices import views, views_drafts, views_register, views_steps
 
 app_name = "notices"
 urlpatterns: list = [
     path("", views_register.register, name="register"),
     path("register.csv", views_register.register_csv, name="register-csv"),
     path("figures/", views_register.figures, name="figures"),
-    path("suggestions/", views_suggestions.suggestion_list, name="suggestions"),
-    path(
-        "suggestions/<int:suggestion_id>/draft/", views_suggestions.suggestion_draft, name="suggestion-draft"
-    ),
-    path(
-        "suggestions/<int:suggestion_id>/dismiss/",
-        views_suggestions.suggestion_dismiss,
-        name="suggestion-dismiss",
-    ),
-    path("suggestions/<int:suggestion_id>/note/", views_suggestions.suggestion_note, name="suggestion-note"),
     path("settings/", views_drafts.settings_page, name="settings"),
     path("contracts/<int:contract_id>/new/", views_drafts.notice_new, name="new"),
     path("<int:notice_id>/", views.detail, name="detail"),

@@ -228,7 +228,7 @@ def letter_download(request: HttpRequest, notice_id: int) -> HttpResponse:
         with transaction.atomic():
             letter, created = NoticeLetter.objects.get_or_create(notice=notice)
             if created:
-                from commissioning.tasks import notice_letter_generate
+                from commissioning.notices.tasks import notice_letter_generate
 
                 transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
         letter.refresh_from_db()

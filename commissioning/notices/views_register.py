@@ -22,7 +22,7 @@ from commissioning.notices.models import Notice, NoticeKind
 from commissioning.notices.register import FiguresQuarterForm, RegisterFilterForm, register_filter
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
 from outcomes.periods import parse_period
-from outcomes.templates_files import CSV_CONTENT_TYPE
+from outcomes.returns.files import CSV_CONTENT_TYPE
 
 PAGE_SIZE = 50
 

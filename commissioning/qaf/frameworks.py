@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.access import Acting
 from accounts.audit import audit_record
 from commissioning.models import CommissioningBody
+from commissioning.qaf.access import require_quality_officer
 from commissioning.qaf.models import (
     RATING_POINTS,
     Outcome,
@@ -22,7 +23,6 @@ from commissioning.qaf.models import (
     Rating,
     StandardRating,
 )
-from commissioning.qaf.permissions import _require_officer
 from commissioning.qaf.template import DEFAULT_DOMAINS, DEFAULT_NAME
 
 # --- Frameworks ----------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def framework_version_upload(
 ) -> QafFrameworkVersion:
     """A quality officer of the owning body publishes the next version of its framework (standards
     from an uploaded file, thresholds, what changed); audited. Assessments keep their version."""
-    _require_officer(acting, body=framework.owner)
+    require_quality_officer(acting, framework.owner_id)
     problems: dict[str, list[str]] = {}
     low, high = THRESHOLD_RANGE
     for name, value in zip(THRESHOLD_FIELDS, thresholds, strict=True):
@@ -276,7 +276,7 @@ def framework_settings_update(
 ) -> QafFramework:
     """A quality officer changes the days a provider has to comment on a draft report (1 to 90);
     drafts already shared keep their due date. Audited when it changes."""
-    _require_officer(acting, body=framework.owner)
+    require_quality_officer(acting, framework.owner_id)
     low, high = COMMENT_WINDOW_RANGE
     if not low <= comment_window_days <= high:
         raise ValidationError({"comment_window_days": f"Enter a number of days from {low} to {high}"})

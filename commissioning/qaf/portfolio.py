@@ -19,9 +19,7 @@ from django.utils import timezone
 from accounts.access import Acting, Capability
 from commissioning.models import Contract
 from commissioning.qaf.models import Assessment, AssessmentKind, AssessmentStatus
-from outcomes.measures.rating import IMPROVED, NONE, STABLE, WORSENED
-from outcomes.periods import Period, add_months, quarter_period
-from outcomes.qaf_status import (
+from commissioning.qaf.status_rules import (
     EVALUATION_TARGET_DAYS,
     NON_COMPLIANT,
     PORTFOLIO_MEASURES,
@@ -30,6 +28,8 @@ from outcomes.qaf_status import (
     portfolio_figure,
     window_end,
 )
+from outcomes.measures.rating import IMPROVED, NONE, STABLE, WORSENED
+from outcomes.periods import Period, add_months, day_label, quarter_period
 
 DEFAULT_WINDOW_WEEKS = 12
 MAX_QUARTERS = 20  # five years of quarters in the picker
@@ -52,10 +52,6 @@ WHAT_IS_COUNTED = {
         f"within 13 weeks ({EVALUATION_TARGET_DAYS} days) of their start."
     ),
 }
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def figure_text(figure: PortfolioFigure) -> str:
@@ -200,12 +196,12 @@ def _why(
         if met and later:
             first = later[0]
             return (
-                f"Compliant at the {first.get_kind_display().lower()} completed on {_day(first.finalised_on)}, "
-                f"within the {weeks}-week window that ended on {_day(ends)}.",
+                f"Compliant at the {first.get_kind_display().lower()} completed on {day_label(first.finalised_on)}, "
+                f"within the {weeks}-week window that ended on {day_label(ends)}.",
                 first.pk,
             )
         return (
-            f"No compliant assessment was completed by the end of the {weeks}-week window on {_day(ends)}.",
+            f"No compliant assessment was completed by the end of the {weeks}-week window on {day_label(ends)}.",
             None,
         )
     days = (assessment.finalised_on - assessment.started_on).days

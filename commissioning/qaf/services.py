@@ -13,9 +13,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import Acting, Capability
+from accounts.access import Acting
+from accounts.audit import audit_record
 from commissioning.evidence import evidence_content_type
 from commissioning.models import CommissioningBody, Contract
+from commissioning.qaf.access import (
+    require_assessed_provider,
+    require_assessment_owner,
+    require_quality_officer,
+)
 from commissioning.qaf.frameworks import (
     framework_default_get_or_create,
     framework_version_current,
@@ -35,13 +41,29 @@ from commissioning.qaf.models import (
     RemedialAction,
     StandardRating,
 )
-from commissioning.qaf.permissions import _audit, _require_officer, _require_provider, _status_refresh_later
+from commissioning.qaf.tasks import qaf_draft_shared_email_send, qaf_report_generate, qaf_status_refresh
 from providers.models import Provider
 
 EVALUATION_TARGET_DAYS = 91
 
 
 # --- Assessment lifecycle -------------------------------------------------------------------------
+
+
+def _status_refresh_later(assessment: Assessment) -> None:
+    """After the commit, recompute the provider's stored QAF status for the owning body."""
+    provider_id, body_id = assessment.provider_id, assessment.commissioner_id
+    transaction.on_commit(lambda: qaf_status_refresh.delay(provider_id, body_id))
+
+
+def _audit(acting: Acting, action: str, obj, assessment: Assessment, **details) -> None:
+    audit_record(
+        actor=acting.user,
+        action=action,
+        obj=obj,
+        organisation=assessment.commissioner,
+        details={"provider": assessment.provider.name, "assessment": assessment.pk, **details},
+    )
 
 
 def _provider_contracted_by(provider: Provider, body: CommissioningBody) -> bool:
@@ -59,7 +81,7 @@ def assessment_schedule(
 ) -> Assessment:
     """Schedule an evaluation of a provider the body contracts (a reassessment follows a finalised one)."""
     body = acting.organisation
-    _require_officer(acting)
+    require_quality_officer(acting)
     if not acting.is_commissioner:
         raise PermissionDenied("Only a commissioning body schedules QAF assessments.")
     problems = {}
@@ -104,7 +126,7 @@ def assessment_schedule(
 
 def assessment_start(*, acting: Acting, assessment: Assessment, started_on: date) -> Assessment:
     """Record the start date; a rating row is made for every standard of the framework version."""
-    _require_officer(acting, assessment)
+    require_assessment_owner(acting, assessment)
     if assessment.status != AssessmentStatus.SCHEDULED:
         raise ValidationError("This assessment has already started.")
     if started_on > timezone.localdate():
@@ -124,7 +146,7 @@ EDITABLE = (AssessmentStatus.STARTED, AssessmentStatus.DRAFT_SHARED)
 
 def ratings_record(*, acting: Acting, assessment: Assessment, ratings: dict[int, tuple[str, str]]) -> int:
     """Record ratings and evidence by standard id; returns how many changed. Not after finalising."""
-    _require_officer(acting, assessment)
+    require_assessment_owner(acting, assessment)
     if assessment.status not in EDITABLE:
         raise ValidationError("Ratings can be recorded only while the assessment is in progress.")
     valid = set(StandardRating.values)
@@ -159,7 +181,7 @@ def ratings_record(*, acting: Acting, assessment: Assessment, ratings: dict[int,
 
 def delay_record(*, acting: Acting, assessment: Assessment, reason: str, note: str) -> Assessment:
     """Why an evaluation is taking (or took) more than 13 weeks from its start."""
-    _require_officer(acting, assessment)
+    require_assessment_owner(acting, assessment)
     if assessment.status not in (AssessmentStatus.STARTED, AssessmentStatus.DRAFT_SHARED):
         raise ValidationError("A delay reason is recorded while the evaluation is in progress.")
     problems = {}
@@ -178,7 +200,7 @@ def delay_record(*, acting: Acting, assessment: Assessment, reason: str, note: s
 
 def draft_share(*, acting: Acting, assessment: Assessment) -> Assessment:
     """Share the draft report with the provider, who then has the framework's window to comment."""
-    _require_officer(acting, assessment)
+    require_assessment_owner(acting, assessment)
     if assessment.status != AssessmentStatus.STARTED:
         raise ValidationError("Only an assessment in progress can be shared as a draft.")
     judged = judgement_from(list(assessment.ratings.select_related("standard")), assessment.framework_version)
@@ -193,8 +215,6 @@ def draft_share(*, acting: Acting, assessment: Assessment) -> Assessment:
         _audit(
             acting, "qaf.draft_share", assessment, assessment, comments_due_on=str(assessment.comments_due_on)
         )
-        from commissioning.tasks import qaf_draft_shared_email_send
-
         transaction.on_commit(lambda: qaf_draft_shared_email_send.delay(assessment.pk))
     return assessment
 
@@ -203,7 +223,7 @@ def comment_add(
     *, acting: Acting, assessment: Assessment, text: str, standard_id: int | None = None
 ) -> Comment:
     """The provider's factual-accuracy comment on the draft report, within the comment window."""
-    _require_provider(acting, assessment, Capability.RESPOND_TO_NOTICES)
+    require_assessed_provider(acting, assessment)
     if assessment.status != AssessmentStatus.DRAFT_SHARED:
         raise ValidationError("Comments can be made only on a draft report shared with you.")
     if timezone.localdate() > assessment.comments_due_on:
@@ -233,7 +253,7 @@ def comment_add(
 
 
 def comment_respond(*, acting: Acting, comment: Comment, response: str) -> Comment:
-    _require_officer(acting, comment.assessment)
+    require_assessment_owner(acting, comment.assessment)
     if not response.strip():
         raise ValidationError({"response": "Enter your response"})
     with transaction.atomic():
@@ -248,7 +268,7 @@ def assessment_finalise(
 ) -> Assessment:
     """Finalise: the outcome follows from the ratings by the framework version's rule. The comment
     window must have ended (or the provider have commented); past 13 weeks a delay reason is needed."""
-    _require_officer(acting, assessment)
+    require_assessment_owner(acting, assessment)
     if assessment.status != AssessmentStatus.DRAFT_SHARED:
         raise ValidationError("Share the draft report with the provider before finalising.")
     problems = {}
@@ -296,8 +316,6 @@ def assessment_finalise(
             finalised_on=str(finalised_on),
         )
         _status_refresh_later(assessment)
-        from commissioning.tasks import qaf_report_generate
-
         transaction.on_commit(lambda: qaf_report_generate.delay(report.pk))
     return assessment
 
@@ -309,7 +327,7 @@ def action_add(
     *, acting: Acting, assessment: Assessment, standard_id: int, description: str, owner: str, due_on: date
 ) -> RemedialAction:
     """Add an action to a finalised assessment's remedial action plan."""
-    _require_officer(acting, assessment)
+    require_assessment_owner(acting, assessment)
     if assessment.status != AssessmentStatus.FINALISED:
         raise ValidationError("Actions are added to a finalised assessment.")
     problems = {}
@@ -341,7 +359,7 @@ def action_add(
 
 def action_mark_done(*, acting: Acting, action: RemedialAction, note: str) -> RemedialAction:
     """The provider says an action is done (with a note; evidence files may be attached)."""
-    _require_provider(acting, action.assessment, Capability.RESPOND_TO_NOTICES)
+    require_assessed_provider(acting, action.assessment)
     if action.status not in (ActionStatus.OPEN, ActionStatus.REOPENED):
         raise ValidationError("This action is not open.")
     if not note.strip() and not action.files.exists():
@@ -356,7 +374,7 @@ def action_mark_done(*, acting: Acting, action: RemedialAction, note: str) -> Re
 
 def action_review(*, acting: Acting, action: RemedialAction, verified: bool, note: str) -> RemedialAction:
     """The officer verifies a done action, or reopens it with a note saying what is missing."""
-    _require_officer(acting, action.assessment)
+    require_assessment_owner(acting, action.assessment)
     if action.status != ActionStatus.DONE and verified:
         raise ValidationError("Only an action the provider has marked done can be verified.")
     if not verified and action.status not in (ActionStatus.DONE, ActionStatus.VERIFIED):
@@ -387,11 +405,11 @@ def evidence_upload(
     if acting.is_provider:
         if action is None:
             raise ValidationError({"file": "Attach evidence to one of the actions in your plan."})
-        _require_provider(acting, assessment, Capability.RESPOND_TO_NOTICES)
+        require_assessed_provider(acting, assessment)
         if action.status == ActionStatus.VERIFIED:
             raise ValidationError({"file": "This action is verified: no more evidence is needed."})
     else:
-        _require_officer(acting, assessment)
+        require_assessment_owner(acting, assessment)
     if action is not None and action.assessment_id != assessment.pk:
         raise ValidationError({"file": "That action belongs to another assessment."})
     content_type = evidence_content_type(name, content)

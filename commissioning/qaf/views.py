@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,13 @@ from django.utils import timezone
 from accounts.access import Acting, Capability, organisation_required
 from commissioning.forms import apply_service_errors
 from commissioning.qaf import cqc, selectors, services
+from commissioning.qaf.access import (
+    is_assessed_provider,
+    is_assessment_owner,
+    is_quality_officer,
+    require_assessed_provider,
+    require_assessment_owner,
+)
 from commissioning.qaf.forms import (
     CommentForm,
     CommentResponseForm,
@@ -41,7 +48,8 @@ from commissioning.qaf.models import (
     AssessmentStatus,
     Outcome,
 )
-from outcomes.qaf import qaf_status_store
+from commissioning.qaf.status import qaf_status_store
+from outcomes.periods import day_label
 
 EDITABLE = (AssessmentStatus.STARTED, AssessmentStatus.DRAFT_SHARED)
 
@@ -49,39 +57,19 @@ EDITABLE = (AssessmentStatus.STARTED, AssessmentStatus.DRAFT_SHARED)
 # --- Access ----------------------------------------------------------------------------------------
 
 
-def _is_officer(acting: Acting) -> bool:
-    return acting.is_commissioner and acting.can(Capability.ASSESS_QUALITY)
-
-
-def _is_responder(acting: Acting) -> bool:
-    return acting.is_provider and acting.can(Capability.RESPOND_TO_NOTICES)
-
-
-def _require_responder(acting: Acting) -> None:
-    """The assessed provider's approvers (the selectors already limit a provider to its own work)."""
-    if not acting.is_provider:
-        raise PermissionDenied(
-            "Only the assessed provider can do this. Quality officers respond to comments and review actions."
-        )
-    acting.require(Capability.RESPOND_TO_NOTICES)
-
-
-def _officer_assessment(acting: Acting, assessment_id: int) -> Assessment:
+def officer_assessment(acting: Acting, assessment_id: int) -> Assessment:
+    """An assessment in reach (else 404) that the acting person may change (else 403)."""
     assessment = selectors.assessment_get_for(acting, assessment_id)
-    acting.require(Capability.ASSESS_QUALITY)
+    require_assessment_owner(acting, assessment)
     return assessment
 
 
-def _day(value) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def _assessment_url(assessment: Assessment, anchor: str = "") -> str:
+def assessment_url(assessment: Assessment, anchor: str = "") -> str:
     url = reverse("qaf:assessment", kwargs={"assessment_id": assessment.pk})
     return f"{url}#{anchor}" if anchor else url
 
 
-def _actions_url(assessment_id: int, anchor: str = "") -> str:
+def actions_url(assessment_id: int, anchor: str = "") -> str:
     url = reverse("qaf:actions", kwargs={"assessment_id": assessment_id})
     return f"{url}#{anchor}" if anchor else url
 
@@ -189,7 +177,7 @@ def _provider_render(request: HttpRequest, provider, form: ScheduleForm | None =
     if page.overall is None:
         qaf_status_store(provider_id=provider.pk, commissioner_id=acting.organisation.pk)
         page = selectors.provider_qaf_for(acting, provider)
-    can_schedule = _is_officer(acting)
+    can_schedule = is_quality_officer(acting)
     if can_schedule and form is None:
         form = ScheduleForm(contracts=selectors.contracts_with(acting, provider))
     return render(
@@ -234,7 +222,7 @@ def schedule(request: HttpRequest, provider_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"An assessment of {provider.name} is scheduled for {_day(assessment.scheduled_for)}.",
+                f"An assessment of {provider.name} is scheduled for {day_label(assessment.scheduled_for)}.",
             )
             return redirect("qaf:assessment", assessment_id=assessment.pk)
     return _provider_render(request, provider, form)
@@ -247,7 +235,7 @@ def _assessment_context(request: HttpRequest, assessment: Assessment, bound: dic
     """Everything the assessment page shows; ``bound`` holds a posted form (by key) with its errors."""
     acting = request.acting
     today = timezone.localdate()
-    officer, responder = _is_officer(acting), _is_responder(acting)
+    officer, responder = is_assessment_owner(acting, assessment), is_assessed_provider(acting, assessment)
     status = assessment.status
     days_taken = assessment.days_taken(today)
     over_target = days_taken is not None and days_taken > EVALUATION_TARGET_DAYS
@@ -331,7 +319,7 @@ def _assessment_context(request: HttpRequest, assessment: Assessment, bound: dic
     return context
 
 
-def _assessment_render(request: HttpRequest, assessment: Assessment, **bound) -> HttpResponse:
+def assessment_render(request: HttpRequest, assessment: Assessment, **bound) -> HttpResponse:
     return render(
         request, "commissioning/qaf/assessment.html", _assessment_context(request, assessment, bound)
     )
@@ -340,7 +328,7 @@ def _assessment_render(request: HttpRequest, assessment: Assessment, **bound) ->
 @organisation_required
 def assessment_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get_for(request.acting, assessment_id)
-    return _assessment_render(request, assessment)
+    return assessment_render(request, assessment)
 
 
 def _assessment_post(
@@ -364,16 +352,16 @@ def _assessment_post(
                 extra["show_delay"] = True
         else:
             messages.success(request, success(result))
-            return redirect(result if isinstance(result, str) else _assessment_url(assessment))
-    return _assessment_render(request, assessment, anchor=anchor or key, **{key: form}, **extra)
+            return redirect(result if isinstance(result, str) else assessment_url(assessment))
+    return assessment_render(request, assessment, anchor=anchor or key, **{key: form}, **extra)
 
 
 @organisation_required
 def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
-    assessment = _officer_assessment(acting, assessment_id)
+    assessment = officer_assessment(acting, assessment_id)
     if request.method != "POST":
-        return redirect(_assessment_url(assessment))
+        return redirect(assessment_url(assessment))
 
     def call(data):
         return services.assessment_start(acting=acting, assessment=assessment, started_on=data["started_on"])
@@ -385,7 +373,7 @@ def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "start",
         call,
         lambda a: (
-            f"The assessment started on {_day(a.started_on)}. Record the ratings as the evidence comes in."
+            f"The assessment started on {day_label(a.started_on)}. Record the ratings as the evidence comes in."
         ),
     )
 
@@ -393,9 +381,9 @@ def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @organisation_required
 def ratings(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
-    assessment = _officer_assessment(acting, assessment_id)
+    assessment = officer_assessment(acting, assessment_id)
     if request.method != "POST":
-        return redirect(_assessment_url(assessment, "ratings"))
+        return redirect(assessment_url(assessment, "ratings"))
     form = RatingsForm(request.POST, sections=selectors.assessment_sections(assessment))
 
     def call(data):
@@ -412,9 +400,9 @@ def ratings(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @organisation_required
 def delay(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
-    assessment = _officer_assessment(acting, assessment_id)
+    assessment = officer_assessment(acting, assessment_id)
     if request.method != "POST":
-        return redirect(_assessment_url(assessment))
+        return redirect(assessment_url(assessment))
 
     def call(data):
         return services.delay_record(
@@ -434,9 +422,9 @@ def delay(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @organisation_required
 def share(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
-    assessment = _officer_assessment(acting, assessment_id)
+    assessment = officer_assessment(acting, assessment_id)
     if request.method != "POST":
-        return redirect(_assessment_url(assessment))
+        return redirect(assessment_url(assessment))
 
     def call(data):
         return services.draft_share(acting=acting, assessment=assessment)
@@ -449,7 +437,7 @@ def share(request: HttpRequest, assessment_id: int) -> HttpResponse:
         call,
         lambda a: (
             f"The draft report is shared with {a.provider.name}. They can comment on its factual "
-            f"accuracy until {_day(a.comments_due_on)}."
+            f"accuracy until {day_label(a.comments_due_on)}."
         ),
     )
 
@@ -457,9 +445,9 @@ def share(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @organisation_required
 def finalise(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
-    assessment = _officer_assessment(acting, assessment_id)
+    assessment = officer_assessment(acting, assessment_id)
     if request.method != "POST":
-        return redirect(_assessment_url(assessment))
+        return redirect(assessment_url(assessment))
 
     def call(data):
         return services.assessment_finalise(
@@ -484,9 +472,9 @@ def finalise(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @organisation_required
 def reassess(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
-    assessment = _officer_assessment(acting, assessment_id)
+    assessment = officer_assessment(acting, assessment_id)
     if request.method != "POST":
-        return redirect(_assessment_url(assessment))
+        return redirect(assessment_url(assessment))
 
     def call(data) -> str:
         follow_up = services.assessment_schedule(
@@ -495,7 +483,7 @@ def reassess(request: HttpRequest, assessment_id: int) -> HttpResponse:
             scheduled_for=data["scheduled_for"],
             reassessment_of=assessment,
         )
-        return _assessment_url(follow_up)
+        return assessment_url(follow_up)
 
     return _assessment_post(
         request,
@@ -512,9 +500,9 @@ def comment_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The provider's factual-accuracy comment on the draft report."""
     acting = request.acting
     assessment = selectors.assessment_get_for(acting, assessment_id)
-    _require_responder(acting)
+    require_assessed_provider(acting, assessment)
     if request.method != "POST":
-        return redirect(_assessment_url(assessment, "comments"))
+        return redirect(assessment_url(assessment, "comments"))
 
     def call(data):
         return services.comment_add(
@@ -541,7 +529,7 @@ def comment_respond(request: HttpRequest, comment_id: int) -> HttpResponse:
     acting.require(Capability.ASSESS_QUALITY)
     assessment = comment.assessment
     if request.method != "POST":
-        return redirect(_assessment_url(assessment, f"comment-{comment.pk}"))
+        return redirect(assessment_url(assessment, f"comment-{comment.pk}"))
     key = f"response-{comment.pk}"
 
     def call(data):

@@ -18,6 +18,12 @@ from accounts.access import Capability, organisation_required
 from commissioning.evidence import stored_file_response
 from commissioning.forms import apply_service_errors, int_or_none
 from commissioning.qaf import selectors, services
+from commissioning.qaf.access import (
+    is_assessed_provider,
+    is_assessment_owner,
+    require_assessed_provider,
+    require_assessment_owner,
+)
 from commissioning.qaf.forms import (
     VERIFY,
     ActionDoneForm,
@@ -32,15 +38,12 @@ from commissioning.qaf.models import (
     StandardRating,
 )
 from commissioning.qaf.views import (
-    _actions_url,
-    _assessment_render,
-    _assessment_url,
-    _day,
-    _is_officer,
-    _is_responder,
-    _officer_assessment,
-    _require_responder,
+    actions_url,
+    assessment_render,
+    assessment_url,
+    officer_assessment,
 )
+from outcomes.periods import day_label
 
 # --- Files and the report -------------------------------------------------------------------------
 
@@ -51,17 +54,17 @@ def evidence_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
     assessment = selectors.assessment_get_for(acting, assessment_id)
     if acting.is_provider:
-        acting.require(Capability.RESPOND_TO_NOTICES)
+        require_assessed_provider(acting, assessment)
     else:
-        acting.require(Capability.ASSESS_QUALITY)
+        require_assessment_owner(acting, assessment)
     action_id = int_or_none(request.POST.get("action") or request.GET.get("action"))
     action = selectors.action_get_for(acting, action_id) if action_id else None
     if action is not None and action.assessment_id != assessment.pk:
         raise Http404("That action belongs to another assessment.")
     if request.method != "POST":
         if action is not None:
-            return redirect(_actions_url(assessment.pk, f"action-{action.pk}"))
-        return redirect(_assessment_url(assessment, "files"))
+            return redirect(actions_url(assessment.pk, f"action-{action.pk}"))
+        return redirect(assessment_url(assessment, "files"))
     form = EvidenceForm(request.POST, request.FILES, action_id=action.pk if action else None)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -79,13 +82,13 @@ def evidence_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{evidence.original_name} is uploaded.")
             if action is not None:
-                return redirect(_actions_url(assessment.pk, f"action-{action.pk}"))
-            return redirect(_assessment_url(assessment, "files"))
+                return redirect(actions_url(assessment.pk, f"action-{action.pk}"))
+            return redirect(assessment_url(assessment, "files"))
     if action is not None:
         return _actions_render(
             request, assessment, {("upload", action.pk): form}, anchor=f"action-{action.pk}"
         )
-    return _assessment_render(request, assessment, evidence=form, anchor="files")
+    return assessment_render(request, assessment, evidence=form, anchor="files")
 
 
 @organisation_required
@@ -121,7 +124,7 @@ def _actions_render(
 ) -> HttpResponse:
     acting = request.acting
     bound = bound or {}
-    officer, responder = _is_officer(acting), _is_responder(acting)
+    officer, responder = is_assessment_owner(acting, assessment), is_assessed_provider(acting, assessment)
     rows = []
     for action in selectors.action_plan_for(assessment):
         status = action.status
@@ -177,9 +180,9 @@ def action_plan(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @organisation_required
 def action_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
     acting = request.acting
-    assessment = _officer_assessment(acting, assessment_id)
+    assessment = officer_assessment(acting, assessment_id)
     if request.method != "POST":
-        return redirect(_actions_url(assessment.pk))
+        return redirect(actions_url(assessment.pk))
     form = _action_form(assessment, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -196,9 +199,9 @@ def action_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(
-                request, f"Action added for standard {action.standard.code}, due {_day(action.due_on)}."
+                request, f"Action added for standard {action.standard.code}, due {day_label(action.due_on)}."
             )
-            return redirect(_actions_url(assessment.pk, f"action-{action.pk}"))
+            return redirect(actions_url(assessment.pk, f"action-{action.pk}"))
     return _actions_render(request, assessment, {"add": form}, anchor="add-action")
 
 
@@ -207,9 +210,9 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
     """The provider's approver marks an action done, with a note (or evidence already attached)."""
     acting = request.acting
     action = selectors.action_get_for(acting, action_id)
-    _require_responder(acting)
+    require_assessed_provider(acting, action.assessment)
     if request.method != "POST":
-        return redirect(_actions_url(action.assessment_id, f"action-{action.pk}"))
+        return redirect(actions_url(action.assessment_id, f"action-{action.pk}"))
     form = ActionDoneForm(request.POST, action_id=action.pk)
     if form.is_valid():
         try:
@@ -221,7 +224,7 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
                 request,
                 f"Action {action.standard.code} is marked done. The quality officer will verify it.",
             )
-            return redirect(_actions_url(action.assessment_id, f"action-{action.pk}"))
+            return redirect(actions_url(action.assessment_id, f"action-{action.pk}"))
     return _actions_render(
         request, action.assessment, {("done", action.pk): form}, anchor=f"action-{action.pk}"
     )
@@ -234,7 +237,7 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
     action = selectors.action_get_for(acting, action_id)
     acting.require(Capability.ASSESS_QUALITY)
     if request.method != "POST":
-        return redirect(_actions_url(action.assessment_id, f"action-{action.pk}"))
+        return redirect(actions_url(action.assessment_id, f"action-{action.pk}"))
     form = ActionReviewForm(request.POST, action_id=action.pk)
     if form.is_valid():
         verified = form.cleaned_data["decision"] == VERIFY
@@ -250,7 +253,7 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
                 f"Action {action.standard.code} is "
                 + ("verified." if verified else "reopened: the provider can see your note."),
             )
-            return redirect(_actions_url(action.assessment_id, f"action-{action.pk}"))
+            return redirect(actions_url(action.assessment_id, f"action-{action.pk}"))
     return _actions_render(
         request, action.assessment, {("review", action.pk): form}, anchor=f"action-{action.pk}"
     )

@@ -13,6 +13,7 @@ from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.models import User
 from commissioning.models import CommissioningBody, Contract, ContractStatus, ServiceType
+from outcomes.periods import day_label
 from providers.models import Provider
 
 
@@ -50,10 +51,6 @@ class ContractInput:
     )
 
 
-def _format_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def contract_problems(
     *, lead: CommissioningBody, data: ContractInput, existing: Contract | None = None
 ) -> dict[str, str]:
@@ -80,7 +77,7 @@ def contract_problems(
         problems["status"] = f"Choose a status: {', '.join(ContractStatus.values)}"
     if data.start_date and data.end_date and data.end_date < data.start_date:
         problems["end_date"] = (
-            f"The end date must be on or after the start date ({_format_date(data.start_date)})"
+            f"The end date must be on or after the start date ({day_label(data.start_date)})"
         )
     if data.provider in data.subcontractors:
         problems["subcontractors"] = (

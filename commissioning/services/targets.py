@@ -19,6 +19,7 @@ from accounts.models import User
 from commissioning.models import Contract, Target, TargetVersion
 from commissioning.services.contracts import require_lead
 from outcomes.measures import MEASURES
+from outcomes.periods import day_label
 
 DEFAULT_TOLERANCE = Decimal("0.5")
 DEFAULT_MIN_DENOMINATOR = 5
@@ -43,10 +44,6 @@ def _decimal(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
-
-
-def _format_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def version_problems(contract: Contract, data: TargetInput) -> tuple[dict[str, str], dict[str, Any]]:
@@ -81,8 +78,8 @@ def version_problems(contract: Contract, data: TargetInput) -> tuple[dict[str, s
         problems["effective_from"] = "Enter the date the target applies from, like 2025-04-01"
     elif not contract.start_date <= effective <= contract.end_date:
         problems["effective_from"] = (
-            f"The date must be within the contract's term: {_format_date(contract.start_date)} to "
-            f"{_format_date(contract.end_date)}"
+            f"The date must be within the contract's term: {day_label(contract.start_date)} to "
+            f"{day_label(contract.end_date)}"
         )
     cleaned = {"target_value": value, "tolerance": tolerance, "min_denominator": minimum}
     return problems, cleaned
@@ -225,8 +222,8 @@ def target_end(*, acting: Acting, target: Target, effective_from: date, reason: 
         problems["effective_from"] = "Enter the date the target stops applying, like 2026-04-01"
     elif not contract.start_date <= effective_from <= contract.end_date:
         problems["effective_from"] = (
-            f"The date must be within the contract's term: {_format_date(contract.start_date)} to "
-            f"{_format_date(contract.end_date)}"
+            f"The date must be within the contract's term: {day_label(contract.start_date)} to "
+            f"{day_label(contract.end_date)}"
         )
     if not reason.strip():
         problems["reason"] = "Say why the target is ending"

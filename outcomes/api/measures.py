@@ -17,6 +17,7 @@ from rest_framework.reverse import reverse
 from accounts.api.conditional import ETagMixin
 from accounts.api.links import link
 from accounts.api.views import ApiViewSet
+from outcomes.measure_pages.views import SOURCE_DESCRIPTIONS, SOURCE_LABELS
 from outcomes.measures.library import (
     AGE_BAND_GROUPS,
     AGE_BANDS,
@@ -25,7 +26,6 @@ from outcomes.measures.library import (
     Direction,
     Parameter,
 )
-from outcomes.views.measures import SOURCE_DESCRIPTIONS, SOURCE_LABELS
 
 TAGS = ["measures"]
 UNIT = "percent"

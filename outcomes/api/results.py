@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
@@ -28,15 +26,10 @@ from commissioning.api.references import (
 )
 from outcomes.api.measures import EnumField, MeasureRefSerializer, measure_ref
 from outcomes.measures import MEASURES
-from outcomes.models import ComplianceResult, ResultOverride
+from outcomes.models import ComplianceResult
 from outcomes.periods import MONTH, QUARTER, ROLLING_12, YEAR_TO_DATE, parse_period
-from outcomes.result_selectors import (
-    RAG_LABELS,
-    figures_text,
-    overrides_in_force,
-    result_contracts_for,
-    result_get_for,
-)
+from outcomes.results.overrides import overrides_in_force, with_rag_in_force
+from outcomes.results.selectors import RAG_LABELS, figures_text, result_contracts_for, result_get_for
 
 TAGS = ["results"]
 RAG_CHOICES = list(RAG_LABELS.items())  # green, amber, red, not_rated
@@ -204,17 +197,6 @@ class ResultSerializer(serializers.Serializer):
             "checked_at": result.checked_at,
         }
         return super().to_representation(data)
-
-
-def with_rag_in_force(results: QuerySet[ComplianceResult]) -> QuerySet[ComplianceResult]:
-    """Results annotated with ``rag_in_force``: the newest override's RAG for the target and period
-    (an empty one withdraws), else the computed RAG; the rule of ``overrides_in_force``, in SQL."""
-    newest = ResultOverride.objects.filter(
-        target_id=OuterRef("target_id"), period=OuterRef("period")
-    ).order_by("-created_at", "-id")
-    return results.annotate(override_rag=Coalesce(Subquery(newest.values("rag")[:1]), Value(""))).annotate(
-        rag_in_force=Case(When(override_rag="", then=F("rag")), default=F("override_rag"))
-    )
 
 
 def _valid_period(text: str) -> None:

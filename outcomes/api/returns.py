@@ -22,8 +22,8 @@ from accounts.api.idempotency import HEADER, fingerprint, idempotent
 from accounts.api.parsers import SafeJSONParser
 from accounts.api.problems import Conflict
 from accounts.api.views import ApiViewSet
+from commissioning.access import require_prime_provider
 from commissioning.models import Contract
-from outcomes import selectors, services
 from outcomes.api.returns_inputs import (
     MonthlyReturnFilter,
     NilReturnSerializer,
@@ -38,8 +38,9 @@ from outcomes.api.returns_serializers import (
     ReturnAttemptSerializer,
     ValidationReportSerializer,
 )
-from outcomes.deadlines import month_start
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
+from outcomes.periods import parse_month
+from outcomes.returns import selectors, services
 
 TAGS = ["returns"]
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -113,8 +114,8 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
         """The contract to submit to: 404 unless visible, 403 unless the caller is its prime provider
         and may submit, and the month within its term (else a period error), as the month page."""
         contract = selectors.return_contract_get_for(self.acting, data["contract"])
-        services.require_prime_provider(self.acting, contract, Capability.SUBMIT_RETURNS)
-        problem = selectors.month_outside_term(contract, month_start(data["period"]))
+        require_prime_provider(self.acting, contract, Capability.SUBMIT_RETURNS)
+        problem = selectors.month_outside_term(contract, parse_month(data["period"]))
         if problem:
             raise ValidationError({"period": problem})
         return contract
@@ -244,7 +245,7 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
             acting = acting_for_sign_off(acting.token)
             if acting is None:
                 raise PermissionDenied(API_SIGN_OFF_OFF)
-        services.require_prime_provider(acting, attempt.monthly_return.contract, Capability.SIGN_OFF_RETURNS)
+        require_prime_provider(acting, attempt.monthly_return.contract, Capability.SIGN_OFF_RETURNS)
         serializer = SignOffSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -352,7 +353,7 @@ class MonthlyReturnViewSet(ETagMixin, ApiViewSet):
         query = OutstandingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         month = query.validated_data.get("month")
-        month = month_start(month) if month else selectors.outstanding_month_default()
+        month = parse_month(month) if month else selectors.outstanding_month_default()
         statuses = selectors.outstanding_returns(self.acting, month)
         return Response(
             OutstandingReturnSerializer(statuses, many=True, context=self.get_serializer_context()).data

@@ -12,9 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commissioning.api.references import MAX_ID, IdFilter, YesNoFilter
-from outcomes.mds import MAX_FILE_BYTES, parse_period
+from outcomes.mds import MAX_FILE_BYTES
 from outcomes.mds.columns import SURVEY_MEASURE_CODES
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
+from outcomes.periods import parse_month
 
 _MB = 1024 * 1024
 DECLARATION = "I confirm this return is complete and accurate to the best of my knowledge"
@@ -37,7 +38,7 @@ class PeriodInputField(serializers.CharField):
     def to_internal_value(self, data) -> str:
         text = super().to_internal_value(data)
         try:
-            first_day, _ = parse_period(text)
+            first_day = parse_month(text)
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from None
         return f"{first_day:%Y-%m}"
@@ -143,7 +144,7 @@ class PeriodFormField(forms.CharField):
         if not value:
             return None
         try:
-            return parse_period(value)[0]
+            return parse_month(value)
         except ValueError as error:
             # As a parameter, so a '%' the caller typed is shown, not read as a format.
             raise forms.ValidationError("%(problem)s", params={"problem": str(error)}) from None

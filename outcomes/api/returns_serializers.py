@@ -9,10 +9,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from outcomes import selectors
 from outcomes.api.returns_inputs import SurveyFigureSerializer
 from outcomes.mds.problems import MAX_PROBLEMS_LISTED
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
+from outcomes.returns import selectors
 
 MONTH_STATES = tuple(selectors.STATE_LABELS)
 

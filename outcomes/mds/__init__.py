@@ -6,7 +6,6 @@ rows plus plain-English errors and warnings; the upload pipeline and `import_ret
 
 from outcomes.mds.columns import EPISODE_COLUMNS, MAX_EPISODE_ROWS, MAX_FILE_BYTES, SURVEY_COLUMNS
 from outcomes.mds.episodes import EpisodeRow
-from outcomes.mds.period import parse_period
 from outcomes.mds.problems import Problem
 from outcomes.mds.survey import SurveyRow
 from outcomes.mds.validation import ValidatedReturn, validate_nil_return, validate_return
@@ -20,7 +19,6 @@ __all__ = [
     "Problem",
     "SurveyRow",
     "ValidatedReturn",
-    "parse_period",
     "validate_nil_return",
     "validate_return",
 ]

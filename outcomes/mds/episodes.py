@@ -37,10 +37,11 @@ from outcomes.mds.columns import (
     SERVICE_TYPES,
 )
 from outcomes.mds.header import map_header
-from outcomes.mds.period import LONDON, ReturnPeriod
+from outcomes.mds.period import ReturnPeriod
 from outcomes.mds.problems import ProblemLog
 from outcomes.mds.reading import Table
 from outcomes.mds.rows import RowCheck
+from outcomes.periods import LONDON, day_label
 
 FOLLOW_UP_DAYS = 91
 NO_EPISODES_MESSAGE = (
@@ -222,7 +223,7 @@ def _check_dates(
         check.error(
             "ended_on",
             check.text("ended_on"),
-            f"ended_on ({_day(ended_on)}) is after the last day of this return's month "
+            f"ended_on ({day_label(ended_on)}) is after the last day of this return's month "
             f"({period.last_day_label}). Check the date, or leave it blank if the episode was still "
             "open at the end of the month.",
         )
@@ -230,14 +231,14 @@ def _check_dates(
         check.error(
             "ended_on",
             check.text("ended_on"),
-            f"ended_on ({_day(ended_on)}) is before the first visit ({_day(first_visit_at.date())}). "
+            f"ended_on ({day_label(ended_on)}) is before the first visit ({day_label(first_visit_at.date())}). "
             "An episode cannot end before care started: correct one of the two dates.",
         )
     elif first_visit_at is None and referred_at is not None and ended_on < referred_at.date():
         check.warning(
             "ended_on",
             check.text("ended_on"),
-            f"ended_on ({_day(ended_on)}) is before the referral ({_day(referred_at.date())}). "
+            f"ended_on ({day_label(ended_on)}) is before the referral ({day_label(referred_at.date())}). "
             "Check both dates.",
         )
 
@@ -294,7 +295,7 @@ def _check_follow_up(
             check.warning(
                 "at_home_91_days",
                 None,
-                f"at_home_91_days is blank, but 91 days after the referral ({_day(follow_up_day)}) "
+                f"at_home_91_days is blank, but 91 days after the referral ({day_label(follow_up_day)}) "
                 "has passed. Enter Y if the person was living at home then, otherwise N (also N if "
                 "they had died or moved into a care home); blank counts as not at home.",
             )
@@ -309,7 +310,3 @@ def _utc(moment: datetime) -> datetime:
 def _show(moment: datetime) -> str:
     local = moment.astimezone(LONDON)
     return f"{local.day} {local:%B %Y %H:%M}"
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from outcomes.mds.columns import YES_NO
-from outcomes.mds.period import LONDON
+from outcomes.periods import LONDON
 
 MAX_WEEKLY_HOURS = Decimal(168)
 

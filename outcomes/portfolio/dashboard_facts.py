@@ -13,9 +13,9 @@ from django.utils import timezone
 from commissioning.models import Contract, ContractStatus
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
-from outcomes.deadlines import due_at, next_month
 from outcomes.models import ReturnAttempt
-from outcomes.selectors import recent_months
+from outcomes.periods import due_at, next_month
+from outcomes.returns.selectors import recent_months
 
 OUTSTANDING_MONTHS = 12  # how far back "returns outstanding" looks
 

@@ -26,17 +26,12 @@ from commissioning.notices.register import RegisterFilterForm, register_filter
 from commissioning.notices.selectors import notices_for
 from commissioning.qaf import selectors as qaf_selectors
 from commissioning.qaf.forms import TrackerFilterForm
+from commissioning.qaf.status import qaf_status_store
 from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult
 from outcomes.periods import MONTH, QUARTER, ROLLING_12, YEAR_TO_DATE, parse_period
-from outcomes.qaf import qaf_status_store
-from outcomes.result_selectors import (
-    DIRECTION_LABELS,
-    NOT_RATED_LABELS,
-    RAG_LABELS,
-    overrides_in_force,
-    result_contracts_for,
-)
+from outcomes.results.overrides import overrides_in_force
+from outcomes.results.selectors import DIRECTION_LABELS, NOT_RATED_LABELS, RAG_LABELS, result_contracts_for
 
 PERIOD_KINDS = [
     (QUARTER, "Quarter"),

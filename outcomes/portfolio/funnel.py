@@ -30,7 +30,7 @@ from outcomes.measures import MEASURES, Direction, Measure
 from outcomes.measures.rating import percentage, round_half_up
 from outcomes.models import ComplianceResult
 from outcomes.periods import Period, parse_period
-from outcomes.result_selectors import result_contracts_for
+from outcomes.results.selectors import result_contracts_for
 
 Z_95 = Decimal("1.959964")
 Z_998 = Decimal("3.090232")

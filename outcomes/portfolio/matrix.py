@@ -28,12 +28,12 @@ from outcomes.measures import MEASURES, Measure, ParameterError
 from outcomes.models import ComplianceResult
 from outcomes.periods import Period, parse_period
 from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
-from outcomes.result_selectors import (
+from outcomes.results.overrides import overrides_in_force
+from outcomes.results.selectors import (
     DIRECTION_LABELS,
     NOT_RATED_LABELS,
     RAG_LABELS,
     Cell,
-    overrides_in_force,
     result_contracts_for,
 )
 from providers.models import Provider

@@ -35,13 +35,14 @@ from commissioning.notices.selectors import notices_for
 from commissioning.qaf import selectors as qaf_selectors
 from commissioning.qaf.models import QafStatusCode
 from commissioning.qaf.portfolio import quarter_label
-from outcomes.calculators import months_due
 from outcomes.measures import MEASURES
 from outcomes.measures.rating import direction_of_travel, percentage
 from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
 from outcomes.periods import Period, add_months, parse_period, quarter_period
 from outcomes.portfolio.exports import qaf_statuses_complete
-from outcomes.result_selectors import DIRECTION_LABELS, overrides_in_force, result_contracts_for, target_text
+from outcomes.results.calculators import months_due
+from outcomes.results.overrides import overrides_in_force
+from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, target_text
 from providers.models import CqcRating, Provider
 
 SMALL_BELOW = 5

@@ -18,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from outcomes.templates_files import spreadsheet_safe
+from outcomes.returns.files import spreadsheet_safe
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 SHEET_TITLE_LENGTH = 31  # Excel's limit

@@ -17,13 +17,8 @@ from commissioning.models import Contract, Target, TargetVersion
 from outcomes.measures import MEASURES, Direction, Measure
 from outcomes.models import ComplianceResult
 from outcomes.periods import add_months, month_end
-from outcomes.result_selectors import (
-    DIRECTION_LABELS,
-    Cell,
-    month_label,
-    overrides_in_force,
-    target_text,
-)
+from outcomes.results.overrides import overrides_in_force
+from outcomes.results.selectors import DIRECTION_LABELS, Cell, month_label, target_text
 
 WINDOW_MONTHS = 24
 

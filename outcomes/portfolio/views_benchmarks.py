@@ -21,7 +21,7 @@ from outcomes.portfolio import funnel as benchmarking
 from outcomes.portfolio.funnel_chart import funnel_chart
 from outcomes.portfolio.trend import trend_for
 from outcomes.portfolio.trend_chart import band_words, trend_chart
-from outcomes.result_selectors import result_contract_get_for
+from outcomes.results.selectors import result_contract_get_for
 
 FIELDS = ("measure", "quarter", "body")
 

@@ -21,7 +21,7 @@ from outcomes.portfolio.matrix import (
     portfolio_matrix,
 )
 from outcomes.portfolio.spreadsheets import xlsx_bytes
-from outcomes.templates_files import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
+from outcomes.returns.files import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
 
 
 def _acting(request: HttpRequest) -> Acting:

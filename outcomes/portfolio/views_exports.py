@@ -29,7 +29,7 @@ from outcomes.periods import parse_period
 from outcomes.portfolio import exports
 from outcomes.portfolio.scrutiny import FOOTER, scrutiny_quarters, scrutiny_report
 from outcomes.portfolio.spreadsheets import xlsx_bytes
-from outcomes.templates_files import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
+from outcomes.returns.files import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
 
 PDF_CONTENT_TYPE = "application/pdf"
 

@@ -20,7 +20,7 @@ from accounts.audit import audit_record
 from commissioning.models import Target
 from outcomes.measures import MEASURES
 from outcomes.periods import financial_year_start, parse_period
-from outcomes.result_selectors import scorecard, target_text
+from outcomes.results.selectors import scorecard, target_text
 from outcomes.reviews.models import (
     PROVIDER_PARTS,
     CommentaryPart,

@@ -18,15 +18,21 @@ from django.utils import timezone
 from commissioning.models import Contract
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
-from outcomes.deadlines import LONDON
 from outcomes.measures import MEASURES, Direction
 from outcomes.models import ComplianceResult, ReturnAttempt
-from outcomes.periods import financial_year_start, month_end, parse_period, year_to_date_period
-from outcomes.result_selectors import DIRECTION_LABELS, RAG_LABELS, Cell, figures_text, scorecard
+from outcomes.periods import (
+    LONDON,
+    day_label,
+    financial_year_start,
+    month_end,
+    parse_period,
+    year_to_date_period,
+)
+from outcomes.results.selectors import DIRECTION_LABELS, RAG_LABELS, Cell, figures_text, scorecard
+from outcomes.returns.selectors import month_statuses
 from outcomes.reviews import selectors
 from outcomes.reviews.models import PROVIDER_PARTS, CommentaryPart, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_benchmark import positions_add
-from outcomes.selectors import month_statuses
 
 SCHEMA = 1
 RAG_KEYS = ("green", "amber", "red", "not_rated", "no_result")
@@ -39,10 +45,6 @@ TIMELINESS_WORDS = {
     "missing": "Missing",
     "not_due": "Not yet due",
 }
-
-
-def day_text(day: date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 def _number_text(value: Decimal | None) -> str | None:
@@ -105,15 +107,15 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     ]
     return {
         "schema": SCHEMA,
-        "made_at": f"{day_text(timezone.localdate())}, {timezone.localtime():%H:%M}",
-        "today": day_text(today),
+        "made_at": f"{day_label(timezone.localdate())}, {timezone.localtime():%H:%M}",
+        "today": day_label(today),
         "meeting": _cover(meeting),
         "commissioner": meeting.commissioner.name,
         "provider": provider.name,
         "cqc": {
             "rating": provider.cqc_rating,
             "label": provider.get_cqc_rating_display(),
-            "rated_on": day_text(provider.cqc_rating_date),
+            "rated_on": day_label(provider.cqc_rating_date),
         },
         "qaf": _qaf(qaf.get(None), meeting),
         "year_label": card_label(year),
@@ -142,7 +144,7 @@ def _cover(meeting: ReviewMeeting) -> dict:
     chair = ", ".join(part for part in (meeting.chair_name, meeting.chair_organisation) if part)
     return {
         "id": meeting.pk,
-        "held_on": day_text(meeting.held_on),
+        "held_on": day_label(meeting.held_on),
         "weekday": f"{meeting.held_on:%A}",
         "starts_at": f"{meeting.starts_at:%H:%M}" if meeting.starts_at else "",
         "place": meeting.place,
@@ -160,7 +162,7 @@ def _cell(cell: Cell | None) -> dict | None:
     result = cell.result
     return {
         "period": result.period,
-        "period_end": day_text(result.period_end),
+        "period_end": day_label(result.period_end),
         "figures": cell.figures,
         "value": None if result.value is None else f"{result.value:.1f}",
         "numerator": result.numerator,
@@ -222,7 +224,7 @@ def _commentary(target_id: int, current: dict) -> dict:
                 "text": text,
                 "blank": not text,
                 "by": found.written_by_label if found and text else "",
-                "on": day_text(timezone.localdate(found.written_at)) if found and text else "",
+                "on": day_label(timezone.localdate(found.written_at)) if found and text else "",
             }
         )
         if not text:
@@ -286,7 +288,7 @@ def _qaf(status: QafStatus | None, meeting: ReviewMeeting) -> dict:
         "status": status.status,
         "label": status.get_status_display(),
         "reason": status.reason,
-        "as_of": day_text(timezone.localdate(status.computed_at)),
+        "as_of": day_label(timezone.localdate(status.computed_at)),
     }
 
 
@@ -314,10 +316,10 @@ def _returns(sections: list[dict], contracts: list[Contract], quarter, moment: d
             rows.append(
                 {
                     "month": f"{month:%B %Y}",
-                    "due": day_text(timezone.localdate(status.due)),
+                    "due": day_label(timezone.localdate(status.due)),
                     "state": state,
                     "label": TIMELINESS_WORDS[state],
-                    "submitted": day_text(timezone.localdate(first.submitted_at)) if first else "",
+                    "submitted": day_label(timezone.localdate(first.submitted_at)) if first else "",
                     "in_quarter": month >= quarter.start,
                 }
             )
@@ -342,9 +344,9 @@ def _notices(contracts: list[Contract]) -> list[dict]:
             "kind": n.get_kind_display(),
             "reason": n.get_reason_display(),
             "category": n.get_noc_category_display() if n.noc_category else "",
-            "issued": day_text(timezone.localdate(n.issued_at)) if n.issued_at else "",
-            "remedy_due": day_text(n.remedy_due_on),
-            "target_close": day_text(n.target_close_on),
+            "issued": day_label(timezone.localdate(n.issued_at)) if n.issued_at else "",
+            "remedy_due": day_label(n.remedy_due_on),
+            "target_close": day_label(n.target_close_on),
             "status": n.get_status_display(),
         }
         for n in notices.order_by("issued_at", "id")
@@ -357,12 +359,12 @@ def _actions(meeting: ReviewMeeting, today: date) -> list[dict]:
             "description": a.description,
             "owner_kind": a.get_owner_kind_display(),
             "owner": ", ".join(part for part in (a.owner_name, a.owner_organisation) if part),
-            "due": day_text(a.due_on),
+            "due": day_label(a.due_on),
             "overdue": a.is_open and a.due_on < today,
             "status": a.status,
             "status_label": a.get_status_display(),
             "status_note": a.status_note,
-            "agreed": day_text(a.meeting.held_on),
+            "agreed": day_label(a.meeting.held_on),
             "contract": a.contract.reference if a.contract else "",
             "measure": MEASURES[a.target.measure].name if a.target and a.target.measure in MEASURES else "",
         }
@@ -404,8 +406,8 @@ def _restated(meeting: ReviewMeeting, rows: list[dict]) -> tuple[list[dict], dic
             )
     compared_with = {
         "version": pack.version,
-        "held_on": day_text(previous.held_on),
+        "held_on": day_label(previous.held_on),
         "quarter": previous.quarter,
-        "issued": day_text(timezone.localdate(pack.issued_at)),
+        "issued": day_label(timezone.localdate(pack.issued_at)),
     }
     return restated, compared_with

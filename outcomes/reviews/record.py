@@ -26,8 +26,8 @@ from django.utils import timezone
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from commissioning.models import Contract, Target
-from outcomes.compliance import OVERRIDE_CHOICES, result_override
 from outcomes.models import ResultOverride
+from outcomes.results.overrides import OVERRIDE_CHOICES, result_override
 from outcomes.reviews import selectors
 from outcomes.reviews.forms_record import ActionAddForm, OverrideAgreeForm
 from outcomes.reviews.models import (

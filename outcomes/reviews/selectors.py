@@ -26,7 +26,8 @@ from commissioning.selectors import target_version_in_force
 from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
-from outcomes.result_selectors import RAG_LABELS, figures_text, overrides_in_force
+from outcomes.results.overrides import overrides_in_force
+from outcomes.results.selectors import RAG_LABELS, figures_text
 from outcomes.reviews.models import (
     OPEN_ACTION_STATUSES,
     ActionOwner,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import organisation_required
 from commissioning.evidence import stored_file_response
-from outcomes.reviews import packs, selectors
+from outcomes.reviews import pack_documents, packs, selectors
 from outcomes.reviews.models import PackStatus, ReviewPack
 
 
@@ -57,7 +57,7 @@ def pack_page(request: HttpRequest, pack_id: int) -> HttpResponse:
     pack = selectors.pack_get_for(request.acting, pack_id)
     meeting = pack.meeting
     context = {
-        **packs.pack_document(pack),
+        **pack_documents.pack_document(pack),
         **_status_context(request, pack),
         "meeting": meeting,
         "pack_issuable": (
@@ -77,7 +77,7 @@ def pack_pdf(request: HttpRequest, pack_id: int) -> FileResponse:
     pack = selectors.pack_get_for(request.acting, pack_id)
     if pack.status != PackStatus.READY or not pack.file:
         raise Http404("The pack's PDF is still being made.")
-    return stored_file_response(pack.file, packs.pack_filename(pack), "application/pdf")
+    return stored_file_response(pack.file, pack_documents.pack_filename(pack), "application/pdf")
 
 
 @organisation_required

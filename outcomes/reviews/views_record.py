@@ -28,7 +28,8 @@ from accounts.access import Acting, Capability, organisation_required
 from commissioning.forms import apply_service_errors
 from commissioning.models import Target
 from outcomes.measures import MEASURES
-from outcomes.result_selectors import RAG_LABELS
+from outcomes.results.selectors import RAG_LABELS
+from outcomes.returns.files import CSV_CONTENT_TYPE, csv_bytes
 from outcomes.reviews import record, selectors
 from outcomes.reviews.forms_record import (
     ActionAddForm,
@@ -38,7 +39,6 @@ from outcomes.reviews.forms_record import (
     OverrideAgreeForm,
 )
 from outcomes.reviews.models import ReviewAction, ReviewMeeting
-from outcomes.templates_files import CSV_CONTENT_TYPE, csv_bytes
 
 PAGE_SIZE = 50
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from accounts import services
+from accounts import invitation_links, services
 from accounts.middleware import SESSION_KEY
 from accounts.models import AuditEntry, Invitation, Membership, Role, User
 from tests.factories import PASSWORD
@@ -100,7 +100,7 @@ def test_admin_invitation_sends_one_email_with_the_link(world, invite):
     assert message.to == [NEW_PERSON]
     assert "Acme Homecare Ltd" in message.subject
     assert f"http://testserver{path}" in message.body
-    assert path == f"/account/invitation/{services.invitation_token(invitation)}/"
+    assert path == f"/account/invitation/{invitation_links.invitation_token(invitation)}/"
 
 
 def test_invitation_email_is_only_sent_once_the_transaction_commits(world, admin_browser):

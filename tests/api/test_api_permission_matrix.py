@@ -56,8 +56,8 @@ def _joint(w) -> int:
 
 
 def _result(w, contract_key: str) -> int:
-    from outcomes.compliance import results_compute
     from outcomes.periods import parse_period
+    from outcomes.results.compute import results_compute
 
     return results_compute(contract=w.contracts[contract_key], period=parse_period("2025-26-Q1"))[0].pk
 
@@ -72,7 +72,7 @@ def visible_to(*callers: str) -> dict[str, int]:
 def _qaf_status(w, which: str = "a") -> int:
     """The stored overall QAF status of provider A (the council's) or Faraway Care (the other council's)."""
     from commissioning.qaf.models import QafStatus
-    from outcomes.qaf import qaf_status_store
+    from commissioning.qaf.status import qaf_status_store
 
     provider = w.provider_a if which == "a" else w.contracts["other"].provider
     body = w.council if which == "a" else w.contracts["other"].lead_commissioner
@@ -108,7 +108,7 @@ def _monthly_return(w, contract_key: str = "joint") -> int:
 def _upload(w) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from outcomes import templates_files
+    from outcomes.returns import files as templates_files
 
     return {
         "contract": _joint(w),
@@ -118,7 +118,7 @@ def _upload(w) -> dict:
 
 
 def _nil(w) -> dict:
-    from outcomes import templates_files
+    from outcomes.returns import files as templates_files
 
     return {"contract": _joint(w), "period": templates_files.EXAMPLE_PERIOD}
 

@@ -16,7 +16,7 @@ from commissioning.qaf.models import (
     QafStatus,
     RemedialAction,
 )
-from outcomes.qaf import qaf_status_store
+from commissioning.qaf.status import qaf_status_store
 from tests.api.conftest import CALLERS, COUNCIL, PROVIDER_A, caller_client, every_row
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.access import acting_for
-from outcomes import templates_files
-from outcomes.compliance import result_override, results_compute, results_compute_periods
 from outcomes.models import AttemptStatus, ComplianceResult
 from outcomes.periods import parse_period
-from outcomes.services import return_import
+from outcomes.results.compute import results_compute, results_compute_periods
+from outcomes.results.overrides import result_override
+from outcomes.returns import files as templates_files
+from outcomes.returns.services import return_import
 from tests.factories import target
 from tests.outcomes.conftest import episode, episodes_csv
 

@@ -16,8 +16,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken, AuditEntry
-from outcomes import services, templates_files
 from outcomes.models import AttemptKind, MonthlyReturn, ReturnAttempt
+from outcomes.returns import files as templates_files
+from outcomes.returns import services
 from tests.outcomes.conftest import (
     ERROR_EPISODE,
     VALID_EPISODES,
@@ -721,7 +722,7 @@ def test_outstanding_lists_months_not_accepted_including_those_never_submitted(a
 
 
 def test_outstanding_is_for_commissioners_and_defaults_to_the_last_month_due(api_world, api, attempts):
-    from outcomes.selectors import outstanding_month_default
+    from outcomes.returns.selectors import outstanding_month_default
 
     assert problem(api(api_world.tokens["a_read"]).get(f"{MONTHS}outstanding/", {"month": JUNE}), 403)
     body = problem(api(api_world.tokens["c_read"]).get(f"{MONTHS}outstanding/", {"month": "June"}), 400)

@@ -7,8 +7,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, AuditEntry, Membership, Role
-from outcomes import services, templates_files
 from outcomes.models import AttemptStatus, ReturnAttempt
+from outcomes.returns import files as templates_files
+from outcomes.returns import services
 
 pytestmark = pytest.mark.django_db
 

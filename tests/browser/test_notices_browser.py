@@ -11,7 +11,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from commissioning.notices.models import Notice, NoticeLetter, NoticeStatus, NoticeSuggestion
-from outcomes.notice_suggestions import suggestions_refresh
+from outcomes.notice_suggestions.refresh import suggestions_refresh
 from tests.factories import PASSWORD, contract
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

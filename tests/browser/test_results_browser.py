@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from outcomes.services import return_import
+from outcomes.returns.services import return_import
 from tests.factories import PASSWORD, contract, target
 from tests.outcomes.conftest import episode, episodes_csv
 

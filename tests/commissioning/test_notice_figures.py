@@ -13,7 +13,6 @@ import io
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -34,13 +33,12 @@ from commissioning.notices.models import Notice, NoticeKind
 from commissioning.notices.register import REGISTER_CSV_COLUMNS, figures_default_quarter
 from commissioning.notices.selectors import notices_for
 from commissioning.notices.working_days import add_working_days
-from outcomes.periods import parse_period
+from outcomes.periods import LONDON, parse_period
 from tests.commissioning.helpers import error_summary, page_text
 from tests.factories import contract
 
 pytestmark = pytest.mark.django_db
 
-LONDON = ZoneInfo("Europe/London")
 Q1, Q2, Q3 = (parse_period(f"2025-26-Q{n}") for n in (1, 2, 3))
 REGISTER, CSV_URL, FIGURES = "/notices/", "/notices/register.csv", "/notices/figures/"
 
@@ -453,7 +451,7 @@ def test_the_register_page_for_a_commissioner(listed, sign_in):
     text = page_text(response)
     assert reverse("notices:detail", args=[listed.breach_b.pk]) in response.content.decode()
     assert "Brookside Care Services" in text and "Acme Homecare Ltd" in text
-    assert reverse("notices:figures") in text and reverse("notices:suggestions") in text
+    assert reverse("notices:figures") in text and reverse("suggestions:list") in text
     assert f"{CSV_URL}?type=breach" in text
     row = re.search(
         rf'data-testid="notice-row-{listed.breach_a2.pk}".*?</tr>', response.content.decode(), re.S

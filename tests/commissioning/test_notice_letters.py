@@ -8,7 +8,6 @@ import hashlib
 import re
 import subprocess
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -19,11 +18,11 @@ from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.letters import notice_letter_generate
 from commissioning.notices.models import Notice, NoticeKind, NoticeLetter
 from outcomes.models import MonthlyReturn
+from outcomes.periods import LONDON
 from tests.factories import contract
 
 pytestmark = pytest.mark.django_db
 
-LONDON = ZoneInfo("Europe/London")
 CLAUSE = "Schedule 2, clause 4.3"
 FACTS = "31 missed calls in October, 12 of them for people living alone."
 REMEDY = "A call monitoring plan and weekly missed-call figures."

@@ -5,7 +5,6 @@ contract's enforcement stage."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,11 +32,11 @@ from commissioning.notices.selectors import (
     notices_for,
 )
 from outcomes.models import MonthlyReturn
+from outcomes.periods import LONDON
 from tests.factories import CouncilFactory, contract, member
 
 pytestmark = pytest.mark.django_db
 
-LONDON = ZoneInfo("Europe/London")
 PDF = b"%PDF-1.4\n% evidence\n"
 
 

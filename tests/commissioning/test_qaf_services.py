@@ -24,7 +24,7 @@ from commissioning.qaf.models import (
     Rating,
     StandardRating,
 )
-from outcomes.qaf import qaf_status_store
+from commissioning.qaf.status import qaf_status_store
 from tests.factories import contract
 
 pytestmark = pytest.mark.django_db
@@ -330,8 +330,8 @@ def test_sharing_the_draft_emails_the_providers_approvers(
 def test_demo_history_keeps_the_products_own_rules(world, settings, tmp_path):
     """Every demo evaluation past 13 weeks has its delay reason; statuses cover the cases the demo promises."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    from commissioning.demo import demo_seed
-    from commissioning.qaf.demo import qaf_seed
+    from commissioning.demo.organisations import demo_seed
+    from commissioning.demo.qaf import qaf_seed
 
     demo_seed()
     assert qaf_seed() > 0

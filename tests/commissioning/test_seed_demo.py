@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Organisation, Role, User
-from commissioning.demo import DEMO_PASSWORD, PEOPLE
+from commissioning.demo.organisations import DEMO_PASSWORD, PEOPLE
 from providers.models import CqcRating, Provider
 
 

@@ -11,13 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from outcomes.calculators import Figures, Inputs, calculate
-from outcomes.deadlines import LONDON
 from outcomes.measures import MEASURES
 from outcomes.measures.rating import percentage
 from outcomes.models import AttemptStatus, MonthlyReturn, ReturnAttempt
-from outcomes.periods import month_end, parse_period
-from outcomes.services import return_import
+from outcomes.periods import LONDON, month_end, parse_period
+from outcomes.results.calculators import Figures, Inputs, calculate
+from outcomes.returns.services import return_import
 from tests.factories import contract as make_contract
 from tests.outcomes.conftest import ERROR_EPISODE, episode, episodes_csv, survey_csv
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from outcomes.deadlines import LONDON, due_at, is_late, month_start, next_month
+from outcomes.periods import LONDON, due_at, is_late, next_month, parse_month
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -87,13 +87,13 @@ def test_is_late_in_winter_london_is_utc():
 
 
 @pytest.mark.parametrize(("text", "first"), [("2025-04", date(2025, 4, 1)), ("2026-01", date(2026, 1, 1))])
-def test_month_start(text, first):
-    assert month_start(text) == first
+def test_parse_month(text, first):
+    assert parse_month(text) == first
 
 
 @pytest.mark.parametrize(
     "text", ["2025-13", "2025-00", "2025-4", "25-04", "2025-04-01", "April", "", "2025-26-Q1"]
 )
-def test_month_start_refuses_anything_but_yyyy_mm(text):
-    with pytest.raises(ValueError, match="YYYY-MM"):
-        month_start(text)
+def test_parse_month_refuses_anything_but_yyyy_mm(text):
+    with pytest.raises(ValueError, match="2025-04"):
+        parse_month(text)

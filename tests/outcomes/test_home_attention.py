@@ -27,10 +27,9 @@ from commissioning.qaf.models import (
     QafStandard,
     RemedialAction,
 )
-from outcomes.deadlines import LONDON, due_at
+from outcomes.home.attention import commissioner_attention, provider_attention
 from outcomes.models import ComplianceResult, MonthlyReturn, ResultOverride, ReturnAttempt
-from outcomes.periods import parse_period
-from outcomes.portfolio.attention import commissioner_attention, provider_attention
+from outcomes.periods import LONDON, due_at, parse_period
 from outcomes.reviews.models import ReviewAction, ReviewCommentary, ReviewMeeting
 from tests.factories import CouncilFactory, contract, target
 

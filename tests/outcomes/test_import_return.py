@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import AuditEntry
-from outcomes.deadlines import LONDON
 from outcomes.models import AttemptStatus, EpisodeRecord, MonthlyReturn, ReturnAttempt, SurveyFigure
+from outcomes.periods import LONDON
 from tests.outcomes.conftest import (
     ERROR_EPISODE,
     HEADER,

@@ -11,13 +11,12 @@ import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import openpyxl
 
 from outcomes.mds import validate_return
+from outcomes.periods import LONDON
 
-LONDON = ZoneInfo("Europe/London")
 HEADER = [
     "episode_ref",
     "person_ref",

@@ -9,14 +9,13 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from outcomes.mds import ValidatedReturn, parse_period, validate_return
+from outcomes.mds import ValidatedReturn, validate_return
 from outcomes.mds.columns import END_REASONS
+from outcomes.periods import LONDON, month_end, parse_month
 
-LONDON = ZoneInfo("Europe/London")
 HEADER = (
     "episode_ref",
     "person_ref",
@@ -532,13 +531,13 @@ def test_survey_measure_at_most_once():
     ("period", "first", "last"),
     [("2025-04", date(2025, 4, 1), date(2025, 4, 30)), ("2024-02", date(2024, 2, 1), date(2024, 2, 29))],
 )
-def test_parse_period(period, first, last):
-    assert parse_period(period) == (first, last)
+def test_parse_month(period, first, last):
+    assert (parse_month(period), month_end(parse_month(period))) == (first, last)
 
 
 @pytest.mark.parametrize("period", ["2025-13", "25-04", "2025-4", "2025-00", "April 2025", ""])
-def test_parse_period_bad(period):
+def test_parse_month_bad(period):
     with pytest.raises(ValueError, match="2025-04"):
-        parse_period(period)
+        parse_month(period)
     with pytest.raises(ValueError):
         validate_return(period=period, episodes_file=csv_bytes([GOOD]), filename="return.csv")

@@ -37,11 +37,10 @@ from commissioning.qaf.models import (
     QafStandard,
     RemedialAction,
 )
-from outcomes.deadlines import due_at
+from commissioning.qaf.status import qaf_status_store
 from outcomes.models import AttemptStatus, ComplianceResult, MonthlyReturn, ResultOverride, ReturnAttempt
-from outcomes.notice_suggestions import suggestions_refresh, two_months_after
-from outcomes.periods import quarter_period
-from outcomes.qaf import qaf_status_store
+from outcomes.notice_suggestions.refresh import suggestions_refresh, two_months_after
+from outcomes.periods import due_at, quarter_period
 from tests.commissioning.helpers import acting, error_summary, page_text
 from tests.factories import PASSWORD, CouncilFactory, UserFactory, contract, member, target
 

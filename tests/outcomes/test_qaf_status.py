@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from outcomes.periods import parse_period
-from outcomes.qaf_status import (
+from commissioning.qaf.status_rules import (
     COMPLIANT,
     COMPLIANT_ACTIONS_OPEN,
     NON_COMPLIANT_IN_WINDOW,
@@ -20,6 +19,7 @@ from outcomes.qaf_status import (
     portfolio_figure,
     qaf_status,
 )
+from outcomes.periods import parse_period
 
 COMPLETED = date(2025, 7, 1)
 

@@ -9,8 +9,8 @@ from django.core import mail
 
 from accounts.models import Role
 from outcomes.models import AttemptStatus, ReturnReminder
-from outcomes.reminders import return_reminders_send
-from outcomes.services import monthly_return_for
+from outcomes.returns.reminders import return_reminders_send
+from outcomes.returns.services import monthly_return_for
 from tests.factories import contract, member
 
 

@@ -12,11 +12,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Role
-from outcomes.compliance import results_compute
 from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRun
 from outcomes.periods import parse_period
-from outcomes.result_selectors import result_episodes
-from outcomes.services import return_import
+from outcomes.results.compute import results_compute
+from outcomes.results.selectors import result_episodes
+from outcomes.returns.services import return_import
 from tests.factories import ProviderFactory, contract, member, target
 from tests.outcomes.conftest import episode, episodes_csv
 
@@ -208,7 +208,7 @@ def test_a_stale_run_does_not_block_a_new_one(client, setup, django_capture_on_c
 
 
 def test_a_failed_run_is_recorded_and_shown(client, setup, monkeypatch):
-    from outcomes import compliance
+    from outcomes.results import compute as compliance
 
     def broken(**kwargs):
         raise RuntimeError("database went away")
@@ -231,7 +231,7 @@ def test_a_failed_run_is_recorded_and_shown(client, setup, monkeypatch):
 
 
 def test_a_finished_run_is_not_run_again(setup):
-    from outcomes.compliance import recompute_run_execute
+    from outcomes.results.compute import recompute_run_execute
 
     run = RecomputeRun.objects.create(
         contract=setup.contract,

@@ -15,11 +15,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from outcomes import selectors, services, templates_files
-from outcomes.deadlines import due_at
 from outcomes.mds import EPISODE_COLUMNS, SURVEY_COLUMNS, validate_return
 from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_COLUMN_SPECS
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
+from outcomes.periods import due_at
+from outcomes.returns import files as templates_files
+from outcomes.returns import selectors, services
+from outcomes.returns.submitters import Submitter
+from outcomes.returns.validation import attempt_validate
 from tests.commissioning.helpers import error_summary
 from tests.factories import CouncilFactory, ProviderFactory, contract
 
@@ -387,7 +390,7 @@ def test_the_attempt_page_polls_while_the_checks_run_and_stops_when_done(client,
     attempt = services.attempt_create(
         contract=contracts["joint"],
         period=JUNE,
-        submitter=services.Submitter(user=None, label="test"),
+        submitter=Submitter(user=None, label="test"),
         file_bytes=EXAMPLE,
         filename="june.csv",
         queue_validation=False,
@@ -401,7 +404,7 @@ def test_the_attempt_page_polls_while_the_checks_run_and_stops_when_done(client,
     partial = client.get(f"/returns/attempts/{attempt.pk}/status/", headers={"HX-Request": "true"})
     assert "hx-trigger" in partial.content.decode() and "<html" not in partial.content.decode()
 
-    services.attempt_validate(attempt_id=attempt.pk)
+    attempt_validate(attempt_id=attempt.pk)
     done = client.get(
         f"/returns/attempts/{attempt.pk}/status/", headers={"HX-Request": "true"}
     ).content.decode()

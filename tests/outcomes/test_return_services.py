@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from accounts.models import AuditEntry
-from outcomes.deadlines import LONDON
 from outcomes.models import (
     AttemptStatus,
     EpisodeRecord,
@@ -26,15 +25,16 @@ from outcomes.models import (
     ReturnAttempt,
     SurveyFigure,
 )
-from outcomes.services import (
-    Submitter,
+from outcomes.periods import LONDON
+from outcomes.results.tasks import compliance_recompute
+from outcomes.returns.services import (
     attempt_create,
-    attempt_validate,
     return_declare_nil,
     return_sign_off,
     return_submit,
 )
-from outcomes.tasks import compliance_recompute
+from outcomes.returns.submitters import Submitter
+from outcomes.returns.validation import attempt_validate
 from tests.factories import contract as make_contract
 from tests.outcomes.conftest import (
     ERROR_EPISODE,

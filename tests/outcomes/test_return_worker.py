@@ -12,8 +12,8 @@ from django.db import transaction
 from accounts.models import AuditEntry
 from config.celery import app
 from outcomes.models import AttemptStatus, ReturnAttempt
-from outcomes.services import return_submit
-from outcomes.tasks import return_validate
+from outcomes.returns.services import return_submit
+from outcomes.returns.tasks import return_validate
 from tests.outcomes.conftest import ERROR_EPISODE, PERIOD, VALID_EPISODES, episodes_csv
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -88,7 +88,7 @@ def test_an_accepted_return_produces_results_through_the_worker(returns, worker,
     """The whole chain over Redis: upload, check, sign-off, coalesced recompute, stored results."""
     from commissioning.models import Target
     from outcomes.models import ComplianceResult
-    from outcomes.services import return_sign_off
+    from outcomes.returns.services import return_sign_off
     from tests.factories import target
 
     settings.COMPLIANCE_COALESCE_SECONDS = 1
@@ -108,9 +108,9 @@ def test_an_accepted_return_produces_results_through_the_worker(returns, worker,
 
 def test_recompute_now_runs_on_the_worker_and_records_progress(returns, worker):
     """A commissioner's "Recompute now" is computed by the worker from the compliance queue."""
-    from outcomes.compliance import recompute_run_request
     from outcomes.models import ComplianceResult, RecomputeRun
     from outcomes.periods import parse_period
+    from outcomes.results.requests import recompute_run_request
     from tests.factories import target
 
     target(returns.contract, "HOSPITAL_ADMISSION", "5")

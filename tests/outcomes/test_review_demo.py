@@ -24,14 +24,14 @@ from django.utils import timezone
 from accounts.access import acting_for
 from accounts.models import User
 from commissioning.models import CommissioningBody, Contract
-from outcomes.compliance import recompute_deferred
-from outcomes.deadlines import due_at
-from outcomes.demo import FIRST_MONTH, MONTHS, correction_seed, month_file, results_seed, simulate
+from outcomes.demo.returns import FIRST_MONTH, MONTHS, correction_seed, month_file, results_seed, simulate
+from outcomes.demo.reviews import review_seed
 from outcomes.models import ComplianceResult, RecomputeRequest, ResultOverride, ReturnAttempt
-from outcomes.periods import add_months, parse_period, quarter_period
-from outcomes.result_selectors import overrides_in_force
+from outcomes.periods import add_months, due_at, parse_period, quarter_period
+from outcomes.results.overrides import overrides_in_force
+from outcomes.results.requests import recompute_deferred
+from outcomes.returns.services import return_import
 from outcomes.reviews.commentary import commentary_progress, commentary_save
-from outcomes.reviews.demo import review_seed
 from outcomes.reviews.models import (
     ActionOwner,
     ActionStatus,
@@ -44,10 +44,10 @@ from outcomes.reviews.models import (
     ReviewMeeting,
     ReviewPack,
 )
+from outcomes.reviews.pack_documents import pack_generate
 from outcomes.reviews.pack_figures import pack_figures
-from outcomes.reviews.packs import pack_generate, pack_issue, pack_request
+from outcomes.reviews.packs import pack_issue, pack_request
 from outcomes.reviews.selectors import actions_carried_forward
-from outcomes.services import return_import
 
 pytestmark = pytest.mark.django_db
 ACME, JOINT = "RCC-RB-003", "RCC-RB-001"

@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Role
-from outcomes.compliance import results_compute
 from outcomes.periods import add_months, parse_period, quarter_period
+from outcomes.results.compute import results_compute
 from outcomes.reviews import meetings as services
 from outcomes.reviews.commentary import CommentaryInput
 from outcomes.reviews.models import MeetingStatus, ReviewAttendee, ReviewCommentary, ReviewMeeting

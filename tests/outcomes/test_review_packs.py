@@ -26,10 +26,9 @@ from accounts.access import acting_for
 from accounts.models import AuditEntry
 from commissioning.notices.models import Notice
 from commissioning.qaf.models import QafStatus
-from outcomes.deadlines import LONDON, due_at
 from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt
-from outcomes.periods import parse_period
-from outcomes.reviews import packs
+from outcomes.periods import LONDON, due_at, parse_period
+from outcomes.reviews import pack_documents, packs
 from outcomes.reviews.models import (
     MeetingStatus,
     PackStatus,
@@ -40,7 +39,7 @@ from outcomes.reviews.models import (
     ReviewPack,
 )
 from outcomes.reviews.pack_figures import pack_figures
-from outcomes.tasks import review_pack_email_send
+from outcomes.reviews.tasks import review_pack_email_send
 from providers.models import Provider
 from tests.factories import CouncilFactory, ProviderFactory, contract, target
 
@@ -358,7 +357,7 @@ def test_figures_are_frozen_and_the_next_pack_says_what_was_restated(
     first.refresh_from_db()
     assert json.dumps(first.figures, sort_keys=True) == frozen
     assert pdf_bytes(first) == content and first.sha256 == hashlib.sha256(content).hexdigest()
-    assert packs.pack_generate(first.pk) == "done"  # safe to run again: the stored PDF stays
+    assert pack_documents.pack_generate(first.pk) == "done"  # safe to run again: the stored PDF stays
     first.refresh_from_db()
     assert first.sha256 == hashlib.sha256(content).hexdigest()
     assert "90.0% (540/600)" in pdf_text(content, tmp_path)
@@ -490,7 +489,7 @@ def test_the_page_shows_progress_then_the_pack(setup, client, django_capture_on_
     assert "85.0% (551/648)" in page and 'role="img"' in page and "<title" in page
     assert "The figures in the chart" in page
     assert client.get(f"/reviews/packs/{pack.pk}/pack.pdf").status_code == 404
-    packs.pack_generate(pack.pk)
+    pack_documents.pack_generate(pack.pk)
     status = client.get(f"/reviews/packs/{pack.pk}/status/", headers={"HX-Request": "true"})
     assert (
         status.status_code == 200
@@ -553,14 +552,14 @@ def test_a_failed_pdf_is_recorded_and_made_on_a_second_run(setup, client, monkey
     def broken(pack):
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(packs, "pack_render", broken)
-    assert packs.pack_generate(pack.pk) == "failed"
+    monkeypatch.setattr(pack_documents, "pack_render", broken)
+    assert pack_documents.pack_generate(pack.pk) == "failed"
     pack.refresh_from_db()
     assert pack.status == PackStatus.FAILED and "no space left on device" in pack.error
     client.force_login(setup.world.users["commissioner"])
     assert "could not be made" in client.get(f"/reviews/packs/{pack.pk}/status/").content.decode()
     monkeypatch.undo()
-    assert packs.pack_generate(pack.pk) == "done"
+    assert pack_documents.pack_generate(pack.pk) == "done"
     pack.refresh_from_db()
     assert pack.status == PackStatus.READY and pack.error == "" and pack.pages >= 4
 

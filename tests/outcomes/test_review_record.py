@@ -17,7 +17,7 @@ from accounts.access import acting_for
 from accounts.models import AuditEntry, Role
 from outcomes.models import ComplianceResult, ResultOverride
 from outcomes.periods import parse_period
-from outcomes.result_selectors import scorecard
+from outcomes.results.selectors import scorecard
 from outcomes.reviews import record, selectors
 from outcomes.reviews.models import (
     ActionOwner,

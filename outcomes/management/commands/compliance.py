@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand
 
 from commissioning.models import Contract
-from outcomes.compliance import results_compute
 from outcomes.measures import MEASURES
 from outcomes.periods import parse_period
+from outcomes.results.compute import results_compute
 
 
 def one_decimal(value: Decimal | None) -> str | None:

@@ -6,17 +6,14 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 
 from commissioning.models import Contract
-from outcomes.deadlines import month_start
-from outcomes.mds import parse_period as parse_return_period
 from outcomes.models import AttemptStatus
-from outcomes.services import return_import
+from outcomes.periods import LONDON, parse_month
+from outcomes.returns.services import return_import
 
-LONDON = ZoneInfo("Europe/London")
 REPORT_KEYS = ("sheet", "row", "column", "message")
 
 
@@ -64,8 +61,7 @@ class Command(BaseCommand):
 
     def _run(self, options):
         try:
-            month_start(options["period"])
-            parse_return_period(options["period"])  # the data standard's years too (2000-2099)
+            parse_month(options["period"])
         except ValueError as error:
             raise UsageError(f"--period: {error}") from None
         matches = list(

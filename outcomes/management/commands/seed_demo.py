@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo_api import demo_api_tokens_seed
-from commissioning.demo import DEMO_PASSWORD, demo_seed
-from commissioning.notices.demo import notice_seed
+from accounts.demo.api_tokens import demo_api_tokens_seed
+from commissioning.demo.notices import notice_seed
+from commissioning.demo.organisations import DEMO_PASSWORD, demo_seed
+from commissioning.demo.qaf import qaf_seed
 from commissioning.notices.models import NoticeSuggestion, SuggestionStatus
-from commissioning.qaf.demo import qaf_seed
-from outcomes.demo import returns_seed
-from outcomes.notice_suggestions import suggestions_refresh
-from outcomes.reviews.demo import review_seed
+from outcomes.demo.returns import returns_seed
+from outcomes.demo.reviews import review_seed
+from outcomes.notice_suggestions.refresh import suggestions_refresh
 
 
 class Command(BaseCommand):

@@ -1,0 +1,124 @@
+"""Demo data: a council and an ICB commissioning jointly, 12 providers, and one person per role.
+
+For demonstrations and local use only: every demo account shares one published password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from accounts.access import acting_for
+from accounts.models import Invitation, Membership, OrganisationKind, Role, User
+from accounts.services import invitation_create
+from commissioning.demo.contracts import DEMO_PORTFOLIO
+from commissioning.models import CommissioningBody
+from commissioning.services import contracts_import
+from providers.models import CqcRating, Provider
+
+DEMO_PASSWORD = "Riverton-demo-2026"
+COUNCIL = "Riverton City Council"
+ICB = "Riverton ICB"
+
+# A realistic CQC mix for 12 agencies (a mid-sized city's 25: 14 Good, 5 Requires improvement,
+# 6 not yet inspected, none Outstanding), scaled down.
+PROVIDERS: list[tuple[str, str, str, date | None]] = [
+    ("Acme Homecare Ltd", "1-000000001", CqcRating.GOOD, date(2024, 11, 2)),
+    ("Brookside Care Services", "1-000000002", CqcRating.GOOD, date(2023, 6, 14)),
+    ("Castle Home Support", "1-000000003", CqcRating.REQUIRES_IMPROVEMENT, date(2025, 2, 20)),
+    ("Dale Reablement Ltd", "1-000000004", CqcRating.GOOD, date(2024, 3, 8)),
+    ("Elmfield Domiciliary Care", "1-000000005", CqcRating.NOT_YET_INSPECTED, None),
+    ("Fairway Homecare", "1-000000006", CqcRating.GOOD, date(2022, 10, 3)),
+    ("Greenlane Care at Home", "1-000000007", CqcRating.REQUIRES_IMPROVEMENT, date(2025, 7, 1)),
+    ("Harbour Support Services", "1-000000008", CqcRating.GOOD, date(2024, 9, 19)),
+    ("Ivy Court Homecare", "1-000000009", CqcRating.NOT_YET_INSPECTED, None),
+    ("Juniper Care Partnership", "1-000000010", CqcRating.GOOD, date(2023, 12, 5)),
+    ("Kestrel Home Care", "1-000000011", CqcRating.NOT_YET_INSPECTED, None),
+    ("Larkspur Living Ltd", "1-000000012", CqcRating.GOOD, date(2025, 1, 27)),
+]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    full_name: str
+    organisation: str
+    role: str
+    is_admin: bool = False
+
+    @property
+    def label(self) -> str:
+        role = Role(self.role).label
+        return f"{role} and organisation admin" if self.is_admin else role
+
+
+PEOPLE: list[DemoPerson] = [
+    DemoPerson("commissioner@riverton.example", "Priya Shah", COUNCIL, Role.COMMISSIONER),
+    DemoPerson("contracts@riverton.example", "Tom Bradley", COUNCIL, Role.CONTRACT_OFFICER),
+    DemoPerson("quality@riverton.example", "Grace Okafor", COUNCIL, Role.QUALITY_OFFICER),
+    DemoPerson("viewer@riverton.example", "Cllr Alan Price", COUNCIL, Role.VIEWER),
+    DemoPerson("admin@riverton.example", "Helen Marsh", COUNCIL, Role.COMMISSIONER, is_admin=True),
+    DemoPerson("commissioner@riverton-icb.example", "Sam Ward", ICB, Role.COMMISSIONER, is_admin=True),
+    DemoPerson("submitter@acme.example", "Dan Evans", "Acme Homecare Ltd", Role.SUBMITTER),
+    DemoPerson("approver@acme.example", "Maria Lopez", "Acme Homecare Ltd", Role.APPROVER),
+    DemoPerson("viewer@acme.example", "Ben Carter", "Acme Homecare Ltd", Role.VIEWER),
+    DemoPerson("admin@acme.example", "Ruth Kaye", "Acme Homecare Ltd", Role.APPROVER, is_admin=True),
+    DemoPerson(
+        "manager@brookside.example", "Joe Lamb", "Brookside Care Services", Role.APPROVER, is_admin=True
+    ),
+]
+# Joint commissioning: the council's commissioner also works for the ICB (switch in the header).
+EXTRA_MEMBERSHIPS = [("commissioner@riverton.example", ICB, Role.VIEWER, False)]
+# Invitations waiting to be accepted, sent through the service so the audit log shows them:
+# (invited by, email, full name, role).
+PENDING_INVITATIONS = [
+    ("admin@acme.example", "new.carer@acme.example", "Lily Grant", Role.SUBMITTER),
+    ("admin@riverton.example", "analyst@riverton.example", "Owen Hughes", Role.VIEWER),
+]
+
+
+@transaction.atomic
+def demo_seed() -> list[DemoPerson]:
+    """Create or refresh the demo organisations and people; running it again changes nothing else."""
+    CommissioningBody.objects.update_or_create(name=COUNCIL, defaults={"kind": OrganisationKind.COUNCIL})
+    CommissioningBody.objects.update_or_create(name=ICB, defaults={"kind": OrganisationKind.ICB})
+    for name, location_id, rating, rated_on in PROVIDERS:
+        Provider.objects.update_or_create(
+            name=name,
+            defaults={"cqc_location_id": location_id, "cqc_rating": rating, "cqc_rating_date": rated_on},
+        )
+    organisations = {o.name: o for o in CommissioningBody.objects.all()} | {
+        p.name: p for p in Provider.objects.all()
+    }
+    for person in PEOPLE:
+        user = User.objects.filter(email__iexact=person.email).first() or User(email=person.email)
+        user.full_name = person.full_name
+        user.is_active = True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        Membership.objects.update_or_create(
+            user=user,
+            organisation=organisations[person.organisation],
+            defaults={"role": person.role, "is_admin": person.is_admin},
+        )
+    for email, organisation, role, is_admin in EXTRA_MEMBERSHIPS:
+        Membership.objects.update_or_create(
+            user=User.objects.get(email=email),
+            organisation=organisations[organisation],
+            defaults={"role": role, "is_admin": is_admin},
+        )
+    contracts_import(DEMO_PORTFOLIO, label="Demo data")
+    for inviter, email, full_name, role in PENDING_INVITATIONS:
+        admin = User.objects.get(email=inviter)
+        organisation = Membership.objects.get(user=admin, is_admin=True).organisation
+        if not Invitation.objects.filter(organisation=organisation, email=email).exists():
+            invitation_create(
+                acting=acting_for(admin, organisation.pk),
+                email=email,
+                full_name=full_name,
+                role=role,
+                is_admin=False,
+            )
+    return PEOPLE

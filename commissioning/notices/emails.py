@@ -1,0 +1,27 @@
+"""The email that tells a provider a notice has been issued to it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.emails import email_send, member_emails
+from accounts.models import Role
+from commissioning.notices.letters import notice_letter_title
+from commissioning.notices.models import Notice, NoticeStatus
+
+
+def notice_issued_email(notice_id: int) -> int:
+    """Tell the provider's approvers (admins included) that a notice has been issued to them; returns
+    how many were told (none for a draft or a notice that is gone)."""
+    notice = (
+        Notice.objects.select_related("provider", "commissioner", "contract").filter(pk=notice_id).first()
+    )
+    if notice is None or notice.status == NoticeStatus.DRAFT:
+        return 0
+    recipients = member_emails(notice.provider_id, [Role.APPROVER])
+    link = settings.SITE_URL + reverse("notices:detail", args=[notice.pk])
+    context = {"notice": notice, "title": notice_letter_title(notice), "link": link}
+    for email in recipients:
+        email_send(template="notice_issued", to=email, context=context)
+    return len(recipients)

@@ -1,0 +1,191 @@
+"""Notice suggestion pages: the lead body's list of candidates for a notice, and what an officer
+does with one (open a pre-filled draft, dismiss it with a reason, take a red target to the review).
+
+Who sees what (commissioning.notices.suggestions): the commissioning body that leads the contract,
+any role with Capability.VIEW_PORTFOLIO; providers, partner bodies and everyone else get 404.
+Inside that reach, only officers with Capability.MANAGE_NOTICES act (403 otherwise). A GET on an
+address that only takes a form returns to the list.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from accounts.access import Acting, Capability, organisation_required
+from accounts.forms import GovukFormMixin
+from commissioning.forms import apply_service_errors
+from commissioning.notices import suggestions as services
+from commissioning.notices.models import NoticeSuggestion, SuggestionRule, SuggestionStatus
+
+ALL = "all"
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[*SuggestionStatus.choices, (ALL, "All suggestions")],
+    )
+
+
+class DismissForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why is no notice needed?",
+        help_text="For example: the provider has agreed a date, or a notice is already open. "
+        "Your name and reason are kept with the suggestion.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why no notice is needed"},
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea)
+
+
+def _acting(request: HttpRequest) -> Acting:
+    """Commissioning bodies only: the suggestions are never a provider's business (404)."""
+    acting = request.acting
+    if not acting.is_commissioner:
+        raise Http404("Notice suggestions are for commissioning bodies.")
+    acting.require(Capability.VIEW_PORTFOLIO)
+    return acting
+
+
+def _officer_suggestion(request: HttpRequest, suggestion_id: int) -> NoticeSuggestion:
+    acting = _acting(request)
+    suggestion = services.suggestion_get_for(acting, suggestion_id)
+    acting.require(Capability.MANAGE_NOTICES)
+    return suggestion
+
+
+def _list_url(suggestion: NoticeSuggestion | None = None) -> str:
+    url = reverse("suggestions:list")
+    return f"{url}#suggestion-{suggestion.pk}" if suggestion is not None else url
+
+
+def _refuse(request: HttpRequest, error: ValidationError, suggestion: NoticeSuggestion) -> HttpResponse:
+    messages.error(request, " ".join(error.messages))
+    return redirect(_list_url(suggestion))
+
+
+@organisation_required
+def suggestion_list(request: HttpRequest) -> HttpResponse:
+    """The body's suggestions, open ones by rule first; officers may ask for a refresh now (POST)."""
+    acting = _acting(request)
+    if request.method == "POST":
+        acting.require(Capability.MANAGE_NOTICES)
+        from outcomes.notice_suggestions.tasks import notice_suggestions_refresh
+
+        body_id = acting.organisation.pk
+        transaction.on_commit(lambda: notice_suggestions_refresh.delay(body_id))
+        messages.success(
+            request,
+            "The suggestions are being refreshed in the background. This takes a minute or so: "
+            "reload this page to see any new ones.",
+        )
+        return redirect(_list_url())
+    form = StatusFilterForm(request.GET or None)
+    status = SuggestionStatus.OPEN
+    if form.is_bound and form.is_valid() and form.cleaned_data["status"]:
+        status = form.cleaned_data["status"]
+    suggestions = services.suggestions_for(acting, "" if status == ALL else status).order_by(
+        "rule", "first_seen_at", "id"
+    )
+    labels = dict(SuggestionRule.choices)
+    counts = services.suggestion_counts(acting)
+    groups: dict[str, list[NoticeSuggestion]] = {}
+    for suggestion in suggestions:
+        groups.setdefault(suggestion.rule, []).append(suggestion)
+    return render(
+        request,
+        "outcomes/notice_suggestions/list.html",
+        {
+            "form": form,
+            "status": status,
+            "status_label": dict(StatusFilterForm.base_fields["status"].choices)[status],
+            "groups": [
+                (rule, labels[rule], groups[rule]) for rule in SuggestionRule.values if rule in groups
+            ],
+            "total": sum(len(rows) for rows in groups.values()),
+            "status_options": [
+                (value, label, sum(counts.values()) if value == ALL else counts.get(value, 0))
+                for value, label in StatusFilterForm.base_fields["status"].choices
+            ],
+            "can_act": acting.can(Capability.MANAGE_NOTICES),
+        },
+    )
+
+
+@organisation_required
+def suggestion_draft(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    """Open the pre-filled draft notice of a suggestion, and go to it."""
+    suggestion = _officer_suggestion(request, suggestion_id)
+    if request.method != "POST":
+        return redirect(_list_url(suggestion))
+    was_drafted = suggestion.status == SuggestionStatus.DRAFTED
+    try:
+        notice = services.suggestion_draft(acting=request.acting, suggestion=suggestion)
+    except ValidationError as error:
+        return _refuse(request, error, suggestion)
+    if was_drafted:
+        messages.info(request, "A draft was already opened from this suggestion: here it is.")
+    else:
+        messages.success(
+            request,
+            f"A draft {notice.get_kind_display().lower()} is open with the facts, a suggested remedy and "
+            "the evidence filled in. Add the contract clause and check every part before you issue it.",
+        )
+    return redirect("notices:edit", notice_id=notice.pk)
+
+
+@organisation_required
+def suggestion_dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    """Confirm dismissing a suggestion, with the reason (required)."""
+    suggestion = _officer_suggestion(request, suggestion_id)
+    if suggestion.status != SuggestionStatus.OPEN and request.method != "POST":
+        messages.info(request, f"This suggestion is {services.STATUS_WORDS[suggestion.status]}.")
+        return redirect(_list_url(suggestion))
+    form = DismissForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.suggestion_dismiss(
+                acting=request.acting, suggestion=suggestion, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"The suggestion on {suggestion.contract.reference} is dismissed. It will not be raised "
+                "again for the same occurrence.",
+            )
+            return redirect(_list_url())
+    return render(
+        request, "outcomes/notice_suggestions/dismiss.html", {"suggestion": suggestion, "form": form}
+    )
+
+
+@organisation_required
+def suggestion_note(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    """Take a red target to the quarterly review instead of a notice (with an optional note)."""
+    suggestion = _officer_suggestion(request, suggestion_id)
+    if request.method != "POST":
+        return redirect(_list_url(suggestion))
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.suggestion_note(acting=request.acting, suggestion=suggestion, note=note)
+    except ValidationError as error:
+        return _refuse(request, error, suggestion)
+    messages.success(
+        request,
+        f"The red target on {suggestion.contract.reference} is noted for the quarterly review. "
+        "You can still open a draft notice from it later.",
+    )
+    return redirect(_list_url())

@@ -1,0 +1,424 @@
+"""Computing and storing results: every target of a contract for a period, judged and kept append-only.
+
+Results are computed under a lock on the contract, so two runs for one contract never interleave.
+A recomputation with the same figures only records when it was checked; changed figures make a
+new row beside the old; when the data window was complete before the change, the new row is
+marked restated, naming the return versions that changed it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from commissioning.models import Contract, Target, TargetVersion
+from commissioning.selectors import target_version_in_force
+from outcomes.measures import MEASURES
+from outcomes.measures.rating import direction_of_travel, percentage, rag
+from outcomes.models import (
+    ComplianceResult,
+    EpisodeRecord,
+    MonthlyReturn,
+    RecomputeRequest,
+    RecomputeRun,
+    ReturnAttempt,
+)
+from outcomes.periods import (
+    Period,
+    add_months,
+    affected_periods,
+    month_end,
+    parse_period,
+    quarter_period,
+    rolling_twelve_period,
+    year_to_date_period,
+)
+from outcomes.results.calculators import Basis, Figures, data_window, figures_for, window_months
+
+logger = logging.getLogger(__name__)
+
+
+def previous_period(period: Period) -> Period:
+    """The period of the same kind and length just before it, not overlapping it.
+
+    The month before, the quarter before, and for a year to date or a rolling twelve months the
+    same window a year earlier.
+    """
+    step = {"month": 1, "quarter": 3}.get(period.kind, 12)
+    identifier = period.identifier
+    if period.kind == "month":
+        return parse_period(f"{add_months(period.start, -step):%Y-%m}")
+    if period.kind == "quarter":
+        return quarter_period(add_months(period.start, -step))
+    last = add_months(period.end.replace(day=1), -12)
+    return year_to_date_period(last) if identifier.count("YTD") else rolling_twelve_period(last)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A target's figures for a period, judged against the version in force at the period's end."""
+
+    target: Target
+    version: TargetVersion
+    period: Period
+    figures: Figures
+    value: Decimal | None
+    rag: str
+    not_rated_reason: str | None
+    missing_months: list[str]
+    sources: dict
+
+
+Coverage = tuple[set, dict]  # the months with an accepted return; the version read of each, by "YYYY-MM"
+
+
+def _coverage_all(contracts: list[Contract]) -> dict[int, Coverage]:
+    """Each contract's coverage, in one query."""
+    coverage: dict[int, Coverage] = {contract.pk: (set(), {}) for contract in contracts}
+    attempts = ReturnAttempt.objects.filter(
+        monthly_return__contract__in=[contract.pk for contract in contracts], is_current=True
+    ).values_list("monthly_return__contract_id", "monthly_return__month", "pk", "version")
+    for contract_id, month, pk, version in attempts:
+        covered, sources = coverage[contract_id]
+        covered.add(month)
+        sources[f"{month:%Y-%m}"] = {"attempt": pk, "version": version}
+    return coverage
+
+
+def _version_in_force(target: Target, day) -> TargetVersion | None:
+    """As commissioning.selectors.target_version_in_force, from the target's prefetched versions."""
+    if "versions" not in getattr(target, "_prefetched_objects_cache", {}):
+        return target_version_in_force(target, day)
+    candidates = [v for v in target.versions.all() if v.effective_from <= day]
+    if not candidates:
+        return None
+    version = max(candidates, key=lambda v: (v.effective_from, v.recorded_at, v.id))
+    return None if version.is_end else version
+
+
+def _judged(
+    target: Target, params: dict, period: Period, figures: Figures, coverage: Coverage
+) -> Judged | None:
+    """A target's figures for a period judged against the version in force at the period's end."""
+    version = _version_in_force(target, period.end)
+    if version is None:
+        return None
+    contract = target.contract
+    measure = MEASURES[target.measure]
+    covered, all_sources = coverage
+    start, end = data_window(period, target.measure, params)
+    months = window_months(contract, start, end)
+    missing = [f"{m:%Y-%m}" for m in months if m not in covered]
+    has_data = target.measure == "RETURNS_ON_TIME" or any(m in covered for m in months)
+    value = percentage(figures.numerator, figures.denominator)
+    rating, reason = rag(
+        value,
+        target=version.target_value,
+        tolerance=version.tolerance,
+        direction=measure.direction,
+        denominator=figures.denominator,
+        min_denominator=version.min_denominator,
+        has_data=has_data,
+    )
+    sources = {month: source for month, source in all_sources.items() if month >= f"{start:%Y-%m}"}
+    return Judged(target, version, period, figures, value, rating, reason, missing, sources)
+
+
+def judge_all(
+    wanted: dict[Contract, list[Period]], *, now: datetime, coverage: dict[int, Coverage]
+) -> dict[tuple[int, Period], Judged | None]:
+    """Compute and judge every target of the contracts for their wanted periods, by (target id, period).
+
+    Targets that share a measure and parameters, on contracts with the same coverage, are counted
+    together: one query per measure for all their contracts and periods.
+    """
+    groups: dict[tuple, list[Target]] = {}
+    targets = Target.objects.filter(contract__in=[contract.pk for contract in wanted]).prefetch_related(
+        "versions"
+    )
+    contracts = {contract.pk: contract for contract in wanted}
+    for target in targets.order_by("id"):
+        target.contract = contracts[target.contract_id]
+        covered = coverage[target.contract_id][0]
+        params = MEASURES[target.measure].clean_params(target.params)
+        key = (target.measure, json.dumps(params, sort_keys=True, default=str), max(covered, default=None))
+        groups.setdefault(key, []).append(target)
+    judged: dict[tuple[int, Period], Judged | None] = {}
+    for (measure, _, last_month), members in groups.items():
+        group_contracts = tuple({target.contract_id: target.contract for target in members}.values())
+        periods = sorted(
+            {p for c in group_contracts for p in wanted[c]}, key=lambda p: (p.end, p.kind, p.start)
+        )
+        basis = Basis(group_contracts, month_end(last_month) if last_month else None, now)
+        params = MEASURES[measure].clean_params(members[0].params)
+        computed = figures_for(measure, basis, periods, params)
+        for target in members:
+            for period in wanted[target.contract]:
+                figures = computed[target.contract_id][period]
+                judged[target.pk, period] = _judged(
+                    target, params, period, figures, coverage[target.contract_id]
+                )
+    return judged
+
+
+def _restatement_reason(previous: ComplianceResult, sources: dict) -> str:
+    changed = [
+        f"{month} version {source['version']}"
+        for month, source in sorted(sources.items())
+        if previous.sources.get(month) != source
+    ]
+    return "Changed by " + ", ".join(changed) if changed else "Recomputed with corrected data"
+
+
+def _values(judged: Judged, direction: str) -> dict:
+    figures = judged.figures
+    return {
+        "target_version_id": judged.version.pk,
+        "numerator": figures.numerator,
+        "denominator": figures.denominator,
+        "value": judged.value,
+        "rag": judged.rag,
+        "not_rated_reason": judged.not_rated_reason,
+        "direction": direction,
+        "pending": figures.pending,
+        "missing": figures.missing,
+        "missing_months": judged.missing_months,
+    }
+
+
+def _store_all(
+    contracts: list[Contract], judgements: list[tuple[Judged, str]], now: datetime
+) -> list[ComplianceResult]:
+    """Store judged results in a few statements: unchanged rows are marked checked; changed figures
+    make a new latest row beside the old (restated when the old one's data window was complete)."""
+    identifiers = {judged.period.identifier for judged, _ in judgements}
+    latest_rows = {
+        (row.target_id, row.period): row
+        for row in ComplianceResult.objects.filter(
+            contract__in=[contract.pk for contract in contracts], is_latest=True, period__in=identifiers
+        )
+    }
+    checked, resourced, superseded, created, stored = [], [], [], [], []
+    for judged, direction in judgements:
+        values = _values(judged, direction)
+        latest = latest_rows.get((judged.target.pk, judged.period.identifier))
+        if latest is not None and all(getattr(latest, key) == value for key, value in values.items()):
+            latest.checked_at = now
+            if latest.sources != judged.sources:
+                latest.sources = judged.sources
+                resourced.append(latest)
+            checked.append(latest.pk)
+            stored.append(latest)
+            continue
+        figures = judged.figures
+        figures_changed = latest is not None and (
+            (latest.numerator, latest.denominator, latest.value)
+            != (figures.numerator, figures.denominator, judged.value)
+        )
+        restates = figures_changed and not latest.missing_months
+        if latest is not None:
+            latest.is_latest = False
+            superseded.append(latest.pk)
+        row = ComplianceResult(
+            contract=judged.target.contract,
+            target=judged.target,
+            period=judged.period.identifier,
+            period_kind=judged.period.kind,
+            period_start=judged.period.start,
+            period_end=judged.period.end,
+            sources=judged.sources,
+            restated=bool(latest) and (latest.restated or restates),
+            restates=latest if restates else None,
+            restated_because=_restatement_reason(latest, judged.sources) if restates else "",
+            computed_at=now,
+            checked_at=now,
+            **values,
+        )
+        created.append(row)
+        stored.append(row)
+    ComplianceResult.objects.filter(pk__in=checked).update(checked_at=now)
+    ComplianceResult.objects.bulk_update(resourced, ["sources"], batch_size=500)
+    ComplianceResult.objects.filter(pk__in=superseded).update(is_latest=False)  # before the new rows
+    ComplianceResult.objects.bulk_create(created, batch_size=500)
+    return stored
+
+
+def results_compute_all(
+    work: dict[Contract, list[Period]], *, now: datetime | None = None
+) -> list[ComplianceResult]:
+    """Compute, judge and store every target's result for each contract's given periods.
+
+    Figures come from one query per measure for all the contracts and periods (and the periods
+    before them, for the direction of travel); results are stored in a few statements. The run
+    holds the contracts' locks (taken in id order), so two runs for a contract never interleave.
+    Results are returned by contract, then period in the order given, then target.
+    """
+    now = now or timezone.now()
+    work = {contract: periods for contract, periods in work.items() if periods}
+    if not work:
+        return []
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().filter(pk__in=[c.pk for c in work]).order_by("pk")
+        contracts = {contract.pk: contract for contract in locked}
+        work = {contracts[c.pk]: periods for c, periods in work.items() if c.pk in contracts}
+        coverage = _coverage_all(list(work))
+        before = {period: previous_period(period) for periods in work.values() for period in periods}
+        wanted = {
+            contract: sorted(set(periods) | {before[p] for p in periods})
+            for contract, periods in work.items()
+        }
+        judged = judge_all(wanted, now=now, coverage=coverage)
+        targets: dict[int, list[Target]] = {}
+        for judgement in judged.values():
+            if judgement is not None:
+                targets.setdefault(judgement.target.contract_id, []).append(judgement.target)
+        judgements: list[tuple[Judged, str]] = []
+        for contract, periods in work.items():
+            contract_targets = sorted(
+                {t.pk: t for t in targets.get(contract.pk, [])}.values(), key=lambda t: t.pk
+            )
+            for period in periods:
+                for target in contract_targets:
+                    current = judged.get((target.pk, period))
+                    if current is None:
+                        continue
+                    earlier = judged.get((target.pk, before[period]))
+                    both_rated = (
+                        current.not_rated_reason is None
+                        and earlier is not None
+                        and earlier.not_rated_reason is None
+                    )
+                    direction = direction_of_travel(
+                        current.value,
+                        earlier.value if earlier else None,
+                        direction=MEASURES[target.measure].direction,
+                        both_rated=both_rated,
+                    )
+                    judgements.append((current, direction))
+        return _store_all(list(work), judgements, now)
+
+
+def results_compute_periods(
+    *, contract: Contract, periods: list[Period], now: datetime | None = None
+) -> list[ComplianceResult]:
+    """Compute, judge and store every target's result for every given period of one contract."""
+    return results_compute_all({contract: periods}, now=now)
+
+
+def results_compute(
+    *, contract: Contract, period: Period, now: datetime | None = None
+) -> list[ComplianceResult]:
+    """Compute, judge and store every target's result for one period (the CLI and tests)."""
+    return results_compute_all({contract: [period]}, now=now)
+
+
+def contract_periods(contract: Contract) -> list[Period]:
+    """Every period whose window holds an accepted month and which has begun by the latest accepted month."""
+    accepted = sorted(
+        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
+            "month", flat=True
+        )
+    )
+    if not accepted:
+        return []
+    periods = [parse_period(identifier) for identifier in affected_periods([f"{m:%Y-%m}" for m in accepted])]
+    return [period for period in periods if period.start <= month_end(accepted[-1])]
+
+
+def results_recompute(*, contract_id: int, months: list[str] | None = None) -> list[str]:
+    """Recompute the periods that read the given months (or those waiting in the contract's request).
+
+    Only periods that have begun by the latest accepted month are computed. Returns their identifiers.
+    """
+    with transaction.atomic():
+        request = RecomputeRequest.objects.select_for_update().filter(contract_id=contract_id).first()
+        if request is not None:
+            months = sorted(set(months or []) | set(request.months))
+            request.delete()
+    contract = Contract.objects.filter(pk=contract_id).first()
+    if contract is None or not months:
+        return []
+    accepted = MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
+        "month", flat=True
+    )
+    if not accepted:
+        return []
+    latest_end = month_end(max(accepted))
+    months = months_behind(contract, months)
+    periods = [parse_period(identifier) for identifier in affected_periods(months)]
+    periods = [period for period in periods if period.start <= latest_end]
+    results_compute_periods(contract=contract, periods=periods)
+    return [period.identifier for period in periods]
+
+
+def months_behind(contract: Contract, months: list[str]) -> list[str]:
+    """The given months and every earlier month holding an episode of theirs.
+
+    An episode's latest row (later months correct earlier ones) feeds the periods of every month it
+    appears in: a corrected July row can change a figure for May. So a new version of a month
+    recomputes from the first month of any episode in it (in any of its versions, so that an
+    episode dropped by the new version counts too).
+    """
+    firsts = [parse_period(text).start for text in months]
+    refs = EpisodeRecord.objects.filter(contract=contract, attempt__monthly_return__month__in=firsts).values(
+        "episode_ref"
+    )
+    earliest = EpisodeRecord.objects.filter(contract=contract, episode_ref__in=refs).aggregate(
+        first=Min("month")
+    )["first"]
+    if earliest is None or earliest >= min(firsts):
+        return sorted(set(months))
+    found, month = set(months), earliest.replace(day=1)
+    while month < max(firsts):
+        found.add(f"{month:%Y-%m}")
+        month = add_months(month, 1)
+    return sorted(found)
+
+
+CONTRACTS_PER_RUN = 50  # the nightly run computes (and locks) this many contracts at a time
+
+
+def results_recompute_all() -> int:
+    """The nightly full recompute: every period of every contract with accepted returns."""
+    contracts = list(
+        Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct().order_by("pk")
+    )
+    count = 0
+    for first in range(0, len(contracts), CONTRACTS_PER_RUN):
+        chunk = contracts[first : first + CONTRACTS_PER_RUN]
+        count += len(results_compute_all({contract: contract_periods(contract) for contract in chunk}))
+    return count
+
+
+def recompute_run_execute(run_id: int) -> str:
+    """Compute a "Recompute now", one period at a time, recording progress after each.
+
+    Safe to run twice: a finished run is left as it is; a run interrupted part-way starts again
+    (each period's results are stored whole or not at all).
+    """
+    run = RecomputeRun.objects.select_related("contract").filter(pk=run_id).first()
+    if run is None or not run.active:
+        return run.status if run else "missing"
+    run.status, run.started_at, run.done, run.results = RecomputeRun.Status.RUNNING, timezone.now(), 0, 0
+    run.save(update_fields=["status", "started_at", "done", "results"])
+    try:
+        for identifier in run.periods:
+            run.results += len(results_compute(contract=run.contract, period=parse_period(identifier)))
+            run.done += 1
+            run.save(update_fields=["done", "results"])
+    except Exception as error:  # logged with its traceback, and recorded for the commissioner to see
+        logger.exception("Recompute run %s failed", run.pk)
+        run.status, run.finished_at = RecomputeRun.Status.FAILED, timezone.now()
+        run.error = f"{type(error).__name__}: {error}"[:500]
+        run.save(update_fields=["status", "finished_at", "error"])
+        return run.status
+    run.status, run.finished_at = RecomputeRun.Status.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    return run.status

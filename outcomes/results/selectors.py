@@ -1,0 +1,607 @@
+"""Reads about compliance results, scoped to what the acting organisation may see.
+
+Results follow the visibility of monthly returns: the contract's prime provider and its
+commissioners (lead and partners) see them; subcontractors and every other provider get 404.
+Pages read only stored results (``is_latest``); nothing here computes a figure again, except
+``result_episodes``, which lists the episodes behind an episode-based result by re-applying the
+calculator's cohort rules (the same filters as ``outcomes.calculators``) to the data as it stands.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.access import Acting
+from commissioning.models import Contract, Target, TargetVersion
+from commissioning.selectors import target_version_in_force
+from outcomes.measures import MEASURES
+from outcomes.measures.library import CHOICE_LABELS, Direction, Measure
+from outcomes.models import ComplianceResult, RecomputeRun, ResultOverride, ReturnAttempt, SurveyFigure
+from outcomes.periods import (
+    LONDON,
+    Period,
+    day_label,
+    financial_year_start,
+    month_end,
+    parse_period,
+    quarter_period,
+    year_to_date_period,
+)
+from outcomes.results.calculators import (
+    COUNTINGS,
+    SURVEY_MEASURES,
+    Counting,
+    Inputs,
+    lookback_window,
+    months_due,
+)
+from outcomes.results.overrides import override_in_force, overrides_in_force
+from outcomes.returns.selectors import return_contracts_for
+
+EPISODE_ROW_LIMIT = 500
+EPISODE_MEASURES = (
+    "HELP_48H",
+    "INDEPENDENT_WITHIN",
+    "RESIDENTIAL_ENTRY",
+    "PACKAGE_REDUCED",
+    "PACKAGE_INCREASED",
+    "AT_HOME_91D",
+    "HOSPITAL_ADMISSION",
+    "DIED_PREFERRED_PLACE",
+)
+RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "not_rated": "Not rated"}
+RAG_TAG_CLASSES = {
+    "green": "govuk-tag--green",
+    "amber": "govuk-tag--yellow",
+    "red": "govuk-tag--red",
+    "not_rated": "govuk-tag--grey",
+}
+NOT_RATED_LABELS = {"low_numbers": "low numbers", "no_data": "no data"}
+DIRECTION_LABELS = {"improved": "Improved", "stable": "Stable", "worsened": "Worsened", "none": "—"}
+
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+def result_contracts_for(acting: Acting) -> QuerySet[Contract]:
+    """Contracts whose results the acting organisation may see (as for their returns)."""
+    return return_contracts_for(acting)
+
+
+def result_contract_get_for(acting: Acting, contract_id: int) -> Contract:
+    """One contract whose results the acting organisation may see; 404 otherwise."""
+    return get_object_or_404(
+        result_contracts_for(acting).select_related("provider", "lead_commissioner"), pk=contract_id
+    )
+
+
+def result_get_for(acting: Acting, result_id: int) -> ComplianceResult:
+    """One stored result (latest or earlier) of a contract the acting organisation may see; 404 otherwise."""
+    return get_object_or_404(
+        ComplianceResult.objects.select_related(
+            "contract__provider", "contract__lead_commissioner", "target", "target_version"
+        ).filter(contract__in=result_contracts_for(acting)),
+        pk=result_id,
+    )
+
+
+# --- Wording -----------------------------------------------------------------------------------
+
+
+def figures_text(result: ComplianceResult) -> str:
+    """``85.0% (551/648)``: value, numerator and denominator together, always."""
+    value = "—" if result.value is None else f"{result.value:.1f}%"
+    return f"{value} ({result.numerator}/{result.denominator})"
+
+
+def _plain(number: Decimal) -> str:
+    normal = Decimal(str(number)).normalize()
+    return format(normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal, "f")
+
+
+def target_text(version: TargetVersion | None, measure: Measure) -> str:
+    """``66% or more`` (higher is better) or ``5% or less`` (lower is better)."""
+    if version is None or version.target_value is None:
+        return "—"
+    more = "or more" if measure.direction == Direction.HIGHER else "or less"
+    return f"{_plain(version.target_value)}% {more}"
+
+
+def gap_text(result: ComplianceResult | None, measure: Measure) -> str:
+    """The gap to target in percentage points: ``0.3 pp short``, ``1.2 pp better`` or ``on target``."""
+    if result is None or result.value is None or result.not_rated_reason:
+        return "—"
+    target_value = result.target_version.target_value
+    gap = result.value - target_value
+    if measure.direction == Direction.LOWER:
+        gap = -gap
+    gap = gap.quantize(Decimal("0.1"))
+    if gap == 0:
+        return "On target"
+    return f"{abs(gap)} pp better" if gap > 0 else f"{abs(gap)} pp short"
+
+
+def not_rated_text(result: ComplianceResult) -> str:
+    """Why a result is not rated, in words ("" when it is rated)."""
+    if result.not_rated_reason == "low_numbers":
+        minimum = result.target_version.min_denominator
+        return (
+            f"Not rated: low numbers. {result.denominator} counted, fewer than the minimum of {minimum} "
+            "this target needs before it is rated."
+        )
+    if result.not_rated_reason == "no_data":
+        return "Not rated: no data. No accepted monthly return covers the months this result reads."
+    return ""
+
+
+def month_label(text: str) -> str:
+    """``2025-05`` → ``May 2025``."""
+    return f"{parse_period(text).start:%B %Y}"
+
+
+# --- Scorecard ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One stored result as a scorecard cell, with its override in force."""
+
+    result: ComplianceResult
+    override: ResultOverride | None = None
+
+    @property
+    def figures(self) -> str:
+        return figures_text(self.result)
+
+    @property
+    def rag(self) -> str:
+        """The RAG shown: the override's when one is in force, else the computed one."""
+        return self.override.rag if self.override else self.result.rag
+
+    @property
+    def rag_label(self) -> str:
+        return RAG_LABELS.get(self.rag, self.rag)
+
+    @property
+    def rag_class(self) -> str:
+        return RAG_TAG_CLASSES.get(self.rag, "govuk-tag--grey")
+
+    @property
+    def badges(self) -> list[str]:
+        result, badges = self.result, []
+        if result.not_rated_reason in NOT_RATED_LABELS:
+            badges.append(NOT_RATED_LABELS[result.not_rated_reason])
+        if result.missing_months:
+            badges.append("incomplete")
+        if result.restated:
+            badges.append("restated")
+        if self.override:
+            badges.append(
+                f"overridden: {RAG_LABELS[self.override.rag]} (computed {RAG_LABELS.get(result.rag, result.rag)})"
+            )
+        if result.pending:
+            badges.append(f"{result.pending} pending")
+        return badges
+
+
+@dataclass
+class ScorecardRow:
+    target: Target
+    measure: Measure
+    params_text: str
+    quarters: list[Cell | None]
+    ytd: Cell | None
+    target_text: str
+    gap_text: str
+    direction: str
+
+
+@dataclass
+class Scorecard:
+    year: int
+    quarters: list[Period]
+    rows: list[ScorecardRow]
+    latest_quarter: Period | None
+    summary: Counter = field(default_factory=Counter)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{(self.year + 1) % 100:02d}"
+
+    @property
+    def summary_items(self) -> list[tuple[str, int]]:
+        return [(RAG_LABELS[key], self.summary[key]) for key in RAG_LABELS if self.summary[key]]
+
+
+def year_quarters(year: int) -> list[Period]:
+    """Q1–Q4 of the financial year beginning in April of ``year``."""
+    return [quarter_period(date(year + (month < 4), month, 1)) for month in (4, 7, 10, 1)]
+
+
+def year_to_date_ends(year: int) -> list[Period]:
+    """The year to date at each quarter end: YTD-06, -09, -12 and -03."""
+    return [year_to_date_period(date(year + (month < 4), month, 1)) for month in (6, 9, 12, 3)]
+
+
+def result_years(contract: Contract) -> list[int]:
+    """Financial years (by starting calendar year) in which the contract has stored results."""
+    starts = (
+        ComplianceResult.objects.filter(contract=contract, is_latest=True, period_kind__in=["quarter", "ytd"])
+        .values_list("period_start", flat=True)
+        .distinct()
+    )
+    return sorted({financial_year_start(day) for day in starts})
+
+
+def year_choices(contract: Contract, today: date | None = None) -> list[int]:
+    """Years one may pick: the contract's years begun by today, and any year with results, newest first."""
+    today = today or timezone.localdate()
+    first = financial_year_start(contract.start_date)
+    last = min(financial_year_start(contract.end_date), financial_year_start(today))
+    return sorted(set(range(first, last + 1)) | set(result_years(contract)), reverse=True)
+
+
+def default_year(contract: Contract, today: date | None = None) -> int:
+    """The latest financial year with results; else the current one (within the contract's term)."""
+    years = result_years(contract)
+    if years:
+        return years[-1]
+    choices = year_choices(contract, today)
+    return choices[0] if choices else financial_year_start(contract.start_date)
+
+
+def scorecard(contract: Contract, year: int) -> Scorecard:
+    """The contract's targets in force in the year, with each quarter's and the year to date's stored results."""
+    quarters = year_quarters(year)
+    year_start, year_end = quarters[0].start, quarters[-1].end
+    results = list(
+        ComplianceResult.objects.filter(
+            contract=contract,
+            is_latest=True,
+            period_start__gte=year_start,
+            period_end__lte=year_end,
+            period_kind__in=["quarter", "ytd"],
+        ).select_related("target_version")
+    )
+    by_key = {(r.target_id, r.period): r for r in results}
+    targets = [
+        t
+        for t in contract.targets.prefetch_related("versions").order_by("measure", "id")
+        if any(r.target_id == t.pk for r in results)
+        or any(target_version_in_force(t, q.end) for q in quarters)
+        or target_version_in_force(t, min(year_end, timezone.localdate())) is not None
+    ]
+    overrides = overrides_in_force([t.pk for t in targets], [r.period for r in results])
+    quarter_ids = [q.identifier for q in quarters]
+    with_results = [q for q in quarters if any(r.period == q.identifier for r in results)]
+    latest_quarter = with_results[-1] if with_results else None
+
+    def cell(result: ComplianceResult | None) -> Cell | None:
+        if result is None:
+            return None
+        return Cell(result, overrides.get((result.target_id, result.period)))
+
+    rows, summary = [], Counter()
+    for t in targets:
+        measure = MEASURES[t.measure]
+        ytd_results = sorted(
+            (r for r in results if r.target_id == t.pk and r.period_kind == "ytd"), key=lambda r: r.period_end
+        )
+        ytd = ytd_results[-1] if ytd_results else None
+        quarter_cells = [cell(by_key.get((t.pk, identifier))) for identifier in quarter_ids]
+        latest = by_key.get((t.pk, latest_quarter.identifier)) if latest_quarter else None
+        if latest is not None:
+            summary[cell(latest).rag] += 1
+        version = (
+            ytd.target_version
+            if ytd
+            else (
+                latest.target_version
+                if latest
+                else target_version_in_force(t, min(year_end, timezone.localdate()))
+            )
+        )
+        rows.append(
+            ScorecardRow(
+                target=t,
+                measure=measure,
+                params_text=measure.describe_params(t.params) if measure.parameters else "",
+                quarters=quarter_cells,
+                ytd=cell(ytd),
+                target_text=target_text(version, measure),
+                gap_text=gap_text(ytd, measure),
+                direction=DIRECTION_LABELS.get(latest.direction, "—") if latest else "—",
+            )
+        )
+    return Scorecard(year=year, quarters=quarters, rows=rows, latest_quarter=latest_quarter, summary=summary)
+
+
+def recompute_periods(contract: Contract, year: int, today: date | None = None) -> list[Period]:
+    """The year's quarters and years to date at quarter ends that have begun by today."""
+    today = today or timezone.localdate()
+    periods = [p for pair in zip(year_quarters(year), year_to_date_ends(year), strict=True) for p in pair]
+    return [p for p in periods if p.start <= today and p.end >= contract.start_date]
+
+
+RUN_SHOWN_FOR = timedelta(minutes=30)
+
+
+def recompute_run_recent(contract: Contract) -> RecomputeRun | None:
+    """The contract's latest "Recompute now", if it is under way or finished in the last half hour."""
+    run = RecomputeRun.objects.filter(contract=contract).order_by("-requested_at", "-id").first()
+    if run is None:
+        return None
+    if run.active or (run.finished_at and run.finished_at >= timezone.now() - RUN_SHOWN_FOR):
+        return run
+    return None
+
+
+# --- A result ----------------------------------------------------------------------------------
+
+
+def result_history(result: ComplianceResult) -> list[ComplianceResult]:
+    """Every stored figure for the result's target and period, newest first."""
+    return list(
+        ComplianceResult.objects.filter(target_id=result.target_id, period=result.period)
+        .select_related("target_version")
+        .order_by("-computed_at", "-id")
+    )
+
+
+def result_overrides(result: ComplianceResult) -> tuple[ResultOverride | None, list[ResultOverride]]:
+    """The override in force and every override (and withdrawal) of the target and period, newest first."""
+    history = list(
+        ResultOverride.objects.filter(target_id=result.target_id, period=result.period).order_by(
+            "-created_at", "-id"
+        )
+    )
+    return override_in_force(result.target_id, result.period), history
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    month: str
+    label: str
+    attempt_id: int | None
+    version: int | None
+
+
+def result_sources(result: ComplianceResult) -> list[SourceRow]:
+    """The return versions the result read, by month."""
+    return [
+        SourceRow(month, month_label(month), source.get("attempt"), source.get("version"))
+        for month, source in sorted(result.sources.items())
+    ]
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    episode_ref: str
+    in_numerator: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: date
+    numerator: int | None
+    denominator: int | None
+    note: str
+
+
+@dataclass
+class EpisodeTable:
+    """The episodes behind a result (episode measures), or its monthly figures (survey, returns on time)."""
+
+    kind: str  # "episodes", "months" or "none"
+    rows: list = field(default_factory=list)
+    total: int = 0
+    limit: int = EPISODE_ROW_LIMIT
+
+    @property
+    def capped(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def _reason_label(reason: str | None) -> str:
+    return CHOICE_LABELS.get(reason or "", reason or "").lower()
+
+
+def _inputs(result: ComplianceResult) -> Inputs:
+    contract = result.contract
+    months = ReturnAttempt.objects.filter(monthly_return__contract=contract, is_current=True).values_list(
+        "monthly_return__month", flat=True
+    )
+    last_covered = month_end(max(months)) if months else None
+    period = parse_period(result.period)
+    return Inputs(contract, period, last_covered, timezone.now())
+
+
+def _flagged(counting: Counting) -> QuerySet:
+    """The counting's denominator rows, each flagged with whether it is in the numerator."""
+    return (
+        counting.counted()
+        .annotate(
+            in_numerator=Case(
+                When(counting.numerator, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .order_by("episode_ref")
+    )
+
+
+def _help_48h_reason(inputs: Inputs, params: dict):
+    def reason(row) -> str:
+        referred = timezone.localtime(row.referred_at, LONDON)
+        if row.first_visit_at is None:
+            return f"referred {day_label(referred.date())} at {referred:%H:%M}; no first visit recorded"
+        hours = (row.first_visit_at - row.referred_at).total_seconds() / 3600
+        return (
+            f"referred {day_label(referred.date())} at {referred:%H:%M}; first visit {hours:.1f} hours later"
+        )
+
+    return reason
+
+
+def _independent_within_reason(inputs: Inputs, params: dict):
+    days = params["window_days"]
+
+    def reason(row) -> str:
+        judging_day = row.first_visit_on + timedelta(days=days)  # the SQL annotation is a timestamp
+        judged = f"judged on {day_label(judging_day)}"
+        if row.ended_on and row.ended_on <= judging_day:
+            after = (row.ended_on - row.first_visit_on).days
+            return f"ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)}, {after} days after first visit"
+        if row.ended_on:
+            return f"still receiving help when {judged} (ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)})"
+        return f"still receiving help when {judged}"
+
+    return reason
+
+
+def _residential_entry_reason(inputs: Inputs, params: dict):
+    start, end = lookback_window(inputs.period, params["lookback"])
+
+    def reason(row) -> str:
+        if row.ended_on and row.ended_on <= end:
+            return f"ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)}"
+        return f"open between {day_label(start)} and {day_label(end)}; not ended in a care home"
+
+    return reason
+
+
+def _package_reason(inputs: Inputs, params: dict):
+    day = inputs.period.end
+
+    def reason(row) -> str:
+        then = "not given" if row.hours_then is None else f"{_plain(row.hours_then)}"
+        return f"{_plain(row.weekly_hours_start)} hours a week at the start; {then} on {day_label(day)}"
+
+    return reason
+
+
+def _at_home_91d_reason(inputs: Inputs, params: dict):
+    def reason(row) -> str:
+        judged = f"referred {day_label(row.referred_on)}, judged on {day_label(row.referred_on + timedelta(days=91))}"
+        if row.at_home_91_days is None:
+            return f"{judged}: answer blank (counted as not at home; missing data)"
+        return f"{judged}: {'at home' if row.at_home_91_days else 'not at home'}"
+
+    return reason
+
+
+def _hospital_admission_reason(inputs: Inputs, params: dict):
+    end = inputs.period.end
+
+    def reason(row) -> str:
+        if row.ended_on and row.ended_on <= end:
+            return f"ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)}"
+        return "open in the period; not admitted to hospital in it"
+
+    return reason
+
+
+def _died_preferred_place_reason(inputs: Inputs, params: dict):
+    where = {True: "in their preferred place", False: "not in their preferred place", None: "place not given"}
+
+    def reason(row) -> str:
+        return f"died on {day_label(row.ended_on)}, {where[row.died_in_preferred_place]}"
+
+    return reason
+
+
+# Why each listed episode is in or out; which episodes are listed is the calculator's own counting.
+EPISODE_REASONS = {
+    "HELP_48H": _help_48h_reason,
+    "INDEPENDENT_WITHIN": _independent_within_reason,
+    "RESIDENTIAL_ENTRY": _residential_entry_reason,
+    "PACKAGE_REDUCED": _package_reason,
+    "PACKAGE_INCREASED": _package_reason,
+    "AT_HOME_91D": _at_home_91d_reason,
+    "HOSPITAL_ADMISSION": _hospital_admission_reason,
+    "DIED_PREFERRED_PLACE": _died_preferred_place_reason,
+}
+
+
+def _monthly_figures(result: ComplianceResult, inputs: Inputs) -> list[MonthRow]:
+    code, period = result.target.measure, inputs.period
+    if code in SURVEY_MEASURES:
+        figures = {
+            f.month: f
+            for f in SurveyFigure.objects.filter(
+                contract=result.contract,
+                attempt__is_current=True,
+                measure_code=code,
+                month__gte=period.start,
+                month__lte=period.end,
+            )
+        }
+        return [
+            MonthRow(
+                month,
+                figures[month].numerator if month in figures else None,
+                figures[month].denominator if month in figures else None,
+                "" if month in figures else "No survey figures",
+            )
+            for month in period.months
+        ]
+    due = months_due(result.contract, period, inputs.now)
+    first = {
+        a.monthly_return.month: a
+        for a in ReturnAttempt.objects.filter(
+            monthly_return__contract=result.contract, monthly_return__month__in=due, version=1
+        ).select_related("monthly_return")
+    }
+    rows = []
+    for month in period.months:
+        if month not in due:
+            rows.append(MonthRow(month, None, None, "Not yet due, or outside the contract's term"))
+            continue
+        attempt = first.get(month)
+        if attempt is None:
+            rows.append(MonthRow(month, 0, 1, "No accepted return"))
+        elif attempt.submitted_at <= attempt.monthly_return.due_at:
+            rows.append(
+                MonthRow(
+                    month, 1, 1, f"On time: submitted {day_label(timezone.localdate(attempt.submitted_at))}"
+                )
+            )
+        else:
+            rows.append(
+                MonthRow(
+                    month, 0, 1, f"Late: submitted {day_label(timezone.localdate(attempt.submitted_at))}"
+                )
+            )
+    return rows
+
+
+def result_episodes(result: ComplianceResult, limit: int = EPISODE_ROW_LIMIT) -> EpisodeTable:
+    """The episodes in the result's denominator and whether each is in its numerator (data as it stands now).
+
+    Episode measures re-apply the calculator's cohort rules; survey and returns-on-time measures
+    give their monthly figures instead. At most ``limit`` rows; ``total`` says how many there are.
+    """
+    code = result.target.measure
+    params = MEASURES[code].clean_params(result.target.params)
+    inputs = _inputs(result)
+    if code in COUNTINGS:
+        rows = _flagged(COUNTINGS[code](inputs, params))
+        reason = EPISODE_REASONS[code](inputs, params)
+        total = rows.count()
+        return EpisodeTable(
+            "episodes",
+            [EpisodeRow(row.episode_ref, row.in_numerator, reason(row)) for row in rows[:limit]],
+            total,
+            limit,
+        )
+    if code in SURVEY_MEASURES or code == "RETURNS_ON_TIME":
+        months = _monthly_figures(result, inputs)
+        return EpisodeTable("months", months, len(months), limit)
+    return EpisodeTable("none")

@@ -1,0 +1,212 @@
+"""Monthly returns: submit (checked by a background task), sign off and accept. Each step is one
+transaction.
+
+A return is accepted or rejected as a whole. Submitting stores the file with its checksum and
+queues ``outcomes.returns.tasks.return_validate`` after commit (``validation``); signing off takes a
+lock on the month and accepts the checked file (``acceptance``), which asks for the results it
+feeds to be recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import Acting, Capability
+from accounts.audit import audit_record
+from commissioning.access import require_prime_provider
+from commissioning.models import Contract
+from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
+from outcomes.periods import due_at, is_late, parse_month
+from outcomes.returns.acceptance import attempt_accept
+from outcomes.returns.submitters import Submitter, submitter_for
+from outcomes.returns.tasks import return_validate
+from outcomes.returns.validation import attempt_check
+
+IMPORT_LABEL = "Data import (import_return)"
+
+
+def monthly_return_for(contract: Contract, period: str) -> MonthlyReturn:
+    """The month's return slot, created on first use with its due date."""
+    month = parse_month(period)
+    monthly_return, _ = MonthlyReturn.objects.get_or_create(
+        contract=contract, month=month, defaults={"due_at": due_at(month, contract.return_due_day)}
+    )
+    return monthly_return
+
+
+def attempt_create(
+    *,
+    contract: Contract,
+    period: str,
+    submitter: Submitter,
+    kind: str = AttemptKind.FILE,
+    file_bytes: bytes | None = None,
+    filename: str = "",
+    survey_bytes: bytes | None = None,
+    survey_filename: str = "",
+    survey_entered: list[dict] | None = None,
+    submitted_at: datetime | None = None,
+    queue_validation: bool = True,
+) -> ReturnAttempt:
+    """Store a submission (file and checksum, or a nil declaration) and queue its checks."""
+    submitted_at = submitted_at or timezone.now()
+    with transaction.atomic():
+        monthly_return = monthly_return_for(contract, period)
+        attempt = ReturnAttempt(
+            monthly_return=monthly_return,
+            kind=kind,
+            source=submitter.source,
+            submitted_at=submitted_at,
+            submitted_by=submitter.user,
+            submitted_by_label=submitter.label,
+            late=is_late(submitted_at, monthly_return.due_at),
+            survey_entered=survey_entered or [],
+        )
+        if kind == AttemptKind.FILE:
+            content = file_bytes or b""
+            attempt.filename = filename[:255]
+            attempt.size = len(content)
+            attempt.checksum = hashlib.sha256(content).hexdigest()
+            attempt.file.save(
+                f"{contract.pk}-{period}-{attempt.checksum[:12]}-{filename[-80:]}",
+                ContentFile(content),
+                save=False,
+            )
+        if survey_bytes is not None:  # a survey CSV comes with a file or with a nil return
+            attempt.survey_filename = survey_filename[:255]
+            attempt.survey_file.save(
+                f"{contract.pk}-{period}-survey-{survey_filename[-80:]}",
+                ContentFile(survey_bytes),
+                save=False,
+            )
+        attempt.save()
+        audit_record(
+            actor=submitter.user,
+            actor_label=submitter.label,
+            action="return.nil_declare" if kind == AttemptKind.NIL else "return.upload",
+            obj=attempt,
+            organisation=contract.provider,
+            details={
+                "contract": contract.reference,
+                "period": period,
+                "filename": attempt.filename,
+                "checksum": attempt.checksum,
+                "late": attempt.late,
+                "source": submitter.source,
+            },
+        )
+        if queue_validation:
+            transaction.on_commit(lambda: return_validate.delay(attempt.pk))
+    return attempt
+
+
+def return_sign_off(
+    *, acting: Acting, attempt: ReturnAttempt, declaration: bool, acknowledged_warnings: bool
+) -> ReturnAttempt:
+    """An approver declares the return true and complete; it becomes the month's newest version."""
+    contract = attempt.monthly_return.contract
+    require_prime_provider(acting, contract, Capability.SIGN_OFF_RETURNS)
+    if not declaration:
+        raise ValidationError({"declaration": "Confirm the declaration to sign off the return"})
+    with transaction.atomic():
+        # One sign-off at a time per month: the second person waits, then sees the first result.
+        MonthlyReturn.objects.select_for_update().get(pk=attempt.monthly_return_id)
+        attempt = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
+            pk=attempt.pk
+        )
+        accepted = attempt_accept(attempt, submitter_for(acting), acknowledged_warnings)
+        audit_record(
+            actor=acting.user,
+            action="return.sign_off",
+            obj=accepted,
+            organisation=contract.provider,
+            details={
+                "declaration": True,
+                "warnings_acknowledged": len(accepted.warnings),
+                "version": accepted.version,
+            },
+        )
+        return accepted
+
+
+def return_submit(
+    *,
+    acting: Acting,
+    contract: Contract,
+    period: str,
+    file_bytes: bytes,
+    filename: str,
+    survey_bytes: bytes | None = None,
+    survey_filename: str = "",
+    survey_entered: list[dict] | None = None,
+) -> ReturnAttempt:
+    """A provider uploads a month's return file; it is checked in the background."""
+    require_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
+    return attempt_create(
+        contract=contract,
+        period=period,
+        submitter=submitter_for(acting),
+        file_bytes=file_bytes,
+        filename=filename,
+        survey_bytes=survey_bytes,
+        survey_filename=survey_filename,
+        survey_entered=survey_entered,
+    )
+
+
+def return_declare_nil(
+    *, acting: Acting, contract: Contract, period: str, survey_entered: list[dict] | None = None
+) -> ReturnAttempt:
+    """A provider declares it had no episodes in the month (a nil return still needs sign-off)."""
+    require_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
+    return attempt_create(
+        contract=contract,
+        period=period,
+        submitter=submitter_for(acting),
+        kind=AttemptKind.NIL,
+        survey_entered=survey_entered,
+    )
+
+
+def return_import(
+    *,
+    contract: Contract,
+    period: str,
+    file_bytes: bytes | None,
+    filename: str,
+    survey_bytes: bytes | None = None,
+    survey_filename: str = "",
+    nil: bool = False,
+    accept: bool = False,
+    submitted_at: datetime | None = None,
+    label: str = IMPORT_LABEL,
+) -> ReturnAttempt:
+    """The data team's path (`import_return`): submit, check synchronously, and accept if asked and valid."""
+    submitter = Submitter(user=None, label=label, source="import")
+    attempt = attempt_create(
+        contract=contract,
+        period=period,
+        submitter=submitter,
+        kind=AttemptKind.NIL if nil else AttemptKind.FILE,
+        file_bytes=file_bytes,
+        filename=filename,
+        survey_bytes=survey_bytes,
+        survey_filename=survey_filename,
+        submitted_at=submitted_at,
+        queue_validation=False,
+    )
+    attempt, result = attempt_check(attempt.pk)
+    if accept and attempt.status == AttemptStatus.VALID:
+        with transaction.atomic():
+            MonthlyReturn.objects.select_for_update().get(pk=attempt.monthly_return_id)
+            attempt = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
+                pk=attempt.pk
+            )
+            attempt = attempt_accept(attempt, submitter, acknowledged_warnings=True, result=result)
+    return attempt

@@ -1,0 +1,97 @@
+"""Checking a received return against the data standard: the background task's work.
+
+``attempt_validate`` is idempotent: an attempt left "being checked" by a killed worker is checked
+again when the task is redelivered, and a finished one is left as it is. ``attempt_read`` reads the
+stored file again; acceptance uses it too, so what is accepted is exactly what was checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from outcomes.mds import ValidatedReturn, validate_nil_return, validate_return
+from outcomes.models import AttemptKind, AttemptStatus, ReturnAttempt
+
+SURVEY_COLUMNS = ("measure_code", "numerator", "denominator")
+
+
+def survey_csv(rows: list[dict]) -> bytes:
+    """Survey figures entered in the portal, as the survey CSV the data standard reads."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(SURVEY_COLUMNS)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in SURVEY_COLUMNS])
+    return buffer.getvalue().encode()
+
+
+def attempt_read(attempt: ReturnAttempt) -> ValidatedReturn:
+    """Validate the attempt's stored file (or, for a nil return, its survey figures)."""
+    period = attempt.monthly_return.period
+    survey_bytes, survey_name = None, None
+    if attempt.survey_file:
+        with attempt.survey_file.open("rb") as handle:
+            survey_bytes, survey_name = handle.read(), attempt.survey_filename
+    elif attempt.survey_entered:
+        survey_bytes, survey_name = survey_csv(attempt.survey_entered), "survey (entered in the portal).csv"
+    if attempt.kind == AttemptKind.NIL:
+        return validate_nil_return(period=period, survey_file=survey_bytes, survey_filename=survey_name)
+    with attempt.file.open("rb") as handle:
+        content = handle.read()
+    return validate_return(
+        period=period,
+        episodes_file=content,
+        filename=attempt.filename,
+        survey_file=survey_bytes,
+        survey_filename=survey_name,
+    )
+
+
+def attempt_validate(*, attempt_id: int) -> ReturnAttempt:
+    """Check a received submission against the data standard; safe to run twice or after a crash."""
+    return attempt_check(attempt_id)[0]
+
+
+def attempt_check(attempt_id: int) -> tuple[ReturnAttempt, ValidatedReturn | None]:
+    """attempt_validate, also giving the parsed rows when this call did the checking."""
+    with transaction.atomic():
+        attempt = (
+            ReturnAttempt.objects.select_for_update()
+            .select_related("monthly_return__contract__provider")
+            .get(pk=attempt_id)
+        )
+        if attempt.status not in (AttemptStatus.RECEIVED, AttemptStatus.VALIDATING):
+            return attempt, None
+        attempt.status = AttemptStatus.VALIDATING
+        attempt.save(update_fields=["status"])
+    result = attempt_read(attempt)
+    with transaction.atomic():
+        attempt = ReturnAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.status != AttemptStatus.VALIDATING:
+            return attempt, None
+        attempt.errors = [{"severity": "error", **p.as_dict()} for p in result.errors]
+        attempt.warnings = [{"severity": "warning", **p.as_dict()} for p in result.warnings]
+        attempt.episode_count = len(result.episodes)
+        attempt.status = AttemptStatus.VALID if result.is_valid else AttemptStatus.REJECTED
+        attempt.validated_at = timezone.now()
+        attempt.save(update_fields=["errors", "warnings", "episode_count", "status", "validated_at"])
+        contract = attempt.monthly_return.contract
+        audit_record(
+            actor=None,
+            actor_label="Return checks",
+            action="return.validate",
+            obj=attempt,
+            organisation=contract.provider,
+            details={
+                "outcome": attempt.status,
+                "errors": len(attempt.errors),
+                "warnings": len(attempt.warnings),
+                "episodes": attempt.episode_count,
+            },
+        )
+    return attempt, result

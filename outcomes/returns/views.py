@@ -1,0 +1,336 @@
+"""Monthly return pages: the overview, a month, an attempt and its report, sign-off, nil returns,
+the outstanding list for commissioners, and the blank templates and guide.
+
+Views check access, then call one selector (reads) or service (writes). A contract's returns are
+seen by its prime provider and its commissioners (selectors: 404 for anyone else); only the prime
+provider's submitters and approvers may change anything (commissioning.access.require_prime_provider: 403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.access import Acting, Capability, capability_required, organisation_required
+from commissioning.access import is_prime_provider, require_prime_provider
+from commissioning.forms import apply_service_errors
+from commissioning.models import Contract
+from outcomes.mds import MAX_EPISODE_ROWS, MAX_FILE_BYTES
+from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_COLUMN_SPECS
+from outcomes.models import AttemptStatus, ReturnAttempt
+from outcomes.periods import due_at, parse_month
+from outcomes.returns import files as templates_files
+from outcomes.returns import selectors, services
+from outcomes.returns.forms import NilReturnForm, OutstandingMonthForm, ReturnUploadForm, SignOffForm
+
+IN_PROGRESS = (AttemptStatus.RECEIVED, AttemptStatus.VALIDATING)
+# A return is due by this day of the following month unless the contract says otherwise.
+STANDARD_DUE_DAY = Contract._meta.get_field("return_due_day").default
+
+
+def _month_in_term(contract: Contract, period: str) -> date:
+    """The month a URL names, if it is a real month within the contract's term that has begun; else 404."""
+    try:
+        month = parse_month(period)
+    except ValueError:
+        raise Http404("No such month") from None
+    if month < contract.start_date.replace(day=1) or month > contract.end_date:
+        raise Http404("The month is outside the contract's term")
+    if month > timezone.localdate().replace(day=1):
+        raise Http404("The month has not begun")
+    return month
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Overview ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """A month's status with its label, for a table row."""
+
+    status: selectors.MonthStatus
+    label: str
+
+
+def _labelled(statuses: list[selectors.MonthStatus]) -> list[StatusRow]:
+    return [StatusRow(status, selectors.STATE_LABELS.get(status.state, status.state)) for status in statuses]
+
+
+@dataclass(frozen=True)
+class ContractMonths:
+    contract: Contract
+    rows: list[StatusRow]
+
+
+@organisation_required
+def return_list(request: HttpRequest) -> HttpResponse:
+    acting = request.acting
+    months = selectors.recent_months()
+    visible = selectors.return_contracts_for(acting)
+    due_pairs: set[tuple[int, date]] = set()
+    contracts: dict[int, Contract] = {}
+    for month in months:
+        for contract in selectors.contracts_due_for(month, visible):
+            due_pairs.add((contract.pk, month))
+            contracts.setdefault(contract.pk, contract)
+    ordered = sorted(contracts.values(), key=lambda c: (c.provider.name, c.reference))
+    by_contract: dict[int, list] = {c.pk: [] for c in ordered}
+    for status in selectors.month_statuses(ordered, months):
+        if (status.contract.pk, status.month) in due_pairs:
+            by_contract[status.contract.pk].append(status)
+    return render(
+        request,
+        "outcomes/returns/list.html",
+        {
+            "contracts": [ContractMonths(c, _labelled(by_contract[c.pk])) for c in ordered],
+            "is_commissioner": acting.is_commissioner,
+            "can_see_outstanding": acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO),
+        },
+    )
+
+
+# --- A month's return -----------------------------------------------------------------------
+
+
+@organisation_required
+def return_month(request: HttpRequest, contract_id: int, period: str) -> HttpResponse:
+    """The month's versions and attempts; the prime provider uploads a file here (POST)."""
+    acting = request.acting
+    contract = selectors.return_contract_get_for(acting, contract_id)
+    month = _month_in_term(contract, period)
+    can_submit = is_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
+    form = None
+    if request.method == "POST":
+        require_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
+        form = ReturnUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload, survey = form.cleaned_data["file"], form.cleaned_data.get("survey_file")
+            attempt = services.return_submit(
+                acting=acting,
+                contract=contract,
+                period=f"{month:%Y-%m}",
+                file_bytes=upload.read(),
+                filename=upload.name,
+                survey_bytes=survey.read() if survey else None,
+                survey_filename=survey.name if survey else "",
+                survey_entered=form.cleaned_data["survey_entered"] or None,
+            )
+            return redirect("returns:attempt", attempt_id=attempt.pk)
+    elif can_submit:
+        form = ReturnUploadForm()
+    monthly_return = selectors.monthly_return_find(contract, f"{month:%Y-%m}")
+    attempts = selectors.attempts_for_month(monthly_return)
+    return render(
+        request,
+        "outcomes/returns/month.html",
+        {
+            "contract": contract,
+            "month": month,
+            "period": f"{month:%Y-%m}",
+            "due": monthly_return.due_at if monthly_return else due_at(month, contract.return_due_day),
+            "attempts": attempts,
+            "current": next((a for a in attempts if a.is_current), None),
+            "form": form,
+            "can_submit": can_submit,
+            "example_month": parse_month(templates_files.EXAMPLE_PERIOD),
+        },
+    )
+
+
+@organisation_required
+def return_nil(request: HttpRequest, contract_id: int, period: str) -> HttpResponse:
+    """Confirm, then declare that the provider had no episodes in the month."""
+    acting = request.acting
+    contract = selectors.return_contract_get_for(acting, contract_id)
+    month = _month_in_term(contract, period)
+    require_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
+    form = NilReturnForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        attempt = services.return_declare_nil(
+            acting=acting,
+            contract=contract,
+            period=f"{month:%Y-%m}",
+            survey_entered=form.cleaned_data["survey_entered"] or None,
+        )
+        return redirect("returns:attempt", attempt_id=attempt.pk)
+    return render(
+        request,
+        "outcomes/returns/nil.html",
+        {"contract": contract, "month": month, "period": f"{month:%Y-%m}", "form": form},
+    )
+
+
+# --- An attempt: status, report, sign-off ----------------------------------------------------
+
+
+def _attempt_context(
+    acting: Acting, attempt: ReturnAttempt, sign_off_form: SignOffForm | None = None
+) -> dict:
+    contract = attempt.monthly_return.contract
+    can_sign_off = is_prime_provider(acting, contract, Capability.SIGN_OFF_RETURNS)
+    if sign_off_form is None and can_sign_off and attempt.status == AttemptStatus.VALID:
+        sign_off_form = SignOffForm(has_warnings=bool(attempt.warnings))
+    return {
+        "attempt": attempt,
+        "contract": contract,
+        "month": attempt.monthly_return.month,
+        "period": attempt.monthly_return.period,
+        "in_progress": attempt.status in IN_PROGRESS,
+        "can_submit": is_prime_provider(acting, contract, Capability.SUBMIT_RETURNS),
+        "can_sign_off": can_sign_off,
+        "sign_off_form": sign_off_form,
+    }
+
+
+@organisation_required
+def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    return render(request, "outcomes/returns/attempt.html", _attempt_context(request.acting, attempt))
+
+
+@organisation_required
+def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """The status panel alone, polled by the attempt page while the checks run."""
+    attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    return render(request, "outcomes/returns/_attempt_status.html", _attempt_context(request.acting, attempt))
+
+
+@organisation_required
+def attempt_report_csv(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    reference = slugify(attempt.monthly_return.contract.reference) or "contract"
+    return _download(
+        templates_files.report_csv(attempt),
+        f"return-report-{reference}-{attempt.monthly_return.period}-{attempt.pk}.csv",
+        templates_files.CSV_CONTENT_TYPE,
+    )
+
+
+@organisation_required
+def attempt_sign_off(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """An approver signs the return off: it becomes the month's newest accepted version."""
+    acting = request.acting
+    attempt = selectors.attempt_get_for(acting, attempt_id)
+    contract = attempt.monthly_return.contract
+    require_prime_provider(acting, contract, Capability.SIGN_OFF_RETURNS)
+    if request.method != "POST":
+        return redirect("returns:attempt", attempt_id=attempt.pk)
+    form = SignOffForm(request.POST, has_warnings=bool(attempt.warnings))
+    form.is_valid()
+    try:
+        accepted = services.return_sign_off(
+            acting=acting,
+            attempt=attempt,
+            declaration=form.cleaned_data.get("declaration", False),
+            acknowledged_warnings=form.cleaned_data.get("acknowledge_warnings", False),
+        )
+    except ValidationError as error:
+        attempt = selectors.attempt_get_for(acting, attempt_id)
+        if attempt.status != AttemptStatus.VALID:
+            # Signed off meanwhile (or no longer signable): say so above the attempt's page.
+            messages.error(request, " ".join(error.messages))
+            return redirect("returns:attempt", attempt_id=attempt.pk)
+        apply_service_errors(form, error)
+        return render(
+            request, "outcomes/returns/attempt.html", _attempt_context(acting, attempt, sign_off_form=form)
+        )
+    month = accepted.monthly_return.month
+    messages.success(request, f"Version {accepted.version} of the {month:%B %Y} return is accepted.")
+    return redirect("returns:month", contract_id=contract.pk, period=accepted.monthly_return.period)
+
+
+# --- Outstanding returns (commissioners) -----------------------------------------------------
+
+
+def _outstanding_choice(request: HttpRequest) -> tuple[date, OutstandingMonthForm]:
+    months = selectors.recent_months(count=24)
+    default = selectors.outstanding_month_default()
+    form = OutstandingMonthForm(
+        request.GET if "month" in request.GET else None, months=months, initial={"month": f"{default:%Y-%m}"}
+    )
+    if form.is_bound and form.is_valid():
+        return parse_month(form.cleaned_data["month"]), form
+    return default, form
+
+
+@capability_required(Capability.VIEW_PORTFOLIO)
+def outstanding(request: HttpRequest) -> HttpResponse:
+    month, form = _outstanding_choice(request)
+    return render(
+        request,
+        "outcomes/returns/outstanding.html",
+        {
+            "form": form,
+            "month": month,
+            "period": f"{month:%Y-%m}",
+            "rows": _labelled(selectors.outstanding_returns(request.acting, month)),
+        },
+    )
+
+
+@capability_required(Capability.VIEW_PORTFOLIO)
+def outstanding_csv(request: HttpRequest) -> HttpResponse:
+    month, form = _outstanding_choice(request)
+    if form.is_bound and not form.is_valid():
+        raise Http404("No such month")
+    statuses = selectors.outstanding_returns(request.acting, month)
+    return _download(
+        templates_files.outstanding_csv(statuses, selectors.STATE_LABELS),
+        f"outstanding-returns-{month:%Y-%m}.csv",
+        templates_files.CSV_CONTENT_TYPE,
+    )
+
+
+# --- Templates, the worked example and the guide ----------------------------------------------
+
+
+@organisation_required
+def template_csv(request: HttpRequest) -> HttpResponse:
+    return _download(
+        templates_files.template_csv(), "monthly-return-template.csv", templates_files.CSV_CONTENT_TYPE
+    )
+
+
+@organisation_required
+def template_xlsx(request: HttpRequest) -> HttpResponse:
+    return _download(
+        templates_files.template_xlsx(), "monthly-return-template.xlsx", templates_files.XLSX_CONTENT_TYPE
+    )
+
+
+@organisation_required
+def example_csv(request: HttpRequest) -> HttpResponse:
+    return _download(
+        templates_files.example_csv(),
+        f"monthly-return-example-{templates_files.EXAMPLE_PERIOD}.csv",
+        templates_files.CSV_CONTENT_TYPE,
+    )
+
+
+@organisation_required
+def guide(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "outcomes/returns/guide.html",
+        {
+            "episode_columns": EPISODE_COLUMN_SPECS,
+            "survey_columns": SURVEY_COLUMN_SPECS,
+            "example_month": parse_month(templates_files.EXAMPLE_PERIOD),
+            "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+            "max_rows": MAX_EPISODE_ROWS,
+        },
+    )

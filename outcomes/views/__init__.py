@@ -1,1 +1,0 @@
-"""Pages of the outcomes app: the measure library and monthly returns."""

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
+from accounts.govuk_forms import GovukFormMixin, iso_date_input
 from accounts.models import Role, User, roles_for_kind
 from accounts.services import password_reset_emails_queue
-
-
-def iso_date_input() -> forms.DateInput:
-    """A browser date picker; it needs the value as YYYY-MM-DD whatever the language."""
-    return forms.DateInput(
-        format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}
-    )
-
-
-class GovukFormMixin:
-    """Render with the GOV.UK template pack; the page template adds the error summary and the button."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.label_size = Size.SMALL
 
 
 class SignInForm(GovukFormMixin, auth_forms.AuthenticationForm):

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin
 from accounts.models import ApiScope, Organisation, User
 
 NO_EXPIRY = "never"

@@ -39,9 +39,10 @@ def require_lead_body(
     if not _holds_any(acting, capabilities):
         acting.require(capabilities[0])
     if not (acting.is_commissioner and acting.organisation.pk == contract.lead_commissioner_id):
+        partner = contract.partner_commissioners.filter(pk=acting.organisation.pk).exists()
         raise PermissionDenied(
             f"Only {contract.lead_commissioner.name}, the lead commissioner, can {to} contract "
-            f"{contract.reference}. Partners can see it but not change it."
+            f"{contract.reference}." + (" Partners can see it but not change it." if partner else "")
         )
 
 

@@ -1,12 +1,10 @@
-"""Evidence files (QAF actions, notices): which files are accepted, checked by content and size, and
-how a stored file (evidence, a letter, a report, a pack) is served."""
+"""Evidence files (QAF actions, notices): which files are accepted, checked by content and size."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import FileResponse, Http404
 from django.utils import timezone
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -70,12 +68,3 @@ class EvidenceFileBase(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-def stored_file_response(file_field, filename: str, content_type: str) -> FileResponse:
-    """A stored file as a download; 404 when it is missing from storage."""
-    try:
-        handle = file_field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing from storage.") from None
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)

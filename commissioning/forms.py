@@ -3,47 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from accounts.forms import GovukFormMixin, iso_date_input
+from accounts.govuk_forms import GovukFormMixin, date_field
 from commissioning.models import CommissioningBody, ContractStatus, ServiceType
 from outcomes.measures import MEASURES, Measure
 from outcomes.measures.library import AGE_BANDS, CHOICE_LABELS
 from providers.models import Provider
-
-
-def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=iso_date_input(),
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"Enter the {label.lower()} as a real date, like 2025-04-01",
-        },
-    )
-
-
-def int_or_none(value) -> int | None:
-    """A posted or queried id as a number; None when it is not one."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def apply_service_errors(
-    form: forms.Form, error: ValidationError, renames: dict[str, str] | None = None
-) -> None:
-    """Show a service's ValidationError on the form fields it names ("params.x" → "param_x")."""
-    renames = renames or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, messages in error.message_dict.items():
-        field_name = renames.get(name, name.replace("params.", "param_"))
-        form.add_error(field_name if field_name in form.fields else None, messages)
 
 
 class ContractFilterForm(forms.Form):
@@ -107,8 +72,8 @@ class ContractForm(GovukFormMixin, forms.Form):
         help_text="For a joint contract (for example under a Section 75 agreement). Partners can see the contract "
         "and its results; only your organisation can change it.",
     )
-    start_date = _date_field("Start date")
-    end_date = _date_field("End date")
+    start_date = date_field("Start date")
+    end_date = date_field("End date")
     annual_value = forms.DecimalField(
         label="Annual value (£)",
         required=False,
@@ -193,7 +158,7 @@ class TargetValuesForm(GovukFormMixin, forms.Form):
         help_text="Below this many people in the count, the result is shown but not rated ('low numbers').",
         error_messages={"required": "Enter the minimum number", "invalid": "Enter a whole number, like 5"},
     )
-    effective_from = _date_field(
+    effective_from = date_field(
         "Applies from", help_text="Periods ending on or after this date are judged against these values."
     )
     reason = forms.CharField(
@@ -269,7 +234,7 @@ def _parameter_field(parameter) -> forms.Field:
 
 
 class TargetEndForm(GovukFormMixin, forms.Form):
-    effective_from = _date_field(
+    effective_from = date_field(
         "Stops applying from",
         help_text="Periods ending on or after this date have no target on this measure.",
     )

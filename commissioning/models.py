@@ -8,6 +8,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+# The notice and QAF models belong to this app (app label "commissioning") but live with their
+# pipelines; importing their modules here registers them when Django loads the app's models.
+import commissioning.notices.models
+import commissioning.qaf.models  # noqa: F401
 from accounts.models import COMMISSIONER_KINDS, Organisation
 from providers.models import Provider
 
@@ -147,7 +151,3 @@ class TargetVersion(models.Model):
         if self.is_end:
             return f"{self.target} ended from {self.effective_from}"
         return f"{self.target} {self.target_value}% from {self.effective_from}"
-
-
-from commissioning.notices.models import *  # noqa: E402, F403 - notice models belong to this app
-from commissioning.qaf.models import *  # noqa: E402, F403 - QAF models belong to this app

@@ -31,6 +31,17 @@ def contract_visible_to(acting: Acting) -> QuerySet[Contract]:
     return Contract.objects.filter(pk__in=ids)
 
 
+def contract_returns_visible_to(acting: Acting) -> QuerySet[Contract]:
+    """Contracts whose monthly returns and results the acting organisation may see: the prime
+    provider's own, and those its commissioning body leads or is a partner in. A subcontractor sees
+    the contract, but its data travels in the prime provider's return, which only the prime sees."""
+    if acting.is_provider:
+        return Contract.objects.filter(provider_id=acting.organisation.pk)
+    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
+        return contract_visible_to(acting)
+    return Contract.objects.none()
+
+
 @dataclass(frozen=True)
 class ContractFilter:
     """Filters of the contract list; every field is optional."""

@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import Capability, capability_required, organisation_required
+from accounts.govuk_forms import apply_service_errors
 from commissioning import selectors, services
+from commissioning.access import is_lead_body
 from commissioning.forms import (
     ContractFilterForm,
     ContractForm,
@@ -19,13 +21,12 @@ from commissioning.forms import (
     TargetEndForm,
     TargetForm,
     TargetValuesForm,
-    apply_service_errors,
 )
 from commissioning.models import CommissioningBody, Contract, ServiceType
+from commissioning.notices.access import may_raise_notice
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
 from commissioning.services.contracts import require_lead
 from outcomes.measures import MEASURES
-from outcomes.reviews.selectors import meetings_for
 from providers.models import Provider
 
 CONTRACT_FIELD_NAMES = {"start_date", "end_date"}
@@ -77,18 +78,15 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     acting = request.acting
     contract = selectors.contract_get_for(acting, contract_id)
-    is_lead = acting.organisation.pk == contract.lead_commissioner_id
     return render(
         request,
         "commissioning/contract_detail.html",
         {
             "contract": contract,
             "target_rows": selectors.target_rows_for(contract),
-            "can_edit": is_lead and acting.can(Capability.MANAGE_CONTRACTS),
-            "can_edit_targets": is_lead and acting.can(Capability.MANAGE_TARGETS),
-            "can_raise_notice": is_lead and acting.can(Capability.MANAGE_NOTICES),
-            "can_plan_review": is_lead and acting.can(Capability.MANAGE_REVIEWS),
-            "reviews": meetings_for(acting).filter(contracts=contract).order_by("-held_on")[:8],
+            "can_edit": is_lead_body(acting, contract, Capability.MANAGE_CONTRACTS),
+            "can_edit_targets": is_lead_body(acting, contract, Capability.MANAGE_TARGETS),
+            "can_raise_notice": may_raise_notice(acting, contract),
             "notices": notices_for(acting)
             .filter(contract=contract)
             .order_by("-issued_at", "-created_at")[:20],

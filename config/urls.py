@@ -5,13 +5,14 @@ from django.urls import include, path
 
 from accounts.views import pages
 from config.health import health
+from outcomes.home import views as home_views
 
 urlpatterns = [
-    path("", pages.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("health/", health, name="health"),
     path("account/", include("accounts.urls")),
-    path("providers/", include("providers.urls")),
+    path("providers/", include("commissioning.urls_providers")),
     path("contracts/", include("commissioning.urls")),
     path("measures/", include("outcomes.measure_pages.urls")),
     path("returns/", include("outcomes.returns.urls")),

@@ -10,6 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# The review meeting models belong to this app (app label "outcomes") but live with their
+# pipeline; importing their module here registers them when Django loads the app's models.
+import outcomes.reviews.models  # noqa: F401
 from commissioning.models import Contract
 
 
@@ -332,6 +335,3 @@ class ResultOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} {self.period}: {self.rag or 'override withdrawn'}"
-
-
-from outcomes.reviews.models import *  # noqa: E402, F403 - review meeting models belong to this app

@@ -1,10 +1,12 @@
-"""OpenAPI 3 schema additions: the bearer-token scheme and the problem responses every operation
-can give, so generated clients (and the schema test) know every answer the API makes."""
+"""OpenAPI 3 schema additions: the bearer-token scheme, the problem responses every operation can
+give, and named enumerations, so generated clients (and the schema test) know every answer the API
+makes."""
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from accounts.api.problems import PROBLEM_CONTENT_TYPE
@@ -81,3 +83,30 @@ class SessionScheme(OpenApiAuthenticationExtension):
             "name": "sessionid",
             "description": "The browser session after signing in; changes also need the CSRF token.",
         }
+
+
+class EnumField(serializers.CharField):
+    """A read-only string with a fixed set of values, documented as its own named schema component.
+
+    Named explicitly because the schema would otherwise name each set after the field, and fields
+    called "rag" or "status" in different collections hold different sets.
+    """
+
+    def __init__(self, name: str, values, **kwargs):
+        self.enum_name = name
+        self.enum_values = [value[0] if isinstance(value, tuple | list) else value for value in values]
+        super().__init__(**kwargs)
+
+
+class EnumFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = EnumField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = ResolvedComponent(
+            name=self.target.enum_name,
+            type=ResolvedComponent.SCHEMA,
+            object=self.target.enum_name,
+            schema={"type": "string", "enum": self.target.enum_values},
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref

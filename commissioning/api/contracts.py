@@ -19,18 +19,18 @@ from rest_framework.reverse import reverse
 from accounts.api.access import request_acting
 from accounts.api.conditional import ETagMixin
 from accounts.api.pagination import Cursor
+from accounts.api.schema import EnumField
 from accounts.api.views import ApiViewSet
-from commissioning.api.references import IdFilter, person_name
+from commissioning.api.references import IdFilter, MeasureRefSerializer, measure_ref, person_name
 from commissioning.models import Contract, ContractStatus, ServiceType, TargetVersion
 from commissioning.selectors import (
     ContractFilter,
     TargetRow,
     contract_get_for,
     contract_list_for,
+    contract_returns_visible_to,
     target_rows_for,
 )
-from outcomes.api.measures import EnumField, MeasureRefSerializer, measure_ref
-from outcomes.results.selectors import result_contracts_for
 
 TAGS = ["contracts"]
 
@@ -322,7 +322,7 @@ class ContractViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         if args:  # the schema asks for one without data: nothing to look up then
             contracts = list(args[0]) if kwargs.get("many") else [args[0]]
             context["sees_results"] = set(
-                result_contracts_for(self.acting)
+                contract_returns_visible_to(self.acting)
                 .filter(pk__in=[contract.pk for contract in contracts])
                 .values_list("pk", flat=True)
             )

@@ -24,7 +24,6 @@ from commissioning.api.contracts import PartySerializer
 from commissioning.api.references import ContractLinkSerializer, IdFilter, contract_link
 from commissioning.qaf import selectors
 from commissioning.qaf.models import Assessment, QafStatus, QafStatusCode
-from outcomes.portfolio.exports import qaf_statuses_complete
 
 TAGS = ["qaf"]
 LEVELS = [("provider", "provider"), ("contract", "contract")]
@@ -201,8 +200,6 @@ class QafStatusViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         tags=TAGS,
     )
     def list(self, request, *args, **kwargs):
-        if self.acting.is_commissioner:
-            qaf_statuses_complete(self.acting)
         return super().list(request, *args, **kwargs)
 
     @extend_schema(

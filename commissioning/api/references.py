@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from accounts.api.links import link
 from commissioning.models import Contract
+from outcomes.measures import MEASURES
 
 
 def person_name(user, label: str, *, fallback: str) -> str:
@@ -94,3 +95,23 @@ class YesNoFilter(django_filters.BooleanFilter):
     """``true`` or ``false`` (a plain boolean filter would ignore any other value; this is a 400)."""
 
     field_class = StrictBooleanField
+
+
+class MeasureRefSerializer(serializers.Serializer):
+    """A measure named by another object (a target, a result)."""
+
+    code = serializers.CharField(help_text="The measure's code, e.g. INDEPENDENT_WITHIN.")
+    name = serializers.CharField(help_text="The measure's name ('' for a code no longer in the library).")
+    direction = serializers.CharField(help_text="higher or lower: which way is better.")
+    url = serializers.URLField(help_text="The measure in the API.")
+
+
+def measure_ref(code: str, request) -> dict:
+    """``{code, name, direction, url}`` of a measure, for the objects that name one."""
+    measure = MEASURES.get(code)
+    return {
+        "code": code,
+        "name": measure.name if measure else "",
+        "direction": measure.direction.value if measure else "",
+        "url": link(request, "api:measures-detail", code),
+    }

@@ -28,7 +28,7 @@ from commissioning.notices.models import (
 )
 from commissioning.notices.rules import TRANSITIONS
 from commissioning.notices.selectors import notice_settings_for
-from commissioning.notices.services import _snapshot
+from commissioning.notices.services import evidence_snapshot_take
 from commissioning.notices.working_days import add_working_days
 from commissioning.qaf.models import Assessment, AssessmentStatus
 
@@ -311,7 +311,7 @@ def _write(
             days = notice_settings_for(body).target_days(spec.complexity)
             notice.target_close_on = add_working_days(notice.clock_start_on, days)
         # Taken at the issue time, in UTC as timezone.now() gives it to the service.
-        notice.evidence_snapshot = _snapshot(notice, fields["issued_at"].astimezone(UTC))
+        notice.evidence_snapshot = evidence_snapshot_take(notice, fields["issued_at"].astimezone(UTC))
         notice.issued_by, notice.issued_by_label = officer, label
     if "acknowledged_at" in fields:
         notice.acknowledged_by, notice.acknowledged_by_label = person

@@ -35,6 +35,9 @@ from commissioning.qaf.models import (
     RemedialAction,
     StandardRating,
 )
+from commissioning.qaf.reports import qaf_report_generate
+from commissioning.qaf.status import qaf_status_store_all
+from providers.models import Provider
 
 COUNCIL = "Riverton City Council"
 OFFICER = "quality@riverton.example"
@@ -148,8 +151,6 @@ PLANS: list[Plan] = [
 def _build(
     plan: Plan, body: CommissioningBody, version, officer: User, today: date, previous: Assessment | None
 ):
-    from providers.models import Provider
-
     provider = Provider.objects.get(name=plan.provider)
     contract = (
         Contract.objects.filter(lead_commissioner=body, provider=provider).order_by("reference").first()
@@ -260,9 +261,6 @@ def _build(
 
 def qaf_seed(today: date | None = None) -> int:
     """Load the demo QAF history once (nothing happens if the council already has assessments)."""
-    from commissioning.qaf.reports import qaf_report_generate
-    from commissioning.qaf.status import qaf_status_store_all
-
     today = today or timezone.localdate()
     body = CommissioningBody.objects.get(name=COUNCIL)
     if Assessment.objects.filter(commissioner=body).exists():
@@ -273,8 +271,6 @@ def qaf_seed(today: date | None = None) -> int:
         previous: dict[str, Assessment] = {}
         for plan in PLANS:
             previous[plan.provider] = _build(plan, body, version, officer, today, previous.get(plan.provider))
-        from providers.models import Provider
-
         Assessment.objects.create(
             framework_version=version,
             commissioner=body,

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import Acting, Capability
+from accounts.access import Acting
 from accounts.audit import audit_record
 from commissioning.models import Contract
+from commissioning.notices.access import require_notice_manager, require_notice_officer, require_raise_notice
 from commissioning.notices.models import (
     Complexity,
     NocCategory,
@@ -27,12 +28,11 @@ from commissioning.notices.models import (
 )
 from commissioning.notices.rules import (
     EVIDENCE_SOURCES,
-    _check_transition,
-    _checked_content,
-    _locked,
-    _record,
-    _require_officer,
-    _store_file,
+    check_transition,
+    checked_content,
+    locked,
+    record_event,
+    store_file,
 )
 
 # --- Drafts --------------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ def _apply(notice: Notice, data: NoticeInput) -> None:
 
 def notice_draft_create(*, acting: Acting, contract: Contract, data: NoticeInput) -> Notice:
     """A draft notice on a contract the officer's body leads, addressed to its prime provider."""
-    _require_officer(acting, contract)
+    require_raise_notice(acting, contract)
     if problems := _input_problems(data):
         raise ValidationError(problems)
     with transaction.atomic():
@@ -90,23 +90,23 @@ def notice_draft_create(*, acting: Acting, contract: Contract, data: NoticeInput
         )
         _apply(notice, data)
         notice.save()
-        _record(acting, notice, NoticeEvent.Action.DRAFTED, kind=notice.kind)
+        record_event(acting, notice, NoticeEvent.Action.DRAFTED, kind=notice.kind)
     return notice
 
 
 def notice_draft_update(*, acting: Acting, notice: Notice, data: NoticeInput) -> Notice:
     """Change a draft. Escalations keep their place on the ladder and corrections their type."""
-    _require_officer(acting, notice.contract)
+    require_notice_officer(acting, notice)
     if problems := _input_problems(data):
         raise ValidationError(problems)
     with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "update")
+        notice = locked(notice)
+        check_transition(notice, "update")
         if (notice.escalated_from_id or notice.supersedes_id) and data.kind != notice.kind:
             raise ValidationError({"kind": "An escalation or a correction keeps its type of notice."})
         _apply(notice, data)
         notice.save()
-        _record(acting, notice, NoticeEvent.Action.UPDATED)
+        record_event(acting, notice, NoticeEvent.Action.UPDATED)
     return notice
 
 
@@ -121,7 +121,7 @@ def notice_evidence_link(
     key_fields: dict[str, str] | None = None,
 ) -> NoticeEvidenceLink:
     """Link a result, assessment or return of this contract to a draft (again: replace its label)."""
-    _require_officer(acting, notice.contract)
+    require_notice_officer(acting, notice)
     source = EVIDENCE_SOURCES.get((app_label, model.lower()))
     if source is None:
         raise ValidationError({"evidence": "Link a compliance result, a QAF assessment or a monthly return."})
@@ -138,8 +138,8 @@ def notice_evidence_link(
             {"evidence": "That record was not found for this notice's contract and provider."}
         )
     with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "update")
+        notice = locked(notice)
+        check_transition(notice, "update")
         link, _ = NoticeEvidenceLink.objects.update_or_create(
             notice=notice,
             app_label=app_label,
@@ -151,18 +151,20 @@ def notice_evidence_link(
                 "added_by_label": str(acting.user),
             },
         )
-        _record(acting, notice, NoticeEvent.Action.EVIDENCE_LINKED, link=f"{app_label}.{model}:{object_id}")
+        record_event(
+            acting, notice, NoticeEvent.Action.EVIDENCE_LINKED, link=f"{app_label}.{model}:{object_id}"
+        )
     return link
 
 
 def notice_evidence_unlink(*, acting: Acting, link: NoticeEvidenceLink) -> None:
     """Remove a link from a draft."""
-    _require_officer(acting, link.notice.contract)
+    require_notice_officer(acting, link.notice)
     with transaction.atomic():
-        notice = _locked(link.notice)
-        _check_transition(notice, "update")
+        notice = locked(link.notice)
+        check_transition(notice, "update")
         link.delete()
-        _record(
+        record_event(
             acting,
             notice,
             NoticeEvent.Action.EVIDENCE_UNLINKED,
@@ -172,21 +174,19 @@ def notice_evidence_unlink(*, acting: Acting, link: NoticeEvidenceLink) -> None:
 
 def notice_file_add(*, acting: Acting, notice: Notice, name: str, content: bytes) -> NoticeFile:
     """An officer's evidence file on a draft; listed (name, size, checksum) in the notice when issued."""
-    _require_officer(acting, notice.contract)
-    content_type = _checked_content(name, content)
+    require_notice_officer(acting, notice)
+    content_type = checked_content(name, content)
     with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "update")
-        stored = _store_file(acting, notice, name, content, content_type, None)
-        _record(acting, notice, NoticeEvent.Action.FILE_ADDED, name=name, sha256=stored.sha256)
+        notice = locked(notice)
+        check_transition(notice, "update")
+        stored = store_file(acting, notice, name, content, content_type, None)
+        record_event(acting, notice, NoticeEvent.Action.FILE_ADDED, name=name, sha256=stored.sha256)
     return stored
 
 
 def notice_settings_update(*, acting: Acting, low: int, medium: int, high: int) -> NoticeSettings:
     """Set the body's NoC target closure periods (working days); notices already issued keep theirs."""
-    if not acting.is_commissioner:
-        raise PermissionDenied("Only a commissioning body sets its notice target periods.")
-    acting.require(Capability.MANAGE_NOTICES)
+    require_notice_manager(acting)
     problems = {
         field: "Enter a whole number of working days from 1 to 260."
         for field, value in (("noc_low_days", low), ("noc_medium_days", medium), ("noc_high_days", high))

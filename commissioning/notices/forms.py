@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin, date_field
 from commissioning.evidence import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES
-from commissioning.forms import _date_field
 from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import (
     Complexity,
@@ -85,7 +84,7 @@ class DraftForm(NoticeForm):
         help_text="What happened, when, and how you know. Linked evidence is listed in the letter too.",
     )
     remedy = _text("Remedy required", rows=5, help_text="What the provider must do to put things right.")
-    remedy_due_on = _date_field("Remedy due", required=False, help_text="For example, 2026-12-18.")
+    remedy_due_on = date_field("Remedy due", required=False, help_text="For example, 2026-12-18.")
 
     def __init__(self, *args, kind_locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,7 +181,7 @@ class RespondForm(NoticeForm):
 
 class ExtendForm(NoticeForm):
     id_prefix = "extend"
-    new_due_on = _date_field("New remedy date")
+    new_due_on = date_field("New remedy date")
     reason = _text("Why the remedy date is extended", "Say why the remedy date is extended", rows=3)
 
 

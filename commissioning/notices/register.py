@@ -15,7 +15,8 @@ from django import forms
 from django.db.models import F, Min, QuerySet
 from django.utils import timezone
 
-from accounts.forms import GovukFormMixin
+from accounts.downloads import csv_bytes
+from accounts.govuk_forms import GovukFormMixin
 from commissioning.models import Contract
 from commissioning.notices.figures import ended_on
 from commissioning.notices.models import (
@@ -27,7 +28,6 @@ from commissioning.notices.models import (
 )
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import Period, add_months, parse_period, quarter_period
-from outcomes.returns.files import csv_bytes
 from providers.models import Provider
 
 OPEN = "open"  # the status filter's "any open status"

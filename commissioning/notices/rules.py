@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from accounts.access import Acting, Capability
+from accounts.access import Acting
 from accounts.audit import audit_record
 from commissioning.evidence import evidence_content_type
-from commissioning.models import Contract
 from commissioning.notices.models import (
     OPEN_STATUSES,
     Notice,
@@ -69,7 +68,7 @@ STATUS_WORDS = {
 }
 
 
-def _check_transition(notice: Notice, action: str) -> str | None:
+def check_transition(notice: Notice, action: str) -> str | None:
     """The status ``action`` leads to; a plain-English ValidationError when it is not allowed now."""
     allowed_from, after = TRANSITIONS[action]
     if notice.status not in allowed_from:
@@ -82,31 +81,12 @@ def _check_transition(notice: Notice, action: str) -> str | None:
     return after
 
 
-# --- Access --------------------------------------------------------------------------------------
-
-
-def _require_officer(acting: Acting, contract: Contract) -> None:
-    """Notice officers of the contract's lead commissioning body."""
-    if not acting.is_commissioner or acting.organisation.pk != contract.lead_commissioner_id:
-        raise PermissionDenied(
-            "Only the commissioning body that leads this contract can raise or manage notices."
-        )
-    acting.require(Capability.MANAGE_NOTICES)
-
-
-def _require_provider(acting: Acting, notice: Notice) -> None:
-    """People of the provider the notice is issued to (never a draft) who may respond to notices."""
-    if not acting.is_provider or acting.organisation.pk != notice.provider_id or notice.status == S.DRAFT:
-        raise PermissionDenied("Only the provider this notice is issued to can do this.")
-    acting.require(Capability.RESPOND_TO_NOTICES)
-
-
-def _locked(notice: Notice) -> Notice:
+def locked(notice: Notice) -> Notice:
     """The notice re-read under a row lock, so two people acting at once take turns."""
     return Notice.objects.select_for_update().select_related("contract", "commissioner").get(pk=notice.pk)
 
 
-def _record(
+def record_event(
     acting: Acting, notice: Notice, action: str, *, before: str = "", note: str = "", **details
 ) -> NoticeEvent:
     """The notice's history event and the audit entry, inside the caller's transaction."""
@@ -131,12 +111,12 @@ def _record(
     return event
 
 
-def _checked_content(name: str, content: bytes) -> str:
+def checked_content(name: str, content: bytes) -> str:
     """The content type of an acceptable evidence file (the shared evidence rules); ValidationError otherwise."""
     return evidence_content_type(name, content, named=True)
 
 
-def _store_file(
+def store_file(
     acting: Acting, notice: Notice, name: str, content: bytes, content_type: str, event: NoticeEvent | None
 ) -> NoticeFile:
     stored = NoticeFile(

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Acting
+from accounts.audit import audit_record
+from commissioning.notices.access import require_notice_officer, require_notice_recipient
 from commissioning.notices.models import (
     LADDER,
     Notice,
@@ -38,21 +40,21 @@ from commissioning.notices.models import (
 from commissioning.notices.rules import (
     STATUS_WORDS,
     S,
-    _check_transition,
-    _checked_content,
-    _locked,
-    _record,
-    _require_officer,
-    _require_provider,
-    _store_file,
+    check_transition,
+    checked_content,
+    locked,
+    record_event,
+    store_file,
 )
 from commissioning.notices.selectors import notice_settings_for
+from commissioning.notices.tasks import notice_issued_email_send, notice_letter_generate
 from commissioning.notices.working_days import add_working_days
 
 # --- Issue ---------------------------------------------------------------------------------------
 
 
-def _issue_problems(notice: Notice, today: date) -> dict[str, str]:
+def issue_problems(notice: Notice, today: date) -> dict[str, str]:
+    """What stops a draft being issued today, by field (empty when it can be issued)."""
     problems = {}
     if not notice.clause:
         problems["clause"] = "Enter the contract clause the notice relies on."
@@ -71,7 +73,7 @@ def _issue_problems(notice: Notice, today: date) -> dict[str, str]:
     return problems
 
 
-def _snapshot(notice: Notice, taken_at) -> dict:
+def evidence_snapshot_take(notice: Notice, taken_at) -> dict:
     """The evidence as text, so that what the provider was sent never changes."""
     links = []
     for link in notice.evidence_links.all():
@@ -94,10 +96,10 @@ def _snapshot(notice: Notice, taken_at) -> dict:
 
 
 def _close_predecessor(acting: Acting, notice: Notice, action: str, now) -> Notice:
-    previous = _locked(notice.supersedes if action == "superseded" else notice.escalated_from)
+    previous = locked(notice.supersedes if action == "superseded" else notice.escalated_from)
     before = previous.status
     try:
-        previous.status = _check_transition(previous, action)
+        previous.status = check_transition(previous, action)
     except ValidationError:
         raise ValidationError(
             f"Notice {previous.pk} is {STATUS_WORDS[before]}, so this notice can no longer be issued as "
@@ -106,20 +108,20 @@ def _close_predecessor(acting: Acting, notice: Notice, action: str, now) -> Noti
     previous.closed_at = now
     previous.closed_reason = NoticeClosedReason(action)
     previous.save(update_fields=["status", "closed_at", "closed_reason"])
-    _record(acting, previous, action, before=before, by_notice=notice.pk)
+    record_event(acting, previous, action, before=before, by_notice=notice.pk)
     return previous
 
 
 def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
     """Issue a complete draft: its evidence is copied in, a NoC gets its target closure date, and the
     notice it escalates or corrects is closed as escalated or superseded."""
-    _require_officer(acting, notice.contract)
+    require_notice_officer(acting, notice)
     with transaction.atomic():
-        notice = _locked(notice)
-        after = _check_transition(notice, "issue")
+        notice = locked(notice)
+        after = check_transition(notice, "issue")
         now = timezone.now()
         today = timezone.localdate(now)
-        if problems := _issue_problems(notice, today):
+        if problems := issue_problems(notice, today):
             raise ValidationError(problems)
         if notice.supersedes_id:
             previous = _close_predecessor(acting, notice, "superseded", now)
@@ -131,11 +133,11 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
         if notice.kind == NoticeKind.NOC:
             days = notice_settings_for(notice.commissioner).target_days(notice.complexity)
             notice.target_close_on = add_working_days(notice.clock_start_on, days)
-        notice.evidence_snapshot = _snapshot(notice, now)
+        notice.evidence_snapshot = evidence_snapshot_take(notice, now)
         notice.status, notice.issued_at = after, now
         notice.issued_by, notice.issued_by_label = acting.user, str(acting.user)
         notice.save()
-        _record(
+        record_event(
             acting,
             notice,
             NoticeEvent.Action.ISSUED,
@@ -145,8 +147,6 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
             target_close_on=str(notice.target_close_on) if notice.target_close_on else None,
         )
         letter = NoticeLetter.objects.create(notice=notice)
-        from commissioning.notices.tasks import notice_issued_email_send, notice_letter_generate
-
         transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
         transaction.on_commit(lambda: notice_issued_email_send.delay(notice.pk))
     return notice
@@ -155,12 +155,38 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
 # --- The provider --------------------------------------------------------------------------------
 
 
+def notice_letter_request(*, acting: Acting, notice: Notice) -> NoticeLetter:
+    """Ask for an issued notice's letter to be made again (one that failed) or for the first time (a
+    notice issued without one); the letter is made by a background task after the commit. A letter
+    already made is returned as it is: an issued letter never changes."""
+    require_notice_officer(acting, notice)
+    if notice.status == S.DRAFT:
+        raise ValidationError("A draft has no letter: the letter is made when the notice is issued.")
+    with transaction.atomic():
+        letter, created = NoticeLetter.objects.select_for_update().get_or_create(notice=notice)
+        if letter.generated_at is not None:
+            return letter
+        if not created and not letter.error:
+            return letter  # already being made
+        letter.error = ""
+        letter.save(update_fields=["error"])
+        audit_record(
+            actor=acting.user,
+            action="notice.letter_request",
+            obj=notice,
+            organisation=notice.commissioner,
+            details={"letter": letter.pk, "again": not created},
+        )
+        transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
+    return letter
+
+
 def notice_acknowledge(*, acting: Acting, notice: Notice) -> Notice:
     """The provider confirms it has received the notice."""
-    _require_provider(acting, notice)
+    require_notice_recipient(acting, notice)
     with transaction.atomic():
-        notice = _locked(notice)
-        before, after = notice.status, _check_transition(notice, "acknowledge")
+        notice = locked(notice)
+        before, after = notice.status, check_transition(notice, "acknowledge")
         if notice.acknowledged_at is not None:
             raise ValidationError(
                 f"This notice was acknowledged on {timezone.localtime(notice.acknowledged_at):%d/%m/%Y} by "
@@ -171,7 +197,7 @@ def notice_acknowledge(*, acting: Acting, notice: Notice) -> Notice:
         notice.acknowledged_at, notice.acknowledged_by = timezone.now(), acting.user
         notice.acknowledged_by_label = str(acting.user)
         notice.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledged_by_label"])
-        _record(acting, notice, NoticeEvent.Action.ACKNOWLEDGED, before=before)
+        record_event(acting, notice, NoticeEvent.Action.ACKNOWLEDGED, before=before)
     return notice
 
 
@@ -179,21 +205,21 @@ def notice_respond(
     *, acting: Acting, notice: Notice, text: str, files: list[tuple[str, bytes]] | None = None
 ) -> NoticeEvent:
     """The provider's response, with any evidence files (all checked before any is kept)."""
-    _require_provider(acting, notice)
+    require_notice_recipient(acting, notice)
     if not text.strip():
         raise ValidationError({"text": "Write your response: what you have done and what you will do."})
-    checked = [(name, content, _checked_content(name, content)) for name, content in files or []]
+    checked = [(name, content, checked_content(name, content)) for name, content in files or []]
     with transaction.atomic():
-        notice = _locked(notice)
-        before, notice.status = notice.status, _check_transition(notice, "respond")
+        notice = locked(notice)
+        before, notice.status = notice.status, check_transition(notice, "respond")
         if notice.acknowledged_at is None:
             raise ValidationError("Acknowledge the notice first: then send your response.")
         notice.save(update_fields=["status"])
-        event = _record(
+        event = record_event(
             acting, notice, NoticeEvent.Action.RESPONDED, before=before, note=text.strip(), files=len(checked)
         )
         for name, content, content_type in checked:
-            _store_file(acting, notice, name, content, content_type, event)
+            store_file(acting, notice, name, content, content_type, event)
     return event
 
 
@@ -202,10 +228,10 @@ def notice_respond(
 
 def notice_extend(*, acting: Acting, notice: Notice, new_due_on: date, reason: str) -> Notice:
     """A later remedy date, with the reason (kept as an event). A NoC's target closure date stays."""
-    _require_officer(acting, notice.contract)
+    require_notice_officer(acting, notice)
     with transaction.atomic():
-        notice = _locked(notice)
-        before, after = notice.status, _check_transition(notice, "extend")
+        notice = locked(notice)
+        before, after = notice.status, check_transition(notice, "extend")
         problems = {}
         if notice.remedy_due_on is not None and new_due_on <= notice.remedy_due_on:
             problems["new_due_on"] = (
@@ -217,7 +243,7 @@ def notice_extend(*, acting: Acting, notice: Notice, new_due_on: date, reason: s
             raise ValidationError(problems)
         old_due, notice.remedy_due_on, notice.status = notice.remedy_due_on, new_due_on, after
         notice.save(update_fields=["remedy_due_on", "status"])
-        _record(
+        record_event(
             acting,
             notice,
             NoticeEvent.Action.EXTENDED,
@@ -231,19 +257,21 @@ def notice_extend(*, acting: Acting, notice: Notice, new_due_on: date, reason: s
 
 def notice_close(*, acting: Acting, notice: Notice, reason: str, note: str) -> Notice:
     """Close an open notice as remedied or withdrawn, or withdraw a draft; a note is required."""
-    _require_officer(acting, notice.contract)
+    require_notice_officer(acting, notice)
     if reason not in (NoticeClosedReason.REMEDIED, NoticeClosedReason.WITHDRAWN):
         raise ValidationError({"reason": "Choose remedied or withdrawn."})
     if not note.strip():
         raise ValidationError({"note": "Say why the notice is closed."})
     with transaction.atomic():
-        notice = _locked(notice)
-        before, after = notice.status, _check_transition(notice, "close")
+        notice = locked(notice)
+        before, after = notice.status, check_transition(notice, "close")
         if before == S.DRAFT and reason != NoticeClosedReason.WITHDRAWN:
             raise ValidationError({"reason": "A draft was never issued: it can only be withdrawn."})
         notice.status, notice.closed_at, notice.closed_reason = after, timezone.now(), reason
         notice.save(update_fields=["status", "closed_at", "closed_reason"])
-        _record(acting, notice, NoticeEvent.Action.CLOSED, before=before, note=note.strip(), reason=reason)
+        record_event(
+            acting, notice, NoticeEvent.Action.CLOSED, before=before, note=note.strip(), reason=reason
+        )
     return notice
 
 
@@ -269,10 +297,10 @@ def _pending_draft(notice: Notice, field: str) -> Notice | None:
 
 def notice_escalate(*, acting: Acting, notice: Notice) -> Notice:
     """A draft of the next step of the ladder, linked to this notice, which stays open until it is issued."""
-    _require_officer(acting, notice.contract)
+    require_notice_officer(acting, notice)
     with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "escalate")
+        notice = locked(notice)
+        check_transition(notice, "escalate")
         step = LADDER.index(notice.kind)
         if step + 1 == len(LADDER):
             raise ValidationError(
@@ -295,17 +323,17 @@ def notice_escalate(*, acting: Acting, notice: Notice) -> Notice:
             created_by_label=str(acting.user),
         )
         _copy_evidence_links(acting, notice, draft)
-        _record(acting, draft, NoticeEvent.Action.DRAFTED, kind=draft.kind, escalated_from=notice.pk)
-        _record(acting, notice, NoticeEvent.Action.ESCALATION_DRAFTED, draft=draft.pk, kind=draft.kind)
+        record_event(acting, draft, NoticeEvent.Action.DRAFTED, kind=draft.kind, escalated_from=notice.pk)
+        record_event(acting, notice, NoticeEvent.Action.ESCALATION_DRAFTED, draft=draft.pk, kind=draft.kind)
     return draft
 
 
 def notice_correct(*, acting: Acting, notice: Notice) -> Notice:
     """A draft copy of an issued notice to correct; issuing it supersedes the original, which stays as sent."""
-    _require_officer(acting, notice.contract)
+    require_notice_officer(acting, notice)
     with transaction.atomic():
-        notice = _locked(notice)
-        _check_transition(notice, "correct")
+        notice = locked(notice)
+        check_transition(notice, "correct")
         if pending := _pending_draft(notice, "supersedes"):
             raise ValidationError(
                 f"Notice {pending.pk} is already a draft correction of this notice: issue it."
@@ -344,6 +372,6 @@ def notice_correct(*, acting: Acting, notice: Notice) -> Notice:
             )
             for f in notice.files.filter(uploaded_by_provider=False, event__isnull=True)
         )
-        _record(acting, draft, NoticeEvent.Action.DRAFTED, kind=draft.kind, supersedes=notice.pk)
-        _record(acting, notice, NoticeEvent.Action.CORRECTION_DRAFTED, draft=draft.pk)
+        record_event(acting, draft, NoticeEvent.Action.DRAFTED, kind=draft.kind, supersedes=notice.pk)
+        record_event(acting, notice, NoticeEvent.Action.CORRECTION_DRAFTED, draft=draft.pk)
     return draft

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from commissioning.notices.access import require_raise_notice
 from commissioning.notices.drafts import NoticeInput, notice_draft_create, notice_evidence_link
 from commissioning.notices.models import (
     Complexity,
@@ -27,7 +28,6 @@ from commissioning.notices.models import (
     SuggestionRule,
     SuggestionStatus,
 )
-from commissioning.notices.rules import _require_officer
 from commissioning.notices.working_days import add_working_days
 
 REMEDY_WORKING_DAYS = 10
@@ -117,7 +117,7 @@ def suggestion_draft(*, acting: Acting, suggestion: NoticeSuggestion) -> Notice:
     """Open a draft notice from an open suggestion (or one taken to the review): the suggested type
     and reason, the facts, a suggested remedy due in 10 working days, and the evidence linked.
     A suggestion already drafted gives its draft back."""
-    _require_officer(acting, suggestion.contract)
+    require_raise_notice(acting, suggestion.contract)
     with transaction.atomic():
         suggestion = _locked(suggestion)
         if suggestion.status == SuggestionStatus.DRAFTED and suggestion.notice is not None:
@@ -159,7 +159,7 @@ def suggestion_draft(*, acting: Acting, suggestion: NoticeSuggestion) -> Notice:
 
 def suggestion_dismiss(*, acting: Acting, suggestion: NoticeSuggestion, reason: str) -> NoticeSuggestion:
     """Dismiss an open suggestion, saying why; the same occurrence is never suggested again."""
-    _require_officer(acting, suggestion.contract)
+    require_raise_notice(acting, suggestion.contract)
     if not reason.strip():
         raise ValidationError(
             {
@@ -176,7 +176,7 @@ def suggestion_dismiss(*, acting: Acting, suggestion: NoticeSuggestion, reason: 
 
 def suggestion_note(*, acting: Acting, suggestion: NoticeSuggestion, note: str = "") -> NoticeSuggestion:
     """Take an open red-target suggestion to the quarterly review instead of enforcing it (a note is optional)."""
-    _require_officer(acting, suggestion.contract)
+    require_raise_notice(acting, suggestion.contract)
     if suggestion.rule != SuggestionRule.TARGET_RED:
         raise ValidationError(
             "Only a target red for two quarters running is taken to the quarterly review. "

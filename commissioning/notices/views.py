@@ -15,17 +15,22 @@ from __future__ import annotations
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import Acting, Capability, organisation_required
-from commissioning.evidence import stored_file_response
-from commissioning.forms import apply_service_errors
+from accounts.access import Acting, organisation_required
+from accounts.downloads import stored_file_response
+from accounts.govuk_forms import apply_service_errors
 from commissioning.notices import selectors, services
+from commissioning.notices.access import (
+    is_notice_officer,
+    is_notice_recipient,
+    require_notice_officer,
+    require_notice_recipient,
+)
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
 from commissioning.notices.forms import (
     CloseForm,
@@ -49,42 +54,21 @@ from commissioning.notices.working_days import working_days_between
 # --- Access ----------------------------------------------------------------------------------------
 
 
-def _is_officer(acting: Acting, notice: Notice) -> bool:
-    return (
-        acting.is_commissioner
-        and acting.organisation.pk == notice.commissioner_id
-        and acting.can(Capability.MANAGE_NOTICES)
-    )
-
-
-def _is_responder(acting: Acting, notice: Notice) -> bool:
-    return (
-        acting.is_provider
-        and notice.provider_id == acting.organisation.pk
-        and acting.can(Capability.RESPOND_TO_NOTICES)
-    )
-
-
-def _officer_notice(acting: Acting, notice_id: int) -> Notice:
+def officer_notice(acting: Acting, notice_id: int) -> Notice:
     """A notice in reach (else 404) that the acting person manages (else 403)."""
     notice = selectors.notice_get_for(acting, notice_id)
-    if acting.is_provider:
-        raise PermissionDenied("Only the commissioning body that issued this notice can do this.")
-    if acting.organisation.pk != notice.commissioner_id:
-        raise PermissionDenied("Only the commissioning body that leads this contract manages its notices.")
-    acting.require(Capability.MANAGE_NOTICES)
+    require_notice_officer(acting, notice)
     return notice
 
 
-def _responder_notice(acting: Acting, notice_id: int) -> Notice:
+def recipient_notice(acting: Acting, notice_id: int) -> Notice:
+    """A notice in reach (else 404) issued to the acting person's provider, who may answer it (else 403)."""
     notice = selectors.notice_get_for(acting, notice_id)
-    if not acting.is_provider:
-        raise PermissionDenied("Only the provider the notice is issued to can do this.")
-    acting.require(Capability.RESPOND_TO_NOTICES)
+    require_notice_recipient(acting, notice)
     return notice
 
 
-def _notice_url(notice: Notice | int, anchor: str = "") -> str:
+def notice_url(notice: Notice | int, anchor: str = "") -> str:
     url = reverse("notices:detail", kwargs={"notice_id": getattr(notice, "pk", notice)})
     return f"{url}#{anchor}" if anchor else url
 
@@ -112,7 +96,7 @@ def _clock(notice: Notice, today) -> dict | None:
     }
 
 
-def _evidence(notice: Notice) -> list[dict]:
+def notice_evidence(notice: Notice) -> list[dict]:
     """What the notice relies on: as linked (a draft) or as copied in when it was issued."""
     if notice.status == NoticeStatus.DRAFT:
         return [
@@ -125,7 +109,7 @@ def _evidence(notice: Notice) -> list[dict]:
 def _detail_context(request: HttpRequest, notice: Notice, bound: dict) -> dict:
     acting = request.acting
     today = timezone.localdate()
-    officer, responder = _is_officer(acting, notice), _is_responder(acting, notice)
+    officer, responder = is_notice_officer(acting, notice), is_notice_recipient(acting, notice)
     is_draft = notice.status == NoticeStatus.DRAFT
     files = list(notice.files.all())
     context = {
@@ -135,7 +119,7 @@ def _detail_context(request: HttpRequest, notice: Notice, bound: dict) -> dict:
         "is_responder": responder,
         "is_draft": is_draft,
         "is_noc": notice.kind == NoticeKind.NOC,
-        "evidence": _evidence(notice),
+        "evidence": notice_evidence(notice),
         "officer_files": [f for f in files if not f.uploaded_by_provider],
         "snapshot_files": (notice.evidence_snapshot or {}).get("files", []),
         "events": selectors.notice_events(notice),
@@ -157,7 +141,7 @@ def _detail_context(request: HttpRequest, notice: Notice, bound: dict) -> dict:
         )
         context["file_form"] = bound.get("file_form") or FileForm()
         context["withdraw_form"] = bound.get("withdraw_form") or WithdrawForm()
-        context["issue_problems"] = services._issue_problems(notice, today)
+        context["issue_problems"] = services.issue_problems(notice, today)
         context["pending_from"] = notice.escalated_from or notice.supersedes
     if officer and notice.is_open:
         context["extend_form"] = bound.get("extend_form") or ExtendForm()
@@ -191,7 +175,7 @@ def detail(request: HttpRequest, notice_id: int) -> HttpResponse:
     return _detail_render(request, selectors.notice_get_for(request.acting, notice_id))
 
 
-def _post(
+def form_post(
     request: HttpRequest, notice: Notice, form: django_forms.Form, key: str, call, success
 ) -> HttpResponse:
     """Validate the form, call the service; on success a message and back to the notice (or where
@@ -203,7 +187,7 @@ def _post(
             apply_service_errors(form, error)
         else:
             messages.success(request, success(result))
-            return redirect(result if isinstance(result, str) else _notice_url(notice))
+            return redirect(result if isinstance(result, str) else notice_url(notice))
     return _detail_render(request, notice, anchor=key, **{f"{key}_form": form})
 
 
@@ -218,24 +202,28 @@ def file_download(request: HttpRequest, file_id: int) -> FileResponse:
 
 @organisation_required
 def letter_download(request: HttpRequest, notice_id: int) -> HttpResponse:
-    """The letter's PDF; while it is being made, a page that checks again every few seconds."""
-    notice = selectors.notice_get_for(request.acting, notice_id)
+    """The letter's PDF; while it is being made, a page that checks again every few seconds. A notice
+    without a letter, or whose letter failed, offers its officers "Make the letter" (POST)."""
+    acting = request.acting
+    notice = selectors.notice_get_for(acting, notice_id)
     if notice.status == NoticeStatus.DRAFT:
         raise Http404("A draft has no letter: the letter is made when the notice is issued.")
+    if request.method == "POST":
+        require_notice_officer(acting, notice)
+        try:
+            services.notice_letter_request(acting=acting, notice=notice)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("notices:letter", notice_id=notice.pk)
     letter = NoticeLetter.objects.filter(notice=notice).first()
-    if letter is None:
-        # Notices loaded from elsewhere have no letter yet: make one now (once).
-        with transaction.atomic():
-            letter, created = NoticeLetter.objects.get_or_create(notice=notice)
-            if created:
-                from commissioning.notices.tasks import notice_letter_generate
-
-                transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
-        letter.refresh_from_db()
-    if letter.generated_at and letter.file:
+    if letter is not None and letter.generated_at and letter.file:
         issued_on = timezone.localdate(notice.issued_at)
         filename = (
             f"{notice_letter_title(notice)} {notice.pk} {notice.provider.name} {issued_on:%Y-%m-%d}.pdf"
         )
         return stored_file_response(letter.file, filename, "application/pdf")
-    return render(request, "commissioning/notices/letter_pending.html", {"notice": notice, "letter": letter})
+    return render(
+        request,
+        "commissioning/notices/letter_pending.html",
+        {"notice": notice, "letter": letter, "can_request": is_notice_officer(acting, notice)},
+    )

@@ -4,14 +4,15 @@ and a body's target closure periods. Access as in commissioning.notices.views.""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import Capability, organisation_required
-from commissioning.forms import apply_service_errors, int_or_none
+from accounts.govuk_forms import apply_service_errors, int_or_none
 from commissioning.notices import drafts, selectors, services
+from commissioning.notices.access import require_raise_notice
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
 from commissioning.notices.forms import (
     DraftForm,
@@ -26,10 +27,10 @@ from commissioning.notices.models import (
     NoticeStatus,
 )
 from commissioning.notices.views import (
-    _evidence,
-    _notice_url,
-    _officer_notice,
-    _post,
+    form_post,
+    notice_evidence,
+    notice_url,
+    officer_notice,
 )
 from commissioning.selectors import contract_get_for
 
@@ -43,11 +44,7 @@ def notice_new(request: HttpRequest, contract_id: int) -> HttpResponse:
     if acting.is_provider:
         raise Http404("Notices are drafted by commissioning bodies.")
     contract = contract_get_for(acting, contract_id)
-    if contract.lead_commissioner_id != acting.organisation.pk:
-        raise PermissionDenied(
-            "Only the commissioning body that leads this contract can raise notices on it."
-        )
-    acting.require(Capability.MANAGE_NOTICES)
+    require_raise_notice(acting, contract)
     form = DraftForm(request.POST or None, initial={"kind": request.GET.get("kind") or NoticeKind.BREACH})
     if request.method == "POST" and form.is_valid():
         try:
@@ -56,7 +53,7 @@ def notice_new(request: HttpRequest, contract_id: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, f"Draft notice {notice.pk} is saved. Link evidence, then issue it.")
-            return redirect(_notice_url(notice))
+            return redirect(notice_url(notice))
     return render(
         request,
         "commissioning/notices/draft_form.html",
@@ -68,10 +65,10 @@ def notice_new(request: HttpRequest, contract_id: int) -> HttpResponse:
 @organisation_required
 def edit(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
-    notice = _officer_notice(acting, notice_id)
+    notice = officer_notice(acting, notice_id)
     if notice.status != NoticeStatus.DRAFT:
         messages.info(request, "An issued notice cannot be changed. Correct it with a new notice instead.")
-        return redirect(_notice_url(notice))
+        return redirect(notice_url(notice))
     locked = bool(notice.escalated_from_id or notice.supersedes_id)
     form = DraftForm(request.POST or None, initial=DraftForm.initial_from(notice), kind_locked=locked)
     if request.method == "POST" and form.is_valid():
@@ -81,7 +78,7 @@ def edit(request: HttpRequest, notice_id: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, "The draft is saved.")
-            return redirect(_notice_url(notice))
+            return redirect(notice_url(notice))
     return render(
         request,
         "commissioning/notices/draft_form.html",
@@ -94,9 +91,9 @@ def edit(request: HttpRequest, notice_id: int) -> HttpResponse:
 def evidence(request: HttpRequest, notice_id: int) -> HttpResponse:
     """Link a record of the contract to a draft (``source``), or remove a link (``unlink``)."""
     acting = request.acting
-    notice = _officer_notice(acting, notice_id)
+    notice = officer_notice(acting, notice_id)
     if request.method != "POST":
-        return redirect(_notice_url(notice, "evidence"))
+        return redirect(notice_url(notice, "evidence"))
     if unlink := request.POST.get("unlink"):
         link = get_object_or_404(NoticeEvidenceLink, notice=notice, pk=int_or_none(unlink))
         try:
@@ -105,7 +102,7 @@ def evidence(request: HttpRequest, notice_id: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"{link.label} is no longer linked.")
-        return redirect(_notice_url(notice, "evidence"))
+        return redirect(notice_url(notice, "evidence"))
     candidates = {c.key: c for c in evidence_candidates(notice)}
     form = EvidenceLinkForm(request.POST, choices=evidence_choices(list(candidates.values())))
 
@@ -124,35 +121,37 @@ def evidence(request: HttpRequest, notice_id: int) -> HttpResponse:
     def success(link):
         return f"{link.label} is linked."
 
-    response = _post(request, notice, form, "evidence", call, success)
+    response = form_post(request, notice, form, "evidence", call, success)
     if response.status_code == 302:
-        return redirect(_notice_url(notice, "evidence"))
+        return redirect(notice_url(notice, "evidence"))
     return response
 
 
 @organisation_required
 def file_add(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
-    notice = _officer_notice(acting, notice_id)
+    notice = officer_notice(acting, notice_id)
     if request.method != "POST":
-        return redirect(_notice_url(notice, "evidence"))
+        return redirect(notice_url(notice, "evidence"))
     form = FileForm(request.POST, request.FILES)
 
     def call(data):
         upload = data["file"]
         return drafts.notice_file_add(acting=acting, notice=notice, name=upload.name, content=upload.read())
 
-    return _post(request, notice, form, "file", call, lambda stored: f"{stored.original_name} is uploaded.")
+    return form_post(
+        request, notice, form, "file", call, lambda stored: f"{stored.original_name} is uploaded."
+    )
 
 
 @organisation_required
 def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
     """GET: check the draft before issuing it (what the provider will receive). POST: issue it."""
     acting = request.acting
-    notice = _officer_notice(acting, notice_id)
+    notice = officer_notice(acting, notice_id)
     if notice.status != NoticeStatus.DRAFT:
         messages.info(request, f"This notice was issued on {timezone.localdate(notice.issued_at):%d/%m/%Y}.")
-        return redirect(_notice_url(notice))
+        return redirect(notice_url(notice))
     problems: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -169,9 +168,9 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
                 f"{notice_letter_title(issued)} {issued.pk} is issued to {issued.provider.name}. "
                 "The letter is being made and the provider's approvers are emailed.",
             )
-            return redirect(_notice_url(issued))
+            return redirect(notice_url(issued))
     else:
-        problems = services._issue_problems(notice, timezone.localdate())
+        problems = services.issue_problems(notice, timezone.localdate())
     return render(
         request,
         "commissioning/notices/issue.html",
@@ -179,7 +178,7 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
             "notice": notice,
             "title": notice_letter_title(notice),
             "problems": problems,
-            "evidence": _evidence(notice),
+            "evidence": notice_evidence(notice),
             "officer_files": notice.files.filter(uploaded_by_provider=False),
             "settings": selectors.notice_settings_for(notice.commissioner),
             "pending_from": notice.escalated_from or notice.supersedes,

@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, Capability, organisation_required
+from accounts.downloads import CSV_CONTENT_TYPE, download_response
 from commissioning.notices import figures as notice_figures
 from commissioning.notices import register as notice_register
 from commissioning.notices.models import Notice, NoticeKind
 from commissioning.notices.register import FiguresQuarterForm, RegisterFilterForm, register_filter
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
 from outcomes.periods import parse_period
-from outcomes.returns.files import CSV_CONTENT_TYPE
 
 PAGE_SIZE = 50
 
@@ -86,11 +86,8 @@ def register_csv(request: HttpRequest) -> HttpResponse:
     if form.errors:
         return redirect(f"{reverse('notices:register')}?{request.GET.urlencode()}")
     today = timezone.localdate()
-    response = HttpResponse(
-        notice_register.register_csv(register_filter(notices, filters), today), content_type=CSV_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = f'attachment; filename="notices-{today:%Y-%m-%d}.csv"'
-    return response
+    content = notice_register.register_csv(register_filter(notices, filters), today)
+    return download_response(content, f"notices-{today:%Y-%m-%d}.csv", CSV_CONTENT_TYPE)
 
 
 @organisation_required

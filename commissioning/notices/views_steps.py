@@ -22,10 +22,10 @@ from commissioning.notices.models import (
     NoticeStatus,
 )
 from commissioning.notices.views import (
-    _notice_url,
-    _officer_notice,
-    _post,
-    _responder_notice,
+    form_post,
+    notice_url,
+    officer_notice,
+    recipient_notice,
 )
 
 # --- The provider ----------------------------------------------------------------------------------
@@ -34,9 +34,9 @@ from commissioning.notices.views import (
 @organisation_required
 def acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
-    notice = _responder_notice(acting, notice_id)
+    notice = recipient_notice(acting, notice_id)
     if request.method != "POST":
-        return redirect(_notice_url(notice))
+        return redirect(notice_url(notice))
     try:
         services.notice_acknowledge(acting=acting, notice=notice)
     except ValidationError as error:
@@ -45,15 +45,15 @@ def acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
         messages.success(
             request, "You have acknowledged the notice. Now send your response and any evidence."
         )
-    return redirect(_notice_url(notice, "respond"))
+    return redirect(notice_url(notice, "respond"))
 
 
 @organisation_required
 def respond(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
-    notice = _responder_notice(acting, notice_id)
+    notice = recipient_notice(acting, notice_id)
     if request.method != "POST":
-        return redirect(_notice_url(notice, "respond"))
+        return redirect(notice_url(notice, "respond"))
     form = RespondForm(request.POST, request.FILES)
 
     def call(data):
@@ -65,7 +65,7 @@ def respond(request: HttpRequest, notice_id: int) -> HttpResponse:
         sent = f" with {count} file{'s' if count != 1 else ''}" if count else ""
         return f"Your response is sent{sent}. {notice.commissioner.name} will review it."
 
-    return _post(request, notice, form, "respond", call, success)
+    return form_post(request, notice, form, "respond", call, success)
 
 
 # --- The officer's decision ------------------------------------------------------------------------
@@ -74,9 +74,9 @@ def respond(request: HttpRequest, notice_id: int) -> HttpResponse:
 @organisation_required
 def extend(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
-    notice = _officer_notice(acting, notice_id)
+    notice = officer_notice(acting, notice_id)
     if request.method != "POST":
-        return redirect(_notice_url(notice, "decide"))
+        return redirect(notice_url(notice, "decide"))
     form = ExtendForm(request.POST)
 
     def call(data):
@@ -84,7 +84,7 @@ def extend(request: HttpRequest, notice_id: int) -> HttpResponse:
             acting=acting, notice=notice, new_due_on=data["new_due_on"], reason=data["reason"]
         )
 
-    return _post(
+    return form_post(
         request,
         notice,
         form,
@@ -98,9 +98,9 @@ def extend(request: HttpRequest, notice_id: int) -> HttpResponse:
 def close(request: HttpRequest, notice_id: int) -> HttpResponse:
     """Close an open notice (remedied or withdrawn), or withdraw a draft."""
     acting = request.acting
-    notice = _officer_notice(acting, notice_id)
+    notice = officer_notice(acting, notice_id)
     if request.method != "POST":
-        return redirect(_notice_url(notice, "decide"))
+        return redirect(notice_url(notice, "decide"))
     if notice.status == NoticeStatus.DRAFT:
         form, key = WithdrawForm(request.POST), "withdraw"
     else:
@@ -115,20 +115,20 @@ def close(request: HttpRequest, notice_id: int) -> HttpResponse:
             return f"Draft {closed.pk} is withdrawn."
         return f"The notice is closed as {closed.get_closed_reason_display().lower()}."
 
-    return _post(request, notice, form, key, call, success)
+    return form_post(request, notice, form, key, call, success)
 
 
 def _draft_started(request: HttpRequest, notice_id: int, start, success) -> HttpResponse:
     """Start a draft from an open notice (``start``: the service); on to the draft's edit page."""
     acting = request.acting
-    notice = _officer_notice(acting, notice_id)
+    notice = officer_notice(acting, notice_id)
     if request.method != "POST":
-        return redirect(_notice_url(notice, "decide"))
+        return redirect(notice_url(notice, "decide"))
     try:
         draft = start(acting=acting, notice=notice)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(_notice_url(notice, "decide"))
+        return redirect(notice_url(notice, "decide"))
     messages.success(request, success(notice, draft))
     return redirect(reverse("notices:edit", kwargs={"notice_id": draft.pk}))
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
 
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin, date_field
 from commissioning.evidence import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES
-from commissioning.forms import _date_field
 from commissioning.qaf.models import DelayReason, QafStandard, QafStatusCode, Rating, StandardRating
 from providers.models import CqcRating
 
@@ -53,7 +52,7 @@ class TrackerFilterForm(forms.Form):
 
 class ScheduleForm(QafForm):
     id_prefix = "schedule"
-    scheduled_for = _date_field("Planned start date", help_text="For example, the date of the first visit.")
+    scheduled_for = date_field("Planned start date", help_text="For example, the date of the first visit.")
     contract = forms.ModelChoiceField(
         label="Contract",
         queryset=None,
@@ -71,12 +70,12 @@ class ScheduleForm(QafForm):
 
 class ReassessForm(QafForm):
     id_prefix = "reassess"
-    scheduled_for = _date_field("Planned reassessment date")
+    scheduled_for = date_field("Planned reassessment date")
 
 
 class StartForm(QafForm):
     id_prefix = "start"
-    started_on = _date_field(
+    started_on = date_field(
         "Start date", help_text="The 13 weeks to complete the evaluation run from this day."
     )
 
@@ -164,7 +163,7 @@ class ShareForm(QafForm):
 
 class FinaliseForm(QafForm):
     id_prefix = "finalise"
-    finalised_on = _date_field("Completion date")
+    finalised_on = date_field("Completion date")
     summary = _text("Summary of findings", "Enter a summary of the findings", rows=5)
 
 
@@ -241,7 +240,7 @@ class ActionForm(QafForm):
         help_text="A role or a name, for example Registered manager.",
         error_messages={"required": "Name who at the provider owns the action"},
     )
-    due_on = _date_field(
+    due_on = date_field(
         "Due date", help_text="Action plans are usually due within 14 days of the final report."
     )
 

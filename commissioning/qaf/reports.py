@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from commissioning.pdf import pdf_render, pdf_store
 from commissioning.qaf.models import Assessment, FinalReport
+from commissioning.qaf.selectors import assessment_sections
 
 
 def qaf_report_context(assessment: Assessment) -> dict:
-    from commissioning.qaf.selectors import assessment_sections
-
+    """What the final report shows: the ratings by domain, the provider's comments and the actions."""
     return {
         "assessment": assessment,
         "sections": assessment_sections(assessment),

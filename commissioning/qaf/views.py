@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, Capability, organisation_required
-from commissioning.forms import apply_service_errors
+from accounts.downloads import csv_response
+from accounts.govuk_forms import apply_service_errors
 from commissioning.qaf import cqc, selectors, services
 from commissioning.qaf.access import (
     is_assessed_provider,
@@ -48,7 +49,7 @@ from commissioning.qaf.models import (
     AssessmentStatus,
     Outcome,
 )
-from commissioning.qaf.status import qaf_status_store
+from commissioning.qaf.tracker import TRACKER_COLUMNS, tracker_filters, tracker_rows
 from outcomes.periods import day_label
 
 EDITABLE = (AssessmentStatus.STARTED, AssessmentStatus.DRAFT_SHARED)
@@ -77,13 +78,6 @@ def actions_url(assessment_id: int, anchor: str = "") -> str:
 # --- Tracker and provider page -------------------------------------------------------------------
 
 
-def _statuses_complete(acting: Acting) -> None:
-    """A provider contracted since the last nightly run has no stored status yet: compute it now
-    (the same idempotent call the nightly task makes)."""
-    for provider_id in selectors.providers_without_status(acting):
-        qaf_status_store(provider_id=provider_id, commissioner_id=acting.organisation.pk)
-
-
 @organisation_required
 def tracker(request: HttpRequest) -> HttpResponse:
     """Commissioners: every provider they lead a contract with, by QAF status and CQC rating.
@@ -96,7 +90,6 @@ def tracker(request: HttpRequest) -> HttpResponse:
             {"assessments": selectors.assessment_list_for(acting)},
         )
     acting.require(Capability.VIEW_PORTFOLIO)
-    _statuses_complete(acting)
     form = TrackerFilterForm(request.GET or None)
     status = cqc_rating = ""
     if form.is_bound and form.is_valid():
@@ -116,67 +109,21 @@ def tracker(request: HttpRequest) -> HttpResponse:
     )
 
 
-TRACKER_CSV_COLUMNS = [
-    "Provider",
-    "CQC location ID",
-    "CQC rating",
-    "CQC rating date",
-    "QAF status",
-    "Why",
-    "Last assessment completed",
-    "Compliance window ends",
-    "Next assessment due",
-    "Assessment under way (started)",
-]
-
-
 @organisation_required
 def tracker_csv(request: HttpRequest) -> HttpResponse:
     """The tracker as CSV, with the same filters (commissioning bodies only)."""
-    import csv
-    import io
-
     acting = request.acting
     if not acting.is_commissioner:
         raise Http404("The QAF tracker is for commissioning bodies.")
     acting.require(Capability.VIEW_PORTFOLIO)
-    _statuses_complete(acting)
-    form = TrackerFilterForm(request.GET or None)
-    status = cqc_rating = ""
-    if form.is_bound and form.is_valid():
-        status, cqc_rating = form.cleaned_data["status"], form.cleaned_data["cqc_rating"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(TRACKER_CSV_COLUMNS)
-    for row in selectors.tracker_rows_for(acting, status=status, cqc_rating=cqc_rating):
-        provider, stored = row.provider, row.status
-        writer.writerow(
-            [
-                provider.name,
-                provider.cqc_location_id or "",
-                provider.get_cqc_rating_display(),
-                provider.cqc_rating_date or "",
-                stored.get_status_display() if stored else "Not yet computed",
-                stored.reason if stored else "",
-                row.last_completed_on or "",
-                stored.window_ends_on or "" if stored else "",
-                stored.next_due_on or "" if stored else "",
-                row.in_progress.started_on or "" if row.in_progress else "",
-            ]
-        )
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="qaf-tracker-{timezone.localdate():%Y-%m-%d}.csv"'
-    )
-    return response
+    status, cqc_rating = tracker_filters(request.GET)
+    rows = tracker_rows(acting, status=status, cqc_rating=cqc_rating)
+    return csv_response(TRACKER_COLUMNS, rows, f"qaf-tracker-{timezone.localdate():%Y-%m-%d}.csv")
 
 
 def _provider_render(request: HttpRequest, provider, form: ScheduleForm | None = None) -> HttpResponse:
     acting = request.acting
     page = selectors.provider_qaf_for(acting, provider)
-    if page.overall is None:
-        qaf_status_store(provider_id=provider.pk, commissioner_id=acting.organisation.pk)
-        page = selectors.provider_qaf_for(acting, provider)
     can_schedule = is_quality_officer(acting)
     if can_schedule and form is None:
         form = ScheduleForm(contracts=selectors.contracts_with(acting, provider))

@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import Capability, organisation_required
-from commissioning.evidence import stored_file_response
-from commissioning.forms import apply_service_errors, int_or_none
+from accounts.downloads import stored_file_response
+from accounts.govuk_forms import apply_service_errors, int_or_none
 from commissioning.qaf import selectors, services
 from commissioning.qaf.access import (
     is_assessed_provider,

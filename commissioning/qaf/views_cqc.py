@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.access import organisation_required
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin
 from commissioning.qaf import cqc
 from providers.models import CqcRating
 

@@ -21,8 +21,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.access import Acting, Capability, organisation_required
-from accounts.forms import GovukFormMixin
-from commissioning.forms import apply_service_errors
+from accounts.govuk_forms import GovukFormMixin, apply_service_errors
 from commissioning.qaf import framework_csv as standards_csv
 from commissioning.qaf import frameworks
 from commissioning.qaf.framework_csv import FrameworkCsvProblem, ParsedFramework

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.access import Capability, organisation_required
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin
 from commissioning.qaf import portfolio as selectors
 from outcomes.periods import Period, parse_period
 

@@ -13,6 +13,7 @@ from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.models import User
 from commissioning.models import CommissioningBody, Contract, ContractStatus, ServiceType
+from commissioning.qaf.tasks import qaf_status_refresh
 from outcomes.periods import day_label
 from providers.models import Provider
 
@@ -143,6 +144,12 @@ def _apply(contract: Contract, data: ContractInput) -> None:
     contract.partner_commissioners.set(data.partner_commissioners)
 
 
+def _qaf_status_refresh_later(lead_id: int, provider_ids: set[int]) -> None:
+    """A contract's provider, status and QAF window feed its QAF statuses: refresh them after commit."""
+    for provider_id in provider_ids:
+        transaction.on_commit(lambda provider_id=provider_id: qaf_status_refresh.delay(provider_id, lead_id))
+
+
 def contract_save(
     *,
     lead: CommissioningBody,
@@ -168,6 +175,7 @@ def contract_save(
                 organisation=lead,
                 details=changes,
             )
+            _qaf_status_refresh_later(lead.pk, {contract.provider_id})
             return contract, changes
         contract = Contract.objects.select_for_update().get(pk=existing.pk)
         before = _snapshot(contract)
@@ -176,7 +184,9 @@ def contract_save(
             key: {"before": before[key], "after": after[key]} for key in after if before[key] != after[key]
         }
         if changes:  # nothing changed: nothing saved (an import run twice leaves the contract untouched)
+            providers = {contract.provider_id, data.provider.pk}  # a new provider, and the one replaced
             _apply(contract, data)
+            _qaf_status_refresh_later(lead.pk, providers)
             audit_record(
                 actor=actor,
                 actor_label=actor_label,

@@ -6,8 +6,6 @@ array without paging; ``?source=`` and ``?direction=`` narrow it.
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -15,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.api.conditional import ETagMixin
-from accounts.api.links import link
+from accounts.api.schema import EnumField
 from accounts.api.views import ApiViewSet
 from outcomes.measure_pages.views import SOURCE_DESCRIPTIONS, SOURCE_LABELS
 from outcomes.measures.library import (
@@ -29,33 +27,6 @@ from outcomes.measures.library import (
 
 TAGS = ["measures"]
 UNIT = "percent"
-
-
-class EnumField(serializers.CharField):
-    """A read-only string with a fixed set of values, documented as its own named schema component.
-
-    Named explicitly because the schema would otherwise name each set after the field, and fields
-    called "rag" or "status" in different collections hold different sets.
-    """
-
-    def __init__(self, name: str, values, **kwargs):
-        self.enum_name = name
-        self.enum_values = [value[0] if isinstance(value, tuple | list) else value for value in values]
-        super().__init__(**kwargs)
-
-
-class EnumFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = EnumField
-
-    def map_serializer_field(self, auto_schema, direction):
-        component = ResolvedComponent(
-            name=self.target.enum_name,
-            type=ResolvedComponent.SCHEMA,
-            object=self.target.enum_name,
-            schema={"type": "string", "enum": self.target.enum_values},
-        )
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
 
 
 class ChoiceSerializer(serializers.Serializer):
@@ -208,26 +179,6 @@ class MeasureViewSet(ETagMixin, ApiViewSet):
         if measure is None:
             raise NotFound(f"There is no measure {code!r}. GET /api/v1/measures/ lists the measures' codes.")
         return Response(_measure_data(measure, request))
-
-
-class MeasureRefSerializer(serializers.Serializer):
-    """A measure named by another object (a target, a result)."""
-
-    code = serializers.CharField(help_text="The measure's code, e.g. INDEPENDENT_WITHIN.")
-    name = serializers.CharField(help_text="The measure's name ('' for a code no longer in the library).")
-    direction = serializers.CharField(help_text="higher or lower: which way is better.")
-    url = serializers.URLField(help_text="The measure in the API.")
-
-
-def measure_ref(code: str, request) -> dict:
-    """``{code, name, direction, url}`` of a measure, for the objects that name one."""
-    measure = MEASURES.get(code)
-    return {
-        "code": code,
-        "name": measure.name if measure else "",
-        "direction": measure.direction.value if measure else "",
-        "url": link(request, "api:measures-detail", code),
-    }
 
 
 def register(router) -> None:

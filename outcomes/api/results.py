@@ -16,15 +16,17 @@ from rest_framework import mixins, serializers
 from accounts.api.conditional import ETagMixin
 from accounts.api.links import link
 from accounts.api.pagination import Cursor
+from accounts.api.schema import EnumField
 from accounts.api.views import ApiViewSet
 from commissioning.api.references import (
     ContractLinkSerializer,
     IdFilter,
+    MeasureRefSerializer,
     YesNoFilter,
     contract_link,
+    measure_ref,
     person_name,
 )
-from outcomes.api.measures import EnumField, MeasureRefSerializer, measure_ref
 from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult
 from outcomes.periods import MONTH, QUARTER, ROLLING_12, YEAR_TO_DATE, parse_period

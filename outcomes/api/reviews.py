@@ -24,11 +24,12 @@ from commissioning.api.contracts import PartySerializer
 from commissioning.api.references import (
     ContractLinkSerializer,
     IdFilter,
+    MeasureRefSerializer,
     YesNoFilter,
     contract_link,
+    measure_ref,
     person_name,
 )
-from outcomes.api.measures import MeasureRefSerializer, measure_ref
 from outcomes.reviews import selectors
 from outcomes.reviews.models import (
     OPEN_ACTION_STATUSES,

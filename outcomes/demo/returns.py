@@ -20,8 +20,10 @@ from decimal import Decimal
 
 from commissioning.models import Contract, ContractStatus, ServiceType
 from outcomes.mds import EPISODE_COLUMNS
-from outcomes.models import MonthlyReturn, ReturnAttempt
-from outcomes.periods import LONDON, add_months, due_at, month_end
+from outcomes.models import MonthlyReturn, RecomputeRequest, ReturnAttempt
+from outcomes.periods import LONDON, add_months, affected_periods, due_at, month_end, parse_period
+from outcomes.results.compute import contract_periods, results_compute_periods
+from outcomes.results.requests import recompute_deferred
 from outcomes.returns.services import return_import
 
 FIRST_MONTH = date(2025, 4, 1)
@@ -283,8 +285,6 @@ def _quarterly(period) -> bool:
 
 def results_seed(contracts: list[Contract]) -> int:
     """Compute the quarterly results of the given contracts (the nightly job computes every period)."""
-    from outcomes.results.compute import contract_periods, results_compute_periods
-
     count = 0
     for contract in contracts:
         periods = list(filter(_quarterly, contract_periods(contract)))
@@ -294,9 +294,6 @@ def results_seed(contracts: list[Contract]) -> int:
 
 def correction_seed() -> None:
     """The provider corrects a month after its results were computed: the quarter's figures are restated."""
-    from outcomes.periods import affected_periods, parse_period
-    from outcomes.results.compute import results_compute_periods
-
     reference, month = CORRECTED
     contract = Contract.objects.filter(reference=reference).first()
     if (
@@ -324,9 +321,6 @@ def correction_seed() -> None:
 
 def returns_seed() -> int:
     """Load the demo returns that are not there yet (results computed once per contract after)."""
-    from outcomes.models import RecomputeRequest
-    from outcomes.results.requests import recompute_deferred
-
     with recompute_deferred():
         accepted = _returns_seed()
     RecomputeRequest.objects.all().delete()  # the quarterly results were computed directly

@@ -36,7 +36,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from commissioning.models import Contract, NoticeSuggestion, SuggestionStatus
+from commissioning.models import Contract
+from commissioning.notices.models import NoticeSuggestion, SuggestionStatus
 from outcomes.notice_suggestions.rules import (
     DECIDED,
     LIVE_STATUSES,

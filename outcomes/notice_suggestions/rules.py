@@ -7,14 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from commissioning.models import (
-    Contract,
-    ContractStatus,
-    NoticeKind,
-    NoticeReason,
-    SuggestionRule,
-    SuggestionStatus,
-)
+from commissioning.models import Contract, ContractStatus
+from commissioning.notices.models import NoticeKind, NoticeReason, SuggestionRule, SuggestionStatus
 from commissioning.qaf.models import (
     ActionStatus,
     Assessment,

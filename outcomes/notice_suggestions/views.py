@@ -12,16 +12,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.access import Acting, Capability, organisation_required
-from accounts.forms import GovukFormMixin
-from commissioning.forms import apply_service_errors
+from accounts.govuk_forms import GovukFormMixin, apply_service_errors
 from commissioning.notices import suggestions as services
 from commissioning.notices.models import NoticeSuggestion, SuggestionRule, SuggestionStatus
+from outcomes.notice_suggestions.requests import suggestions_refresh_request
 
 ALL = "all"
 
@@ -79,11 +78,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
     """The body's suggestions, open ones by rule first; officers may ask for a refresh now (POST)."""
     acting = _acting(request)
     if request.method == "POST":
-        acting.require(Capability.MANAGE_NOTICES)
-        from outcomes.notice_suggestions.tasks import notice_suggestions_refresh
-
-        body_id = acting.organisation.pk
-        transaction.on_commit(lambda: notice_suggestions_refresh.delay(body_id))
+        suggestions_refresh_request(acting=acting)
         messages.success(
             request,
             "The suggestions are being refreshed in the background. This takes a minute or so: "

@@ -1,8 +1,8 @@
 """The rows of the portfolio exports: compliance results, the notice register and the QAF tracker.
 
 Each function takes the acting organisation and returns the header and rows a CSV or XLSX is
-written from; the formats differ only in how they are written (``outcomes.templates_files.csv_bytes``
-or ``outcomes.portfolio.spreadsheets.xlsx_bytes``).
+written from; the formats differ only in how they are written (``accounts.downloads.csv_bytes``
+or ``accounts.downloads.xlsx_bytes``).
 
 Results: one row per latest stored result (``is_latest``) of the contracts whose results the
 organisation may see (``result_contracts_for``: the prime provider and the contract's lead and
@@ -24,9 +24,6 @@ from commissioning.models import Contract
 from commissioning.notices import register as notice_register
 from commissioning.notices.register import RegisterFilterForm, register_filter
 from commissioning.notices.selectors import notices_for
-from commissioning.qaf import selectors as qaf_selectors
-from commissioning.qaf.forms import TrackerFilterForm
-from commissioning.qaf.status import qaf_status_store
 from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult
 from outcomes.periods import MONTH, QUARTER, ROLLING_12, YEAR_TO_DATE, parse_period
@@ -191,50 +188,3 @@ def notice_rows(notices: QuerySet, filters: dict, today: date | None = None) -> 
 
 
 # --- The QAF tracker -----------------------------------------------------------------------------
-
-TRACKER_COLUMNS = [
-    "Provider",
-    "CQC location ID",
-    "CQC rating",
-    "CQC rating date",
-    "QAF status",
-    "Why",
-    "Last assessment completed",
-    "Compliance window ends",
-    "Next assessment due",
-    "Assessment under way (started)",
-]
-
-
-def qaf_statuses_complete(acting: Acting) -> None:
-    """A provider contracted since the last nightly run has no stored QAF status yet: compute it now,
-    as the tracker page does (the same idempotent call the nightly task makes)."""
-    for provider_id in qaf_selectors.providers_without_status(acting):
-        qaf_status_store(provider_id=provider_id, commissioner_id=acting.organisation.pk)
-
-
-def tracker_filters(data) -> tuple[str, str]:
-    """(QAF status, CQC rating) from the tracker's filter form; a bad value is ignored, as on the page."""
-    form = TrackerFilterForm(data or None)
-    if form.is_bound and form.is_valid():
-        return form.cleaned_data["status"], form.cleaned_data["cqc_rating"]
-    return "", ""
-
-
-def tracker_rows(acting: Acting, *, status: str, cqc_rating: str) -> Iterator[list[object]]:
-    """The commissioner's QAF tracker rows (``TRACKER_COLUMNS``), as the tracker CSV has them."""
-    qaf_statuses_complete(acting)
-    for row in qaf_selectors.tracker_rows_for(acting, status=status, cqc_rating=cqc_rating):
-        provider, stored = row.provider, row.status
-        yield [
-            provider.name,
-            provider.cqc_location_id or "",
-            provider.get_cqc_rating_display(),
-            provider.cqc_rating_date or "",
-            stored.get_status_display() if stored else "Not yet computed",
-            stored.reason if stored else "",
-            row.last_completed_on or "",
-            (stored.window_ends_on or "") if stored else "",
-            (stored.next_due_on or "") if stored else "",
-            (row.in_progress.started_on or "") if row.in_progress else "",
-        ]

@@ -39,7 +39,6 @@ from outcomes.measures import MEASURES
 from outcomes.measures.rating import direction_of_travel, percentage
 from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
 from outcomes.periods import Period, add_months, parse_period, quarter_period
-from outcomes.portfolio.exports import qaf_statuses_complete
 from outcomes.results.calculators import months_due
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, target_text
@@ -324,7 +323,6 @@ def scrutiny_report(
     providers = sorted({c.provider_id: c.provider for c in contracts}.values(), key=lambda p: p.name)
     provider_ids = [p.pk for p in providers]
 
-    qaf_statuses_complete(acting)
     statuses = {
         s.provider_id: s
         for s in qaf_selectors.statuses_for(acting).filter(

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.access import Capability, organisation_required
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin
 from commissioning.models import Target
 from outcomes.periods import Period, parse_period
 from outcomes.portfolio import funnel as benchmarking

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.access import Acting, Capability, organisation_required
+from accounts.downloads import csv_response, xlsx_response
 from outcomes.portfolio.dashboard_export import matrix_table
 from outcomes.portfolio.dashboard_html import matrix_rows_html
 from outcomes.portfolio.forms import DashboardFilterForm
@@ -20,8 +21,6 @@ from outcomes.portfolio.matrix import (
     dashboard_quarters,
     portfolio_matrix,
 )
-from outcomes.portfolio.spreadsheets import xlsx_bytes
-from outcomes.returns.files import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
 
 
 def _acting(request: HttpRequest) -> Acting:
@@ -78,9 +77,7 @@ def _table(matrix: Matrix | None) -> tuple[list[str], list[list[object]]]:
 def matrix_csv(request: HttpRequest) -> HttpResponse:
     """The matrix as CSV, with the page's quarter, filters and sort; every cell formula-safe."""
     _, matrix = _form_and_matrix(request)
-    response = HttpResponse(csv_bytes(*_table(matrix)), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(matrix, "csv")}"'
-    return response
+    return csv_response(*_table(matrix), _filename(matrix, "csv"))
 
 
 @organisation_required
@@ -88,6 +85,4 @@ def matrix_xlsx(request: HttpRequest) -> HttpResponse:
     """The matrix as an XLSX workbook, with the page's quarter, filters and sort."""
     _, matrix = _form_and_matrix(request)
     title = matrix.quarter.identifier if matrix else "Portfolio"
-    response = HttpResponse(xlsx_bytes(*_table(matrix), title=title), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(matrix, "xlsx")}"'
-    return response
+    return xlsx_response(*_table(matrix), _filename(matrix, "xlsx"), title=title)

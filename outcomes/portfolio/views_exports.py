@@ -21,23 +21,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, Capability, organisation_required
-from accounts.forms import GovukFormMixin
+from accounts.downloads import PDF_CONTENT_TYPE, csv_response, download_response, xlsx_response
+from accounts.govuk_forms import GovukFormMixin
 from commissioning.notices.register import REGISTER_CSV_COLUMNS
 from commissioning.pdf import pdf_render
 from commissioning.qaf.portfolio import quarter_label
+from commissioning.qaf.tracker import TRACKER_COLUMNS, tracker_filters, tracker_rows
 from outcomes.periods import parse_period
 from outcomes.portfolio import exports
 from outcomes.portfolio.scrutiny import FOOTER, scrutiny_quarters, scrutiny_report
-from outcomes.portfolio.spreadsheets import xlsx_bytes
-from outcomes.returns.files import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
-
-PDF_CONTENT_TYPE = "application/pdf"
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _commissioner(acting: Acting, what: str) -> None:
@@ -70,10 +62,8 @@ def _results_export(request: HttpRequest, fmt: str) -> HttpResponse:
     rows = exports.result_rows(acting, form.filters())
     name = f"results-{timezone.localdate():%Y-%m-%d}"
     if fmt == "csv":
-        return _download(csv_bytes(exports.RESULT_COLUMNS, rows), CSV_CONTENT_TYPE, f"{name}.csv")
-    return _download(
-        xlsx_bytes(exports.RESULT_COLUMNS, rows, title="Results"), XLSX_CONTENT_TYPE, f"{name}.xlsx"
-    )
+        return csv_response(exports.RESULT_COLUMNS, rows, f"{name}.csv")
+    return xlsx_response(exports.RESULT_COLUMNS, rows, f"{name}.xlsx", title="Results")
 
 
 @organisation_required
@@ -105,10 +95,8 @@ def notices_xlsx(request: HttpRequest) -> HttpResponse:
     if form.errors:
         return redirect(f"{reverse('notices:register')}?{request.GET.urlencode()}")
     today = timezone.localdate()
-    content = xlsx_bytes(
-        list(REGISTER_CSV_COLUMNS), exports.notice_rows(notices, filters, today), title="Notices"
-    )
-    return _download(content, XLSX_CONTENT_TYPE, f"notices-{today:%Y-%m-%d}.xlsx")
+    rows = exports.notice_rows(notices, filters, today)
+    return xlsx_response(list(REGISTER_CSV_COLUMNS), rows, f"notices-{today:%Y-%m-%d}.xlsx", title="Notices")
 
 
 @organisation_required
@@ -116,10 +104,10 @@ def qaf_tracker_xlsx(request: HttpRequest) -> HttpResponse:
     """The QAF tracker as a workbook, with the tracker's filters (commissioning bodies only)."""
     acting = request.acting
     _commissioner(acting, "The QAF tracker")
-    status, cqc_rating = exports.tracker_filters(request.GET)
-    rows = exports.tracker_rows(acting, status=status, cqc_rating=cqc_rating)
-    content = xlsx_bytes(exports.TRACKER_COLUMNS, rows, title="QAF tracker")
-    return _download(content, XLSX_CONTENT_TYPE, f"qaf-tracker-{timezone.localdate():%Y-%m-%d}.xlsx")
+    status, cqc_rating = tracker_filters(request.GET)
+    rows = tracker_rows(acting, status=status, cqc_rating=cqc_rating)
+    filename = f"qaf-tracker-{timezone.localdate():%Y-%m-%d}.xlsx"
+    return xlsx_response(TRACKER_COLUMNS, rows, filename, title="QAF tracker")
 
 
 # --- The scrutiny report -------------------------------------------------------------------------
@@ -186,6 +174,6 @@ def scrutiny_pdf(request: HttpRequest) -> HttpResponse:
         acting, quarter, named=form.cleaned_data["name_providers"], title=form.cleaned_data["title"]
     )
     content = pdf_render("pdf/scrutiny_report.html", {"report": report})
-    response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
-    response["Content-Disposition"] = f'inline; filename="scrutiny-report-{quarter.identifier}.pdf"'
-    return response
+    return download_response(
+        content, f"scrutiny-report-{quarter.identifier}.pdf", PDF_CONTENT_TYPE, inline=True
+    )

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from commissioning.models import Contract
+from outcomes.measures.library import AGE_BAND_GROUPS
 from outcomes.models import EpisodeRecord, ReturnAttempt, SurveyFigure
 from outcomes.periods import LONDON, Period, add_months, due_at, month_end, rolling_twelve_period
 
@@ -314,8 +315,6 @@ def package_increased(inputs: Inputs, params: dict) -> Counting:
 
 def at_home_91d(inputs: Inputs, params: dict) -> Counting:
     """Hospital-discharge short-term episodes in the age bands judged at referral + 91 days; blank = not at home."""
-    from outcomes.measures.library import AGE_BAND_GROUPS
-
     bands = params["age_bands"]
     bands = list(AGE_BAND_GROUPS.get(bands, bands)) if isinstance(bands, str) else list(bands)
     start, end = inputs.period.start, inputs.period.end

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin
 
 WITHDRAW = "withdraw"
 OVERRIDE_RAG_CHOICES = [

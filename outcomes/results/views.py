@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from accounts.access import Acting, organisation_required
-from commissioning.forms import apply_service_errors
+from accounts.govuk_forms import apply_service_errors
 from commissioning.models import Contract
 from outcomes.measures import MEASURES
 from outcomes.measures.library import CHOICE_LABELS

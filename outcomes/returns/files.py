@@ -6,9 +6,8 @@ checks. Every CSV written here neutralises cells that a spreadsheet would run as
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from openpyxl.styles import Font
 
+from accounts.downloads import csv_bytes
 from outcomes.mds.columns import (
     EPISODE_COLUMN_SPECS,
     EPISODE_COLUMNS,
@@ -26,33 +26,10 @@ from outcomes.mds.columns import (
     Column,
 )
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-
-# The worked example passes validation as the return for this month (the guide page says so).
 EXAMPLE_PERIOD = "2025-06"
 EXAMPLE_PATH = Path(settings.BASE_DIR) / "static" / "returns" / f"example-return-{EXAMPLE_PERIOD}.csv"
 
 REPORT_COLUMNS = ("severity", "sheet", "row", "column", "value", "message")
-
-# A spreadsheet runs a cell starting with one of these as a formula ("CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> str:
-    """The cell as text, with a leading quote when Excel would otherwise treat it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A UTF-8 CSV with a byte-order mark (so Excel reads accents right), every cell formula-safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def template_csv() -> bytes:

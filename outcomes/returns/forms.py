@@ -7,7 +7,7 @@ from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.forms import GovukFormMixin
+from accounts.govuk_forms import GovukFormMixin
 from outcomes.mds import MAX_FILE_BYTES
 from outcomes.mds.columns import SURVEY_MEASURE_CODES
 

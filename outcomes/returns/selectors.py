@@ -14,21 +14,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.access import Acting, Capability
+from accounts.access import Acting
 from commissioning.models import Contract, ContractStatus
-from commissioning.selectors import contract_visible_to
+from commissioning.selectors import contract_returns_visible_to
 from outcomes.mds.reading import file_format
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import add_months, due_at, next_month, parse_month
 
 
 def return_contracts_for(acting: Acting) -> QuerySet[Contract]:
-    """Contracts whose returns the acting organisation may see."""
-    if acting.is_provider:
-        return Contract.objects.filter(provider_id=acting.organisation.pk)
-    if acting.is_commissioner and acting.can(Capability.VIEW_PORTFOLIO):
-        return contract_visible_to(acting)
-    return Contract.objects.none()
+    """Contracts whose returns the acting organisation may see (``contract_returns_visible_to``)."""
+    return contract_returns_visible_to(acting)
 
 
 def return_contract_get_for(acting: Acting, contract_id: int) -> Contract:

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.access import Acting, Capability, capability_required, organisation_required
+from accounts.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from accounts.govuk_forms import apply_service_errors
 from commissioning.access import is_prime_provider, require_prime_provider
-from commissioning.forms import apply_service_errors
 from commissioning.models import Contract
 from outcomes.mds import MAX_EPISODE_ROWS, MAX_FILE_BYTES
 from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_COLUMN_SPECS
@@ -46,13 +47,6 @@ def _month_in_term(contract: Contract, period: str) -> date:
     if month > timezone.localdate().replace(day=1):
         raise Http404("The month has not begun")
     return month
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Overview ------------------------------------------------------------------------------
@@ -213,10 +207,10 @@ def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
 def attempt_report_csv(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get_for(request.acting, attempt_id)
     reference = slugify(attempt.monthly_return.contract.reference) or "contract"
-    return _download(
+    return download_response(
         templates_files.report_csv(attempt),
         f"return-report-{reference}-{attempt.monthly_return.period}-{attempt.pk}.csv",
-        templates_files.CSV_CONTENT_TYPE,
+        CSV_CONTENT_TYPE,
     )
 
 
@@ -288,10 +282,10 @@ def outstanding_csv(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         raise Http404("No such month")
     statuses = selectors.outstanding_returns(request.acting, month)
-    return _download(
+    return download_response(
         templates_files.outstanding_csv(statuses, selectors.STATE_LABELS),
         f"outstanding-returns-{month:%Y-%m}.csv",
-        templates_files.CSV_CONTENT_TYPE,
+        CSV_CONTENT_TYPE,
     )
 
 
@@ -300,24 +294,22 @@ def outstanding_csv(request: HttpRequest) -> HttpResponse:
 
 @organisation_required
 def template_csv(request: HttpRequest) -> HttpResponse:
-    return _download(
-        templates_files.template_csv(), "monthly-return-template.csv", templates_files.CSV_CONTENT_TYPE
-    )
+    return download_response(templates_files.template_csv(), "monthly-return-template.csv", CSV_CONTENT_TYPE)
 
 
 @organisation_required
 def template_xlsx(request: HttpRequest) -> HttpResponse:
-    return _download(
-        templates_files.template_xlsx(), "monthly-return-template.xlsx", templates_files.XLSX_CONTENT_TYPE
+    return download_response(
+        templates_files.template_xlsx(), "monthly-return-template.xlsx", XLSX_CONTENT_TYPE
     )
 
 
 @organisation_required
 def example_csv(request: HttpRequest) -> HttpResponse:
-    return _download(
+    return download_response(
         templates_files.example_csv(),
         f"monthly-return-example-{templates_files.EXAMPLE_PERIOD}.csv",
-        templates_files.CSV_CONTENT_TYPE,
+        CSV_CONTENT_TYPE,
     )
 
 

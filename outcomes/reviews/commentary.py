@@ -21,6 +21,7 @@ from commissioning.models import Target
 from outcomes.measures import MEASURES
 from outcomes.periods import financial_year_start, parse_period
 from outcomes.results.selectors import scorecard, target_text
+from outcomes.reviews.access import is_commentator, is_manager
 from outcomes.reviews.models import (
     PROVIDER_PARTS,
     CommentaryPart,
@@ -28,13 +29,7 @@ from outcomes.reviews.models import (
     ReviewCommentary,
     ReviewMeeting,
 )
-from outcomes.reviews.selectors import (
-    commentary_current,
-    is_commentator,
-    is_manager,
-    meeting_contracts,
-    meeting_quarter_targets,
-)
+from outcomes.reviews.selectors import commentary_current, meeting_contracts, meeting_quarter_targets
 
 MAX_COMMENTARY = 5000
 

@@ -12,8 +12,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.forms import GovukFormMixin
-from commissioning.forms import _date_field
+from accounts.govuk_forms import GovukFormMixin, date_field
 from commissioning.models import Contract, ContractStatus, Target
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import add_months, parse_period, quarter_period
@@ -64,7 +63,7 @@ class MeetingForm(ReviewForm):
             "invalid_choice": f"Choose a quarter from the list. {QUARTER_HINT}",
         },
     )
-    held_on = _date_field("Meeting date", help_text="For example, 2026-11-12.")
+    held_on = date_field("Meeting date", help_text="For example, 2026-11-12.")
     starts_at = forms.TimeField(
         label="Start time (optional)",
         required=False,
@@ -98,7 +97,7 @@ class MeetingForm(ReviewForm):
     chair_organisation = forms.CharField(
         label="Chair's organisation (optional)", required=False, max_length=200
     )
-    commentary_due_on = _date_field(
+    commentary_due_on = date_field(
         "Commentary due (optional)",
         required=False,
         help_text="The day the provider's commentary is due, before the meeting. Commentary stays open until "

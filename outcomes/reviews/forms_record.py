@@ -11,8 +11,7 @@ from __future__ import annotations
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 
-from accounts.forms import GovukFormMixin
-from commissioning.forms import _date_field
+from accounts.govuk_forms import GovukFormMixin, date_field
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import parse_period
 from outcomes.reviews.models import ActionOwner, ActionStatus, ReviewAttendee
@@ -163,7 +162,7 @@ class ActionAddForm(RecordForm):
         help_text="A name or a role, for example Registered manager.",
         error_messages={"required": "Name the person or role who owns the action"},
     )
-    due_on = _date_field("Due date", help_text="For example, 2026-12-18.")
+    due_on = date_field("Due date", help_text="For example, 2026-12-18.")
     contract = forms.TypedChoiceField(label="Contract", coerce=int, required=False)
     target = forms.TypedChoiceField(label="Target (optional)", coerce=int, required=False)
 

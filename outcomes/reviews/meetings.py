@@ -13,15 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 
-from accounts.access import Acting, Capability
+from accounts.access import Acting
 from accounts.audit import audit_record
 from accounts.models import AuditEntry
 from commissioning.models import Contract, ContractStatus
 from outcomes.periods import QUARTER, Period, add_months, parse_period, quarter_period
+from outcomes.reviews.access import require_manager, require_planner
 from outcomes.reviews.commentary import (
     CommentaryInput,
     commentary_blanks,
@@ -31,7 +32,7 @@ from outcomes.reviews.commentary import (
     commentary_save_all,
 )
 from outcomes.reviews.models import MeetingStatus, ReviewAttendee, ReviewMeeting
-from outcomes.reviews.selectors import meeting_parties, require_manager
+from outcomes.reviews.selectors import meeting_parties
 
 # The commentary services live in outcomes.reviews.commentary; they are importable from here too.
 __all__ = [
@@ -197,14 +198,6 @@ def _apply(meeting: ReviewMeeting, data: MeetingInput) -> None:
     meeting.commentary_due_on = data.commentary_due_on
 
 
-def _require_planner(acting: Acting) -> None:
-    if not acting.is_commissioner:
-        raise PermissionDenied(
-            "Review meetings are planned by the commissioning body that leads the contract."
-        )
-    acting.require(Capability.MANAGE_REVIEWS)
-
-
 def meeting_create(
     *,
     acting: Acting,
@@ -222,7 +215,7 @@ def meeting_create(
 
     The quarter must have ended before the meeting day and be the one just before the meeting's own
     quarter, or the one before that (see ``_quarter_problem``)."""
-    _require_planner(acting)
+    require_planner(acting)
     data = MeetingInput(
         list(contracts),
         quarter,

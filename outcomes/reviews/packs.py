@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
-from outcomes.reviews import selectors
+from outcomes.reviews import access, selectors
 from outcomes.reviews.models import MeetingStatus, PackStatus, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.tasks import review_pack_email_send, review_pack_generate
@@ -29,7 +29,7 @@ STALE_AFTER = timedelta(minutes=10)  # a pack still "being made" after this has 
 def packs_context(request, meeting: ReviewMeeting) -> dict:
     """What the meeting page shows of the packs (merged into its context)."""
     acting = request.acting
-    manager = selectors.is_manager(acting, meeting)
+    manager = access.is_manager(acting, meeting)
     packs = list(selectors.packs_for(acting, meeting).order_by("-version"))
     issued = next((pack for pack in packs if pack.issued_at), None)
     planned = meeting.status == MeetingStatus.PLANNED
@@ -84,7 +84,7 @@ def _audit(acting: Acting, action: str, pack: ReviewPack, **details) -> None:
 def pack_request(*, acting: Acting, meeting: ReviewMeeting) -> ReviewPack:
     """Freeze the meeting's figures into a new pack version (the lead body's managers, while the
     meeting is planned); its PDF is made by a background task after the commit."""
-    selectors.require_manager(acting, meeting)
+    access.require_manager(acting, meeting)
     with transaction.atomic():
         meeting = _locked(meeting)
         _require_planned(meeting)
@@ -112,7 +112,7 @@ def _commentary_changed(meeting: ReviewMeeting, pack: ReviewPack) -> bool:
 def pack_issue(*, acting: Acting, pack: ReviewPack) -> ReviewPack:
     """Issue a ready pack to the attendees (the lead body's managers): this fixes the commentary, and
     every attendee with an email address is sent it (a link for users, the PDF for others)."""
-    selectors.require_manager(acting, pack.meeting)
+    access.require_manager(acting, pack.meeting)
     with transaction.atomic():
         meeting = _locked(pack.meeting)
         pack = ReviewPack.objects.select_for_update().get(pk=pack.pk)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ from accounts.audit import audit_record
 from commissioning.models import Contract, Target
 from outcomes.models import ResultOverride
 from outcomes.results.overrides import OVERRIDE_CHOICES, result_override
-from outcomes.reviews import selectors
+from outcomes.reviews import access, selectors
 from outcomes.reviews.forms_record import ActionAddForm, OverrideAgreeForm
 from outcomes.reviews.models import (
     ActionOwner,
@@ -86,7 +86,7 @@ def meeting_record(
 ) -> ReviewMeeting:
     """Record (or correct) the minutes, decisions and who attended; the first time, the meeting
     becomes recorded."""
-    selectors.require_manager(acting, meeting)
+    access.require_manager(acting, meeting)
     _require_held(meeting)
     problems = {}
     if not minutes.strip():
@@ -130,7 +130,7 @@ def override_agree(
 ) -> ResultOverride:
     """Override the RAG of a target's result for the meeting's quarter as the meeting agreed, with the
     reason; it shows on the scorecard and in the meeting's record."""
-    selectors.require_manager(acting, meeting)
+    access.require_manager(acting, meeting)
     acting.require(Capability.OVERRIDE_RESULTS)
     _require_held(meeting)
     problems = {}
@@ -195,7 +195,7 @@ def action_add(
 ) -> ReviewAction:
     """Add an action the meeting agreed, owned by the provider, the commissioner or a named system
     partner; it is carried into every later pack until it is done or dropped."""
-    selectors.require_manager(acting, meeting)
+    access.require_manager(acting, meeting)
     _require_held(meeting)
     contracts = list(meeting.contracts.all())
     problems = {}
@@ -257,22 +257,6 @@ def action_add(
     return action
 
 
-def require_action_updater(acting: Acting, action: ReviewAction) -> None:
-    """403 unless the acting person may update the action (selectors.can_update_action)."""
-    if selectors.can_update_action(acting, action):
-        return
-    meeting = action.meeting
-    if selectors.is_commentator(acting, meeting):
-        raise PermissionDenied(
-            f"This action is owned by {action.owner_organisation}, so only {meeting.commissioner.name} "
-            f"can update it. You can update the actions owned by {meeting.provider.name}."
-        )
-    raise PermissionDenied(
-        f"Only {meeting.commissioner.name}'s commissioners and contract officers, and "
-        f"{meeting.provider.name}'s submitters and approvers for its own actions, can update this action."
-    )
-
-
 def _update_problems(action: ReviewAction, manager: bool, status: str, note: str) -> dict[str, str]:
     commissioner = action.meeting.commissioner.name
     problems = {}
@@ -296,14 +280,14 @@ def _update_problems(action: ReviewAction, manager: bool, status: str, note: str
 
 def action_update(*, acting: Acting, action: ReviewAction, status: str, note: str) -> ReviewAction:
     """A new status for an action, or a note on its progress; done and dropped need a note."""
-    require_action_updater(acting, action)
+    access.require_action_updater(acting, action)
     meeting = action.meeting
     note, label = note.strip(), str(acting.user)
     with transaction.atomic():
         # Judged against the stored status, so two people updating at once cannot both reopen or close it.
         action = ReviewAction.objects.select_for_update().get(pk=action.pk)
         action.meeting = meeting
-        if problems := _update_problems(action, selectors.is_manager(acting, meeting), status, note):
+        if problems := _update_problems(action, access.is_manager(acting, meeting), status, note):
             raise ValidationError(problems)
         before = action.status
         ReviewActionUpdate.objects.create(
@@ -329,14 +313,14 @@ def panel_context(acting: Acting, meeting: ReviewMeeting, forms: dict | None = N
     """Everything the record panel and the record page show; ``forms`` holds bound forms to show again."""
     forms = forms or {}
     today = timezone.localdate()
-    manager = selectors.is_manager(acting, meeting)
+    manager = access.is_manager(acting, meeting)
     problem = record_problem(meeting, today)
     can_record = manager and not problem
     can_override = can_record and acting.can(Capability.OVERRIDE_RESULTS)
     context = {
         "meeting": meeting,
         "is_manager": manager,
-        "is_commentator": selectors.is_commentator(acting, meeting),
+        "is_commentator": access.is_commentator(acting, meeting),
         "problem": problem,
         "can_record": can_record,
         "can_override": can_override,

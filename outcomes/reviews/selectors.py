@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -30,7 +29,6 @@ from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import RAG_LABELS, figures_text
 from outcomes.reviews.models import (
     OPEN_ACTION_STATUSES,
-    ActionOwner,
     ActionStatus,
     MeetingStatus,
     ReviewAction,
@@ -59,36 +57,6 @@ def meetings_for(acting: Acting) -> QuerySet[ReviewMeeting]:
 def meeting_get_for(acting: Acting, meeting_id: int) -> ReviewMeeting:
     """One meeting in reach; 404 otherwise."""
     return get_object_or_404(meetings_for(acting), pk=meeting_id)
-
-
-def is_manager(acting: Acting, meeting: ReviewMeeting) -> bool:
-    """The lead body's people who run the meeting."""
-    return (
-        acting.is_commissioner
-        and acting.organisation.pk == meeting.commissioner_id
-        and acting.can(Capability.MANAGE_REVIEWS)
-    )
-
-
-def is_commentator(acting: Acting, meeting: ReviewMeeting) -> bool:
-    """The reviewed provider's people who write its commentary."""
-    return (
-        acting.is_provider
-        and acting.organisation.pk == meeting.provider_id
-        and acting.can(Capability.WRITE_COMMENTARY)
-    )
-
-
-def require_manager(acting: Acting, meeting: ReviewMeeting) -> None:
-    if not is_manager(acting, meeting):
-        raise PermissionDenied(
-            "Only the commissioners and contract officers of the body that leads this review can do this."
-        )
-
-
-def require_commentator(acting: Acting, meeting: ReviewMeeting) -> None:
-    if not is_commentator(acting, meeting):
-        raise PermissionDenied("Only the reviewed provider's submitters and approvers write its commentary.")
 
 
 def meeting_contracts(meeting: ReviewMeeting) -> list[Contract]:
@@ -221,15 +189,6 @@ CLOSED_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
 
 OPEN = "open"  # the tracker's status filter "open or in progress"
 NOT_STARTED = "not_started"  # the tracker's status filter for the status "open" alone
-
-
-def can_update_action(acting: Acting, action: ReviewAction) -> bool:
-    """The lead body's managers update any action of their meetings; the reviewed provider's
-    commentators update the actions the provider owns."""
-    meeting = action.meeting
-    if is_manager(acting, meeting):
-        return True
-    return is_commentator(acting, meeting) and action.owner_kind == ActionOwner.PROVIDER
 
 
 def actions_filter(actions: QuerySet[ReviewAction], filters: dict, today: date) -> QuerySet[ReviewAction]:

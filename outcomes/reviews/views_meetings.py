@@ -22,13 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, Capability, organisation_required
+from accounts.govuk_forms import apply_service_errors
 from accounts.models import User
-from commissioning.forms import apply_service_errors
 from commissioning.qaf.portfolio import quarter_label
 from commissioning.selectors import contract_visible_to
 from outcomes.measures import MEASURES
 from outcomes.periods import add_months, parse_period, quarter_period
 from outcomes.reviews import meetings as services
+from outcomes.reviews.access import is_commentator, is_manager, require_commentator, require_manager
 from outcomes.reviews.commentary import (
     CommentaryInput,
     commentary_progress,
@@ -56,14 +57,10 @@ from outcomes.reviews.record import record_context
 from outcomes.reviews.selectors import (
     attendee_candidates,
     commentary_current,
-    is_commentator,
-    is_manager,
     meeting_contracts,
     meeting_get_for,
     meeting_quarter_targets,
     meetings_for,
-    require_commentator,
-    require_manager,
 )
 
 PAGE_SIZE = 50

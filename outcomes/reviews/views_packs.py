@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import organisation_required
-from commissioning.evidence import stored_file_response
-from outcomes.reviews import pack_documents, packs, selectors
+from accounts.downloads import stored_file_response
+from outcomes.reviews import access, pack_documents, packs, selectors
 from outcomes.reviews.models import PackStatus, ReviewPack
 
 
@@ -30,7 +30,7 @@ def _status_context(request: HttpRequest, pack: ReviewPack) -> dict:
         "pack": pack,
         "pack_stale": stale,
         "pack_polling": pack.status == PackStatus.QUEUED and not stale,
-        "pack_can_manage": selectors.is_manager(request.acting, pack.meeting),
+        "pack_can_manage": access.is_manager(request.acting, pack.meeting),
     }
 
 
@@ -61,7 +61,7 @@ def pack_page(request: HttpRequest, pack_id: int) -> HttpResponse:
         **_status_context(request, pack),
         "meeting": meeting,
         "pack_issuable": (
-            selectors.is_manager(request.acting, meeting)
+            access.is_manager(request.acting, meeting)
             and pack.status == PackStatus.READY
             and pack.issued_at is None
             and not meeting.packs.filter(issued_at__isnull=False).exists()

@@ -25,12 +25,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, Capability, organisation_required
-from commissioning.forms import apply_service_errors
+from accounts.downloads import csv_response
+from accounts.govuk_forms import apply_service_errors
 from commissioning.models import Target
 from outcomes.measures import MEASURES
 from outcomes.results.selectors import RAG_LABELS
-from outcomes.returns.files import CSV_CONTENT_TYPE, csv_bytes
-from outcomes.reviews import record, selectors
+from outcomes.reviews import access, record, selectors
 from outcomes.reviews.forms_record import (
     ActionAddForm,
     ActionFilterForm,
@@ -48,7 +48,7 @@ PAGE_SIZE = 50
 def _manager_meeting(acting: Acting, meeting_id: int) -> ReviewMeeting:
     """A meeting in reach (else 404) that the acting person runs (else 403)."""
     meeting = selectors.meeting_get_for(acting, meeting_id)
-    selectors.require_manager(acting, meeting)
+    access.require_manager(acting, meeting)
     return meeting
 
 
@@ -217,9 +217,9 @@ def _tracker_render(request: HttpRequest, bound: tuple[int, django_forms.Form] |
         update_form = None
         if bound and bound[0] == action.pk:
             update_form = bound[1]
-        elif selectors.can_update_action(acting, action):
+        elif access.can_update_action(acting, action):
             update_form = ActionUpdateForm(
-                action=action, for_provider=not selectors.is_manager(acting, action.meeting)
+                action=action, for_provider=not access.is_manager(acting, action.meeting)
             )
         rows.append(
             {"action": action, "overdue": action.is_open and action.due_on < today, "form": update_form}
@@ -308,10 +308,8 @@ def action_tracker_csv(request: HttpRequest) -> HttpResponse:
     if form.errors:
         return redirect(f"{reverse('reviews:actions')}?{request.GET.urlencode()}")
     today = timezone.localdate()
-    body = csv_bytes(CSV_COLUMNS, _csv_rows(selectors.actions_filter(actions, filters, today), today))
-    response = HttpResponse(body, content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="review-actions-{today:%Y-%m-%d}.csv"'
-    return response
+    rows = _csv_rows(selectors.actions_filter(actions, filters, today), today)
+    return csv_response(CSV_COLUMNS, rows, f"review-actions-{today:%Y-%m-%d}.csv")
 
 
 @organisation_required
@@ -319,12 +317,12 @@ def action_update(request: HttpRequest, action_id: int) -> HttpResponse:
     """A new status for an action (or a note on progress), back to the tracker with its filters."""
     acting = request.acting
     action = selectors.action_get_for(acting, action_id)
-    record.require_action_updater(acting, action)
+    access.require_action_updater(acting, action)
     back = f"{reverse('reviews:actions')}{'?' + request.GET.urlencode() if request.GET else ''}"
     if request.method != "POST":
         return redirect(back)
     form = ActionUpdateForm(
-        request.POST, action=action, for_provider=not selectors.is_manager(acting, action.meeting)
+        request.POST, action=action, for_provider=not access.is_manager(acting, action.meeting)
     )
     if form.is_valid():
         try:

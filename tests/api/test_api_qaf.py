@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.access import acting_for
 from commissioning.qaf.frameworks import framework_default_get_or_create, framework_version_current
 from commissioning.qaf.models import (
     ActionStatus,
@@ -17,7 +18,9 @@ from commissioning.qaf.models import (
     RemedialAction,
 )
 from commissioning.qaf.status import qaf_status_store
+from commissioning.services.contracts import contract_create
 from tests.api.conftest import CALLERS, COUNCIL, PROVIDER_A, caller_client, every_row
+from tests.commissioning.helpers import contract_input
 
 pytestmark = pytest.mark.django_db
 
@@ -194,12 +197,24 @@ def test_a_provider_never_sees_the_assessment_in_progress_behind_its_status(qaf,
     assert seen_by_council["assessment"]["completed_on"] is None
 
 
-def test_a_commissioner_list_works_out_statuses_not_yet_stored_as_the_tracker_does(api_world, api):
-    assert _all(api(api_world.tokens["a_read"])) == []  # nothing stored yet
+def test_statuses_are_stored_when_a_contract_is_made_and_reading_never_computes_them(
+    api_world, api, django_capture_on_commit_callbacks
+):
+    # The world's contracts were written straight to the database: no status is stored, and
+    # reading the list (as the tracker) computes none.
+    assert _all(api(api_world.tokens["c_read"])) == []
+    assert _all(api(api_world.tokens["a_read"])) == []
+    # A contract made through the service stores its provider's statuses once it is committed.
+    lead = acting_for(api_world.users["c_admin"], api_world.council.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        contract_create(acting=lead, data=contract_input(api_world.provider_b, reference="NEW-1"))
     rows = _all(api(api_world.tokens["c_read"]))
     assert {row["status"] for row in rows} == {"not_assessed"}
-    assert len(rows) == 4
-    assert len(_all(api(api_world.tokens["a_read"]))) == 2
+    assert _keys(rows) == {
+        ("Brookside Care Services", None),
+        ("Brookside Care Services", "C-2"),
+        ("Brookside Care Services", "NEW-1"),
+    }
 
 
 @pytest.mark.parametrize(

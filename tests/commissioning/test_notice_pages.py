@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.access import acting_for
+from accounts.models import AuditEntry
 from commissioning.notices import drafts, services
 from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import (
@@ -296,17 +297,42 @@ def test_withdraw_a_draft(client, p):
     assert (notice.status, notice.closed_reason) == ("closed", "withdrawn")
 
 
-def test_letter_is_made_on_request_when_missing(client, p, django_capture_on_commit_callbacks):
+def test_a_missing_letter_is_made_when_an_officer_asks_never_by_reading(
+    client, p, django_capture_on_commit_callbacks
+):
     notice = _issued(p)
     NoticeLetter.objects.filter(notice=notice).delete()
     _login(client, p, "a_viewer")
+    page = client.get(f"/notices/{notice.pk}/letter.pdf")
+    assert page.status_code == 200
+    assert "No letter has been made for this notice" in page_text(page)
+    assert "Make the letter" not in page_text(page)  # the provider cannot ask; it is told whom to ask
+    assert not NoticeLetter.objects.filter(notice=notice).exists()  # reading wrote nothing
+    assert client.post(f"/notices/{notice.pk}/letter.pdf").status_code == 403
+    _login(client, p, "contract_officer")
+    assert "Make the letter" in page_text(client.get(f"/notices/{notice.pk}/letter.pdf"))
     with django_capture_on_commit_callbacks(execute=True):
-        first = client.get(f"/notices/{notice.pk}/letter.pdf")
-    assert first.status_code == 200
+        made = client.post(f"/notices/{notice.pk}/letter.pdf")
+    assert made.status_code == 302
     letter = NoticeLetter.objects.get(notice=notice)
     assert letter.generated_at is not None
-    second = client.get(f"/notices/{notice.pk}/letter.pdf")
-    assert second["Content-Type"] == "application/pdf"
+    _login(client, p, "a_viewer")
+    assert client.get(f"/notices/{notice.pk}/letter.pdf")["Content-Type"] == "application/pdf"
+
+
+def test_a_failed_letter_can_be_tried_again_by_the_officer(client, p, django_capture_on_commit_callbacks):
+    notice = _issued(p)
+    letter = NoticeLetter.objects.get(notice=notice)
+    letter.generated_at, letter.error = None, "OSError: no space left on device"
+    letter.save()
+    _login(client, p, "contract_officer")
+    page = page_text(client.get(f"/notices/{notice.pk}/letter.pdf"))
+    assert "The letter could not be made" in page and "Try again" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/notices/{notice.pk}/letter.pdf")
+    letter.refresh_from_db()
+    assert letter.generated_at is not None and letter.error == ""
+    assert AuditEntry.objects.filter(action="notice.letter_request").count() == 1
 
 
 def test_settings_page(client, p):

@@ -27,6 +27,7 @@ from commissioning.qaf.models import (
     RemedialAction,
     StandardRating,
 )
+from commissioning.qaf.status import qaf_status_store_all
 from providers.models import CqcRating
 from tests.commissioning.helpers import acting, error_summary, page_text
 from tests.factories import PASSWORD, contract
@@ -137,12 +138,19 @@ def flash(response) -> str:
 # --- The tracker ---------------------------------------------------------------------------------
 
 
-def test_the_council_tracker_lists_its_providers_with_qaf_status_and_cqc_rating(qaf, world):
+def test_the_council_tracker_lists_its_providers_with_qaf_status_and_cqc_rating(
+    qaf, world, django_capture_on_commit_callbacks
+):
     world.provider_b.cqc_rating = CqcRating.REQUIRES_IMPROVEMENT
     world.provider_b.save()
-    # Acme: found non-compliant 100 days ago, so past the 12-week window.
-    qaf.finalised(days_ago=130, finalised_days_ago=100)
-    assert not QafStatus.objects.exists()  # the status task runs after commit; the page fills gaps
+    # Acme: found non-compliant 100 days ago, so past the 12-week window; its statuses are stored
+    # once the change commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        qaf.finalised(days_ago=130, finalised_days_ago=100)
+    assert QafStatus.objects.filter(provider=world.provider_a).exists()
+    # Brookside's contract was written straight to the database: its status is the nightly run's.
+    assert not QafStatus.objects.filter(provider=world.provider_b).exists()
+    qaf_status_store_all()
 
     response = client_for(world.users["c_viewer"]).get("/qaf/")
     assert response.status_code == 200
@@ -193,9 +201,12 @@ def test_the_provider_tracker_lists_only_its_shared_and_finalised_assessments(qa
 # --- The provider page ------------------------------------------------------------------------------
 
 
-def test_the_provider_page_shows_status_by_contract_cqc_and_assessments(qaf, world):
+def test_the_provider_page_shows_status_by_contract_cqc_and_assessments(
+    qaf, world, django_capture_on_commit_callbacks
+):
     second = contract(world.council, world.provider_a, reference="QAF-3", qaf_compliance_window_weeks=4)
-    assessment = qaf.finalised()
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment = qaf.finalised()
     officer = client_for(world.users["quality_officer"])
     response = officer.get(f"/qaf/providers/{world.provider_a.pk}/")
     assert response.status_code == 200
@@ -607,6 +618,11 @@ def test_the_tracker_downloads_as_csv_with_its_filters(client, world):
     world.provider_b.cqc_rating = "requires_improvement"
     world.provider_b.save()
     client.force_login(world.users["c_viewer"])
+    unknown = client.get("/qaf/tracker.csv")  # contracts written straight to the database: no status yet
+    rows = list(csv.reader(io.StringIO(unknown.content.decode("utf-8-sig"))))
+    assert all(row[4] == "Not yet computed" for row in rows[1:])
+    assert not QafStatus.objects.exists()  # reading computed nothing
+    qaf_status_store_all()  # the nightly run
     response = client.get("/qaf/tracker.csv")
     assert response["Content-Disposition"].startswith('attachment; filename="qaf-tracker-')
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from accounts.downloads import xlsx_bytes
 from commissioning.notices.models import Notice, NoticeKind, NoticeReason, NoticeStatus
 from outcomes.models import ComplianceResult, ResultOverride
 from outcomes.periods import parse_period
@@ -24,7 +25,6 @@ from outcomes.portfolio.scrutiny import (
     suppress_rate,
     suppress_row,
 )
-from outcomes.portfolio.spreadsheets import xlsx_bytes
 from tests.factories import UserFactory, contract, target
 
 pytestmark = pytest.mark.django_db

@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.downloads import XLSX_CONTENT_TYPE, spreadsheet_safe
 from outcomes.mds import EPISODE_COLUMNS, SURVEY_COLUMNS, validate_return
 from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_COLUMN_SPECS
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
@@ -224,7 +225,7 @@ def test_the_report_csv_neutralises_formulas(client, world, contracts, django_ca
 
 
 def test_formula_neutralising_covers_every_dangerous_start():
-    assert [templates_files.spreadsheet_safe(v) for v in ["=1", "+1", "-1", "@A", "ok", None, 3]] == [
+    assert [spreadsheet_safe(v) for v in ["=1", "+1", "-1", "@A", "ok", None, 3]] == [
         "'=1",
         "'+1",
         "'-1",
@@ -490,7 +491,7 @@ def test_the_csv_template_is_the_episode_header_only(client, world):
 def test_the_xlsx_template_has_episodes_survey_and_guidance_sheets(client, world):
     response = as_user(client, world, "a_submitter").get("/returns/template.xlsx")
     assert response.status_code == 200
-    assert response["Content-Type"] == templates_files.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["episodes", "survey", "guidance"]
     assert [c.value for c in workbook["episodes"][1]] == list(EPISODE_COLUMNS)

@@ -1,4 +1,5 @@
-"""The provider register (commissioners) and each provider's page."""
+"""The provider register (commissioners) and each provider's page, with the contracts the acting
+organisation holds with it and their enforcement stage (at /providers/, namespace "providers")."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.access import Capability, capability_required, organisation_required
+from commissioning.notices.selectors import contract_enforcement_stages
+from commissioning.selectors import contract_list_for
 from providers.models import CqcRating
 from providers.selectors import provider_get_for, provider_list_for
 
@@ -36,9 +39,6 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 @organisation_required
 def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
-    from commissioning.notices.selectors import contract_enforcement_stages
-    from commissioning.selectors import contract_list_for
-
     provider = provider_get_for(request.acting, provider_id)
     # Only the contracts the acting organisation is itself party to.
     contracts = list(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views
+from commissioning import views_providers as views
 
 app_name = "providers"
 urlpatterns = [

@@ -18,10 +18,11 @@ demo: venv
 test:
 	scripts/test.sh
 
-## make lint: ruff (lint and formatting)
+## make lint: ruff (lint and formatting) and import-linter (dependencies point one way)
 lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## make up: production-like (gunicorn, Celery worker and beat) against DATABASE_URL and CELERY_BROKER_URL
 up: venv

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from commissioning.models import Contract, Target, TargetVersion
-from commissioning.selectors import target_version_in_force
+from commissioning.selectors import contract_returns_visible_to, target_version_in_force
 from outcomes.measures import MEASURES
 from outcomes.measures.library import CHOICE_LABELS, Direction, Measure
 from outcomes.models import ComplianceResult, RecomputeRun, ResultOverride, ReturnAttempt, SurveyFigure
@@ -43,7 +43,6 @@ from outcomes.results.calculators import (
     months_due,
 )
 from outcomes.results.overrides import override_in_force, overrides_in_force
-from outcomes.returns.selectors import return_contracts_for
 
 EPISODE_ROW_LIMIT = 500
 EPISODE_MEASURES = (
@@ -72,7 +71,7 @@ DIRECTION_LABELS = {"improved": "Improved", "stable": "Stable", "worsened": "Wor
 
 def result_contracts_for(acting: Acting) -> QuerySet[Contract]:
     """Contracts whose results the acting organisation may see (as for their returns)."""
-    return return_contracts_for(acting)
+    return contract_returns_visible_to(acting)
 
 
 def result_contract_get_for(acting: Acting, contract_id: int) -> Contract:

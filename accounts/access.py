@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.shortcuts import render
 
 from accounts.models import ApiToken, Membership, Organisation, Role
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpResponse
 
     from accounts.models import User
 
@@ -145,6 +146,13 @@ class Acting:
             )
 
 
+class ActingRequest(HttpRequest):
+    """A request as CurrentOrganisationMiddleware leaves it: ``acting`` is set on every request (None
+    when signed out or without any organisation). Only for type annotations."""
+
+    acting: Acting | None
+
+
 TOKEN_ROLES = {True: Role.SUBMITTER, False: Role.VIEWER}
 
 
@@ -195,7 +203,7 @@ def organisation_required(view: ViewFunc) -> ViewFunc:
     """The user must be signed in and belong to an organisation; sets nothing, reads request.acting."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: ActingRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.acting is None:
@@ -211,7 +219,8 @@ def capability_required(capability: Capability) -> Callable[[ViewFunc], ViewFunc
     def decorator(view: ViewFunc) -> ViewFunc:
         @organisation_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: ActingRequest, *args, **kwargs) -> HttpResponse:
+            assert request.acting is not None  # organisation_required has answered 403 when it is None
             request.acting.require(capability)
             return view(request, *args, **kwargs)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from accounts.access import acting_for
+from accounts.access import ActingRequest, acting_for
 
 SESSION_KEY = "current_organisation_id"
 
@@ -17,7 +17,7 @@ class CurrentOrganisationMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: ActingRequest) -> HttpResponse:
         request.acting = None
         if request.user.is_authenticated:
             request.acting = acting_for(request.user, request.session.get(SESSION_KEY))

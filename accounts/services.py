@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -218,7 +219,7 @@ def membership_remove(*, acting: Acting, membership: Membership) -> None:
 def password_reset_emails_queue(*, users: Iterable[User]) -> None:
     """Queue a password reset link to each user, sent after the request's transaction commits."""
     for user in users:
-        transaction.on_commit(lambda user_id=user.pk: password_reset_email_send.delay(user_id))
+        transaction.on_commit(partial(password_reset_email_send.delay, user.pk))
 
 
 def _password_set(*, user: User, password: str, action: str) -> User:
@@ -226,8 +227,9 @@ def _password_set(*, user: User, password: str, action: str) -> User:
         user.set_password(password)
         user.save(update_fields=["password"])
         memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
+        organisations: list[Organisation | None] = [m.organisation for m in memberships]
         # A person in no organisation still gets an entry, readable by service operators.
-        for organisation in [m.organisation for m in memberships] or [None]:
+        for organisation in organisations or [None]:
             audit_record(actor=user, action=action, obj=user, organisation=organisation)
     return user
 

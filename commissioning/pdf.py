@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+
+class StoredDocument(Protocol):
+    """A document record whose PDF pdf_store keeps (the report, letter and pack models)."""
+
+    file: FieldFile
+    sha256: str
+    size: int
+    generated_at: datetime | None
+    error: str
+
+    @property
+    def pk(self) -> Any: ...
+
+    def save(self, *, update_fields: Iterable[str] | None = ...) -> None: ...
 
 
 def _local_only_fetcher():
@@ -51,7 +68,7 @@ def pdf_render(template: str, context: dict) -> bytes:
     return pdf_render_counted(template, context)[0]
 
 
-def pdf_store(record: models.Model, render: Callable[[], bytes], filename: str) -> str:
+def pdf_store(record: StoredDocument, render: Callable[[], bytes], filename: str) -> str:
     """Render and store a document record's PDF (fields file, sha256, size, generated_at, error).
 
     Safe to run twice: a stored PDF is left as it is. A failure is logged with its traceback and

@@ -110,7 +110,7 @@ class TargetRow:
     """A target as the contract page shows it: the version in force today and its history."""
 
     target: Target
-    measure: Measure
+    measure: Measure | None  # None for a measure code the library does not have
     params_text: str
     current: TargetVersion | None
     upcoming: list[TargetVersion] = field(default_factory=list)

@@ -42,12 +42,13 @@ class Provider(Organisation):
     @property
     def cqc_rating_tag(self) -> str:
         """The GOV.UK tag colour for the rating."""
-        return {
+        tags: dict[str, str] = {
             CqcRating.OUTSTANDING: "govuk-tag--green",
             CqcRating.GOOD: "govuk-tag--teal",
             CqcRating.REQUIRES_IMPROVEMENT: "govuk-tag--orange",
             CqcRating.INADEQUATE: "govuk-tag--red",
-        }.get(self.cqc_rating, "govuk-tag--grey")
+        }
+        return tags.get(self.cqc_rating, "govuk-tag--grey")
 
 
 class CqcRatingRecord(models.Model):

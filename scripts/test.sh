@@ -44,5 +44,7 @@ export ALLOWED_HOSTS="localhost,127.0.0.1,testserver"
 export SITE_URL="http://testserver"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 export REQUIRE_SERVICES=1
+# One test process per core (pytest-xdist), each with its own database and Redis databases
+# (tests/conftest.py); TEST_WORKERS=1 runs them one after another.
 say "Running the test suite"
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" "$@"

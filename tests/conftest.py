@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import tempfile
 
 import pytest
 from django.conf import settings
 
-from accounts.models import Role, User
-from tests.factories import PASSWORD, CouncilFactory, IcbFactory, ProviderFactory, member
+from accounts.models import User
+from tests.factories import PASSWORD
+from tests.fixtures.world import World, build_world
+
+pytest_plugins = ["tests.fixtures.api"]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -25,7 +28,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _per_worker(url: str, offset: int) -> str:
+    """The Redis URL with a database of this test process's own, so that parallel test processes
+    (pytest-xdist) never consume each other's tasks or share counters: broker 0, 2, 4…; cache 1, 3…"""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    return f"{url.rsplit('/', 1)[0]}/{2 * worker + offset}"
+
+
 def pytest_configure(config):
+    # Hashing cost is irrelevant to what the tests check; the real hasher is used in production.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Stored files go to a folder of this run, never the developer's var/media.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="homecare-test-media-")
+    if settings.CELERY_BROKER_URL.startswith("redis://"):
+        from config.celery import app
+
+        settings.CELERY_BROKER_URL = _per_worker(settings.CELERY_BROKER_URL, 0)
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        os.environ["TEST_CACHE_URL"] = _per_worker(settings.CELERY_BROKER_URL, 1)
     # Under DEBUG=False the manifest storage needs collectstatic; tests serve plain static files.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -60,38 +80,10 @@ def _email_backend(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@dataclass
-class World:
-    """Two commissioners commissioning jointly, two providers, and a person for every role."""
-
-    council: object
-    icb: object
-    provider_a: object
-    provider_b: object
-    users: dict[str, User]
-    contracts: dict | None = None
-
-
 @pytest.fixture
 def world(db) -> World:
-    council = CouncilFactory(name="Riverton City Council")
-    icb = IcbFactory(name="Riverton ICB")
-    provider_a = ProviderFactory(name="Acme Homecare Ltd")
-    provider_b = ProviderFactory(name="Brookside Care Services")
-    users = {
-        "a_submitter": member(provider_a, Role.SUBMITTER, email="submitter@acme.example"),
-        "a_approver": member(provider_a, Role.APPROVER, email="approver@acme.example"),
-        "a_viewer": member(provider_a, Role.VIEWER, email="viewer@acme.example"),
-        "a_admin": member(provider_a, Role.APPROVER, is_admin=True, email="admin@acme.example"),
-        "b_admin": member(provider_b, Role.APPROVER, is_admin=True, email="admin@brookside.example"),
-        "commissioner": member(council, Role.COMMISSIONER, email="commissioner@riverton.example"),
-        "contract_officer": member(council, Role.CONTRACT_OFFICER, email="contracts@riverton.example"),
-        "quality_officer": member(council, Role.QUALITY_OFFICER, email="quality@riverton.example"),
-        "c_viewer": member(council, Role.VIEWER, email="viewer@riverton.example"),
-        "c_admin": member(council, Role.COMMISSIONER, is_admin=True, email="admin@riverton.example"),
-        "icb_admin": member(icb, Role.COMMISSIONER, is_admin=True, email="admin@icb.example"),
-    }
-    return World(council=council, icb=icb, provider_a=provider_a, provider_b=provider_b, users=users)
+    """The shared world, made afresh for the test (``tests.fixtures.world``)."""
+    return build_world()
 
 
 @pytest.fixture
@@ -104,9 +96,3 @@ def sign_in(client):
         return client
 
     return _sign_in
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Hashing cost is irrelevant to what the tests check; the real hasher is used in production.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

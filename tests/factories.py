@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 
+from accounts.access import Acting, acting_for
 from accounts.models import Membership, OrganisationKind, Role, User
 from commissioning.models import CommissioningBody
 from providers.models import CqcRating, Provider
@@ -106,3 +107,10 @@ def target(contract_obj, measure: str = "INDEPENDENT_WITHIN", value: str = "66",
         recorded_by_label="test",
     )
     return created
+
+
+def acting(user, organisation=None) -> Acting:
+    """The Acting a service needs for ``user`` in ``organisation`` (default: their first membership)."""
+    found = acting_for(user, organisation.pk if organisation is not None else None)
+    assert found is not None
+    return found

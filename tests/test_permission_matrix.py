@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver
+from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Role
-from tests.factories import ProviderFactory, UserFactory, contract, target
+from accounts.models import Invitation, Role
+from tests.factories import CouncilFactory, ProviderFactory, UserFactory, contract, target
+from tests.fixtures import matrix as make
+from tests.fixtures.world import build_world, kept_for_the_module
 
 ROLES = [
     "anonymous",
@@ -67,31 +73,6 @@ class Row:
     data: dict | Callable[[object], dict] = field(default_factory=dict)
 
 
-def _a_viewer_membership(w) -> int:
-    return Membership.objects.get(user=w.users["a_viewer"], organisation=w.provider_a).pk
-
-
-def _a_api_token(w) -> int:
-    """A read token of provider A, made by its admin."""
-    from accounts.access import acting_for
-    from accounts.api.tokens import api_token_create
-
-    acting = acting_for(w.users["a_admin"], w.provider_a.pk)
-    return api_token_create(acting=acting, name="Matrix token", scopes=["read"]).token.pk
-
-
-def _a_invitation(w) -> int:
-    return Invitation.objects.get(organisation=w.provider_a).pk
-
-
-def _joint(w) -> int:
-    return w.contracts["joint"].pk
-
-
-def _joint_target(w) -> int:
-    return w.contracts["joint"].targets.get().pk
-
-
 # The lead body's commissioners change contracts and targets; partners and officers only see them.
 CHANGE_CONTRACT = organisation_page(403, commissioner=200, c_admin=200, b_admin=404)
 
@@ -102,160 +83,9 @@ SUBMIT_RETURN = organisation_page(403, a_submitter=200, a_approver=200, a_admin=
 SIGN_OFF_RETURN = organisation_page(403, a_approver=200, a_admin=200, b_admin=404)
 # Contract C-2: provider B is prime, provider A only a subcontractor; the ICB is not a party.
 SEE_SUBCONTRACTED_RETURNS = organisation_page(200, provider_a=404, icb_admin=404)
-RETURN_MONTH = "2025-06"
-
-
-def _return_attempt(w, contract_key: str = "joint") -> int:
-    """A June 2025 return on the contract, checked and awaiting sign-off (the worked example file)."""
-    from outcomes.returns import files as templates_files
-    from outcomes.returns import services
-
-    attempt = services.return_import(
-        contract=w.contracts[contract_key],
-        period=templates_files.EXAMPLE_PERIOD,
-        file_bytes=templates_files.example_csv(),
-        filename="june.csv",
-    )
-    return attempt.pk
-
-
-def _month(w, contract_key: str = "joint", period: str = RETURN_MONTH) -> str:
-    return f"/returns/{w.contracts[contract_key].pk}/{period}/"
-
-
-def _result(w, contract_key: str = "joint") -> int:
-    """A stored 2025-26 Q1 result on the contract's target (no returns: "no data", not rated)."""
-    from outcomes.periods import parse_period
-    from outcomes.results.compute import results_compute
-
-    return results_compute(contract=w.contracts[contract_key], period=parse_period("2025-26-Q1"))[0].pk
-
-
-def _recompute_run(w, contract_key: str = "joint") -> int:
-    """A finished "Recompute now" of the contract's 2025-26 periods."""
-    from outcomes.models import RecomputeRun
-
-    run = RecomputeRun.objects.create(
-        contract=w.contracts[contract_key],
-        year=2025,
-        periods=["2025-26-Q1"],
-        status=RecomputeRun.Status.DONE,
-        done=1,
-        results=1,
-        requested_by_label="A commissioner",
-    )
-    return run.pk
-
-
-def _scorecard(w, contract_key: str = "joint") -> str:
-    return f"/results/contracts/{w.contracts[contract_key].pk}/"
 
 
 # --- QAF: the council assesses provider A on J-1; provider A sees it from the draft report on. ---
-
-
-def _qaf_assessment(w, state: str = "finalised", council: str = "council") -> int:
-    """An assessment of provider A by the council ("draft", "finalised" or "started"), or of another
-    council's provider ("other")."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from commissioning.qaf.frameworks import framework_default_get_or_create, framework_version_current
-    from commissioning.qaf.models import Assessment, AssessmentStatus, Rating
-
-    today = timezone.localdate()
-    if council == "other":
-        body, provider = w.contracts["other"].lead_commissioner, w.contracts["other"].provider
-    else:
-        body, provider = w.council, w.provider_a
-    version = framework_version_current(framework_default_get_or_create(owner=body))
-    status = {
-        "draft": AssessmentStatus.DRAFT_SHARED,
-        "started": AssessmentStatus.STARTED,
-        "finalised": AssessmentStatus.FINALISED,
-    }[state]
-    assessment = Assessment.objects.create(
-        framework_version=version,
-        commissioner=body,
-        provider=provider,
-        status=status,
-        started_on=today - timedelta(days=40),
-        draft_shared_at=timezone.now() - timedelta(days=2) if state != "started" else None,
-        comments_due_on=today + timedelta(days=12) if state != "started" else None,
-        finalised_on=today if state == "finalised" else None,
-        outcome="non_compliant" if state == "finalised" else "",
-        created_by_label="Quality officer",
-    )
-    standard = version.domains.first().standards.first()
-    Rating.objects.create(assessment=assessment, standard=standard, rating="poor")
-    return assessment.pk
-
-
-def _qaf_action(w, council: str = "council") -> int:
-    """An open action of a finalised assessment, with the provider's evidence already attached."""
-    from datetime import timedelta
-
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from commissioning.qaf.models import Assessment, EvidenceFile, RemedialAction
-
-    assessment = Assessment.objects.get(pk=_qaf_assessment(w, "finalised", council))
-    action = RemedialAction.objects.create(
-        assessment=assessment,
-        standard=assessment.ratings.get().standard,
-        description="Train every care worker in safeguarding",
-        owner="Registered manager",
-        due_on=timezone.localdate() + timedelta(days=14),
-    )
-    evidence = EvidenceFile(
-        assessment=assessment,
-        action=action,
-        original_name="training.pdf",
-        content_type="application/pdf",
-        size=9,
-        sha256="0" * 64,
-        uploaded_by_label="Provider",
-        uploaded_by_provider=True,
-    )
-    evidence.file.save("training.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
-    evidence.save()
-    return action.pk
-
-
-def _qaf_file(w, council: str = "council") -> int:
-    from commissioning.qaf.models import EvidenceFile
-
-    return EvidenceFile.objects.get(action_id=_qaf_action(w, council)).pk
-
-
-def _qaf_report(w, council: str = "council") -> int:
-    """A finalised assessment whose PDF has been made."""
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from commissioning.qaf.models import FinalReport
-
-    pk = _qaf_assessment(w, "finalised", council)
-    report = FinalReport(assessment_id=pk, sha256="0" * 64, size=9, generated_at=timezone.now())
-    report.file.save("report.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
-    report.save()
-    return pk
-
-
-def _qaf_comment(w, council: str = "council") -> int:
-    from commissioning.qaf.models import Comment
-
-    return Comment.objects.create(
-        assessment_id=_qaf_assessment(w, "draft", council),
-        text="Staff numbers were 42",
-        author_label="Provider",
-    ).pk
-
-
-def _qaf_provider(w, which: str = "a") -> int:
-    return {"a": w.provider_a, "other": w.contracts["other"].provider}[which].pk
 
 
 COUNCIL = ["commissioner", "contract_officer", "quality_officer", "c_viewer", "c_admin"]
@@ -270,74 +100,6 @@ QAF_OTHER = organisation_page(404)
 
 
 # --- Notices: the council's notices to provider A on J-1 (the ICB is a partner on it). ----------
-
-
-def _notice(w, state: str = "issued", council: str = "council") -> int:
-    """A breach notice on J-1 ("draft", "issued" or "acknowledged"), or on another council's contract."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from commissioning.notices.models import Notice
-
-    deal = w.contracts["other" if council == "other" else "joint"]
-    now, today = timezone.now(), timezone.localdate()
-    issued = state != "draft"
-    return Notice.objects.create(
-        commissioner=deal.lead_commissioner,
-        contract=deal,
-        provider=deal.provider,
-        kind="breach",
-        reason="returns",
-        clause="Clause 14.2 (Information and returns)",
-        facts="The June and July returns were not received.",
-        remedy="Submit both returns.",
-        remedy_due_on=today + timedelta(days=20),
-        status=state,
-        issued_at=now if issued else None,
-        issued_by_label="Contract officer" if issued else "",
-        clock_start_on=today if issued else None,
-        acknowledged_at=now if state == "acknowledged" else None,
-        acknowledged_by_label="Approver" if state == "acknowledged" else "",
-        created_by_label="Contract officer",
-    ).pk
-
-
-def _notice_file(w, council: str = "council") -> int:
-    """The officer's evidence file on an issued notice."""
-    from django.core.files.base import ContentFile
-
-    from commissioning.notices.models import NoticeFile
-
-    stored = NoticeFile(
-        notice_id=_notice(w, "issued", council),
-        original_name="call-log.pdf",
-        content_type="application/pdf",
-        size=9,
-        sha256="0" * 64,
-        uploaded_by_label="Contract officer",
-    )
-    stored.file.save("call-log.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
-    stored.save()
-    return stored.pk
-
-
-def _suggestion(w, council: str = "council") -> int:
-    """An open suggestion (a target red two quarters running) on J-1, or on another council's contract."""
-    from commissioning.notices.models import NoticeSuggestion
-
-    deal = w.contracts["other" if council == "other" else "joint"]
-    return NoticeSuggestion.objects.create(
-        commissioner=deal.lead_commissioner,
-        contract=deal,
-        provider=deal.provider,
-        rule="target_red",
-        key="target_red:1:2025-26-Q1",
-        summary="A target has been red for two quarters running.",
-        details={"facts": ["Red in 2025-26 Q1 and Q2."], "remedy": "An improvement plan.", "evidence": []},
-        suggested_kind="noc",
-        suggested_reason="under_performance",
-    ).pk
 
 
 # Suggestions are the lead body's: its people read them, its contract officers act (302).
@@ -355,110 +117,9 @@ NOTICE_DRAFT_OFFICER = organisation_page(404, **(dict.fromkeys(COUNCIL, 403) | {
 # Provider A's approvers and admins acknowledge and respond.
 NOTICE_PROVIDER_POST = organisation_page(403, a_approver=302, a_admin=302, b_admin=404)
 NOTICE_OTHER = organisation_page(404)
-DUE = "2099-01-31"
 
 
 # --- Reviews: the council's quarterly review with provider A on J-1 (the ICB is a partner). --------
-
-
-def _meeting(w, council: str = "council", quarter: str = "", held_on=None) -> int:
-    """A planned meeting on J-1 (or another council's contract), today, for the last quarter ended,
-    with one outside partner invited."""
-    from django.utils import timezone
-
-    from outcomes.periods import add_months, quarter_period
-    from outcomes.reviews.models import ReviewAttendee, ReviewMeeting
-
-    deal = w.contracts["other" if council == "other" else "joint"]
-    today = timezone.localdate()
-    quarter = quarter or quarter_period(add_months(quarter_period(today).start, -3)).identifier
-    meeting = ReviewMeeting.objects.create(
-        commissioner=deal.lead_commissioner,
-        provider=deal.provider,
-        quarter=quarter,
-        held_on=held_on or today,
-        place="Room 2",
-        created_by_label="Commissioner",
-    )
-    meeting.contracts.set([deal])
-    ReviewAttendee.objects.create(
-        meeting=meeting,
-        name="Jo Bloggs",
-        organisation="Riverton Community Health",
-        role="District nursing lead",
-    )
-    return meeting.pk
-
-
-def _meeting_with_result(w) -> int:
-    """A meeting on J-1 for 2025-26 Q1, held after it, with the quarter's result stored."""
-    from datetime import date
-
-    _result(w)
-    return _meeting(w, quarter="2025-26-Q1", held_on=date(2025, 7, 20))
-
-
-def _attendee(w, council: str = "council") -> int:
-    from outcomes.reviews.models import ReviewAttendee
-
-    return ReviewAttendee.objects.get(meeting_id=_meeting(w, council)).pk
-
-
-def _review_action(w, owner: str = "provider", council: str = "council") -> int:
-    from datetime import timedelta
-
-    from outcomes.reviews.models import ReviewAction, ReviewMeeting
-
-    meeting = ReviewMeeting.objects.get(pk=_meeting(w, council))
-    return ReviewAction.objects.create(
-        meeting=meeting,
-        description="Share the weekly missed-call figures",
-        owner_kind=owner,
-        owner_organisation=meeting.provider.name if owner == "provider" else meeting.commissioner.name,
-        owner_name="Registered manager",
-        due_on=meeting.held_on + timedelta(days=28),
-        created_by_label="Commissioner",
-    ).pk
-
-
-def _review_meeting_form(w) -> dict:
-    from outcomes.reviews.models import ReviewMeeting
-
-    meeting = ReviewMeeting.objects.get(contracts=w.contracts["joint"])
-    return {
-        "contracts": [w.contracts["joint"].pk],
-        "quarter": meeting.quarter,
-        "held_on": meeting.held_on.isoformat(),
-        "place": "Room 2",
-    }
-
-
-def _review_pack(w, issued: bool = False, council: str = "council") -> int:
-    """A ready pack (its PDF made) of a meeting on J-1, as a draft or issued to the attendees."""
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from outcomes.reviews.models import MeetingStatus, PackStatus, ReviewMeeting, ReviewPack
-    from outcomes.reviews.pack_figures import pack_figures
-
-    meeting = ReviewMeeting.objects.get(pk=_meeting(w, council))
-    pack = ReviewPack(
-        meeting=meeting,
-        version=1,
-        figures=pack_figures(meeting),
-        status=PackStatus.READY,
-        sha256="0" * 64,
-        size=9,
-        pages=1,
-        generated_at=timezone.now(),
-        requested_by_label="Commissioner",
-        issued_at=timezone.now() if issued else None,
-    )
-    pack.file.save("pack.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
-    pack.save()
-    if issued:
-        ReviewMeeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.PACK_ISSUED)
-    return pack.pk
 
 
 # A draft pack is the lead body's; once issued, the provider and partners see it too.
@@ -496,23 +157,23 @@ ROWS = [
     Row("accounts:invite", lambda w: "/account/team/invite/", organisation_page(403, admins=200)),
     Row(
         "accounts:member-edit",
-        lambda w: f"/account/team/{_a_viewer_membership(w)}/",
+        lambda w: f"/account/team/{make.a_viewer_membership(w)}/",
         organisation_page(403, a_admin=200, b_admin=404, c_admin=404, icb_admin=404),
     ),
     Row(
         "accounts:member-remove",
-        lambda w: f"/account/team/{_a_viewer_membership(w)}/remove/",
+        lambda w: f"/account/team/{make.a_viewer_membership(w)}/remove/",
         organisation_page(403, a_admin=200, b_admin=404, c_admin=404, icb_admin=404),
     ),
     Row(
         "accounts:invitation-revoke",
-        lambda w: f"/account/team/invitations/{_a_invitation(w)}/withdraw/",
+        lambda w: f"/account/team/invitations/{make.a_invitation(w)}/withdraw/",
         organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
         method="post",
     ),
     Row(
         "accounts:invitation-resend",
-        lambda w: f"/account/team/invitations/{_a_invitation(w)}/resend/",
+        lambda w: f"/account/team/invitations/{make.a_invitation(w)}/resend/",
         organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
         method="post",
     ),
@@ -529,12 +190,12 @@ ROWS = [
     ),
     Row(
         "accounts:api-token-revoke",
-        lambda w: f"/account/api-tokens/{_a_api_token(w)}/revoke/",
+        lambda w: f"/account/api-tokens/{make.a_api_token(w)}/revoke/",
         organisation_page(403, a_admin=200, b_admin=404, c_admin=404, icb_admin=404),
     ),
     Row(
         "accounts:api-token-revoke",
-        lambda w: f"/account/api-tokens/{_a_api_token(w)}/revoke/",
+        lambda w: f"/account/api-tokens/{make.a_api_token(w)}/revoke/",
         organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
         method="post",
     ),
@@ -565,7 +226,7 @@ ROWS = [
     ),
     Row(
         "commissioning:contract-detail",
-        lambda w: f"/contracts/{_joint(w)}/",
+        lambda w: f"/contracts/{make.joint(w)}/",
         organisation_page(200, b_admin=404),
     ),
     Row(
@@ -573,21 +234,21 @@ ROWS = [
         lambda w: f"/contracts/{w.contracts['council_b'].pk}/",
         organisation_page(200, icb_admin=404),
     ),
-    Row("commissioning:contract-edit", lambda w: f"/contracts/{_joint(w)}/edit/", CHANGE_CONTRACT),
-    Row("commissioning:target-add", lambda w: f"/contracts/{_joint(w)}/targets/new/", CHANGE_CONTRACT),
+    Row("commissioning:contract-edit", lambda w: f"/contracts/{make.joint(w)}/edit/", CHANGE_CONTRACT),
+    Row("commissioning:target-add", lambda w: f"/contracts/{make.joint(w)}/targets/new/", CHANGE_CONTRACT),
     Row(
         "commissioning:target-edit",
-        lambda w: f"/contracts/{_joint(w)}/targets/{_joint_target(w)}/",
+        lambda w: f"/contracts/{make.joint(w)}/targets/{make.joint_target(w)}/",
         CHANGE_CONTRACT,
     ),
     Row(
         "commissioning:target-edit (target of another contract)",
-        lambda w: f"/contracts/{_joint(w)}/targets/{w.contracts['other'].targets.get().pk}/",
+        lambda w: f"/contracts/{make.joint(w)}/targets/{w.contracts['other'].targets.get().pk}/",
         organisation_page(404),
     ),
     Row(
         "commissioning:target-end",
-        lambda w: f"/contracts/{_joint(w)}/targets/{_joint_target(w)}/end/",
+        lambda w: f"/contracts/{make.joint(w)}/targets/{make.joint_target(w)}/end/",
         CHANGE_CONTRACT,
     ),
     Row("outcomes:measure-list", lambda w: "/measures/", organisation_page()),
@@ -600,132 +261,136 @@ ROWS = [
     Row("returns:outstanding", lambda w: "/returns/outstanding/", organisation_page(403, commissioners=200)),
     Row(
         "returns:outstanding-csv",
-        lambda w: f"/returns/outstanding.csv?month={RETURN_MONTH}",
+        lambda w: f"/returns/outstanding.csv?month={make.RETURN_MONTH}",
         organisation_page(403, commissioners=200),
     ),
-    Row("returns:month", lambda w: _month(w), SEE_RETURNS),
-    Row("returns:month (upload with no file)", lambda w: _month(w), SUBMIT_RETURN, method="post"),
+    Row("returns:month", lambda w: make.month(w), SEE_RETURNS),
+    Row("returns:month (upload with no file)", lambda w: make.month(w), SUBMIT_RETURN, method="post"),
     Row(
         "returns:month (A subcontracts, B is prime)",
-        lambda w: _month(w, "council_b"),
+        lambda w: make.month(w, "council_b"),
         SEE_SUBCONTRACTED_RETURNS,
     ),
-    Row("returns:month (another council's contract)", lambda w: _month(w, "other"), organisation_page(404)),
+    Row(
+        "returns:month (another council's contract)", lambda w: make.month(w, "other"), organisation_page(404)
+    ),
     Row(
         "returns:month (upload to another council's contract)",
-        lambda w: _month(w, "other"),
+        lambda w: make.month(w, "other"),
         organisation_page(404),
         method="post",
     ),
     Row(
         "returns:month (before the contract began)",
-        lambda w: _month(w, period="2025-03"),
+        lambda w: make.month(w, period="2025-03"),
         organisation_page(404),
     ),
-    Row("returns:month (not a month)", lambda w: _month(w, period="2025-13"), organisation_page(404)),
-    Row("returns:nil", lambda w: f"{_month(w)}nil/", SUBMIT_RETURN),
+    Row("returns:month (not a month)", lambda w: make.month(w, period="2025-13"), organisation_page(404)),
+    Row("returns:nil", lambda w: f"{make.month(w)}nil/", SUBMIT_RETURN),
     Row(
         "returns:nil (declared)",
-        lambda w: f"{_month(w)}nil/",
+        lambda w: f"{make.month(w)}nil/",
         organisation_page(403, a_submitter=302, a_approver=302, a_admin=302, b_admin=404),
         method="post",
     ),
     Row(
         "returns:nil (A subcontracts, B is prime)",
-        lambda w: f"{_month(w, 'council_b')}nil/",
+        lambda w: f"{make.month(w, 'council_b')}nil/",
         organisation_page(403, provider_a=404, icb_admin=404, b_admin=200),
     ),
-    Row("returns:attempt", lambda w: f"/returns/attempts/{_return_attempt(w)}/", SEE_RETURNS),
+    Row("returns:attempt", lambda w: f"/returns/attempts/{make.return_attempt(w)}/", SEE_RETURNS),
     Row(
         "returns:attempt (A subcontracts, B is prime)",
-        lambda w: f"/returns/attempts/{_return_attempt(w, 'council_b')}/",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'council_b')}/",
         SEE_SUBCONTRACTED_RETURNS,
     ),
     Row(
         "returns:attempt (another council's contract)",
-        lambda w: f"/returns/attempts/{_return_attempt(w, 'other')}/",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'other')}/",
         organisation_page(404),
     ),
-    Row("returns:attempt-status", lambda w: f"/returns/attempts/{_return_attempt(w)}/status/", SEE_RETURNS),
+    Row(
+        "returns:attempt-status", lambda w: f"/returns/attempts/{make.return_attempt(w)}/status/", SEE_RETURNS
+    ),
     Row(
         "returns:attempt-status (another council's contract)",
-        lambda w: f"/returns/attempts/{_return_attempt(w, 'other')}/status/",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'other')}/status/",
         organisation_page(404),
     ),
     Row(
         "returns:attempt-report-csv",
-        lambda w: f"/returns/attempts/{_return_attempt(w)}/report.csv",
+        lambda w: f"/returns/attempts/{make.return_attempt(w)}/report.csv",
         SEE_RETURNS,
     ),
     Row(
         "returns:attempt-report-csv (A subcontracts, B is prime)",
-        lambda w: f"/returns/attempts/{_return_attempt(w, 'council_b')}/report.csv",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'council_b')}/report.csv",
         SEE_SUBCONTRACTED_RETURNS,
     ),
     Row(
         "returns:attempt-sign-off",
-        lambda w: f"/returns/attempts/{_return_attempt(w)}/sign-off/",
+        lambda w: f"/returns/attempts/{make.return_attempt(w)}/sign-off/",
         SIGN_OFF_RETURN,
         method="post",
     ),
     Row(
         "returns:attempt-sign-off (A subcontracts, B is prime)",
-        lambda w: f"/returns/attempts/{_return_attempt(w, 'council_b')}/sign-off/",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'council_b')}/sign-off/",
         organisation_page(403, provider_a=404, b_admin=200, icb_admin=404),
         method="post",
     ),
     Row(
         "returns:attempt-sign-off (another council's contract)",
-        lambda w: f"/returns/attempts/{_return_attempt(w, 'other')}/sign-off/",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'other')}/sign-off/",
         organisation_page(404),
         method="post",
     ),
-    Row("results:scorecard", lambda w: _scorecard(w), SEE_RETURNS),
+    Row("results:scorecard", lambda w: make.scorecard(w), SEE_RETURNS),
     Row(
         "results:scorecard (A subcontracts, B is prime)",
-        lambda w: _scorecard(w, "council_b"),
+        lambda w: make.scorecard(w, "council_b"),
         SEE_SUBCONTRACTED_RETURNS,
     ),
     Row(
         "results:scorecard (another council's contract)",
-        lambda w: _scorecard(w, "other"),
+        lambda w: make.scorecard(w, "other"),
         organisation_page(404),
     ),
     Row(
         "results:recompute",
-        lambda w: f"{_scorecard(w)}recompute/",
+        lambda w: f"{make.scorecard(w)}recompute/",
         CHANGE_RESULTS,
         method="post",
         data={"year": "2025"},
     ),
     Row(
         "results:recompute (another council's contract)",
-        lambda w: f"{_scorecard(w, 'other')}recompute/",
+        lambda w: f"{make.scorecard(w, 'other')}recompute/",
         organisation_page(404),
         method="post",
     ),
-    Row("results:recompute-status", lambda w: f"/results/recomputes/{_recompute_run(w)}/", SEE_RETURNS),
+    Row("results:recompute-status", lambda w: f"/results/recomputes/{make.recompute_run(w)}/", SEE_RETURNS),
     Row(
         "results:recompute-status (another council's contract)",
-        lambda w: f"/results/recomputes/{_recompute_run(w, 'other')}/",
+        lambda w: f"/results/recomputes/{make.recompute_run(w, 'other')}/",
         organisation_page(404),
     ),
-    Row("results:detail", lambda w: f"/results/{_result(w)}/", SEE_RETURNS),
+    Row("results:detail", lambda w: f"/results/{make.result(w)}/", SEE_RETURNS),
     Row(
         "results:detail (another council's contract)",
-        lambda w: f"/results/{_result(w, 'other')}/",
+        lambda w: f"/results/{make.result(w, 'other')}/",
         organisation_page(404),
     ),
     Row(
         "results:override",
-        lambda w: f"/results/{_result(w)}/override/",
+        lambda w: f"/results/{make.result(w)}/override/",
         CHANGE_RESULTS,
         method="post",
         data={"rag": "red", "reason": "Agreed at the review meeting"},
     ),
     Row(
         "results:override (another council's contract)",
-        lambda w: f"/results/{_result(w, 'other')}/override/",
+        lambda w: f"/results/{make.result(w, 'other')}/override/",
         organisation_page(404),
         method="post",
         data={"rag": "red", "reason": "Agreed at the review meeting"},
@@ -736,21 +401,21 @@ ROWS = [
         lambda w: "/qaf/tracker.csv",
         organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
     ),
-    Row("qaf:provider", lambda w: f"/qaf/providers/{_qaf_provider(w)}/", QAF_COUNCIL_ONLY),
+    Row("qaf:provider", lambda w: f"/qaf/providers/{make.qaf_provider(w)}/", QAF_COUNCIL_ONLY),
     Row(
         "qaf:provider (another council's provider)",
-        lambda w: f"/qaf/providers/{_qaf_provider(w, 'other')}/",
+        lambda w: f"/qaf/providers/{make.qaf_provider(w, 'other')}/",
         QAF_OTHER,
     ),
     Row(
         "qaf:schedule",
-        lambda w: f"/qaf/providers/{_qaf_provider(w)}/schedule/",
+        lambda w: f"/qaf/providers/{make.qaf_provider(w)}/schedule/",
         organisation_page(404, **(dict.fromkeys(COUNCIL, 403) | {"quality_officer": 200})),
         method="post",
     ),
     Row(
         "qaf:cqc-record",
-        lambda w: f"/qaf/providers/{_qaf_provider(w)}/cqc/",
+        lambda w: f"/qaf/providers/{make.qaf_provider(w)}/cqc/",
         organisation_page(
             404, commissioner=302, quality_officer=302, c_admin=302, contract_officer=403, c_viewer=403
         ),
@@ -777,125 +442,142 @@ ROWS = [
     ),
     Row(
         "qaf:framework (publish a version)",
-        lambda w: "/qaf/framework/",
+        lambda w: make.qaf_frameworks(w, "/qaf/framework/"),
         organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"quality_officer": 200})),
         method="post",
     ),
     Row(
+        "qaf:framework (adopt the shipped one)",
+        lambda w: "/qaf/framework/",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"quality_officer": 302})),
+        method="post",
+        data={"form": "adopt"},
+    ),
+    Row(
         "qaf:framework-csv",
-        lambda w: "/qaf/framework/standards.csv",
+        lambda w: make.qaf_frameworks(w, "/qaf/framework/standards.csv"),
         organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "qaf:framework-csv (none adopted)",
+        lambda w: "/qaf/framework/standards.csv",
+        organisation_page(404),
     ),
     Row(
         "qaf:portfolio",
         lambda w: "/qaf/portfolio/",
         organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
     ),
-    Row("qaf:assessment", lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/", QAF_SEE),
+    Row("qaf:assessment", lambda w: f"/qaf/assessments/{make.qaf_assessment(w)}/", QAF_SEE),
     Row(
         "qaf:assessment (in progress: not yet shown to the provider)",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'started')}/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'started')}/",
         QAF_COUNCIL_ONLY,
     ),
     Row(
         "qaf:assessment (another council's)",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'finalised', 'other')}/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'finalised', 'other')}/",
         QAF_OTHER,
     ),
     Row(
         "qaf:start",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/start/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft')}/start/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:ratings",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/ratings/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft')}/ratings/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:delay",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/delay/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft')}/delay/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:share",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/share/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft')}/share/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:finalise",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/finalise/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft')}/finalise/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:finalise (another council's)",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft', 'other')}/finalise/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft', 'other')}/finalise/",
         QAF_OTHER,
         method="post",
     ),
     Row(
         "qaf:comment-add",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft')}/comments/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft')}/comments/",
         QAF_PROVIDER,
         method="post",
     ),
     Row(
         "qaf:comment-add (another council's)",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w, 'draft', 'other')}/comments/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w, 'draft', 'other')}/comments/",
         QAF_OTHER,
         method="post",
     ),
     Row(
         "qaf:comment-respond",
-        lambda w: f"/qaf/comments/{_qaf_comment(w)}/respond/",
+        lambda w: f"/qaf/comments/{make.qaf_comment(w)}/respond/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:reassess",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/reassess/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w)}/reassess/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:evidence-upload",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/files/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w)}/files/",
         organisation_page(403, quality_officer=200, a_approver=200, a_admin=200, b_admin=404, icb_admin=404),
         method="post",
     ),
-    Row("qaf:report", lambda w: f"/qaf/assessments/{_qaf_report(w)}/report.pdf", QAF_SEE),
+    Row("qaf:report", lambda w: f"/qaf/assessments/{make.qaf_report(w)}/report.pdf", QAF_SEE),
     Row(
         "qaf:report (another council's)",
-        lambda w: f"/qaf/assessments/{_qaf_report(w, 'other')}/report.pdf",
+        lambda w: f"/qaf/assessments/{make.qaf_report(w, 'other')}/report.pdf",
         QAF_OTHER,
     ),
-    Row("qaf:actions", lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/actions/", QAF_SEE),
+    Row("qaf:actions", lambda w: f"/qaf/assessments/{make.qaf_assessment(w)}/actions/", QAF_SEE),
     Row(
         "qaf:action-add",
-        lambda w: f"/qaf/assessments/{_qaf_assessment(w)}/actions/add/",
+        lambda w: f"/qaf/assessments/{make.qaf_assessment(w)}/actions/add/",
         QAF_OFFICER,
         method="post",
     ),
     Row(
         "qaf:action-done",
-        lambda w: f"/qaf/actions/{_qaf_action(w)}/done/",
+        lambda w: f"/qaf/actions/{make.qaf_action(w)}/done/",
         organisation_page(403, a_approver=302, a_admin=302, b_admin=404, icb_admin=404),
         method="post",
     ),
     Row(
         "qaf:action-done (another council's)",
-        lambda w: f"/qaf/actions/{_qaf_action(w, 'other')}/done/",
+        lambda w: f"/qaf/actions/{make.qaf_action(w, 'other')}/done/",
         QAF_OTHER,
         method="post",
     ),
-    Row("qaf:action-review", lambda w: f"/qaf/actions/{_qaf_action(w)}/review/", QAF_OFFICER, method="post"),
-    Row("qaf:file", lambda w: f"/qaf/files/{_qaf_file(w)}/", QAF_SEE),
-    Row("qaf:file (another council's)", lambda w: f"/qaf/files/{_qaf_file(w, 'other')}/", QAF_OTHER),
+    Row(
+        "qaf:action-review",
+        lambda w: f"/qaf/actions/{make.qaf_action(w)}/review/",
+        QAF_OFFICER,
+        method="post",
+    ),
+    Row("qaf:file", lambda w: f"/qaf/files/{make.qaf_file(w)}/", QAF_SEE),
+    Row("qaf:file (another council's)", lambda w: f"/qaf/files/{make.qaf_file(w, 'other')}/", QAF_OTHER),
     # Notices: the notice page, drafting, evidence, the letter, the provider's replies, decisions.
     Row(
         "suggestions:list",
@@ -910,31 +592,31 @@ ROWS = [
     ),
     Row(
         "suggestions:draft",
-        lambda w: f"/notices/suggestions/{_suggestion(w)}/draft/",
+        lambda w: f"/notices/suggestions/{make.suggestion(w)}/draft/",
         SUGGESTION_ACT,
         method="post",
     ),
     Row(
         "suggestions:draft (another council's)",
-        lambda w: f"/notices/suggestions/{_suggestion(w, 'other')}/draft/",
+        lambda w: f"/notices/suggestions/{make.suggestion(w, 'other')}/draft/",
         NOTICE_OTHER,
         method="post",
     ),
     Row(
         "suggestions:dismiss",
-        lambda w: f"/notices/suggestions/{_suggestion(w)}/dismiss/",
+        lambda w: f"/notices/suggestions/{make.suggestion(w)}/dismiss/",
         {**SUGGESTION_ACT, "contract_officer": 200},
     ),
     Row(
         "suggestions:dismiss (POST)",
-        lambda w: f"/notices/suggestions/{_suggestion(w)}/dismiss/",
+        lambda w: f"/notices/suggestions/{make.suggestion(w)}/dismiss/",
         SUGGESTION_ACT,
         method="post",
         data={"reason": "Already discussed at the review meeting."},
     ),
     Row(
         "suggestions:note",
-        lambda w: f"/notices/suggestions/{_suggestion(w)}/note/",
+        lambda w: f"/notices/suggestions/{make.suggestion(w)}/note/",
         SUGGESTION_ACT,
         method="post",
         data={"note": "For the Q2 review."},
@@ -946,11 +628,11 @@ ROWS = [
         lambda w: "/notices/figures/",
         organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
     ),
-    Row("notices:detail", lambda w: f"/notices/{_notice(w)}/", NOTICE_SEE),
-    Row("notices:detail (a draft)", lambda w: f"/notices/{_notice(w, 'draft')}/", NOTICE_DRAFT_SEE),
+    Row("notices:detail", lambda w: f"/notices/{make.notice(w)}/", NOTICE_SEE),
+    Row("notices:detail (a draft)", lambda w: f"/notices/{make.notice(w, 'draft')}/", NOTICE_DRAFT_SEE),
     Row(
         "notices:detail (another council's)",
-        lambda w: f"/notices/{_notice(w, council='other')}/",
+        lambda w: f"/notices/{make.notice(w, council='other')}/",
         NOTICE_OTHER,
     ),
     Row(
@@ -963,85 +645,92 @@ ROWS = [
         lambda w: f"/notices/contracts/{w.contracts['other'].pk}/new/",
         organisation_page(404),
     ),
-    Row("notices:edit", lambda w: f"/notices/{_notice(w, 'draft')}/edit/", NOTICE_DRAFT_OFFICER),
+    Row("notices:edit", lambda w: f"/notices/{make.notice(w, 'draft')}/edit/", NOTICE_DRAFT_OFFICER),
     Row(
         "notices:edit (another council's)",
-        lambda w: f"/notices/{_notice(w, 'draft', 'other')}/edit/",
+        lambda w: f"/notices/{make.notice(w, 'draft', 'other')}/edit/",
         NOTICE_OTHER,
     ),
     Row(
         "notices:evidence",
-        lambda w: f"/notices/{_notice(w, 'draft')}/evidence/",
+        lambda w: f"/notices/{make.notice(w, 'draft')}/evidence/",
         {**NOTICE_DRAFT_OFFICER, "contract_officer": 400},
         method="post",
     ),
     Row(
         "notices:file-add",
-        lambda w: f"/notices/{_notice(w, 'draft')}/files/",
+        lambda w: f"/notices/{make.notice(w, 'draft')}/files/",
         {**NOTICE_DRAFT_OFFICER, "contract_officer": 400},
         method="post",
     ),
-    Row("notices:file", lambda w: f"/notices/files/{_notice_file(w)}/", NOTICE_SEE),
+    Row("notices:file", lambda w: f"/notices/files/{make.notice_file(w)}/", NOTICE_SEE),
     Row(
         "notices:file (another council's)",
-        lambda w: f"/notices/files/{_notice_file(w, 'other')}/",
+        lambda w: f"/notices/files/{make.notice_file(w, 'other')}/",
         NOTICE_OTHER,
     ),
-    Row("notices:issue", lambda w: f"/notices/{_notice(w, 'draft')}/issue/", NOTICE_DRAFT_OFFICER),
+    Row("notices:issue", lambda w: f"/notices/{make.notice(w, 'draft')}/issue/", NOTICE_DRAFT_OFFICER),
     Row(
         "notices:issue (POST)",
-        lambda w: f"/notices/{_notice(w, 'draft')}/issue/",
+        lambda w: f"/notices/{make.notice(w, 'draft')}/issue/",
         {**NOTICE_DRAFT_OFFICER, "contract_officer": 302},
         method="post",
     ),
-    Row("notices:letter", lambda w: f"/notices/{_notice(w)}/letter.pdf", NOTICE_SEE),
+    Row("notices:letter", lambda w: f"/notices/{make.notice(w)}/letter.pdf", NOTICE_SEE),
     Row(
         "notices:letter (a draft)",
-        lambda w: f"/notices/{_notice(w, 'draft')}/letter.pdf",
+        lambda w: f"/notices/{make.notice(w, 'draft')}/letter.pdf",
         organisation_page(404),
     ),
     Row(
         "notices:acknowledge",
-        lambda w: f"/notices/{_notice(w)}/acknowledge/",
+        lambda w: f"/notices/{make.notice(w)}/acknowledge/",
         NOTICE_PROVIDER_POST,
         method="post",
     ),
     Row(
         "notices:acknowledge (another council's)",
-        lambda w: f"/notices/{_notice(w, council='other')}/acknowledge/",
+        lambda w: f"/notices/{make.notice(w, council='other')}/acknowledge/",
         NOTICE_OTHER,
         method="post",
     ),
     Row(
         "notices:respond",
-        lambda w: f"/notices/{_notice(w, 'acknowledged')}/respond/",
+        lambda w: f"/notices/{make.notice(w, 'acknowledged')}/respond/",
         NOTICE_PROVIDER_POST,
         method="post",
         data={"text": "Both returns are now sent."},
     ),
     Row(
         "notices:extend",
-        lambda w: f"/notices/{_notice(w)}/extend/",
+        lambda w: f"/notices/{make.notice(w)}/extend/",
         NOTICE_OFFICER_POST,
         method="post",
-        data={"new_due_on": DUE, "reason": "Staff illness"},
+        data={"new_due_on": make.DUE, "reason": "Staff illness"},
     ),
     Row(
         "notices:close",
-        lambda w: f"/notices/{_notice(w)}/close/",
+        lambda w: f"/notices/{make.notice(w)}/close/",
         NOTICE_OFFICER_POST,
         method="post",
         data={"reason": "remedied", "note": "Returns received."},
     ),
     Row(
         "notices:close (another council's)",
-        lambda w: f"/notices/{_notice(w, council='other')}/close/",
+        lambda w: f"/notices/{make.notice(w, council='other')}/close/",
         NOTICE_OTHER,
         method="post",
         data={"reason": "remedied", "note": "Returns received."},
     ),
-    Row("notices:escalate", lambda w: f"/notices/{_notice(w)}/escalate/", NOTICE_OFFICER_POST, method="post"),
-    Row("notices:correct", lambda w: f"/notices/{_notice(w)}/correct/", NOTICE_OFFICER_POST, method="post"),
+    Row(
+        "notices:escalate",
+        lambda w: f"/notices/{make.notice(w)}/escalate/",
+        NOTICE_OFFICER_POST,
+        method="post",
+    ),
+    Row(
+        "notices:correct", lambda w: f"/notices/{make.notice(w)}/correct/", NOTICE_OFFICER_POST, method="post"
+    ),
     Row(
         "notices:settings",
         lambda w: "/notices/settings/",
@@ -1079,31 +768,31 @@ ROWS = [
         ),
         method="post",
     ),
-    Row("reviews:detail", lambda w: f"/reviews/{_meeting(w)}/", REVIEW_SEE),
+    Row("reviews:detail", lambda w: f"/reviews/{make.meeting(w)}/", REVIEW_SEE),
     Row(
         "reviews:detail (another council's)",
-        lambda w: f"/reviews/{_meeting(w, 'other')}/",
+        lambda w: f"/reviews/{make.meeting(w, 'other')}/",
         organisation_page(404),
     ),
-    Row("reviews:edit", lambda w: f"/reviews/{_meeting(w)}/edit/", REVIEW_MANAGE),
+    Row("reviews:edit", lambda w: f"/reviews/{make.meeting(w)}/edit/", REVIEW_MANAGE),
     Row(
         "reviews:edit (POST)",
-        lambda w: f"/reviews/{_meeting(w)}/edit/",
+        lambda w: f"/reviews/{make.meeting(w)}/edit/",
         REVIEW_MANAGE_POST,
         method="post",
-        data=_review_meeting_form,
+        data=make.review_meeting_form,
     ),
-    Row("reviews:cancel", lambda w: f"/reviews/{_meeting(w)}/cancel/", REVIEW_MANAGE),
+    Row("reviews:cancel", lambda w: f"/reviews/{make.meeting(w)}/cancel/", REVIEW_MANAGE),
     Row(
         "reviews:cancel (POST)",
-        lambda w: f"/reviews/{_meeting(w)}/cancel/",
+        lambda w: f"/reviews/{make.meeting(w)}/cancel/",
         REVIEW_MANAGE_POST,
         method="post",
         data={"reason": "The provider asked to move it"},
     ),
     Row(
         "reviews:attendee-add",
-        lambda w: f"/reviews/{_meeting(w)}/attendees/",
+        lambda w: f"/reviews/{make.meeting(w)}/attendees/",
         REVIEW_MANAGE_POST,
         method="post",
         data={
@@ -1115,20 +804,20 @@ ROWS = [
     ),
     Row(
         "reviews:attendee-remove",
-        lambda w: f"/reviews/attendees/{_attendee(w)}/remove/",
+        lambda w: f"/reviews/attendees/{make.attendee(w)}/remove/",
         REVIEW_MANAGE_POST,
         method="post",
     ),
     Row(
         "reviews:attendee-remove (another council's)",
-        lambda w: f"/reviews/attendees/{_attendee(w, 'other')}/remove/",
+        lambda w: f"/reviews/attendees/{make.attendee(w, 'other')}/remove/",
         organisation_page(404),
         method="post",
     ),
-    Row("reviews:commentary", lambda w: f"/reviews/{_meeting(w)}/commentary/", REVIEW_SEE),
+    Row("reviews:commentary", lambda w: f"/reviews/{make.meeting(w)}/commentary/", REVIEW_SEE),
     Row(
         "reviews:commentary (POST)",
-        lambda w: f"/reviews/{_meeting(w)}/commentary/",
+        lambda w: f"/reviews/{make.meeting(w)}/commentary/",
         organisation_page(
             403,
             b_admin=404,
@@ -1142,17 +831,17 @@ ROWS = [
         method="post",
     ),
     # Reviews: the record, actions and the tracker.
-    Row("reviews:record", lambda w: f"/reviews/{_meeting(w)}/record/", REVIEW_MANAGE),
+    Row("reviews:record", lambda w: f"/reviews/{make.meeting(w)}/record/", REVIEW_MANAGE),
     Row(
         "reviews:record (POST)",
-        lambda w: f"/reviews/{_meeting(w)}/record/",
+        lambda w: f"/reviews/{make.meeting(w)}/record/",
         REVIEW_MANAGE_POST,
         method="post",
         data={"minutes": "Discussed the quarter's figures."},
     ),
     Row(
         "reviews:override",
-        lambda w: f"/reviews/{_meeting_with_result(w)}/overrides/",
+        lambda w: f"/reviews/{make.meeting_with_result(w)}/overrides/",
         organisation_page(403, b_admin=404, commissioner=302, c_admin=302),
         method="post",
         data=lambda w: {
@@ -1163,7 +852,7 @@ ROWS = [
     ),
     Row(
         "reviews:action-add",
-        lambda w: f"/reviews/{_meeting(w)}/actions/",
+        lambda w: f"/reviews/{make.meeting(w)}/actions/",
         REVIEW_MANAGE_POST,
         method="post",
         data=lambda w: {
@@ -1175,7 +864,7 @@ ROWS = [
     ),
     Row(
         "reviews:action-add (another council's)",
-        lambda w: f"/reviews/{_meeting(w, 'other')}/actions/",
+        lambda w: f"/reviews/{make.meeting(w, 'other')}/actions/",
         organisation_page(404),
         method="post",
     ),
@@ -1183,7 +872,7 @@ ROWS = [
     Row("reviews:actions-csv", lambda w: "/reviews/actions.csv", organisation_page(200)),
     Row(
         "reviews:action-update",
-        lambda w: f"/reviews/actions/{_review_action(w)}/update/",
+        lambda w: f"/reviews/actions/{make.review_action(w)}/update/",
         organisation_page(
             403,
             b_admin=404,
@@ -1199,14 +888,14 @@ ROWS = [
     ),
     Row(
         "reviews:action-update (the commissioner's)",
-        lambda w: f"/reviews/actions/{_review_action(w, 'commissioner')}/update/",
+        lambda w: f"/reviews/actions/{make.review_action(w, 'commissioner')}/update/",
         REVIEW_MANAGE_POST,
         method="post",
         data={"status": "done", "note": "Done"},
     ),
     Row(
         "reviews:action-update (another council's)",
-        lambda w: f"/reviews/actions/{_review_action(w, council='other')}/update/",
+        lambda w: f"/reviews/actions/{make.review_action(w, council='other')}/update/",
         organisation_page(404),
         method="post",
         data={"status": "done", "note": "Done"},
@@ -1214,35 +903,37 @@ ROWS = [
     # Reviews: the pack.
     Row(
         "reviews:pack-request",
-        lambda w: f"/reviews/{_meeting(w)}/packs/",
+        lambda w: f"/reviews/{make.meeting(w)}/packs/",
         organisation_page(403, b_admin=404, commissioner=302, contract_officer=302, c_admin=302),
         method="post",
     ),
     Row(
         "reviews:pack-request (another council's)",
-        lambda w: f"/reviews/{_meeting(w, 'other')}/packs/",
+        lambda w: f"/reviews/{make.meeting(w, 'other')}/packs/",
         organisation_page(404),
         method="post",
     ),
-    Row("reviews:pack", lambda w: f"/reviews/packs/{_review_pack(w)}/", PACK_DRAFT_SEE),
+    Row("reviews:pack", lambda w: f"/reviews/packs/{make.review_pack(w)}/", PACK_DRAFT_SEE),
     Row(
-        "reviews:pack (issued)", lambda w: f"/reviews/packs/{_review_pack(w, issued=True)}/", PACK_ISSUED_SEE
+        "reviews:pack (issued)",
+        lambda w: f"/reviews/packs/{make.review_pack(w, issued=True)}/",
+        PACK_ISSUED_SEE,
     ),
     Row(
         "reviews:pack (another council's)",
-        lambda w: f"/reviews/packs/{_review_pack(w, True, 'other')}/",
+        lambda w: f"/reviews/packs/{make.review_pack(w, True, 'other')}/",
         organisation_page(404),
     ),
-    Row("reviews:pack-pdf", lambda w: f"/reviews/packs/{_review_pack(w)}/pack.pdf", PACK_DRAFT_SEE),
+    Row("reviews:pack-pdf", lambda w: f"/reviews/packs/{make.review_pack(w)}/pack.pdf", PACK_DRAFT_SEE),
     Row(
         "reviews:pack-pdf (issued)",
-        lambda w: f"/reviews/packs/{_review_pack(w, issued=True)}/pack.pdf",
+        lambda w: f"/reviews/packs/{make.review_pack(w, issued=True)}/pack.pdf",
         PACK_ISSUED_SEE,
     ),
-    Row("reviews:pack-status", lambda w: f"/reviews/packs/{_review_pack(w)}/status/", PACK_DRAFT_SEE),
+    Row("reviews:pack-status", lambda w: f"/reviews/packs/{make.review_pack(w)}/status/", PACK_DRAFT_SEE),
     Row(
         "reviews:pack-issue",
-        lambda w: f"/reviews/packs/{_review_pack(w)}/issue/",
+        lambda w: f"/reviews/packs/{make.review_pack(w)}/issue/",
         organisation_page(
             404,
             **(
@@ -1270,7 +961,7 @@ ROWS = [
     Row("portfolio:benchmarks", lambda w: "/portfolio/benchmarks/", organisation_page(200)),
     Row(
         "portfolio:trend",
-        lambda w: f"/portfolio/contracts/{w.contracts['joint'].pk}/targets/{_joint_target(w)}/trend/",
+        lambda w: f"/portfolio/contracts/{w.contracts['joint'].pk}/targets/{make.joint_target(w)}/trend/",
         organisation_page(200, b_admin=404),
     ),
     Row(
@@ -1304,64 +995,60 @@ ROWS = [
 ]
 
 
-@pytest.fixture
-def matrix_world(world, settings):
-    from django.utils import timezone
-
-    world.users["no_organisation"] = UserFactory(email="nobody@example.org")
-    Invitation.objects.create(
-        organisation=world.provider_a,
-        email="new.starter@acme.example",
-        role=Role.SUBMITTER,
-        key="matrix-invitation-key",
-        invited_by=world.users["a_admin"],
-        expires_at=timezone.now() + timezone.timedelta(days=7),
-    )
-    # A joint council + ICB contract with provider A; a council-only one with provider B, on which
-    # provider A is a subcontractor; and a contract of another council altogether.
-    joint = contract(world.council, world.provider_a, reference="J-1", partners=[world.icb])
-    target(joint)
-    council_b = contract(world.council, world.provider_b, reference="C-2", subcontractors=[world.provider_a])
-    from tests.factories import CouncilFactory
-
-    other = contract(CouncilFactory(name="Elsewhere Council"), ProviderFactory(), reference="X-3")
-    target(other)
-    world.contracts = {"joint": joint, "council_b": council_b, "other": other}
-    return world
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):
+    """The world, built once for the module (each case's own rows are rolled back after it)."""
+    with kept_for_the_module(django_db_blocker):
+        world = build_world()
+        world.users["no_organisation"] = UserFactory(email="nobody@example.org")
+        Invitation.objects.create(
+            organisation=world.provider_a,
+            email="new.starter@acme.example",
+            role=Role.SUBMITTER,
+            key="matrix-invitation-key",
+            invited_by=world.users["a_admin"],
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+        # A joint council + ICB contract with provider A; a council-only one with provider B, on which
+        # provider A is a subcontractor; and a contract of another council altogether.
+        joint = contract(world.council, world.provider_a, reference="J-1", partners=[world.icb])
+        target(joint)
+        council_b = contract(
+            world.council, world.provider_b, reference="C-2", subcontractors=[world.provider_a]
+        )
+        other = contract(CouncilFactory(name="Elsewhere Council"), ProviderFactory(), reference="X-3")
+        target(other)
+        world.contracts = {"joint": joint, "council_b": council_b, "other": other}
+        yield world
 
 
 CASES = [pytest.param(row, role, id=f"{row.name}|{role}") for row in ROWS for role in ROLES]
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(("row", "role"), CASES)
 def test_permission_matrix(client, matrix_world, row: Row, role: str):
     if role != "anonymous":
         client.force_login(matrix_world.users[role])
     path = row.path(matrix_world)
     data = row.data(matrix_world) if callable(row.data) else row.data
-    response = getattr(client, row.method)(path, data)
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, row.method)(path, data)
     expected = row.expected[role]
     assert response.status_code == expected, f"{role} {row.method.upper()} {path}: {response.status_code}"
+    if row.method == "get":
+        assert make.writes(queries.captured_queries) == [], f"{role} GET {path} wrote to the database"
     if expected == 302 and role == "anonymous" and not row.name.startswith("admin:"):
         assert response["Location"].startswith("/account/sign-in/")
 
 
-def _url_names(patterns, namespace: str = "") -> set[str]:
-    names: set[str] = set()
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            names |= _url_names(pattern.url_patterns, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(f"{namespace}{pattern.name}")
-    return names
-
-
 def test_every_url_has_a_row():
     """A new page without a row here fails: isolation and capability rules must be pinned for it."""
-    # The API's routes have their own matrix (tests/api/test_api_permission_matrix.py).
+    # The API's routes have their own matrix (tests/test_api_permission_matrix.py).
     urls = {
-        name for name in _url_names(get_resolver().url_patterns) if not name.startswith(("admin:", "api:"))
+        name
+        for name in make.url_names(get_resolver().url_patterns)
+        if not name.startswith(("admin:", "api:"))
     }
     rows = {row.name for row in ROWS}
     missing = urls - rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
@@ -84,7 +85,7 @@ def _returns(notice: Notice) -> list[Candidate]:
             :MONTHS
         ]
     )
-    accepted: dict[int, object] = {}
+    accepted: dict[int, Any] = {}  # ReturnAttempt rows: outcomes models are looked up, not imported
     for attempt in attempt_model.objects.filter(monthly_return__in=months, version__isnull=False).order_by(
         "monthly_return_id", "version"
     ):

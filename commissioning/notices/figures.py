@@ -44,6 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TypeGuard
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -85,7 +86,7 @@ def _london_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
-def _in(day: date | None, quarter: Period) -> bool:
+def _in(day: date | None, quarter: Period) -> TypeGuard[date]:
     return day is not None and quarter.start <= day <= quarter.end
 
 
@@ -350,12 +351,18 @@ class PastTarget:
     as_of: date
 
     @property
+    def _target_close_on(self) -> date:
+        # open_past_target keeps only notices that have a target closure date.
+        assert self.notice.target_close_on is not None
+        return self.notice.target_close_on
+
+    @property
     def working_days_past(self) -> int:
-        return working_days_between(self.notice.target_close_on, self.as_of)
+        return working_days_between(self._target_close_on, self.as_of)
 
     @property
     def calendar_days_past(self) -> int:
-        return (self.as_of - self.notice.target_close_on).days
+        return (self.as_of - self._target_close_on).days
 
 
 def open_past_target(notices: Iterable[Notice], as_of: date) -> list[PastTarget]:

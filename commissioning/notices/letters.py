@@ -15,7 +15,7 @@ from commissioning.pdf import pdf_render, pdf_store
 logger = logging.getLogger(__name__)
 
 # The notice type as the letter names it.
-LETTER_TITLES = {
+LETTER_TITLES: dict[str, str] = {
     NoticeKind.NOC: "Notice of Concern",
     NoticeKind.BREACH: "Contractual breach (default) notice",
     NoticeKind.SUSPENSION: "Notice of suspension of new placements",

@@ -131,11 +131,12 @@ class NoticeSettings(models.Model):
         return f"Notice settings of {self.commissioner}"
 
     def target_days(self, complexity: str) -> int:
-        return {
+        days: dict[str, int] = {
             Complexity.LOW: self.noc_low_days,
             Complexity.MEDIUM: self.noc_medium_days,
             Complexity.HIGH: self.noc_high_days,
-        }[complexity]
+        }
+        return days[complexity]
 
 
 # What an issued notice may no longer change (its status and the provider's and officer's later

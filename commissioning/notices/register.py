@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.db.models import F, Min, QuerySet
@@ -52,7 +53,8 @@ def notice_quarters(notices: QuerySet[Notice], today: date | None = None) -> lis
     first = notices.aggregate(first=Min("clock_start_on"))["first"]
     if first is not None:
         earliest = min(earliest, quarter_period(first))
-    quarters, start = [], current.start
+    quarters: list[Period] = []
+    start = current.start
     while start >= earliest.start and len(quarters) < MAX_QUARTERS:
         quarters.append(quarter_period(start))
         start = add_months(start, -3)
@@ -114,19 +116,23 @@ class RegisterFilterForm(forms.Form):
         if for_provider:
             del self.fields["provider"]
         else:
-            self.fields["provider"].queryset = Provider.objects.filter(
-                pk__in=notices.values("provider_id")
-            ).order_by("name")
-        contracts = self.fields["contract"]
+            providers = cast("forms.ModelChoiceField[Provider]", self.fields["provider"])
+            providers.queryset = Provider.objects.filter(pk__in=notices.values("provider_id")).order_by(
+                "name"
+            )
+        contracts = cast("forms.ModelChoiceField[Contract]", self.fields["contract"])
         contracts.queryset = Contract.objects.filter(pk__in=notices.values("contract_id")).order_by(
             "reference"
         )
-        contracts.label_from_instance = lambda c: f"{c.reference}: {c.title}"
+        # The stubs declare label_from_instance a method: setting it on this instance needs the ignore.
+        contracts.label_from_instance = lambda obj: f"{obj.reference}: {obj.title}"  # type: ignore[method-assign]
         statuses = [(value, label) for value, label in NoticeStatus.choices]
         if for_provider:
             statuses = [(value, label) for value, label in statuses if value != NoticeStatus.DRAFT]
-        self.fields["status"].choices = [("", "Any status"), (OPEN, "Open (any open status)"), *statuses]
-        self.fields["quarter"].choices = [("", "Any quarter"), *_quarter_choices(quarters)]
+        status = cast(forms.ChoiceField, self.fields["status"])
+        status.choices = [("", "Any status"), (OPEN, "Open (any open status)"), *statuses]
+        quarter = cast(forms.ChoiceField, self.fields["quarter"])
+        quarter.choices = [("", "Any quarter"), *_quarter_choices(quarters)]
 
     def filters(self) -> dict:
         """The filters that are valid (a bound form's bad values are left out, and shown as errors)."""
@@ -143,7 +149,8 @@ class FiguresQuarterForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args, quarters: list[Period], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].choices = _quarter_choices(quarters)
+        quarter = cast(forms.ChoiceField, self.fields["quarter"])
+        quarter.choices = _quarter_choices(quarters)
 
 
 # --- The list and its export --------------------------------------------------------------------

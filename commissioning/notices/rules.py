@@ -4,6 +4,7 @@ and audit entry each change writes, and evidence files."""
 from __future__ import annotations
 
 import hashlib
+from typing import Literal, overload
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -56,7 +57,7 @@ EVIDENCE_SOURCES = {
 }
 
 
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     S.DRAFT: "a draft",
     S.ISSUED: "issued",
     S.ACKNOWLEDGED: "acknowledged",
@@ -66,6 +67,18 @@ STATUS_WORDS = {
     S.ESCALATED: "escalated",
     S.SUPERSEDED: "superseded",
 }
+
+
+# The actions that lead to a status (every other action leaves the status as it is).
+StatusChange = Literal["issue", "acknowledge", "respond", "extend", "close", "escalated", "superseded"]
+
+
+@overload
+def check_transition(notice: Notice, action: StatusChange) -> str: ...
+
+
+@overload
+def check_transition(notice: Notice, action: str) -> str | None: ...
 
 
 def check_transition(notice: Notice, action: str) -> str | None:

@@ -18,6 +18,7 @@ not wanted is withdrawn (``notice_close`` with reason withdrawn), and the old no
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -95,8 +96,12 @@ def evidence_snapshot_take(notice: Notice, taken_at) -> dict:
     return {"taken_at": taken_at.isoformat(), "links": links, "files": files}
 
 
-def _close_predecessor(acting: Acting, notice: Notice, action: str, now) -> Notice:
-    previous = locked(notice.supersedes if action == "superseded" else notice.escalated_from)
+def _close_predecessor(
+    acting: Acting, notice: Notice, action: Literal["superseded", "escalated"], now
+) -> Notice:
+    predecessor = notice.supersedes if action == "superseded" else notice.escalated_from
+    assert predecessor is not None  # called only for a notice that corrects or escalates another
+    previous = locked(predecessor)
     before = previous.status
     try:
         previous.status = check_transition(previous, action)
@@ -132,6 +137,8 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
             notice.clock_start_on = today
         if notice.kind == NoticeKind.NOC:
             days = notice_settings_for(notice.commissioner).target_days(notice.complexity)
+            # Set above: today, or the start of the corrected notice's clock (set when it was issued).
+            assert notice.clock_start_on is not None
             notice.target_close_on = add_working_days(notice.clock_start_on, days)
         notice.evidence_snapshot = evidence_snapshot_take(notice, now)
         notice.status, notice.issued_at = after, now

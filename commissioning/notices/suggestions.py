@@ -31,7 +31,7 @@ from commissioning.notices.models import (
 from commissioning.notices.working_days import add_working_days
 
 REMEDY_WORKING_DAYS = 10
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     SuggestionStatus.OPEN: "open",
     SuggestionStatus.DRAFTED: "already drafted as a notice",
     SuggestionStatus.DISMISSED: "dismissed",

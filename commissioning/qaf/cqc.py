@@ -254,7 +254,7 @@ def _normalise_header(text: str) -> str:
     return " ".join(re.sub(r"[_\-./]+", " ", text.strip().lower()).split())
 
 
-def _parse_date(text: str) -> date | None:
+def _parse_date(text: str) -> date:
     """YYYY-MM-DD or DD/MM/YYYY; ValueError for anything else (or a date that does not exist)."""
     if match := ISO_DATE.match(text):
         return date(int(match[1]), int(match[2]), int(match[3]))
@@ -443,7 +443,7 @@ def cqc_ratings_import(*, acting: Acting, file_bytes: bytes, filename: str) -> C
             lines.pop(0)  # leading blank lines are not the header
         if not lines:
             problems = [CqcImportProblem(None, "", None, "The file is empty. Add a header row.")]
-    if problems:
+    if lines is None or problems:  # no lines always comes with a problem
         summary.problems = problems
         return summary
     columns, problems = _read_columns(lines[0])
@@ -451,7 +451,9 @@ def cqc_ratings_import(*, acting: Acting, file_bytes: bytes, filename: str) -> C
         summary.problems = problems
         return summary
     providers = {
-        p.cqc_location_id.upper(): p for p in cqc_providers_for(acting).exclude(cqc_location_id=None)
+        p.cqc_location_id.upper(): p
+        for p in cqc_providers_for(acting).exclude(cqc_location_id=None)
+        if p.cqc_location_id is not None  # as excluded above
     }
     rows, problems = _read_rows(lines, columns, providers)
     summary.rows = len(rows) + len({p.row for p in problems})

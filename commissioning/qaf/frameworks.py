@@ -42,7 +42,8 @@ class DomainInput:
     standards: list[StandardInput]
 
 
-def _default_domains() -> list[DomainInput]:
+def default_domains() -> list[DomainInput]:
+    """The shipped template's domains and standards (``commissioning.qaf.template``)."""
     return [
         DomainInput(name, [StandardInput(code, title, looks_like) for code, title, looks_like in standards])
         for name, standards in DEFAULT_DOMAINS
@@ -104,23 +105,49 @@ def framework_version_publish(
     return version
 
 
+def framework_of(owner: CommissioningBody) -> QafFramework | None:
+    """The body's framework, or None before it has adopted one (the shipped template is adopted when
+    it first schedules an assessment, or when a quality officer adopts it on the framework page)."""
+    return QafFramework.objects.filter(owner=owner).order_by("created_at", "id").first()
+
+
+def framework_default_adopt(*, acting: Acting) -> QafFramework:
+    """A quality officer adopts the shipped template as the body's framework (nothing changes if the
+    body already has one)."""
+    require_quality_officer(acting)
+    body = acting.organisation.commissioningbody
+    existing = framework_of(body)
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        framework = framework_default_get_or_create(owner=body, actor_label=str(acting.user))
+        audit_record(
+            actor=acting.user,
+            action="qaf.framework_adopt",
+            obj=framework,
+            organisation=body,
+            details={"name": framework.name},
+        )
+    return framework
+
+
 def framework_default_get_or_create(*, owner: CommissioningBody, actor_label: str = "System") -> QafFramework:
     """The body's framework, created from the shipped template (version 1) the first time."""
-    framework = QafFramework.objects.filter(owner=owner).order_by("created_at", "id").first()
+    framework = framework_of(owner)
     if framework is not None:
         return framework
     with transaction.atomic():
         framework = QafFramework.objects.create(owner=owner, name=DEFAULT_NAME)
         framework_version_publish(
             framework=framework,
-            domains=_default_domains(),
+            domains=default_domains(),
             note="The shipped template: five domains, sixteen standards.",
             actor_label=actor_label,
         )
     return framework
 
 
-def framework_version_current(framework: QafFramework) -> QafFrameworkVersion:
+def framework_version_current(framework: QafFramework) -> QafFrameworkVersion | None:
     return framework.versions.order_by("-number").first()
 
 

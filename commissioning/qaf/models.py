@@ -28,7 +28,7 @@ class StandardRating(models.TextChoices):
 
 
 # Points for each rating; "not assessed" has none and is left out of the weighted score.
-RATING_POINTS = {
+RATING_POINTS: dict[str, int] = {
     StandardRating.EXCELLENT: 4,
     StandardRating.GOOD: 3,
     StandardRating.REQUIRES_IMPROVEMENT: 2,

@@ -87,7 +87,8 @@ def portfolio_quarters(acting: Acting, today: date | None = None) -> list[Period
     )
     earliest = quarter_period(first) if first else quarter_period(add_months(current.start, -24))
     earliest = min(earliest, quarter_period(add_months(current.start, -24)))
-    quarters, start = [], current.start
+    quarters: list[Period] = []
+    start = current.start
     while start >= earliest.start and len(quarters) < MAX_QUARTERS:
         quarters.append(quarter_period(start))
         start = add_months(start, -3)
@@ -175,6 +176,11 @@ def _facts(assessment: Assessment) -> Facts:
     )
 
 
+def _completed_on(assessment: Assessment) -> date:
+    assert assessment.finalised_on is not None  # asked only of completed assessments
+    return assessment.finalised_on
+
+
 def _why(
     code: str, assessment: Assessment, met: bool, done: list[Assessment], weeks: int
 ) -> tuple[str, int | None]:
@@ -185,13 +191,13 @@ def _why(
             else "Found non-compliant at this initial evaluation."
         ), None
     if code == "QAF_COMPLIANT_WITHIN_WINDOW":
-        ends = window_end(assessment.finalised_on, weeks)
+        ends = window_end(_completed_on(assessment), weeks)
         later = [
             b
             for b in done
             if (b.finalised_on, b.pk) > (assessment.finalised_on, assessment.pk)
             and b.outcome != NON_COMPLIANT
-            and b.finalised_on <= ends
+            and _completed_on(b) <= ends
         ]
         if met and later:
             first = later[0]
@@ -204,7 +210,8 @@ def _why(
             f"No compliant assessment was completed by the end of the {weeks}-week window on {day_label(ends)}.",
             None,
         )
-    days = (assessment.finalised_on - assessment.started_on).days
+    assert assessment.started_on is not None  # the 13-week measure counts only started assessments
+    days = (_completed_on(assessment) - assessment.started_on).days
     if met:
         return f"Completed in {days} days (13 weeks is {EVALUATION_TARGET_DAYS}).", None
     reason = (

@@ -173,7 +173,7 @@ def tracker_rows_for(acting: Acting, *, status: str = "", cqc_rating: str = "") 
         .annotate(last=Max("finalised_on"))
         .values_list("provider_id", "last")
     )
-    in_progress = {}
+    in_progress: dict[int, Assessment] = {}
     for assessment in mine.filter(status__in=OPEN_STATUSES).order_by("provider_id", "-id"):
         in_progress.setdefault(assessment.provider_id, assessment)
     rows = [

@@ -101,8 +101,10 @@ def assessment_schedule(
         raise ValidationError(problems)
     framework = framework_default_get_or_create(owner=body.commissioningbody, actor_label=str(acting.user))
     with transaction.atomic():
+        version = framework_version_current(framework)
+        assert version is not None  # framework_default_get_or_create publishes version 1 with the framework
         assessment = Assessment.objects.create(
-            framework_version=framework_version_current(framework),
+            framework_version=version,
             commissioner=body.commissioningbody,
             provider=provider,
             contract=contract or (reassessment_of.contract if reassessment_of else None),
@@ -226,6 +228,7 @@ def comment_add(
     require_assessed_provider(acting, assessment)
     if assessment.status != AssessmentStatus.DRAFT_SHARED:
         raise ValidationError("Comments can be made only on a draft report shared with you.")
+    assert assessment.comments_due_on is not None  # set when the draft report was shared
     if timezone.localdate() > assessment.comments_due_on:
         raise ValidationError(
             f"The time for comments ended on {assessment.comments_due_on:%-d %B %Y}. "
@@ -271,6 +274,8 @@ def assessment_finalise(
     require_assessment_owner(acting, assessment)
     if assessment.status != AssessmentStatus.DRAFT_SHARED:
         raise ValidationError("Share the draft report with the provider before finalising.")
+    # A shared draft report is of a started assessment, and has its comment window.
+    assert assessment.started_on is not None and assessment.comments_due_on is not None
     problems = {}
     today = timezone.localdate()
     if finalised_on > today:
@@ -330,6 +335,7 @@ def action_add(
     require_assessment_owner(acting, assessment)
     if assessment.status != AssessmentStatus.FINALISED:
         raise ValidationError("Actions are added to a finalised assessment.")
+    assert assessment.finalised_on is not None  # set when it was finalised
     problems = {}
     standard = QafStandard.objects.filter(
         pk=standard_id, domain__version=assessment.framework_version
@@ -342,7 +348,7 @@ def action_add(
         problems["owner"] = "Name who at the provider owns the action"
     if due_on < assessment.finalised_on:
         problems["due_on"] = "The due date cannot be before the assessment was completed"
-    if problems:
+    if problems or standard is None:  # a missing standard is one of the problems
         raise ValidationError(problems)
     with transaction.atomic():
         action = RemedialAction.objects.create(

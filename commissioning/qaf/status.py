@@ -56,12 +56,12 @@ def qaf_status_store(*, provider_id: int, commissioner_id: int, today: date | No
     stored = []
     now = timezone.now()
     with transaction.atomic():
-        for contract, scoped, weeks in scopes:
+        for scope_contract, scoped, weeks in scopes:
             decision = qaf_status(_facts(scoped), today=today, window_weeks=weeks)
             row, _ = QafStatus.objects.update_or_create(
                 commissioner_id=commissioner_id,
                 provider_id=provider_id,
-                contract=contract,
+                contract=scope_contract,
                 defaults={
                     "status": decision.status,
                     "reason": decision.reason,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeGuard
 
 from outcomes.measures.library import Direction
 from outcomes.measures.rating import direction_of_travel, percentage
@@ -58,6 +59,16 @@ class Decision:
     next_due_on: date | None = None
 
 
+def _started_on(assessment: Facts) -> date:
+    assert assessment.started_on is not None  # asked only of assessments that have started
+    return assessment.started_on
+
+
+def _completed_on(assessment: Facts) -> date:
+    assert assessment.finalised_on is not None  # asked only of completed assessments
+    return assessment.finalised_on
+
+
 def one_year_after(day: date) -> date:
     """The same date a year later (29 February → 28 February)."""
     try:
@@ -81,7 +92,7 @@ def qaf_status(assessments: list[Facts], *, today: date, window_weeks: int = 12)
     if not completed:
         running = [a for a in assessments if a.started_on and a.finalised_on is None]
         if running:
-            first = min(running, key=lambda a: a.started_on)
+            first = min(running, key=_started_on)
             return Decision(
                 NOT_ASSESSED,
                 f"No assessment has been completed; the one started on {day_label(first.started_on)} is in progress.",
@@ -95,8 +106,8 @@ def qaf_status(assessments: list[Facts], *, today: date, window_weeks: int = 12)
             if earlier.outcome != NON_COMPLIANT:
                 break
             spell_start = earlier
-        ends = window_end(spell_start.finalised_on, window_weeks)
-        day_number = (today - spell_start.finalised_on).days
+        ends = window_end(_completed_on(spell_start), window_weeks)
+        day_number = (today - _completed_on(spell_start)).days
         found = (
             f"Found non-compliant by the evaluation completed on {day_label(spell_start.finalised_on)}"
             if spell_start is latest
@@ -116,7 +127,7 @@ def qaf_status(assessments: list[Facts], *, today: date, window_weeks: int = 12)
             latest.id,
             window_ends_on=ends,
         )
-    due = one_year_after(latest.finalised_on)
+    due = one_year_after(_completed_on(latest))
     if today > due:
         return Decision(
             OVERDUE,
@@ -166,7 +177,7 @@ PORTFOLIO_MEASURES = {
 }
 
 
-def _in(day: date | None, period: Period) -> bool:
+def _in(day: date | None, period: Period) -> TypeGuard[date]:
     return day is not None and period.start <= day <= period.end
 
 
@@ -185,12 +196,12 @@ def _counts(code: str, by_provider: dict[int, list[Facts]], period: Period, wind
             elif code == "QAF_COMPLIANT_WITHIN_WINDOW":
                 if a.kind != INITIAL or a.outcome != NON_COMPLIANT:
                     continue
-                ends = window_end(a.finalised_on, window_weeks.get(provider_id, 12))
+                ends = window_end(_completed_on(a), window_weeks.get(provider_id, 12))
                 if not _in(ends, period):
                     continue
                 counted.append(a.id)
                 later = done[index + 1 :]
-                if any(b.outcome != NON_COMPLIANT and b.finalised_on <= ends for b in later):
+                if any(b.outcome != NON_COMPLIANT and _completed_on(b) <= ends for b in later):
                     met.append(a.id)
             elif _in(a.finalised_on, period) and a.started_on is not None:
                 counted.append(a.id)

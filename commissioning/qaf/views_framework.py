@@ -24,6 +24,7 @@ from accounts.access import Acting, Capability, organisation_required
 from accounts.govuk_forms import GovukFormMixin, apply_service_errors
 from commissioning.qaf import framework_csv as standards_csv
 from commissioning.qaf import frameworks
+from commissioning.qaf.access import is_quality_officer
 from commissioning.qaf.framework_csv import FrameworkCsvProblem, ParsedFramework
 from commissioning.qaf.models import Assessment, QafDomain, QafFramework, QafFrameworkVersion
 
@@ -167,13 +168,12 @@ class FrameworkPage:
         return sum(len(domain.standards.all()) for domain in self.domains)
 
 
-def _framework_for(acting: Acting) -> QafFramework:
-    """The acting commissioning body's framework (made from the shipped template the first time);
-    404 for a provider organisation."""
+def _framework_for(acting: Acting) -> QafFramework | None:
+    """The acting commissioning body's framework, None before it adopts one; 404 for a provider."""
     if not acting.is_commissioner:
         raise Http404("QAF frameworks belong to commissioning bodies.")
     acting.require(Capability.VIEW_PORTFOLIO)
-    return frameworks.framework_default_get_or_create(owner=acting.organisation.commissioningbody)
+    return frameworks.framework_of(acting.organisation.commissioningbody)
 
 
 def _framework_page(framework: QafFramework) -> FrameworkPage:
@@ -264,8 +264,24 @@ def framework(request: HttpRequest) -> HttpResponse:
     acting = request.acting
     qaf_framework = _framework_for(acting)
     if request.method != "POST":
+        if qaf_framework is None:
+            return render(
+                request,
+                "commissioning/qaf/framework_not_adopted.html",
+                {
+                    "domains": frameworks.default_domains(),
+                    "can_adopt": is_quality_officer(acting),
+                },
+            )
         return _render(request, qaf_framework)
     acting.require(Capability.ASSESS_QUALITY)
+    if request.POST.get("form") == "adopt":
+        frameworks.framework_default_adopt(acting=acting)
+        messages.success(request, "Your organisation now uses the shipped framework (version 1).")
+        return redirect("qaf:framework")
+    if qaf_framework is None:
+        messages.error(request, "Adopt the shipped framework first: new versions are versions of it.")
+        return redirect("qaf:framework")
     if request.POST.get("form") == "settings":
         settings_form = FrameworkSettingsForm(request.POST)
         if settings_form.is_valid():
@@ -315,7 +331,10 @@ def framework(request: HttpRequest) -> HttpResponse:
 @organisation_required
 def framework_csv(request: HttpRequest) -> HttpResponse:
     """The current version's standards as CSV, in the format the framework page accepts back."""
-    version = frameworks.framework_version_current(_framework_for(request.acting))
+    qaf_framework = _framework_for(request.acting)
+    if qaf_framework is None:
+        raise Http404("Your organisation has not adopted a QAF framework yet: see the framework page.")
+    version = frameworks.framework_version_current(qaf_framework)
     response = HttpResponse(
         standards_csv.framework_csv_bytes(version), content_type="text/csv; charset=utf-8"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -147,7 +148,7 @@ def _apply(contract: Contract, data: ContractInput) -> None:
 def _qaf_status_refresh_later(lead_id: int, provider_ids: set[int]) -> None:
     """A contract's provider, status and QAF window feed its QAF statuses: refresh them after commit."""
     for provider_id in provider_ids:
-        transaction.on_commit(lambda provider_id=provider_id: qaf_status_refresh.delay(provider_id, lead_id))
+        transaction.on_commit(partial(qaf_status_refresh.delay, provider_id, lead_id))
 
 
 def contract_save(

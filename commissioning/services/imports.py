@@ -345,26 +345,34 @@ def _import_contracts(items: list, problems: list[str], report: ImportReport, la
             if lead and reference
             else None
         )
+        # Every field is read (and its problems recorded) before the entry is judged.
+        title, service_type = entry.text("title"), entry.text("service_type")
+        annual_value, hourly_rate = entry.money("annual_value"), entry.money("hourly_rate")
+        lot = entry.text("lot", required=False)
+        status = entry.text(
+            "status", required=False, default=existing.status if existing else ContractStatus.ACTIVE
+        )
+        return_due_day = entry.whole("return_due_day", 10)
+        qaf_compliance_window_weeks = entry.whole("qaf_compliance_window_weeks", 12)
+        # A missing or unknown provider and a missing or bad date are problems recorded above.
+        if len(problems) > before or lead is None or provider is None or start is None or end is None:
+            continue
         data = ContractInput(
             reference=reference,
-            title=entry.text("title"),
-            service_type=entry.text("service_type"),
+            title=title,
+            service_type=service_type,
             provider=provider,
             start_date=start,
             end_date=end,
             subcontractors=[p for p in subcontractors if p],
             partner_commissioners=[c for c in partners if c],
-            annual_value=entry.money("annual_value"),
-            hourly_rate=entry.money("hourly_rate"),
-            lot=entry.text("lot", required=False),
-            status=entry.text(
-                "status", required=False, default=existing.status if existing else ContractStatus.ACTIVE
-            ),
-            return_due_day=entry.whole("return_due_day", 10),
-            qaf_compliance_window_weeks=entry.whole("qaf_compliance_window_weeks", 12),
+            annual_value=annual_value,
+            hourly_rate=hourly_rate,
+            lot=lot,
+            status=status,
+            return_due_day=return_due_day,
+            qaf_compliance_window_weeks=qaf_compliance_window_weeks,
         )
-        if len(problems) > before or lead is None:
-            continue
         try:
             contract, changes = contract_save(
                 lead=lead, data=data, existing=existing, actor=None, actor_label=label

@@ -8,7 +8,7 @@ calculators that compute values live beside this registry and use the same codes
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -100,6 +100,8 @@ class Parameter:
             if not re.fullmatch(r"[+-]?[0-9]+", text):
                 raise ParameterError(self.name, f"{expected}; {value!r} is not.")
             number = int(text)
+        # Every whole-number parameter of the library has its range.
+        assert self.minimum is not None and self.maximum is not None
         if not self.minimum <= number <= self.maximum:
             raise ParameterError(
                 self.name,
@@ -152,7 +154,8 @@ class Parameter:
     def describe(self, value: Any) -> str:
         """A plain-English rendering of a value of this parameter."""
         if isinstance(value, list | tuple):
-            return ", ".join(CHOICE_LABELS.get(item, item) for item in value) or "none"
+            items: Sequence[str] = value  # the cleaned choices (or age bands): strings
+            return ", ".join(CHOICE_LABELS.get(item, item) for item in items) or "none"
         if self.kind == "int" and self.name.endswith("_days"):
             return "1 day" if value == 1 else f"{value} days"
         return CHOICE_LABELS.get(str(value), str(value))

@@ -79,12 +79,14 @@ def suggestions_refresh(today: date | None = None, commissioner_id: int | None =
         if commissioner_id is not None:
             scope = scope.filter(commissioner_id=commissioner_id)
         stored: dict[tuple[int, str], NoticeSuggestion] = {}
+        row: NoticeSuggestion | None  # None below for a candidate not stored yet
         # Two reads: the stored rows for the keys found today, and every open row (to lapse).
         for row in scope.filter(key__in=[key for _, key in candidates]):
             stored[(row.contract_id, row.key)] = row
         for row in scope.filter(status=SuggestionStatus.OPEN):
             stored[(row.contract_id, row.key)] = row
-        new, changed = [], []
+        new: list[NoticeSuggestion] = []
+        changed: list[NoticeSuggestion] = []
         for identity, candidate in candidates.items():
             row = stored.get(identity)
             if row is None:

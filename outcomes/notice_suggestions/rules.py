@@ -182,7 +182,8 @@ def _in_scope(assessment: Assessment, contract: Contract) -> bool:
 
 def qaf_past_window(contracts: list[Contract], today: date) -> list[Candidate]:
     """Contracts whose stored QAF status is non-compliant past the compliance window."""
-    by_id = {c.pk: c for c in contracts}
+    # Looked up by QafStatus.contract_id (nullable), which the query keeps to these contracts.
+    by_id: dict[int | None, Contract] = {c.pk: c for c in contracts}
     statuses = [
         s
         for s in QafStatus.objects.filter(

@@ -54,7 +54,7 @@ def returns_outstanding(contracts: list[Contract], now: datetime | None = None) 
         .order_by()
         .values_list("monthly_return__contract_id", "monthly_return__month")
     )
-    due: dict[tuple[date, int], object] = {}
+    due: dict[tuple[date, int], datetime] = {}
     for contract in owing:
         for month in months:
             if (contract.pk, month) in accepted or not (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -90,8 +91,10 @@ class ResultFilterForm(forms.Form):
 
     def __init__(self, *args, contracts: QuerySet[Contract], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contract"].queryset = contracts
-        self.fields["measure"].choices = [
+        contract = cast("forms.ModelChoiceField[Contract]", self.fields["contract"])
+        contract.queryset = contracts
+        measure = cast(forms.ChoiceField, self.fields["measure"])
+        measure.choices = [
             ("", "Any measure"),
             *((code, m.name) for code, m in MEASURES.items()),
         ]
@@ -134,12 +137,12 @@ def result_rows(acting: Acting, filters: dict) -> Iterator[list[object]]:
         results = results.filter(period_kind=kind)
     if period := filters.get("period"):
         results = results.filter(period=parse_period(period).identifier)
-    results = list(
+    found = list(
         results.order_by("contract__reference", "target__measure", "target_id", "period_end", "period")
     )
-    overrides = overrides_in_force(list({r.target_id for r in results}), list({r.period for r in results}))
+    overrides = overrides_in_force(list({r.target_id for r in found}), list({r.period for r in found}))
     wanted_rag = filters.get("rag")
-    for result in results:
+    for result in found:
         override = overrides.get((result.target_id, result.period))
         shown = override.rag if override else result.rag
         if wanted_rag and shown != wanted_rag:

@@ -34,7 +34,12 @@ from outcomes.results.selectors import result_contracts_for
 
 Z_95 = Decimal("1.959964")
 Z_998 = Decimal("3.090232")
-QUARTILE_WORDS = {1: "top quartile", 2: "second quartile", 3: "third quartile", 4: "bottom quartile"}
+QUARTILE_WORDS: dict[int | None, str] = {
+    1: "top quartile",
+    2: "second quartile",
+    3: "third quartile",
+    4: "bottom quartile",
+}
 MIN_COMPARATORS = 4  # with fewer other providers, quartiles say nothing
 WITHIN, WORTH_A_LOOK, SPECIAL_CAUSE = "within", "worth_a_look", "special_cause"
 TWO_PLACES = Decimal("0.01")
@@ -302,6 +307,12 @@ class Benchmark:
         return self.option.measure.direction == Direction.HIGHER
 
 
+def _pooled_value(numerator: int, denominator: int) -> Decimal:
+    value = percentage(numerator, denominator)
+    assert value is not None  # pooled from rated results, whose denominators are never 0
+    return value
+
+
 def benchmark_for(
     acting: Acting, measure_key: str, quarter: Period, *, options: Options | None = None
 ) -> Benchmark | None:
@@ -347,7 +358,7 @@ def benchmark_for(
             # One contract: the stored value; several: the pooled figures, rounded the one way.
             value=held["values"][0]
             if len(held["values"]) == 1
-            else percentage(held["numerator"], held["denominator"]),
+            else _pooled_value(held["numerator"], held["denominator"]),
         )
         for provider_id, held in pooled.items()
     ]

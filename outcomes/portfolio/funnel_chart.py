@@ -116,7 +116,7 @@ def _limits(rate: Decimal, smallest: int, largest: int, x, y, chart_id: str) -> 
         sizes = sorted({round(smallest + (largest - smallest) * i / STEPS) for i in range(STEPS + 1)})
     parts = []
     for z, dash, width in ((Z_95, ' stroke-dasharray="6 4"', "1.2"), (Z_998, "", "1")):
-        curves = ([], [])
+        curves: tuple[list[str], list[str]] = ([], [])
         for n in sizes:
             for side, limit in zip(curves, control_limits(rate, n, z), strict=True):
                 side.append(f"{x(n):.1f},{y(float(limit * 100)):.1f}")

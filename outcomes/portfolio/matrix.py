@@ -40,7 +40,7 @@ from providers.models import Provider
 
 MEASURE_ORDER = {code: index for index, code in enumerate(MEASURES)}
 # Worst first: the order the "QAF status" sort puts contracts in.
-QAF_SEVERITY = {
+QAF_SEVERITY: dict[str, int] = {
     QafStatusCode.NON_COMPLIANT_PAST_WINDOW: 0,
     QafStatusCode.OVERDUE: 1,
     QafStatusCode.NON_COMPLIANT_IN_WINDOW: 2,
@@ -211,7 +211,7 @@ def dashboard_default_quarter(quarters: list[Period], today: date | None = None)
     """The latest quarter that has ended and has results; else the latest with results."""
     today = today or timezone.localdate()
     ended = [quarter for quarter in quarters if quarter.end < today]
-    return (ended or quarters or [None])[0]
+    return next(iter(ended or quarters), None)
 
 
 def dashboard_commissioners(acting: Acting) -> QuerySet[CommissioningBody]:

@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -86,7 +87,7 @@ class Rate:
     percent: str
     numerator: str
     denominator: str
-    value: object = None  # the percentage (Decimal) when it may be shown, for the direction of travel
+    value: Decimal | None = None  # the percentage when it may be shown, for the direction of travel
 
     @property
     def text(self) -> str:

@@ -482,8 +482,10 @@ def figures_for(measure: str, basis: Basis, periods: list[Period], params: dict)
 
 def calculate(measure: str, inputs: Inputs, params: dict) -> Figures:
     """A measure's figures for one contract and one period."""
-    basis = Basis((inputs.contract,), inputs.last_covered_day, inputs.now)
-    return figures_for(measure, basis, [inputs.period], params)[inputs.contract.pk][inputs.period]
+    contract = inputs.contract
+    assert isinstance(contract, Contract)  # the inputs of one contract, not of several
+    basis = Basis((contract,), inputs.last_covered_day, inputs.now)
+    return figures_for(measure, basis, [inputs.period], params)[contract.pk][inputs.period]
 
 
 def data_window(period: Period, measure: str, params: dict) -> tuple[date, date]:

@@ -110,6 +110,9 @@ def _judged(
     version = _version_in_force(target, period.end)
     if version is None:
         return None
+    # Not an end, so it has its values (the database's check constraint).
+    assert version.target_value is not None and version.tolerance is not None
+    assert version.min_denominator is not None
     contract = target.contract
     measure = MEASURES[target.measure]
     covered, all_sources = coverage
@@ -222,7 +225,7 @@ def _store_all(
             (latest.numerator, latest.denominator, latest.value)
             != (figures.numerator, figures.denominator, judged.value)
         )
-        restates = figures_changed and not latest.missing_months
+        restates = latest is not None and figures_changed and not latest.missing_months
         if latest is not None:
             latest.is_latest = False
             superseded.append(latest.pk)
@@ -234,9 +237,11 @@ def _store_all(
             period_start=judged.period.start,
             period_end=judged.period.end,
             sources=judged.sources,
-            restated=bool(latest) and (latest.restated or restates),
+            restated=latest is not None and (latest.restated or restates),
             restates=latest if restates else None,
-            restated_because=_restatement_reason(latest, judged.sources) if restates else "",
+            restated_because=_restatement_reason(latest, judged.sources)
+            if latest is not None and restates
+            else "",
             computed_at=now,
             checked_at=now,
             **values,

@@ -118,6 +118,8 @@ def gap_text(result: ComplianceResult | None, measure: Measure) -> str:
     if result is None or result.value is None or result.not_rated_reason:
         return "—"
     target_value = result.target_version.target_value
+    if target_value is None:
+        return "—"
     gap = result.value - target_value
     if measure.direction == Direction.LOWER:
         gap = -gap
@@ -287,7 +289,8 @@ def scorecard(contract: Contract, year: int) -> Scorecard:
             return None
         return Cell(result, overrides.get((result.target_id, result.period)))
 
-    rows, summary = [], Counter()
+    rows: list[ScorecardRow] = []
+    summary: Counter[str] = Counter()
     for t in targets:
         measure = MEASURES[t.measure]
         ytd_results = sorted(
@@ -296,8 +299,9 @@ def scorecard(contract: Contract, year: int) -> Scorecard:
         ytd = ytd_results[-1] if ytd_results else None
         quarter_cells = [cell(by_key.get((t.pk, identifier))) for identifier in quarter_ids]
         latest = by_key.get((t.pk, latest_quarter.identifier)) if latest_quarter else None
-        if latest is not None:
-            summary[cell(latest).rag] += 1
+        latest_cell = cell(latest)  # None when there is no latest result
+        if latest_cell is not None:
+            summary[latest_cell.rag] += 1
         version = (
             ytd.target_version
             if ytd

@@ -7,7 +7,7 @@ commissioners (lead and partners) see them; subcontractors and every other provi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -121,7 +121,7 @@ class MonthStatus:
 
     contract: Contract
     month: date
-    due: object  # aware datetime
+    due: datetime  # aware
     state: str  # "accepted", "awaiting_sign_off", "checking", "rejected", "not_submitted", "not_due"
     current: ReturnAttempt | None
     latest: ReturnAttempt | None

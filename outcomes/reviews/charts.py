@@ -25,7 +25,7 @@ QUARTER_MONTHS = ("Apr–Jun", "Jul–Sep", "Oct–Dec", "Jan–Mar")
 
 def _number(text: str | None) -> float | None:
     try:
-        return None if text in (None, "") else float(text)
+        return None if text is None or text == "" else float(text)
     except (TypeError, ValueError):
         return None
 

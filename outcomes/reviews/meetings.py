@@ -160,12 +160,12 @@ def _meeting_problems(acting: Acting, data: MeetingInput, meeting: ReviewMeeting
                     f"{c.start_date:%d/%m/%Y} to {c.end_date:%d/%m/%Y}."
                 )
                 break
-            other = (
-                ReviewMeeting.objects.filter(contracts=c, quarter=period.identifier)
-                .exclude(status=MeetingStatus.CANCELLED)
-                .exclude(pk=getattr(meeting, "pk", None))
-                .first()
+            others = ReviewMeeting.objects.filter(contracts=c, quarter=period.identifier).exclude(
+                status=MeetingStatus.CANCELLED
             )
+            if meeting is not None:  # the meeting being changed is no clash with itself
+                others = others.exclude(pk=meeting.pk)
+            other = others.first()
             if other is not None:
                 problems["contracts"] = (
                     f"{c.reference} already has a review of {period.identifier} on {other.held_on:%d/%m/%Y}. "

@@ -9,6 +9,8 @@ figure restated later shows in the *next* pack beside the value the last meeting
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -248,6 +250,9 @@ class ReviewAction(models.Model):
     created_by_label = models.CharField(max_length=255)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by_label = models.CharField(max_length=255, blank=True)
+
+    if TYPE_CHECKING:
+        measure_name: str  # not stored: set by outcomes.reviews.selectors.with_measure_names
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -16,6 +16,7 @@ Rules (also in docs/guides/reviews.md):
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 
@@ -77,7 +78,7 @@ def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, di
 def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
     higher = row["better"] == Direction.HIGHER.value
     comparators = sorted(best.items(), key=lambda item: better_first(item[1]["value"], higher, item[0]))
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "label": f"Provider {letters(i)}",
             "value": f"{other['value']:.1f}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -76,7 +77,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     }
     provider = meeting.provider
     params: dict[int, dict] = {}
-    sections = []
+    sections: list[dict[str, Any]] = []
     for contract in contracts:
         card = scorecard(contract, year)
         rows = []
@@ -377,7 +378,7 @@ def _restated(meeting: ReviewMeeting, rows: list[dict]) -> tuple[list[dict], dic
     and period; each cell concerned also says what it was."""
     previous = selectors.previous_meeting(meeting)
     pack = ReviewPack.objects.filter(meeting=previous, issued_at__isnull=False).first() if previous else None
-    if pack is None:
+    if previous is None or pack is None:  # no previous meeting: no pack either
         return [], None
     before = {}
     for section in pack.figures.get("contracts", []):

@@ -18,6 +18,7 @@ Rules:
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -146,7 +147,7 @@ def override_agree(
             f"There is no result for {meeting.quarter} for this target yet, so its RAG cannot be "
             "overridden. Recompute the contract's results from its scorecard first."
         )
-    if problems:
+    if problems or result is None:  # no result is one of the problems
         raise ValidationError(problems)
     with transaction.atomic():
         override = result_override(acting=acting, result=result, rag_value=rag, reason=reason)
@@ -317,7 +318,7 @@ def panel_context(acting: Acting, meeting: ReviewMeeting, forms: dict | None = N
     problem = record_problem(meeting, today)
     can_record = manager and not problem
     can_override = can_record and acting.can(Capability.OVERRIDE_RESULTS)
-    context = {
+    context: dict[str, Any] = {
         "meeting": meeting,
         "is_manager": manager,
         "is_commentator": access.is_commentator(acting, meeting),

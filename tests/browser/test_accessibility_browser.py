@@ -5,20 +5,17 @@ most. A serious or critical violation fails the test, with the rule, the element
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
+from tests.browser.axe import serious_violations
 from tests.factories import PASSWORD, contract, target
-from tests.outcomes.conftest import episode, episodes_csv
+from tests.outcomes.return_files import episode, episodes_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def _sign_in(page: Page, base: str, email: str) -> None:
@@ -27,21 +24,6 @@ def _sign_in(page: Page, base: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("current-organisation")).to_be_visible()
-
-
-def _serious(page: Page) -> list[str]:
-    """The serious and critical violations axe finds on the page as it stands."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
-        TAGS,
-    )
-    return [
-        f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at "
-        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
-        for violation in found
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def _result(t, period_id: str, numerator: int, denominator: int, rag: str) -> None:
@@ -80,18 +62,18 @@ def test_main_pages_have_no_serious_or_critical_violations(
     # The scan finds what it should: an image without a text alternative is a critical violation.
     page.goto(f"{live_server.url}/account/sign-in/")
     page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')")
-    assert any("image-alt" in problem for problem in _serious(page))
+    assert any("image-alt" in problem for problem in serious_violations(page))
 
     # The provider's upload page, and the validation report of a rejected file.
     _sign_in(page, live_server.url, world.users["a_submitter"].email)
     page.goto(f"{live_server.url}/returns/{deal.pk}/2025-05/")
-    problems += _serious(page)
+    problems += serious_violations(page)
     page.get_by_label("Return file").set_input_files(str(bad))
     page.get_by_role("button", name="Upload and check the file").click()
     expect(page.get_by_text("This return was rejected")).to_be_visible(timeout=15000)
-    problems += _serious(page)
+    problems += serious_violations(page)
     page.goto(f"{live_server.url}/results/contracts/{deal.pk}/")
-    problems += _serious(page)
+    problems += serious_violations(page)
     page.get_by_role("button", name="Sign out").click()
 
     # The commissioner's dashboard, scorecard and benchmarks.
@@ -105,5 +87,5 @@ def test_main_pages_have_no_serious_or_critical_violations(
         "/reviews/",
     ):
         page.goto(f"{live_server.url}{path}")
-        problems += _serious(page)
+        problems += serious_violations(page)
     assert not problems, "\n".join(problems)

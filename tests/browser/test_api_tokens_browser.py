@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import ApiToken
-from tests.browser.test_accessibility_browser import _serious
+from tests.browser.axe import serious_violations
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,13 +48,13 @@ def test_admin_makes_a_token_uses_it_over_http_then_revokes_it(page: Page, live_
     page.get_by_role("link", name="Manage API tokens").click()
     expect(page.get_by_role("heading", name="API tokens", exact=True)).to_be_visible()
     expect(page.get_by_text("Acme Homecare Ltd has no API tokens yet.")).to_be_visible()
-    problems += _serious(page)
+    problems += serious_violations(page)
 
     page.get_by_role("link", name="Create an API token").click()
-    problems += _serious(page)
+    problems += serious_violations(page)
     page.get_by_role("button", name="Create the token").click()  # nothing filled in: the error summary
     expect(page.get_by_role("alert")).to_contain_text("Enter a name that says what will use the token")
-    problems += _serious(page)
+    problems += serious_violations(page)
     page.get_by_label("Name", exact=True).fill("Care planning system")
     page.get_by_label("Submit returns").check()
     expect(page.get_by_label("90 days")).to_be_checked()
@@ -68,7 +68,7 @@ def test_admin_makes_a_token_uses_it_over_http_then_revokes_it(page: Page, live_
     page.get_by_role("button", name="Copy the token").click()
     expect(page.get_by_role("status")).to_have_text("The token is copied.")
     assert page.evaluate("navigator.clipboard.readText()") == token
-    problems += _serious(page)
+    problems += serious_violations(page)
     page.screenshot(path="test-results/api-token-created.png", full_page=True)
 
     status, body = _me(base, token)
@@ -81,7 +81,7 @@ def test_admin_makes_a_token_uses_it_over_http_then_revokes_it(page: Page, live_
     expect(row).to_contain_text("Care planning system")
     expect(row).to_contain_text("Active")
     assert token not in page.content()
-    problems += _serious(page)
+    problems += serious_violations(page)
     row.get_by_role("link", name=re.compile("Revoke")).click()
     page.get_by_role("button", name="Revoke the token").click()
     expect(page.get_by_text(re.compile(r"Token 'Care planning system' \(hco_\w+…\) revoked"))).to_be_visible()

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from outcomes.returns.services import return_import
 from tests.factories import PASSWORD, contract, target
-from tests.outcomes.conftest import episode, episodes_csv
+from tests.outcomes.return_files import episode, episodes_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

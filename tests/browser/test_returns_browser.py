@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, contract
-from tests.outcomes.conftest import episode, episodes_csv
+from tests.outcomes.return_files import episode, episodes_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,9 @@ import pytest
 
 from accounts.models import AuditEntry
 from commissioning.models import Contract, Target
-from tests.commissioning.helpers import error_summary, page_text, row_counts
+from tests.commissioning.contract_inputs import row_counts
 from tests.factories import contract, target
+from tests.pages import error_summary, page_text
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import AuditEntry
 from commissioning.models import Contract, ContractStatus
 from commissioning.services import contract_create, contract_update
-from tests.commissioning.helpers import acting, contract_input, row_counts
+from tests.commissioning.contract_inputs import contract_input, row_counts
+from tests.factories import acting
 
 
 @pytest.fixture

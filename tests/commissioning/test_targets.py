@@ -12,8 +12,8 @@ from accounts.models import AuditEntry
 from commissioning.models import Target, TargetVersion
 from commissioning.selectors import target_rows_for, target_version_in_force
 from commissioning.services import TargetInput, target_add, target_end, target_version_add
-from tests.commissioning.helpers import acting, row_counts
-from tests.factories import contract
+from tests.commissioning.contract_inputs import row_counts
+from tests.factories import acting, contract
 
 INDEPENDENT_DEFAULTS = {
     "window_days": 42,

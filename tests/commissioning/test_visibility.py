@@ -9,8 +9,7 @@ import pytest
 from accounts.models import Role
 from commissioning.models import ContractStatus, ServiceType
 from commissioning.selectors import ContractFilter, contract_list_for, contract_visible_to
-from tests.commissioning.helpers import acting
-from tests.factories import CouncilFactory, ProviderFactory, contract, member, target
+from tests.factories import CouncilFactory, ProviderFactory, acting, contract, member, target
 
 REFERENCE_LINK = re.compile(r'<a class="govuk-link" href="/contracts/\d+/">([^<]+)</a>')
 

@@ -1,0 +1,26 @@
+"""The accessibility scan the browser tests run: axe-core, vendored in tests/vendor/axe-core (never
+fetched from a network), with the WCAG 2.0, 2.1 and 2.2 A and AA rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def serious_violations(page: Page) -> list[str]:
+    """The serious and critical violations axe finds on the page as it stands."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        TAGS,
+    )
+    return [
+        f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+        for violation in found
+        if violation["impact"] in ("serious", "critical")
+    ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -92,17 +94,43 @@ def target_get_for(acting: Acting, contract: Contract, target_id: int) -> Target
     )
 
 
-def target_version_in_force(target: Target, on: date) -> TargetVersion | None:
-    """The version that judges a period ending on ``on``: the latest from on or before that day.
+class VersionDates(Protocol):
+    """What ``version_in_force`` reads of a target version (a model or a row of its values)."""
 
-    None when the target had not started, or had ended, by then.
-    """
-    version = (
-        target.versions.filter(effective_from__lte=on)
-        .order_by("-effective_from", "-recorded_at", "-id")
-        .first()
-    )
-    return None if version is None or version.is_end else version
+    @property
+    def effective_from(self) -> date: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def id(self) -> int: ...
+    @property
+    def is_end(self) -> bool: ...
+
+
+VersionT = TypeVar("VersionT", bound=VersionDates)
+
+
+def version_in_force(versions: Iterable[VersionT], on: date) -> VersionT | None:
+    """The rule for the version that judges a period ending on ``on``: of the versions applying from
+    on or before that day, the latest (by date, then the one recorded last); None when there is none
+    or it ends the target. Every reader of a target's versions asks this function."""
+    applying = [version for version in versions if version.effective_from <= on]
+    if not applying:
+        return None
+    latest = max(applying, key=lambda version: (version.effective_from, version.recorded_at, version.id))
+    return None if latest.is_end else latest
+
+
+def target_version_in_force(target: Target, on: date) -> TargetVersion | None:
+    """``version_in_force`` of one target: from its prefetched versions when it has them, else from
+    the one version the rule can pick (one query)."""
+    prefetched = getattr(target, "_prefetched_objects_cache", {}).get("versions")
+    if prefetched is not None:
+        return version_in_force(prefetched, on)
+    latest = target.versions.filter(effective_from__lte=on).order_by(
+        "-effective_from", "-recorded_at", "-id"
+    )[:1]
+    return version_in_force(latest, on)
 
 
 @dataclass
@@ -126,7 +154,7 @@ def target_rows_for(contract: Contract, today: date | None = None) -> list[Targe
     for target in targets:
         versions = sorted(target.versions.all(), key=lambda v: (v.effective_from, v.recorded_at, v.id))
         in_force = [v for v in versions if v.effective_from <= today]
-        current = in_force[-1] if in_force and not in_force[-1].is_end else None
+        current = version_in_force(versions, today)
         measure = MEASURES.get(target.measure)
         rows.append(
             TargetRow(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.access import Capability, capability_required, organisation_required
 from accounts.govuk_forms import apply_service_errors
 from commissioning import selectors, services
-from commissioning.access import is_lead_body
+from commissioning.access import is_lead_body, require_lead_body
 from commissioning.forms import (
     ContractFilterForm,
     ContractForm,
@@ -25,7 +25,6 @@ from commissioning.forms import (
 from commissioning.models import CommissioningBody, Contract, ServiceType
 from commissioning.notices.access import may_raise_notice
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
-from commissioning.services.contracts import require_lead
 from outcomes.measures import MEASURES
 from providers.models import Provider
 
@@ -144,7 +143,7 @@ def _contract_initial(contract: Contract) -> dict:
 def contract_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
     acting = request.acting
     contract = selectors.contract_get_for(acting, contract_id)
-    require_lead(acting, contract, Capability.MANAGE_CONTRACTS)
+    require_lead_body(acting, contract, Capability.MANAGE_CONTRACTS)
     form = ContractForm(
         request.POST or None, lead=contract.lead_commissioner, initial=_contract_initial(contract)
     )
@@ -166,7 +165,7 @@ def target_add(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Two steps on one address: choose a measure, then its parameters and the target's values."""
     acting = request.acting
     contract = selectors.contract_get_for(acting, contract_id)
-    require_lead(acting, contract, Capability.MANAGE_TARGETS)
+    require_lead_body(acting, contract, Capability.MANAGE_TARGETS)
     code = request.GET.get("measure") or request.POST.get("measure_code")
     if code not in MEASURES:
         choose = MeasureChoiceForm(request.GET if "measure" in request.GET else None)
@@ -203,7 +202,7 @@ def target_edit(request: HttpRequest, contract_id: int, target_id: int) -> HttpR
     acting = request.acting
     contract = selectors.contract_get_for(acting, contract_id)
     target = selectors.target_get_for(acting, contract, target_id)
-    require_lead(acting, contract, Capability.MANAGE_TARGETS)
+    require_lead_body(acting, contract, Capability.MANAGE_TARGETS)
     current = selectors.target_version_in_force(target, timezone.localdate())
     latest = target.versions.order_by("-effective_from", "-recorded_at", "-id").first()
     base = current or (latest if latest and not latest.is_end else None)
@@ -248,7 +247,7 @@ def target_end(request: HttpRequest, contract_id: int, target_id: int) -> HttpRe
     acting = request.acting
     contract = selectors.contract_get_for(acting, contract_id)
     target = selectors.target_get_for(acting, contract, target_id)
-    require_lead(acting, contract, Capability.MANAGE_TARGETS)
+    require_lead_body(acting, contract, Capability.MANAGE_TARGETS)
     form = TargetEndForm(request.POST or None, initial={"effective_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:

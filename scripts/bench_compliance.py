@@ -32,7 +32,7 @@ from accounts.models import OrganisationKind
 from commissioning.demo.contracts import HOMECARE_TARGETS, REABLEMENT_TARGETS
 from commissioning.models import CommissioningBody, Contract, ServiceType
 from commissioning.services.targets import TargetInput, target_create
-from outcomes.demo.returns import _as_known_at, simulate
+from outcomes.demo.returns import as_known_at, simulate
 from outcomes.models import AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import LONDON, add_months, due_at, month_end, quarter_period
 from outcomes.results.calculators import latest_flags_refresh
@@ -112,7 +112,7 @@ def load_returns(contracts: list[Contract]) -> int:
                     f"COPY outcomes_episoderecord ({', '.join(EPISODE_COLUMNS_STORED)}) FROM STDIN"
                 ) as copy:
                     for original in episodes:
-                        known = _as_known_at(original, last)
+                        known = as_known_at(original, last)
                         if known is None:
                             continue
                         for copy_index in range(_copies(contract)):
@@ -152,7 +152,7 @@ def load_returns(contracts: list[Contract]) -> int:
 
 
 QUARTERS = [quarter_period(add_months(FIRST, step)) for step in range(0, MONTHS, 3)]
-# The rows the measures read, marked at acceptance (outcomes.calculators.latest_rows): the floor
+# The rows the measures read, marked at acceptance (outcomes.results.calculators.latest_rows): the floor
 # reads the same flag, so the ratio measures the engine, not a different way of finding rows.
 LATEST = "SELECT * FROM outcomes_episoderecord WHERE is_latest"
 FLOOR_QUERIES = {

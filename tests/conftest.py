@@ -12,7 +12,7 @@ from accounts.models import User
 from tests.factories import PASSWORD
 from tests.fixtures.world import World, build_world
 
-pytest_plugins = ["tests.fixtures.api"]
+pytest_plugins = ["tests.fixtures.api", "tests.fixtures.worker"]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -41,10 +41,9 @@ def pytest_configure(config):
     # Stored files go to a folder of this run, never the developer's var/media.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="homecare-test-media-")
     if settings.CELERY_BROKER_URL.startswith("redis://"):
-        from config.celery import app
-
+        # Celery reads the broker from the CELERY_BROKER_URL variable before its own settings.
         settings.CELERY_BROKER_URL = _per_worker(settings.CELERY_BROKER_URL, 0)
-        app.conf.broker_url = settings.CELERY_BROKER_URL
+        os.environ["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
         os.environ["TEST_CACHE_URL"] = _per_worker(settings.CELERY_BROKER_URL, 1)
     # Under DEBUG=False the manifest storage needs collectstatic; tests serve plain static files.
     settings.STORAGES = {

@@ -19,28 +19,8 @@ from django.utils import timezone
 from accounts.models import Invitation, Role
 from tests.factories import CouncilFactory, ProviderFactory, UserFactory, contract, target
 from tests.fixtures import matrix as make
+from tests.fixtures.matrix import ADMINS, COMMISSIONERS, MEMBERS, PROVIDER_A, ROLES, SIGNED_IN
 from tests.fixtures.world import build_world, kept_for_the_module
-
-ROLES = [
-    "anonymous",
-    "no_organisation",
-    "a_submitter",
-    "a_approver",
-    "a_viewer",
-    "a_admin",
-    "b_admin",
-    "commissioner",
-    "contract_officer",
-    "quality_officer",
-    "c_viewer",
-    "c_admin",
-    "icb_admin",
-]
-PROVIDER_A = ["a_submitter", "a_approver", "a_viewer", "a_admin"]
-COMMISSIONERS = ["commissioner", "contract_officer", "quality_officer", "c_viewer", "c_admin", "icb_admin"]
-MEMBERS = [*PROVIDER_A, "b_admin", *COMMISSIONERS]
-ADMINS = ["a_admin", "b_admin", "c_admin", "icb_admin"]
-SIGNED_IN = ["no_organisation", *MEMBERS]
 
 
 def statuses(default: int, **groups: int) -> dict[str, int]:

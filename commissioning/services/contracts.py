@@ -7,12 +7,13 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.models import User
+from commissioning.access import require_lead_body
 from commissioning.models import CommissioningBody, Contract, ContractStatus, ServiceType
 from commissioning.qaf.tasks import qaf_status_refresh
 from outcomes.periods import day_label
@@ -97,16 +98,6 @@ def contract_problems(
     if not 1 <= data.qaf_compliance_window_weeks <= 104:
         problems["qaf_compliance_window_weeks"] = "The QAF compliance window must be from 1 to 104 weeks"
     return problems
-
-
-def require_lead(acting: Acting, contract: Contract, capability: Capability) -> None:
-    """Only the lead commissioner's users with the capability may change a contract or its targets."""
-    acting.require(capability)
-    if contract.lead_commissioner_id != acting.organisation.pk:
-        raise PermissionDenied(
-            f"Only {contract.lead_commissioner.name}, the lead commissioner, can change contract "
-            f"{contract.reference}. Partners can see it but not change it."
-        )
 
 
 def _plain(value):
@@ -209,7 +200,7 @@ def contract_create(*, acting: Acting, data: ContractInput) -> Contract:
 
 def contract_update(*, acting: Acting, contract: Contract, data: ContractInput) -> Contract:
     """Change a contract; only its lead commissioner may."""
-    require_lead(acting, contract, Capability.MANAGE_CONTRACTS)
+    require_lead_body(acting, contract, Capability.MANAGE_CONTRACTS)
     contract, _ = contract_save(
         lead=contract.lead_commissioner, data=data, existing=contract, actor=acting.user
     )

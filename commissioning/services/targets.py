@@ -16,8 +16,8 @@ from django.db import transaction
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.models import User
+from commissioning.access import require_lead_body
 from commissioning.models import Contract, Target, TargetVersion
-from commissioning.services.contracts import require_lead
 from outcomes.measures import MEASURES
 from outcomes.periods import day_label
 
@@ -203,19 +203,19 @@ def target_add(
     *, acting: Acting, contract: Contract, measure: str, params: dict | None, data: TargetInput
 ) -> Target:
     """Add an outcome target to a contract led by the acting body."""
-    require_lead(acting, contract, Capability.MANAGE_TARGETS)
+    require_lead_body(acting, contract, Capability.MANAGE_TARGETS)
     return target_create(contract=contract, measure=measure, params=params, data=data, actor=acting.user)
 
 
 def target_version_add(*, acting: Acting, target: Target, data: TargetInput) -> TargetVersion:
     """Change a target from a date: a new version; earlier periods keep the version in force then."""
-    require_lead(acting, target.contract, Capability.MANAGE_TARGETS)
+    require_lead_body(acting, target.contract, Capability.MANAGE_TARGETS)
     return version_create(target=target, data=data, actor=acting.user)
 
 
 def target_end(*, acting: Acting, target: Target, effective_from: date, reason: str) -> TargetVersion:
     """Stop a target applying from a date; its history stays."""
-    require_lead(acting, target.contract, Capability.MANAGE_TARGETS)
+    require_lead_body(acting, target.contract, Capability.MANAGE_TARGETS)
     contract = target.contract
     problems: dict[str, str] = {}
     if not isinstance(effective_from, date):

@@ -173,7 +173,7 @@ def simulate(contract: Contract) -> list[Episode]:
     return episodes
 
 
-def _as_known_at(episode: Episode, last_day: date) -> Episode | None:
+def as_known_at(episode: Episode, last_day: date) -> Episode | None:
     """The episode's row as the provider knew it at the end of the month; None if it does not belong."""
     end_of_month = datetime.combine(last_day, time.max, tzinfo=LONDON)
     if episode.referred_at > end_of_month:
@@ -215,7 +215,7 @@ def month_file(episodes: list[Episode], month: date) -> bytes:
     writer.writerow(EPISODE_COLUMNS)
     last_day = month_end(month)
     for original in episodes:
-        episode = _as_known_at(original, last_day)
+        episode = as_known_at(original, last_day)
         if episode is None:
             continue
         writer.writerow(

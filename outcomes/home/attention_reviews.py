@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.db.models import QuerySet
 
 from commissioning.models import Target
+from commissioning.selectors import target_version_in_force
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
 from outcomes.reviews.models import (
@@ -30,15 +31,6 @@ class MeetingCommentary:
     meeting: ReviewMeeting
     blank: int  # provider commentary parts (DATA / REVIEW / ACTION) still blank
     parts: int  # provider commentary parts the quarter's targets need
-
-
-def _in_force(target: Target, on: date) -> bool:
-    """As commissioning.selectors.target_version_in_force, on versions already fetched."""
-    versions = sorted(
-        (v for v in target.versions.all() if v.effective_from <= on),
-        key=lambda v: (v.effective_from, v.recorded_at, v.id),
-    )
-    return bool(versions) and not versions[-1].is_end
 
 
 def meetings_needing_commentary(meetings: QuerySet[ReviewMeeting], today: date) -> list[MeetingCommentary]:
@@ -74,7 +66,10 @@ def meetings_needing_commentary(meetings: QuerySet[ReviewMeeting], today: date) 
         quarter_targets = [
             t
             for t in targets
-            if t.contract_id in mine and ((t.pk, meeting.quarter) in with_result or _in_force(t, quarter_end))
+            if t.contract_id in mine
+            and (
+                (t.pk, meeting.quarter) in with_result or target_version_in_force(t, quarter_end) is not None
+            )
         ]
         parts = len(quarter_targets) * len(PROVIDER_PARTS)
         blank = sum(

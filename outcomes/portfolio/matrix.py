@@ -10,10 +10,11 @@ parameters are two columns.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -23,7 +24,7 @@ from commissioning.models import CommissioningBody, Contract, Target, TargetVers
 from commissioning.notices.models import LADDER
 from commissioning.notices.selectors import contract_enforcement_stages
 from commissioning.qaf.models import QafStatus, QafStatusCode
-from commissioning.selectors import ContractFilter, contract_list_for
+from commissioning.selectors import ContractFilter, contract_list_for, version_in_force
 from outcomes.measures import MEASURES, Measure, ParameterError
 from outcomes.models import ComplianceResult
 from outcomes.periods import Period, parse_period
@@ -250,18 +251,26 @@ class _Target:
     params: dict
 
 
+class _VersionDates(NamedTuple):
+    """A target version's dates, read as plain values: ``version_in_force`` needs nothing more."""
+
+    effective_from: date
+    recorded_at: datetime
+    id: int
+    is_end: bool
+
+
 def _targets(contract_ids: list[int], with_result: set[int], on: date) -> list[_Target]:
     """The contracts' targets with a stored result, or in force on ``on`` (the latest version from on
     or before that day exists and is not an end, as ``target_version_in_force``): two plain queries."""
-    latest: dict[int, tuple] = {}
+    versions: dict[int, list[_VersionDates]] = defaultdict(list)
     for target_id, effective_from, recorded_at, pk, is_end in (
         TargetVersion.objects.filter(target__contract_id__in=contract_ids, effective_from__lte=on)
         .order_by()
         .values_list("target_id", "effective_from", "recorded_at", "id", "is_end")
     ):
-        if target_id not in latest or (effective_from, recorded_at, pk) > latest[target_id][:3]:
-            latest[target_id] = (effective_from, recorded_at, pk, is_end)
-    in_force = {target_id for target_id, version in latest.items() if not version[3]}
+        versions[target_id].append(_VersionDates(effective_from, recorded_at, pk, is_end))
+    in_force = {target_id for target_id, rows in versions.items() if version_in_force(rows, on) is not None}
     return [
         _Target(*row)
         for row in Target.objects.filter(contract_id__in=contract_ids)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from commissioning.models import Contract, Target, TargetVersion
+from commissioning.selectors import version_in_force
 from outcomes.measures import MEASURES, Direction, Measure
 from outcomes.models import ComplianceResult
 from outcomes.periods import add_months, month_end
@@ -77,19 +78,10 @@ class Trend:
         )
 
 
-def _in_force(versions: list[TargetVersion], on: date) -> TargetVersion | None:
-    """As commissioning.selectors.target_version_in_force, over versions already loaded."""
-    chosen = None
-    for version in versions:
-        if version.effective_from <= on:
-            chosen = version
-    return None if chosen is None or chosen.is_end else chosen
-
-
 def _bands(versions: list[TargetVersion], months: list[date]) -> list[Band]:
     bands: list[Band] = []
     for index, month in enumerate(months):
-        version = _in_force(versions, month_end(month))
+        version = version_in_force(versions, month_end(month))
         if version is None or version.target_value is None:
             continue
         tolerance = version.tolerance if version.tolerance is not None else Decimal("0.5")

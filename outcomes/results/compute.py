@@ -92,22 +92,11 @@ def _coverage_all(contracts: list[Contract]) -> dict[int, Coverage]:
     return coverage
 
 
-def _version_in_force(target: Target, day) -> TargetVersion | None:
-    """As commissioning.selectors.target_version_in_force, from the target's prefetched versions."""
-    if "versions" not in getattr(target, "_prefetched_objects_cache", {}):
-        return target_version_in_force(target, day)
-    candidates = [v for v in target.versions.all() if v.effective_from <= day]
-    if not candidates:
-        return None
-    version = max(candidates, key=lambda v: (v.effective_from, v.recorded_at, v.id))
-    return None if version.is_end else version
-
-
 def _judged(
     target: Target, params: dict, period: Period, figures: Figures, coverage: Coverage
 ) -> Judged | None:
     """A target's figures for a period judged against the version in force at the period's end."""
-    version = _version_in_force(target, period.end)
+    version = target_version_in_force(target, period.end)
     if version is None:
         return None
     # Not an end, so it has its values (the database's check constraint).

@@ -20,6 +20,7 @@ from django.db import transaction
 from accounts.access import Acting
 from accounts.audit import audit_record
 from accounts.models import AuditEntry
+from commissioning.access import is_lead_body
 from commissioning.models import Contract, ContractStatus
 from outcomes.periods import QUARTER, Period, add_months, parse_period, quarter_period
 from outcomes.reviews.access import require_manager, require_planner
@@ -127,7 +128,6 @@ class MeetingInput:
 
 def _meeting_problems(acting: Acting, data: MeetingInput, meeting: ReviewMeeting | None) -> dict[str, str]:
     problems: dict[str, str] = {}
-    body_id = acting.organisation.pk
     period, quarter_problem = _quarter_problem(data.quarter, data.held_on)
     if quarter_problem:
         problems["quarter"] = quarter_problem
@@ -135,7 +135,7 @@ def _meeting_problems(acting: Acting, data: MeetingInput, meeting: ReviewMeeting
     providers = {c.provider_id: c.provider for c in contracts}
     if not contracts:
         problems["contracts"] = "Choose at least one contract to review."
-    elif not_led := [c.reference for c in contracts if c.lead_commissioner_id != body_id]:
+    elif not_led := [c.reference for c in contracts if not is_lead_body(acting, c)]:
         problems["contracts"] = (
             f"{acting.organisation.name} does not lead {', '.join(not_led)}. A review is planned by the body "
             "that leads the contract."

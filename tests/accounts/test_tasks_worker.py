@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
@@ -11,35 +10,9 @@ from accounts.access import acting_for
 from accounts.services import invitation_create
 from accounts.tasks import sessions_clear_expired
 from config.celery import app
+from tests.fixtures.worker import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker():
-    assert settings.CELERY_BROKER_URL.startswith("redis://"), "the worker test needs Redis: run `make test`"
-    app.conf.task_always_eager = False
-    # The worker thread consumes every queue the service routes tasks to.
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        shutdown_timeout=10,
-        queues=["default", "email", "returns", "compliance"],
-    ):
-        yield
-    app.conf.task_always_eager = True
-
-
-def _wait_for(predicate, timeout: float = 15.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_invitation_email_is_sent_by_a_worker_over_redis(world, worker):
@@ -48,7 +21,7 @@ def test_invitation_email_is_sent_by_a_worker_over_redis(world, worker):
     invitation = invitation_create(
         acting=acting, email="new.carer@acme.example", full_name="New Carer", role="submitter", is_admin=False
     )
-    assert _wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the invitation email"
+    assert wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the invitation email"
     message = mail.outbox[0]
     assert message.to == ["new.carer@acme.example"]
     assert "Acme Homecare Ltd" in message.subject
@@ -68,7 +41,7 @@ def test_nightly_session_clean_up_runs_on_the_worker(worker):
         session_key="live-session", session_data="", expire_date=timezone.now() + timedelta(1)
     )
     sessions_clear_expired.delay()  # eager mode is off: this only puts the task on Redis
-    assert _wait_for(lambda: not Session.objects.filter(session_key="expired-session").exists())
+    assert wait_for(lambda: not Session.objects.filter(session_key="expired-session").exists())
     assert Session.objects.filter(session_key="live-session").exists()
 
 

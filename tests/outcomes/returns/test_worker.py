@@ -5,33 +5,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.db import transaction
 
 from accounts.models import AuditEntry
-from config.celery import app
 from outcomes.models import AttemptStatus, ReturnAttempt
 from outcomes.returns.services import return_submit
 from outcomes.returns.tasks import return_validate
 from tests.outcomes.return_files import ERROR_EPISODE, PERIOD, VALID_EPISODES, episodes_csv
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker():
-    assert settings.CELERY_BROKER_URL.startswith("redis://"), "the worker test needs Redis: run `make test`"
-    app.conf.task_always_eager = False
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        shutdown_timeout=10,
-        queues=["default", "email", "returns", "compliance"],
-    ):
-        yield
-    app.conf.task_always_eager = True
 
 
 def _status_becomes(attempt_id: int, wanted: str, timeout: float = 15.0) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import User
+from config.celery import app
 from tests.factories import PASSWORD
 from tests.fixtures.world import World, build_world
 
@@ -67,8 +68,6 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _tasks_in_process(settings):
     """Unit tests run queued tasks in-process; tests marked `worker` use a real worker instead."""
-    from config.celery import app
-
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER

@@ -6,7 +6,15 @@ import factory
 
 from accounts.access import Acting, acting_for
 from accounts.models import Membership, OrganisationKind, Role, User
-from commissioning.models import CommissioningBody
+from commissioning.models import (
+    CommissioningBody,
+    Contract,
+    ContractStatus,
+    ServiceType,
+    Target,
+    TargetVersion,
+)
+from outcomes.measures import get_measure
 from providers.models import CqcRating, Provider
 
 PASSWORD = "a-Long-test-passw0rd"
@@ -70,8 +78,6 @@ def contract(lead, provider, *, reference: str, partners=(), subcontractors=(), 
     """A contract created directly (tests of the contract services create theirs through the services)."""
     from datetime import date
 
-    from commissioning.models import Contract, ContractStatus, ServiceType
-
     created = Contract.objects.create(
         reference=reference,
         title=fields.pop("title", f"Homecare {reference}"),
@@ -91,9 +97,6 @@ def contract(lead, provider, *, reference: str, partners=(), subcontractors=(), 
 def target(contract_obj, measure: str = "INDEPENDENT_WITHIN", value: str = "66", params=None, **version):
     """A target with one version from the contract's start (or ``effective_from``)."""
     from decimal import Decimal
-
-    from commissioning.models import Target, TargetVersion
-    from outcomes.measures import get_measure
 
     created = Target.objects.create(
         contract=contract_obj, measure=measure, params=get_measure(measure).clean_params(params or {})

@@ -16,6 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 from rest_framework.test import APIClient
 
+from commissioning.qaf.models import QafStatus
+from commissioning.qaf.status import qaf_status_store
+from outcomes.models import ReturnAttempt
+from outcomes.periods import parse_period
+from outcomes.results.compute import results_compute
+from outcomes.returns import files as templates_files
 from tests.fixtures import matrix as make
 
 TOKENS = ["a_read", "a_submit", "a_submit_only", "a_sign_off", "b_submit", "c_read", "icb_read", "other_read"]
@@ -58,8 +64,6 @@ def _joint(w) -> int:
 
 
 def _result(w, contract_key: str) -> int:
-    from outcomes.periods import parse_period
-    from outcomes.results.compute import results_compute
 
     return results_compute(contract=w.contracts[contract_key], period=parse_period("2025-26-Q1"))[0].pk
 
@@ -73,9 +77,6 @@ def visible_to(*callers: str) -> dict[str, int]:
 
 def _qaf_status(w, which: str = "a") -> int:
     """The stored overall QAF status of provider A (the council's) or Faraway Care (the other council's)."""
-    from commissioning.qaf.models import QafStatus
-    from commissioning.qaf.status import qaf_status_store
-
     provider = w.provider_a if which == "a" else w.contracts["other"].provider
     body = w.council if which == "a" else w.contracts["other"].lead_commissioner
     qaf_status_store(provider_id=provider.pk, commissioner_id=body.pk)
@@ -96,15 +97,12 @@ def _attempt(w, contract_key: str = "joint") -> int:
 
 
 def _monthly_return(w, contract_key: str = "joint") -> int:
-    from outcomes.models import ReturnAttempt
 
     return ReturnAttempt.objects.get(pk=_attempt(w, contract_key)).monthly_return_id
 
 
 def _upload(w) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from outcomes.returns import files as templates_files
 
     return {
         "contract": _joint(w),
@@ -114,7 +112,6 @@ def _upload(w) -> dict:
 
 
 def _nil(w) -> dict:
-    from outcomes.returns import files as templates_files
 
     return {"contract": _joint(w), "period": templates_files.EXAMPLE_PERIOD}
 

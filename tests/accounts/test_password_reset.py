@@ -8,7 +8,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import AuditEntry
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 RESET_LINK = r"http://testserver(/account/password-reset/([^/\s]+)/([^/\s]+)/)"
 NEW_PASSWORD = "purple-Kettle-orbit-97"
@@ -231,7 +231,6 @@ def test_garbage_uid_shows_the_link_does_not_work_page(client, world, reset_path
 def test_a_person_in_no_organisation_is_still_audited(
     client, db, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from tests.factories import UserFactory
 
     loner = UserFactory(email="loner@example.org")
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,10 +11,13 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import AuditEntry, Organisation
+from accounts.access import acting_for
+from accounts.models import AuditEntry, Organisation, Role
 from commissioning.models import CommissioningBody, Contract, Target, TargetVersion
 from commissioning.selectors import target_version_in_force
+from commissioning.services import TargetInput, target_add, target_end
 from providers.models import Provider
+from tests.factories import member
 
 # The example of interfaces.md, exactly.
 EXAMPLE = """{
@@ -445,10 +448,6 @@ def test_new_settings_on_the_same_measure_are_a_new_target(run):
 
 @pytest.mark.django_db
 def test_an_import_after_a_target_was_replaced_changes_the_active_one(run):
-    from accounts.access import acting_for
-    from accounts.models import Role
-    from commissioning.services import TargetInput, target_add, target_end
-    from tests.factories import member
 
     run(EXAMPLE)
     council = CommissioningBody.objects.get(name="Riverton City Council")

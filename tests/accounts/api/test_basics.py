@@ -6,6 +6,13 @@ import re
 
 import pytest
 
+from accounts.access import acting_for
+from accounts.api.problems import PROBLEM_TYPES
+from accounts.api.tokens import api_sign_off_set, api_token_create, api_token_revoke
+from accounts.models import ApiToken, Membership, Role
+from accounts.views.errors import page_not_found, server_error
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -48,7 +55,6 @@ def test_schema_and_docs_are_served(client, db):
 
 
 def test_a_token_is_stored_only_as_a_digest(api_world):
-    from accounts.models import ApiToken
 
     raw = api_world.tokens["a_read"]
     token = ApiToken.objects.get(prefix=_prefix(raw))
@@ -59,8 +65,6 @@ def test_a_token_is_stored_only_as_a_digest(api_world):
 
 def test_the_token_keyword_works_too_and_last_use_is_recorded(api_world):
     from rest_framework.test import APIClient
-
-    from accounts.models import ApiToken
 
     raw = api_world.tokens["c_read"]
     client = APIClient()
@@ -88,10 +92,6 @@ def test_a_wrong_token_is_a_401_saying_what_to_do(api_world, header):
 def test_a_revoked_or_expired_token_stops_working_at_once(api_world, api):
     from django.utils import timezone
 
-    from accounts.access import acting_for
-    from accounts.api.tokens import api_token_revoke
-    from accounts.models import ApiToken
-
     raw = api_world.tokens["a_read"]
     token = ApiToken.objects.get(prefix=_prefix(raw))
     assert api(raw).get("/api/v1/me/").status_code == 200
@@ -106,9 +106,6 @@ def test_a_revoked_or_expired_token_stops_working_at_once(api_world, api):
 def test_only_admins_make_tokens_and_commissioners_tokens_are_read_only(api_world):
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from accounts.access import acting_for
-    from accounts.api.tokens import api_token_create
-
     submitter = acting_for(api_world.users["a_submitter"], api_world.provider_a.pk)
     with pytest.raises(PermissionDenied):
         api_token_create(acting=submitter, name="x", scopes=["read"])
@@ -120,9 +117,6 @@ def test_only_admins_make_tokens_and_commissioners_tokens_are_read_only(api_worl
 
 def test_sign_off_needs_the_organisation_switch_and_an_approver(api_world):
     from django.core.exceptions import ValidationError
-
-    from accounts.access import acting_for
-    from accounts.api.tokens import api_sign_off_set, api_token_create
 
     admin = acting_for(api_world.users["b_admin"], api_world.provider_b.pk)
     with pytest.raises(ValidationError) as caught:
@@ -159,7 +153,6 @@ def test_a_browser_session_reads_the_api_and_changes_need_csrf(api_world, client
 
 
 def test_a_person_without_an_organisation_gets_a_403_problem(db, client):
-    from tests.factories import UserFactory
 
     client.force_login(UserFactory(email="loner@example.org"))
     response = client.get("/api/v1/me/")
@@ -175,7 +168,6 @@ def test_an_unknown_address_is_a_404_problem(api_world, api):
 
 
 def test_each_problem_type_describes_itself(client, db):
-    from accounts.api.problems import PROBLEM_TYPES
 
     for slug, problem in PROBLEM_TYPES.items():
         body = client.get(problem.uri).json()
@@ -189,7 +181,6 @@ def test_each_problem_type_describes_itself(client, db):
 
 
 def test_a_crash_under_the_api_is_a_500_problem_not_an_html_page(rf):
-    from accounts.views.errors import page_not_found, server_error
 
     response = server_error(rf.get("/api/v1/results/"))
     assert response.status_code == 500
@@ -293,7 +284,6 @@ def test_json_nested_too_deeply_is_a_400_problem(api_world, api):
 
 
 def test_who_am_i_names_the_approver_only_while_the_token_can_sign_off(api_world, api):
-    from accounts.models import Membership, Role
 
     token = api(api_world.tokens["a_sign_off"])
     assert token.get("/api/v1/me/").json()["token"]["signs_off_as"] == api_world.users["a_approver"].full_name

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from outcomes.models import ReturnAttempt
+from outcomes.returns import files as templates_files
+
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 
 
@@ -24,8 +27,6 @@ def _python_example() -> str:
 def test_the_documented_python_example_submits_polls_signs_off_and_reads_results(
     api_world, live_server, tmp_path
 ):
-    from outcomes.models import ReturnAttempt
-    from outcomes.returns import files as templates_files
 
     script = tmp_path / "submit_return.py"
     script.write_text(_python_example(), encoding="utf-8")

@@ -17,6 +17,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from config.wsgi import application
+
 MAX_EXAMPLES = 12
 CHECKS = [
     not_a_server_error,
@@ -36,8 +38,6 @@ EXAMPLES = settings(
 
 def _served_schema():
     """The schema as served at /api/v1/schema/, calling the application in-process (WSGI)."""
-    from config.wsgi import application
-
     return schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 
 

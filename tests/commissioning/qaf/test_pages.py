@@ -30,6 +30,7 @@ from commissioning.qaf.models import (
 from commissioning.qaf.status import qaf_status_store_all
 from providers.models import CqcRating
 from tests.factories import PASSWORD, acting, contract
+from tests.factories import contract as make_contract
 from tests.pages import error_summary, page_text
 
 pytestmark = pytest.mark.django_db
@@ -610,8 +611,6 @@ def test_the_tracker_downloads_as_csv_with_its_filters(client, world):
     """The list an assurance team keeps, as a spreadsheet: one row per provider, the same filters."""
     import csv
     import io
-
-    from tests.factories import contract as make_contract
 
     make_contract(world.council, world.provider_a, reference="CSV-1")
     make_contract(world.council, world.provider_b, reference="CSV-2")

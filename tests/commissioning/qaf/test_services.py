@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from accounts.access import acting_for
 from accounts.models import AuditEntry
+from commissioning.demo.organisations import demo_seed
+from commissioning.demo.qaf import qaf_seed
 from commissioning.qaf import frameworks, services
 from commissioning.qaf.models import (
     ActionStatus,
@@ -330,8 +332,6 @@ def test_sharing_the_draft_emails_the_providers_approvers(
 def test_demo_history_keeps_the_products_own_rules(world, settings, tmp_path):
     """Every demo evaluation past 13 weeks has its delay reason; statuses cover the cases the demo promises."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    from commissioning.demo.organisations import demo_seed
-    from commissioning.demo.qaf import qaf_seed
 
     demo_seed()
     assert qaf_seed() > 0

@@ -16,9 +16,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken, AuditEntry
+from outcomes.api import returns_inputs
+from outcomes.mds import MAX_FILE_BYTES
 from outcomes.models import AttemptKind, MonthlyReturn, ReturnAttempt
+from outcomes.periods import add_months
 from outcomes.returns import files as templates_files
 from outcomes.returns import services
+from outcomes.returns.selectors import outstanding_month_default
 from tests.outcomes.return_files import (
     ERROR_EPISODE,
     VALID_EPISODES,
@@ -306,8 +310,6 @@ def test_a_month_the_return_cannot_be_for_is_a_period_error(api_world, submit, p
 def test_a_month_that_has_not_begun_is_a_period_error(api_world, submit):
     from django.utils import timezone
 
-    from outcomes.periods import add_months
-
     next_month = add_months(timezone.localdate().replace(day=1), 1)
     contract_obj = api_world.contracts["joint"]
     contract_obj.end_date = next_month.replace(year=next_month.year + 5)
@@ -324,8 +326,6 @@ def test_an_empty_file_is_a_field_error(api_world, submit):
 
 
 def test_a_file_over_the_portals_size_limit_is_a_field_error(api_world, submit, monkeypatch):
-    from outcomes.api import returns_inputs
-    from outcomes.mds import MAX_FILE_BYTES
 
     assert MAX_FILE_BYTES == 20 * 1024 * 1024  # the portal's limit, reused
     monkeypatch.setattr(returns_inputs, "MAX_FILE_BYTES", 1024 * 1024)
@@ -722,7 +722,6 @@ def test_outstanding_lists_months_not_accepted_including_those_never_submitted(a
 
 
 def test_outstanding_is_for_commissioners_and_defaults_to_the_last_month_due(api_world, api, attempts):
-    from outcomes.returns.selectors import outstanding_month_default
 
     assert problem(api(api_world.tokens["a_read"]).get(f"{MONTHS}outstanding/", {"month": JUNE}), 403)
     body = problem(api(api_world.tokens["c_read"]).get(f"{MONTHS}outstanding/", {"month": "June"}), 400)

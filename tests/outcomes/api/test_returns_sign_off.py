@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, AuditEntry, Membership, Role
+from outcomes.api.returns_serializers import person_label
 from outcomes.models import AttemptStatus, ReturnAttempt
 from outcomes.returns import files as templates_files
 from outcomes.returns import services
@@ -244,6 +245,5 @@ def attempt_prefix() -> str:
     ],
 )
 def test_people_are_named_without_their_email_address(label, shown):
-    from outcomes.api.returns_serializers import person_label
 
     assert person_label(label, "Acme Homecare Ltd") == shown

@@ -14,7 +14,7 @@ import pytest
 from commissioning.models import TargetVersion
 from outcomes.models import AttemptStatus, ComplianceResult, ReturnAttempt
 from outcomes.periods import LONDON, parse_period
-from outcomes.results.compute import months_behind, results_compute, results_recompute
+from outcomes.results.compute import months_behind, results_compute, results_compute_all, results_recompute
 from outcomes.returns.services import return_import
 from tests.factories import contract as make_contract
 from tests.factories import target
@@ -376,8 +376,6 @@ def test_a_change_while_the_window_was_incomplete_is_not_a_restatement(acme):
 def test_contracts_computed_together_get_the_figures_each_gets_alone(acme, returns):
     """The nightly run counts many contracts per query (grouped by measure, parameters and
     coverage): every figure must equal the contract computed on its own."""
-    from outcomes.results.compute import results_compute_all
-
     other = make_contract(
         returns.world.council, returns.world.provider_b, reference="RCC-HC-002", start_date=date(2025, 4, 1)
     )

@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.models import AuditEntry, Role
 from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRun
 from outcomes.periods import parse_period
-from outcomes.results.compute import results_compute
+from outcomes.results import compute as compliance
+from outcomes.results.compute import recompute_run_execute, results_compute
 from outcomes.results.selectors import result_episodes
 from outcomes.returns.services import return_import
 from tests.factories import ProviderFactory, contract, member, target
@@ -208,7 +209,6 @@ def test_a_stale_run_does_not_block_a_new_one(client, setup, django_capture_on_c
 
 
 def test_a_failed_run_is_recorded_and_shown(client, setup, monkeypatch):
-    from outcomes.results import compute as compliance
 
     def broken(**kwargs):
         raise RuntimeError("database went away")
@@ -231,7 +231,6 @@ def test_a_failed_run_is_recorded_and_shown(client, setup, monkeypatch):
 
 
 def test_a_finished_run_is_not_run_again(setup):
-    from outcomes.results.compute import recompute_run_execute
 
     run = RecomputeRun.objects.create(
         contract=setup.contract,

@@ -8,9 +8,13 @@ import pytest
 from django.db import transaction
 
 from accounts.models import AuditEntry
-from outcomes.models import AttemptStatus, ReturnAttempt
-from outcomes.returns.services import return_submit
+from commissioning.models import Target
+from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRun, ReturnAttempt
+from outcomes.periods import parse_period
+from outcomes.results.requests import recompute_run_request
+from outcomes.returns.services import return_sign_off, return_submit
 from outcomes.returns.tasks import return_validate
+from tests.factories import target
 from tests.outcomes.return_files import ERROR_EPISODE, PERIOD, VALID_EPISODES, episodes_csv
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -68,11 +72,6 @@ def test_a_redelivered_check_finishes_a_validation_cut_short(returns, worker):
 
 def test_an_accepted_return_produces_results_through_the_worker(returns, worker, settings):
     """The whole chain over Redis: upload, check, sign-off, coalesced recompute, stored results."""
-    from commissioning.models import Target
-    from outcomes.models import ComplianceResult
-    from outcomes.returns.services import return_sign_off
-    from tests.factories import target
-
     settings.COMPLIANCE_COALESCE_SECONDS = 1
     target(returns.contract, "HOSPITAL_ADMISSION", "5")
     attempt = _submit(returns, episodes_csv(*VALID_EPISODES))
@@ -90,11 +89,6 @@ def test_an_accepted_return_produces_results_through_the_worker(returns, worker,
 
 def test_recompute_now_runs_on_the_worker_and_records_progress(returns, worker):
     """A commissioner's "Recompute now" is computed by the worker from the compliance queue."""
-    from outcomes.models import ComplianceResult, RecomputeRun
-    from outcomes.periods import parse_period
-    from outcomes.results.requests import recompute_run_request
-    from tests.factories import target
-
     target(returns.contract, "HOSPITAL_ADMISSION", "5")
     periods = [parse_period("2025-26-Q1"), parse_period("2025-26-YTD-06")]
     run, created = recompute_run_request(

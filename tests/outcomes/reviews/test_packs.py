@@ -26,6 +26,7 @@ from accounts.access import acting_for
 from accounts.models import AuditEntry
 from commissioning.notices.models import Notice
 from commissioning.qaf.models import QafStatus
+from config.celery import app
 from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt
 from outcomes.periods import LONDON, due_at, parse_period
 from outcomes.reviews import pack_documents, packs
@@ -470,7 +471,6 @@ def test_issuing_needs_a_ready_pack_and_the_commentary_as_frozen(setup, django_c
 
 
 def test_the_tasks_go_to_their_queues():
-    from config.celery import app
 
     def queue(name: str) -> str:
         return app.amqp.router.route({}, name)["queue"].name

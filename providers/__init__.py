@@ -1,0 +1,1 @@
+"""Homecare providers: their CQC registration and rating."""

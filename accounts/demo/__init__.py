@@ -1,0 +1,1 @@
+"""Demo data: the demo API tokens."""

@@ -1,0 +1,1 @@
+"""Demo data: the organisations, people and contracts, a year of QAF history and of notices."""

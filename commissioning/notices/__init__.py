@@ -1,0 +1,1 @@
+"""Notices of Concern and breach notices: drafts, the escalation ladder, letters, the register."""

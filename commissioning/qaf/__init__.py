@@ -1,0 +1,1 @@
+"""The Quality Assurance Framework: frameworks, assessments, actions, CQC ratings, QAF status."""

@@ -13,6 +13,15 @@ ONE_DECIMAL = Decimal("0.1")
 TRAVEL_THRESHOLD = Decimal("1.0")
 
 
+def plain_number(value: object) -> str:
+    """A number as people read it, without trailing zeros: 66.00 → 66, 0.50 → 0.5, 73.80 → 73.8
+    ("" for none)."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value)).normalize()
+    return format(number.quantize(Decimal(1)) if number == number.to_integral() else number, "f")
+
+
 def round_half_up(value: Decimal, places: Decimal = ONE_DECIMAL) -> Decimal:
     """The one rounding helper: half up to one decimal place (85.05 → 85.1, 66.66… → 66.7)."""
     return value.quantize(places, rounding=ROUND_HALF_UP)

@@ -1,0 +1,1 @@
+"""The commissioner's portfolio: the dashboard, benchmarking, trends, exports and the scrutiny report."""

@@ -1,0 +1,1 @@
+"""Compliance results: computed and stored (background tasks), overrides, scorecards and result pages."""

@@ -2,9 +2,8 @@
 
 Results follow the visibility of monthly returns: the contract's prime provider and its
 commissioners (lead and partners) see them; subcontractors and every other provider get 404.
-Pages read only stored results (``is_latest``); nothing here computes a figure again, except
-``result_episodes``, which lists the episodes behind an episode-based result by re-applying the
-calculator's cohort rules (the same filters as ``outcomes.calculators``) to the data as it stands.
+Pages read only stored results (``is_latest``); nothing here computes a figure again. What is
+behind a result (its episodes and monthly figures) is ``outcomes.results.episodes``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -22,39 +21,18 @@ from accounts.access import Acting
 from commissioning.models import Contract, Target, TargetVersion
 from commissioning.selectors import contract_returns_visible_to, target_version_in_force
 from outcomes.measures import MEASURES
-from outcomes.measures.library import CHOICE_LABELS, Direction, Measure
-from outcomes.models import ComplianceResult, RecomputeRun, ResultOverride, ReturnAttempt, SurveyFigure
+from outcomes.measures.library import Direction, Measure
+from outcomes.measures.rating import plain_number
+from outcomes.models import ComplianceResult, RecomputeRun, ResultOverride
 from outcomes.periods import (
-    LONDON,
     Period,
-    day_label,
     financial_year_start,
-    month_end,
     parse_period,
     quarter_period,
     year_to_date_period,
 )
-from outcomes.results.calculators import (
-    COUNTINGS,
-    SURVEY_MEASURES,
-    Counting,
-    Inputs,
-    lookback_window,
-    months_due,
-)
 from outcomes.results.overrides import override_in_force, overrides_in_force
 
-EPISODE_ROW_LIMIT = 500
-EPISODE_MEASURES = (
-    "HELP_48H",
-    "INDEPENDENT_WITHIN",
-    "RESIDENTIAL_ENTRY",
-    "PACKAGE_REDUCED",
-    "PACKAGE_INCREASED",
-    "AT_HOME_91D",
-    "HOSPITAL_ADMISSION",
-    "DIED_PREFERRED_PLACE",
-)
 RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "not_rated": "Not rated"}
 RAG_TAG_CLASSES = {
     "green": "govuk-tag--green",
@@ -100,17 +78,12 @@ def figures_text(result: ComplianceResult) -> str:
     return f"{value} ({result.numerator}/{result.denominator})"
 
 
-def _plain(number: Decimal) -> str:
-    normal = Decimal(str(number)).normalize()
-    return format(normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal, "f")
-
-
 def target_text(version: TargetVersion | None, measure: Measure) -> str:
     """``66% or more`` (higher is better) or ``5% or less`` (lower is better)."""
     if version is None or version.target_value is None:
         return "—"
     more = "or more" if measure.direction == Direction.HIGHER else "or less"
-    return f"{_plain(version.target_value)}% {more}"
+    return f"{plain_number(version.target_value)}% {more}"
 
 
 def gap_text(result: ComplianceResult | None, measure: Measure) -> str:
@@ -382,229 +355,3 @@ def result_sources(result: ComplianceResult) -> list[SourceRow]:
         SourceRow(month, month_label(month), source.get("attempt"), source.get("version"))
         for month, source in sorted(result.sources.items())
     ]
-
-
-@dataclass(frozen=True)
-class EpisodeRow:
-    episode_ref: str
-    in_numerator: bool
-    reason: str
-
-
-@dataclass(frozen=True)
-class MonthRow:
-    month: date
-    numerator: int | None
-    denominator: int | None
-    note: str
-
-
-@dataclass
-class EpisodeTable:
-    """The episodes behind a result (episode measures), or its monthly figures (survey, returns on time)."""
-
-    kind: str  # "episodes", "months" or "none"
-    rows: list = field(default_factory=list)
-    total: int = 0
-    limit: int = EPISODE_ROW_LIMIT
-
-    @property
-    def capped(self) -> bool:
-        return self.total > len(self.rows)
-
-
-def _reason_label(reason: str | None) -> str:
-    return CHOICE_LABELS.get(reason or "", reason or "").lower()
-
-
-def _inputs(result: ComplianceResult) -> Inputs:
-    contract = result.contract
-    months = ReturnAttempt.objects.filter(monthly_return__contract=contract, is_current=True).values_list(
-        "monthly_return__month", flat=True
-    )
-    last_covered = month_end(max(months)) if months else None
-    period = parse_period(result.period)
-    return Inputs(contract, period, last_covered, timezone.now())
-
-
-def _flagged(counting: Counting) -> QuerySet:
-    """The counting's denominator rows, each flagged with whether it is in the numerator."""
-    return (
-        counting.counted()
-        .annotate(
-            in_numerator=Case(
-                When(counting.numerator, then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
-        .order_by("episode_ref")
-    )
-
-
-def _help_48h_reason(inputs: Inputs, params: dict):
-    def reason(row) -> str:
-        referred = timezone.localtime(row.referred_at, LONDON)
-        if row.first_visit_at is None:
-            return f"referred {day_label(referred.date())} at {referred:%H:%M}; no first visit recorded"
-        hours = (row.first_visit_at - row.referred_at).total_seconds() / 3600
-        return (
-            f"referred {day_label(referred.date())} at {referred:%H:%M}; first visit {hours:.1f} hours later"
-        )
-
-    return reason
-
-
-def _independent_within_reason(inputs: Inputs, params: dict):
-    days = params["window_days"]
-
-    def reason(row) -> str:
-        judging_day = row.first_visit_on + timedelta(days=days)  # the SQL annotation is a timestamp
-        judged = f"judged on {day_label(judging_day)}"
-        if row.ended_on and row.ended_on <= judging_day:
-            after = (row.ended_on - row.first_visit_on).days
-            return f"ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)}, {after} days after first visit"
-        if row.ended_on:
-            return f"still receiving help when {judged} (ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)})"
-        return f"still receiving help when {judged}"
-
-    return reason
-
-
-def _residential_entry_reason(inputs: Inputs, params: dict):
-    start, end = lookback_window(inputs.period, params["lookback"])
-
-    def reason(row) -> str:
-        if row.ended_on and row.ended_on <= end:
-            return f"ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)}"
-        return f"open between {day_label(start)} and {day_label(end)}; not ended in a care home"
-
-    return reason
-
-
-def _package_reason(inputs: Inputs, params: dict):
-    day = inputs.period.end
-
-    def reason(row) -> str:
-        then = "not given" if row.hours_then is None else f"{_plain(row.hours_then)}"
-        return f"{_plain(row.weekly_hours_start)} hours a week at the start; {then} on {day_label(day)}"
-
-    return reason
-
-
-def _at_home_91d_reason(inputs: Inputs, params: dict):
-    def reason(row) -> str:
-        judged = f"referred {day_label(row.referred_on)}, judged on {day_label(row.referred_on + timedelta(days=91))}"
-        if row.at_home_91_days is None:
-            return f"{judged}: answer blank (counted as not at home; missing data)"
-        return f"{judged}: {'at home' if row.at_home_91_days else 'not at home'}"
-
-    return reason
-
-
-def _hospital_admission_reason(inputs: Inputs, params: dict):
-    end = inputs.period.end
-
-    def reason(row) -> str:
-        if row.ended_on and row.ended_on <= end:
-            return f"ended {_reason_label(row.end_reason)} on {day_label(row.ended_on)}"
-        return "open in the period; not admitted to hospital in it"
-
-    return reason
-
-
-def _died_preferred_place_reason(inputs: Inputs, params: dict):
-    where = {True: "in their preferred place", False: "not in their preferred place", None: "place not given"}
-
-    def reason(row) -> str:
-        return f"died on {day_label(row.ended_on)}, {where[row.died_in_preferred_place]}"
-
-    return reason
-
-
-# Why each listed episode is in or out; which episodes are listed is the calculator's own counting.
-EPISODE_REASONS = {
-    "HELP_48H": _help_48h_reason,
-    "INDEPENDENT_WITHIN": _independent_within_reason,
-    "RESIDENTIAL_ENTRY": _residential_entry_reason,
-    "PACKAGE_REDUCED": _package_reason,
-    "PACKAGE_INCREASED": _package_reason,
-    "AT_HOME_91D": _at_home_91d_reason,
-    "HOSPITAL_ADMISSION": _hospital_admission_reason,
-    "DIED_PREFERRED_PLACE": _died_preferred_place_reason,
-}
-
-
-def _monthly_figures(result: ComplianceResult, inputs: Inputs) -> list[MonthRow]:
-    code, period = result.target.measure, inputs.period
-    if code in SURVEY_MEASURES:
-        figures = {
-            f.month: f
-            for f in SurveyFigure.objects.filter(
-                contract=result.contract,
-                attempt__is_current=True,
-                measure_code=code,
-                month__gte=period.start,
-                month__lte=period.end,
-            )
-        }
-        return [
-            MonthRow(
-                month,
-                figures[month].numerator if month in figures else None,
-                figures[month].denominator if month in figures else None,
-                "" if month in figures else "No survey figures",
-            )
-            for month in period.months
-        ]
-    due = months_due(result.contract, period, inputs.now)
-    first = {
-        a.monthly_return.month: a
-        for a in ReturnAttempt.objects.filter(
-            monthly_return__contract=result.contract, monthly_return__month__in=due, version=1
-        ).select_related("monthly_return")
-    }
-    rows = []
-    for month in period.months:
-        if month not in due:
-            rows.append(MonthRow(month, None, None, "Not yet due, or outside the contract's term"))
-            continue
-        attempt = first.get(month)
-        if attempt is None:
-            rows.append(MonthRow(month, 0, 1, "No accepted return"))
-        elif attempt.submitted_at <= attempt.monthly_return.due_at:
-            rows.append(
-                MonthRow(
-                    month, 1, 1, f"On time: submitted {day_label(timezone.localdate(attempt.submitted_at))}"
-                )
-            )
-        else:
-            rows.append(
-                MonthRow(
-                    month, 0, 1, f"Late: submitted {day_label(timezone.localdate(attempt.submitted_at))}"
-                )
-            )
-    return rows
-
-
-def result_episodes(result: ComplianceResult, limit: int = EPISODE_ROW_LIMIT) -> EpisodeTable:
-    """The episodes in the result's denominator and whether each is in its numerator (data as it stands now).
-
-    Episode measures re-apply the calculator's cohort rules; survey and returns-on-time measures
-    give their monthly figures instead. At most ``limit`` rows; ``total`` says how many there are.
-    """
-    code = result.target.measure
-    params = MEASURES[code].clean_params(result.target.params)
-    inputs = _inputs(result)
-    if code in COUNTINGS:
-        rows = _flagged(COUNTINGS[code](inputs, params))
-        reason = EPISODE_REASONS[code](inputs, params)
-        total = rows.count()
-        return EpisodeTable(
-            "episodes",
-            [EpisodeRow(row.episode_ref, row.in_numerator, reason(row)) for row in rows[:limit]],
-            total,
-            limit,
-        )
-    if code in SURVEY_MEASURES or code == "RETURNS_ON_TIME":
-        months = _monthly_figures(result, inputs)
-        return EpisodeTable("months", months, len(months), limit)
-    return EpisodeTable("none")

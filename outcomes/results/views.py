@@ -21,7 +21,7 @@ from commissioning.models import Contract
 from outcomes.measures import MEASURES
 from outcomes.measures.library import CHOICE_LABELS
 from outcomes.models import ComplianceResult, RecomputeRun
-from outcomes.results import overrides, requests, selectors
+from outcomes.results import episodes, overrides, requests, selectors
 from outcomes.results.forms import OverrideForm, ScorecardYearForm
 
 
@@ -150,7 +150,7 @@ def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm
         ],
         "can_override": can_override,
         "form": form,
-        "episodes": selectors.result_episodes(result),
+        "episodes": episodes.result_episodes(result),
         "year": selectors.financial_year_start(result.period_start),
         "choice_labels": CHOICE_LABELS,
     }

@@ -1,0 +1,1 @@
+"""Monthly returns: upload, validation (a background task), sign-off and acceptance, reminders."""

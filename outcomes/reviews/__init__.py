@@ -1,0 +1,1 @@
+"""Quarterly review meetings: commentary, the record, actions, and packs (PDF) frozen from the results."""

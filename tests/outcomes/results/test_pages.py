@@ -16,7 +16,7 @@ from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRun
 from outcomes.periods import parse_period
 from outcomes.results import compute as compliance
 from outcomes.results.compute import recompute_run_execute, results_compute
-from outcomes.results.selectors import result_episodes
+from outcomes.results.episodes import result_episodes
 from outcomes.returns.services import return_import
 from tests.factories import ProviderFactory, contract, member, target
 from tests.outcomes.return_files import episode, episodes_csv

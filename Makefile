@@ -18,11 +18,12 @@ demo: venv
 test:
 	scripts/test.sh
 
-## make lint: ruff (lint and formatting) and import-linter (dependencies point one way)
+## make lint: ruff (lint and formatting), import-linter (dependencies point one way) and mypy (types)
 lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	DEBUG=true $(BIN)/mypy
 
 ## make up: production-like (gunicorn, Celery worker and beat) against DATABASE_URL and CELERY_BROKER_URL
 up: venv

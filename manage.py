@@ -4,10 +4,11 @@
 import os
 import sys
 
+from config.environment import ConfigurationError
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from config.environment import ConfigurationError
 
     try:
         # Load settings first so a bad environment variable gives one clear message, not a traceback.

@@ -40,6 +40,7 @@ from commissioning.models import CommissioningBody, Contract, ServiceType
 from commissioning.notices.models import Notice
 from commissioning.qaf.models import QafStatus
 from commissioning.services.targets import TargetInput, target_create
+from config.celery import app
 from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt
 from outcomes.periods import LONDON, add_months, due_at, parse_period
 from outcomes.reviews import pack_documents, packs
@@ -229,8 +230,6 @@ def best_of(runs: int, work) -> tuple[float, object]:
 
 
 def main() -> None:
-    from config.celery import app
-
     app.conf.task_always_eager = True  # the PDF task runs in-process, as in the embedded mode
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-pack-")

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 
-from accounts.models import Membership, Role
+from accounts.emails import email_send, member_emails
+from accounts.models import Role
 from commissioning.models import Contract
 from outcomes.models import ReminderKind, ReturnReminder
 from outcomes.periods import add_months, due_at
@@ -33,14 +32,6 @@ class ReminderSent:
     recipients: tuple[str, ...]
 
 
-def _recipients(contract: Contract) -> list[str]:
-    return sorted(
-        Membership.objects.filter(
-            organisation_id=contract.provider_id, role__in=SUBMITTING_ROLES, user__is_active=True
-        ).values_list("user__email", flat=True)
-    )
-
-
 def _month_due_on(day: date) -> date:
     """The month whose return falls due on ``day`` (for contracts whose due day is day.day)."""
     return add_months(day.replace(day=1), -1)
@@ -56,7 +47,7 @@ def _send(kind: str, due_on: date) -> list[ReminderSent]:
         if status.has_accepted_version:
             continue
         contract = status.contract
-        recipients = _recipients(contract)
+        recipients = member_emails(contract.provider_id, SUBMITTING_ROLES)
         if not recipients:
             continue
         try:
@@ -72,13 +63,10 @@ def _send(kind: str, due_on: date) -> list[ReminderSent]:
             "due": due_at(month, contract.return_due_day),
             "state": status.state,
             "link": f"{settings.SITE_URL}/returns/{contract.pk}/{month:%Y-%m}/",
-            "service_name": settings.SERVICE_NAME,
         }
-        template = "emails/return_due_soon" if kind == ReminderKind.DUE_SOON else "emails/return_overdue"
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        body = render_to_string(f"{template}.txt", context)
+        template = "return_due_soon" if kind == ReminderKind.DUE_SOON else "return_overdue"
         for email in recipients:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+            email_send(template=template, to=email, context=context)
         sent.append(ReminderSent(contract.reference, f"{month:%Y-%m}", kind, tuple(recipients)))
     return sent
 

@@ -153,9 +153,9 @@ class TargetValuesForm(GovukFormMixin, forms.Form):
         },
     )
     min_denominator = forms.IntegerField(
-        label="Minimum number of people",
+        label="Minimum number of episodes",
         initial=5,
-        help_text="Below this many people in the count, the result is shown but not rated ('low numbers').",
+        help_text="Below this many episodes in the count, the result is shown but not rated ('low numbers').",
         error_messages={"required": "Enter the minimum number", "invalid": "Enter a whole number, like 5"},
     )
     effective_from = date_field(

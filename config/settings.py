@@ -232,9 +232,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # Acceptances of one contract within this many seconds are recomputed in one run.
 COMPLIANCE_COALESCE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
+    # Just after midnight, so that a month that has just ended has its "to date" results by morning.
     "compliance-recompute-all": {
         "task": "outcomes.tasks.compliance_recompute_all",
-        "schedule": crontab(hour=3, minute=0),
+        "schedule": crontab(hour=0, minute=15),
     },
     "qaf-status-refresh-all": {
         "task": "outcomes.tasks.qaf_status_refresh_all",
@@ -248,7 +249,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": crontab(hour=2, minute=15),
     },
-    # After the QAF statuses (01:30) and the night's results (03:00) it reads.
+    # After the night's results (00:15) and the QAF statuses (01:30) it reads.
     "notice-suggestions-refresh": {
         "task": "outcomes.tasks.notice_suggestions_refresh",
         "schedule": crontab(hour=4, minute=30),

@@ -233,7 +233,12 @@ class ComplianceResult(models.Model):
     direction = models.CharField(max_length=10, default="none")
     pending = models.PositiveIntegerField(default=0)
     missing = models.PositiveIntegerField(default=0, help_text="Episodes with a blank the measure needed.")
-    missing_months = models.JSONField(default=list)
+    missing_months = models.JSONField(
+        default=list, help_text="Months of the data window whose return is owed and missing."
+    )
+    outside_term_months = models.JSONField(
+        default=list, help_text="Months of the data window before the contract started or after it ended."
+    )
     sources = models.JSONField(default=dict, help_text="The return versions read, by month.")
     restated = models.BooleanField(default=False)
     restates = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -256,7 +261,8 @@ class ComplianceResult(models.Model):
 
     @property
     def incomplete(self) -> bool:
-        return bool(self.missing_months)
+        """Some month of the data window has no accepted return: owed and missing, or outside the term."""
+        return bool(self.missing_months or self.outside_term_months)
 
 
 class RecomputeRequest(models.Model):

@@ -168,18 +168,73 @@ def parse_period(identifier: str) -> Period:
     raise ValueError(f"{identifier!r} is not a period. Write it as {FORMS}.")
 
 
-def affected_periods(months: list[str]) -> list[str]:
-    """Every period whose figures read any of the given months ("YYYY-MM"), sorted by end then kind."""
+def latest_ended_month(today: date) -> date:
+    """The first day of the latest month that has ended by ``today``: the month before today's."""
+    return add_months(today.replace(day=1), -1)
+
+
+def latest_ended_quarter(today: date) -> Period:
+    """The latest quarter that has ended by ``today``: the quarter before today's."""
+    return quarter_period(add_months(quarter_period(today).start, -3))
+
+
+def quarter_shown(quarters: list[Period], today: date) -> Period | None:
+    """The "latest quarter", wherever one is shown by default: the latest of the given quarters (those
+    with results) that has ended by ``today``; None when none of them has. A quarter still running
+    is never "latest": it may only be shown beside it, "so far"."""
+    ended = [quarter for quarter in quarters if quarter.kind == QUARTER and quarter.end < today]
+    return max(ended, key=lambda quarter: quarter.end) if ended else None
+
+
+def has_ended(period: Period, today: date) -> bool:
+    """Whether every day of the period is before ``today``."""
+    return period.end < today
+
+
+def year_to_date_shown(year: int, today: date) -> Period | None:
+    """The year to date shown for the financial year beginning in April of ``year``, as at ``today``.
+
+    It runs to the latest month of that year that has ended (never a month still to come): in
+    November, to the end of October; once the year is over, to March. None before the year's first
+    month has ended.
+    """
+    last = min(latest_ended_month(today), date(year + 1, 3, 1))
+    if last < date(year, 4, 1):
+        return None
+    return year_to_date_period(last)
+
+
+def periods_kept(accepted: list[date], today: date) -> list[Period]:
+    """The periods whose results are kept for a contract whose accepted months are ``accepted``.
+
+    Every period whose months hold an accepted month: each such month; each such quarter that has
+    begun by ``today`` (a running quarter is shown as "so far"); and each year to date and rolling
+    twelve months that ends by the latest ended month (a "to date" figure never reaches a month
+    still to come). Sorted by end, then kind.
+    """
+    last_ended = latest_ended_month(today)
     found: set[Period] = set()
-    for text in months:
-        month = parse_period(text).start
+    for month in {day.replace(day=1) for day in accepted}:
         found.add(month_period(month))
-        found.add(quarter_period(month))
+        quarter = quarter_period(month)
+        if quarter.start <= today:
+            found.add(quarter)
         fy_end = date(financial_year_start(month) + 1, 3, 1)
         later = month
-        while later <= fy_end:
+        while later <= min(fy_end, last_ended):
             found.add(year_to_date_period(later))
             later = add_months(later, 1)
         for step in range(12):
+            if add_months(month, step) > last_ended:
+                break
             found.add(rolling_twelve_period(add_months(month, step)))
-    return [p.identifier for p in sorted(found, key=lambda p: (p.end, p.kind, p.start))]
+    return sorted(found, key=lambda p: (p.end, p.kind, p.start))
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of every month from ``first``'s month to ``last``'s, inclusive."""
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months

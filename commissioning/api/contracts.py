@@ -66,7 +66,8 @@ class TargetVersionSerializer(serializers.Serializer):
         help_text="Amber tolerance in percentage points: within this of the target is amber (null for an end).",
     )
     min_denominator = serializers.IntegerField(
-        allow_null=True, help_text="Fewer people counted than this: not rated, low numbers (null for an end)."
+        allow_null=True,
+        help_text="Fewer episodes counted than this: not rated, low numbers (null for an end).",
     )
     reason = serializers.CharField(help_text="Why the version was recorded ('' when none was given).")
     recorded_at = serializers.DateTimeField(help_text="When the version was recorded.")

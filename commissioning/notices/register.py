@@ -28,7 +28,7 @@ from commissioning.notices.models import (
     NoticeStatus,
 )
 from commissioning.qaf.portfolio import quarter_label
-from outcomes.periods import Period, add_months, parse_period, quarter_period
+from outcomes.periods import Period, add_months, latest_ended_quarter, parse_period, quarter_period
 from providers.models import Provider
 
 OPEN = "open"  # the status filter's "any open status"
@@ -41,8 +41,7 @@ QUARTER_HINT = "Quarters run April to June (Q1) to January to March (Q4), and ar
 
 def figures_default_quarter(today: date | None = None) -> Period:
     """The latest quarter that has ended: a quarter in progress would show part of its notices."""
-    today = today or timezone.localdate()
-    return quarter_period(add_months(quarter_period(today).start, -3))
+    return latest_ended_quarter(today or timezone.localdate())
 
 
 def notice_quarters(notices: QuerySet[Notice], today: date | None = None) -> list[Period]:

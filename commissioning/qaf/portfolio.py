@@ -29,7 +29,7 @@ from commissioning.qaf.status_rules import (
     window_end,
 )
 from outcomes.measures.rating import IMPROVED, NONE, STABLE, WORSENED
-from outcomes.periods import Period, add_months, day_label, quarter_period
+from outcomes.periods import Period, add_months, day_label, latest_ended_quarter, quarter_period
 
 DEFAULT_WINDOW_WEEKS = 12
 MAX_QUARTERS = 20  # five years of quarters in the picker
@@ -70,9 +70,8 @@ def quarter_label(quarter: Period) -> str:
 
 
 def portfolio_default_quarter(today: date | None = None) -> Period:
-    """The latest quarter that has ended."""
-    today = today or timezone.localdate()
-    return quarter_period(add_months(quarter_period(today).start, -3))
+    """The latest quarter that has ended (``latest_ended_quarter``)."""
+    return latest_ended_quarter(today or timezone.localdate())
 
 
 def portfolio_quarters(acting: Acting, today: date | None = None) -> list[Period]:

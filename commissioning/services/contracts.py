@@ -16,6 +16,7 @@ from accounts.models import User
 from commissioning.access import require_lead_body
 from commissioning.models import CommissioningBody, Contract, ContractStatus, ServiceType
 from commissioning.qaf.tasks import qaf_status_refresh
+from commissioning.signals import contract_terms_changed
 from outcomes.periods import day_label
 from providers.models import Provider
 
@@ -177,8 +178,10 @@ def contract_save(
         }
         if changes:  # nothing changed: nothing saved (an import run twice leaves the contract untouched)
             providers = {contract.provider_id, data.provider.pk}  # a new provider, and the one replaced
+            since = min(contract.start_date, data.start_date) if data.start_date else contract.start_date
             _apply(contract, data)
             _qaf_status_refresh_later(lead.pk, providers)
+            contract_terms_changed.send(sender=Contract, contract=contract, since=since)
             audit_record(
                 actor=actor,
                 actor_label=actor_label,

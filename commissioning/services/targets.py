@@ -18,6 +18,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from commissioning.access import require_lead_body
 from commissioning.models import Contract, Target, TargetVersion
+from commissioning.signals import contract_terms_changed
 from outcomes.measures import MEASURES
 from outcomes.periods import day_label
 
@@ -168,6 +169,7 @@ def target_create(
     with transaction.atomic():
         target = Target.objects.create(contract=contract, measure=measure, params=cleaned["params"])
         version = _version_row(target, data, cleaned, actor, actor_label)
+        contract_terms_changed.send(sender=Target, contract=contract, since=version.effective_from)
         audit_record(
             actor=actor,
             actor_label=actor_label,
@@ -188,6 +190,7 @@ def version_create(
         raise ValidationError(problems)
     with transaction.atomic():
         version = _version_row(target, data, cleaned, actor, actor_label)
+        contract_terms_changed.send(sender=Target, contract=target.contract, since=version.effective_from)
         audit_record(
             actor=actor,
             actor_label=actor_label,
@@ -240,6 +243,7 @@ def target_end(*, acting: Acting, target: Target, effective_from: date, reason: 
             recorded_by=acting.user,
             recorded_by_label=str(acting.user),
         )
+        contract_terms_changed.send(sender=Target, contract=contract, since=effective_from)
         audit_record(
             actor=acting.user,
             action="target.end",

@@ -60,8 +60,8 @@ class MeasureSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="The measure's code, e.g. INDEPENDENT_WITHIN; targets name it.")
     name = serializers.CharField(help_text="The measure's name.")
     summary = serializers.CharField(help_text="What the measure shows, in one sentence.")
-    denominator = serializers.CharField(help_text="Who is counted (the definition's denominator).")
-    numerator = serializers.CharField(help_text="Who of them counts towards the value (the numerator).")
+    denominator = serializers.CharField(help_text="What is counted (the definition's denominator).")
+    numerator = serializers.CharField(help_text="Which of them count towards the value (the numerator).")
     direction = EnumField(
         "MeasureDirection", [d.value for d in Direction], help_text="higher or lower: which way is better."
     )

@@ -78,8 +78,12 @@ class ResultSerializer(serializers.Serializer):
     period_kind = EnumField("PeriodKind", PERIOD_KINDS, help_text="The kind of period.")
     period_start = serializers.DateField(help_text="First day of the period.")
     period_end = serializers.DateField(help_text="Last day of the period.")
-    numerator = serializers.IntegerField(help_text="People (or months) counted in the numerator.")
-    denominator = serializers.IntegerField(help_text="People (or months) counted in the denominator.")
+    numerator = serializers.IntegerField(
+        help_text="Episodes (or survey respondents, or months) counted in the numerator."
+    )
+    denominator = serializers.IntegerField(
+        help_text="Episodes (or survey respondents, or months) counted in the denominator."
+    )
     value = serializers.DecimalField(
         max_digits=4,
         decimal_places=1,
@@ -97,7 +101,9 @@ class ResultSerializer(serializers.Serializer):
     tolerance = serializers.DecimalField(
         max_digits=5, decimal_places=2, allow_null=True, help_text="The amber tolerance in percentage points."
     )
-    min_denominator = serializers.IntegerField(allow_null=True, help_text="The fewest people rated.")
+    min_denominator = serializers.IntegerField(
+        allow_null=True, help_text="The fewest episodes counted for the result to be rated."
+    )
     rag = EnumField(
         "Rag",
         RAG_CHOICES,
@@ -125,9 +131,16 @@ class ResultSerializer(serializers.Serializer):
     )
     missing = serializers.IntegerField(help_text="Episodes with a blank the measure needed.")
     missing_months = serializers.ListField(
-        child=serializers.CharField(), help_text="Months of the data window with no accepted return."
+        child=serializers.CharField(),
+        help_text="Months of the data window within the contract's term whose return is owed and not accepted.",
     )
-    incomplete = serializers.BooleanField(help_text="True when some months of the data window are missing.")
+    outside_term_months = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Months of the data window before the contract started or after it ended (no return is owed).",
+    )
+    incomplete = serializers.BooleanField(
+        help_text="True when some month of the data window has no accepted return: missing, or outside the term."
+    )
     restated = serializers.BooleanField(help_text="Figures changed after the data window was complete.")
     restates = serializers.IntegerField(
         allow_null=True, help_text="The id of the earlier figure it replaces."
@@ -179,6 +192,7 @@ class ResultSerializer(serializers.Serializer):
             "pending": result.pending,
             "missing": result.missing,
             "missing_months": result.missing_months,
+            "outside_term_months": result.outside_term_months,
             "incomplete": result.incomplete,
             "restated": result.restated,
             "restates": result.restates_id,

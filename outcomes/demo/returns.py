@@ -21,8 +21,9 @@ from decimal import Decimal
 from commissioning.models import Contract, ContractStatus, ServiceType
 from outcomes.mds import EPISODE_COLUMNS
 from outcomes.models import MonthlyReturn, RecomputeRequest, ReturnAttempt
-from outcomes.periods import LONDON, add_months, affected_periods, due_at, month_end, parse_period
-from outcomes.results.compute import contract_periods, results_compute_periods
+from outcomes.periods import LONDON, add_months, due_at, month_end
+from outcomes.results.affected import periods_reading
+from outcomes.results.compute import contract_periods, results_compute_all, results_compute_periods
 from outcomes.results.requests import recompute_deferred
 from outcomes.returns.services import return_import
 
@@ -278,18 +279,9 @@ def _submitted(contract: Contract, month: date, rng: random.Random) -> datetime:
     return due - timedelta(days=rng.randint(1, 8), hours=rng.randint(1, 8))
 
 
-def _quarterly(period) -> bool:
-    """Quarters, and years to date at a quarter's end: what review meetings look at."""
-    return period.kind == "quarter" or (period.kind == "ytd" and period.end.month in (3, 6, 9, 12))
-
-
 def results_seed(contracts: list[Contract]) -> int:
-    """Compute the quarterly results of the given contracts (the nightly job computes every period)."""
-    count = 0
-    for contract in contracts:
-        periods = list(filter(_quarterly, contract_periods(contract)))
-        count += len(results_compute_periods(contract=contract, periods=periods))
-    return count
+    """Compute every kept period of the given contracts, as the background work would have."""
+    return len(results_compute_all({contract: contract_periods(contract) for contract in contracts}))
 
 
 def correction_seed() -> None:
@@ -315,8 +307,9 @@ def correction_seed() -> None:
         submitted_at=submitted,
         label=LABEL,
     )
-    periods = [parse_period(identifier) for identifier in affected_periods([period])]
-    results_compute_periods(contract=contract, periods=list(filter(_quarterly, periods)))
+    results_compute_periods(
+        contract=contract, periods=periods_reading(contract_periods(contract), [period], lookback_r12=True)
+    )
 
 
 def returns_seed() -> int:

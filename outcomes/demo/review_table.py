@@ -114,14 +114,14 @@ CONTRACTS = (
 # one variant a quarter. Placeholders: {area}; in DATA also {n}, {d}, {value}, {target}, {trend}.
 
 DATA = {
-    "HELP_48H": "{n} of {d} people referred in the quarter had their first visit within 48 hours: "
+    "HELP_48H": "{n} of {d} episodes referred in the quarter had their first visit within 48 hours: "
     "{value}% against the {target}% target{trend}.",
-    "INDEPENDENT_14": "{n} of {d} people who came to us from hospital were fully independent within "
+    "INDEPENDENT_14": "{n} of {d} episodes referred to us from hospital ended fully independent within "
     "14 days: {value}% against the {target}% target{trend}.",
-    "INDEPENDENT_42": "{n} of {d} people finished reablement fully independent within six weeks of "
-    "their first visit: {value}% against the {target}% target{trend}.",
-    "AT_HOME_91D": "{n} of {d} people discharged from hospital into reablement were still living at "
-    "home 91 days later: {value}% against the {target}% target{trend}.",
+    "INDEPENDENT_42": "{n} of {d} reablement episodes ended fully independent within six weeks of "
+    "the first visit: {value}% against the {target}% target{trend}.",
+    "AT_HOME_91D": "In {n} of {d} reablement episodes after hospital discharge, the person was still "
+    "living at home 91 days later: {value}% against the {target}% target{trend}.",
     "RETURNS_ON_TIME": "{n} of {d} monthly returns for the quarter were submitted by the due date{trend}.",
 }
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.access import Acting
@@ -26,7 +26,15 @@ from commissioning.qaf.selectors import assessments_for
 from outcomes.home.attention_reviews import ACTIONS_DUE_WITHIN, actions_due, meetings_needing_commentary
 from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult, ReturnAttempt
-from outcomes.periods import QUARTER, add_months, next_month, parse_period, quarter_period
+from outcomes.periods import (
+    QUARTER,
+    add_months,
+    latest_ended_quarter,
+    next_month,
+    parse_period,
+    quarter_period,
+    quarter_shown,
+)
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import RAG_LABELS, Cell, result_contracts_for
 from outcomes.returns.selectors import (
@@ -125,12 +133,13 @@ class TurnedRed:
 
 
 def _turned_red(acting: Acting, today: date) -> tuple[str, Shortlist]:
-    """Targets shown red in the newest quarter with results but not red the quarter before (three queries)."""
+    """Targets shown red in the latest ended quarter with results but not red the quarter before
+    (three queries). A quarter still running raises nothing: its figures are not final."""
     quarterly = ComplianceResult.objects.filter(
         contract__in=result_contracts_for(acting),
         is_latest=True,
         period_kind=QUARTER,
-        period_start__lte=today,
+        period_end__lt=today,
     )
     newest = quarterly.order_by("-period_end").values_list("period", flat=True).first()
     if newest is None:
@@ -257,6 +266,7 @@ class ProviderAttention:
     today: date
     returns: list[ContractReturns]
     returns_to_do: int  # months overdue or awaiting sign-off, across the contracts
+    scorecards_quarter: str  # the latest ended quarter with results, the same for every contract
     scorecards: list[ContractSummary]
     notices: Shortlist
     actions_due: Shortlist
@@ -302,29 +312,20 @@ def _contract_returns(contracts: QuerySet[Contract], today: date) -> list[Contra
     return rows
 
 
-def _scorecard_summaries(contracts: QuerySet[Contract], today: date) -> list[ContractSummary]:
-    """Each contract's newest quarter with results, counted by the RAG shown (three queries)."""
-    quarterly = ComplianceResult.objects.filter(
-        contract__in=contracts, is_latest=True, period_kind=QUARTER, period_start__lte=today
-    )
-    newest = dict(
-        quarterly.order_by()
-        .values("contract_id")
-        .annotate(end=Max("period_end"))
-        .values_list("contract_id", "end")
-    )
-    if not newest:
-        return []
-    pairs = Q()
-    for contract_id, end in newest.items():
-        pairs |= Q(contract_id=contract_id, period_end=end)
-    results = list(quarterly.filter(pairs).select_related("contract"))
-    overrides = overrides_in_force([r.target_id for r in results], list({r.period for r in results}))
+def _scorecard_summaries(contracts: QuerySet[Contract], today: date) -> tuple[str, list[ContractSummary]]:
+    """The latest ended quarter with results (one quarter for every contract: ``quarter_shown``), and
+    each contract's results in it counted by the RAG shown (three queries)."""
+    quarterly = ComplianceResult.objects.filter(contract__in=contracts, is_latest=True, period_kind=QUARTER)
+    identifiers = quarterly.order_by().values_list("period", flat=True).distinct()
+    quarters = [parse_period(identifier) for identifier in identifiers]
+    quarter = quarter_shown(quarters, today) or latest_ended_quarter(today)
+    results = list(quarterly.filter(period=quarter.identifier).select_related("contract"))
+    overrides = overrides_in_force([r.target_id for r in results], [quarter.identifier])
     summaries: dict[int, ContractSummary] = {}
     for r in results:
         summary = summaries.setdefault(r.contract_id, ContractSummary(r.contract, r.period))
         summary.counts[Cell(r, overrides.get((r.target_id, r.period))).rag] += 1
-    return sorted(summaries.values(), key=lambda s: s.contract.reference)
+    return quarter.identifier, sorted(summaries.values(), key=lambda s: s.contract.reference)
 
 
 def provider_attention(acting: Acting, today: date | None = None) -> ProviderAttention:
@@ -343,13 +344,15 @@ def provider_attention(acting: Acting, today: date | None = None) -> ProviderAtt
         .select_related("assessment", "standard")
         .order_by("due_on", "id")
     )
+    scorecards_quarter, scorecards = _scorecard_summaries(result_contracts_for(acting), today)
     return ProviderAttention(
         today=today,
         returns=returns,
         returns_to_do=sum(
             len(r.outstanding) + bool(r.current and _needs_doing(r.current.status, today)) for r in returns
         ),
-        scorecards=_scorecard_summaries(result_contracts_for(acting), today),
+        scorecards_quarter=scorecards_quarter,
+        scorecards=scorecards,
         notices=_notices_to_answer(acting),
         actions_due=_shortlist(
             actions_due(actions_for(acting).filter(owner_kind=ActionOwner.PROVIDER), today)

@@ -241,7 +241,7 @@ MIN_TENURE = Parameter(
     "Minimum time in care",
     "int",
     90,
-    "Only people whose first visit was at least this many days before the period's last day.",
+    "Only episodes whose first visit was at least this many days before the period's last day.",
     minimum=0,
     maximum=730,
 )
@@ -252,7 +252,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
     Measure(
         code="HELP_48H",
         name="Help within 48 hours of referral",
-        summary="The share of people referred in the period whose first visit came within 48 hours of the referral.",
+        summary="The share of episodes referred in the period whose first visit came within 48 hours of the referral.",
         denominator=(
             "Episodes referred in the period, leaving out any not yet visited whose 48 hours had not run out by the "
             "end of the period."
@@ -272,7 +272,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
         code="INDEPENDENT_WITHIN",
         name="No further help needed within N days",
         summary=(
-            "The share of people who needed no further formal care by the end of a set number of days after their "
+            "The share of episodes that ended with no further formal care needed by a set number of days after the "
             "first visit (for example six weeks of reablement)."
         ),
         denominator=(
@@ -292,7 +292,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
                 "Window",
                 "int",
                 42,
-                "Days after the first visit by which the person should need no further help (42 = six weeks).",
+                "Days after the first visit by which the episode should end with no further help needed "
+                "(42 = six weeks).",
                 minimum=1,
                 maximum=730,
             ),
@@ -302,7 +303,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
                 "Referral source",
                 "choice",
                 "any",
-                "Only count people referred from here (for example hospital discharge), or any source.",
+                "Only count episodes referred from here (for example hospital discharge), or any source.",
                 choices=("any", *REFERRAL_SOURCES),
             ),
             Parameter(
@@ -314,12 +315,12 @@ MEASURES_LIST: tuple[Measure, ...] = (
                 choices=END_REASONS,
             ),
         ),
-        notes=("People whose judging day has not yet been reached are 'pending', never failures.",),
+        notes=("Episodes whose judging day has not yet been reached are 'pending', never failures.",),
     ),
     Measure(
         code="RESIDENTIAL_ENTRY",
         name="Entered residential or nursing care",
-        summary="The share of people receiving care who moved into a care home (residential or nursing).",
+        summary="The share of episodes of care that ended with a move into a care home (residential or nursing).",
         denominator=(
             "Distinct episodes of the cohort open at any time in the lookback window (by default the twelve months "
             "ending at the period's end)."
@@ -328,7 +329,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
         direction=Direction.LOWER,
         example=(
             "Target 5% (lower is better). 5 of 100 → 5.0%: green. 11 of 200 → 5.5%: amber. 6 of 100 → 6.0%: red. "
-            "For people with dementia, target 10%: 9 of 90 → 10.0%: green."
+            "For the dementia cohort, target 10%: 9 of 90 → 10.0%: green."
         ),
         parameters=(
             Parameter(
@@ -346,7 +347,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
                 "Dementia",
                 "choice",
                 "any",
-                "Only people with a dementia diagnosis (Y), only people without (N), or everyone (any).",
+                "Only episodes of people with a dementia diagnosis (Y), only those of people without (N), or "
+                "all episodes (any).",
                 choices=("any", "Y", "N"),
             ),
         ),
@@ -354,7 +356,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
     Measure(
         code="PACKAGE_REDUCED",
         name="Care package reduced",
-        summary="The share of people on long-term care whose planned weekly hours are now lower than at the start.",
+        summary="The share of long-term care episodes whose planned weekly hours are now lower than at the start.",
         denominator=(
             "Long-term episodes open on the period's last day whose first visit was at least the minimum tenure "
             "(90 days by default) before it."
@@ -362,8 +364,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
         numerator="Those whose weekly hours now are lower than their weekly hours at the start.",
         direction=Direction.HIGHER,
         example=(
-            "40 people have had care for at least 90 days on 30 June; 5 now have fewer weekly hours than at the "
-            "start: 12.5% (5/40), green against a 10% target."
+            "On 30 June, 40 long-term episodes are open whose first visit was at least 90 days earlier; 5 now have "
+            "fewer weekly hours than at the start: 12.5% (5/40), green against a 10% target."
         ),
         parameters=(MIN_TENURE,),
         notes=(PACKAGE_NOTE,),
@@ -371,7 +373,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
     Measure(
         code="PACKAGE_INCREASED",
         name="Care package increased",
-        summary="The share of people on long-term care whose planned weekly hours are now higher than at the start.",
+        summary="The share of long-term care episodes whose planned weekly hours are now higher than at the start.",
         denominator=(
             "Long-term episodes open on the period's last day whose first visit was at least the minimum tenure "
             "(90 days by default) before it."
@@ -379,7 +381,7 @@ MEASURES_LIST: tuple[Measure, ...] = (
         numerator="Those whose weekly hours now are higher than their weekly hours at the start.",
         direction=Direction.LOWER,
         example=(
-            "Of the same 40 people, 3 now have more weekly hours than at the start: 7.5% (3/40), green against an "
+            "Of the same 40 episodes, 3 now have more weekly hours than at the start: 7.5% (3/40), green against an "
             "at-most-10% target."
         ),
         parameters=(MIN_TENURE,),
@@ -389,8 +391,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
         code="AT_HOME_91D",
         name="At home 91 days after hospital discharge",
         summary=(
-            "The share of older people discharged from hospital into short-term care who were still living at home "
-            "91 days after the referral (the national ASCOF 2B1 measure)."
+            "Of short-term care episodes of older people discharged from hospital, the share in which the person was "
+            "still living at home 91 days after the referral (the national ASCOF 2B1 measure)."
         ),
         denominator=(
             "Short-term episodes referred from hospital discharge, of people in the chosen age bands (65 and over by "
@@ -399,8 +401,8 @@ MEASURES_LIST: tuple[Measure, ...] = (
         numerator="Those recorded as at home after 91 days.",
         direction=Direction.HIGHER,
         example=(
-            "551 of 648 were at home after 91 days: 85.0% (551/648). Against a 90% target with the default 0.5 pp "
-            "tolerance that is red; with a 5 pp tolerance, amber."
+            "In 551 of 648 episodes the person was at home after 91 days: 85.0% (551/648). Against a 90% target "
+            "with the default 0.5 pp tolerance that is red; with a 5 pp tolerance, amber."
         ),
         parameters=(
             Parameter(
@@ -418,20 +420,29 @@ MEASURES_LIST: tuple[Measure, ...] = (
     Measure(
         code="HOSPITAL_ADMISSION",
         name="Admitted to hospital",
-        summary="The share of people receiving care in the period whose care ended with a hospital admission.",
+        summary="The share of episodes of care open in the period that ended with a hospital admission.",
         denominator="Distinct episodes open at any time in the period.",
         numerator="Those that ended 'hospital' in the period.",
         direction=Direction.LOWER,
-        example="300 people had care during the quarter and 18 went into hospital: 6.0% (18/300).",
+        example=(
+            "300 episodes were open during the quarter and 18 of them ended with a hospital admission: 6.0% "
+            "(18/300)."
+        ),
     ),
     Measure(
         code="DIED_PREFERRED_PLACE",
         name="Died in preferred place",
-        summary="Of people receiving end-of-life care who died in the period, the share who died where they wished.",
+        summary=(
+            "Of end-of-life episodes that ended with the person's death in the period, the share in which they "
+            "died where they wished."
+        ),
         denominator="End-of-life episodes that ended 'died' in the period.",
         numerator="Those recorded as dying in their preferred place.",
         direction=Direction.HIGHER,
-        example="12 people receiving end-of-life care died in the quarter; 9 in their preferred place: 75.0% (9/12).",
+        example=(
+            "12 end-of-life episodes ended with the person's death in the quarter; in 9 the person died in their "
+            "preferred place: 75.0% (9/12)."
+        ),
     ),
     Measure(
         code="HEALTH_NEEDS_MET",

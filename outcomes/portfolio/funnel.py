@@ -1,7 +1,7 @@
 """Fair benchmarking: providers ranked on a measure for a quarter, with funnel-plot control limits
 around the portfolio rate, so that a small provider is not called an outlier on noise.
 
-Pure functions first (ranking, ``control_limits``, ``funnel``), then the read ``benchmark_for``
+Pure functions first (order, ``control_limits``, ``funnel``), then the read ``benchmark_for``
 (stored results only; nothing is computed again). Rules, also in docs/guides/portfolio.md:
 - comparators: each prime provider of the body's contracts (lead or partner) with a rated quarter
   result on a target of the same measure and the same parameters; a provider with several such
@@ -9,14 +9,15 @@ Pure functions first (ranking, ``control_limits``, ``funnel``), then the read ``
 - portfolio rate p = Σ numerators ÷ Σ denominators; a provider counting n people has control
   limits p ± z·√(p(1 − p) ÷ n), clipped to 0–100%, with z = 1.959964 (95%) and 3.090232 (99.8%);
 - a value (as shown, to one decimal place) outside the 99.8% limits is "special cause", between
-  the 95% and 99.8% limits "worth a look", otherwise within the expected range.
+  the 95% and 99.8% limits "worth a look", otherwise within the expected range;
+- rank and quartile: outcomes.measures.ranking (the review pack's rule too): equal figures share
+  the best rank ("1=", "joint 1st of 10"), and the quartile follows the shared rank.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,6 +28,7 @@ from django.utils import timezone
 from accounts.access import Acting, Capability
 from commissioning.models import CommissioningBody, Contract
 from outcomes.measures import MEASURES, Direction, Measure
+from outcomes.measures.ranking import Rank, shared_rank
 from outcomes.measures.rating import percentage, round_half_up
 from outcomes.models import ComplianceResult
 from outcomes.periods import Period, parse_period
@@ -34,35 +36,16 @@ from outcomes.results.selectors import result_contracts_for
 
 Z_95 = Decimal("1.959964")
 Z_998 = Decimal("3.090232")
-QUARTILE_WORDS: dict[int | None, str] = {
-    1: "top quartile",
-    2: "second quartile",
-    3: "third quartile",
-    4: "bottom quartile",
-}
-MIN_COMPARATORS = 4  # with fewer other providers, quartiles say nothing
 WITHIN, WORTH_A_LOOK, SPECIAL_CAUSE = "within", "worth_a_look", "special_cause"
 TWO_PLACES = Decimal("0.01")
 
 
-# --- Ranking (shared with the review pack's position) --------------------------------------------
+# --- Order and labels (shared with the review pack; ranks: outcomes.measures.ranking) ------------
 
 
 def better_first(value: Decimal, higher: bool, tiebreak: int = 0) -> tuple[Decimal, int]:
     """A sort key that puts the best value first in the measure's better direction."""
     return (-value if higher else value, tiebreak)
-
-
-def rank_among(value: Decimal, others: list[Decimal], higher: bool) -> int:
-    """1 + how many of the others are strictly better: equal values share the better rank."""
-    return 1 + sum(1 for other in others if (other > value if higher else other < value))
-
-
-def quartile_of(rank: int, ranked: int) -> int | None:
-    """ceil(4 × rank ÷ number ranked); None with fewer than MIN_COMPARATORS others beside this one."""
-    if ranked - 1 < MIN_COMPARATORS:
-        return None
-    return math.ceil(4 * rank / ranked)
 
 
 def letters(index: int) -> str:
@@ -97,8 +80,7 @@ class Point:
 @dataclass
 class FunnelRow:
     point: Point
-    rank: int
-    quartile: int | None
+    standing: Rank  # the shared rank among the providers ranked (outcomes.measures.ranking)
     limits_95: tuple[Decimal, Decimal]  # percentages
     limits_998: tuple[Decimal, Decimal]
     flag: str  # WITHIN, WORTH_A_LOOK or SPECIAL_CAUSE
@@ -120,8 +102,26 @@ class FunnelRow:
         return "Within the expected range"
 
     @property
+    def rank(self) -> int:
+        return self.standing.rank
+
+    @property
+    def rank_short(self) -> str:
+        """ "1=" when the rank is shared, else "3": the table's rank column."""
+        return self.standing.short
+
+    @property
+    def rank_words(self) -> str:
+        """ "joint 1st of 10" when the rank is shared, else "3rd of 10"."""
+        return self.standing.words
+
+    @property
+    def quartile(self) -> int | None:
+        return self.standing.quartile
+
+    @property
     def quartile_label(self) -> str:
-        return QUARTILE_WORDS.get(self.quartile, "")
+        return self.standing.quartile_label
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _percent(limits: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
 
 
 def classify(value: Decimal, rate: Decimal, n: int, higher: bool) -> tuple[str, str]:
-    """(flag, side) of a shown value (percent) against the exact limits around ``rate`` for ``n`` people."""
+    """(flag, side) of a shown value (percent) against the exact limits around ``rate`` for ``n`` episodes."""
     proportion = value / 100
     for z, flag in ((Z_998, SPECIAL_CAUSE), (Z_95, WORTH_A_LOOK)):
         low, high = control_limits(rate, n, z)
@@ -169,13 +169,11 @@ def funnel(points: list[Point], better: Direction) -> Funnel:
     values = [p.value for p in points]
     rows = []
     for point in sorted(points, key=lambda p: better_first(p.value, higher, p.key)):
-        rank = rank_among(point.value, values, higher)  # a point is never strictly better than itself
         flag, side = classify(point.value, rate, point.denominator, higher)
         rows.append(
             FunnelRow(
                 point=point,
-                rank=rank,
-                quartile=quartile_of(rank, len(points)),
+                standing=shared_rank(point.value, values, higher=higher),
                 limits_95=_percent(control_limits(rate, point.denominator, Z_95)),
                 limits_998=_percent(control_limits(rate, point.denominator, Z_998)),
                 flag=flag,

@@ -1,6 +1,6 @@
 """The funnel plot as plain SVG (no charting library), in the manner of the review pack's charts.
 
-x is the number of people counted (the denominator), y the value in percent. The portfolio rate
+x is the number of episodes counted (the denominator), y the value in percent. The portfolio rate
 is a solid line; the 95% limits are dashed curves and the 99.8% limits solid thin curves, drawn as
 polylines from the smallest to the largest denominator. Dots differ by shape, not only colour:
 a circle within the 95% limits, a hollow circle "worth a look", a triangle "special cause"
@@ -93,7 +93,7 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
         )
     parts.append(
         f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H + 32}" text-anchor="middle" fill="{TEXT}">'
-        "People counted (the denominator)</text>"
+        "Episodes counted (the denominator)</text>"
     )
     if rate is not None and rows:
         parts.extend(_limits(rate, smallest, largest, x, y, chart_id))

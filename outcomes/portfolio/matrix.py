@@ -27,7 +27,7 @@ from commissioning.qaf.models import QafStatus, QafStatusCode
 from commissioning.selectors import ContractFilter, contract_list_for, version_in_force
 from outcomes.measures import MEASURES, Measure, ParameterError
 from outcomes.models import ComplianceResult
-from outcomes.periods import Period, parse_period
+from outcomes.periods import Period, parse_period, quarter_shown
 from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import (
@@ -70,6 +70,7 @@ RESULT_FIELDS = (
     "direction",
     "pending",
     "missing_months",
+    "outside_term_months",
     "restated",
 )
 DIRECTION_ARROWS = {"improved": "↑", "stable": "→", "worsened": "↓"}
@@ -114,7 +115,7 @@ class MatrixCell(Cell):
         result, marks = self.result, []
         if result.not_rated_reason in NOT_RATED_LABELS:
             marks.append(NOT_RATED_LABELS[result.not_rated_reason])
-        if result.missing_months:
+        if result.incomplete:
             marks.append("incomplete")
         if result.restated:
             marks.append("restated")
@@ -209,10 +210,8 @@ def dashboard_quarters(acting: Acting) -> list[Period]:
 
 
 def dashboard_default_quarter(quarters: list[Period], today: date | None = None) -> Period | None:
-    """The latest quarter that has ended and has results; else the latest with results."""
-    today = today or timezone.localdate()
-    ended = [quarter for quarter in quarters if quarter.end < today]
-    return next(iter(ended or quarters), None)
+    """The latest quarter that has ended and has results (``quarter_shown``): never one still running."""
+    return quarter_shown(quarters, today or timezone.localdate())
 
 
 def dashboard_commissioners(acting: Acting) -> QuerySet[CommissioningBody]:

@@ -39,7 +39,7 @@ from commissioning.qaf.portfolio import quarter_label
 from outcomes.measures import MEASURES
 from outcomes.measures.rating import direction_of_travel, percentage
 from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
-from outcomes.periods import Period, add_months, parse_period, quarter_period
+from outcomes.periods import Period, add_months, latest_ended_quarter, parse_period, quarter_period
 from outcomes.results.calculators import months_due
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, target_text
@@ -188,7 +188,7 @@ def scrutiny_quarters(acting: Acting, today: date | None = None) -> list[Period]
     """Ended quarters with stored quarterly results on the body's contracts, newest first (at least
     the latest ended quarter, so the form always has a choice)."""
     today = today or timezone.localdate()
-    latest_ended = quarter_period(add_months(quarter_period(today).start, -3))
+    latest_ended = latest_ended_quarter(today)
     identifiers = set(
         ComplianceResult.objects.filter(
             is_latest=True,

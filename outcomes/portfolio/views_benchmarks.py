@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from accounts.access import Capability, organisation_required
 from accounts.govuk_forms import GovukFormMixin
 from commissioning.models import Target
+from outcomes.measures.ranking import MIN_COMPARATORS
 from outcomes.periods import Period, parse_period
 from outcomes.portfolio import funnel as benchmarking
 from outcomes.portfolio.funnel_chart import funnel_chart
@@ -95,7 +96,7 @@ def benchmarks(request: HttpRequest) -> HttpResponse:
             chart_id="funnel",
             title=(
                 f"Funnel plot: {option.label}, {quarter_label(quarter)}. Each provider's value against the "
-                f"people counted, around the portfolio rate of {benchmark.funnel.rate_text}, with 95% and "
+                f"episodes counted, around the portfolio rate of {benchmark.funnel.rate_text}, with 95% and "
                 "99.8% control limits. The table below gives the same figures."
             ),
         )
@@ -112,7 +113,7 @@ def benchmarks(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "z_95": benchmarking.Z_95,
             "z_998": benchmarking.Z_998,
-            "min_comparators": benchmarking.MIN_COMPARATORS,
+            "min_comparators": MIN_COMPARATORS,
             "is_provider": acting.is_provider,
         },
     )

@@ -33,7 +33,7 @@ from django.db.models.functions import RowNumber
 from commissioning.models import Contract
 from outcomes.measures.library import AGE_BAND_GROUPS
 from outcomes.models import EpisodeRecord, ReturnAttempt, SurveyFigure
-from outcomes.periods import LONDON, Period, add_months, due_at, month_end, rolling_twelve_period
+from outcomes.periods import LONDON, Period, due_at, month_end, months_between, rolling_twelve_period
 
 SURVEY_MEASURES = ("HEALTH_NEEDS_MET", "CARER_SUPPORTED", "DIED_WITH_DIGNITY")
 CARE_HOME_REASONS = ("residential_care", "nursing_care")
@@ -141,6 +141,14 @@ def latest_flags_refresh(contract: Contract, attempts: list | None = None) -> No
     latest = list(latest_rows_ranked(contract, refs).values_list("pk", flat=True))
     for start in range(0, len(latest), 10_000):
         EpisodeRecord.objects.filter(pk__in=latest[start : start + 10_000]).update(is_latest=True)
+
+
+def latest_flags_broken(contract: Contract) -> int:
+    """How many episode rows break the latest-row invariant: exactly one flagged row per episode,
+    the row in the latest month that contains it (0 when the flags are right)."""
+    flagged = set(latest_rows(contract).values_list("pk", flat=True))
+    ranked = set(latest_rows_ranked(contract).values_list("pk", flat=True))
+    return len(flagged ^ ranked)
 
 
 def plus_days(field: str, days: int) -> ExpressionWrapper:
@@ -495,11 +503,12 @@ def data_window(period: Period, measure: str, params: dict) -> tuple[date, date]
     return period.start, period.end
 
 
-def window_months(contract: Contract, start: date, end: date) -> list[date]:
-    """The window's months that fall within the contract's term (months outside owe no return)."""
-    months, month = [], start.replace(day=1)
-    while month <= end:
-        if month_end(month) >= contract.start_date and month <= contract.end_date:
-            months.append(month)
-        month = add_months(month, 1)
-    return months
+def window_months(contract: Contract, start: date, end: date) -> tuple[list[date], list[date]]:
+    """The window's months within the contract's term (a return is owed for each), and those outside
+    it (before the contract started or after it ended: no return is owed, and none can cover them)."""
+    inside: list[date] = []
+    outside: list[date] = []
+    for month in months_between(start, end):
+        in_term = month_end(month) >= contract.start_date and month <= contract.end_date
+        (inside if in_term else outside).append(month)
+    return inside, outside

@@ -10,37 +10,47 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from commissioning.models import Contract, Target, TargetVersion
 from commissioning.selectors import target_version_in_force
 from outcomes.measures import MEASURES
 from outcomes.measures.rating import direction_of_travel, percentage, rag
 from outcomes.models import (
     ComplianceResult,
-    EpisodeRecord,
     MonthlyReturn,
     RecomputeRequest,
     RecomputeRun,
     ReturnAttempt,
 )
 from outcomes.periods import (
+    LONDON,
     Period,
     add_months,
-    affected_periods,
+    due_at,
     month_end,
     parse_period,
+    periods_kept,
     quarter_period,
     rolling_twelve_period,
     year_to_date_period,
 )
-from outcomes.results.calculators import Basis, Figures, data_window, figures_for, window_months
+from outcomes.results.affected import Horizon, periods_reading
+from outcomes.results.calculators import (
+    Basis,
+    Figures,
+    data_window,
+    figures_for,
+    latest_flags_broken,
+    latest_flags_refresh,
+    window_months,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +83,7 @@ class Judged:
     rag: str
     not_rated_reason: str | None
     missing_months: list[str]
+    outside_term_months: list[str]
     sources: dict
 
 
@@ -106,7 +117,7 @@ def _judged(
     measure = MEASURES[target.measure]
     covered, all_sources = coverage
     start, end = data_window(period, target.measure, params)
-    months = window_months(contract, start, end)
+    months, outside = window_months(contract, start, end)
     missing = [f"{m:%Y-%m}" for m in months if m not in covered]
     has_data = target.measure == "RETURNS_ON_TIME" or any(m in covered for m in months)
     value = percentage(figures.numerator, figures.denominator)
@@ -120,7 +131,8 @@ def _judged(
         has_data=has_data,
     )
     sources = {month: source for month, source in all_sources.items() if month >= f"{start:%Y-%m}"}
-    return Judged(target, version, period, figures, value, rating, reason, missing, sources)
+    outside_term = [f"{m:%Y-%m}" for m in outside]
+    return Judged(target, version, period, figures, value, rating, reason, missing, outside_term, sources)
 
 
 def judge_all(
@@ -182,19 +194,20 @@ def _values(judged: Judged, direction: str) -> dict:
         "pending": figures.pending,
         "missing": figures.missing,
         "missing_months": judged.missing_months,
+        "outside_term_months": judged.outside_term_months,
     }
 
 
 def _store_all(
-    contracts: list[Contract], judgements: list[tuple[Judged, str]], now: datetime
+    work: dict[Contract, list[Period]], judgements: list[tuple[Judged, str]], now: datetime
 ) -> list[ComplianceResult]:
     """Store judged results in a few statements: unchanged rows are marked checked; changed figures
     make a new latest row beside the old (restated when the old one's data window was complete)."""
-    identifiers = {judged.period.identifier for judged, _ in judgements}
+    identifiers = {period.identifier for periods in work.values() for period in periods}
     latest_rows = {
         (row.target_id, row.period): row
         for row in ComplianceResult.objects.filter(
-            contract__in=[contract.pk for contract in contracts], is_latest=True, period__in=identifiers
+            contract__in=[contract.pk for contract in work], is_latest=True, period__in=identifiers
         )
     }
     checked, resourced, superseded, created, stored = [], [], [], [], []
@@ -237,6 +250,10 @@ def _store_all(
         )
         created.append(row)
         stored.append(row)
+    # A stored result whose target no longer applies at the period's end (it ended) is withdrawn.
+    judged_keys = {(judged.target.pk, judged.period.identifier) for judged, _ in judgements}
+    withdrawn = [row.pk for key, row in latest_rows.items() if key not in judged_keys]
+    ComplianceResult.objects.filter(pk__in=withdrawn).update(is_latest=False)
     ComplianceResult.objects.filter(pk__in=checked).update(checked_at=now)
     ComplianceResult.objects.bulk_update(resourced, ["sources"], batch_size=500)
     ComplianceResult.objects.filter(pk__in=superseded).update(is_latest=False)  # before the new rows
@@ -244,15 +261,56 @@ def _store_all(
     return stored
 
 
+def _judgements(work: dict[Contract, list[Period]], now: datetime) -> list[tuple[Judged, str]]:
+    """Every target's judged figures and direction of travel for each contract's given periods.
+
+    Figures come from one query per measure for all the contracts and periods (and the periods
+    before them, for the direction of travel). In order: by contract, then period as given, then target.
+    """
+    coverage = _coverage_all(list(work))
+    before = {period: previous_period(period) for periods in work.values() for period in periods}
+    wanted = {
+        contract: sorted(set(periods) | {before[p] for p in periods}) for contract, periods in work.items()
+    }
+    judged = judge_all(wanted, now=now, coverage=coverage)
+    targets: dict[int, list[Target]] = {}
+    for judgement in judged.values():
+        if judgement is not None:
+            targets.setdefault(judgement.target.contract_id, []).append(judgement.target)
+    judgements: list[tuple[Judged, str]] = []
+    for contract, periods in work.items():
+        contract_targets = sorted(
+            {t.pk: t for t in targets.get(contract.pk, [])}.values(), key=lambda t: t.pk
+        )
+        for period in periods:
+            for target in contract_targets:
+                current = judged.get((target.pk, period))
+                if current is None:
+                    continue
+                earlier = judged.get((target.pk, before[period]))
+                both_rated = (
+                    current.not_rated_reason is None
+                    and earlier is not None
+                    and earlier.not_rated_reason is None
+                )
+                direction = direction_of_travel(
+                    current.value,
+                    earlier.value if earlier else None,
+                    direction=MEASURES[target.measure].direction,
+                    both_rated=both_rated,
+                )
+                judgements.append((current, direction))
+    return judgements
+
+
 def results_compute_all(
     work: dict[Contract, list[Period]], *, now: datetime | None = None
 ) -> list[ComplianceResult]:
     """Compute, judge and store every target's result for each contract's given periods.
 
-    Figures come from one query per measure for all the contracts and periods (and the periods
-    before them, for the direction of travel); results are stored in a few statements. The run
-    holds the contracts' locks (taken in id order), so two runs for a contract never interleave.
-    Results are returned by contract, then period in the order given, then target.
+    Results are stored in a few statements. The run holds the contracts' locks (taken in id order),
+    so two runs for a contract, or a run and an acceptance, never interleave. Results are returned
+    by contract, then period in the order given, then target.
     """
     now = now or timezone.now()
     work = {contract: periods for contract, periods in work.items() if periods}
@@ -262,41 +320,21 @@ def results_compute_all(
         locked = Contract.objects.select_for_update().filter(pk__in=[c.pk for c in work]).order_by("pk")
         contracts = {contract.pk: contract for contract in locked}
         work = {contracts[c.pk]: periods for c, periods in work.items() if c.pk in contracts}
-        coverage = _coverage_all(list(work))
-        before = {period: previous_period(period) for periods in work.values() for period in periods}
-        wanted = {
-            contract: sorted(set(periods) | {before[p] for p in periods})
-            for contract, periods in work.items()
-        }
-        judged = judge_all(wanted, now=now, coverage=coverage)
-        targets: dict[int, list[Target]] = {}
-        for judgement in judged.values():
-            if judgement is not None:
-                targets.setdefault(judgement.target.contract_id, []).append(judgement.target)
-        judgements: list[tuple[Judged, str]] = []
-        for contract, periods in work.items():
-            contract_targets = sorted(
-                {t.pk: t for t in targets.get(contract.pk, [])}.values(), key=lambda t: t.pk
-            )
-            for period in periods:
-                for target in contract_targets:
-                    current = judged.get((target.pk, period))
-                    if current is None:
-                        continue
-                    earlier = judged.get((target.pk, before[period]))
-                    both_rated = (
-                        current.not_rated_reason is None
-                        and earlier is not None
-                        and earlier.not_rated_reason is None
-                    )
-                    direction = direction_of_travel(
-                        current.value,
-                        earlier.value if earlier else None,
-                        direction=MEASURES[target.measure].direction,
-                        both_rated=both_rated,
-                    )
-                    judgements.append((current, direction))
-        return _store_all(list(work), judgements, now)
+        return _store_all(work, _judgements(work, now), now)
+
+
+FreshFigures = dict[tuple[int, str], dict]  # what a fresh computation gives, by (target id, period)
+
+
+def results_fresh(work: dict[Contract, list[Period]], *, now: datetime | None = None) -> FreshFigures:
+    """What a fresh computation gives for each contract's periods, stored nowhere: the values a
+    stored result keeps (figures, RAG, direction, months), by (target id, period identifier)."""
+    now = now or timezone.now()
+    work = {contract: periods for contract, periods in work.items() if periods}
+    return {
+        (judged.target.pk, judged.period.identifier): _values(judged, direction)
+        for judged, direction in _judgements(work, now)
+    }
 
 
 def results_compute_periods(
@@ -313,24 +351,23 @@ def results_compute(
     return results_compute_all({contract: [period]}, now=now)
 
 
-def contract_periods(contract: Contract) -> list[Period]:
-    """Every period whose window holds an accepted month and which has begun by the latest accepted month."""
-    accepted = sorted(
+def accepted_months(contract: Contract) -> list[date]:
+    """The contract's months with an accepted return, oldest first."""
+    return sorted(
         MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
             "month", flat=True
         )
     )
-    if not accepted:
-        return []
-    periods = [parse_period(identifier) for identifier in affected_periods([f"{m:%Y-%m}" for m in accepted])]
-    return [period for period in periods if period.start <= month_end(accepted[-1])]
+
+
+def contract_periods(contract: Contract, today: date | None = None) -> list[Period]:
+    """The periods whose results are kept for the contract as at today (``periods_kept``)."""
+    return periods_kept(accepted_months(contract), today or timezone.localdate())
 
 
 def results_recompute(*, contract_id: int, months: list[str] | None = None) -> list[str]:
-    """Recompute the periods that read the given months (or those waiting in the contract's request).
-
-    Only periods that have begun by the latest accepted month are computed. Returns their identifiers.
-    """
+    """Recompute every kept period whose data window holds one of the given months (or of those
+    waiting in the contract's request). Returns the periods' identifiers."""
     with transaction.atomic():
         request = RecomputeRequest.objects.select_for_update().filter(contract_id=contract_id).first()
         if request is not None:
@@ -339,48 +376,143 @@ def results_recompute(*, contract_id: int, months: list[str] | None = None) -> l
     contract = Contract.objects.filter(pk=contract_id).first()
     if contract is None or not months:
         return []
-    accepted = MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
-        "month", flat=True
-    )
-    if not accepted:
-        return []
-    latest_end = month_end(max(accepted))
-    months = months_behind(contract, months)
-    periods = [parse_period(identifier) for identifier in affected_periods(months)]
-    periods = [period for period in periods if period.start <= latest_end]
+    lookback = Horizon.of(contract).lookback_r12
+    periods = periods_reading(contract_periods(contract), months, lookback_r12=lookback)
     results_compute_periods(contract=contract, periods=periods)
     return [period.identifier for period in periods]
 
 
-def months_behind(contract: Contract, months: list[str]) -> list[str]:
-    """The given months and every earlier month holding an episode of theirs.
-
-    An episode's latest row (later months correct earlier ones) feeds the periods of every month it
-    appears in: a corrected July row can change a figure for May. So a new version of a month
-    recomputes from the first month of any episode in it (in any of its versions, so that an
-    episode dropped by the new version counts too).
-    """
-    firsts = [parse_period(text).start for text in months]
-    refs = EpisodeRecord.objects.filter(contract=contract, attempt__monthly_return__month__in=firsts).values(
-        "episode_ref"
-    )
-    earliest = EpisodeRecord.objects.filter(contract=contract, episode_ref__in=refs).aggregate(
-        first=Min("month")
-    )["first"]
-    if earliest is None or earliest >= min(firsts):
-        return sorted(set(months))
-    found, month = set(months), earliest.replace(day=1)
-    while month < max(firsts):
-        found.add(f"{month:%Y-%m}")
-        month = add_months(month, 1)
-    return sorted(found)
-
-
 CONTRACTS_PER_RUN = 50  # the nightly run computes (and locks) this many contracts at a time
+CHECK_LABEL = "Nightly check of stored results"
+DUE_LOOKBACK = timedelta(days=7)  # the nightly run recomputes periods whose months fell due this recently
+
+
+def _periods_stored(contract: Contract) -> set[str]:
+    return set(
+        ComplianceResult.objects.filter(contract=contract, is_latest=True)
+        .values_list("period", flat=True)
+        .distinct()
+    )
+
+
+def _time_moved(contract: Contract, kept: list[Period], stored: set[str], now: datetime) -> list[Period]:
+    """The kept periods that time alone changes: those not stored yet (a month has ended), and those
+    holding a month whose return fell due lately (returns on time counts months once due)."""
+    recent = now - DUE_LOOKBACK
+    return [
+        period
+        for period in kept
+        if period.identifier not in stored
+        or any(recent <= due_at(month, contract.return_due_day) <= now for month in period.months)
+    ]
+
+
+@dataclass
+class ResultsCheck:
+    """What the nightly check found: contracts checked, periods rolled forward, and drift repaired."""
+
+    contracts: int = 0
+    rolled_forward: int = 0
+    latest_rows_repaired: int = 0
+    drifted: list[dict] = field(default_factory=list)
+
+
+def _drift(contract: Contract, periods: list[Period], now: datetime) -> list[dict]:
+    """The stored results of the periods that differ from a fresh computation."""
+    fresh = results_fresh({contract: periods}, now=now)
+    stored = {
+        (row.target_id, row.period): row
+        for row in ComplianceResult.objects.filter(
+            contract=contract, is_latest=True, period__in=[p.identifier for p in periods]
+        )
+    }
+    found = [
+        {"target": target_id, "period": period, "stored": True, "fields": ["withdrawn"]}
+        for target_id, period in sorted(stored.keys() - fresh.keys())
+    ]
+    for (target_id, period), values in sorted(fresh.items()):
+        row = stored.get((target_id, period))
+        changed = (
+            sorted(values)
+            if row is None
+            else [key for key, value in sorted(values.items()) if getattr(row, key) != value]
+        )
+        if changed:
+            found.append(
+                {"target": target_id, "period": period, "stored": row is not None, "fields": changed}
+            )
+    return found
+
+
+def results_check(contract: Contract, *, now: datetime | None = None) -> ResultsCheck:
+    """Check one contract's stored results against the invariant, and repair what breaks it.
+
+    First the latest-row flags (exactly one latest row per episode, the one the measures read);
+    then the periods time alone changes (rolled forward, as expected); then every kept or stored
+    period: a stored result that differs from a fresh computation is drift, recomputed and
+    recorded in the audit log with what differed.
+    """
+    now = now or timezone.now()
+    check = ResultsCheck(contracts=1)
+    broken = latest_flags_broken(contract)
+    if broken:
+        with transaction.atomic():
+            Contract.objects.select_for_update().filter(pk=contract.pk).first()
+            broken = latest_flags_broken(contract)
+            if broken:
+                latest_flags_refresh(contract)
+                audit_record(
+                    actor=None,
+                    actor_label=CHECK_LABEL,
+                    action="results.latest_rows_repaired",
+                    obj=contract,
+                    organisation=contract.lead_commissioner,
+                    details={"contract": contract.reference, "rows": broken},
+                )
+        check.latest_rows_repaired = broken
+    kept = contract_periods(contract, now.astimezone(LONDON).date())
+    stored = _periods_stored(contract)
+    moved = _time_moved(contract, kept, stored, now)
+    check.rolled_forward = len(results_compute_periods(contract=contract, periods=moved, now=now))
+    known = {period.identifier: period for period in kept}
+    known.update({identifier: parse_period(identifier) for identifier in stored - known.keys()})
+    periods = sorted(known.values(), key=lambda p: (p.end, p.kind, p.start))
+    drifted = _drift(contract, periods, now)
+    if drifted:
+        repair = sorted({parse_period(item["period"]) for item in drifted}, key=lambda p: (p.end, p.kind))
+        with transaction.atomic():
+            results_compute_periods(contract=contract, periods=repair, now=now)
+            audit_record(
+                actor=None,
+                actor_label=CHECK_LABEL,
+                action="results.drift_repaired",
+                obj=contract,
+                organisation=contract.lead_commissioner,
+                details={"contract": contract.reference, "results": drifted[:200], "count": len(drifted)},
+            )
+        logger.warning(
+            "Stored results of %s differed from a fresh computation: %s", contract.reference, drifted
+        )
+        check.drifted = drifted
+    return check
+
+
+def results_check_all(*, now: datetime | None = None) -> ResultsCheck:
+    """The nightly run: every contract with accepted returns checked and repaired (``results_check``)."""
+    now = now or timezone.now()
+    total = ResultsCheck()
+    contracts = Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct().order_by("pk")
+    for contract in contracts.select_related("lead_commissioner"):
+        check = results_check(contract, now=now)
+        total.contracts += 1
+        total.rolled_forward += check.rolled_forward
+        total.latest_rows_repaired += check.latest_rows_repaired
+        total.drifted += check.drifted
+    return total
 
 
 def results_recompute_all() -> int:
-    """The nightly full recompute: every period of every contract with accepted returns."""
+    """Every kept period of every contract with accepted returns, computed and stored (bulk loads)."""
     contracts = list(
         Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct().order_by("pk")
     )

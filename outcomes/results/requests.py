@@ -3,6 +3,8 @@
 - Acceptance of a return: ``recompute_request`` collects the months a contract's acceptances
   touch in one ``RecomputeRequest`` row, and one ``compliance_recompute`` task runs after a short
   delay (``COMPLIANCE_COALESCE_SECONDS``), so a burst of acceptances makes one run.
+- A change to a contract's targets or term (``commissioning.signals.contract_terms_changed``): the
+  months from the change's first day, the same way.
 - "Recompute now" on the scorecard: ``recompute_run_request`` records a ``RecomputeRun`` and
   queues ``compliance_run``, which computes the periods one by one and records its progress.
 
@@ -14,18 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from commissioning.access import is_lead_body, require_lead_body
 from commissioning.models import Contract
+from commissioning.signals import contract_terms_changed
 from outcomes.models import RecomputeRequest, RecomputeRun
-from outcomes.periods import Period
+from outcomes.periods import Period, months_between
 from outcomes.results.tasks import compliance_recompute, compliance_run
 
 # Who may ask for a "Recompute now": the lead body's people who change contracts or override results.
@@ -64,6 +68,15 @@ def recompute_request(*, contract: Contract, months: list[str]) -> None:
                 args=(contract.pk,), countdown=settings.COMPLIANCE_COALESCE_SECONDS
             )
         )
+
+
+@receiver(contract_terms_changed)
+def contract_terms_changed_recompute(sender, *, contract: Contract, since: date, **kwargs) -> None:
+    """A contract's targets or term changed from ``since``: recompute the kept periods ending on or after it."""
+    today = timezone.localdate()
+    recompute_request(
+        contract=contract, months=[f"{m:%Y-%m}" for m in months_between(since, max(since, today))]
+    )
 
 
 def may_recompute(acting: Acting, contract: Contract) -> bool:

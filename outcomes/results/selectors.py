@@ -26,11 +26,17 @@ from outcomes.measures.rating import plain_number
 from outcomes.models import ComplianceResult, RecomputeRun, ResultOverride
 from outcomes.periods import (
     Period,
+    add_months,
+    day_label,
     financial_year_start,
+    months_between,
     parse_period,
     quarter_period,
     year_to_date_period,
+    year_to_date_shown,
 )
+from outcomes.results.calculators import data_window
+from outcomes.results.compute import contract_periods
 from outcomes.results.overrides import override_in_force, overrides_in_force
 
 RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "not_rated": "Not rated"}
@@ -120,6 +126,70 @@ def month_label(text: str) -> str:
     return f"{parse_period(text).start:%B %Y}"
 
 
+def months_text(months: list[str]) -> str:
+    """Months as runs: ``Jul 2024–Mar 2025``, ``May 2025`` or ``Apr 2025, Jun–Aug 2025``."""
+    starts = sorted(parse_period(text).start for text in months)
+    runs: list[list[date]] = []
+    for month in starts:
+        if runs and add_months(runs[-1][-1], 1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+
+    def run_text(run: list[date]) -> str:
+        first, last = run[0], run[-1]
+        if first == last:
+            return f"{first:%b %Y}"
+        return f"{first:%b}–{last:%b %Y}" if first.year == last.year else f"{first:%b %Y}–{last:%b %Y}"
+
+    return ", ".join(run_text(run) for run in runs)
+
+
+def coverage_texts(result: ComplianceResult) -> list[str]:
+    """Why a result's data window is incomplete, in words: the months outside the contract's term
+    named apart from the months whose return is owed and missing ([] when it is complete)."""
+    contract = result.contract
+    texts = []
+    outside = result.outside_term_months
+    if outside:
+        before = [m for m in outside if parse_period(m).start < contract.start_date]
+        after = [m for m in outside if m not in before]
+        measure = result.target.measure
+        start, end = data_window(
+            parse_period(result.period), measure, MEASURES[measure].clean_params(result.target.params)
+        )
+        window = [f"{m:%Y-%m}" for m in months_between(start, end) if f"{m:%Y-%m}" not in outside]
+        covered = f"covers {months_text(window)} only" if window else "covers no month of the contract"
+        if before:
+            texts.append(
+                f"Incomplete: {covered}. The contract started on {day_label(contract.start_date)}, "
+                f"so no return is owed for {months_text(before)}."
+            )
+        if after:
+            texts.append(
+                f"Incomplete: {covered}. The contract ended on {day_label(contract.end_date)}, "
+                f"so no return is owed for {months_text(after)}."
+            )
+    if result.missing_months:
+        texts.append(f"Incomplete: no accepted return for {months_text(result.missing_months)}.")
+    return texts
+
+
+# --- One figure, one source ---------------------------------------------------------------------
+
+
+def stored_results(contract: Contract, period: str) -> list[tuple[ComplianceResult, ResultOverride | None]]:
+    """The results stored now for a contract and period, each with its override in force: what every
+    page, pack, export and API answer shows (by target, as computed)."""
+    results = list(
+        ComplianceResult.objects.filter(contract=contract, period=period, is_latest=True)
+        .select_related("target", "target_version", "contract")
+        .order_by("target_id")
+    )
+    overrides = overrides_in_force([r.target_id for r in results], [period])
+    return [(result, overrides.get((result.target_id, period))) for result in results]
+
+
 # --- Scorecard ---------------------------------------------------------------------------------
 
 
@@ -152,7 +222,7 @@ class Cell:
         result, badges = self.result, []
         if result.not_rated_reason in NOT_RATED_LABELS:
             badges.append(NOT_RATED_LABELS[result.not_rated_reason])
-        if result.missing_months:
+        if result.incomplete:
             badges.append("incomplete")
         if result.restated:
             badges.append("restated")
@@ -182,7 +252,9 @@ class Scorecard:
     year: int
     quarters: list[Period]
     rows: list[ScorecardRow]
-    latest_quarter: Period | None
+    latest_quarter: Period | None  # the latest ended quarter of the year with results
+    ytd_period: Period | None  # the year to date shown: to the latest ended month, never beyond
+    running: Period | None = None  # the quarter still running, if in the year: shown "so far"
     summary: Counter = field(default_factory=Counter)
 
     @property
@@ -231,9 +303,16 @@ def default_year(contract: Contract, today: date | None = None) -> int:
     return choices[0] if choices else financial_year_start(contract.start_date)
 
 
-def scorecard(contract: Contract, year: int) -> Scorecard:
-    """The contract's targets in force in the year, with each quarter's and the year to date's stored results."""
+def scorecard(contract: Contract, year: int, today: date | None = None) -> Scorecard:
+    """The contract's targets in force in the year, with each quarter's and the year to date's stored results.
+
+    The year to date runs to the latest ended month (``year_to_date_shown``); the summary and the
+    direction of travel are of the latest ended quarter with results; a quarter still running is
+    marked "so far".
+    """
+    today = today or timezone.localdate()
     quarters = year_quarters(year)
+    ytd_period = year_to_date_shown(year, today)
     year_start, year_end = quarters[0].start, quarters[-1].end
     results = list(
         ComplianceResult.objects.filter(
@@ -254,8 +333,9 @@ def scorecard(contract: Contract, year: int) -> Scorecard:
     ]
     overrides = overrides_in_force([t.pk for t in targets], [r.period for r in results])
     quarter_ids = [q.identifier for q in quarters]
-    with_results = [q for q in quarters if any(r.period == q.identifier for r in results)]
+    with_results = [q for q in quarters if q.end < today and any(r.period == q.identifier for r in results)]
     latest_quarter = with_results[-1] if with_results else None
+    running = next((q for q in quarters if q.start <= today <= q.end), None)
 
     def cell(result: ComplianceResult | None) -> Cell | None:
         if result is None:
@@ -266,10 +346,7 @@ def scorecard(contract: Contract, year: int) -> Scorecard:
     summary: Counter[str] = Counter()
     for t in targets:
         measure = MEASURES[t.measure]
-        ytd_results = sorted(
-            (r for r in results if r.target_id == t.pk and r.period_kind == "ytd"), key=lambda r: r.period_end
-        )
-        ytd = ytd_results[-1] if ytd_results else None
+        ytd = by_key.get((t.pk, ytd_period.identifier)) if ytd_period else None
         quarter_cells = [cell(by_key.get((t.pk, identifier))) for identifier in quarter_ids]
         latest = by_key.get((t.pk, latest_quarter.identifier)) if latest_quarter else None
         latest_cell = cell(latest)  # None when there is no latest result
@@ -296,14 +373,20 @@ def scorecard(contract: Contract, year: int) -> Scorecard:
                 direction=DIRECTION_LABELS.get(latest.direction, "—") if latest else "—",
             )
         )
-    return Scorecard(year=year, quarters=quarters, rows=rows, latest_quarter=latest_quarter, summary=summary)
+    return Scorecard(
+        year=year,
+        quarters=quarters,
+        rows=rows,
+        latest_quarter=latest_quarter,
+        ytd_period=ytd_period,
+        running=running,
+        summary=summary,
+    )
 
 
 def recompute_periods(contract: Contract, year: int, today: date | None = None) -> list[Period]:
-    """The year's quarters and years to date at quarter ends that have begun by today."""
-    today = today or timezone.localdate()
-    periods = [p for pair in zip(year_quarters(year), year_to_date_ends(year), strict=True) for p in pair]
-    return [p for p in periods if p.start <= today and p.end >= contract.start_date]
+    """The kept periods (``contract_periods``) that end in the financial year: what "Recompute now" computes."""
+    return [p for p in contract_periods(contract, today) if financial_year_start(p.end) == year]
 
 
 RUN_SHOWN_FOR = timedelta(minutes=30)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from outcomes.results.compute import recompute_run_execute, results_recompute, results_recompute_all
+from outcomes.results.compute import recompute_run_execute, results_check_all, results_recompute
 
 
 @shared_task(name="outcomes.tasks.compliance_recompute", acks_late=True)
@@ -22,6 +22,13 @@ def compliance_run(run_id: int) -> str:
 
 
 @shared_task(name="outcomes.tasks.compliance_recompute_all")
-def compliance_recompute_all() -> int:
-    """Nightly: recompute every period of every contract (catches due dates passing, late data)."""
-    return results_recompute_all()
+def compliance_recompute_all() -> dict:
+    """Nightly, just after midnight: roll every contract's results forward (months ended, due dates
+    passed), then check every stored result against a fresh computation, repairing and recording drift."""
+    check = results_check_all()
+    return {
+        "contracts": check.contracts,
+        "rolled_forward": check.rolled_forward,
+        "latest_rows_repaired": check.latest_rows_repaired,
+        "drifted": len(check.drifted),
+    }

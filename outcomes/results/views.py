@@ -133,6 +133,7 @@ def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm
         "target_text": selectors.target_text(result.target_version, measure),
         "gap_text": selectors.gap_text(result, measure),
         "missing_months": [selectors.month_label(m) for m in result.missing_months],
+        "coverage_texts": selectors.coverage_texts(result),
         "sources": selectors.result_sources(result),
         "history": [
             {

@@ -1,9 +1,10 @@
 """Accepting a signed-off return: its episodes and survey figures become the month's newest version.
 
-The caller holds the month's lock. Everything is written in one transaction: every episode
+The caller holds the contract's lock. Everything is written in one transaction: every episode
 (PostgreSQL COPY) and survey figure of the new version, the previous version marked superseded
 (never changed), what changed (episodes added, changed, removed), the latest-row flags the measures
-read, and a request to recompute the periods the month feeds.
+read, and a request to recompute every period whose results the change can reach, judged by the
+episodes' own dates (``outcomes.results.affected``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from outcomes.mds import ValidatedReturn
-from outcomes.models import AttemptStatus, EpisodeRecord, ReturnAttempt, SurveyFigure
+from outcomes.models import AttemptStatus, EpisodeRecord, MonthlyReturn, ReturnAttempt, SurveyFigure
 from outcomes.periods import LONDON
+from outcomes.results.affected import latest_rows_read, months_touched
 from outcomes.results.calculators import latest_flags_refresh
 from outcomes.results.requests import recompute_request
 from outcomes.returns.submitters import Submitter
@@ -63,7 +65,7 @@ def attempt_accept(
     acknowledged_warnings: bool,
     result: ValidatedReturn | None = None,
 ) -> ReturnAttempt:
-    """Store the attempt as the month's newest version (caller holds the month's lock).
+    """Store the attempt as the month's newest version (caller holds the contract's lock).
 
     ``result`` is the validation just done in the same call (the data-team path); otherwise the
     stored file is read again, so that what is accepted is exactly what was checked.
@@ -124,10 +126,27 @@ def attempt_accept(
         for row in result.survey
     )
     changes = _changes(previous, records) if previous is not None else {}
-    # The version's rows are current now: refresh which row of each touched episode the measures read.
+    # The version's rows are current now: refresh which row of each touched episode the measures
+    # read, noting what they read before and after, to know which results the change reaches.
+    versions = [a for a in (attempt, previous) if a is not None]
+    refs = EpisodeRecord.objects.filter(attempt__in=versions).values("episode_ref")
+    accepted_before = list(
+        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
+            "month", flat=True
+        )
+    )
+    before = latest_rows_read(contract, refs)
     attempt.is_current = True
     attempt.save(update_fields=["is_current"])
-    latest_flags_refresh(contract, [a for a in (attempt, previous) if a is not None])
+    latest_flags_refresh(contract, versions)
+    touched = months_touched(
+        contract,
+        month=monthly_return.month,
+        before=before,
+        after=latest_rows_read(contract, refs),
+        accepted_before=accepted_before,
+        today=timezone.localdate(),
+    )
     last_version = monthly_return.attempts.aggregate(v=Max("version"))["v"] or 0
     attempt.status = AttemptStatus.ACCEPTED
     attempt.is_current = True
@@ -155,7 +174,7 @@ def attempt_accept(
             "changes": changes,
         },
     )
-    recompute_request(contract=contract, months=[monthly_return.period])
+    recompute_request(contract=contract, months=touched)
     return attempt
 
 

@@ -3,7 +3,7 @@ transaction.
 
 A return is accepted or rejected as a whole. Submitting stores the file with its checksum and
 queues ``outcomes.returns.tasks.return_validate`` after commit (``validation``); signing off takes a
-lock on the month and accepts the checked file (``acceptance``), which asks for the results it
+lock on the contract and accepts the checked file (``acceptance``), which asks for the results it
 feeds to be recomputed.
 """
 
@@ -106,6 +106,12 @@ def attempt_create(
     return attempt
 
 
+def contract_lock(contract: Contract) -> None:
+    """Hold the contract's row lock to the end of the transaction: acceptances of one contract run
+    one at a time (months of a contract share episodes, so a lock per month is not enough)."""
+    Contract.objects.select_for_update().filter(pk=contract.pk).first()
+
+
 def return_sign_off(
     *, acting: Acting, attempt: ReturnAttempt, declaration: bool, acknowledged_warnings: bool
 ) -> ReturnAttempt:
@@ -115,8 +121,8 @@ def return_sign_off(
     if not declaration:
         raise ValidationError({"declaration": "Confirm the declaration to sign off the return"})
     with transaction.atomic():
-        # One sign-off at a time per month: the second person waits, then sees the first result.
-        MonthlyReturn.objects.select_for_update().get(pk=attempt.monthly_return_id)
+        # One acceptance at a time per contract: the second waits, then sees the first's rows.
+        contract_lock(contract)
         attempt = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
             pk=attempt.pk
         )
@@ -204,7 +210,7 @@ def return_import(
     attempt, result = attempt_check(attempt.pk)
     if accept and attempt.status == AttemptStatus.VALID:
         with transaction.atomic():
-            MonthlyReturn.objects.select_for_update().get(pk=attempt.monthly_return_id)
+            contract_lock(contract)
             attempt = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
                 pk=attempt.pk
             )

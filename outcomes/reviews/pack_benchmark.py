@@ -6,9 +6,10 @@ Rules (also in docs/guides/reviews.md):
   the same measure and the same parameters, and a rated result (not "low numbers" or "no data")
   for the meeting's quarter; where a provider has several such contracts, they are pooled (their
   numerators and denominators added up), as on the benchmarking page;
-- rank: best first in the measure's better direction; equal values share the better rank;
-- quartile: ceil(4 × rank ÷ number ranked), so the top quarter of providers is the top quartile;
-  given only with at least four comparators, otherwise just the rank;
+- rank and quartile: the one rule of outcomes.measures.ranking, as on the benchmarking page: best
+  first in the measure's better direction, equal values share the best rank (shown "1=" in the
+  table, worded "joint 1st of 10"); quartile = ceil(4 × shared rank ÷ number ranked), given only
+  with at least four comparators, otherwise just the rank;
 - the others are "Provider A", "Provider B", … in the order listed (best first; equal figures by
   an internal order that never changes), whoever reads the pack: no name or id is stored.
 """
@@ -22,22 +23,11 @@ from django.db.models import Q
 
 from commissioning.models import Contract
 from outcomes.measures import Direction
+from outcomes.measures.ranking import MIN_COMPARATORS, shared_rank
 from outcomes.measures.rating import percentage
 from outcomes.models import ComplianceResult
-from outcomes.portfolio.funnel import (
-    MIN_COMPARATORS,
-    QUARTILE_WORDS,
-    better_first,
-    letters,
-    quartile_of,
-    rank_among,
-)
+from outcomes.portfolio.funnel import better_first, letters
 from outcomes.reviews.models import ReviewMeeting
-
-
-def _ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
 
 
 def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, dict]) -> None:
@@ -96,24 +86,22 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
             "statement": f"Not ranked: this provider has no rated figure for {quarter}.",
         }
     value = Decimal(current["value"])
-    rank = rank_among(value, [Decimal(e["value"]) for e in entries], higher)
-    total = len(entries) + 1
+    values = [Decimal(e["value"]) for e in entries] + [value]
+    standing = shared_rank(value, values, higher=higher)
     this = {"label": "This provider", "value": current["value"], "figures": current["figures"], "this": True}
-    entries.insert(rank - 1, this)
-    for number, entry in enumerate(entries, start=1):
-        entry["rank"] = number
+    entries.insert(standing.rank - 1, this)  # first among any providers with the same figure
+    for entry in entries:
+        place = shared_rank(Decimal(entry["value"]), values, higher=higher)
+        entry["rank"], entry["rank_text"] = place.rank, place.short
     if not comparators:
         statement = (
             f"No other provider of {meeting.commissioner.name} has a rated figure on this measure for "
             f"{quarter}: there is nothing to compare with."
         )
         return {"ranked": False, "entries": entries, "statement": statement}
-    statement = (
-        f"{_ordinal(rank)} of {total} providers of {meeting.commissioner.name} on this measure in {quarter}"
-    )
-    quartile = quartile_of(rank, total)  # needs MIN_COMPARATORS others
-    if quartile is not None:
-        statement += f": {QUARTILE_WORDS[quartile]}."
+    statement = f"{standing.words} providers of {meeting.commissioner.name} on this measure in {quarter}"
+    if standing.quartile is not None:  # needs MIN_COMPARATORS others
+        statement += f": {standing.quartile_label}."
     else:
         statement += (
             f". With fewer than {MIN_COMPARATORS} other providers, quartiles are not meaningful: only the "
@@ -121,10 +109,13 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
         )
     return {
         "ranked": True,
-        "rank": rank,
-        "of": total,
-        "quartile": quartile,
-        "quartile_label": QUARTILE_WORDS.get(quartile, ""),
+        "rank": standing.rank,
+        "rank_text": standing.short,
+        "shared": standing.shared,
+        "rank_words": standing.words,
+        "of": standing.ranked,
+        "quartile": standing.quartile,
+        "quartile_label": standing.quartile_label,
         "entries": entries,
         "statement": statement,
     }

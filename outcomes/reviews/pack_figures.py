@@ -20,32 +20,19 @@ from commissioning.models import Contract
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
 from outcomes.measures import MEASURES, Direction
-from outcomes.models import ComplianceResult, ReturnAttempt
-from outcomes.periods import (
-    LONDON,
-    day_label,
-    financial_year_start,
-    month_end,
-    parse_period,
-    year_to_date_period,
-)
+from outcomes.models import ComplianceResult
+from outcomes.periods import LONDON, day_label, financial_year_start, parse_period
 from outcomes.results.selectors import DIRECTION_LABELS, RAG_LABELS, Cell, figures_text, scorecard
-from outcomes.returns.selectors import month_statuses
 from outcomes.reviews import selectors
 from outcomes.reviews.models import PROVIDER_PARTS, CommentaryPart, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_benchmark import positions_add
+from outcomes.reviews.pack_returns import Shown, returns_add, returns_shown
 
 SCHEMA = 1
 RAG_KEYS = ("green", "amber", "red", "not_rated", "no_result")
 RAG_WORDS = {**RAG_LABELS, "no_result": "No result stored"}
 DIRECTION_KEYS = ("improved", "stable", "worsened", "none")
 DIRECTION_WORDS = {**DIRECTION_LABELS, "none": "Not compared"}
-TIMELINESS_WORDS = {
-    "on_time": "Received on time",
-    "late": "Received late",
-    "missing": "Missing",
-    "not_due": "Not yet due",
-}
 
 
 def _number_text(value: Decimal | None) -> str | None:
@@ -78,8 +65,10 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     provider = meeting.provider
     params: dict[int, dict] = {}
     sections: list[dict[str, Any]] = []
+    returns: dict[int, Shown] = {}
     for contract in contracts:
-        card = scorecard(contract, year)
+        card = scorecard(contract, year, today)
+        returns[contract.pk] = returns_shown(card, index)
         rows = []
         for row in card.rows:
             params[row.target.pk] = row.target.params
@@ -99,7 +88,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     all_rows = [row for section in sections for row in section["rows"]]
     _previous_year(all_rows, year)
     positions_add(meeting, all_rows, params)
-    _returns(sections, contracts, quarter, moment)
+    returns_add(sections, contracts, returns, quarter, moment)
     restated, compared_with = _restated(meeting, all_rows)
     blank = [
         {"contract": row["contract"], "measure": row["measure"], "parts": row["commentary"]["blank_parts"]}
@@ -291,48 +280,6 @@ def _qaf(status: QafStatus | None, meeting: ReviewMeeting) -> dict:
         "reason": status.reason,
         "as_of": day_label(timezone.localdate(status.computed_at)),
     }
-
-
-def _returns(sections: list[dict], contracts: list[Contract], quarter, moment: datetime) -> None:
-    """Each month's return from April to the quarter's end: on time, late, missing or not yet due,
-    judged by the month's first accepted version as the returns-on-time measure is (four queries)."""
-    months = year_to_date_period(quarter.end).months
-    statuses = {(s.contract.pk, s.month): s for s in month_statuses(contracts, months)}
-    firsts = {
-        (a.monthly_return.contract_id, a.monthly_return.month): a
-        for a in ReturnAttempt.objects.filter(
-            monthly_return__contract__in=contracts, monthly_return__month__in=months, version=1
-        ).select_related("monthly_return")
-    }
-    for section, contract in zip(sections, contracts, strict=True):
-        rows = []
-        for month in months:
-            if month_end(month) < contract.start_date or month > contract.end_date:
-                continue
-            status, first = statuses[(contract.pk, month)], firsts.get((contract.pk, month))
-            if first is not None:
-                state = "on_time" if first.submitted_at <= first.monthly_return.due_at else "late"
-            else:
-                state = "not_due" if status.due > moment else "missing"
-            rows.append(
-                {
-                    "month": f"{month:%B %Y}",
-                    "due": day_label(timezone.localdate(status.due)),
-                    "state": state,
-                    "label": TIMELINESS_WORDS[state],
-                    "submitted": day_label(timezone.localdate(first.submitted_at)) if first else "",
-                    "in_quarter": month >= quarter.start,
-                }
-            )
-
-        def counts(selected: list[dict]) -> dict:
-            return {key: sum(1 for r in selected if r["state"] == key) for key in TIMELINESS_WORDS}
-
-        section["returns"] = {
-            "months": rows,
-            "quarter": counts([r for r in rows if r["in_quarter"]]),
-            "ytd": counts(rows),
-        }
 
 
 def _notices(contracts: list[Contract]) -> list[dict]:

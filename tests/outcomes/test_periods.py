@@ -16,18 +16,21 @@ from outcomes.periods import (
     YEAR_TO_DATE,
     Period,
     add_months,
-    affected_periods,
     due_at,
     financial_year_start,
     is_late,
+    latest_ended_quarter,
     month_end,
     month_period,
     next_month,
     parse_month,
     parse_period,
+    periods_kept,
     quarter_period,
+    quarter_shown,
     rolling_twelve_period,
     year_to_date_period,
+    year_to_date_shown,
 )
 
 
@@ -213,11 +216,17 @@ def test_an_invalid_identifier_raises_a_helpful_value_error(identifier):
         assert form in message, "the message shows every accepted form"
 
 
-# --- The periods a month's figures feed ---------------------------------------------------------
+# --- The periods kept, and the periods shown by default -----------------------------------------
+
+LATER = date(2030, 1, 1)  # every period of 2025 has ended
 
 
-def test_affected_periods_for_may_2025():
-    affected = affected_periods(["2025-05"])
+def kept(months: list[str], today: date = LATER) -> list[str]:
+    return [p.identifier for p in periods_kept([parse_period(m).start for m in months], today)]
+
+
+def test_periods_kept_for_may_2025_once_everything_has_ended():
+    found = kept(["2025-05"])
     expected = {
         "2025-05",
         "2025-26-Q1",
@@ -225,45 +234,50 @@ def test_affected_periods_for_may_2025():
         *(f"R12-2025-{m:02d}" for m in range(5, 13)),
         *(f"R12-2026-{m:02d}" for m in range(1, 5)),
     }
-    assert set(affected) == expected
-    assert len(affected) == len(expected) == 25
-    assert "2025-26-YTD-04" not in affected, "April's year to date does not read May"
-    assert "R12-2025-04" not in affected and "R12-2026-05" not in affected
-    # every period named reads May 2025
-    for identifier in affected:
+    assert set(found) == expected and len(found) == 25
+    assert "2025-26-YTD-04" not in found, "April's year to date does not read May"
+    for identifier in found:  # every period kept reads May 2025
         period = parse_period(identifier)
         assert period.start <= date(2025, 5, 1) <= period.end
+    periods = [parse_period(identifier) for identifier in found]
+    assert [p.end for p in periods] == sorted(p.end for p in periods)
 
 
-def test_affected_periods_are_sorted_by_end_date():
-    affected = [parse_period(identifier) for identifier in affected_periods(["2025-05"])]
-    assert [p.end for p in affected] == sorted(p.end for p in affected)
-    assert affected[0].identifier == "2025-05"
-    assert affected[-1].identifier == "R12-2026-04"
+def test_periods_kept_never_run_to_a_month_still_to_come():
+    found = kept(["2025-05"], today=date(2025, 7, 20))  # June has ended; July has not
+    assert {p for p in found if "YTD" in p} == {"2025-26-YTD-05", "2025-26-YTD-06"}
+    assert {p for p in found if p.startswith("R12")} == {"R12-2025-05", "R12-2025-06"}
+    assert "2025-26-Q1" in found
 
 
-def test_affected_periods_for_march_end_at_the_financial_year_end():
-    affected = affected_periods(["2026-03"])
-    assert [p for p in affected if "YTD" in p] == ["2025-26-YTD-03"]
-    assert [p for p in affected if "-Q" in p] == ["2025-26-Q4"]
-    assert "R12-2027-02" in affected and "R12-2027-03" not in affected
+def test_a_running_quarter_is_kept_so_far_and_a_quarter_not_begun_is_not():
+    assert "2025-26-Q3" in kept(["2025-10"], today=date(2025, 11, 5))
+    assert kept(["2025-10"], today=date(2025, 9, 30)) == ["2025-10"]
 
 
-def test_affected_periods_for_january_stay_in_their_financial_year():
-    affected = affected_periods(["2026-01"])
-    assert [p for p in affected if "YTD" in p] == ["2025-26-YTD-01", "2025-26-YTD-02", "2025-26-YTD-03"]
-    assert "2025-26-Q4" in affected and "2026-27-Q1" not in affected
+def test_periods_kept_for_january_stay_in_their_financial_year():
+    found = kept(["2026-01"])
+    assert [p for p in found if "YTD" in p] == ["2025-26-YTD-01", "2025-26-YTD-02", "2025-26-YTD-03"]
+    assert "2025-26-Q4" in found and "2026-27-Q1" not in found
 
 
-def test_affected_periods_of_several_months_name_each_period_once():
-    affected = affected_periods(["2025-05", "2025-06", "2025-05"])
-    assert len(affected) == len(set(affected))
-    assert set(affected) == set(affected_periods(["2025-05"])) | set(affected_periods(["2025-06"]))
+def test_the_year_to_date_shown_runs_to_the_latest_ended_month():
+    assert year_to_date_shown(2026, date(2026, 11, 20)).identifier == "2026-27-YTD-10"
+    assert year_to_date_shown(2026, date(2026, 11, 1)).identifier == "2026-27-YTD-10"
+    assert (
+        year_to_date_shown(2025, date(2026, 11, 20)).identifier == "2025-26-YTD-03"
+    )  # a year that has ended
+    assert year_to_date_shown(2026, date(2026, 4, 30)) is None  # no month of the year has ended
+    assert year_to_date_shown(2026, date(2026, 5, 1)).identifier == "2026-27-YTD-04"
 
 
-def test_affected_periods_refuses_a_bad_month():
-    with pytest.raises(ValueError, match="not a period"):
-        affected_periods(["2025-13"])
+def test_the_latest_quarter_shown_has_ended():
+    q2, q3 = parse_period("2026-27-Q2"), parse_period("2026-27-Q3")
+    assert latest_ended_quarter(date(2026, 11, 20)) == q2
+    assert latest_ended_quarter(date(2026, 10, 1)) == q2
+    assert quarter_shown([q2, q3], date(2026, 11, 20)) == q2
+    assert quarter_shown([q3], date(2026, 11, 20)) is None
+    assert quarter_shown([q2, q3], date(2027, 1, 1)) == q3
 
 
 # --- When a month's return is due ---------------------------------------------------------------

@@ -9,6 +9,8 @@ reviewed as on a day in the quarter after the returns end."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 from collections import Counter
@@ -18,6 +20,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.access import acting_for
 from accounts.models import User
@@ -27,8 +30,11 @@ from commissioning.demo.qaf import qaf_seed
 from commissioning.models import CommissioningBody, Contract
 from outcomes.demo.returns import FIRST_MONTH, MONTHS, correction_seed, month_file, results_seed, simulate
 from outcomes.demo.reviews import review_seed
+from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult, RecomputeRequest, ResultOverride, ReturnAttempt
 from outcomes.periods import add_months, due_at, parse_period, quarter_period
+from outcomes.portfolio.funnel import benchmark_options
+from outcomes.results.compute import contract_periods, results_fresh
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.requests import recompute_deferred
 from outcomes.returns.services import return_import
@@ -49,6 +55,7 @@ from outcomes.reviews.pack_documents import pack_generate
 from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.packs import pack_issue, pack_request
 from outcomes.reviews.selectors import actions_carried_forward
+from tests.fixtures.api import make_token
 from tests.fixtures.world import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
@@ -334,3 +341,126 @@ def test_seeding_again_replaces_the_meetings_without_duplicating_them():
     before = _shape()
     assert review_seed(today=TODAY) == 8
     assert _shape() == before
+
+
+# --- One figure, one source ----------------------------------------------------------------------
+
+
+def row_params(result: ComplianceResult) -> str:
+    measure = MEASURES[result.target.measure]
+    return measure.describe_params(result.target.params) if measure.parameters else ""
+
+
+def test_one_figure_on_every_surface(client):
+    """For a demo contract, the value, numerator, denominator and RAG of one target and quarter are
+    the same on the scorecard, the result page, the trend, the pack, the portfolio matrix, the
+    benchmarking page, the results export and the API: each shows the one stored result."""
+    deal = Contract.objects.get(reference=ACME)
+    council = _council()
+    quarter = quarter_period(add_months(FIRST_MONTH, MONTHS - 3))  # the last quarter of the demo returns
+    result = (
+        ComplianceResult.objects.filter(
+            contract=deal, period=quarter.identifier, is_latest=True, not_rated_reason__isnull=True
+        )
+        .exclude(target__measure="RETURNS_ON_TIME")
+        .select_related("target", "target_version")
+        .order_by("target__measure")
+        .first()
+    )
+    assert result is not None
+    override = overrides_in_force([result.target_id], [quarter.identifier]).get(
+        (result.target_id, quarter.identifier)
+    )
+    rag = override.rag if override else result.rag
+    label = {"green": "Green", "amber": "Amber", "red": "Red"}[rag]
+    figure = f"{result.value:.1f}% ({result.numerator}/{result.denominator})"
+    value = f"{result.value:.1f}"
+    commissioner = User.objects.filter(
+        memberships__organisation=council, memberships__role="commissioner", is_active=True
+    ).first()
+    client.force_login(commissioner)
+
+    def shown(url: str, params: dict | None = None) -> str:
+        response = client.get(url, params or {})
+        assert response.status_code == 200, url
+        return response.content.decode()
+
+    def near(page: str, text: str, also: str, within: int = 1500) -> bool:
+        at = page.find(text)
+        return at >= 0 and also in page[at : at + within]
+
+    year = quarter.start.year if quarter.start.month >= 4 else quarter.start.year - 1
+    scorecard = shown(f"/results/contracts/{deal.pk}/", {"year": year})
+    assert near(scorecard, figure, f">{label}<"), "scorecard"
+    detail = shown(f"/results/{result.pk}/")
+    assert figure in detail and f">{label}<" in detail, "result page"
+    trend = shown(f"/portfolio/contracts/{deal.pk}/targets/{result.target_id}/trend/")
+    assert figure in trend or (
+        f"{value}%" in trend and f"{result.numerator}/{result.denominator}" in trend
+    ), "trend"
+    matrix = shown("/portfolio/", {"quarter": quarter.identifier})
+    assert figure in matrix or f"{value}% ({result.numerator}/{result.denominator})" in matrix, "portfolio"
+
+    export = list(
+        csv.reader(io.StringIO(shown("/portfolio/exports/results.csv", {"period": quarter.identifier})))
+    )
+    header = export[0]
+    row = next(
+        dict(zip(header, r, strict=True))
+        for r in export[1:]
+        if r[0] == ACME and r[3] == MEASURES[result.target.measure].name and r[4] == row_params(result)
+    )
+    assert (row["Numerator"], row["Denominator"], row["Value (%)"], row["RAG shown"]) == (
+        str(result.numerator),
+        str(result.denominator),
+        value,
+        label,
+    ), "export"
+
+    token = make_token(council, ["read"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    listed = api.get("/api/v1/results/", {"contract": deal.pk, "period": quarter.identifier}).json()[
+        "results"
+    ]
+    item = next(r for r in listed if r["id"] == result.pk)
+    assert (item["numerator"], item["denominator"], f"{item['value']:.1f}", item["rag"]) == (
+        result.numerator,
+        result.denominator,
+        value,
+        rag,
+    ), "API"
+
+    meeting = ReviewMeeting.objects.filter(contracts=deal, quarter=quarter.identifier).first()
+    assert meeting is not None
+    figures = pack_figures(meeting)
+    rows = [row for section in figures["contracts"] for row in section["rows"]]
+    cell = next(row for row in rows if row["target_id"] == result.target_id)["quarters"][
+        (quarter.start.month - 4) % 12 // 3
+    ]
+    assert (cell["numerator"], cell["denominator"], cell["value"], cell["rag"]) == (
+        result.numerator,
+        result.denominator,
+        value,
+        rag,
+    ), "pack"
+
+    options = benchmark_options(acting_for(commissioner, council.pk))
+    option = next(
+        o
+        for o in options.measures
+        if o.code == result.target.measure and o.params == MEASURES[o.code].clean_params(result.target.params)
+    )
+    benchmarks = shown("/portfolio/benchmarks/", {"measure": option.key, "quarter": quarter.identifier})
+    assert f"{value}% ({result.numerator}/{result.denominator})" in benchmarks, "benchmarks"
+
+
+def test_the_demo_results_equal_a_fresh_computation():
+    for deal in Contract.objects.filter(reference__in=[ACME, JOINT]):
+        fresh = results_fresh({deal: contract_periods(deal)})
+        stored = {
+            (r.target_id, r.period): r for r in ComplianceResult.objects.filter(contract=deal, is_latest=True)
+        }
+        assert set(stored) == set(fresh), deal.reference
+        for key, values in fresh.items():
+            assert {name: getattr(stored[key], name) for name in values} == values, (deal.reference, key)

@@ -243,12 +243,15 @@ def test_turned_red_is_red_now_and_not_red_the_quarter_before_as_shown(world, de
     assert shown == {(amber_to_red.pk, "Amber"), (overridden_before.pk, "Amber"), (first_red.pk, "No result")}
 
 
-def test_a_quarter_not_yet_begun_is_not_the_newest(world, deals):
+def test_a_quarter_still_running_raises_no_alert(world, deals):
     t = target(deals["acme"], "AT_HOME_91D", "90")
     result(t, "2025-26-Q2", "amber")
-    result(t, "2025-26-Q3", "red")
-    found = commissioner_attention(acting(world, "commissioner"), date(2025, 9, 30))
+    result(t, "2025-26-Q3", "red")  # October's return alone: Q3 has not ended
+    found = commissioner_attention(acting(world, "commissioner"), date(2025, 11, 5))
     assert found.red_quarter == "2025-26-Q2" and found.turned_red.count == 0
+    # On the last day of Q2, Q2 is still running too: nothing is raised from it.
+    found = commissioner_attention(acting(world, "commissioner"), date(2025, 9, 30))
+    assert found.red_quarter == "" and found.turned_red.count == 0
 
 
 # --- Suggestions, review actions, notices, meetings ---------------------------------------------------
@@ -472,7 +475,7 @@ def test_provider_home_lists_what_to_do_next(client, world, deals):
     assert "What to do next" in page
     assert "1 notice to acknowledge or respond to" in page and f'href="/notices/{issued.pk}/"' in page
     assert "RCC-1" in page and "RCC-2" not in page and "OTH-1" not in page
-    assert "No quarterly results yet." in page
+    assert "No results yet for" in page
     assert "0 review actions of yours overdue or due within 7 days" in page
 
 

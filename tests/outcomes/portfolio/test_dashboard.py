@@ -221,7 +221,7 @@ def test_default_quarter_is_latest_ended_quarter_with_results():
     current = quarter_period(timezone.localdate())
     earlier = parse_period(Q1)
     assert dashboard_default_quarter([current, earlier]) == earlier
-    assert dashboard_default_quarter([current]) == current
+    assert dashboard_default_quarter([current]) is None  # a quarter still running is never the default
     assert dashboard_default_quarter([]) is None
 
 
@@ -264,6 +264,10 @@ def test_page_links_cells_and_marks(portfolio, world, sign_in):
     assert 'role="region"' in page and 'tabindex="0"' in page and 'scope="row"' in page
     assert "ELSE-001" not in page and "ICB-001" not in page  # contracts the council is no party to
     assert "No result" in page and "Not measured" in page
+    # The key says what the figures count: episodes (measures.md v1.1), never people.
+    assert "The value, then the episodes counted: 551 of 648." in page
+    assert "Fewer episodes than the target's minimum, so not rated." in page
+    assert "Episodes whose judging day is not yet covered by a return" in page
 
 
 def test_page_empty_states(world, sign_in, portfolio):

@@ -117,6 +117,11 @@ def test_ties_share_the_better_rank_and_few_comparators_have_no_quartile():
         (2, 1, None),
         (3, 3, None),
     ]
+    assert [(r.rank_short, r.rank_words) for r in result.rows] == [
+        ("1=", "joint 1st of 3"),
+        ("1=", "joint 1st of 3"),
+        ("3", "3rd of 3"),
+    ]
 
 
 def test_flags_for_a_lower_is_better_measure():
@@ -226,6 +231,8 @@ def test_the_commissioner_page_names_providers(setup, sign_in):
         assert name in text
     assert "<svg" in text and "Special cause: better than expected" in text
     assert "72.16% to 87.84%" in text and "67.64% to 92.36%" in text
+    assert "Episodes counted (the denominator)" in text and "For a provider that counted n episodes" in text
+    assert "people counted" not in text.lower()
 
 
 def test_providers_see_themselves_and_others_anonymised(setup, sign_in):
@@ -236,7 +243,7 @@ def test_providers_see_themselves_and_others_anonymised(setup, sign_in):
     assert response.status_code == 200
     for name in (*OTHERS, "Oddparam", "Tiny Care", "Far Care", "C-Broo", "C-Ceda"):
         assert name not in text
-    assert re.search(r"Your position</dt><dd[^>]*>80\.0% \(80/100\): ranked 3 of 5, third quartile", text)
+    assert re.search(r"Your position</dt><dd[^>]*>80\.0% \(80/100\): ranked 3rd of 5, third quartile", text)
     table = text[text.index('data-testid="benchmark-table"') :]
     assert ["Provider A", "Provider B", "You", "Provider C", "Provider D"] == re.findall(
         r'<th scope="row" class="govuk-table__header">(?:<strong>)?([^<]+)', table
@@ -254,7 +261,26 @@ def test_provider_b_sees_only_its_own_name(setup, sign_in):
 def test_a_provider_with_two_commissioners_picks_the_body(setup, sign_in):
     client = sign_in(setup.world.users["a_admin"])
     text = page(client.get(f"/portfolio/benchmarks/?body={setup.world.icb.pk}"))
-    assert "Commissioning body" in text and "80.0% (40/50): ranked 1 of 1" in text
+    assert "Commissioning body" in text and "80.0% (40/50): ranked 1st of 1" in text
+
+
+def test_equal_figures_share_the_best_rank_on_the_page(world, sign_in):
+    """Five providers all at 100%: each is "1=" in the table and "joint 1st of 5, top quartile"."""
+    result(target(contract(world.council, world.provider_a, reference="A-1"), "AT_HOME_91D"), QUARTER, 50, 50)
+    for name in ("Ash Care", "Birch Care", "Cherry Care", "Damson Care"):
+        deal = contract(world.council, ProviderFactory(name=name), reference=f"C-{name[:3]}")
+        result(target(deal, "AT_HOME_91D"), QUARTER, 100, 100)
+    text = page(
+        sign_in(world.users["a_viewer"]).get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}")
+    )
+    assert re.search(
+        r"Your position</dt><dd[^>]*>100\.0% \(50/50\): ranked joint 1st of 5, top quartile", text
+    )
+    table = text[text.index('data-testid="benchmark-table"') :]
+    assert (
+        re.findall(r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">([^<]+)<', table)
+        == ["1="] * 5
+    )
 
 
 def test_bad_choices_are_shown_in_an_error_summary(setup, sign_in):

@@ -15,7 +15,7 @@ from accounts.models import AuditEntry, Role
 from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRun
 from outcomes.periods import parse_period
 from outcomes.results import compute as compliance
-from outcomes.results.compute import recompute_run_execute, results_compute
+from outcomes.results.compute import recompute_run_execute, results_compute, results_recompute
 from outcomes.results.episodes import result_episodes
 from outcomes.returns.services import return_import
 from tests.factories import ProviderFactory, contract, member, target
@@ -76,8 +76,9 @@ class Setup:
         accept(self.contract, "2025-04", *APRIL)
         accept(self.contract, "2025-05")
         accept(self.contract, "2025-06")
-        self.q1 = results_compute(contract=self.contract, period=parse_period("2025-26-Q1"))[0]
-        self.ytd = results_compute(contract=self.contract, period=parse_period("2025-26-YTD-06"))[0]
+        results_recompute(contract_id=self.contract.pk)  # what the background work does after acceptance
+        self.q1 = ComplianceResult.objects.get(target=self.target, period="2025-26-Q1", is_latest=True)
+        self.ytd = ComplianceResult.objects.get(target=self.target, period="2025-26-YTD-06", is_latest=True)
 
     @property
     def scorecard_url(self) -> str:
@@ -112,7 +113,8 @@ def test_scorecard_for_commissioners_and_prime_provider(client, setup, role):
     assert ">Green</strong>" in page
     assert "66% or more" in page
     assert "0.7 pp better" in page
-    assert "Latest quarter, 2025-26-Q1: 1 Green" in page
+    assert "Latest quarter that has ended, 2025-26-Q1: 1 Green" in page
+    assert "to 31 Mar 2026" in page  # the year to date of a year that has ended runs to March
     assert '<th scope="row"' in page and "<caption" in page
 
 
@@ -149,11 +151,12 @@ def test_recompute_runs_in_the_background_and_shows_progress(
     assert response.url == f"{setup.scorecard_url}?year=2025#recompute"
     page = client.get(response.url).content.decode()
     assert "Results recomputed at" in page
-    assert "8 results for 8 periods of 2025-26" in page
-    assert ComplianceResult.objects.filter(target=setup.target, period="2025-26-Q4", is_latest=True).exists()
+    # The kept periods of the year: three months, Q1, and twelve years to date and rolling twelve months.
+    assert "28 results for 28 periods of 2025-26" in page
     run = RecomputeRun.objects.get(contract=setup.contract)
-    assert (run.status, run.done, run.results) == ("done", 8, 8)
-    assert run.periods[:2] == ["2025-26-Q1", "2025-26-YTD-06"]
+    assert (run.status, run.done, run.results) == ("done", 28, 28)
+    assert {"2025-26-Q1", "2025-26-YTD-03", "R12-2026-03"} <= set(run.periods)
+    assert "2025-26-Q4" not in run.periods  # no month of it has an accepted return
     entry = AuditEntry.objects.get(action="results.recompute")
     assert entry.details["contract"] == "RCC-HC-009"
 
@@ -302,6 +305,23 @@ def test_detail_shows_definition_figures_sources_and_episodes(client, setup):
     assert "ended independent on 20 April 2025, 19 days after first visit" in page
     assert "still receiving help when judged on" in page
     assert "Save the override" not in page
+
+
+def test_counts_are_labelled_as_episodes_not_people(client, setup):
+    # measures.md v1.1: every measure counts episodes (a person readmitted counts twice), so the
+    # labels say "episodes", never "people".
+    ComplianceResult.objects.filter(pk=setup.q1.pk).update(pending=2)
+    client.force_login(setup.world.users["commissioner"])
+    detail = client.get(setup.detail_url()).content.decode()
+    assert "What is counted (denominator)" in detail
+    assert "rated from 5 episodes;" in detail
+    assert "2 episodes whose judging day falls after the last month with an accepted return" in detail
+    scorecard = client.get(setup.scorecard_url).content.decode()
+    assert "Each figure is the value, then the episodes counted" in scorecard
+    assert '"Low numbers": fewer episodes than the target' in scorecard
+    for page in (detail, scorecard):
+        assert "people counted" not in page and "person,people" not in page
+        assert "Who is counted" not in page and "fewer people" not in page.lower()
 
 
 def test_result_episodes_reapplies_the_cohort(setup):

@@ -19,6 +19,7 @@ from django.db import connection
 from accounts.models import AuditEntry
 from outcomes.models import (
     AttemptStatus,
+    ComplianceResult,
     EpisodeRecord,
     MonthlyReturn,
     RecomputeRequest,
@@ -26,6 +27,8 @@ from outcomes.models import (
     SurveyFigure,
 )
 from outcomes.periods import LONDON
+from outcomes.results.calculators import latest_flags_broken
+from outcomes.results.compute import contract_periods, results_fresh
 from outcomes.results.tasks import compliance_recompute
 from outcomes.returns.services import (
     attempt_create,
@@ -36,6 +39,7 @@ from outcomes.returns.services import (
 from outcomes.returns.submitters import Submitter
 from outcomes.returns.validation import attempt_validate
 from tests.factories import contract as make_contract
+from tests.factories import target
 from tests.outcomes.return_files import (
     ERROR_EPISODE,
     PERIOD,
@@ -658,3 +662,68 @@ def test_survey_figures_too_big_to_store_are_rejected_not_a_crash_at_sign_off(re
     )
     assert attempt.status == AttemptStatus.REJECTED
     assert "at most 1,000,000" in attempt.errors[0]["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_months_of_one_contract_signed_off_at_once_keep_one_latest_row_per_episode(returns):
+    """October and November share their episodes and are signed off at the same moment: acceptance
+    is serialised per contract, so each episode keeps exactly one latest row and every stored
+    figure equals a fresh computation (measures.md v1.1)."""
+    contract = returns.contract
+    target(contract, "HELP_48H", "65", min_denominator=1)
+    shared = [
+        episode(
+            f"S{i:03d}",
+            referred_at=f"2025-10-{1 + i % 28:02d}T09:00",
+            first_visit_at=f"2025-10-{1 + i % 28:02d}T{10 + i % 3:02d}:00",
+        )
+        for i in range(300)
+    ]
+    attempts = {}
+    for period in ("2025-10", "2025-11"):
+        attempts[period] = return_submit(
+            acting=returns.acting("a_submitter"),
+            contract=contract,
+            period=period,
+            file_bytes=episodes_csv(*shared),
+            filename=f"{period}.csv",
+        )
+        attempts[period].refresh_from_db()
+        assert attempts[period].status == AttemptStatus.VALID, attempts[period].errors
+    people = {"2025-10": returns.acting("a_approver"), "2025-11": returns.acting("a_admin")}
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def sign(period: str) -> None:
+        try:
+            mine = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
+                pk=attempts[period].pk
+            )
+            barrier.wait(timeout=10)
+            outcomes[period] = return_sign_off(
+                acting=people[period], attempt=mine, declaration=True, acknowledged_warnings=False
+            )
+        except Exception as error:  # collected and checked below
+            outcomes[period] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(period,)) for period in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert all(isinstance(outcome, ReturnAttempt) for outcome in outcomes.values()), outcomes
+
+    assert EpisodeRecord.objects.filter(contract=contract, is_latest=True).count() == len(shared)
+    assert latest_flags_broken(contract) == 0
+    fresh = results_fresh({contract: contract_periods(contract)})
+    stored = {
+        (r.target_id, r.period): r for r in ComplianceResult.objects.filter(contract=contract, is_latest=True)
+    }
+    assert set(stored) == set(fresh)
+    for key, values in fresh.items():
+        assert {name: getattr(stored[key], name) for name in values} == values, key
+    october = stored[next(key for key in stored if key[1] == "2025-10")]
+    assert october.denominator == len(shared)

@@ -134,7 +134,7 @@ class Setup:
         self.independent = target(self.deal, "INDEPENDENT_WITHIN", "66")
         self.q1_at_home = result(self.at_home, "2025-26-Q1", 540, 600, "green")
         result(self.at_home, "2025-26-Q2", 551, 648, "red", "worsened")
-        result(self.at_home, "2025-26-YTD-09", 1091, 1248, "red")
+        result(self.at_home, "2025-26-YTD-03", 1091, 1248, "red")
         result(self.at_home, "2024-25-Q2", 500, 600, "red")
         result(self.residential, "2025-26-Q1", 10, 200, "green")
         result(self.residential, "2025-26-Q2", 11, 200, "amber", "stable")

@@ -1,0 +1,97 @@
+"""The pack's position among the body's providers (outcomes.reviews.pack_benchmark) follows the one
+rank rule (outcomes.measures.ranking), on the pack page and in its PDF alike.
+
+The world: Riverton City Council reviews Acme Homecare for 2025-26 Q2; Acme and nine other council
+providers are all at 100% on AT_HOME_91D that quarter.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.access import acting_for
+from outcomes.models import ComplianceResult
+from outcomes.periods import parse_period
+from outcomes.reviews import packs
+from outcomes.reviews.models import PackStatus, ReviewMeeting
+from tests.factories import ProviderFactory, contract, target
+
+pytestmark = pytest.mark.django_db
+QUARTER = "2025-26-Q2"
+STATEMENT = "joint 1st of 10 providers of Riverton City Council on this measure in Q2: top quartile."
+
+
+def stored(t, numerator: int, denominator: int) -> None:
+    period = parse_period(QUARTER)
+    ComplianceResult.objects.create(
+        contract=t.contract,
+        target=t,
+        target_version=t.versions.first(),
+        period=period.identifier,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        numerator=numerator,
+        denominator=denominator,
+        value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
+        rag="green",
+    )
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(content)
+    done = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, timeout=60)
+    return " ".join(done.stdout.decode("utf-8").split())
+
+
+def test_all_ten_providers_at_100_percent_are_each_joint_first(
+    world, media_root, client, django_capture_on_commit_callbacks, tmp_path
+):
+    deal = contract(world.council, world.provider_a, reference="RCC-HC-101")
+    stored(target(deal, "AT_HOME_91D", "90"), 200, 200)
+    for number in range(9):
+        other = contract(
+            world.council, ProviderFactory(name=f"Tenfold Care {number}"), reference=f"C-{number}"
+        )
+        stored(target(other, "AT_HOME_91D", "90"), 100, 100)
+    meeting = ReviewMeeting.objects.create(
+        commissioner=world.council,
+        provider=world.provider_a,
+        quarter=QUARTER,
+        held_on=date(2025, 10, 20),
+        place="Riverton Civic Centre, room 2",
+        created_by_label="commissioner",
+    )
+    meeting.contracts.set([deal])
+    with django_capture_on_commit_callbacks(execute=True):
+        pack = packs.pack_request(acting=acting_for(world.users["commissioner"], None), meeting=meeting)
+    pack.refresh_from_db()
+    assert pack.status == PackStatus.READY, pack.error
+
+    position = pack.figures["contracts"][0]["rows"][0]["position"]
+    assert position["statement"] == STATEMENT
+    assert (position["rank"], position["of"], position["shared"], position["quartile"]) == (1, 10, True, 1)
+    assert position["rank_words"] == "joint 1st of 10"
+    assert [entry["rank_text"] for entry in position["entries"]] == ["1="] * 10
+    assert [entry["rank"] for entry in position["entries"]] == [1] * 10
+
+    with pack.file.open("rb") as stored_file:
+        text = pdf_text(stored_file.read(), tmp_path)
+    client.force_login(world.users["commissioner"])
+    page = html.unescape(client.get(f"/reviews/packs/{pack.pk}/").content.decode())
+    for shown in (text, " ".join(page.split())):
+        assert STATEMENT in shown
+        assert re.search(r"(?<!joint )1st of 10", shown) is None  # never "1st of 10" alone
+    table = page[page.index('data-testid="pack-position"') :]
+    table = table[: table.index("</table>")]
+    assert (
+        re.findall(r'<tr class="govuk-table__row[^"]*"><td class="govuk-table__cell">([^<]+)<', table)
+        == ["1="] * 10
+    )

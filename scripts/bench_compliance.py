@@ -38,6 +38,7 @@ from outcomes.periods import LONDON, add_months, due_at, month_end, quarter_peri
 from outcomes.results.calculators import latest_flags_refresh
 from outcomes.results.compute import (
     CONTRACTS_PER_RUN,
+    results_check_all,
     results_compute_all,
     results_recompute,
     results_recompute_all,
@@ -225,6 +226,13 @@ def main() -> None:
     print(
         f"Nightly full recompute, every period of every contract (months, quarters, years to date, "
         f"rolling twelve months): {time.perf_counter() - start:.1f} s ({results:,} results)"
+    )
+
+    start = time.perf_counter()
+    check = results_check_all()
+    print(
+        f"Nightly check, every stored result compared with a fresh computation (and latest-row flags): "
+        f"{time.perf_counter() - start:.1f} s for {check.contracts} contracts, {len(check.drifted)} drifted"
     )
 
     contract = contracts[0]

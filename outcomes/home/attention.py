@@ -25,7 +25,7 @@ from commissioning.qaf.models import AssessmentStatus, RemedialAction
 from commissioning.qaf.selectors import assessments_for
 from outcomes.home.attention_reviews import ACTIONS_DUE_WITHIN, actions_due, meetings_needing_commentary
 from outcomes.measures import MEASURES
-from outcomes.models import ComplianceResult, ReturnAttempt
+from outcomes.models import ReturnAttempt
 from outcomes.periods import (
     QUARTER,
     add_months,
@@ -36,7 +36,7 @@ from outcomes.periods import (
     quarter_shown,
 )
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import RAG_LABELS, Cell, result_contracts_for
+from outcomes.results.selectors import RAG_LABELS, Cell, result_contracts_for, results_shown
 from outcomes.returns.selectors import (
     STATE_LABELS,
     MonthStatus,
@@ -135,9 +135,8 @@ class TurnedRed:
 def _turned_red(acting: Acting, today: date) -> tuple[str, Shortlist]:
     """Targets shown red in the latest ended quarter with results but not red the quarter before
     (three queries). A quarter still running raises nothing: its figures are not final."""
-    quarterly = ComplianceResult.objects.filter(
+    quarterly = results_shown(
         contract__in=result_contracts_for(acting),
-        is_latest=True,
         period_kind=QUARTER,
         period_end__lt=today,
     )
@@ -315,7 +314,7 @@ def _contract_returns(contracts: QuerySet[Contract], today: date) -> list[Contra
 def _scorecard_summaries(contracts: QuerySet[Contract], today: date) -> tuple[str, list[ContractSummary]]:
     """The latest ended quarter with results (one quarter for every contract: ``quarter_shown``), and
     each contract's results in it counted by the RAG shown (three queries)."""
-    quarterly = ComplianceResult.objects.filter(contract__in=contracts, is_latest=True, period_kind=QUARTER)
+    quarterly = results_shown(contract__in=contracts, period_kind=QUARTER)
     identifiers = quarterly.order_by().values_list("period", flat=True).distinct()
     quarters = [parse_period(identifier) for identifier in identifiers]
     quarter = quarter_shown(quarters, today) or latest_ended_quarter(today)

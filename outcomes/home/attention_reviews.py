@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 
 from commissioning.models import Target
 from commissioning.selectors import target_version_in_force
-from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
+from outcomes.results.selectors import results_shown
 from outcomes.reviews.models import (
     OPEN_ACTION_STATUSES,
     PROVIDER_PARTS,
@@ -50,9 +50,9 @@ def meetings_needing_commentary(meetings: QuerySet[ReviewMeeting], today: date) 
     contract_ids = {c.pk for m in upcoming for c in m.contracts.all()}
     targets = list(Target.objects.filter(contract_id__in=contract_ids).prefetch_related("versions"))
     with_result = set(
-        ComplianceResult.objects.filter(
-            contract_id__in=contract_ids, period__in={m.quarter for m in upcoming}, is_latest=True
-        ).values_list("target_id", "period")
+        results_shown(contract_id__in=contract_ids, period__in={m.quarter for m in upcoming}).values_list(
+            "target_id", "period"
+        )
     )
     written = set(
         ReviewCommentary.objects.filter(meeting__in=upcoming, is_current=True, part__in=PROVIDER_PARTS)

@@ -19,10 +19,9 @@ from commissioning.qaf.models import (
     RemedialAction,
 )
 from outcomes.measures import MEASURES
-from outcomes.models import ComplianceResult
 from outcomes.periods import add_months, day_label, month_end, next_month
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import Cell, figures_text, target_text
+from outcomes.results.selectors import Cell, figures_text, results_shown, target_text
 from outcomes.returns.selectors import STATE_LABELS, month_statuses
 
 LIVE_STATUSES = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
@@ -327,9 +326,7 @@ def target_red(contracts: list[Contract], today: date) -> list[Candidate]:
     """Targets whose latest ended quarters are red two or more times in a row (the RAG shown)."""
     by_id = {c.pk: c for c in contracts}
     results = list(
-        ComplianceResult.objects.filter(
-            contract_id__in=list(by_id), is_latest=True, period_kind="quarter", period_end__lt=today
-        )
+        results_shown(contract_id__in=list(by_id), period_kind="quarter", period_end__lt=today)
         .select_related("target", "target_version")
         .order_by("target_id", "period_end", "id")
     )

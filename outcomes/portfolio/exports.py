@@ -26,10 +26,15 @@ from commissioning.notices import register as notice_register
 from commissioning.notices.register import RegisterFilterForm, register_filter
 from commissioning.notices.selectors import notices_for
 from outcomes.measures import MEASURES
-from outcomes.models import ComplianceResult
 from outcomes.periods import MONTH, QUARTER, ROLLING_12, YEAR_TO_DATE, parse_period
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import DIRECTION_LABELS, NOT_RATED_LABELS, RAG_LABELS, result_contracts_for
+from outcomes.results.selectors import (
+    DIRECTION_LABELS,
+    NOT_RATED_LABELS,
+    RAG_LABELS,
+    result_contracts_for,
+    results_shown,
+)
 
 PERIOD_KINDS = [
     (QUARTER, "Quarter"),
@@ -126,9 +131,9 @@ def _yes(flag: bool) -> str:
 
 def result_rows(acting: Acting, filters: dict) -> Iterator[list[object]]:
     """The latest results the organisation may see, narrowed by the filters, in ``RESULT_COLUMNS`` order."""
-    results = ComplianceResult.objects.filter(
-        is_latest=True, contract__in=result_contracts_for(acting)
-    ).select_related("contract__provider", "contract__lead_commissioner", "target")
+    results = results_shown(contract__in=result_contracts_for(acting)).select_related(
+        "contract__provider", "contract__lead_commissioner", "target"
+    )
     if contract := filters.get("contract"):
         results = results.filter(contract=contract)
     if measure := filters.get("measure"):

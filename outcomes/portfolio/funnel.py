@@ -30,9 +30,8 @@ from commissioning.models import CommissioningBody, Contract
 from outcomes.measures import MEASURES, Direction, Measure
 from outcomes.measures.ranking import Rank, shared_rank
 from outcomes.measures.rating import percentage, round_half_up
-from outcomes.models import ComplianceResult
 from outcomes.periods import Period, parse_period
-from outcomes.results.selectors import result_contracts_for
+from outcomes.results.selectors import result_contracts_for, results_shown
 
 Z_95 = Decimal("1.959964")
 Z_998 = Decimal("3.090232")
@@ -236,9 +235,8 @@ def _body_contracts(body: CommissioningBody):
 
 
 def _rated(contracts, today: date):
-    return ComplianceResult.objects.filter(
+    return results_shown(
         contract__in=contracts,
-        is_latest=True,
         period_kind="quarter",
         period_end__lt=today,
         not_rated_reason__isnull=True,

@@ -26,7 +26,6 @@ from commissioning.notices.selectors import contract_enforcement_stages
 from commissioning.qaf.models import QafStatus, QafStatusCode
 from commissioning.selectors import ContractFilter, contract_list_for, version_in_force
 from outcomes.measures import MEASURES, Measure, ParameterError
-from outcomes.models import ComplianceResult
 from outcomes.periods import Period, parse_period, quarter_shown
 from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
 from outcomes.results.overrides import overrides_in_force
@@ -36,6 +35,7 @@ from outcomes.results.selectors import (
     RAG_LABELS,
     Cell,
     result_contracts_for,
+    results_shown,
 )
 from providers.models import Provider
 
@@ -197,9 +197,7 @@ def _items(totals: Counter) -> list[tuple[str, int]]:
 def dashboard_quarters(acting: Acting) -> list[Period]:
     """Quarters with stored results on contracts the acting body can see, newest first."""
     identifiers = (
-        ComplianceResult.objects.filter(
-            contract__in=result_contracts_for(acting), is_latest=True, period_kind="quarter"
-        )
+        results_shown(contract__in=result_contracts_for(acting), period_kind="quarter")
         .order_by()
         .values_list("period", flat=True)
         .distinct()
@@ -314,9 +312,7 @@ def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | N
     )
     ids = [c.pk for c in contracts]
     results = list(
-        ComplianceResult.objects.filter(contract_id__in=ids, period=quarter.identifier, is_latest=True)
-        .order_by()
-        .only(*RESULT_FIELDS)
+        results_shown(contract_id__in=ids, period=quarter.identifier).order_by().only(*RESULT_FIELDS)
     )
     with_result = {r.target_id for r in results}
     targets = _targets(ids, with_result, quarter.end)

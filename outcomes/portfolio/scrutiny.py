@@ -42,7 +42,7 @@ from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
 from outcomes.periods import Period, add_months, latest_ended_quarter, parse_period, quarter_period
 from outcomes.results.calculators import months_due
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, target_text
+from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, results_shown, target_text
 from providers.models import CqcRating, Provider
 
 SMALL_BELOW = 5
@@ -190,8 +190,7 @@ def scrutiny_quarters(acting: Acting, today: date | None = None) -> list[Period]
     today = today or timezone.localdate()
     latest_ended = latest_ended_quarter(today)
     identifiers = set(
-        ComplianceResult.objects.filter(
-            is_latest=True,
+        results_shown(
             period_kind="quarter",
             period_end__lt=today,
             contract__in=result_contracts_for(acting),
@@ -229,7 +228,7 @@ def _rag_cells(rags: list[str]) -> list[tuple[str, str]]:
 
 def _results(contracts: list[Contract], quarter: Period) -> list[ComplianceResult]:
     return list(
-        ComplianceResult.objects.filter(contract__in=contracts, is_latest=True, period=quarter.identifier)
+        results_shown(contract__in=contracts, period=quarter.identifier)
         .select_related("target", "target_version")
         .order_by("target__measure", "contract__reference")
     )

@@ -19,7 +19,7 @@ from outcomes.measures import MEASURES, Direction, Measure
 from outcomes.models import ComplianceResult
 from outcomes.periods import add_months, month_end
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import DIRECTION_LABELS, Cell, month_label, target_text
+from outcomes.results.selectors import DIRECTION_LABELS, Cell, month_label, results_shown, target_text
 
 WINDOW_MONTHS = 24
 
@@ -104,9 +104,9 @@ def _quarter_label(result: ComplianceResult) -> str:
 def trend_for(contract: Contract, target: Target, today: date | None = None) -> Trend:
     """The target's monthly and quarterly results over the last 24 months with a figure, and its bands."""
     today = today or timezone.localdate()
-    results = ComplianceResult.objects.filter(
-        target=target, is_latest=True, period_kind__in=["month", "quarter"]
-    ).select_related("target_version")
+    results = results_shown(target=target, period_kind__in=["month", "quarter"]).select_related(
+        "target_version"
+    )
     latest = results.order_by("-period_end").values_list("period_end", flat=True).first()
     last_month = (latest or add_months(today.replace(day=1), -1)).replace(day=1)
     first_month = add_months(last_month, 1 - WINDOW_MONTHS)

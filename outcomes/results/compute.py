@@ -31,9 +31,12 @@ from outcomes.models import (
 )
 from outcomes.periods import (
     LONDON,
+    ROLLING_12,
+    YEAR_TO_DATE,
     Period,
     add_months,
     due_at,
+    latest_ended_month,
     month_end,
     parse_period,
     periods_kept,
@@ -326,13 +329,18 @@ def results_compute_all(
 FreshFigures = dict[tuple[int, str], dict]  # what a fresh computation gives, by (target id, period)
 
 
-def results_fresh(work: dict[Contract, list[Period]], *, now: datetime | None = None) -> FreshFigures:
+def results_fresh(
+    work: dict[Contract, list[Period]], *, now: datetime | None = None, with_contract: bool = False
+) -> FreshFigures:
     """What a fresh computation gives for each contract's periods, stored nowhere: the values a
     stored result keeps (figures, RAG, direction, months), by (target id, period identifier)."""
     now = now or timezone.now()
     work = {contract: periods for contract, periods in work.items() if periods}
     return {
-        (judged.target.pk, judged.period.identifier): _values(judged, direction)
+        (judged.target.pk, judged.period.identifier): {
+            **_values(judged, direction),
+            **({"contract_id": judged.target.contract_id} if with_contract else {}),
+        }
         for judged, direction in _judgements(work, now)
     }
 
@@ -377,7 +385,10 @@ def results_recompute(*, contract_id: int, months: list[str] | None = None) -> l
     if contract is None or not months:
         return []
     lookback = Horizon.of(contract).lookback_r12
-    periods = periods_reading(contract_periods(contract), months, lookback_r12=lookback)
+    kept = contract_periods(contract)
+    # A period's direction of travel reads the period before it: a change there reaches it too.
+    reading = set(periods_reading([*kept, *map(previous_period, kept)], months, lookback_r12=lookback))
+    periods = [period for period in kept if period in reading or previous_period(period) in reading]
     results_compute_periods(contract=contract, periods=periods)
     return [period.identifier for period in periods]
 
@@ -409,79 +420,109 @@ def _time_moved(contract: Contract, kept: list[Period], stored: set[str], now: d
 
 @dataclass
 class ResultsCheck:
-    """What the nightly check found: contracts checked, periods rolled forward, and drift repaired."""
+    """What the nightly check found: contracts checked, periods rolled forward, results withdrawn
+    (a "to date" figure reaching a month still to come), latest-row flags and drift repaired."""
 
     contracts: int = 0
     rolled_forward: int = 0
     latest_rows_repaired: int = 0
+    withdrawn: list[str] = field(default_factory=list)
     drifted: list[dict] = field(default_factory=list)
 
 
-def _drift(contract: Contract, periods: list[Period], now: datetime) -> list[dict]:
-    """The stored results of the periods that differ from a fresh computation."""
-    fresh = results_fresh({contract: periods}, now=now)
-    stored = {
-        (row.target_id, row.period): row
-        for row in ComplianceResult.objects.filter(
-            contract=contract, is_latest=True, period__in=[p.identifier for p in periods]
-        )
-    }
-    found = [
-        {"target": target_id, "period": period, "stored": True, "fields": ["withdrawn"]}
-        for target_id, period in sorted(stored.keys() - fresh.keys())
-    ]
-    for (target_id, period), values in sorted(fresh.items()):
-        row = stored.get((target_id, period))
-        changed = (
-            sorted(values)
-            if row is None
-            else [key for key, value in sorted(values.items()) if getattr(row, key) != value]
-        )
-        if changed:
-            found.append(
-                {"target": target_id, "period": period, "stored": row is not None, "fields": changed}
+def _future_withdraw(contract: Contract, not_kept: set[str], today: date) -> list[str]:
+    """Withdraw stored years to date and rolling twelve months that run past the latest ended month
+    (stored before that rule, or computed on request): no "to date" figure reaches a month to come.
+    They stay as history; the withdrawal is audited."""
+    last_day = month_end(latest_ended_month(today))
+    future = sorted(
+        identifier
+        for identifier in not_kept
+        if (period := parse_period(identifier)).kind in (YEAR_TO_DATE, ROLLING_12) and period.end > last_day
+    )
+    if future:
+        with transaction.atomic():
+            ComplianceResult.objects.filter(contract=contract, is_latest=True, period__in=future).update(
+                is_latest=False
             )
+            audit_record(
+                actor=None,
+                actor_label=CHECK_LABEL,
+                action="results.withdrawn",
+                obj=contract,
+                organisation=contract.lead_commissioner,
+                details={
+                    "contract": contract.reference,
+                    "periods": future,
+                    "reason": "runs past the latest ended month",
+                },
+            )
+    return future
+
+
+def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[dict]]:
+    """The stored results of the contracts' periods that differ from a fresh computation, by contract
+    (one query per measure for all of them)."""
+    fresh = results_fresh(work, now=now, with_contract=True)
+    found: dict[int, list[dict]] = {}
+    for contract, periods in work.items():
+        stored = {
+            (row.target_id, row.period): row
+            for row in ComplianceResult.objects.filter(
+                contract=contract, is_latest=True, period__in=[p.identifier for p in periods]
+            )
+        }
+        mine = {key: values for key, values in fresh.items() if values["contract_id"] == contract.pk}
+        drifted = [
+            {"target": target_id, "period": period, "stored": True, "fields": ["withdrawn"]}
+            for target_id, period in sorted(stored.keys() - mine.keys())
+        ]
+        for (target_id, period), values in sorted(mine.items()):
+            row = stored.get((target_id, period))
+            compared = {key: value for key, value in values.items() if key != "contract_id"}
+            changed = (
+                sorted(compared)
+                if row is None
+                else [key for key, value in sorted(compared.items()) if getattr(row, key) != value]
+            )
+            if changed:
+                drifted.append(
+                    {"target": target_id, "period": period, "stored": row is not None, "fields": changed}
+                )
+        if drifted:
+            found[contract.pk] = drifted
     return found
 
 
-def results_check(contract: Contract, *, now: datetime | None = None) -> ResultsCheck:
-    """Check one contract's stored results against the invariant, and repair what breaks it.
+def _flags_repair(contract: Contract) -> int:
+    """Repair the contract's latest-row flags if they break the invariant; how many rows were wrong."""
+    if not latest_flags_broken(contract):
+        return 0
+    with transaction.atomic():
+        Contract.objects.select_for_update().filter(pk=contract.pk).first()
+        broken = latest_flags_broken(contract)
+        if broken:
+            latest_flags_refresh(contract)
+            audit_record(
+                actor=None,
+                actor_label=CHECK_LABEL,
+                action="results.latest_rows_repaired",
+                obj=contract,
+                organisation=contract.lead_commissioner,
+                details={"contract": contract.reference, "rows": broken},
+            )
+    return broken
 
-    First the latest-row flags (exactly one latest row per episode, the one the measures read);
-    then the periods time alone changes (rolled forward, as expected); then every kept or stored
-    period: a stored result that differs from a fresh computation is drift, recomputed and
-    recorded in the audit log with what differed.
-    """
-    now = now or timezone.now()
-    check = ResultsCheck(contracts=1)
-    broken = latest_flags_broken(contract)
-    if broken:
-        with transaction.atomic():
-            Contract.objects.select_for_update().filter(pk=contract.pk).first()
-            broken = latest_flags_broken(contract)
-            if broken:
-                latest_flags_refresh(contract)
-                audit_record(
-                    actor=None,
-                    actor_label=CHECK_LABEL,
-                    action="results.latest_rows_repaired",
-                    obj=contract,
-                    organisation=contract.lead_commissioner,
-                    details={"contract": contract.reference, "rows": broken},
-                )
-        check.latest_rows_repaired = broken
-    kept = contract_periods(contract, now.astimezone(LONDON).date())
-    stored = _periods_stored(contract)
-    moved = _time_moved(contract, kept, stored, now)
-    check.rolled_forward = len(results_compute_periods(contract=contract, periods=moved, now=now))
-    known = {period.identifier: period for period in kept}
-    known.update({identifier: parse_period(identifier) for identifier in stored - known.keys()})
-    periods = sorted(known.values(), key=lambda p: (p.end, p.kind, p.start))
-    drifted = _drift(contract, periods, now)
-    if drifted:
-        repair = sorted({parse_period(item["period"]) for item in drifted}, key=lambda p: (p.end, p.kind))
-        with transaction.atomic():
-            results_compute_periods(contract=contract, periods=repair, now=now)
+
+def _drift_repair(contract: Contract, periods: list[Period], now: datetime) -> list[dict]:
+    """Check again under the contract's lock (an acceptance in between is not drift), then recompute
+    what differs and record it in the audit log."""
+    with transaction.atomic():
+        Contract.objects.select_for_update().filter(pk=contract.pk).first()
+        drifted = _drift({contract: periods}, now).get(contract.pk, [])
+        if drifted:
+            repair = {parse_period(item["period"]) for item in drifted}
+            results_compute_periods(contract=contract, periods=sorted(repair), now=now)
             audit_record(
                 actor=None,
                 actor_label=CHECK_LABEL,
@@ -490,25 +531,61 @@ def results_check(contract: Contract, *, now: datetime | None = None) -> Results
                 organisation=contract.lead_commissioner,
                 details={"contract": contract.reference, "results": drifted[:200], "count": len(drifted)},
             )
+    if drifted:
         logger.warning(
             "Stored results of %s differed from a fresh computation: %s", contract.reference, drifted
         )
-        check.drifted = drifted
-    return check
+    return drifted
 
 
-def results_check_all(*, now: datetime | None = None) -> ResultsCheck:
-    """The nightly run: every contract with accepted returns checked and repaired (``results_check``)."""
+def results_check_all(
+    contracts: list[Contract] | None = None, *, now: datetime | None = None
+) -> ResultsCheck:
+    """The nightly run: check the stored results of every contract with accepted returns (or of the
+    given ones) against the invariant, and repair what breaks it.
+
+    For each contract: the latest-row flags (exactly one latest row per episode, the one the
+    measures read); work still waiting is finished; "to date" figures reaching a month to come are
+    withdrawn; the periods time alone changes are computed (rolled forward, as expected). Then every
+    kept or stored period is compared with a fresh computation, 50 contracts at a time: a stored
+    result that differs is drift, recomputed and recorded in the audit log with what differed.
+    """
     now = now or timezone.now()
+    today = now.astimezone(LONDON).date()
+    if contracts is None:
+        contracts = list(
+            Contract.objects.filter(monthly_returns__attempts__is_current=True)
+            .distinct()
+            .order_by("pk")
+            .select_related("lead_commissioner")
+        )
     total = ResultsCheck()
-    contracts = Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct().order_by("pk")
-    for contract in contracts.select_related("lead_commissioner"):
-        check = results_check(contract, now=now)
-        total.contracts += 1
-        total.rolled_forward += check.rolled_forward
-        total.latest_rows_repaired += check.latest_rows_repaired
-        total.drifted += check.drifted
+    for first in range(0, len(contracts), CONTRACTS_PER_RUN):
+        work: dict[Contract, list[Period]] = {}
+        for contract in contracts[first : first + CONTRACTS_PER_RUN]:
+            total.contracts += 1
+            total.latest_rows_repaired += _flags_repair(contract)
+            if RecomputeRequest.objects.filter(contract=contract).exists():
+                results_recompute(contract_id=contract.pk)  # finish the background work first: not drift
+            kept = contract_periods(contract, today)
+            stored = _periods_stored(contract)
+            withdrawn = _future_withdraw(contract, stored - {period.identifier for period in kept}, today)
+            total.withdrawn += withdrawn
+            stored -= set(withdrawn)
+            moved = _time_moved(contract, kept, stored, now)
+            total.rolled_forward += len(results_compute_periods(contract=contract, periods=moved, now=now))
+            known = {period.identifier: period for period in kept}
+            known.update({identifier: parse_period(identifier) for identifier in stored - known.keys()})
+            work[contract] = sorted(known.values(), key=lambda p: (p.end, p.kind, p.start))
+        for contract_id in _drift(work, now):
+            contract = next(c for c in work if c.pk == contract_id)
+            total.drifted += _drift_repair(contract, work[contract], now)
     return total
+
+
+def results_check(contract: Contract, *, now: datetime | None = None) -> ResultsCheck:
+    """The nightly check of one contract (``results_check_all``)."""
+    return results_check_all([contract], now=now)
 
 
 def results_recompute_all() -> int:

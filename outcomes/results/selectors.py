@@ -50,6 +50,16 @@ NOT_RATED_LABELS = {"low_numbers": "low numbers", "no_data": "no data"}
 DIRECTION_LABELS = {"improved": "Improved", "stable": "Stable", "worsened": "Worsened", "none": "—"}
 
 
+# --- One figure, one source ---------------------------------------------------------------------
+
+
+def results_shown(**filters) -> QuerySet[ComplianceResult]:
+    """The stored results every page, pack, export and API answer shows: the latest figure of each
+    target and period (earlier figures are history), narrowed by ``filters``. The RAG shown is the
+    override in force (``outcomes.results.overrides``), else the computed one."""
+    return ComplianceResult.objects.filter(is_latest=True, **filters)
+
+
 # --- Access ------------------------------------------------------------------------------------
 
 
@@ -182,7 +192,7 @@ def stored_results(contract: Contract, period: str) -> list[tuple[ComplianceResu
     """The results stored now for a contract and period, each with its override in force: what every
     page, pack, export and API answer shows (by target, as computed)."""
     results = list(
-        ComplianceResult.objects.filter(contract=contract, period=period, is_latest=True)
+        results_shown(contract=contract, period=period)
         .select_related("target", "target_version", "contract")
         .order_by("target_id")
     )
@@ -279,7 +289,7 @@ def year_to_date_ends(year: int) -> list[Period]:
 def result_years(contract: Contract) -> list[int]:
     """Financial years (by starting calendar year) in which the contract has stored results."""
     starts = (
-        ComplianceResult.objects.filter(contract=contract, is_latest=True, period_kind__in=["quarter", "ytd"])
+        results_shown(contract=contract, period_kind__in=["quarter", "ytd"])
         .values_list("period_start", flat=True)
         .distinct()
     )
@@ -315,9 +325,8 @@ def scorecard(contract: Contract, year: int, today: date | None = None) -> Score
     ytd_period = year_to_date_shown(year, today)
     year_start, year_end = quarters[0].start, quarters[-1].end
     results = list(
-        ComplianceResult.objects.filter(
+        results_shown(
             contract=contract,
-            is_latest=True,
             period_start__gte=year_start,
             period_end__lte=year_end,
             period_kind__in=["quarter", "ytd"],

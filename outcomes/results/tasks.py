@@ -30,5 +30,6 @@ def compliance_recompute_all() -> dict:
         "contracts": check.contracts,
         "rolled_forward": check.rolled_forward,
         "latest_rows_repaired": check.latest_rows_repaired,
+        "withdrawn": len(check.withdrawn),
         "drifted": len(check.drifted),
     }

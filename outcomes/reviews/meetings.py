@@ -22,7 +22,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEntry
 from commissioning.access import is_lead_body
 from commissioning.models import Contract, ContractStatus
-from outcomes.periods import QUARTER, Period, add_months, parse_period, quarter_period
+from outcomes.periods import QUARTER, Period, add_months, latest_ended_quarter, parse_period
 from outcomes.reviews.access import require_manager, require_planner
 from outcomes.reviews.commentary import (
     CommentaryInput,
@@ -96,7 +96,7 @@ def _quarter_problem(quarter: str, held_on: date) -> tuple[Period | None, str]:
         return None, f"Choose the quarter the meeting reviews. {QUARTER_HINT}"
     if period.kind != QUARTER:
         return None, f"Choose a quarter, not a month or a year. {QUARTER_HINT}"
-    usual = quarter_period(add_months(quarter_period(held_on).start, -3))
+    usual = latest_ended_quarter(held_on)
     if period.end >= held_on:
         return period, (
             f"{period.identifier} has not ended by the meeting date, {held_on:%d/%m/%Y}. A meeting reviews a "

@@ -25,8 +25,8 @@ from commissioning.models import Contract
 from outcomes.measures import Direction
 from outcomes.measures.ranking import MIN_COMPARATORS, shared_rank
 from outcomes.measures.rating import percentage
-from outcomes.models import ComplianceResult
 from outcomes.portfolio.funnel import better_first, letters
+from outcomes.results.selectors import results_shown
 from outcomes.reviews.models import ReviewMeeting
 
 
@@ -34,8 +34,7 @@ def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, di
     """Add each row's ``position`` for the meeting's quarter (one query for every row)."""
     partnered = Contract.objects.filter(partner_commissioners__pk=meeting.commissioner_id).values("pk")
     others = list(
-        ComplianceResult.objects.filter(
-            is_latest=True,
+        results_shown(
             period=meeting.quarter,
             target__measure__in={row["measure_code"] for row in rows},
             not_rated_reason__isnull=True,

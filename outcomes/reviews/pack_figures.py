@@ -20,9 +20,15 @@ from commissioning.models import Contract
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
 from outcomes.measures import MEASURES, Direction
-from outcomes.models import ComplianceResult
 from outcomes.periods import LONDON, day_label, financial_year_start, parse_period
-from outcomes.results.selectors import DIRECTION_LABELS, RAG_LABELS, Cell, figures_text, scorecard
+from outcomes.results.selectors import (
+    DIRECTION_LABELS,
+    RAG_LABELS,
+    Cell,
+    figures_text,
+    results_shown,
+    scorecard,
+)
 from outcomes.reviews import selectors
 from outcomes.reviews.models import PROVIDER_PARTS, CommentaryPart, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_benchmark import positions_add
@@ -244,9 +250,8 @@ def _summary(rows: list[dict]) -> dict:
 def _previous_year(rows: list[dict], year: int) -> None:
     """The same quarters a year earlier, for the charts (one query for every target)."""
     previous = card_label(year - 1)
-    found = ComplianceResult.objects.filter(
+    found = results_shown(
         target_id__in=[row["target_id"] for row in rows],
-        is_latest=True,
         period__in=[f"{previous}-Q{n}" for n in range(1, 5)],
     ).only("target_id", "period", "value", "numerator", "denominator")
     by_key = {(r.target_id, r.period): r for r in found}

@@ -26,7 +26,7 @@ from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import RAG_LABELS, figures_text
+from outcomes.results.selectors import RAG_LABELS, figures_text, results_shown
 from outcomes.reviews.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -77,9 +77,9 @@ def meeting_quarter_targets(meeting: ReviewMeeting) -> list[Target]:
     the ones that carry commentary."""
     quarter_end = parse_period(meeting.quarter).end
     with_result = set(
-        ComplianceResult.objects.filter(
-            contract__in=meeting.contracts.all(), period=meeting.quarter, is_latest=True
-        ).values_list("target_id", flat=True)
+        results_shown(contract__in=meeting.contracts.all(), period=meeting.quarter).values_list(
+            "target_id", flat=True
+        )
     )
     return [
         target
@@ -234,7 +234,7 @@ def record_corrections(meeting: ReviewMeeting) -> list[AuditEntry]:
 
 def quarter_result(meeting: ReviewMeeting, target: Target) -> ComplianceResult | None:
     """The target's latest result for the meeting's quarter, if there is one."""
-    return ComplianceResult.objects.filter(target=target, period=meeting.quarter, is_latest=True).first()
+    return results_shown(target=target, period=meeting.quarter).first()
 
 
 def with_measure_names(actions: list[ReviewAction]) -> list[ReviewAction]:
@@ -256,10 +256,7 @@ def target_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:
 def override_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:
     """The meeting's targets with a result for its quarter, each with the RAG shown now."""
     targets = meeting_targets(meeting)
-    results = {
-        r.target_id: r
-        for r in ComplianceResult.objects.filter(target__in=targets, period=meeting.quarter, is_latest=True)
-    }
+    results = {r.target_id: r for r in results_shown(target__in=targets, period=meeting.quarter)}
     in_force = overrides_in_force(list(results), [meeting.quarter])
     choices = []
     for t in targets:

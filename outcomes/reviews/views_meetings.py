@@ -27,7 +27,7 @@ from accounts.models import User
 from commissioning.qaf.portfolio import quarter_label
 from commissioning.selectors import contract_visible_to
 from outcomes.measures import MEASURES
-from outcomes.periods import add_months, parse_period, quarter_period
+from outcomes.periods import latest_ended_quarter, parse_period
 from outcomes.reviews import meetings as services
 from outcomes.reviews.access import is_commentator, is_manager, require_commentator, require_manager
 from outcomes.reviews.commentary import (
@@ -159,7 +159,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         raise Http404("Review meetings are planned by commissioning bodies.")
     acting.require(Capability.MANAGE_REVIEWS)
     led = contract_visible_to(acting).filter(lead_commissioner_id=acting.organisation.pk)
-    usual = quarter_period(add_months(quarter_period(timezone.localdate()).start, -3))
+    usual = latest_ended_quarter(timezone.localdate())
     initial: dict = {"quarter": usual.identifier}
     chosen = request.GET.get("contract", "")
     if chosen.isdigit() and led.filter(pk=int(chosen)).exists():

@@ -239,3 +239,35 @@ def test_the_nightly_check_rolls_forward_when_a_month_ends(acme):
     check = results_check(acme)
     assert check.rolled_forward >= 1 and check.drifted == []
     assert stored(acme, "2025-26-YTD-05")["HELP_48H"]["missing_months"] == ["2025-05"]
+
+
+def test_work_still_waiting_is_finished_by_the_nightly_check_not_taken_for_drift(acme):
+    target(acme, "HELP_48H", "65", min_denominator=1)
+    accept(acme, "2025-04", referred("X", "2025-04-10T09:00", 3))
+    drain(acme)
+    accept(acme, "2025-04", referred("X", "2025-04-10T09:00", 60))  # its recompute has not run yet
+
+    check = results_check(acme)
+
+    assert check.drifted == [] and not AuditEntry.objects.filter(action="results.drift_repaired").exists()
+    assert stored(acme, "2025-04")["HELP_48H"]["numerator"] == 0
+    _assert_stored_equals_fresh(acme)
+
+
+def test_the_nightly_check_withdraws_a_year_to_date_reaching_a_month_to_come(acme):
+    target(acme, "HELP_48H", "65", min_denominator=1)
+    accept(acme, "2025-04", referred("X", "2025-04-10T09:00", 3))
+    drain(acme)
+    may = datetime(2025, 5, 20, 12, tzinfo=LONDON)
+    results_compute_periods(contract=acme, periods=[parse_period("2025-26-YTD-03")], now=may)  # on request
+
+    check = results_check(acme, now=may)
+
+    # As at 20 May 2025 only April has ended: every later year to date and rolling twelve months goes.
+    assert "2025-26-YTD-03" in check.withdrawn and check.drifted == []
+    assert all(parse_period(p).end > date(2025, 4, 30) for p in check.withdrawn)
+    assert "2025-26-YTD-04" not in check.withdrawn and "R12-2025-04" not in check.withdrawn
+    assert not ComplianceResult.objects.filter(
+        contract=acme, period="2025-26-YTD-03", is_latest=True
+    ).exists()
+    assert AuditEntry.objects.get(action="results.withdrawn").details["periods"] == check.withdrawn

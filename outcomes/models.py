@@ -77,6 +77,11 @@ class ReturnAttempt(models.Model):
     validated_at = models.DateTimeField(null=True, blank=True)
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    warning_notes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The approver's acknowledgement of each warning at sign-off: [{warning, note}], by position.",
+    )
     episode_count = models.PositiveIntegerField(default=0)
     signed_off_at = models.DateTimeField(null=True, blank=True)
     signed_off_by = models.ForeignKey(

@@ -34,13 +34,21 @@ ROWS = int(os.environ.get("BENCH_ROWS", "50000"))
 PERIOD = "2025-06"
 
 
-def make_file(rows: int) -> bytes:
+def make_file(rows: int, *, uk: bool = False) -> bytes:
+    """A June 2025 return; ``uk`` writes every date as UK Excel saves it to CSV (03/04/2025 10:15)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EPISODE_COLUMNS)
+
+    def day(month: int, day_of_month: int, clock: str = "") -> str:
+        if uk:
+            return f"{day_of_month:02d}/{month:02d}/2025" + (f" {clock}" if clock else "")
+        return f"2025-{month:02d}-{day_of_month:02d}" + (f" {clock}" if clock else "")
+
     for index in range(rows):
         short = index % 3 == 0
         ended = index % 5 == 0
+        month = 1 + index % 5
         writer.writerow(
             [
                 f"EP-{index:06d}",
@@ -50,14 +58,14 @@ def make_file(rows: int) -> bytes:
                 ("65-74", "75-84", "85+", "18-64")[index % 4],
                 "Y" if index % 7 == 0 else "N",
                 "N",
-                f"2025-0{1 + index % 5}-{1 + index % 27:02d} 10:{index % 60:02d}",
-                f"2025-0{1 + index % 5}-{1 + index % 27:02d} 16:00",
+                day(month, 1 + index % 27, f"10:{index % 60:02d}"),
+                day(month, 1 + index % 27, "16:00"),
                 "10.5",
                 "8" if index % 4 else "12",
-                f"2025-06-{1 + index % 28:02d}" if ended else "",
+                day(6, 1 + index % 28) if ended else "",
                 "independent" if ended else "",
                 "",
-                "Y" if index % 2 else "",
+                "Y" if index % 2 and month <= 3 else "",  # known once 91 days have passed by 30 June
             ]
         )
     return buffer.getvalue().encode()
@@ -130,6 +138,35 @@ def main() -> None:
     print(f"Peak resident memory of the process: {peak_rss_mb:.0f} MB")
     target = "meets" if ROWS / end_to_end >= 5000 and peak_rss_mb < 300 else "MISSES"
     print(f"Target (>= 5,000 rows/s end to end, < 300 MB): {target}")
+
+    # The same return as UK Excel saves it to CSV: every date day first.
+    uk = make_file(ROWS, uk=True)
+    start = time.perf_counter()
+    result = validate_return(period=PERIOD, episodes_file=uk, filename="bench-uk.csv")
+    uk_validate = time.perf_counter() - start
+    assert result.is_valid, result.errors[:3]
+    del result
+    start = time.perf_counter()
+    attempt = return_import(
+        contract=contract, period=PERIOD, file_bytes=uk, filename="bench-uk.csv", accept=True
+    )
+    uk_end_to_end = time.perf_counter() - start
+    assert attempt.status == "accepted" and attempt.episode_count == ROWS, (
+        attempt.status,
+        attempt.errors[:3],
+    )
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"UK-dated CSV, validate only:     {uk_validate:6.2f} s  {ROWS / uk_validate:10,.0f} rows/s"
+        f"  (x{uk_validate / csv_floor:.1f} the csv floor)"
+    )
+    print(
+        f"UK-dated CSV, a correction accepted (service): {uk_end_to_end:5.2f} s  "
+        f"{ROWS / uk_end_to_end:10,.0f} rows/s  (x{uk_end_to_end / (csv_floor + floor):.1f} the csv+COPY floor)"
+    )
+    print(f"Peak resident memory of the process: {peak_rss_mb:.0f} MB")
+    target = "meets" if ROWS / uk_end_to_end >= 5000 and peak_rss_mb < 300 else "MISSES"
+    print(f"Target for the UK-dated file (>= 5,000 rows/s end to end, < 300 MB): {target}")
 
 
 if __name__ == "__main__":

@@ -274,7 +274,7 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
     def _sign_off_problem(self, error: ValidationError, attempt: ReturnAttempt) -> Exception:
         """The service's refusal in API terms: a return no longer signable is a conflict (409)."""
         if hasattr(error, "error_dict"):
-            if "acknowledge_warnings" in error.error_dict:
+            if any(key.startswith("acknowledge_") for key in error.error_dict):
                 count = len(attempt.warnings)
                 return ValidationError(
                     {

@@ -1,4 +1,4 @@
-"""The monthly data standard (MDS v1): reading and validating a provider's monthly return file.
+"""The monthly data standard (MDS v1.1): reading and validating a provider's monthly return file.
 
 Pure Python, no database. `validate_return` turns a CSV or XLSX file into typed episode and survey
 rows plus plain-English errors and warnings; the upload pipeline and `import_return` build on it.
@@ -6,6 +6,7 @@ rows plus plain-English errors and warnings; the upload pipeline and `import_ret
 
 from outcomes.mds.columns import EPISODE_COLUMNS, MAX_EPISODE_ROWS, MAX_FILE_BYTES, SURVEY_COLUMNS
 from outcomes.mds.episodes import EpisodeRow
+from outcomes.mds.previous import PreviousEpisode, PreviousMonth
 from outcomes.mds.problems import Problem
 from outcomes.mds.survey import SurveyRow
 from outcomes.mds.validation import ValidatedReturn, validate_nil_return, validate_return
@@ -16,6 +17,8 @@ __all__ = [
     "MAX_EPISODE_ROWS",
     "MAX_FILE_BYTES",
     "EpisodeRow",
+    "PreviousEpisode",
+    "PreviousMonth",
     "Problem",
     "SurveyRow",
     "ValidatedReturn",

@@ -40,7 +40,7 @@ from outcomes.mds.header import map_header
 from outcomes.mds.period import ReturnPeriod
 from outcomes.mds.problems import ProblemLog
 from outcomes.mds.reading import Table
-from outcomes.mds.rows import RowCheck
+from outcomes.mds.rows import RowCheck, is_totals_row
 from outcomes.periods import LONDON, day_label
 
 FOLLOW_UP_DAYS = 91
@@ -51,7 +51,7 @@ NO_EPISODES_MESSAGE = (
 )
 
 _REF = re.compile(r"[A-Za-z0-9_-]+")
-_RULES = {column.name: column.rule for column in EPISODE_COLUMN_SPECS}
+_RULES = {column.name: column.described for column in EPISODE_COLUMN_SPECS}
 
 
 @dataclass(frozen=True)
@@ -86,11 +86,21 @@ def validate_episodes(table: Table, period: ReturnPeriod, log: ProblemLog) -> li
     first_rows: dict[str, int] = {}
     episodes = []
     for raw in table.rows:
+        if is_totals_row(raw, positions, NUMERIC_COLUMNS, "episode_ref"):
+            log.error(EPISODES, raw.number, None, None, totals_message(raw.number))
+            continue
         check = RowCheck(raw, positions, EPISODES, log, _RULES)
         episode = _check_row(check, period, first_rows)
         if episode is not None:
             episodes.append(episode)
     return episodes
+
+
+NUMERIC_COLUMNS = ("weekly_hours_start", "weekly_hours_now")
+
+
+def totals_message(row: int) -> str:
+    return f"Row {row} looks like a totals row: delete it; the return holds only episodes."
 
 
 def parse_episode_ref(text: str, column: str) -> str:
@@ -281,6 +291,17 @@ def _check_follow_up(
     check: RowCheck, period: ReturnPeriod, referral_source: str | None, referred_at: datetime | None
 ) -> None:
     at_home_text = check.text("at_home_91_days")
+    if at_home_text and referred_at is not None:
+        follow_up_day = referred_at.astimezone(LONDON).date() + timedelta(days=FOLLOW_UP_DAYS)
+        if follow_up_day > period.last_day:
+            check.error(
+                "at_home_91_days",
+                at_home_text,
+                f"at_home_91_days is filled in, but 91 days after the referral ({day_label(follow_up_day)}) "
+                f"come after the end of this return's month ({period.last_day_label}), so it cannot be "
+                "known yet. Leave it blank until the return for the month that day falls in.",
+            )
+            return
     if referral_source is not None and referral_source != "hospital_discharge" and at_home_text:
         check.warning(
             "at_home_91_days",

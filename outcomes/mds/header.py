@@ -72,7 +72,7 @@ def map_header(table: Table, columns: tuple[Column, ...], log: ProblemLog) -> di
                 column.name,
                 None,
                 f"The required column {column.name} is missing from the header row. Add a column "
-                f"named {column.name} holding {column.rule}.",
+                f"named {column.name} holding {column.described}.",
             )
     _report_unnamed_data(table, unnamed, log)
     if not usable:

@@ -77,38 +77,89 @@ def display_value(column: str | None, value: str | None) -> str | None:
     return value
 
 
+def rows_text(rows: list[int]) -> str:
+    """Row numbers as runs: ``2–19``, ``4, 7–9``."""
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and runs[-1][-1] == row - 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
 @dataclass
 class ProblemLog:
-    """Collects errors and warnings in the order found, listing at most MAX_PROBLEMS_LISTED of each."""
+    """Collects errors and warnings in the order found, listing at most MAX_PROBLEMS_LISTED of each.
+
+    The same problem repeated down a column (same sheet, column and message) is one entry naming
+    its rows ("rows 2–19: …"), never one line per cell (return-format v1.1).
+    """
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     unlisted_errors: int = 0
     unlisted_warnings: int = 0
+    _rows: dict[tuple, list[int]] = field(default_factory=dict, repr=False)
+
+    def _add(self, problems: list[Problem], problem: Problem) -> bool:
+        """Add the problem, or its row to the same problem already listed; False when the list is full."""
+        key = (problem.severity, problem.sheet, problem.column, problem.message)
+        if problem.row is not None and key in self._rows:
+            self._rows[key].append(problem.row)
+            return True
+        if len(problems) >= MAX_PROBLEMS_LISTED:
+            return False
+        problems.append(problem)
+        if problem.row is not None:
+            self._rows[key] = [problem.row]
+        return True
 
     def error(self, sheet: str, row: int | None, column: str | None, value: str | None, message: str) -> None:
         """Record an error; `value` is the raw cell text and is masked here."""
-        if len(self.errors) >= MAX_PROBLEMS_LISTED:
+        if not self._add(
+            self.errors, Problem(ERROR, sheet, row, column, display_value(column, value), message)
+        ):
             self.unlisted_errors += 1
-            return
-        self.errors.append(Problem(ERROR, sheet, row, column, display_value(column, value), message))
 
     def warning(
         self, sheet: str, row: int | None, column: str | None, value: str | None, message: str
     ) -> None:
         """Record a warning; `value` is the raw cell text and is masked here."""
-        if len(self.warnings) >= MAX_PROBLEMS_LISTED:
+        if not self._add(
+            self.warnings, Problem(WARNING, sheet, row, column, display_value(column, value), message)
+        ):
             self.unlisted_warnings += 1
-            return
-        self.warnings.append(Problem(WARNING, sheet, row, column, display_value(column, value), message))
 
     def file_error(self, message: str) -> None:
         """Record a problem with the file as a whole (format, size, encoding)."""
         self.error(FILE, None, None, None, message)
 
+    def _grouped(self, problems: list[Problem]) -> list[Problem]:
+        found = []
+        for problem in problems:
+            rows = self._rows.get((problem.severity, problem.sheet, problem.column, problem.message), [])
+            if len(rows) > 1:
+                where = (
+                    f"{problem.column}, rows {rows_text(rows)}"
+                    if problem.column
+                    else f"Rows {rows_text(rows)}"
+                )
+                problem = Problem(
+                    problem.severity,
+                    problem.sheet,
+                    problem.row,
+                    problem.column,
+                    None,
+                    f"{where} ({len(rows)} rows): {problem.message}",
+                )
+            found.append(problem)
+        return found
+
     def finish(self) -> tuple[list[Problem], list[Problem]]:
         """The errors and warnings, each ending with a note of how many were not listed."""
-        errors, warnings = sorted(self.errors, key=_place), sorted(self.warnings, key=_place)
+        errors = sorted(self._grouped(self.errors), key=_place)
+        warnings = sorted(self._grouped(self.warnings), key=_place)
         if self.unlisted_errors:
             errors.append(
                 Problem(

@@ -150,8 +150,8 @@ def _unpacked_size(data: bytes) -> int:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return sum(part.file_size for part in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        return 0  # openpyxl then reports the file as unreadable
+    except Exception:  # a damaged archive (bad headers, an unknown zip version): openpyxl reports it
+        return 0
 
 
 def _read_sheet(workbook: Any, title: str, sheet: str, filename: str, max_rows: int) -> Table | None:

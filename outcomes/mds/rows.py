@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -10,6 +11,23 @@ from outcomes.mds.reading import RawRow
 from outcomes.mds.values import CellError, is_formula
 
 T = TypeVar("T")
+
+TOTALS_WORDS = frozenset({"total", "totals", "sum", "grand total", "subtotal", "sub-total", "count"})
+_NUMERIC = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)")
+
+
+def is_totals_row(raw: RawRow, positions: dict[str, int], numeric: tuple[str, ...], key: str) -> bool:
+    """A row that sums the table rather than being an episode: its key cell is a word such as Total,
+    or its only values are numbers in the numeric columns (return-format v1.1)."""
+    cells = {name: raw.cells[index] for name, index in positions.items() if index < len(raw.cells)}
+    label = cells.get(key, "").strip().rstrip(":").casefold()
+    if label in TOTALS_WORDS:
+        return True
+    filled = {name for name, text in cells.items() if text}
+    unnamed = any(text for index, text in enumerate(raw.cells) if index not in positions.values())
+    if unnamed and not filled:
+        return all(_NUMERIC.fullmatch(text) for text in raw.cells if text)
+    return bool(filled) and filled <= set(numeric) and all(_NUMERIC.fullmatch(cells[name]) for name in filled)
 
 
 class RowCheck:

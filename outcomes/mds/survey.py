@@ -9,9 +9,9 @@ from outcomes.mds.columns import SURVEY, SURVEY_COLUMN_SPECS, SURVEY_MEASURE_COD
 from outcomes.mds.header import map_header
 from outcomes.mds.problems import ProblemLog
 from outcomes.mds.reading import Table
-from outcomes.mds.rows import RowCheck
+from outcomes.mds.rows import RowCheck, is_totals_row
 
-_RULES = {column.name: column.rule for column in SURVEY_COLUMN_SPECS}
+_RULES = {column.name: column.described for column in SURVEY_COLUMN_SPECS}
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ def validate_survey(table: Table, log: ProblemLog) -> list[SurveyRow]:
     first_rows: dict[str, int] = {}
     rows = []
     for raw in table.rows:
+        if is_totals_row(raw, positions, ("numerator", "denominator"), "measure_code"):
+            log.error(
+                SURVEY,
+                raw.number,
+                None,
+                None,
+                f"Row {raw.number} looks like a totals row: delete it; the survey table holds one row per measure.",
+            )
+            continue
         check = RowCheck(raw, positions, SURVEY, log, _RULES)
         code = check.parse("measure_code", _parse_measure_code, required=True)
         numerator = check.parse("numerator", values.parse_count, required=True)

@@ -20,6 +20,7 @@ from outcomes.mds import columns
 from outcomes.mds.columns import EPISODES, SURVEY
 from outcomes.mds.episodes import EpisodeRow, validate_episodes
 from outcomes.mds.period import ReturnPeriod
+from outcomes.mds.previous import PreviousMonth, compare_with_previous
 from outcomes.mds.problems import Problem, ProblemLog
 from outcomes.mds.reading import FileRejected, Table, file_format, is_empty, read_csv_table, read_workbook
 from outcomes.mds.survey import SurveyRow, validate_survey
@@ -53,12 +54,19 @@ def validate_return(
     filename: str,
     survey_file: bytes | None = None,
     survey_filename: str | None = None,
+    previous: PreviousMonth | None = None,
+    commissioned: frozenset[str] | None = None,
 ) -> ValidatedReturn:
-    """Read and check a return for the month `period` (YYYY-MM); the file's extension decides CSV or XLSX."""
+    """Read and check a return for the month `period` (YYYY-MM); the file's extension decides CSV or XLSX.
+
+    ``previous`` is the contract's previous month and ``commissioned`` the service types the contract
+    commissions, if it says: the checks against them are warnings (``previous.py``).
+    """
     return_period = ReturnPeriod.parse(period)
     log = ProblemLog()
     episodes_table, survey_table = _read_tables(log, episodes_file, filename, survey_file, survey_filename)
     episodes = validate_episodes(episodes_table, return_period, log) if episodes_table else []
+    compare_with_previous(episodes, previous, commissioned, log)
     survey = validate_survey(survey_table, log) if survey_table else []
     errors, warnings = log.finish()
     if errors:

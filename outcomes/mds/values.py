@@ -2,7 +2,9 @@
 
 Dates and times follow the periods rules of the measure library: a datetime without an offset is
 London local time, a date alone means 00:00 London time, and a datetime with an offset (or Z) is
-converted to London time. Every datetime returned is timezone-aware in Europe/London.
+converted to London time. Every datetime returned is timezone-aware in Europe/London. Besides ISO
+8601, dates are read as UK spreadsheets write them (return-format v1.1): day first, with slashes
+or hyphens, four-digit years.
 """
 
 from __future__ import annotations
@@ -36,14 +38,62 @@ def is_formula(text: str) -> bool:
     return text.startswith(_FORMULA_STARTS) and _NUMBER.fullmatch(text) is None
 
 
+# UK day-first text, as UK spreadsheets write dates to CSV: 03/04/2025, 3/4/2025, 03-04-2025,
+# optionally with a time 14:30 or 14:30:00 (return-format v1.1).
+_UK = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{2,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt ]00:00(?::00(?:\.0{1,6})?)?")
+
+
+def _uk_parts(text: str, column: str) -> tuple[date, tuple[int, int, int] | None] | None:
+    """A UK day-first date (and time, if any): None when the text is not written that way."""
+    match = _UK.fullmatch(text)
+    if match is None:
+        return None
+    day, _, month, year, hour, minute, second = match.groups()
+    if len(year) != 4:
+        raise CellError(
+            f"{column} has a two-digit year, so its century is a guess. Write the year in full, "
+            "for example 03/04/2025 or 2025-04-03."
+        )
+    try:
+        found = date(int(year), int(month), int(day))
+    except ValueError:
+        if int(month) > 12 and int(day) <= 12:
+            raise CellError(
+                f"{column} looks month-first (month/day/year), as US spreadsheets write dates. This "
+                "service reads a date with slashes as day/month/year: set the spreadsheet's language "
+                "to English (UK) and save again, or write the date as 2025-04-13."
+            ) from None
+        raise CellError(
+            f"{column} is not a real calendar date. Check the day and month (day first), "
+            "for example 30/04/2025."
+        ) from None
+    clock = (int(hour), int(minute), int(second or 0)) if hour is not None else None
+    if clock is not None and not (clock[0] <= 23 and clock[1] <= 59 and clock[2] <= 59):
+        raise CellError(
+            f"{column} is not a real date and time. Check the hours (00-23) and minutes (00-59), "
+            "for example 03/04/2025 14:30."
+        )
+    return found, clock
+
+
 def parse_date(text: str, column: str) -> date:
-    """A calendar date written YYYY-MM-DD."""
+    """A calendar date: YYYY-MM-DD, or UK day-first (03/04/2025, 3/4/2025, 03-04-2025). A date with a
+    time of exactly midnight is the date (a spreadsheet's date cell saved as CSV); any other time is
+    refused."""
+    uk = _uk_parts(text, column)
+    if uk is not None:
+        found, clock = uk
+        if clock not in (None, (0, 0, 0)):
+            raise CellError(_date_only(column))
+        return found
+    midnight = _MIDNIGHT.fullmatch(text)
+    if midnight is not None:
+        text = midnight.group(1)
     if _DATE.fullmatch(text) is None:
         if _DATETIME.fullmatch(text) is not None:
-            raise CellError(
-                f"{column} takes a date without a time. Write only the date, for example {text[:10]}."
-            )
-        raise CellError(f"{column} is not a date written YYYY-MM-DD. {_date_hint(text)}")
+            raise CellError(_date_only(column))
+        raise CellError(f"{column} is not a date written YYYY-MM-DD or DD/MM/YYYY. {_date_hint(text)}")
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -52,12 +102,23 @@ def parse_date(text: str, column: str) -> date:
         ) from None
 
 
+def _date_only(column: str) -> str:
+    return f"{column} takes a date without a time. Write only the date, for example 30/04/2025 or 2025-04-30."
+
+
 def parse_datetime(text: str, column: str) -> datetime:
-    """A date (00:00 London) or a date and time (London local unless it has an offset), in London time."""
+    """A date (00:00 London) or a date and time (London local unless it has an offset), in London time:
+    ISO (2025-04-03, 2025-04-03T14:30) or UK day-first (03/04/2025, 03/04/2025 14:30)."""
+    uk = _uk_parts(text, column)
+    if uk is not None:
+        found, clock = uk
+        hours, minutes, seconds = clock or (0, 0, 0)
+        local = datetime(found.year, found.month, found.day, hours, minutes, seconds)
+        return local.replace(tzinfo=LONDON).astimezone(UTC).astimezone(LONDON)
     match = _DATETIME.fullmatch(text)
     if match is None:
         raise CellError(
-            f"{column} is not a date or date and time written YYYY-MM-DD or YYYY-MM-DDTHH:MM. "
+            f"{column} is not a date or date and time written DD/MM/YYYY HH:MM or YYYY-MM-DDTHH:MM. "
             f"{_date_hint(text)}"
         )
     day_text, hour, minute, second, fraction, offset = match.groups()
@@ -153,8 +214,7 @@ def _iso_offset(offset: str) -> str:
 def _date_hint(text: str) -> str:
     if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}.*", text):
         return (
-            "Dates like 03/04/2025 can be read two ways; write the year first, for example "
-            "2025-04-03 or 2025-04-03T14:30."
+            "Write it day first with slashes, for example 03/04/2025 or 03/04/2025 14:30, or as 2025-04-03."
         )
     if re.fullmatch(r"\d{5}(?:\.\d+)?", text):
         return (

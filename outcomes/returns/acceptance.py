@@ -62,7 +62,7 @@ def _stored_hours(hours: Decimal) -> Decimal:
 def attempt_accept(
     attempt: ReturnAttempt,
     submitter: Submitter,
-    acknowledged_warnings: bool,
+    acknowledged_warnings: bool | dict[int, str],
     result: ValidatedReturn | None = None,
 ) -> ReturnAttempt:
     """Store the attempt as the month's newest version (caller holds the contract's lock).
@@ -80,8 +80,7 @@ def attempt_accept(
             f"This return cannot be signed off: it is {attempt.get_status_display().lower()}. "
             "Only a return that passed its checks can be signed off."
         )
-    if attempt.warnings and not acknowledged_warnings:
-        raise ValidationError({"acknowledge_warnings": "Confirm that you have read each warning"})
+    notes = _acknowledgements(attempt, acknowledged_warnings)
     result = result or attempt_read(attempt)
     if not result.is_valid:  # the stored file no longer passes: refuse rather than accept part of it
         raise ValidationError("The stored file no longer passes its checks. Upload it again.")
@@ -156,6 +155,7 @@ def attempt_accept(
     attempt.signed_off_by = submitter.user
     attempt.signed_off_by_label = submitter.label
     attempt.changes = changes
+    attempt.warning_notes = notes
     attempt.episode_count = len(records)
     attempt.save()
     audit_record(
@@ -170,12 +170,33 @@ def attempt_accept(
             "version": attempt.version,
             "episodes": len(records),
             "warnings_acknowledged": len(attempt.warnings),
+            "warning_notes": sum(1 for item in notes if item["note"]),
             "source": submitter.source,
             "changes": changes,
         },
     )
     recompute_request(contract=contract, months=touched)
     return attempt
+
+
+def _acknowledgements(attempt: ReturnAttempt, acknowledged: bool | dict[int, str]) -> list[dict]:
+    """Every warning acknowledged, one by one, each with the approver's note; ValidationError naming
+    each one that is not. ``True`` acknowledges all (the data team's import and the API's flag)."""
+    count = len(attempt.warnings)
+    if acknowledged is True:
+        return [{"warning": index, "note": ""} for index in range(count)]
+    given = acknowledged if isinstance(acknowledged, dict) else {}
+    missing = [index for index in range(count) if index not in given]
+    if missing:
+        raise ValidationError(
+            {
+                f"acknowledge_{index}": f"Confirm that you have read warning {index + 1}"
+                if len(missing) < count or count == 1
+                else f"Confirm that you have read warning {index + 1} (each warning is acknowledged on its own)"
+                for index in missing
+            }
+        )
+    return [{"warning": index, "note": given[index][:500]} for index in range(count)]
 
 
 EPISODE_COLUMNS_STORED = (

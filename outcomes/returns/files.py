@@ -14,12 +14,17 @@ import openpyxl
 from django.conf import settings
 from django.utils import timezone
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.downloads import csv_bytes
 from outcomes.mds.columns import (
+    CHANGES_IN_THIS_VERSION,
     EPISODE_COLUMN_SPECS,
     EPISODE_COLUMNS,
     EPISODES,
+    FORMAT_VERSION,
+    MAX_EPISODE_ROWS,
     SURVEY,
     SURVEY_COLUMN_SPECS,
     SURVEY_COLUMNS,
@@ -37,12 +42,35 @@ def template_csv() -> bytes:
     return csv_bytes(EPISODE_COLUMNS, [])
 
 
-def _guidance_rows(table: str, columns: Sequence[Column]) -> list[tuple[str, str, str, str]]:
-    return [(table, column.name, "yes" if column.required else "no", column.rule) for column in columns]
+def _guidance_rows(table: str, columns: Sequence[Column]) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (table, column.name, "yes" if column.required else "no", column.rule, ", ".join(column.allowed))
+        for column in columns
+    ]
+
+
+def _drop_downs(sheet, columns: Sequence[Column], rows: int = MAX_EPISODE_ROWS + 1) -> None:
+    """A drop-down list (data validation) on every coded column, from the standard's allowed values."""
+    for index, column in enumerate(columns, start=1):
+        if not column.allowed:
+            continue
+        letter = get_column_letter(index)
+        listed = DataValidation(
+            type="list",
+            formula1='"' + ",".join(column.allowed) + '"',
+            allow_blank=not column.required or column.name in ("end_reason",),
+            showErrorMessage=True,
+            errorTitle=f"{column.name}: not an allowed value",
+            error=f"Choose one of: {', '.join(column.allowed)}",
+        )
+        listed.add(f"{letter}2:{letter}{rows}")
+        sheet.add_data_validation(listed)
 
 
 def template_xlsx() -> bytes:
-    """A blank workbook: "episodes" and "survey" sheets with header rows, and a "guidance" sheet."""
+    """A blank workbook: "episodes" and "survey" sheets with header rows and drop-down lists on their
+    coded columns, and a "guidance" sheet naming the standard's version, what changed in it, and every
+    column's rule and allowed values. All from ``outcomes.mds.columns``, as the validator reads them."""
     workbook = openpyxl.Workbook()
     bold = Font(bold=True)
     episodes = workbook.active
@@ -54,22 +82,33 @@ def template_xlsx() -> bytes:
             cell.font = bold
             sheet.column_dimensions[cell.column_letter].width = max(14, len(str(cell.value)) + 2)
         sheet.freeze_panes = "A2"
+    _drop_downs(episodes, EPISODE_COLUMN_SPECS)
+    _drop_downs(survey, SURVEY_COLUMN_SPECS, rows=50)
     guidance = workbook.create_sheet("guidance")
-    guidance.append(["table", "column", "required", "rule"])
-    for cell in guidance[1]:
+    guidance.append([f"Monthly data standard, version {FORMAT_VERSION}"])
+    guidance["A1"].font = bold
+    guidance.append([])
+    guidance.append(["table", "column", "required", "rule", "allowed values (type them exactly)"])
+    for cell in guidance[3]:
         cell.font = bold
     for row in _guidance_rows(EPISODES, EPISODE_COLUMN_SPECS) + _guidance_rows(SURVEY, SURVEY_COLUMN_SPECS):
         guidance.append(list(row))
-    for letter, width in zip("ABCD", (12, 26, 10, 80), strict=True):
+    for letter, width in zip("ABCDE", (12, 26, 10, 70, 60), strict=True):
         guidance.column_dimensions[letter].width = width
     guidance.append([])
     guidance.append(
         [
             "Paste values only (no formulas). Column names may be in any order; do not add other "
-            "columns. Survey figures are optional: leave the survey sheet with its header only if "
-            "you have none. This guidance sheet is ignored when you upload the workbook."
+            "columns. Dates are day first (03/04/2025, or 03/04/2025 14:30 with a time), or date cells. "
+            "Survey figures are optional: leave the survey sheet with its header only if you have none. "
+            "This guidance sheet is ignored when you upload the workbook."
         ]
     )
+    guidance.append([])
+    guidance.append([f"What changed in version {FORMAT_VERSION}"])
+    guidance.cell(row=guidance.max_row, column=1).font = bold
+    for change in CHANGES_IN_THIS_VERSION:
+        guidance.append([change])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

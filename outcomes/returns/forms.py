@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from accounts.govuk_forms import GovukFormMixin
 from outcomes.mds import MAX_FILE_BYTES
 from outcomes.mds.columns import SURVEY_MEASURE_CODES
+from outcomes.models import ReturnAttempt
 
 SURVEY_MEASURE_LABELS = {
     "HEALTH_NEEDS_MET": "People who said their health needs were met",
@@ -139,35 +140,93 @@ class ReturnUploadForm(SurveyFiguresMixin, GovukFormMixin, forms.Form):
 
 
 class NilReturnForm(SurveyFiguresMixin, GovukFormMixin, forms.Form):
-    """A nil return: no episodes this month, with any survey figures typed in."""
+    """A nil return: no episodes this month, with any survey figures typed in. When the month already
+    has an accepted version with episodes, the provider confirms that the nil return will replace it."""
 
-    def __init__(self, *args, **kwargs):
+    replace_confirmed = forms.BooleanField(required=False)
+
+    def __init__(self, *args, replaces: ReturnAttempt | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_survey_fields()
-        self.helper.layout = Layout(*self.survey_layout())
+        self.replaces = replaces
+        parts = list(self.survey_layout())
+        if replaces is not None:
+            field = self.fields["replace_confirmed"]
+            field.label = (
+                f"I understand that, once signed off, this nil return replaces version {replaces.version} "
+                f"of this month's return, with its {replaces.episode_count} episodes"
+            )
+            parts.append(Fieldset(Field.checkbox("replace_confirmed"), legend="Replace the accepted return"))
+        else:
+            del self.fields["replace_confirmed"]
+        self.helper.layout = Layout(*parts)
 
     def clean(self):
         cleaned = super().clean()
         cleaned["survey_entered"] = self.clean_survey_figures(cleaned)
+        if self.replaces is not None and not cleaned.get("replace_confirmed"):
+            self.add_error(
+                "replace_confirmed",
+                f"Confirm that the nil return replaces version {self.replaces.version} and its "
+                f"{self.replaces.episode_count} episodes, or upload a corrected file instead",
+            )
         return cleaned
 
 
+def warning_place(warning: dict) -> str:
+    """Where a warning is: "episodes, row 5, service_type" (or the file as a whole)."""
+    parts = [warning.get("sheet") or "file"]
+    if warning.get("row"):
+        parts.append(f"row {warning['row']}")
+    if warning.get("column"):
+        parts.append(str(warning["column"]))
+    return ", ".join(parts)
+
+
 class SignOffForm(GovukFormMixin, forms.Form):
-    """The approver's declaration; the service refuses a sign-off without it."""
+    """The approver's declaration, and each warning acknowledged one by one with an optional note
+    (return-format v1.1); the service refuses a sign-off without them."""
 
     declaration = forms.BooleanField(
         label="I confirm this return is complete and accurate to the best of my knowledge", required=False
     )
-    acknowledge_warnings = forms.BooleanField(label="I have read each warning above", required=False)
 
-    def __init__(self, *args, has_warnings: bool, **kwargs):
+    def __init__(self, *args, warnings: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
-        checkboxes = [Field.checkbox("declaration")]
-        if has_warnings:
-            checkboxes.append(Field.checkbox("acknowledge_warnings"))
-        else:
-            del self.fields["acknowledge_warnings"]
-        self.helper.layout = Layout(Fieldset(*checkboxes, legend="Declaration", legend_size=Size.MEDIUM))
+        self.warning_count = len(warnings)
+        parts = []
+        for index, warning in enumerate(warnings):
+            number = index + 1
+            self.fields[f"acknowledge_{index}"] = forms.BooleanField(
+                label=f"I have read warning {number}", required=False
+            )
+            self.fields[f"note_{index}"] = forms.CharField(
+                label=f"Note on warning {number} (optional)",
+                help_text="Say what you checked or why it is right, for the council to read with the return.",
+                required=False,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            parts.append(
+                Fieldset(
+                    Field.checkbox(f"acknowledge_{index}"),
+                    Field.textarea(f"note_{index}", rows=2),
+                    legend=f"Warning {number} ({warning_place(warning)}): {warning.get('message', '')}",
+                    legend_size=Size.SMALL,
+                )
+            )
+        self.helper.layout = Layout(
+            *parts, Fieldset(Field.checkbox("declaration"), legend="Declaration", legend_size=Size.MEDIUM)
+        )
+
+    def acknowledgements(self) -> dict[int, str]:
+        """The warnings ticked as read, by position, each with its note ("" when none)."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            index: (data.get(f"note_{index}") or "").strip()
+            for index in range(self.warning_count)
+            if data.get(f"acknowledge_{index}")
+        }
 
 
 class OutstandingMonthForm(GovukFormMixin, forms.Form):

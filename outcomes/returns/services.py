@@ -113,7 +113,11 @@ def contract_lock(contract: Contract) -> None:
 
 
 def return_sign_off(
-    *, acting: Acting, attempt: ReturnAttempt, declaration: bool, acknowledged_warnings: bool
+    *,
+    acting: Acting,
+    attempt: ReturnAttempt,
+    declaration: bool,
+    acknowledged_warnings: bool | dict[int, str],
 ) -> ReturnAttempt:
     """An approver declares the return true and complete; it becomes the month's newest version."""
     contract = attempt.monthly_return.contract

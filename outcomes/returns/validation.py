@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from outcomes.mds import ValidatedReturn, validate_nil_return, validate_return
-from outcomes.models import AttemptKind, AttemptStatus, ReturnAttempt
+from commissioning.models import Contract, ServiceType
+from outcomes.mds import PreviousEpisode, PreviousMonth, ValidatedReturn, validate_nil_return, validate_return
+from outcomes.models import AttemptKind, AttemptStatus, EpisodeRecord, ReturnAttempt
+from outcomes.periods import add_months
 
 SURVEY_COLUMNS = ("measure_code", "numerator", "denominator")
 
@@ -30,8 +33,30 @@ def survey_csv(rows: list[dict]) -> bytes:
     return buffer.getvalue().encode()
 
 
+# The episode service types a contract commissions, where its service type says so.
+COMMISSIONED: dict[str, frozenset[str]] = {ServiceType.SHORT_TERM: frozenset({"short_term"})}
+
+
+def previous_month(contract: Contract, month: date) -> PreviousMonth | None:
+    """The newest accepted version of the contract's month before ``month``, for the checks against it."""
+    before = add_months(month, -1)
+    attempt = ReturnAttempt.objects.filter(
+        monthly_return__contract=contract, monthly_return__month=before, is_current=True
+    ).first()
+    if attempt is None:
+        return None
+    rows = EpisodeRecord.objects.filter(attempt=attempt).values_list(
+        "episode_ref", "person_ref", "service_type", "referral_source", "referred_at", "ended_on"
+    )
+    return PreviousMonth(
+        label=f"{before:%B %Y}",
+        episodes=tuple(PreviousEpisode(*row) for row in rows.iterator(chunk_size=5000)),
+    )
+
+
 def attempt_read(attempt: ReturnAttempt) -> ValidatedReturn:
-    """Validate the attempt's stored file (or, for a nil return, its survey figures)."""
+    """Validate the attempt's stored file (or, for a nil return, its survey figures), checked against
+    the contract's previous month and the service types it commissions."""
     period = attempt.monthly_return.period
     survey_bytes, survey_name = None, None
     if attempt.survey_file:
@@ -43,12 +68,16 @@ def attempt_read(attempt: ReturnAttempt) -> ValidatedReturn:
         return validate_nil_return(period=period, survey_file=survey_bytes, survey_filename=survey_name)
     with attempt.file.open("rb") as handle:
         content = handle.read()
+    monthly_return = attempt.monthly_return
+    contract = monthly_return.contract
     return validate_return(
         period=period,
         episodes_file=content,
         filename=attempt.filename,
         survey_file=survey_bytes,
         survey_filename=survey_name,
+        previous=previous_month(contract, monthly_return.month),
+        commissioned=COMMISSIONED.get(contract.service_type),
     )
 
 

@@ -24,7 +24,12 @@ from accounts.govuk_forms import apply_service_errors
 from commissioning.access import is_prime_provider, require_prime_provider
 from commissioning.models import Contract
 from outcomes.mds import MAX_EPISODE_ROWS, MAX_FILE_BYTES
-from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_COLUMN_SPECS
+from outcomes.mds.columns import (
+    CHANGES_IN_THIS_VERSION,
+    EPISODE_COLUMN_SPECS,
+    FORMAT_VERSION,
+    SURVEY_COLUMN_SPECS,
+)
 from outcomes.models import AttemptStatus, ReturnAttempt
 from outcomes.periods import due_at, parse_month
 from outcomes.returns import files as templates_files
@@ -152,7 +157,10 @@ def return_nil(request: HttpRequest, contract_id: int, period: str) -> HttpRespo
     contract = selectors.return_contract_get_for(acting, contract_id)
     month = _month_in_term(contract, period)
     require_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
-    form = NilReturnForm(request.POST if request.method == "POST" else None)
+    accepted = ReturnAttempt.objects.filter(
+        monthly_return__contract=contract, monthly_return__month=month, is_current=True, episode_count__gt=0
+    ).first()
+    form = NilReturnForm(request.POST if request.method == "POST" else None, replaces=accepted)
     if request.method == "POST" and form.is_valid():
         attempt = services.return_declare_nil(
             acting=acting,
@@ -164,7 +172,13 @@ def return_nil(request: HttpRequest, contract_id: int, period: str) -> HttpRespo
     return render(
         request,
         "outcomes/returns/nil.html",
-        {"contract": contract, "month": month, "period": f"{month:%Y-%m}", "form": form},
+        {
+            "contract": contract,
+            "month": month,
+            "period": f"{month:%Y-%m}",
+            "form": form,
+            "replaces": accepted,
+        },
     )
 
 
@@ -177,7 +191,7 @@ def _attempt_context(
     contract = attempt.monthly_return.contract
     can_sign_off = is_prime_provider(acting, contract, Capability.SIGN_OFF_RETURNS)
     if sign_off_form is None and can_sign_off and attempt.status == AttemptStatus.VALID:
-        sign_off_form = SignOffForm(has_warnings=bool(attempt.warnings))
+        sign_off_form = SignOffForm(warnings=attempt.warnings)
     return {
         "attempt": attempt,
         "contract": contract,
@@ -223,14 +237,14 @@ def attempt_sign_off(request: HttpRequest, attempt_id: int) -> HttpResponse:
     require_prime_provider(acting, contract, Capability.SIGN_OFF_RETURNS)
     if request.method != "POST":
         return redirect("returns:attempt", attempt_id=attempt.pk)
-    form = SignOffForm(request.POST, has_warnings=bool(attempt.warnings))
+    form = SignOffForm(request.POST, warnings=attempt.warnings)
     form.is_valid()
     try:
         accepted = services.return_sign_off(
             acting=acting,
             attempt=attempt,
             declaration=form.cleaned_data.get("declaration", False),
-            acknowledged_warnings=form.cleaned_data.get("acknowledge_warnings", False),
+            acknowledged_warnings=form.acknowledgements(),
         )
     except ValidationError as error:
         attempt = selectors.attempt_get_for(acting, attempt_id)
@@ -324,5 +338,7 @@ def guide(request: HttpRequest) -> HttpResponse:
             "example_month": parse_month(templates_files.EXAMPLE_PERIOD),
             "max_mb": MAX_FILE_BYTES // (1024 * 1024),
             "max_rows": MAX_EPISODE_ROWS,
+            "format_version": FORMAT_VERSION,
+            "format_changes": CHANGES_IN_THIS_VERSION,
         },
     )

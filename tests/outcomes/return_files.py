@@ -87,6 +87,8 @@ VALID_EPISODES = (
     episode("EP-3", ended_on="2025-05-20", end_reason="independent", weekly_hours_now="0"),
 )
 # at_home_91_days answered for an episode that is not a hospital discharge: a warning, not an error.
-WARNING_EPISODE = episode("EP-W", at_home_91_days="Y")
+WARNING_EPISODE = episode(
+    "EP-W", referred_at="2025-02-10T09:00", first_visit_at="2025-02-11T10:00", at_home_91_days="Y"
+)
 # A person_ref of 10 digits could be an NHS number: an error.
 ERROR_EPISODE = episode("EP-E", person_ref="9434765919")

@@ -570,7 +570,10 @@ def test_next_step_for_each_status(api_world, api, attempts, django_capture_on_c
         return client.get(f"{URL}{attempts[name].pk}/").json()["next_step"]
 
     assert step("accepted") == "Nothing to do: this is version 1, the month's accepted return."
-    assert step("valid") == "Ready for an approver to sign off."
+    # June leaves out two episodes open at the end of May: a warning to read first (return-format v1.1).
+    assert step("valid") == (
+        "Ready for an approver to sign off, after reading the 1 warning in the validation report."
+    )
     again = checked(api_world.contracts["joint"], episodes_csv(*VALID_EPISODES[:2]), period=MAY, accept=True)
     assert again.version == 2
     assert step("accepted") == (

@@ -270,3 +270,40 @@ def test_without_submitted_at_the_time_is_now(returns, files):
     run(*base(files("may.csv", episodes_csv(*VALID_EPISODES))))
     attempt = ReturnAttempt.objects.get()
     assert attempt.submitted_at >= before and attempt.late is True
+
+
+# --- Return format v1.1 through the command ----------------------------------------------------------
+
+
+def test_a_uk_dated_csv_as_excel_saves_it_is_accepted(returns, files):
+    text = (
+        ",".join(HEADER) + "\r\n"
+        "EP-1,P-1,short_term,community,85+,N,N,03/05/2025 14:30,04/05/2025 09:00,10,8,20/05/2025 00:00,independent,,\r\n"
+        "EP-2,P-2,long_term,community,75-84,Y,N,01/02/2025,02/02/2025 08:00,14,14,,,,\r\n"
+    )
+    code, result = report(*base(files("may.csv", text.encode("utf-8-sig")), "--accept"))
+    assert (code, result["status"], result["episodes"], result["errors"]) == (0, "accepted", 2, [])
+    stored = EpisodeRecord.objects.get(episode_ref="EP-1")
+    assert stored.referred_at == datetime(2025, 5, 3, 14, 30, tzinfo=LONDON)
+    assert str(stored.ended_on) == "2025-05-20"
+
+
+def test_checks_against_the_previous_month_are_warnings(returns, files):
+    opened = {
+        "referred_at": "2025-04-03T14:30",
+        "first_visit_at": "2025-04-04T09:00",
+        "ended_on": "",
+        "end_reason": "",
+    }
+    april = episodes_csv(*(dict(row, **opened) for row in VALID_EPISODES))
+    code, _ = report("--contract", "RCC-HC-001", "--period", "2025-04", files("april.csv", april), "--accept")
+    assert code == 0
+    changed = dict(VALID_EPISODES[0], service_type="long_term")  # EP-2 and EP-3 left out
+    code, result = report(*base(files("may.csv", episodes_csv(changed)), "--accept"))
+    assert code == 0 and result["status"] == "accepted"
+    messages = [warning["message"] for warning in result["warnings"]]
+    assert any(
+        "open at the end of April 2025" in message and "missing from this return" in message
+        for message in messages
+    )
+    assert any(m.startswith("service_type was short_term in April 2025's return") for m in messages)

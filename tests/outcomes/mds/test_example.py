@@ -42,8 +42,8 @@ EPISODES = [
     ["EP-2025-0103", "P-40119", "short_term", "community", "65-74", "N", "N", "2025-06-02", "2025-06-03T10:00", "7", "7", "", "", "", ""],
     ["EP-2025-0104", "P-40120", "long_term", "community", "85+", "Y", "N", "2024-09-12T09:00", "2024-09-13T08:00", "21", "17.5", "", "", "", ""],
     ["EP-2025-0105", "P-40121", "long_term", "other", "18-64", "N", "N", "2023-11-01", "2023-11-02T07:30", "28", "28", "2025-05-14", "residential_care", "", ""],
-    # end-of-life care after a hospital discharge; died at home as wished
-    ["EP-2025-0106", "P-40122", "long_term", "hospital_discharge", "85+", "N", "Y", "2025-05-06T13:10", "2025-05-07T09:15", "14", "21", "2025-06-10", "died", "Y", "N"],
+    # end-of-life care after a hospital discharge; died at home as wished (day 91 not reached: blank)
+    ["EP-2025-0106", "P-40122", "long_term", "hospital_discharge", "85+", "N", "Y", "2025-05-06T13:10", "2025-05-07T09:15", "14", "21", "2025-06-10", "died", "Y", ""],
     # referred on a Friday evening, not started by the end of the month
     ["EP-2025-0107", "P-40123", "short_term", "hospital_discharge", "75-84", "N", "N", "2025-06-27T18:05", "", "10", "10", "", "", "", ""],
     ["EP-2025-0108", "P-40124", "short_term", "community", "65-74", "N", "N", "2025-04-22T10:00+01:00", "2025-04-23T09:00+01:00", "9", "0", "2025-05-30", "transferred", "", ""],

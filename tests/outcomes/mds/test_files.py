@@ -426,7 +426,7 @@ def test_xlsx_typed_cells_are_read_as_a_provider_would_type_them():
         date(2025, 7, 20),
         "independent",
         None,
-        "Y",
+        None,  # at_home_91_days: day 91 is after July, so it cannot be known yet
     ]
     result = validate_return(
         period="2025-07", episodes_file=xlsx_bytes({"episodes": [HEADER, row]}), filename="r.xlsx"
@@ -505,7 +505,16 @@ def test_survey_missing_column():
 
 def test_problem_lists_are_capped_with_a_count_of_the_rest(monkeypatch):
     monkeypatch.setattr(mds_problems, "MAX_PROBLEMS_LISTED", 2)
-    rows = [[f"EP-{index}", *ROW[1:4], "90+", *ROW[5:]] for index in range(5)]
+    # Five different problems (each message names its own date), so five entries: two listed.
+    rows = [[f"EP-{index}", *ROW[1:7], f"2025-06-0{index + 1}T09:00", "", *ROW[9:]] for index in range(5)]
     result = check(csv_bytes(HEADER, *rows))
     assert [problem.row for problem in result.errors] == [2, 3, None]
     assert result.errors[-1].message.startswith("3 more errors are not listed")
+
+
+def test_the_same_problem_down_a_column_is_reported_once_with_its_rows():
+    rows = [[f"EP-{index}", *ROW[1:4], "90+", *ROW[5:]] for index in range(18)]
+    result = check(csv_bytes(HEADER, *rows))
+    (problem,) = result.errors
+    assert (problem.column, problem.row) == ("age_band", 2)
+    assert problem.message.startswith("age_band, rows 2–19 (18 rows): age_band must be one of")

@@ -48,7 +48,24 @@ HOSTILE = st.one_of(
     st.tuples(st.sampled_from("=+-@"), st.text(max_size=20)).map("".join),  # formulas
     st.text(alphabet='\x00\r\n",; \t', max_size=8),
 )
-CELL = st.one_of(PLAUSIBLE, HOSTILE)
+# Dates as spreadsheets write them (return-format v1.1): day-first, month-first, two-digit years,
+# impossible days and times, separators mixed, and midnight in a date-only column.
+UK_DATES = st.one_of(
+    st.builds(
+        lambda day, month, year, sep, time: f"{day}{sep}{month}{sep}{year}{time}",
+        st.sampled_from(["1", "01", "3", "13", "29", "31", "32", "00", "7"]),
+        st.sampled_from(["1", "02", "04", "12", "13", "00"]),
+        st.sampled_from(["2025", "25", "1899", "99999", "0000", "2024"]),
+        st.sampled_from(["/", "-", ".", "/ "]),
+        st.sampled_from(
+            ["", " 14:30", " 00:00", " 00:00:00", " 23:59:59", " 24:00", " 9:5", "T14:30", " 14:30:60"]
+        ),
+    ),
+    st.sampled_from(
+        ["03/04/2025 14:30", "2025-04-03 00:00", "2025-04-03T00:00:00.000", "03-04/2025", "3/4/2025 "]
+    ),
+)
+CELL = st.one_of(PLAUSIBLE, HOSTILE, UK_DATES)
 HEADER_NAME = st.one_of(
     st.sampled_from(HEADER + SURVEY_HEADER),
     st.sampled_from(HEADER).map(str.upper),

@@ -117,7 +117,12 @@ def test_good_row_is_valid_and_typed():
 def test_errors_reject_the_whole_return_and_warnings_do_not():
     rejected = validate_rows([GOOD, {**GOOD, "episode_ref": "EP-0002", "age_band": "90+"}])
     assert not rejected.is_valid and rejected.episodes == []
-    warned = validate_row(referral_source="community", at_home_91_days="Y")
+    warned = validate_row(
+        referral_source="community",
+        referred_at="2025-01-10T09:00",
+        first_visit_at="2025-01-11T09:00",
+        at_home_91_days="Y",
+    )
     assert warned.is_valid and warned.warnings and len(warned.episodes) == 1
 
 
@@ -287,7 +292,8 @@ def test_offset_datetime_is_converted_to_london_time():
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("03/04/2025", "year first"),
+        ("04/13/2025", "month-first"),
+        ("03/04/25", "two-digit year"),
         ("2025-02-30", "real date"),
         ("2025-04-03T25:00", "real date"),
         ("yesterday", "YYYY-MM-DD"),

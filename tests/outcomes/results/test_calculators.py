@@ -411,7 +411,7 @@ AT_HOME_JULY = (
     discharge("A3", "2025-04-15", ""),  # blank: not at home, and missing
     discharge("A4", "2025-03-31", "Y"),  # judged 30 June
     discharge("A5", "2025-05-01", "Y"),  # judged 31 July
-    discharge("A6", "2025-05-02", "Y"),  # judged 1 August
+    discharge("A6", "2025-05-02", ""),  # judged 1 August: not known in July, so blank
     discharge("A7", "2025-04-10", "Y", age_band="18-64"),
     discharge("A8", "2025-04-10", "Y", referral_source="community"),
     discharge("A9", "2025-04-10", "Y", service_type="long_term"),

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.downloads import XLSX_CONTENT_TYPE, spreadsheet_safe
 from outcomes.mds import EPISODE_COLUMNS, SURVEY_COLUMNS, validate_return
-from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_COLUMN_SPECS
+from outcomes.mds.columns import CHANGES_IN_THIS_VERSION, EPISODE_COLUMN_SPECS, SURVEY_COLUMN_SPECS
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import due_at
 from outcomes.returns import files as templates_files
@@ -336,14 +336,42 @@ def test_warnings_must_be_acknowledged_at_sign_off(client, world, contracts):
     as_user(client, world, "a_approver")
     page = client.get(f"/returns/attempts/{attempt.pk}/")
     assert len(table_rows(page, "warnings")) == 3
-    assert "I have read each warning above" in page.content.decode()
-    refused = client.post(f"/returns/attempts/{attempt.pk}/sign-off/", {"declaration": "on"})
-    assert error_summary(refused) == [("id_acknowledge_warnings", "Confirm that you have read each warning")]
+    content = page.content.decode()
+    assert all(
+        f"I have read warning {n}" in content and f"Note on warning {n} (optional)" in content
+        for n in (1, 2, 3)
+    )
+    # One by one: two acknowledged is not enough, and the error names the one left.
+    refused = client.post(
+        f"/returns/attempts/{attempt.pk}/sign-off/",
+        {
+            "declaration": "on",
+            "acknowledge_0": "on",
+            "acknowledge_2": "on",
+            "note_0": "Checked with the ward",
+        },
+    )
+    assert error_summary(refused) == [("id_acknowledge_1", "Confirm that you have read warning 2")]
+    assert "Checked with the ward" in refused.content.decode()  # nothing typed is lost
     accepted = client.post(
-        f"/returns/attempts/{attempt.pk}/sign-off/", {"declaration": "on", "acknowledge_warnings": "on"}
+        f"/returns/attempts/{attempt.pk}/sign-off/",
+        {
+            "declaration": "on",
+            **{f"acknowledge_{index}": "on" for index in range(3)},
+            "note_0": "Checked with the ward",
+            "note_2": "Follow-up call booked",
+        },
     )
     assert accepted.status_code == 302
     assert "Version 1 of the September 2025 return is accepted" in text(client.get(accepted["Location"]))
+    attempt.refresh_from_db()
+    assert attempt.warning_notes == [
+        {"warning": 0, "note": "Checked with the ward"},
+        {"warning": 1, "note": ""},
+        {"warning": 2, "note": "Follow-up call booked"},
+    ]
+    shown = table_rows(client.get(f"/returns/attempts/{attempt.pk}/"), "warnings")
+    assert shown[0][-1] == "Checked with the ward" and shown[1][-1] == "Read; no note"
 
 
 def test_signing_off_twice_gives_a_clear_message(client, world, contracts):
@@ -415,6 +443,25 @@ def test_the_attempt_page_polls_while_the_checks_run_and_stops_when_done(client,
 
 
 # --- Nil returns ------------------------------------------------------------------------------
+
+
+def test_a_nil_return_over_an_accepted_return_with_episodes_asks_for_confirmation(
+    client, world, contracts, django_capture_on_commit_callbacks
+):
+    joint = contracts["joint"]
+    accepted = checked_attempt(joint, accept=True)
+    as_user(client, world, "a_approver")
+    page = client.get(f"{month_url(joint)}nil/")
+    assert "already has an accepted return: version 1" in text(page)
+    assert f"with {accepted.episode_count} episodes" in text(page)
+    refused = client.post(f"{month_url(joint)}nil/", {})
+    assert refused.status_code == 200
+    assert error_summary(refused)[0][0] == "id_replace_confirmed"
+    assert ReturnAttempt.objects.filter(kind=AttemptKind.NIL).count() == 0  # nothing half-done
+    with django_capture_on_commit_callbacks(execute=True):
+        declared = client.post(f"{month_url(joint)}nil/", {"replace_confirmed": "on"})
+    assert declared.status_code == 302
+    assert ReturnAttempt.objects.filter(kind=AttemptKind.NIL).count() == 1
 
 
 def test_a_nil_return_is_confirmed_then_declared_then_signed_off(
@@ -496,9 +543,31 @@ def test_the_xlsx_template_has_episodes_survey_and_guidance_sheets(client, world
     assert workbook.sheetnames == ["episodes", "survey", "guidance"]
     assert [c.value for c in workbook["episodes"][1]] == list(EPISODE_COLUMNS)
     assert [c.value for c in workbook["survey"][1]] == list(SURVEY_COLUMNS)
-    guidance = [row for row in workbook["guidance"].iter_rows(min_row=2, values_only=True) if row[1]]
+    sheet = workbook["guidance"]
+    assert sheet["A1"].value == "Monthly data standard, version 1.1"
+    guidance = [row[:5] for row in sheet.iter_rows(min_row=4, values_only=True) if row[1]]
     specs = [("episodes", c) for c in EPISODE_COLUMN_SPECS] + [("survey", c) for c in SURVEY_COLUMN_SPECS]
-    assert guidance == [(table, c.name, "yes" if c.required else "no", c.rule) for table, c in specs]
+    assert guidance == [
+        (table, c.name, "yes" if c.required else "no", c.rule, ", ".join(c.allowed) or None)
+        for table, c in specs
+    ]
+    listed = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
+    assert "What changed in version 1.1" in listed and CHANGES_IN_THIS_VERSION[0] in listed
+    # Drop-down lists on every coded column, from the same definitions as the validator.
+    lists = {
+        str(validation.sqref).split(":")[0][:-1]: validation.formula1
+        for validation in workbook["episodes"].data_validations.dataValidation
+    }
+    coded = {
+        openpyxl.utils.get_column_letter(index): '"' + ",".join(column.allowed) + '"'
+        for index, column in enumerate(EPISODE_COLUMN_SPECS, start=1)
+        if column.allowed
+    }
+    assert lists == coded
+    assert (
+        '"independent,transferred,residential_care,nursing_care,hospital,died,moved_away,other"'
+        in lists.values()
+    )
 
 
 def test_the_template_filled_with_the_example_passes(client, world):
@@ -540,3 +609,12 @@ def test_the_guide_lists_every_column_and_the_downloads(client, world):
     content = response.content.decode()
     for url in ("/returns/template.csv", "/returns/template.xlsx", "/returns/example.csv"):
         assert f'href="{url}"' in content
+    # Every allowed value of every coded column, lower-case as it must be typed; the version and its changes.
+    by_name = {row[0]: row for row in rows}
+    assert by_name["end_reason"][3].replace(" ,", ",") == (
+        "independent, transferred, residential_care, nursing_care, hospital, died, moved_away, other"
+    )
+    assert by_name["service_type"][3].replace(" ,", ",") == "short_term, long_term"
+    assert "Short_term" not in content
+    assert "version 1.1 of the monthly data standard" in content
+    assert CHANGES_IN_THIS_VERSION[0].split(":")[0] in content

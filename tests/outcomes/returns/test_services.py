@@ -390,7 +390,7 @@ def test_warnings_must_be_acknowledged_before_sign_off(returns):
     )
     with pytest.raises(ValidationError) as caught:
         sign_off(returns, attempt, acknowledged_warnings=False)
-    assert set(caught.value.message_dict) == {"acknowledge_warnings"}
+    assert set(caught.value.message_dict) == {"acknowledge_0"}
     assert not EpisodeRecord.objects.exists()
 
     accepted = sign_off(returns, attempt, acknowledged_warnings=True)

@@ -43,6 +43,18 @@ def member_emails(organisation_id: int, roles: Iterable[str]) -> list[str]:
     )
 
 
+def return_email_recipients(
+    organisation_id: int, roles: Iterable[str], users: Iterable[int] = ()
+) -> list[str]:
+    """The addresses of an organisation's active people holding any of ``roles`` (and of the given
+    people, while members), who have not turned off emails about monthly returns; sorted, once each."""
+    members = Membership.objects.filter(
+        organisation_id=organisation_id, user__is_active=True, user__return_emails=True
+    )
+    wanted = members.filter(role__in=list(roles)) | members.filter(user_id__in=list(users))
+    return sorted(set(wanted.values_list("user__email", flat=True)))
+
+
 def invitation_email(invitation_id: int) -> bool:
     """Email the invitation link; does nothing if the invitation is no longer pending."""
     invitation = (

@@ -42,6 +42,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can sign in to the technical administration site (service operators only)."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    return_emails = models.BooleanField(
+        "emails about monthly returns",
+        default=True,
+        help_text="Email me when a return awaits sign-off, and when one is accepted or rejected.",
+    )
 
     objects = UserManager()
 

@@ -242,3 +242,19 @@ def user_password_reset(*, user: User, password: str) -> User:
 def user_password_change(*, user: User, password: str) -> User:
     """Change a signed-in person's password (they gave the current one), audited like a reset."""
     return _password_set(user=user, password=password, action="user.password_change")
+
+
+def user_email_preferences_set(*, user: User, return_emails: bool) -> None:
+    """A person's own choice of emails about monthly returns (recorded in the audit log)."""
+    if user.return_emails == return_emails:
+        return
+    with transaction.atomic():
+        user.return_emails = return_emails
+        user.save(update_fields=["return_emails"])
+        audit_record(
+            actor=user,
+            action="user.email_preferences",
+            obj=user,
+            organisation=None,
+            details={"return_emails": return_emails},
+        )

@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", profile.account, name="account"),
     path("password/", profile.password_change, name="password-change"),
+    path("emails/", profile.email_preferences, name="email-preferences"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("signed-out/", auth.signed_out, name="signed-out"),

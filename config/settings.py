@@ -226,6 +226,7 @@ CELERY_TASK_ROUTES = {
     "outcomes.tasks.compliance_*": {"queue": "compliance"},
     "outcomes.tasks.qaf_*": {"queue": "default"},
     "commissioning.tasks.*_email_send": {"queue": "email"},
+    "outcomes.tasks.return_email_send": {"queue": "email"},
     "commissioning.tasks.*": {"queue": "default"},
 }
 CELERY_TIMEZONE = TIME_ZONE

@@ -82,6 +82,9 @@ class ReturnAttempt(models.Model):
         blank=True,
         help_text="The approver's acknowledgement of each warning at sign-off: [{warning, note}], by position.",
     )
+    emails_sent = models.JSONField(
+        default=list, blank=True, help_text="The notifications already sent for this attempt (each once)."
+    )
     episode_count = models.PositiveIntegerField(default=0)
     signed_off_at = models.DateTimeField(null=True, blank=True)
     signed_off_by = models.ForeignKey(

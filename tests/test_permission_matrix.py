@@ -125,6 +125,13 @@ ROWS = [
     Row("health", lambda w: "/health/", statuses(200)),
     Row("accounts:account", lambda w: "/account/", statuses(200, anonymous=302)),
     Row("accounts:password-change", lambda w: "/account/password/", statuses(200, anonymous=302)),
+    Row("accounts:email-preferences", lambda w: "/account/emails/", statuses(405, anonymous=302)),
+    Row(
+        "accounts:email-preferences (save)",
+        lambda w: "/account/emails/",
+        statuses(302),
+        method="post",
+    ),
     Row("accounts:sign-in", lambda w: "/account/sign-in/", statuses(302, anonymous=200)),
     Row("accounts:sign-out", lambda w: "/account/sign-out/", statuses(405)),
     Row("accounts:signed-out", lambda w: "/account/signed-out/", statuses(200)),
@@ -267,6 +274,17 @@ ROWS = [
     ),
     Row("returns:month (not a month)", lambda w: make.month(w, period="2025-13"), organisation_page(404)),
     Row("returns:nil", lambda w: f"{make.month(w)}nil/", SUBMIT_RETURN),
+    Row("returns:edit", lambda w: f"{make.month(w)}edit/", SUBMIT_RETURN),
+    Row(
+        "returns:edit (A subcontracts, B is prime)",
+        lambda w: f"{make.month(w, 'council_b')}edit/",
+        organisation_page(403, provider_a=404, b_admin=200, icb_admin=404),
+    ),
+    Row(
+        "returns:edit (another council's contract)",
+        lambda w: f"{make.month(w, 'other')}edit/",
+        organisation_page(404),
+    ),
     Row(
         "returns:nil (declared)",
         lambda w: f"{make.month(w)}nil/",
@@ -306,6 +324,28 @@ ROWS = [
         "returns:attempt-report-csv (A subcontracts, B is prime)",
         lambda w: f"/returns/attempts/{make.return_attempt(w, 'council_b')}/report.csv",
         SEE_SUBCONTRACTED_RETURNS,
+    ),
+    Row("returns:attempt-file", lambda w: f"/returns/attempts/{make.return_attempt(w)}/file", SEE_RETURNS),
+    Row(
+        "returns:attempt-file (A subcontracts, B is prime)",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'council_b')}/file",
+        SEE_SUBCONTRACTED_RETURNS,
+    ),
+    Row(
+        "returns:attempt-file (another council's contract)",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'other')}/file",
+        organisation_page(404),
+    ),
+    Row("returns:last-month-xlsx", lambda w: make.last_month(w), SUBMIT_RETURN),
+    Row(
+        "returns:last-month-xlsx (A subcontracts, B is prime)",
+        lambda w: make.last_month(w, "council_b"),
+        organisation_page(403, provider_a=404, b_admin=200, icb_admin=404),
+    ),
+    Row(
+        "returns:last-month-xlsx (another council's contract)",
+        lambda w: make.last_month(w, "other"),
+        organisation_page(404),
     ),
     Row(
         "returns:attempt-sign-off",

@@ -8,15 +8,31 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts import selectors
 from accounts.forms import PasswordChangeForm
-from accounts.services import user_password_change
+from accounts.services import user_email_preferences_set, user_password_change
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"memberships": selectors.user_memberships(request.user)})
+
+
+@login_required
+@require_POST
+def email_preferences(request: HttpRequest) -> HttpResponse:
+    """Turn emails about monthly returns on or off for yourself."""
+    wanted = request.POST.get("return_emails") == "on"
+    user_email_preferences_set(user=request.user, return_emails=wanted)
+    messages.success(
+        request,
+        "You will get emails about monthly returns."
+        if wanted
+        else "You will not get emails about monthly returns.",
+    )
+    return redirect("accounts:account")
 
 
 @sensitive_post_parameters()

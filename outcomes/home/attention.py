@@ -264,13 +264,24 @@ class ProviderAttention:
 
     today: date
     returns: list[ContractReturns]
-    returns_to_do: int  # months overdue or awaiting sign-off, across the contracts
+    returns_to_do: int  # the months listed below still to submit or sign off, across the contracts
+    returns_overdue: int  # of those, the months past their due date with no accepted return
     scorecards_quarter: str  # the latest ended quarter with results, the same for every contract
     scorecards: list[ContractSummary]
     notices: Shortlist
     actions_due: Shortlist
     qaf_actions_due: Shortlist
     meetings_needing_commentary: Shortlist
+
+
+def _listed_to_do(row: ContractReturns) -> list[ReturnMonth]:
+    """The months the home page lists for a contract that still need a file or a sign-off: this
+    month's unless it is accepted (with no newer file waiting), and every earlier one listed."""
+    current = row.current
+    pending = current is not None and (
+        current.status.state == "awaiting_sign_off" or not current.status.has_accepted_version
+    )
+    return ([current] if pending and current is not None else []) + row.outstanding
 
 
 def _needs_doing(status: MonthStatus, today: date) -> bool:
@@ -347,8 +358,12 @@ def provider_attention(acting: Acting, today: date | None = None) -> ProviderAtt
     return ProviderAttention(
         today=today,
         returns=returns,
-        returns_to_do=sum(
-            len(r.outstanding) + bool(r.current and _needs_doing(r.current.status, today)) for r in returns
+        returns_to_do=sum(len(_listed_to_do(r)) for r in returns),
+        returns_overdue=sum(
+            1
+            for r in returns
+            for m in _listed_to_do(r)
+            if not m.status.has_accepted_version and m.days_overdue > 0
         ),
         scorecards_quarter=scorecards_quarter,
         scorecards=scorecards,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -30,6 +33,8 @@ from outcomes.mds.columns import (
     SURVEY_COLUMNS,
     Column,
 )
+from outcomes.models import ReturnAttempt
+from outcomes.periods import LONDON, add_months
 
 EXAMPLE_PERIOD = "2025-06"
 EXAMPLE_PATH = Path(settings.BASE_DIR) / "static" / "returns" / f"example-return-{EXAMPLE_PERIOD}.csv"
@@ -71,6 +76,68 @@ def template_xlsx() -> bytes:
     """A blank workbook: "episodes" and "survey" sheets with header rows and drop-down lists on their
     coded columns, and a "guidance" sheet naming the standard's version, what changed in it, and every
     column's rule and allowed values. All from ``outcomes.mds.columns``, as the validator reads them."""
+    buffer = io.BytesIO()
+    _template_workbook().save(buffer)
+    return buffer.getvalue()
+
+
+ENDED_WITHIN_DAYS = 120  # a return holds the episodes open in the month and those ended this recently
+DATETIME_FORMAT, DATE_FORMAT = "dd/mm/yyyy hh:mm", "dd/mm/yyyy"
+
+
+def last_month_source(contract, month: date) -> ReturnAttempt | None:
+    """The newest accepted version of the month before ``month``, if it has one."""
+    return (
+        ReturnAttempt.objects.filter(
+            monthly_return__contract=contract, monthly_return__month=add_months(month, -1), is_current=True
+        )
+        .select_related("monthly_return")
+        .first()
+    )
+
+
+def last_month_xlsx(contract, month: date) -> bytes | None:
+    """The template workbook filled from the newest accepted version of the month before ``month``:
+    every episode still open then, and those ended in the 120 days before ``month`` began, every
+    column as last month said it (dates as real date cells), ready to update. None when that month
+    has no accepted return."""
+    source = last_month_source(contract, month)
+    if source is None:
+        return None
+    since = month - timedelta(days=ENDED_WITHIN_DAYS)
+    rows = source.episodes.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since)).order_by("row", "id")
+    workbook = _template_workbook()
+    sheet = workbook[EPISODES]
+    for record in rows.iterator(chunk_size=5000):
+        sheet.append([_cell(record, name) for name in EPISODE_COLUMNS])
+        for name, number_format in (
+            ("referred_at", DATETIME_FORMAT),
+            ("first_visit_at", DATETIME_FORMAT),
+            ("ended_on", DATE_FORMAT),
+        ):
+            sheet.cell(
+                row=sheet.max_row, column=EPISODE_COLUMNS.index(name) + 1
+            ).number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(record, name: str):
+    """One stored value as a spreadsheet cell: London dates and times as naive date cells, flags as Y/N."""
+    value = getattr(record, name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, datetime):
+        return timezone.localtime(value, LONDON).replace(tzinfo=None)
+    if isinstance(value, Decimal):
+        return float(value.normalize()) if value != value.to_integral_value() else int(value)
+    return value
+
+
+def _template_workbook() -> openpyxl.Workbook:
     workbook = openpyxl.Workbook()
     bold = Font(bold=True)
     episodes = workbook.active
@@ -109,9 +176,7 @@ def template_xlsx() -> bytes:
     guidance.cell(row=guidance.max_row, column=1).font = bold
     for change in CHANGES_IN_THIS_VERSION:
         guidance.append([change])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook
 
 
 def example_csv() -> bytes:

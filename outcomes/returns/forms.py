@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.govuk_forms import GovukFormMixin
 from outcomes.mds import MAX_FILE_BYTES
-from outcomes.mds.columns import SURVEY_MEASURE_CODES
+from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_MEASURE_CODES
 from outcomes.models import ReturnAttempt
 
 SURVEY_MEASURE_LABELS = {
@@ -227,6 +227,46 @@ class SignOffForm(GovukFormMixin, forms.Form):
             for index in range(self.warning_count)
             if data.get(f"acknowledge_{index}")
         }
+
+
+class EpisodeRowForm(forms.Form):
+    """One episode in the browser editor: each column as text, or a list of its allowed values. The
+    values are checked by the data standard when the return is saved, as for a file."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        number = (int(self.prefix.rsplit("-", 1)[-1]) + 1) if self.prefix else 1
+        for column in EPISODE_COLUMN_SPECS:
+            label = f"Episode {number}: {column.name}"
+            if column.allowed:
+                self.fields[column.name] = forms.ChoiceField(
+                    label=label, required=False, choices=[("", "—"), *((v, v) for v in column.allowed)]
+                )
+            else:
+                self.fields[column.name] = forms.CharField(label=label, required=False, max_length=200)
+        self.fields["remove"] = forms.BooleanField(label=f"Remove episode {number}", required=False)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any((data.get(column.name) or "").strip() for column in EPISODE_COLUMN_SPECS)
+
+
+EpisodeRowFormSet = forms.formset_factory(EpisodeRowForm, extra=0, max_num=2000, absolute_max=2000)
+
+
+class EditorSurveyForm(SurveyFiguresMixin, GovukFormMixin, forms.Form):
+    """The survey figures typed in beside the editor's episodes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_survey_fields()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*self.survey_layout())
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["survey_entered"] = self.clean_survey_figures(cleaned)
+        return cleaned
 
 
 class OutstandingMonthForm(GovukFormMixin, forms.Form):

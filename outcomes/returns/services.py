@@ -24,8 +24,9 @@ from commissioning.models import Contract
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import due_at, is_late, parse_month
 from outcomes.returns.acceptance import attempt_accept
+from outcomes.returns.emails import ACCEPTED
 from outcomes.returns.submitters import Submitter, submitter_for
-from outcomes.returns.tasks import return_validate
+from outcomes.returns.tasks import return_email_send, return_validate
 from outcomes.returns.validation import attempt_check
 
 IMPORT_LABEL = "Data import (import_return)"
@@ -131,6 +132,7 @@ def return_sign_off(
             pk=attempt.pk
         )
         accepted = attempt_accept(attempt, submitter_for(acting), acknowledged_warnings)
+        transaction.on_commit(lambda: return_email_send.delay(accepted.pk, ACCEPTED))
         audit_record(
             actor=acting.user,
             action="return.sign_off",

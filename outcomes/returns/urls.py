@@ -16,7 +16,10 @@ urlpatterns: list = [
     path("attempts/<int:attempt_id>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:attempt_id>/status/", views.attempt_status, name="attempt-status"),
     path("attempts/<int:attempt_id>/report.csv", views.attempt_report_csv, name="attempt-report-csv"),
+    path("attempts/<int:attempt_id>/file", views.attempt_file, name="attempt-file"),
     path("attempts/<int:attempt_id>/sign-off/", views.attempt_sign_off, name="attempt-sign-off"),
     path("<int:contract_id>/<str:period>/", views.return_month, name="month"),
     path("<int:contract_id>/<str:period>/nil/", views.return_nil, name="nil"),
+    path("<int:contract_id>/<str:period>/edit/", views.return_edit, name="edit"),
+    path("<int:contract_id>/<str:period>/last-month.xlsx", views.last_month_xlsx, name="last-month-xlsx"),
 ]

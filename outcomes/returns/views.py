@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.access import Acting, Capability, capability_required, organisation_required
-from accounts.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from accounts.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response, stored_file_response
 from accounts.govuk_forms import apply_service_errors
 from commissioning.access import is_prime_provider, require_prime_provider
 from commissioning.models import Contract
@@ -31,10 +31,17 @@ from outcomes.mds.columns import (
     SURVEY_COLUMN_SPECS,
 )
 from outcomes.models import AttemptStatus, ReturnAttempt
-from outcomes.periods import due_at, parse_month
+from outcomes.periods import add_months, due_at, parse_month
+from outcomes.returns import editor, selectors, services
 from outcomes.returns import files as templates_files
-from outcomes.returns import selectors, services
-from outcomes.returns.forms import NilReturnForm, OutstandingMonthForm, ReturnUploadForm, SignOffForm
+from outcomes.returns.forms import (
+    EditorSurveyForm,
+    EpisodeRowFormSet,
+    NilReturnForm,
+    OutstandingMonthForm,
+    ReturnUploadForm,
+    SignOffForm,
+)
 
 IN_PROGRESS = (AttemptStatus.RECEIVED, AttemptStatus.VALIDATING)
 # A return is due by this day of the following month unless the contract says otherwise.
@@ -145,6 +152,7 @@ def return_month(request: HttpRequest, contract_id: int, period: str) -> HttpRes
             "current": next((a for a in attempts if a.is_current), None),
             "form": form,
             "can_submit": can_submit,
+            "last_month": templates_files.last_month_source(contract, month) if can_submit else None,
             "example_month": parse_month(templates_files.EXAMPLE_PERIOD),
         },
     )
@@ -225,6 +233,98 @@ def attempt_report_csv(request: HttpRequest, attempt_id: int) -> HttpResponse:
         templates_files.report_csv(attempt),
         f"return-report-{reference}-{attempt.monthly_return.period}-{attempt.pk}.csv",
         CSV_CONTENT_TYPE,
+    )
+
+
+@organisation_required
+def return_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResponse:
+    """The month's episodes as a table form in the browser, saved as a return through the same
+    checks and report as a file. Starts from a file being corrected (?from=attempt), else from last
+    month's accepted return; "Add another episode" adds a blank row, without JavaScript."""
+    acting = request.acting
+    contract = selectors.return_contract_get_for(acting, contract_id)
+    month = _month_in_term(contract, period)
+    require_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
+    if request.method == "POST":
+        data = request.POST.copy()
+        if "add" in data:  # one more blank row; everything typed so far is kept
+            total = int(data.get("form-TOTAL_FORMS", "0") or 0)
+            data["form-TOTAL_FORMS"] = str(total + 1)
+        formset = EpisodeRowFormSet(data)
+        survey = EditorSurveyForm(data)
+        if "save" in data and formset.is_valid() and survey.is_valid():
+            rows = [
+                form.cleaned_data
+                for form in formset.forms
+                if not form.cleaned_data.get("remove") and not form.is_blank()
+            ]
+            if not rows:
+                formset_error = "Add at least one episode, or declare a nil return if you had none this month"
+                return _edit_page(request, contract, month, formset, survey, "", formset_error)
+            attempt = services.return_submit(
+                acting=acting,
+                contract=contract,
+                period=f"{month:%Y-%m}",
+                file_bytes=editor.rows_csv([{k: str(v or "") for k, v in row.items()} for row in rows]),
+                filename=editor.EDITOR_FILENAME,
+                survey_entered=survey.cleaned_data["survey_entered"] or None,
+            )
+            return redirect("returns:attempt", attempt_id=attempt.pk)
+        return _edit_page(request, contract, month, formset, survey, data.get("source", ""))
+    source_attempt = None
+    if request.GET.get("from", "").isdigit():
+        source_attempt = selectors.attempt_get_for(acting, int(request.GET["from"]))
+        if source_attempt.monthly_return_id != getattr(
+            selectors.monthly_return_find(contract, f"{month:%Y-%m}"), "pk", None
+        ):
+            raise Http404("That file is not one of this month's.")
+    rows, source = editor.rows_to_start_from(contract, month, source_attempt)
+    formset = EpisodeRowFormSet(initial=rows or [{}])
+    return _edit_page(request, contract, month, formset, EditorSurveyForm(), source)
+
+
+def _edit_page(request, contract, month, formset, survey, source: str, problem: str = "") -> HttpResponse:
+    return render(
+        request,
+        "outcomes/returns/edit.html",
+        {
+            "contract": contract,
+            "month": month,
+            "period": f"{month:%Y-%m}",
+            "formset": formset,
+            "survey_form": survey,
+            "columns": EPISODE_COLUMN_SPECS,
+            "source": source,
+            "problem": problem,
+        },
+    )
+
+
+@organisation_required
+def attempt_file(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Exactly the file the attempt submitted, for whoever may see the attempt (404 otherwise)."""
+    attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    if not attempt.file:
+        raise Http404("A nil return has no file.")
+    name = attempt.filename or f"return-{attempt.monthly_return.period}.csv"
+    content_type = XLSX_CONTENT_TYPE if name.lower().endswith(".xlsx") else CSV_CONTENT_TYPE
+    return stored_file_response(attempt.file, name, content_type)
+
+
+@organisation_required
+def last_month_xlsx(request: HttpRequest, contract_id: int, period: str) -> HttpResponse:
+    """Last month's accepted return as a workbook to update into this month's (open episodes and those
+    ended in the last 120 days), for the people who submit the contract's returns."""
+    acting = request.acting
+    contract = selectors.return_contract_get_for(acting, contract_id)
+    month = _month_in_term(contract, period)
+    require_prime_provider(acting, contract, Capability.SUBMIT_RETURNS)
+    content = templates_files.last_month_xlsx(contract, month)
+    if content is None:
+        raise Http404(f"{add_months(month, -1):%B %Y} has no accepted return to start from.")
+    reference = slugify(contract.reference) or "contract"
+    return download_response(
+        content, f"return-{reference}-{month:%Y-%m}-from-last-month.xlsx", XLSX_CONTENT_TYPE
     )
 
 

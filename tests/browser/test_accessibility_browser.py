@@ -74,6 +74,10 @@ def test_main_pages_have_no_serious_or_critical_violations(
     problems += serious_violations(page)
     page.goto(f"{live_server.url}/results/contracts/{deal.pk}/")
     problems += serious_violations(page)
+    page.goto(f"{live_server.url}/returns/{deal.pk}/2025-05/edit/")  # the return filled in the browser
+    problems += serious_violations(page)
+    page.goto(f"{live_server.url}/account/")
+    problems += serious_violations(page)
     page.get_by_role("button", name="Sign out").click()
 
     # The commissioner's dashboard, scorecard and benchmarks.

@@ -27,6 +27,7 @@ NAMES = {
     "outcomes.tasks.notice_suggestions_refresh",
     "outcomes.tasks.qaf_status_refresh",
     "outcomes.tasks.qaf_status_refresh_all",
+    "outcomes.tasks.return_email_send",
     "outcomes.tasks.return_reminders",
     "outcomes.tasks.return_validate",
     "outcomes.tasks.review_pack_email_send",

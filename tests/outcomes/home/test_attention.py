@@ -211,7 +211,8 @@ def test_provider_sees_this_months_return_its_overdue_months_and_the_last_check(
         ("2025-09", "Rejected: needs a corrected file")
     ]
     assert row.last_checked == checked
-    assert found.returns_to_do == 2
+    assert found.returns_to_do == 2  # October and September, both listed above
+    assert found.returns_overdue == 2
 
 
 # --- Results turned red -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import csv
 import html
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -618,3 +618,103 @@ def test_the_guide_lists_every_column_and_the_downloads(client, world):
     assert "Short_term" not in content
     assert "version 1.1 of the monthly data standard" in content
     assert CHANGES_IN_THIS_VERSION[0].split(":")[0] in content
+
+
+# --- Start from last month ----------------------------------------------------------------------------
+
+
+def test_last_months_return_downloads_as_a_workbook_to_update_and_passes_as_next_month(
+    client, world, contracts
+):
+    joint = contracts["joint"]
+    june = checked_attempt(joint, accept=True)  # the worked example, accepted for June 2025
+    as_user(client, world, "a_submitter")
+    page = client.get(month_url(joint, "2025-07"))
+    assert "Download last month's return to update (Excel)" in text(page)
+    response = client.get(f"{month_url(joint, '2025-07')}last-month.xlsx")
+    assert response.status_code == 200
+    assert "from-last-month.xlsx" in response["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = workbook["episodes"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == list(EPISODE_COLUMNS)
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    stored = june.episodes.all()
+    expected = {
+        r.episode_ref
+        for r in stored
+        if r.ended_on is None or r.ended_on >= date(2025, 7, 1) - timedelta(days=120)
+    }
+    assert {row["episode_ref"] for row in rows} == expected and len(rows) == june.episode_count
+    first = next(r for r in stored if r.episode_ref == rows[0]["episode_ref"])
+    assert rows[0]["referred_at"] == timezone.localtime(first.referred_at).replace(
+        tzinfo=None
+    )  # a real date cell
+    assert sheet.cell(row=2, column=header.index("referred_at") + 1).number_format == "dd/mm/yyyy hh:mm"
+    assert workbook["episodes"].data_validations.dataValidation  # the drop-down lists
+    # Uploaded unchanged as July's return, it passes: nothing left out, nothing changed.
+    result = validate_return(period="2025-07", episodes_file=response.content, filename="july.xlsx")
+    assert result.errors == []
+
+
+def test_last_months_return_is_404_without_an_accepted_return_and_the_submitted_file_downloads(
+    client, world, contracts
+):
+    joint = contracts["joint"]
+    as_user(client, world, "a_submitter")
+    assert client.get(f"{month_url(joint, '2025-07')}last-month.xlsx").status_code == 404
+    assert "Download last month's return" not in text(client.get(month_url(joint, "2025-07")))
+    attempt = checked_attempt(joint)
+    response = client.get(f"/returns/attempts/{attempt.pk}/file")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == EXAMPLE
+    assert 'filename="june.csv"' in response["Content-Disposition"]
+
+
+# --- The return filled in the browser -----------------------------------------------------------------
+
+
+def _editor_data(rows: list[dict], **extra) -> dict:
+    data = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": "0", **extra}
+    for index, row in enumerate(rows):
+        data.update({f"form-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def test_the_editor_adds_a_row_without_javascript_and_keeps_what_was_typed(client, world, contracts):
+    joint = contracts["joint"]
+    as_user(client, world, "a_submitter")
+    page = client.get(f"{month_url(joint)}edit/")
+    assert page.status_code == 200 and "Episode 1: episode_ref" in page.content.decode()
+    added = client.post(f"{month_url(joint)}edit/", _editor_data([{"episode_ref": "EP-1"}], add="1"))
+    content = added.content.decode()
+    assert 'value="EP-1"' in content and "Episode 2: episode_ref" in content
+    assert not ReturnAttempt.objects.exists()  # adding a row saves nothing
+
+
+def test_the_editor_saves_a_return_checked_like_a_file_with_its_survey_figures(
+    client, world, contracts, django_capture_on_commit_callbacks
+):
+    joint = contracts["joint"]
+    as_user(client, world, "a_submitter")
+    empty = client.post(f"{month_url(joint)}edit/", _editor_data([{}], save="1"))
+    assert "Add at least one episode" in text(empty) and not ReturnAttempt.objects.exists()
+    row = {
+        "episode_ref": "EP-1", "person_ref": "P-1", "service_type": "short_term", "referral_source": "community",
+        "age_band": "85+", "dementia": "N", "end_of_life": "N", "referred_at": "03/06/2025 14:30",
+        "first_visit_at": "04/06/2025 09:00", "weekly_hours_start": "10", "weekly_hours_now": "8",
+    }  # fmt: skip
+    removed = {**row, "episode_ref": "EP-X", "remove": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(
+            f"{month_url(joint)}edit/",
+            _editor_data(
+                [row, removed], save="1", HEALTH_NEEDS_MET_numerator="9", HEALTH_NEEDS_MET_denominator="10"
+            ),
+        )
+    attempt = ReturnAttempt.objects.get()
+    assert saved["Location"] == f"/returns/attempts/{attempt.pk}/"
+    assert attempt.filename == "entered in the portal.csv" and attempt.status == AttemptStatus.VALID
+    assert attempt.episode_count == 1 and attempt.survey_entered[0]["numerator"] in (9, "9")
+    editing = client.get(f"{month_url(joint)}edit/?from={attempt.pk}")
+    assert 'value="03/06/2025 14:30"' in editing.content.decode()

@@ -30,9 +30,11 @@ from outcomes.periods import LONDON
 from outcomes.results.calculators import latest_flags_broken
 from outcomes.results.compute import contract_periods, results_fresh
 from outcomes.results.tasks import compliance_recompute
+from outcomes.returns.emails import return_email_send as return_email_send_now
 from outcomes.returns.services import (
     attempt_create,
     return_declare_nil,
+    return_import,
     return_sign_off,
     return_submit,
 )
@@ -208,7 +210,7 @@ def test_sign_off_accepts_version_1_with_its_episodes_and_survey(
     caplog.set_level(logging.INFO, logger="celery.app.trace")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         accepted = sign_off(returns, attempt)
-    assert len(callbacks) == 1, "compliance is recomputed once the acceptance commits"
+    assert len(callbacks) == 2, "compliance is recomputed, and the acceptance announced, once it commits"
     assert "outcomes.tasks.compliance_recompute" in caplog.text
     assert not RecomputeRequest.objects.filter(contract=returns.contract).exists(), "the request was taken"
 
@@ -727,3 +729,81 @@ def test_two_months_of_one_contract_signed_off_at_once_keep_one_latest_row_per_e
         assert {name: getattr(stored[key], name) for name in values} == values, key
     october = stored[next(key for key in stored if key[1] == "2025-10")]
     assert october.denominator == len(shared)
+
+
+# --- Emails about a return ---------------------------------------------------------------------------
+
+
+def _addresses(mailbox, subject_start: str) -> set[str]:
+    return {
+        address for message in mailbox if message.subject.startswith(subject_start) for address in message.to
+    }
+
+
+def test_approvers_are_told_a_return_awaits_sign_off_then_everyone_concerned_that_it_is_accepted(
+    returns, mailoutbox, django_capture_on_commit_callbacks
+):
+    world = returns.world
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = return_submit(
+            acting=returns.acting("a_submitter"),
+            contract=returns.contract,
+            period=PERIOD,
+            file_bytes=episodes_csv(*VALID_EPISODES, WARNING_EPISODE),
+            filename="may.csv",
+        )
+    approvers = {world.users["a_approver"].email, world.users["a_admin"].email}
+    assert _addresses(mailoutbox, "To sign off: the May 2025 return for RCC-HC-001") == approvers
+    body = next(m.body for m in mailoutbox if m.subject.startswith("To sign off"))
+    assert f"/returns/attempts/{attempt.pk}/" in body and "1 warning to read and acknowledge" in body
+    mailoutbox.clear()
+    attempt.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        return_sign_off(
+            acting=returns.acting("a_approver"),
+            attempt=attempt,
+            declaration=True,
+            acknowledged_warnings={0: ""},
+        )
+    assert _addresses(mailoutbox, "Accepted: the May 2025 return") == approvers | {
+        world.users["a_submitter"].email
+    }
+    # Each email once: running the sender again sends nothing.
+    assert (
+        return_email_send_now(attempt.pk, "accepted") == []
+        and return_email_send_now(attempt.pk, "awaiting_sign_off") == []
+    )
+
+
+def test_a_rejected_return_is_announced_to_the_submitter_and_approvers_with_the_report(
+    returns, mailoutbox, django_capture_on_commit_callbacks
+):
+    world = returns.world
+    world.users["a_admin"].return_emails = False  # turned off on the account page
+    world.users["a_admin"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = return_submit(
+            acting=returns.acting("a_submitter"),
+            contract=returns.contract,
+            period=PERIOD,
+            file_bytes=episodes_csv(*VALID_EPISODES, ERROR_EPISODE),
+            filename="may.csv",
+        )
+    assert _addresses(mailoutbox, "Rejected: the May 2025 return") == {
+        world.users["a_approver"].email,
+        world.users["a_submitter"].email,
+    }
+    body = mailoutbox[0].body
+    assert f"/returns/attempts/{attempt.pk}/report.csv" in body and "1 error" in body
+
+
+def test_the_data_teams_import_sends_no_emails(returns, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return_import(
+            contract=returns.contract,
+            period=PERIOD,
+            file_bytes=episodes_csv(*VALID_EPISODES),
+            filename="may.csv",
+            accept=True,
+        )
+    assert mailoutbox == []

@@ -145,10 +145,21 @@ def latest_flags_refresh(contract: Contract, attempts: list | None = None) -> No
 
 def latest_flags_broken(contract: Contract) -> int:
     """How many episode rows break the latest-row invariant: exactly one flagged row per episode,
-    the row in the latest month that contains it (0 when the flags are right)."""
-    flagged = set(latest_rows(contract).values_list("pk", flat=True))
+    the row in the latest month that contains it (0 when the flags are right).
+
+    First a cheap check in three counts: every flagged row is of a current version with no later
+    current row of its episode, and there are as many flagged rows as episodes. Only when that fails
+    are the two sets compared row by row, to say how many are wrong.
+    """
+    current = current_rows(contract)
+    flagged = latest_rows(contract)
+    later = current.filter(episode_ref=OuterRef("episode_ref"), month__gt=OuterRef("month"))
+    misplaced = flagged.filter(Q(attempt__is_current=False) | Exists(later)).exists()
+    if not misplaced and flagged.count() == current.values("episode_ref").distinct().count():
+        return 0
+    found = set(flagged.values_list("pk", flat=True))
     ranked = set(latest_rows_ranked(contract).values_list("pk", flat=True))
-    return len(flagged ^ ranked)
+    return len(found ^ ranked)
 
 
 def plus_days(field: str, days: int) -> ExpressionWrapper:

@@ -596,6 +596,9 @@ def results_recompute_all() -> int:
     count = 0
     for first in range(0, len(contracts), CONTRACTS_PER_RUN):
         chunk = contracts[first : first + CONTRACTS_PER_RUN]
+        # Every kept period is computed below, so what the chunk's requests ask for is done too (an
+        # acceptance from now on makes a new request).
+        RecomputeRequest.objects.filter(contract__in=chunk).delete()
         count += len(results_compute_all({contract: contract_periods(contract) for contract in chunk}))
     return count
 

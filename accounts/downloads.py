@@ -29,7 +29,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 PDF_CONTENT_TYPE = "application/pdf"
 
 # A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 8, 60
 SHEET_TITLE_LENGTH = 31  # Excel's limit
 _TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
@@ -38,7 +38,7 @@ _TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 def spreadsheet_safe(value: object) -> str:
     """The cell as text, with a leading quote when a spreadsheet would otherwise treat it as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

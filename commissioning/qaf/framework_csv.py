@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from accounts.downloads import FORMULA_STARTS, csv_bytes
 from commissioning.qaf.frameworks import DomainInput, StandardInput
 from commissioning.qaf.models import QafDomain, QafFrameworkVersion, QafStandard
 
@@ -112,11 +113,19 @@ def framework_csv_text(version: QafFrameworkVersion) -> str:
 
 
 def framework_csv_bytes(version: QafFrameworkVersion) -> bytes:
-    """As framework_csv_text, UTF-8 with a byte-order mark so that Excel shows every character."""
-    return framework_csv_text(version).encode("utf-8-sig")
+    """The version's standards as a download: UTF-8 with a byte-order mark, and every cell
+    formula-safe (``accounts.downloads``): a cell a spreadsheet would run as a formula gets a leading
+    quote, which reading the file back takes off again."""
+    rows = list(csv.reader(io.StringIO(framework_csv_text(version), newline="")))
+    return csv_bytes(rows[0], rows[1:])
 
 
 # --- Reading -------------------------------------------------------------------------------------
+
+
+def _unquoted(text: str) -> str:
+    """A cell as downloaded formula-safe ("'=x" for "=x") read back as it was typed."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def _normalise(text: str) -> str:
@@ -277,7 +286,7 @@ def framework_csv_parse(file_bytes: bytes, filename: str = "standards.csv") -> P
     codes: dict[str, int] = {}
     for number, cells in numbered[1:]:
         values = {
-            key: cells[position].strip()
+            key: _unquoted(cells[position].strip())
             if (position := columns.get(key)) is not None and position < len(cells)
             else ""
             for key in COLUMNS

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.access import Acting, Capability, organisation_required
+from accounts.downloads import CSV_CONTENT_TYPE, download_response
 from accounts.govuk_forms import GovukFormMixin, apply_service_errors
 from commissioning.qaf import framework_csv as standards_csv
 from commissioning.qaf import frameworks
@@ -335,8 +336,8 @@ def framework_csv(request: HttpRequest) -> HttpResponse:
     if qaf_framework is None:
         raise Http404("Your organisation has not adopted a QAF framework yet: see the framework page.")
     version = frameworks.framework_version_current(qaf_framework)
-    response = HttpResponse(
-        standards_csv.framework_csv_bytes(version), content_type="text/csv; charset=utf-8"
+    return download_response(
+        standards_csv.framework_csv_bytes(version),
+        f"qaf-standards-version-{version.number}.csv",
+        CSV_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = f'attachment; filename="qaf-standards-version-{version.number}.csv"'
-    return response

@@ -33,6 +33,24 @@ pytestmark = pytest.mark.django_db
 PAGE = "/qaf/framework/"
 CSV_URL = "/qaf/framework/standards.csv"
 HEADER = "Domain,Code,Title,What good looks like,Weight"
+
+
+@pytest.mark.usefixtures("adopted")
+def test_the_download_is_formula_safe_and_a_quoted_cell_reads_back_as_typed(world):
+    version = frameworks.framework_version_current(council_framework(world))
+    standard = QafStandard.objects.filter(domain__version=version).order_by("id").first()
+    standard.title = '=HYPERLINK("http://example.invalid","Click")'
+    standard.looks_like = "-people are listened to"
+    standard.save(update_fields=["title", "looks_like"])
+
+    content = client_for(world.users["contract_officer"]).get(CSV_URL).content
+    row = next(r for r in rows_of(content) if r[1] == standard.code)
+    assert row[2] == "'" + standard.title and row[3] == "'-people are listened to"
+    parsed = framework_csv.framework_csv_parse(content)
+    read = next(s for d in parsed.domains for s in d.standards if s.code == standard.code)
+    assert (read.title, read.looks_like) == (standard.title, standard.looks_like)
+
+
 COUNCIL_ROLES = ["commissioner", "contract_officer", "quality_officer", "c_viewer", "c_admin"]
 PROVIDER_ROLES = ["a_submitter", "a_approver", "a_viewer", "a_admin", "b_admin"]
 

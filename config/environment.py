@@ -47,6 +47,7 @@ class Configuration:
     default_from_email: str
     site_url: str
     session_idle_minutes: int
+    session_max_hours: int
     secure_cookies: bool
     secure_ssl_redirect: bool
     hsts_seconds: int
@@ -239,6 +240,7 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
         session_idle_minutes=_parse_int(
             "SESSION_IDLE_MINUTES", get("SESSION_IDLE_MINUTES"), 60, 5, 720, problems
         ),
+        session_max_hours=_parse_int("SESSION_MAX_HOURS", get("SESSION_MAX_HOURS"), 12, 1, 24, problems),
         secure_cookies=_parse_bool("SECURE_COOKIES", get("SECURE_COOKIES"), secure_default, problems),
         secure_ssl_redirect=_parse_bool(
             "SECURE_SSL_REDIRECT", get("SECURE_SSL_REDIRECT"), secure_default, problems

@@ -17,6 +17,9 @@ Where the standard is silent this module decides, and says so here:
 - episode_ref is unique by exact spelling (EP1 and ep1 are different references).
 - person_ref is treated as a possible NHS number when it is 10 digits, also when the digits are
   grouped by spaces or hyphens (such as 943 476 5919).
+- a person_ref that looks like a name (two or more capitalised words joined by _ or -, such as
+  Jane_Smith) or holds a date (1950-03-12, 12-03-1950, 19500312) is a WARNING: it may identify the
+  person, but a provider's own ID scheme could look like this, so it does not block the return.
 """
 
 from __future__ import annotations
@@ -132,10 +135,36 @@ def parse_person_ref(text: str, column: str) -> str:
     return parse_episode_ref(text, column)
 
 
+_YEAR_FIRST = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)")
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[-_.](\d{1,2})[-_.]((?:19|20)?\d{2})(?!\d)")
+_NAME_PARTS = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{1,}(?:[-_][A-Z][a-z]{1,})+(?![a-z])")
+IDENTIFIABLE_REF_MESSAGE = (
+    "person_ref looks like it holds a name or a date (of birth, say). Use your own pseudonymous ID "
+    "for the person (for example P-00123), with no names or dates, and keep the link to the person "
+    "in your own records."
+)
+
+
+def _is_date(day: str, month: str) -> bool:
+    return 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+
+
+def looks_identifiable(reference: str) -> bool:
+    """A reference that looks like a person's name (Jane_Smith) or carries a real calendar date
+    (1950-03-12, 19500312, 12-03-1950)."""
+    if _NAME_PARTS.search(reference):
+        return True
+    if any(_is_date(day, month) for _, month, day in _YEAR_FIRST.findall(reference)):
+        return True
+    return any(_is_date(day, month) for day, month, _ in _DAY_FIRST.findall(reference))
+
+
 def _check_row(check: RowCheck, period: ReturnPeriod, first_rows: dict[str, int]) -> EpisodeRow | None:
     parse = check.parse
     episode_ref = parse("episode_ref", parse_episode_ref, required=True)
     person_ref = parse("person_ref", parse_person_ref, required=True)
+    if person_ref is not None and looks_identifiable(person_ref):
+        check.warning("person_ref", person_ref, IDENTIFIABLE_REF_MESSAGE)
     service_type = parse("service_type", _choice(SERVICE_TYPES), required=True)
     referral_source = parse("referral_source", _choice(REFERRAL_SOURCES), required=True)
     age_band = parse("age_band", _choice(AGE_BANDS), required=True)

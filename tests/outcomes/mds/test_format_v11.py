@@ -213,3 +213,23 @@ def test_a_service_type_the_contract_does_not_commission_is_a_warning():
     result = checked(rows, previous=None, commissioned=frozenset({"short_term"}))
     (warning,) = [w for w in result.warnings if w.column == "service_type"]
     assert warning.row == 2 and "not a service this contract commissions" in warning.message
+
+
+# --- Pseudonymisation: references that look like names or dates -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reference", ["Jane_Smith_1950-03-12", "Jane_Smith", "Mary-Jones", "P-19500312", "ref-12-03-1950"]
+)
+def test_a_person_ref_that_looks_like_a_name_or_a_date_is_a_warning(reference):
+    result = validate_row(person_ref=reference)
+    (warning,) = [w for w in result.warnings if w.column == "person_ref"]
+    assert "looks like it holds a name or a date" in warning.message
+    assert warning.value != reference  # the report masks it
+    assert result.is_valid
+
+
+@pytest.mark.parametrize("reference", ["P-00123", "P-2025-0001", "P-40117", "AB12-X"])
+def test_a_pseudonymous_person_ref_passes_without_a_warning(reference):
+    result = validate_row(person_ref=reference)
+    assert not [w for w in result.warnings if w.column == "person_ref"]

@@ -86,9 +86,11 @@ def audit_actor_choices_for(acting: Acting) -> QuerySet[User]:
 
 
 def audit_action_choices_for(acting: Acting) -> list[str]:
-    """Distinct actions in the organisation's audit log."""
-    return sorted(
+    """Distinct actions in the organisation's audit log, each once (the log's own ordering is cleared,
+    or DISTINCT would keep one per entry)."""
+    return list(
         AuditEntry.objects.filter(organisation=acting.organisation)
+        .order_by("action")
         .values_list("action", flat=True)
         .distinct()
     )

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts import services
+from accounts.access import acting_for
 from accounts.models import AuditEntry, Invitation, Membership, Role, User
+from accounts.selectors import audit_action_choices_for
 
 AUDIT = "/account/audit/"
 
@@ -392,3 +394,23 @@ def test_service_refuses_someone_without_the_capability_and_writes_nothing(world
     assert not AuditEntry.objects.exists()
     viewer_membership.refresh_from_db()
     assert viewer_membership.role == Role.VIEWER
+
+
+def test_the_action_filter_lists_each_action_once(world):
+    for _ in range(3):
+        AuditEntry.objects.create(
+            actor_label="test",
+            organisation=world.council,
+            action="contract.update",
+            object_type="x",
+            object_id="1",
+        )
+    AuditEntry.objects.create(
+        actor_label="test",
+        organisation=world.council,
+        action="contract.create",
+        object_type="x",
+        object_id="1",
+    )
+    actions = audit_action_choices_for(acting_for(world.users["c_admin"], world.council.pk))
+    assert actions.count("contract.update") == 1 and actions == sorted(set(actions))

@@ -21,7 +21,8 @@ from outcomes.mds.columns import EPISODE_COLUMNS, EPISODES, MAX_EPISODE_ROWS
 from outcomes.mds.reading import FileRejected, file_format, read_csv_table, read_workbook
 from outcomes.models import AttemptKind, ReturnAttempt
 from outcomes.periods import LONDON
-from outcomes.returns.files import ENDED_WITHIN_DAYS, last_month_source
+from outcomes.returns.files import ENDED_WITHIN_DAYS
+from outcomes.returns.selectors import last_month_source
 
 EDITOR_FILENAME = "entered in the portal.csv"
 

@@ -33,8 +33,8 @@ from outcomes.mds.columns import (
     SURVEY_COLUMNS,
     Column,
 )
-from outcomes.models import ReturnAttempt
-from outcomes.periods import LONDON, add_months
+from outcomes.periods import LONDON
+from outcomes.returns.selectors import last_month_source
 
 EXAMPLE_PERIOD = "2025-06"
 EXAMPLE_PATH = Path(settings.BASE_DIR) / "static" / "returns" / f"example-return-{EXAMPLE_PERIOD}.csv"
@@ -83,17 +83,6 @@ def template_xlsx() -> bytes:
 
 ENDED_WITHIN_DAYS = 120  # a return holds the episodes open in the month and those ended this recently
 DATETIME_FORMAT, DATE_FORMAT = "dd/mm/yyyy hh:mm", "dd/mm/yyyy"
-
-
-def last_month_source(contract, month: date) -> ReturnAttempt | None:
-    """The newest accepted version of the month before ``month``, if it has one."""
-    return (
-        ReturnAttempt.objects.filter(
-            monthly_return__contract=contract, monthly_return__month=add_months(month, -1), is_current=True
-        )
-        .select_related("monthly_return")
-        .first()
-    )
 
 
 def last_month_xlsx(contract, month: date) -> bytes | None:

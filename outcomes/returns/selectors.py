@@ -244,3 +244,14 @@ def recent_months(today: date | None = None, count: int = 6) -> list[date]:
     today = today or timezone.localdate()
     last_complete = add_months(today.replace(day=1), -1)
     return [add_months(last_complete, -step) for step in range(count)]
+
+
+def last_month_source(contract: Contract, month: date) -> ReturnAttempt | None:
+    """The newest accepted version of the month before ``month``, if it has one."""
+    return (
+        ReturnAttempt.objects.filter(
+            monthly_return__contract=contract, monthly_return__month=add_months(month, -1), is_current=True
+        )
+        .select_related("monthly_return")
+        .first()
+    )

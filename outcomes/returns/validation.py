@@ -19,6 +19,7 @@ from commissioning.models import Contract, ServiceType
 from outcomes.mds import PreviousEpisode, PreviousMonth, ValidatedReturn, validate_nil_return, validate_return
 from outcomes.models import AttemptKind, AttemptStatus, EpisodeRecord, ReturnAttempt
 from outcomes.periods import add_months
+from outcomes.returns.selectors import last_month_source
 
 SURVEY_COLUMNS = ("measure_code", "numerator", "denominator")
 
@@ -39,17 +40,14 @@ COMMISSIONED: dict[str, frozenset[str]] = {ServiceType.SHORT_TERM: frozenset({"s
 
 def previous_month(contract: Contract, month: date) -> PreviousMonth | None:
     """The newest accepted version of the contract's month before ``month``, for the checks against it."""
-    before = add_months(month, -1)
-    attempt = ReturnAttempt.objects.filter(
-        monthly_return__contract=contract, monthly_return__month=before, is_current=True
-    ).first()
+    attempt = last_month_source(contract, month)
     if attempt is None:
         return None
     rows = EpisodeRecord.objects.filter(attempt=attempt).values_list(
         "episode_ref", "person_ref", "service_type", "referral_source", "referred_at", "ended_on"
     )
     return PreviousMonth(
-        label=f"{before:%B %Y}",
+        label=f"{add_months(month, -1):%B %Y}",
         episodes=tuple(PreviousEpisode(*row) for row in rows.iterator(chunk_size=5000)),
     )
 

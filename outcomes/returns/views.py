@@ -152,7 +152,7 @@ def return_month(request: HttpRequest, contract_id: int, period: str) -> HttpRes
             "current": next((a for a in attempts if a.is_current), None),
             "form": form,
             "can_submit": can_submit,
-            "last_month": templates_files.last_month_source(contract, month) if can_submit else None,
+            "last_month": selectors.last_month_source(contract, month) if can_submit else None,
             "example_month": parse_month(templates_files.EXAMPLE_PERIOD),
         },
     )

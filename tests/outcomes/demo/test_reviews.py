@@ -34,7 +34,6 @@ from outcomes.measures import MEASURES
 from outcomes.models import ComplianceResult, RecomputeRequest, ResultOverride, ReturnAttempt
 from outcomes.periods import add_months, due_at, parse_period, quarter_period
 from outcomes.portfolio.funnel import benchmark_options
-from outcomes.results.compute import contract_periods, results_fresh
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.requests import recompute_deferred
 from outcomes.returns.services import return_import
@@ -57,6 +56,7 @@ from outcomes.reviews.packs import pack_issue, pack_request
 from outcomes.reviews.selectors import actions_carried_forward
 from tests.fixtures.api import make_token
 from tests.fixtures.world import kept_for_the_module
+from tests.outcomes.results.invariant import assert_stored_equals_fresh
 
 pytestmark = pytest.mark.django_db
 ACME, JOINT = "RCC-RB-003", "RCC-RB-001"
@@ -457,10 +457,4 @@ def test_one_figure_on_every_surface(client):
 
 def test_the_demo_results_equal_a_fresh_computation():
     for deal in Contract.objects.filter(reference__in=[ACME, JOINT]):
-        fresh = results_fresh({deal: contract_periods(deal)})
-        stored = {
-            (r.target_id, r.period): r for r in ComplianceResult.objects.filter(contract=deal, is_latest=True)
-        }
-        assert set(stored) == set(fresh), deal.reference
-        for key, values in fresh.items():
-            assert {name: getattr(stored[key], name) for name in values} == values, (deal.reference, key)
+        assert_stored_equals_fresh(deal)

@@ -17,12 +17,12 @@ from outcomes.results.compute import (
     contract_periods,
     results_check,
     results_compute_periods,
-    results_fresh,
     results_recompute,
 )
 from outcomes.results.overrides import result_override
 from outcomes.results.selectors import coverage_texts
 from tests.factories import acting, target
+from tests.outcomes.results.invariant import assert_stored_equals_fresh
 from tests.outcomes.results.test_compute import accept, visited
 from tests.outcomes.return_files import episode
 
@@ -129,7 +129,7 @@ def test_worked_example_8_a_late_reported_episode_restates_august_q2_ytd_and_r12
     assert stored(contract, "2025-26-Q2")["HELP_48H"]["denominator"] == 7
     assert stored(contract, "2025-26-YTD-10")["HELP_48H"]["denominator"] == 8
     assert stored(contract, "2025-26-YTD-10")["HELP_48H"]["restated"] is False  # first computed now
-    _assert_stored_equals_fresh(contract)
+    assert_stored_equals_fresh(contract)
 
 
 def test_an_episode_moved_between_months_by_a_correction_recomputes_both(acme):
@@ -143,7 +143,7 @@ def test_an_episode_moved_between_months_by_a_correction_recomputes_both(acme):
     drain(acme)
     assert stored(acme, "2025-04")["HELP_48H"]["denominator"] == 0
     assert stored(acme, "2025-06")["HELP_48H"]["numerator"] == 0
-    _assert_stored_equals_fresh(acme)
+    assert_stored_equals_fresh(acme)
 
 
 # --- The default periods kept --------------------------------------------------------------------
@@ -184,17 +184,6 @@ def test_stored_says_so_and_exits_1_when_nothing_is_stored(acme):
 # --- The nightly check -------------------------------------------------------------------------------
 
 
-def _assert_stored_equals_fresh(contract) -> None:
-    periods = contract_periods(contract)
-    fresh = results_fresh({contract: periods})
-    rows = {
-        (r.target_id, r.period): r for r in ComplianceResult.objects.filter(contract=contract, is_latest=True)
-    }
-    assert set(fresh) == set(rows)
-    for key, values in fresh.items():
-        assert {name: getattr(rows[key], name) for name in values} == values, key
-
-
 def test_the_nightly_check_repairs_drift_and_records_it(acme):
     target(acme, "HELP_48H", "65", min_denominator=1)
     accept(acme, "2025-04", referred("X", "2025-04-10T09:00", 3), referred("Y", "2025-04-11T09:00", 90))
@@ -224,7 +213,7 @@ def test_the_nightly_check_repairs_broken_latest_row_flags(acme):
     assert check.latest_rows_repaired == 1
     assert EpisodeRecord.objects.filter(contract=acme, episode_ref="X", is_latest=True).count() == 1
     assert AuditEntry.objects.filter(action="results.latest_rows_repaired").count() == 1
-    _assert_stored_equals_fresh(acme)
+    assert_stored_equals_fresh(acme)
 
 
 def test_the_nightly_check_rolls_forward_when_a_month_ends(acme):
@@ -251,7 +240,7 @@ def test_work_still_waiting_is_finished_by_the_nightly_check_not_taken_for_drift
 
     assert check.drifted == [] and not AuditEntry.objects.filter(action="results.drift_repaired").exists()
     assert stored(acme, "2025-04")["HELP_48H"]["numerator"] == 0
-    _assert_stored_equals_fresh(acme)
+    assert_stored_equals_fresh(acme)
 
 
 def test_the_nightly_check_withdraws_a_year_to_date_reaching_a_month_to_come(acme):

@@ -19,7 +19,6 @@ from django.db import connection
 from accounts.models import AuditEntry
 from outcomes.models import (
     AttemptStatus,
-    ComplianceResult,
     EpisodeRecord,
     MonthlyReturn,
     RecomputeRequest,
@@ -28,7 +27,6 @@ from outcomes.models import (
 )
 from outcomes.periods import LONDON
 from outcomes.results.calculators import latest_flags_broken
-from outcomes.results.compute import contract_periods, results_fresh
 from outcomes.results.tasks import compliance_recompute
 from outcomes.returns.emails import return_email_send as return_email_send_now
 from outcomes.returns.services import (
@@ -42,6 +40,7 @@ from outcomes.returns.submitters import Submitter
 from outcomes.returns.validation import attempt_validate
 from tests.factories import contract as make_contract
 from tests.factories import target
+from tests.outcomes.results.invariant import assert_stored_equals_fresh
 from tests.outcomes.return_files import (
     ERROR_EPISODE,
     PERIOD,
@@ -591,6 +590,36 @@ def test_validation_reruns_after_a_worker_died_mid_check(returns):
 # --- Two people sign off at once --------------------------------------------------------------
 
 
+def sign_off_at_once(signings: dict[str, tuple]) -> dict[str, object]:
+    """Each (acting, attempt) signed off in its own thread, all released at the same moment; what each
+    got back (the accepted attempt, or the error raised), by key."""
+    barrier = threading.Barrier(len(signings))
+    outcomes: dict[str, object] = {}
+
+    def sign(key: str) -> None:
+        acting, attempt = signings[key]
+        try:
+            mine = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
+                pk=attempt.pk
+            )
+            barrier.wait(timeout=10)
+            outcomes[key] = return_sign_off(
+                acting=acting, attempt=mine, declaration=True, acknowledged_warnings=False
+            )
+        except Exception as error:  # collected and checked by the caller
+            outcomes[key] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(key,)) for key in signings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_sign_offs_make_exactly_one_version(returns):
     attempt = return_submit(
@@ -604,29 +633,7 @@ def test_two_simultaneous_sign_offs_make_exactly_one_version(returns):
     assert attempt.status == AttemptStatus.VALID
 
     people = {"a_approver": returns.acting("a_approver"), "a_admin": returns.acting("a_admin")}
-    barrier = threading.Barrier(len(people))
-    outcomes: dict[str, object] = {}
-
-    def sign(name: str) -> None:
-        try:
-            mine = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
-                pk=attempt.pk
-            )
-            barrier.wait(timeout=10)
-            outcomes[name] = return_sign_off(
-                acting=people[name], attempt=mine, declaration=True, acknowledged_warnings=False
-            )
-        except Exception as error:  # collected and checked below
-            outcomes[name] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sign, args=(name,)) for name in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
+    outcomes = sign_off_at_once({name: (acting, attempt) for name, acting in people.items()})
 
     succeeded = [name for name, outcome in outcomes.items() if isinstance(outcome, ReturnAttempt)]
     refused = [outcome for outcome in outcomes.values() if isinstance(outcome, ValidationError)]
@@ -693,40 +700,12 @@ def test_two_months_of_one_contract_signed_off_at_once_keep_one_latest_row_per_e
         attempts[period].refresh_from_db()
         assert attempts[period].status == AttemptStatus.VALID, attempts[period].errors
     people = {"2025-10": returns.acting("a_approver"), "2025-11": returns.acting("a_admin")}
-    barrier = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
-
-    def sign(period: str) -> None:
-        try:
-            mine = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
-                pk=attempts[period].pk
-            )
-            barrier.wait(timeout=10)
-            outcomes[period] = return_sign_off(
-                acting=people[period], attempt=mine, declaration=True, acknowledged_warnings=False
-            )
-        except Exception as error:  # collected and checked below
-            outcomes[period] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sign, args=(period,)) for period in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    outcomes = sign_off_at_once({period: (people[period], attempts[period]) for period in people})
     assert all(isinstance(outcome, ReturnAttempt) for outcome in outcomes.values()), outcomes
 
     assert EpisodeRecord.objects.filter(contract=contract, is_latest=True).count() == len(shared)
     assert latest_flags_broken(contract) == 0
-    fresh = results_fresh({contract: contract_periods(contract)})
-    stored = {
-        (r.target_id, r.period): r for r in ComplianceResult.objects.filter(contract=contract, is_latest=True)
-    }
-    assert set(stored) == set(fresh)
-    for key, values in fresh.items():
-        assert {name: getattr(stored[key], name) for name in values} == values, key
+    stored, _ = assert_stored_equals_fresh(contract)
     october = stored[next(key for key in stored if key[1] == "2025-10")]
     assert october.denominator == len(shared)
 

@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
-from accounts.models import AuditEntry, Invitation, Membership, Organisation, User
+from accounts.jobs import job_retry
+from accounts.models import AuditEntry, Invitation, Job, JobStatus, Membership, Organisation, User
 
 
 @admin.register(User)
@@ -60,3 +62,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background work: what is waiting, late or failed, with "Try again" for failed work."""
+
+    list_display = ("pk", "label", "status", "tries", "max_tries", "created_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("label", "subject", "task")
+    readonly_fields = [field.name for field in Job._meta.fields]
+    actions = ["try_again"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Try again (failed work only)")
+    def try_again(self, request, queryset) -> None:
+        count = 0
+        for job in queryset.filter(status=JobStatus.FAILED):
+            with transaction.atomic():
+                job_retry(job)
+            count += 1
+        self.message_user(request, f"{count} failed job{'s' if count != 1 else ''} queued again.")

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError
 from django.http import HttpRequest
+
+from accounts.jobs import Backlog, jobs_backlog
+
+BACKLOG_CHECKED_EVERY = 15  # seconds: each web process looks at the outbox this often at most
 
 
 def service(request: HttpRequest) -> dict:
@@ -12,4 +18,20 @@ def service(request: HttpRequest) -> dict:
         "service_name": settings.SERVICE_NAME,
         "acting": acting,
         "capabilities": {c.value for c in acting.capabilities} if acting else set(),
+        "background": _backlog()
+        if getattr(getattr(request, "user", None), "is_authenticated", False)
+        else None,
     }
+
+
+def _backlog() -> Backlog | None:
+    """Background work that is late, for the banner on every page (None when all is well)."""
+    local = caches["local"]
+    backlog = local.get("background-backlog")
+    if backlog is None:
+        try:
+            backlog = jobs_backlog()
+        except DatabaseError:
+            return None
+        local.set("background-backlog", backlog, BACKLOG_CHECKED_EVERY)
+    return backlog if backlog.any else None

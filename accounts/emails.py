@@ -19,17 +19,21 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.invitation_links import invitation_token
+from accounts.jobs import job_step_once
 from accounts.models import Invitation, Membership, User
 
 logger = logging.getLogger(__name__)
 
 
 def email_send(*, template: str, to: str, context: dict) -> None:
-    """Send one email from ``emails/<template>`` to one address."""
+    """Send one email from ``emails/<template>`` to one address (once per background job, however
+    often the job runs: ``accounts.jobs.job_step_once``)."""
     context = {"service_name": settings.SERVICE_NAME, "site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     body = render_to_string(f"emails/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    job_step_once(
+        f"email:{template}:{to}", lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    )
 
 
 def member_emails(organisation_id: int, roles: Iterable[str]) -> list[str]:

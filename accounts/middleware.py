@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -71,3 +72,39 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+# Writes that are not the person's work: the session and sign-in records.
+_HOUSEKEEPING_TABLES = ("django_session", "axes_", "accounts_job")
+
+
+class SavedWorkMiddleware:
+    """Notes whether the request committed a change of the person's, so that an error page says
+    truthfully whether anything was saved (``request_saved_something``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        state = {"committed": False, "watching": None}
+        request.saved_work = state  # type: ignore[attr-defined]
+
+        def note_writes(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            verb = sql.lstrip()[:6].upper()
+            if verb in ("INSERT", "UPDATE", "DELETE") and not any(t in sql for t in _HOUSEKEEPING_TABLES):
+                db = context["connection"]
+                if not db.in_atomic_block:
+                    state["committed"] = True  # autocommit: the write is saved already
+                elif state["watching"] is not db.atomic_blocks[0]:
+                    state["watching"] = db.atomic_blocks[0]  # once per transaction
+                    db.on_commit(lambda: state.update(committed=True))
+            return result
+
+        with connection.execute_wrapper(note_writes):
+            return self.get_response(request)
+
+
+def request_saved_something(request: HttpRequest) -> bool:
+    """Whether the request committed a change before it failed (see ``SavedWorkMiddleware``)."""
+    return bool(getattr(request, "saved_work", {}).get("committed"))

@@ -334,3 +334,65 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency-Key {self.key} of {self.organisation}"
+
+
+class JobStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting to be queued"
+    QUEUED = "queued", "Queued"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """A piece of background work, recorded in the same transaction as the change that needs it
+    (the outbox), then handed to a worker; ``accounts.jobs`` queues it and sees it through."""
+
+    task = models.CharField(max_length=200, help_text="The Celery task's name.")
+    args = models.JSONField(default=list, blank=True)
+    subject = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="What the work is for, e.g. return-attempt:12, for pages to find it.",
+    )
+    label = models.CharField(max_length=200, help_text="What the work is, in words, for people.")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.WAITING)
+    tries = models.PositiveSmallIntegerField(default=0, help_text="Times handed to a worker.")
+    max_tries = models.PositiveSmallIntegerField(default=5)
+    due_at = models.DateTimeField(help_text="When the work should next start.")
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expected_seconds = models.PositiveIntegerField(
+        help_text="How long the work may take once queued before it is queued again."
+    )
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["subject", "-created_at"]),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_status_display().lower()})"
+
+    @property
+    def open(self) -> bool:
+        return self.status in (JobStatus.WAITING, JobStatus.QUEUED)
+
+
+class JobStep(models.Model):
+    """A step of a job already done (an email to one address), so that running the job again after a
+    crash does not do it twice."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=300)
+    done_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="job_step_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} (job {self.job_id})"

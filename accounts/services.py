@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -16,12 +15,18 @@ from django.utils import timezone
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.invitation_links import InvitationInvalid
+from accounts.jobs import job_enqueue
 from accounts.models import Invitation, Membership, Organisation, User, roles_for_kind
 from accounts.tasks import invitation_email_send, password_reset_email_send
 
 
 def _queue_invitation_email(invitation: Invitation) -> None:
-    transaction.on_commit(lambda: invitation_email_send.delay(invitation.pk))
+    job_enqueue(
+        invitation_email_send,
+        invitation.pk,
+        subject=f"invitation:{invitation.pk}",
+        label=f"Emailing an invitation to {invitation.email}",
+    )
 
 
 def invitation_create(*, acting: Acting, email: str, full_name: str, role: str, is_admin: bool) -> Invitation:
@@ -219,7 +224,9 @@ def membership_remove(*, acting: Acting, membership: Membership) -> None:
 def password_reset_emails_queue(*, users: Iterable[User]) -> None:
     """Queue a password reset link to each user, sent after the request's transaction commits."""
     for user in users:
-        transaction.on_commit(partial(password_reset_email_send.delay, user.pk))
+        job_enqueue(
+            password_reset_email_send, user.pk, label=f"Emailing a password reset link to {user.email}"
+        )
 
 
 def _password_set(*, user: User, password: str, action: str) -> User:

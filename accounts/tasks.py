@@ -12,15 +12,17 @@ from django.utils import timezone
 
 from accounts.api.idempotency import idempotency_prune
 from accounts.emails import invitation_email, password_reset_email
+from accounts.jobs import jobs_sweep as sweep
+from accounts.task_base import TRANSIENT_ERRORS
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(*TRANSIENT_ERRORS, OSError))
 def invitation_email_send(invitation_id: int) -> bool:
     """Email the invitation link; does nothing if the invitation is no longer pending."""
     return invitation_email(invitation_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(*TRANSIENT_ERRORS, OSError))
 def password_reset_email_send(user_id: int) -> bool:
     """Email a password reset link to an active user."""
     return password_reset_email(user_id)
@@ -39,6 +41,13 @@ def sign_in_attempts_clean() -> int:
     cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
     deleted, _ = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(name="accounts.tasks.jobs_sweep", acks_late=False)
+def jobs_sweep() -> dict[str, int]:
+    """Every JOBS_SWEEP_SECONDS: queue background work that is due, or was lost (accounts.jobs)."""
+    done = sweep()
+    return {"queued": done.queued, "requeued": done.requeued, "failed": done.failed, "orphans": done.orphans}
 
 
 @shared_task

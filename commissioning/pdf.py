@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import InterfaceError, OperationalError
 from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -78,6 +79,8 @@ def pdf_store(record: StoredDocument, render: Callable[[], bytes], filename: str
         return "done"
     try:
         content = render()
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the task tries again, the document has not failed
     except Exception as error:
         logger.exception("%s %s could not be rendered", type(record).__name__, record.pk)
         record.error = f"{type(error).__name__}: {error}"[:500]

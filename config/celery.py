@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+import celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -18,6 +18,8 @@ TASK_PACKAGES = [
     "outcomes.reviews",
 ]
 
-app = Celery("homecare")
+
+# Every task retries database and broker errors by itself (accounts.task_base).
+app = celery.Celery("homecare", task_cls="accounts.task_base:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(TASK_PACKAGES)

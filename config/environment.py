@@ -55,6 +55,11 @@ class Configuration:
     cache: dict = field(default_factory=lambda: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"})
     api_read_rate: str = "600/minute"
     api_submit_rate: str = "60/minute"
+    media_root: str = ""
+    jobs_sweep_seconds: int = 60
+    jobs_requeue_after_seconds: int = 600
+    jobs_retry_delay_seconds: int = 30
+    jobs_max_tries: int = 5
     time_zone: str = "Europe/London"
     extra: dict = field(default_factory=dict)
 
@@ -252,6 +257,15 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
         cache=_parse_cache(get("CACHE_URL"), problems),
         api_read_rate=_parse_rate("API_READ_RATE", get("API_READ_RATE"), "600/minute", problems),
         api_submit_rate=_parse_rate("API_SUBMIT_RATE", get("API_SUBMIT_RATE"), "60/minute", problems),
+        media_root=(get("MEDIA_ROOT") or "").strip(),
+        jobs_sweep_seconds=_parse_int("JOBS_SWEEP_SECONDS", get("JOBS_SWEEP_SECONDS"), 60, 1, 3600, problems),
+        jobs_requeue_after_seconds=_parse_int(
+            "JOBS_REQUEUE_AFTER_SECONDS", get("JOBS_REQUEUE_AFTER_SECONDS"), 600, 1, 86400, problems
+        ),
+        jobs_retry_delay_seconds=_parse_int(
+            "JOBS_RETRY_DELAY_SECONDS", get("JOBS_RETRY_DELAY_SECONDS"), 30, 0, 3600, problems
+        ),
+        jobs_max_tries=_parse_int("JOBS_MAX_TRIES", get("JOBS_MAX_TRIES"), 5, 1, 50, problems),
     )
     if problems:
         raise ConfigurationError(problems)

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Notes whether a request saved anything, so that an error page says so truthfully.
+    "accounts.middleware.SavedWorkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,9 +157,14 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Stored files (returns, letters, packs): shared by the web processes and the workers.
+MEDIA_ROOT = Path(CONFIG.media_root) if CONFIG.media_root else BASE_DIR / "var" / "media"
 
-CACHES = {"default": CONFIG.cache}
+# "local" is each process's own: what the shared cache holds falls back to it while Redis is away.
+CACHES = {
+    "default": CONFIG.cache,
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+}
 
 # The REST API (/api/v1/): tokens or the browser session; problem-details errors; cursor paging.
 REST_FRAMEWORK = {
@@ -219,6 +226,18 @@ CELERY_TASK_ALWAYS_EAGER = CONFIG.tasks_in_process
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# Background work goes through the outbox (accounts.jobs): recorded with the change that needs it,
+# queued after commit, and queued again by the sweeper if not done in time. See docs/operations.md.
+JOBS_SWEEP_SECONDS = CONFIG.jobs_sweep_seconds
+JOBS_REQUEUE_AFTER_SECONDS = CONFIG.jobs_requeue_after_seconds
+JOBS_RETRY_DELAY_SECONDS = CONFIG.jobs_retry_delay_seconds
+JOBS_MAX_TRIES = CONFIG.jobs_max_tries
+# A message taken by a worker that dies unacknowledged goes back on the queue after this long: longer
+# than the longest task (the nightly check of every contract), so a slow task is never run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(1800, JOBS_REQUEUE_AFTER_SECONDS)}
+# A broker that does not answer costs a web request 2 seconds at most: the job waits in the outbox.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # One queue per kind of work, so that slow work (files, PDFs) never holds up email.
@@ -232,11 +251,14 @@ CELERY_TASK_ROUTES = {
     "commissioning.tasks.*_email_send": {"queue": "email"},
     "outcomes.tasks.return_email_send": {"queue": "email"},
     "commissioning.tasks.*": {"queue": "default"},
+    "accounts.tasks.jobs_sweep": {"queue": "default"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Acceptances of one contract within this many seconds are recomputed in one run.
 COMPLIANCE_COALESCE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
+    # Queues background work that is due, or was handed out and not done in time (see accounts.jobs).
+    "jobs-sweep": {"task": "accounts.tasks.jobs_sweep", "schedule": float(JOBS_SWEEP_SECONDS)},
     # Just after midnight, so that a month that has just ended has its "to date" results by morning.
     "compliance-recompute-all": {
         "task": "outcomes.tasks.compliance_recompute_all",

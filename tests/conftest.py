@@ -13,7 +13,7 @@ from config.celery import app
 from tests.factories import PASSWORD
 from tests.fixtures.world import World, build_world
 
-pytest_plugins = ["tests.fixtures.api", "tests.fixtures.worker"]
+pytest_plugins = ["tests.fixtures.api", "tests.fixtures.worker", "tests.fixtures.faults"]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -71,6 +71,14 @@ def _tasks_in_process(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _local_cache_cleared():
+    """Each process's own cache (the banner's view of background work) starts empty in each test."""
+    from django.core.cache import caches
+
+    caches["local"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -365,6 +365,25 @@ ROWS = [
         organisation_page(404),
         method="post",
     ),
+    # "Try again" on checks that failed: the prime provider's submitters (302 back to the upload).
+    Row(
+        "returns:attempt-check-again",
+        lambda w: f"/returns/attempts/{make.return_attempt(w)}/check-again/",
+        organisation_page(403, a_submitter=302, a_approver=302, a_admin=302, b_admin=404),
+        method="post",
+    ),
+    Row(
+        "returns:attempt-check-again (A subcontracts, B is prime)",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'council_b')}/check-again/",
+        organisation_page(403, provider_a=404, b_admin=302, icb_admin=404),
+        method="post",
+    ),
+    Row(
+        "returns:attempt-check-again (another council's contract)",
+        lambda w: f"/returns/attempts/{make.return_attempt(w, 'other')}/check-again/",
+        organisation_page(404),
+        method="post",
+    ),
     Row("results:scorecard", lambda w: make.scorecard(w), SEE_RETURNS),
     Row(
         "results:scorecard (A subcontracts, B is prime)",

@@ -31,9 +31,18 @@ def fingerprint(*parts: object) -> str:
 
 
 def idempotent(
-    request, *, organisation: Organisation, request_fingerprint: str, perform: Callable[[], Response]
+    request,
+    *,
+    organisation: Organisation,
+    request_fingerprint: str,
+    perform: Callable[[], Response],
+    current: Callable[[dict, int], Response | None] | None = None,
 ) -> Response:
-    """Run ``perform`` once per Idempotency-Key; a retry with the same key replays its answer."""
+    """Run ``perform`` once per Idempotency-Key; a retry with the same key replays its answer.
+
+    ``current(body, status)``, when given, answers a replay with the resource as it stands now (a
+    submission being checked has moved on since the first answer); None falls back to the first answer.
+    """
     key = request.headers.get(HEADER, "").strip()
     if not key:
         return perform()
@@ -50,7 +59,7 @@ def idempotent(
         except IntegrityError:
             record = None
         if record is None:
-            return _replay(organisation, key, request_fingerprint)
+            return _replay(organisation, key, request_fingerprint, current)
         response = perform()
         if response.status_code >= 400:
             transaction.set_rollback(True)  # a refused request may be retried, fixed, with the same key
@@ -63,7 +72,12 @@ def idempotent(
         return response
 
 
-def _replay(organisation: Organisation, key: str, request_fingerprint: str) -> Response:
+def _replay(
+    organisation: Organisation,
+    key: str,
+    request_fingerprint: str,
+    current: Callable[[dict, int], Response | None] | None = None,
+) -> Response:
     record = IdempotentRequest.objects.filter(organisation=organisation, key=key).first()
     if record is None or record.status_code is None:
         raise Conflict("A request with this Idempotency-Key is still being processed. Retry in a moment.")
@@ -74,7 +88,12 @@ def _replay(organisation: Organisation, key: str, request_fingerprint: str) -> R
     headers = {HEADER: key, "Idempotent-Replayed": "true"}
     if record.location:
         headers["Location"] = record.location
-    return Response(record.body, status=record.status_code, headers=headers)
+    response = current(record.body, record.status_code) if current and isinstance(record.body, dict) else None
+    if response is None:
+        return Response(record.body, status=record.status_code, headers=headers)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 def idempotency_prune() -> int:

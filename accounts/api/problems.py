@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
+from accounts.middleware import request_saved_something
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "/api/v1/problems/"
 
@@ -109,7 +111,7 @@ PROBLEM_TYPES = {
             "server-error",
             500,
             "Something went wrong on our side",
-            "The request was not completed and nothing was half-saved. Try again later; if it keeps "
+            "The request was not completed and nothing from it was saved. Try again later; if it keeps "
             "happening, contact the service desk.",
         ),
     ]
@@ -227,6 +229,11 @@ def problem_response(request, status_code: int) -> JsonResponse:
     slug = "server-error" if status_code >= 500 else BY_STATUS.get(status_code, "malformed-request")
     problem = PROBLEM_TYPES[slug]
     detail = problem.description
+    if status_code >= 500 and request_saved_something(request):
+        detail = (
+            "The request did not finish, but part of it was saved before the problem. Read the "
+            "resource again (or replay the same Idempotency-Key) to see its state before retrying."
+        )
     body = problem_body(slug, detail, instance=request.path)
     body["status"] = status_code
     return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)

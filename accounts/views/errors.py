@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.api.problems import problem_response
+from accounts.middleware import request_saved_something
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -41,4 +42,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Render without context processors: the error may have come from the database.
     from django.template import loader
 
-    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
+    context = {"saved": request_saved_something(request)}
+    return HttpResponse(loader.get_template("errors/500.html").render(context), status=500)

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
+from accounts.jobs import job_enqueue
 from commissioning.notices.access import require_notice_officer, require_notice_recipient
 from commissioning.notices.models import (
     LADDER,
@@ -154,8 +155,13 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
             target_close_on=str(notice.target_close_on) if notice.target_close_on else None,
         )
         letter = NoticeLetter.objects.create(notice=notice)
-        transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
-        transaction.on_commit(lambda: notice_issued_email_send.delay(notice.pk))
+        letter_make_later(letter)
+        job_enqueue(
+            notice_issued_email_send,
+            notice.pk,
+            subject=f"notice-email:{notice.pk}",
+            label=f"Emailing {notice.provider} that a notice has been issued",
+        )
     return notice
 
 
@@ -184,8 +190,18 @@ def notice_letter_request(*, acting: Acting, notice: Notice) -> NoticeLetter:
             organisation=notice.commissioner,
             details={"letter": letter.pk, "again": not created},
         )
-        transaction.on_commit(lambda: notice_letter_generate.delay(letter.pk))
+        letter_make_later(letter)
     return letter
+
+
+def letter_make_later(letter: NoticeLetter) -> None:
+    """Make the letter's PDF in the background, after the commit."""
+    job_enqueue(
+        notice_letter_generate,
+        letter.pk,
+        subject=f"notice-letter:{letter.pk}",
+        label="Making a notice letter's PDF",
+    )
 
 
 def notice_acknowledge(*, acting: Acting, notice: Notice) -> Notice:

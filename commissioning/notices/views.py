@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.access import Acting, organisation_required
 from accounts.downloads import stored_file_response
 from accounts.govuk_forms import apply_service_errors
+from accounts.jobs import job_for, job_state
 from commissioning.notices import selectors, services
 from commissioning.notices.access import (
     is_notice_officer,
@@ -225,5 +226,10 @@ def letter_download(request: HttpRequest, notice_id: int) -> HttpResponse:
     return render(
         request,
         "commissioning/notices/letter_pending.html",
-        {"notice": notice, "letter": letter, "can_request": is_notice_officer(acting, notice)},
+        {
+            "notice": notice,
+            "letter": letter,
+            "making": job_state(job_for(f"notice-letter:{letter.pk}")) if letter else None,
+            "can_request": is_notice_officer(acting, notice),
+        },
     )

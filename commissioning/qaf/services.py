@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
+from accounts.jobs import job_enqueue
 from commissioning.evidence import evidence_content_type
 from commissioning.models import CommissioningBody, Contract
 from commissioning.qaf.access import (
@@ -53,7 +54,7 @@ EVALUATION_TARGET_DAYS = 91
 def _status_refresh_later(assessment: Assessment) -> None:
     """After the commit, recompute the provider's stored QAF status for the owning body."""
     provider_id, body_id = assessment.provider_id, assessment.commissioner_id
-    transaction.on_commit(lambda: qaf_status_refresh.delay(provider_id, body_id))
+    job_enqueue(qaf_status_refresh, provider_id, body_id, label="Refreshing a provider's QAF status")
 
 
 def _audit(acting: Acting, action: str, obj, assessment: Assessment, **details) -> None:
@@ -217,7 +218,12 @@ def draft_share(*, acting: Acting, assessment: Assessment) -> Assessment:
         _audit(
             acting, "qaf.draft_share", assessment, assessment, comments_due_on=str(assessment.comments_due_on)
         )
-        transaction.on_commit(lambda: qaf_draft_shared_email_send.delay(assessment.pk))
+        job_enqueue(
+            qaf_draft_shared_email_send,
+            assessment.pk,
+            subject=f"qaf-draft-email:{assessment.pk}",
+            label=f"Emailing {assessment.provider} that a draft QAF report is shared",
+        )
     return assessment
 
 
@@ -321,7 +327,12 @@ def assessment_finalise(
             finalised_on=str(finalised_on),
         )
         _status_refresh_later(assessment)
-        transaction.on_commit(lambda: qaf_report_generate.delay(report.pk))
+        job_enqueue(
+            qaf_report_generate,
+            report.pk,
+            subject=f"qaf-report:{report.pk}",
+            label="Making a QAF report's PDF",
+        )
     return assessment
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.jobs import job_failure_register
+from accounts.task_base import TRANSIENT_ERRORS
 from commissioning.qaf import reports
 from commissioning.qaf.emails import qaf_draft_shared_email
+from commissioning.qaf.models import FinalReport
 from commissioning.qaf.status import qaf_status_store, qaf_status_store_all
 
 
@@ -21,11 +24,16 @@ def qaf_report_generate(report_id: int) -> str:
     return reports.qaf_report_generate(report_id)
 
 
+def _report_failed(report_id: int, *, error: str) -> None:
+    FinalReport.objects.filter(pk=report_id, generated_at__isnull=True).update(error=error)
+
+
+job_failure_register(qaf_report_generate, _report_failed)
+
+
 @shared_task(
     name="commissioning.tasks.qaf_draft_shared_email_send",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
+    autoretry_for=(*TRANSIENT_ERRORS, OSError),
 )
 def qaf_draft_shared_email_send(assessment_id: int) -> int:
     """Tell the provider's approvers that a draft QAF report awaits their comments, and by when."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from accounts.jobs import job_enqueue
 from accounts.models import User
 from commissioning.access import require_lead_body
 from commissioning.models import CommissioningBody, Contract, ContractStatus, ServiceType
@@ -140,7 +140,7 @@ def _apply(contract: Contract, data: ContractInput) -> None:
 def _qaf_status_refresh_later(lead_id: int, provider_ids: set[int]) -> None:
     """A contract's provider, status and QAF window feed its QAF statuses: refresh them after commit."""
     for provider_id in provider_ids:
-        transaction.on_commit(partial(qaf_status_refresh.delay, provider_id, lead_id))
+        job_enqueue(qaf_status_refresh, provider_id, lead_id, label="Refreshing a provider's QAF status")
 
 
 def contract_save(

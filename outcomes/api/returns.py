@@ -22,6 +22,7 @@ from accounts.api.idempotency import HEADER, fingerprint, idempotent
 from accounts.api.parsers import SafeJSONParser
 from accounts.api.problems import Conflict
 from accounts.api.views import ApiViewSet
+from accounts.jobs import retry_after_seconds
 from commissioning.access import require_prime_provider
 from commissioning.models import Contract
 from outcomes.api.returns_inputs import (
@@ -106,9 +107,19 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
 
     def _answer(self, attempt: ReturnAttempt, code: int = status.HTTP_200_OK, *, located=False) -> Response:
         data = ReturnAttemptSerializer(attempt, context=self.get_serializer_context()).data
-        location = reverse("api:returns-detail", kwargs={"pk": attempt.pk})
-        headers = {"Location": self.request.build_absolute_uri(location)} if located else None
+        headers = {}
+        if located:
+            location = reverse("api:returns-detail", kwargs={"pk": attempt.pk})
+            headers["Location"] = self.request.build_absolute_uri(location)
+        wait = retry_after_seconds(services.attempt_checks_state(attempt))
+        if wait:  # still being checked: when to ask again
+            headers["Retry-After"] = str(wait)
         return Response(data, status=code, headers=headers)
+
+    def _now(self, body: dict, code: int) -> Response | None:
+        """A replayed submission answers with where it stands now, not where it stood at first."""
+        attempt = self.get_queryset().filter(pk=body.get("id")).first()
+        return self._answer(attempt, code, located=True) if attempt else None
 
     def _target(self, data: dict) -> Contract:
         """The contract to submit to: 404 unless visible, 403 unless the caller is its prime provider
@@ -180,6 +191,7 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
                 contract.pk, data["period"], checksum, survey_checksum, AttemptKind.FILE
             ),
             perform=perform,
+            current=self._now,
         )
 
     @extend_schema(
@@ -210,6 +222,7 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
             organisation=self.acting.organisation,
             request_fingerprint=fingerprint(contract.pk, data["period"], survey, AttemptKind.NIL),
             perform=perform,
+            current=self._now,
         )
 
     @extend_schema(

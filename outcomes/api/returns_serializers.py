@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.urls import reverse as page_reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -13,6 +14,7 @@ from outcomes.api.returns_inputs import SurveyFigureSerializer
 from outcomes.mds.problems import MAX_PROBLEMS_LISTED
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.returns import selectors
+from outcomes.returns.services import attempt_checks_state
 
 MONTH_STATES = tuple(selectors.STATE_LABELS)
 
@@ -111,6 +113,18 @@ def next_step(attempt: ReturnAttempt) -> str:
     """What the provider does next with a submission, in plain English."""
     what = "nil return" if attempt.kind == AttemptKind.NIL else "file"
     if attempt.status in (AttemptStatus.RECEIVED, AttemptStatus.VALIDATING):
+        checks = attempt_checks_state(attempt)
+        saved = f"The {what} was received and saved at {timezone.localtime(attempt.submitted_at):%H:%M on %d %B %Y}"
+        if checks is not None and checks.failed:
+            return (
+                f"{saved}, but it could not be checked after {checks.tries} tries; the service desk has been "
+                "told. Press Try again on the submission's page (web_url). Do not submit it again."
+            )
+        if checks is not None and checks.delayed:
+            return (
+                f"{saved}. Checking it is delayed and will carry on automatically: poll this submission "
+                "again after the seconds in Retry-After. Do not submit it again."
+            )
         return (
             f"Waiting for checks: the {what} is being checked. Poll this submission again in a few seconds."
         )

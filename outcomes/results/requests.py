@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +25,9 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from accounts.jobs import OPEN as JOB_OPEN
+from accounts.jobs import job_enqueue, job_open_exists
+from accounts.models import Job
 from commissioning.access import is_lead_body, require_lead_body
 from commissioning.models import Contract
 from commissioning.signals import contract_terms_changed
@@ -50,8 +53,17 @@ def recompute_deferred() -> Iterator[None]:
         _deferred.reset(token)
 
 
+def recompute_subject(contract_id: int) -> str:
+    return f"recompute:{contract_id}"
+
+
 def recompute_request(*, contract: Contract, months: list[str]) -> None:
-    """Ask for a contract's results to be recomputed; acceptances within the delay make one run."""
+    """Ask for a contract's results to be recomputed; acceptances within the delay make one run.
+
+    The request row and its job (``accounts.jobs``) are saved with the acceptance; a request that
+    has lost its job (a bulk load's, or one from before the outbox) is given one here or by the
+    sweeper, so a contract's figures never wait for the night.
+    """
     if _deferred.get():
         RecomputeRequest.objects.get_or_create(contract=contract)
         return
@@ -62,12 +74,35 @@ def recompute_request(*, contract: Contract, months: list[str]) -> None:
         if not created:
             request.months = sorted(set(request.months) | set(months))
             request.save(update_fields=["months"])
-            return
-        transaction.on_commit(
-            lambda: compliance_recompute.apply_async(
-                args=(contract.pk,), countdown=settings.COMPLIANCE_COALESCE_SECONDS
-            )
-        )
+            if job_open_exists(recompute_subject(contract.pk)):
+                return
+        recompute_later(contract.pk, countdown=settings.COMPLIANCE_COALESCE_SECONDS)
+
+
+def recompute_later(contract_id: int, *, countdown: float = 0) -> None:
+    job_enqueue(
+        compliance_recompute,
+        contract_id,
+        subject=recompute_subject(contract_id),
+        label=f"Recomputing the results of contract {contract_id}",
+        countdown=countdown,
+    )
+
+
+def recompute_orphans_queue(now: datetime) -> int:
+    """For the sweeper: a recompute request with no job waiting or queued gets one; returns how many."""
+    subjects = Job.objects.filter(subject__startswith="recompute:", status__in=JOB_OPEN).values_list(
+        "subject", flat=True
+    )
+    waiting = {int(subject.split(":", 1)[1]) for subject in subjects}
+    orphans = RecomputeRequest.objects.filter(
+        requested_at__lt=now - timedelta(seconds=settings.COMPLIANCE_COALESCE_SECONDS)
+    ).exclude(contract_id__in=waiting)
+    count = 0
+    for contract_id in orphans.values_list("contract_id", flat=True):
+        recompute_later(contract_id)
+        count += 1
+    return count
 
 
 @receiver(contract_terms_changed)
@@ -125,7 +160,13 @@ def recompute_run_request(
             organisation=contract.lead_commissioner,
             details={"contract": contract.reference, "periods": run.periods},
         )
-        transaction.on_commit(lambda: compliance_run.delay(run.pk))
+        job_enqueue(
+            compliance_run,
+            run.pk,
+            subject=f"recompute-run:{run.pk}",
+            label=f"Recomputing {contract.reference} now",
+            max_tries=2,
+        )
     return run, True
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.jobs import job_failure_register
+from outcomes.models import RecomputeRun
 from outcomes.results.compute import recompute_run_execute, results_check_all, results_recompute
 
 
@@ -19,6 +21,15 @@ def compliance_recompute(contract_id: int, months: list[str] | None = None) -> l
 def compliance_run(run_id: int) -> str:
     """A commissioner's "Recompute now": the run's periods one by one, with progress recorded."""
     return recompute_run_execute(run_id)
+
+
+def _run_failed(run_id: int, *, error: str) -> None:
+    RecomputeRun.objects.filter(
+        pk=run_id, status__in=(RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING)
+    ).update(status=RecomputeRun.Status.FAILED, error=error)
+
+
+job_failure_register(compliance_run, _run_failed)
 
 
 @shared_task(name="outcomes.tasks.compliance_recompute_all")

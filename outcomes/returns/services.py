@@ -2,7 +2,8 @@
 transaction.
 
 A return is accepted or rejected as a whole. Submitting stores the file with its checksum and
-queues ``outcomes.returns.tasks.return_validate`` after commit (``validation``); signing off takes a
+records ``outcomes.returns.tasks.return_validate`` in the outbox with the upload (``accounts.jobs``;
+the work is ``validation``); signing off takes a
 lock on the contract and accepts the checked file (``acceptance``), which asks for the results it
 feeds to be recomputed.
 """
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from accounts.jobs import JobState, job_for, job_retry, job_state
 from commissioning.access import require_prime_provider
 from commissioning.models import Contract
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
@@ -26,7 +28,7 @@ from outcomes.periods import due_at, is_late, parse_month
 from outcomes.returns.acceptance import attempt_accept
 from outcomes.returns.emails import ACCEPTED
 from outcomes.returns.submitters import Submitter, submitter_for
-from outcomes.returns.tasks import return_email_send, return_validate
+from outcomes.returns.tasks import return_email_later, validation_later, validation_subject
 from outcomes.returns.validation import attempt_check
 
 IMPORT_LABEL = "Data import (import_return)"
@@ -103,8 +105,39 @@ def attempt_create(
             },
         )
         if queue_validation:
-            transaction.on_commit(lambda: return_validate.delay(attempt.pk))
+            validation_later(attempt)
     return attempt
+
+
+def attempt_checks_state(attempt: ReturnAttempt) -> JobState | None:
+    """How checking an upload is going, while it is received or being checked (None once checked)."""
+    if attempt.status not in (AttemptStatus.RECEIVED, AttemptStatus.VALIDATING):
+        return None
+    job = job_for(validation_subject(attempt.pk))
+    if job is None:  # saved without a job (before the outbox): the sweeper gives it one
+        return JobState("delayed", 0, 0, attempt.submitted_at)
+    return job_state(job)
+
+
+def attempt_check_again(*, acting: Acting, attempt: ReturnAttempt) -> None:
+    """A person's "Try again" on an upload whose checks could not be done after every try."""
+    require_prime_provider(acting, attempt.monthly_return.contract, Capability.SUBMIT_RETURNS)
+    state = attempt_checks_state(attempt)
+    if state is None:
+        raise ValidationError("This upload has been checked already.")
+    if not state.failed:
+        raise ValidationError("This upload is being checked already: this page updates itself.")
+    with transaction.atomic():
+        job = job_for(validation_subject(attempt.pk))
+        assert job is not None
+        job_retry(job)
+        audit_record(
+            actor=acting.user,
+            action="return.check_again",
+            obj=attempt,
+            organisation=attempt.monthly_return.contract.provider,
+            details={"tries_before": state.tries},
+        )
 
 
 def contract_lock(contract: Contract) -> None:
@@ -132,7 +165,7 @@ def return_sign_off(
             pk=attempt.pk
         )
         accepted = attempt_accept(attempt, submitter_for(acting), acknowledged_warnings)
-        transaction.on_commit(lambda: return_email_send.delay(accepted.pk, ACCEPTED))
+        return_email_later(accepted, ACCEPTED)
         audit_record(
             actor=acting.user,
             action="return.sign_off",

@@ -6,9 +6,15 @@ are kept from ``outcomes.tasks``, so queued messages, routes and the beat schedu
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
+from accounts.jobs import job_enqueue
+from accounts.models import Job
+from outcomes.models import AttemptStatus, ReturnAttempt
 from outcomes.returns.emails import event_for
 from outcomes.returns.emails import return_email_send as email_send
 from outcomes.returns.reminders import return_reminders_send
@@ -22,7 +28,7 @@ def return_validate(attempt_id: int) -> str:
     attempt = attempt_validate(attempt_id=attempt_id)
     event = event_for(attempt)
     if event is not None:
-        return_email_send.delay(attempt.pk, event)
+        return_email_later(attempt, event)
     return attempt.status
 
 
@@ -36,3 +42,43 @@ def return_email_send(attempt_id: int, event: str) -> int:
 def return_reminders() -> int:
     """Daily: email providers whose return is due in 3 days, or became overdue yesterday."""
     return len(return_reminders_send(today=timezone.localdate()))
+
+
+def validation_subject(attempt_id: int) -> str:
+    return f"return-attempt:{attempt_id}"
+
+
+def validation_later(attempt: ReturnAttempt) -> None:
+    """Check the attempt in the background once the upload's transaction commits (the outbox)."""
+    job_enqueue(
+        return_validate,
+        attempt.pk,
+        subject=validation_subject(attempt.pk),
+        label=f"Checking {attempt.filename or 'a nil return'} (upload {attempt.pk})",
+    )
+
+
+def validation_orphans_queue(now: datetime) -> int:
+    """For the sweeper: an upload still to be checked that has no job (one saved before the outbox)
+    gets one; returns how many."""
+    settled = now - timedelta(seconds=settings.JOBS_REQUEUE_AFTER_SECONDS)
+    candidates = ReturnAttempt.objects.filter(
+        status__in=(AttemptStatus.RECEIVED, AttemptStatus.VALIDATING), submitted_at__lt=settled
+    ).select_related(None)
+    count = 0
+    for attempt in candidates.only("pk", "filename"):
+        if not Job.objects.filter(subject=validation_subject(attempt.pk)).exists():
+            validation_later(attempt)
+            count += 1
+    return count
+
+
+def return_email_later(attempt: ReturnAttempt, event: str) -> None:
+    """Email the people concerned about the attempt's ``event`` after the commit (each email once)."""
+    job_enqueue(
+        return_email_send,
+        attempt.pk,
+        event,
+        subject=f"return-email:{attempt.pk}:{event}",
+        label=f"Emailing about upload {attempt.pk} ({event})",
+    )

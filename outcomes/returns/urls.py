@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("attempts/<int:attempt_id>/report.csv", views.attempt_report_csv, name="attempt-report-csv"),
     path("attempts/<int:attempt_id>/file", views.attempt_file, name="attempt-file"),
     path("attempts/<int:attempt_id>/sign-off/", views.attempt_sign_off, name="attempt-sign-off"),
+    path("attempts/<int:attempt_id>/check-again/", views.attempt_check_again, name="attempt-check-again"),
     path("<int:contract_id>/<str:period>/", views.return_month, name="month"),
     path("<int:contract_id>/<str:period>/nil/", views.return_nil, name="nil"),
     path("<int:contract_id>/<str:period>/edit/", views.return_edit, name="edit"),

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
 from accounts.access import Acting, Capability, capability_required, organisation_required
 from accounts.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response, stored_file_response
@@ -206,6 +207,7 @@ def _attempt_context(
         "month": attempt.monthly_return.month,
         "period": attempt.monthly_return.period,
         "in_progress": attempt.status in IN_PROGRESS,
+        "checks": services.attempt_checks_state(attempt),
         "can_submit": is_prime_provider(acting, contract, Capability.SUBMIT_RETURNS),
         "can_sign_off": can_sign_off,
         "sign_off_form": sign_off_form,
@@ -223,6 +225,20 @@ def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """The status panel alone, polled by the attempt page while the checks run."""
     attempt = selectors.attempt_get_for(request.acting, attempt_id)
     return render(request, "outcomes/returns/_attempt_status.html", _attempt_context(request.acting, attempt))
+
+
+@organisation_required
+@require_POST
+def attempt_check_again(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """ "Try again" on an upload whose checks could not be done: they are queued afresh."""
+    attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    try:
+        services.attempt_check_again(acting=request.acting, attempt=attempt)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Checking the file again. This page updates itself when the checks finish.")
+    return redirect("returns:attempt", attempt.pk)
 
 
 @organisation_required

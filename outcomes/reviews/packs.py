@@ -9,8 +9,6 @@ from the same frozen figures, so they show the same thing whatever happens to th
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -18,12 +16,11 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
+from accounts.jobs import job_enqueue
 from outcomes.reviews import access, selectors
 from outcomes.reviews.models import MeetingStatus, PackStatus, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.tasks import review_pack_email_send, review_pack_generate
-
-STALE_AFTER = timedelta(minutes=10)  # a pack still "being made" after this has lost its task
 
 
 def packs_context(request, meeting: ReviewMeeting) -> dict:
@@ -41,10 +38,6 @@ def packs_context(request, meeting: ReviewMeeting) -> dict:
         "pack_can_request": manager and planned,
         "pack_issuable": ready if manager and planned and issued is None else None,
     }
-
-
-def pack_is_stale(pack: ReviewPack) -> bool:
-    return pack.status == PackStatus.QUEUED and pack.requested_at < timezone.now() - STALE_AFTER
 
 
 def _locked(meeting: ReviewMeeting) -> ReviewMeeting:
@@ -100,7 +93,9 @@ def pack_request(*, acting: Acting, meeting: ReviewMeeting) -> ReviewPack:
             restated=len(figures["restated"]),
             blank_commentary=figures["commentary_blank_count"],
         )
-        transaction.on_commit(lambda: review_pack_generate.delay(pack.pk))
+        job_enqueue(
+            review_pack_generate, pack.pk, subject=f"review-pack:{pack.pk}", label=f"Making the PDF of {pack}"
+        )
     return pack
 
 
@@ -139,5 +134,7 @@ def pack_issue(*, acting: Acting, pack: ReviewPack) -> ReviewPack:
         meeting.status = MeetingStatus.PACK_ISSUED
         meeting.save(update_fields=["status"])
         _audit(acting, "review.pack_issued", pack, sha256=pack.sha256, pages=pack.pages)
-        transaction.on_commit(lambda: review_pack_email_send.delay(pack.pk))
+        job_enqueue(
+            review_pack_email_send, pack.pk, subject=f"review-pack-email:{pack.pk}", label=f"Emailing {pack}"
+        )
     return pack

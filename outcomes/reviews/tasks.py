@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.jobs import job_failure_register
+from accounts.task_base import TRANSIENT_ERRORS
+from outcomes.reviews.models import PackStatus, ReviewPack
 from outcomes.reviews.pack_documents import pack_email_send, pack_generate
 
 
@@ -17,9 +20,17 @@ def review_pack_generate(pack_id: int) -> str:
     return pack_generate(pack_id)
 
 
-@shared_task(
-    name="outcomes.tasks.review_pack_email_send", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
+def _pack_failed(pack_id: int, *, error: str) -> None:
+    """The pack's page then says its PDF could not be made, and its managers make a new draft."""
+    ReviewPack.objects.filter(pk=pack_id, status=PackStatus.QUEUED).update(
+        status=PackStatus.FAILED, error=error
+    )
+
+
+job_failure_register(review_pack_generate, _pack_failed)
+
+
+@shared_task(name="outcomes.tasks.review_pack_email_send", autoretry_for=(*TRANSIENT_ERRORS, OSError))
 def review_pack_email_send(pack_id: int) -> int:
     """Email an issued review pack to its attendees (a link for users, the PDF for others); once each."""
     return pack_email_send(pack_id)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import organisation_required
 from accounts.downloads import stored_file_response
+from accounts.jobs import job_for, job_state
 from outcomes.reviews import access, pack_documents, packs, selectors
 from outcomes.reviews.models import PackStatus, ReviewPack
 
@@ -25,11 +26,11 @@ def _errors(error: ValidationError) -> str:
 
 
 def _status_context(request: HttpRequest, pack: ReviewPack) -> dict:
-    stale = packs.pack_is_stale(pack)
+    making = job_state(job_for(f"review-pack:{pack.pk}")) if pack.status == PackStatus.QUEUED else None
     return {
         "pack": pack,
-        "pack_stale": stale,
-        "pack_polling": pack.status == PackStatus.QUEUED and not stale,
+        "pack_delayed": bool(making and making.delayed),
+        "pack_polling": pack.status == PackStatus.QUEUED,
         "pack_can_manage": access.is_manager(request.acting, pack.meeting),
     }
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up bench-returns bench-compliance bench-pack bench-portfolio bench-api venv venv-dev migrate format clean
+.PHONY: demo test lint up bench-returns bench-compliance bench-pack bench-portfolio bench-api bench-load venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 demo: venv
@@ -49,6 +49,10 @@ bench-pack:
 ## make bench-portfolio: the portfolio dashboard over the bench-compliance data set; p95 aim under 300 ms
 bench-portfolio:
 	scripts/bench.sh portfolio
+
+## make bench-load: month-end (50 API uploads of 2,000 rows, 20 commissioners browsing), then with the worker killed midway
+bench-load:
+	scripts/bench_load.sh
 
 ## make bench-api: a BI tool exporting every latest result through the API; rows/s against a SQL floor
 bench-api:

@@ -197,6 +197,24 @@ def orphan_finder_register(finder: Callable[[datetime], int]) -> None:
         _orphan_finders.append(finder)
 
 
+def orphan_finder(
+    rows: Callable[[datetime], Any], subject: Callable[[int], str], enqueue: Callable[[Any], None]
+) -> Callable[[datetime], int]:
+    """A finder for work recorded as a row still to be done (``rows(settled)``: those older than
+    ``JOBS_REQUEUE_AFTER_SECONDS``) that has never had a job: each gets one with ``enqueue(row)``."""
+
+    def find(now: datetime) -> int:
+        settled = now - timedelta(seconds=settings.JOBS_REQUEUE_AFTER_SECONDS)
+        count = 0
+        for row in rows(settled):
+            if not Job.objects.filter(subject=subject(row.pk)).exists():
+                enqueue(row)
+                count += 1
+        return count
+
+    return find
+
+
 @dataclass(frozen=True)
 class Sweep:
     queued: int  # waiting jobs handed to the broker

@@ -590,6 +590,19 @@ ROWS = [
         lambda w: f"/qaf/assessments/{make.qaf_report(w, 'other')}/report.pdf",
         QAF_OTHER,
     ),
+    # "Try again" on a report whose PDF could not be made: the assessing officer only.
+    Row(
+        "qaf:report (POST: try again)",
+        lambda w: f"/qaf/assessments/{make.qaf_report(w)}/report.pdf",
+        organisation_page(403, quality_officer=302, b_admin=404, icb_admin=404),
+        method="post",
+    ),
+    Row(
+        "qaf:report (POST: try again, another council's)",
+        lambda w: f"/qaf/assessments/{make.qaf_report(w, 'other')}/report.pdf",
+        QAF_OTHER,
+        method="post",
+    ),
     Row("qaf:actions", lambda w: f"/qaf/assessments/{make.qaf_assessment(w)}/actions/", QAF_SEE),
     Row(
         "qaf:action-add",

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
-from accounts.jobs import job_enqueue
+from accounts.jobs import job_enqueue, orphan_finder
 from commissioning.notices.access import require_notice_officer, require_notice_recipient
 from commissioning.notices.models import (
     LADDER,
@@ -194,14 +194,28 @@ def notice_letter_request(*, acting: Acting, notice: Notice) -> NoticeLetter:
     return letter
 
 
+def letter_subject(letter_id: int) -> str:
+    return f"notice-letter:{letter_id}"
+
+
 def letter_make_later(letter: NoticeLetter) -> None:
     """Make the letter's PDF in the background, after the commit."""
     job_enqueue(
         notice_letter_generate,
         letter.pk,
-        subject=f"notice-letter:{letter.pk}",
+        subject=letter_subject(letter.pk),
         label="Making a notice letter's PDF",
     )
+
+
+# For the sweeper: a letter still to be made that never had a job (asked for before the outbox).
+letter_orphans_queue = orphan_finder(
+    lambda settled: NoticeLetter.objects.filter(
+        generated_at__isnull=True, error="", requested_at__lt=settled
+    ),
+    letter_subject,
+    letter_make_later,
+)
 
 
 def notice_acknowledge(*, acting: Acting, notice: Notice) -> Notice:

@@ -229,7 +229,7 @@ def letter_download(request: HttpRequest, notice_id: int) -> HttpResponse:
         {
             "notice": notice,
             "letter": letter,
-            "making": job_state(job_for(f"notice-letter:{letter.pk}")) if letter else None,
+            "making": job_state(job_for(services.letter_subject(letter.pk))) if letter else None,
             "can_request": is_notice_officer(acting, notice),
         },
     )

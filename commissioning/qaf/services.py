@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
-from accounts.jobs import job_enqueue
+from accounts.jobs import job_enqueue, orphan_finder
 from commissioning.evidence import evidence_content_type
 from commissioning.models import CommissioningBody, Contract
 from commissioning.qaf.access import (
@@ -327,13 +327,45 @@ def assessment_finalise(
             finalised_on=str(finalised_on),
         )
         _status_refresh_later(assessment)
-        job_enqueue(
-            qaf_report_generate,
-            report.pk,
-            subject=f"qaf-report:{report.pk}",
-            label="Making a QAF report's PDF",
-        )
+        report_make_later(report)
     return assessment
+
+
+def report_subject(report_id: int) -> str:
+    return f"qaf-report:{report_id}"
+
+
+def report_make_later(report: FinalReport) -> None:
+    """Make the final report's PDF in the background, after the commit."""
+    job_enqueue(
+        qaf_report_generate, report.pk, subject=report_subject(report.pk), label="Making a QAF report's PDF"
+    )
+
+
+def report_make_again(*, acting: Acting, assessment: Assessment) -> FinalReport:
+    """The officer's "Try again" on a final report whose PDF could not be made."""
+    require_assessment_owner(acting, assessment)
+    with transaction.atomic():
+        report = FinalReport.objects.select_for_update().filter(assessment=assessment).first()
+        if report is None:
+            raise ValidationError("This assessment has no final report: it is made when it is finalised.")
+        if report.generated_at is not None:
+            return report
+        if not report.error:
+            raise ValidationError("The PDF report is being made already.")
+        report.error = ""
+        report.save(update_fields=["error"])
+        _audit(acting, "qaf.report_again", assessment, assessment, report=report.pk)
+        report_make_later(report)
+    return report
+
+
+# For the sweeper: a report still to be made that never had a job (finalised before the outbox).
+report_orphans_queue = orphan_finder(
+    lambda settled: FinalReport.objects.filter(generated_at__isnull=True, error="", requested_at__lt=settled),
+    report_subject,
+    report_make_later,
+)
 
 
 # --- Remedial actions and evidence ---------------------------------------------------------------

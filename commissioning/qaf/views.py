@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.access import Acting, Capability, organisation_required
 from accounts.downloads import csv_response
 from accounts.govuk_forms import apply_service_errors
+from accounts.jobs import job_for, job_state
 from commissioning.qaf import cqc, selectors, services
 from commissioning.qaf.access import (
     is_assessed_provider,
@@ -200,6 +201,7 @@ def _assessment_context(request: HttpRequest, assessment: Assessment, bound: dic
         and status in EDITABLE
         and (over_target or bool(assessment.delay_reason) or bound.get("show_delay", False))
     )
+    report = selectors.assessment_report(assessment) if assessment.is_finalised else None
     context = {
         "assessment": assessment,
         "sections": sections,
@@ -221,7 +223,10 @@ def _assessment_context(request: HttpRequest, assessment: Assessment, bound: dic
             for comment in comments
         ],
         "files": selectors.assessment_files(assessment),
-        "report": selectors.assessment_report(assessment) if assessment.is_finalised else None,
+        "report": report,
+        "report_making": job_state(job_for(services.report_subject(report.pk)))
+        if report and report.generated_at is None and not report.error
+        else None,
         "reassessments": list(selectors.reassessments_of(acting, assessment)),
         "is_officer": officer,
         "is_responder": responder,

@@ -98,9 +98,18 @@ def file_download(request: HttpRequest, file_id: int) -> FileResponse:
 
 
 @organisation_required
-def report_download(request: HttpRequest, assessment_id: int) -> FileResponse:
-    """The final report's PDF; 404 until the task has generated it."""
+def report_download(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The final report's PDF; 404 until the task has generated it. POST: the officer's "Try again"
+    on a report whose PDF could not be made."""
     assessment = selectors.assessment_get_for(request.acting, assessment_id)
+    if request.method == "POST":
+        try:
+            services.report_make_again(acting=request.acting, assessment=assessment)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Making the PDF report again. Refresh this page in a minute.")
+        return redirect("qaf:assessment", assessment.pk)
     report = selectors.assessment_report(assessment)
     if report is None or report.generated_at is None or not report.file:
         raise Http404("The report is being prepared.")

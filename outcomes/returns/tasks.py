@@ -6,14 +6,10 @@ are kept from ``outcomes.tasks``, so queued messages, routes and the beat schedu
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
-from accounts.jobs import job_enqueue
-from accounts.models import Job
+from accounts.jobs import job_enqueue, orphan_finder
 from outcomes.models import AttemptStatus, ReturnAttempt
 from outcomes.returns.emails import event_for
 from outcomes.returns.emails import return_email_send as email_send
@@ -58,19 +54,14 @@ def validation_later(attempt: ReturnAttempt) -> None:
     )
 
 
-def validation_orphans_queue(now: datetime) -> int:
-    """For the sweeper: an upload still to be checked that has no job (one saved before the outbox)
-    gets one; returns how many."""
-    settled = now - timedelta(seconds=settings.JOBS_REQUEUE_AFTER_SECONDS)
-    candidates = ReturnAttempt.objects.filter(
+# For the sweeper: an upload still to be checked that never had a job (saved before the outbox).
+validation_orphans_queue = orphan_finder(
+    lambda settled: ReturnAttempt.objects.filter(
         status__in=(AttemptStatus.RECEIVED, AttemptStatus.VALIDATING), submitted_at__lt=settled
-    ).select_related(None)
-    count = 0
-    for attempt in candidates.only("pk", "filename"):
-        if not Job.objects.filter(subject=validation_subject(attempt.pk)).exists():
-            validation_later(attempt)
-            count += 1
-    return count
+    ).only("pk", "filename"),
+    validation_subject,
+    validation_later,
+)
 
 
 def return_email_later(attempt: ReturnAttempt, event: str) -> None:

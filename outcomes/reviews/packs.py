@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
-from accounts.jobs import job_enqueue
+from accounts.jobs import job_enqueue, orphan_finder
 from outcomes.reviews import access, selectors
 from outcomes.reviews.models import MeetingStatus, PackStatus, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_figures import pack_figures
@@ -93,10 +93,27 @@ def pack_request(*, acting: Acting, meeting: ReviewMeeting) -> ReviewPack:
             restated=len(figures["restated"]),
             blank_commentary=figures["commentary_blank_count"],
         )
-        job_enqueue(
-            review_pack_generate, pack.pk, subject=f"review-pack:{pack.pk}", label=f"Making the PDF of {pack}"
-        )
+        pack_make_later(pack)
     return pack
+
+
+def pack_subject(pack_id: int) -> str:
+    return f"review-pack:{pack_id}"
+
+
+def pack_make_later(pack: ReviewPack) -> None:
+    """Make the pack's PDF in the background, after the commit."""
+    job_enqueue(
+        review_pack_generate, pack.pk, subject=pack_subject(pack.pk), label=f"Making the PDF of {pack}"
+    )
+
+
+# For the sweeper: a pack still to be made that never had a job (asked for before the outbox).
+pack_orphans_queue = orphan_finder(
+    lambda settled: ReviewPack.objects.filter(status=PackStatus.QUEUED, requested_at__lt=settled),
+    pack_subject,
+    pack_make_later,
+)
 
 
 def _commentary_changed(meeting: ReviewMeeting, pack: ReviewPack) -> bool:

@@ -26,7 +26,7 @@ def _errors(error: ValidationError) -> str:
 
 
 def _status_context(request: HttpRequest, pack: ReviewPack) -> dict:
-    making = job_state(job_for(f"review-pack:{pack.pk}")) if pack.status == PackStatus.QUEUED else None
+    making = job_state(job_for(packs.pack_subject(pack.pk))) if pack.status == PackStatus.QUEUED else None
     return {
         "pack": pack,
         "pack_delayed": bool(making and making.delayed),

@@ -60,6 +60,7 @@ def _checked_once(attempt_id: int) -> None:
     assert AuditEntry.objects.filter(action="return.validate", object_id=str(attempt_id)).count() == 1
     job = Job.objects.get(subject=validation_subject(attempt_id))
     assert job.status == JobStatus.DONE, job.last_error
+    assert_stored_equals_fresh(ReturnAttempt.objects.get(pk=attempt_id).monthly_return.contract)
 
 
 def _page(client, attempt_id: int) -> str:
@@ -74,18 +75,23 @@ def _sweep_later() -> None:
 # --- Workers killed part-way ------------------------------------------------------------------
 
 
+def _kill_part_way(breakage, table: str, also=lambda: True) -> None:
+    """Start a worker, catch its task waiting to write ``table`` (held locked here), and kill it with
+    its database session, as when its machine is lost; then let the table go."""
+    lock = TableLock(table)
+    worker = breakage.worker()
+    caught = wait_for(lambda: also() and lock.waiters() > 0, FINISHES_WITHIN)
+    assert caught, worker.output()[-3000:]
+    worker.kill()
+    lock.cut_waiters()
+    lock.release()
+
+
 def test_a_worker_killed_mid_validation_is_replaced_and_the_file_checked_once(returns, breakage, client):
     _upload(client, returns)
     attempt = _newest_attempt(returns)
-    lock = TableLock(AUDIT)  # the check's last step writes the audit log: it waits there
-    first = breakage.worker()
-    caught = wait_for(
-        lambda: _status(attempt.pk) == AttemptStatus.VALIDATING and lock.waiters(), FINISHES_WITHIN
-    )
-    assert caught, first.output()[-3000:]
-    first.kill()
-    lock.cut_waiters()  # the dead worker's session goes too, as when its machine is lost
-    lock.release()
+    # The check's last step writes the audit log: caught waiting there, the worker is killed.
+    _kill_part_way(breakage, AUDIT, lambda: _status(attempt.pk) == AttemptStatus.VALIDATING)
     assert _status(attempt.pk) == AttemptStatus.VALIDATING  # the killed check left nothing half-done
     assert "is being checked against the data standard" in _page(client, attempt.pk)
     _sweep_later()  # not finished in time: handed out again, and the page says it is delayed
@@ -120,12 +126,7 @@ def test_a_worker_killed_mid_letter_is_replaced_and_the_letter_made_once(world, 
     )
     notice = notice_services.notice_issue(acting=officer, notice=draft)
     letter = NoticeLetter.objects.get(notice=notice)
-    lock = TableLock(NoticeLetter._meta.db_table)  # the letter is stored last: the task waits there
-    first = breakage.worker()
-    assert wait_for(lambda: lock.waiters() > 0, FINISHES_WITHIN), first.output()[-3000:]
-    first.kill()
-    lock.cut_waiters()  # the dead worker's session goes too, as when its machine is lost
-    lock.release()
+    _kill_part_way(breakage, NoticeLetter._meta.db_table)  # the letter is stored last: caught there
     client.force_login(world.users["contract_officer"])
     assert (
         "is being made in the background" in client.get(f"/notices/{notice.pk}/letter.pdf").content.decode()
@@ -141,6 +142,7 @@ def test_a_worker_killed_mid_letter_is_replaced_and_the_letter_made_once(world, 
     assert Job.objects.get(subject=f"notice-letter:{letter.pk}").status == JobStatus.DONE
     response = client.get(f"/notices/{notice.pk}/letter.pdf")
     assert response["Content-Type"] == "application/pdf"
+    assert_stored_equals_fresh(deal)
 
 
 def test_a_worker_killed_mid_pack_is_replaced_and_the_pack_made_once(world, breakage, client, media_root):
@@ -158,12 +160,7 @@ def test_a_worker_killed_mid_pack_is_replaced_and_the_pack_made_once(world, brea
     )
     meeting.contracts.set([deal])
     pack = packs.pack_request(acting=acting_for(world.users["commissioner"], None), meeting=meeting)
-    lock = TableLock(ReviewPack._meta.db_table)
-    first = breakage.worker()
-    assert wait_for(lambda: lock.waiters() > 0, FINISHES_WITHIN), first.output()[-3000:]
-    first.kill()
-    lock.cut_waiters()  # the dead worker's session goes too, as when its machine is lost
-    lock.release()
+    _kill_part_way(breakage, ReviewPack._meta.db_table)  # the pack is stored last: caught there
     client.force_login(world.users["commissioner"])
     assert "It usually takes a few seconds" in client.get(f"/reviews/packs/{pack.pk}/").content.decode()
     _sweep_later()
@@ -174,6 +171,8 @@ def test_a_worker_killed_mid_pack_is_replaced_and_the_pack_made_once(world, brea
     assert made, second.output()[-3000:]
     pack.refresh_from_db()
     assert pack.sha256 and pack.pages >= 1 and pack.error == ""
+    assert Job.objects.get(subject=f"review-pack:{pack.pk}").status == JobStatus.DONE
+    assert_stored_equals_fresh(deal)
 
 
 # --- Redis away -------------------------------------------------------------------------------

@@ -295,3 +295,21 @@ def test_a_percent_sign_in_a_filter_is_quoted_back_not_read_as_a_format(api_worl
     response = api(api_world.tokens["c_read"]).get("/api/v1/monthly-returns/", {"period_from": "%C2%d"})
     assert response.status_code == 400
     assert "%C2%d" in response.json()["field_errors"]["period_from"][0]
+
+
+def test_with_the_shared_cache_away_the_api_answers_and_still_limits_per_process(api_world, api, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/1",
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-fallback"},
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "3/minute", "api-submit": "1/minute"},
+    }
+    busy = api(api_world.tokens["a_read"])
+    for _ in range(3):
+        assert busy.get("/api/v1/me/").status_code == 200  # reads keep working without Redis
+    assert busy.get("/api/v1/me/").status_code == 429  # counted in this process meanwhile

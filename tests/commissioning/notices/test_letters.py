@@ -190,3 +190,34 @@ def test_a_notice_of_concern_letter_shows_its_complexity_and_target_closure_date
         "No evidence was linked",
     ):
         assert expected in text, f"{expected!r} is not in the letter"
+
+
+def test_a_letter_asked_for_before_the_outbox_is_made_by_the_sweeper(
+    setup, django_capture_on_commit_callbacks
+):
+    """A letter left "being made" with no job (its task lost before jobs were recorded) is picked up."""
+    from accounts.jobs import jobs_sweep
+    from accounts.models import Job
+
+    world, deal, officer = setup
+    notice = Notice.objects.create(
+        commissioner=world.council,
+        contract=deal,
+        provider=world.provider_a,
+        kind=NoticeKind.BREACH,
+        reason="missed_calls",
+        clause=CLAUSE,
+        facts=FACTS,
+        remedy=REMEDY,
+        status="issued",
+        issued_at=timezone.now(),
+        remedy_due_on=timezone.localdate() + timedelta(days=30),
+        created_by_label="officer",
+    )
+    letter = NoticeLetter.objects.create(notice=notice, requested_at=timezone.now() - timedelta(hours=3))
+    assert not Job.objects.filter(subject=f"notice-letter:{letter.pk}").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_sweep().orphans == 1
+    letter.refresh_from_db()
+    assert letter.generated_at is not None and letter.sha256
+    assert jobs_sweep().orphans == 0  # made once

@@ -182,3 +182,33 @@ def test_a_compliant_report_without_comments_says_so(world, settings, tmp_path):
     assert "within the target" in text
     assert "None: the provider was found compliant." in text
     assert "The whole report" in text  # the comment was on the whole report
+
+
+def test_a_report_that_failed_every_try_is_made_again_by_the_officers_try_again(
+    finalised, client, world, django_capture_on_commit_callbacks
+):
+    """When the report's job runs out of tries, the page says so and the officer's "Try again" makes it."""
+    from accounts.jobs import job_fail, job_for
+    from commissioning.qaf.services import report_subject
+
+    report = FinalReport.objects.get(assessment=finalised)
+    job = job_for(report_subject(report.pk))
+    assert job is not None
+    FinalReport.objects.filter(pk=report.pk).update(generated_at=None, sha256="", error="")
+    job.status, job.tries = "queued", 5
+    job.save(update_fields=["status", "tries"])
+    assert job_fail(job.pk, "Not finished after 5 tries.")
+    report.refresh_from_db()
+    assert report.error == "It could not be done after 5 tries."
+    client.force_login(world.users["a_approver"])
+    page = client.get(f"/qaf/assessments/{finalised.pk}/").content.decode()
+    assert "The PDF report could not be made" in page and "Ask the quality officer to try again" in page
+    assert client.post(f"/qaf/assessments/{finalised.pk}/report.pdf").status_code == 403
+    client.force_login(world.users["quality_officer"])
+    assert "Try again</button>" in client.get(f"/qaf/assessments/{finalised.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/qaf/assessments/{finalised.pk}/report.pdf")
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.generated_at is not None and report.error == ""
+    assert client.get(f"/qaf/assessments/{finalised.pk}/report.pdf")["Content-Type"] == "application/pdf"

@@ -283,6 +283,17 @@ def _given_back(job_id: int, error: str) -> None:
     )
 
 
+# Finished work is kept this long (for the operators' questions), then forgotten; failed work is kept.
+DONE_KEPT = timedelta(days=7)
+
+
+def jobs_prune(now: datetime | None = None) -> int:
+    """Forget jobs done more than ``DONE_KEPT`` ago (nightly); returns how many went."""
+    cutoff = (now or timezone.now()) - DONE_KEPT
+    deleted, _ = Job.objects.filter(status=JobStatus.DONE, finished_at__lt=cutoff).delete()
+    return deleted
+
+
 # --- What background work is delayed, for /health/ and the staff banner ---------------------------
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.api.idempotency import idempotency_prune
 from accounts.emails import invitation_email, password_reset_email
+from accounts.jobs import jobs_prune as prune
 from accounts.jobs import jobs_sweep as sweep
 from accounts.task_base import TRANSIENT_ERRORS
 
@@ -48,6 +49,12 @@ def jobs_sweep() -> dict[str, int]:
     """Every JOBS_SWEEP_SECONDS: queue background work that is due, or was lost (accounts.jobs)."""
     done = sweep()
     return {"queued": done.queued, "requeued": done.requeued, "failed": done.failed, "orphans": done.orphans}
+
+
+@shared_task(name="accounts.tasks.jobs_prune")
+def jobs_prune() -> int:
+    """Nightly: forget background jobs finished more than a week ago (failed ones are kept)."""
+    return prune()
 
 
 @shared_task

@@ -56,6 +56,7 @@ class Configuration:
     api_read_rate: str = "600/minute"
     api_submit_rate: str = "60/minute"
     media_root: str = ""
+    static_root: str = ""
     jobs_sweep_seconds: int = 60
     jobs_requeue_after_seconds: int = 600
     jobs_retry_delay_seconds: int = 30
@@ -258,6 +259,7 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
         api_read_rate=_parse_rate("API_READ_RATE", get("API_READ_RATE"), "600/minute", problems),
         api_submit_rate=_parse_rate("API_SUBMIT_RATE", get("API_SUBMIT_RATE"), "60/minute", problems),
         media_root=(get("MEDIA_ROOT") or "").strip(),
+        static_root=(get("STATIC_ROOT") or "").strip(),
         jobs_sweep_seconds=_parse_int("JOBS_SWEEP_SECONDS", get("JOBS_SWEEP_SECONDS"), 60, 1, 3600, problems),
         jobs_requeue_after_seconds=_parse_int(
             "JOBS_REQUEUE_AFTER_SECONDS", get("JOBS_REQUEUE_AFTER_SECONDS"), 600, 1, 86400, problems

@@ -147,7 +147,7 @@ DATETIME_FORMAT = "j F Y, H:i"
 SHORT_DATE_FORMAT = "d/m/Y"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(CONFIG.static_root) if CONFIG.static_root else BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -281,6 +281,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outcomes.tasks.notice_suggestions_refresh",
         "schedule": crontab(hour=4, minute=30),
     },
+    "jobs-prune": {"task": "accounts.tasks.jobs_prune", "schedule": crontab(hour=2, minute=50)},
     "api-idempotency-keys-prune": {
         "task": "accounts.tasks.api_idempotency_keys_prune",
         "schedule": crontab(hour=2, minute=45),

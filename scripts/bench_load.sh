@@ -26,7 +26,7 @@ folder="$workdir/load"
 mkdir -p "$folder" "$workdir/media"
 export DATABASE_URL="$TEST_DATABASE_URL" CELERY_BROKER_URL="$TEST_BROKER_URL" CACHE_URL="${TEST_BROKER_URL%/0}/1"
 export DEBUG=false SECRET_KEY="bench-load-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')"
-export SITE_URL="http://127.0.0.1:$port" ALLOWED_HOSTS=127.0.0.1 MEDIA_ROOT="$workdir/media" LOG_LEVEL=WARNING
+export SITE_URL="http://127.0.0.1:$port" ALLOWED_HOSTS=127.0.0.1 MEDIA_ROOT="$workdir/media" STATIC_ROOT="$workdir/static" LOG_LEVEL=WARNING
 # Lost work is handed out again after 30 s here (10 minutes in production), so the restart run ends in minutes.
 export JOBS_SWEEP_SECONDS=5 JOBS_REQUEUE_AFTER_SECONDS=30
 export API_SUBMIT_RATE=600/minute

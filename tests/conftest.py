@@ -46,6 +46,9 @@ def pytest_configure(config):
         settings.CELERY_BROKER_URL = _per_worker(settings.CELERY_BROKER_URL, 0)
         os.environ["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
         os.environ["TEST_CACHE_URL"] = _per_worker(settings.CELERY_BROKER_URL, 1)
+    # Static files are looked up when asked for, never by scanning STATIC_ROOT for each test client
+    # (a developer's collected files there would cost every test a scan of hundreds of files).
+    settings.WHITENOISE_AUTOREFRESH = True
     # Under DEBUG=False the manifest storage needs collectstatic; tests serve plain static files.
     settings.STORAGES = {
         **settings.STORAGES,

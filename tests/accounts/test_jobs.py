@@ -175,3 +175,15 @@ def test_the_jobs_command_lists_waiting_and_failed_work_and_tries_failed_work_ag
     failed.refresh_from_db()
     assert failed.status == JobStatus.DONE
     assert "No background work is waiting, queued or failed." in out.getvalue()
+
+
+def test_finished_work_is_forgotten_after_a_week_and_failed_work_is_kept():
+    from accounts.jobs import jobs_prune
+
+    now = timezone.now()
+    common = {"task": "t", "label": "x", "due_at": now, "expected_seconds": 60}
+    Job.objects.create(status=JobStatus.DONE, finished_at=now - timedelta(days=8), **common)
+    recent = Job.objects.create(status=JobStatus.DONE, finished_at=now - timedelta(days=6), **common)
+    failed = Job.objects.create(status=JobStatus.FAILED, finished_at=now - timedelta(days=30), **common)
+    assert jobs_prune(now) == 1
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, failed.pk}

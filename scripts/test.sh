@@ -45,6 +45,7 @@ export SITE_URL="http://testserver"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 export REQUIRE_SERVICES=1
 # One test process per core (pytest-xdist), each with its own database and Redis databases
-# (tests/conftest.py); TEST_WORKERS=1 runs them one after another.
+# (tests/conftest.py); TEST_WORKERS=1 runs them one after another. Work stealing keeps both busy to
+# the end, however the long tests (the demo seeding, the fault tests) fall.
 say "Running the test suite"
-.venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" "$@"
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -59,7 +59,8 @@ def _checked_once(attempt_id: int) -> None:
     """Checked exactly once: one outcome recorded, the job done."""
     assert AuditEntry.objects.filter(action="return.validate", object_id=str(attempt_id)).count() == 1
     job = Job.objects.get(subject=validation_subject(attempt_id))
-    assert job.status == JobStatus.DONE, job.last_error
+    # The job is marked done as its task returns, a moment after the check is saved.
+    assert wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.DONE, 10), job.last_error
     assert_stored_equals_fresh(ReturnAttempt.objects.get(pk=attempt_id).monthly_return.contract)
 
 
@@ -139,7 +140,9 @@ def test_a_worker_killed_mid_letter_is_replaced_and_the_letter_made_once(world, 
     assert made, second.output()[-3000:]
     letter.refresh_from_db()
     assert letter.error == "" and letter.sha256 and letter.file.size == letter.size
-    assert Job.objects.get(subject=f"notice-letter:{letter.pk}").status == JobStatus.DONE
+    assert wait_for(
+        lambda: Job.objects.get(subject=f"notice-letter:{letter.pk}").status == JobStatus.DONE, 10
+    )
     response = client.get(f"/notices/{notice.pk}/letter.pdf")
     assert response["Content-Type"] == "application/pdf"
     assert_stored_equals_fresh(deal)
@@ -171,7 +174,7 @@ def test_a_worker_killed_mid_pack_is_replaced_and_the_pack_made_once(world, brea
     assert made, second.output()[-3000:]
     pack.refresh_from_db()
     assert pack.sha256 and pack.pages >= 1 and pack.error == ""
-    assert Job.objects.get(subject=f"review-pack:{pack.pk}").status == JobStatus.DONE
+    assert wait_for(lambda: Job.objects.get(subject=f"review-pack:{pack.pk}").status == JobStatus.DONE, 10)
     assert_stored_equals_fresh(deal)
 
 

@@ -1,9 +1,10 @@
 """Actions agreed at quarterly review meetings, read-only: the action tracker, with each action's
 status history. Updating an action stays in the web application.
 
-Who sees what (outcomes.reviews.selectors.actions_for, as the tracker): the actions of the meetings
-in reach: the lead body's, those on joint contracts a body is a partner in, and the reviewed
-provider's own (whoever owns each action). Anything else is a 404. People are named, never by
+Who sees what (outcomes.reviews.selectors.actions_for, as the tracker): the lead body's and the
+reviewed provider's see every action of their meetings (whoever owns each); a partner body sees the
+actions about the contracts it is party to, and those about a whole meeting only when it is party to
+every contract the meeting reviewed. Anything else is a 404. People are named, never by
 email address.
 """
 
@@ -17,6 +18,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.reverse import reverse
 
+from accounts.api.access import request_acting
 from accounts.api.conditional import ETagMixin
 from accounts.api.pagination import Cursor
 from accounts.api.views import ApiViewSet
@@ -39,6 +41,7 @@ from outcomes.reviews.models import (
     ReviewActionUpdate,
     ReviewMeeting,
 )
+from outcomes.reviews.reach import Reach
 
 TAGS = ["reviews"]
 
@@ -59,7 +62,11 @@ class ReviewMeetingRefSerializer(serializers.Serializer):
     quarter = serializers.CharField(help_text="The quarter reviewed, e.g. 2025-26-Q2.")
     held_on = serializers.DateField(help_text="The meeting date.")
     status = serializers.CharField(help_text="planned, pack_issued, recorded or cancelled.")
-    contracts = ContractLinkSerializer(many=True, help_text="The contracts the meeting reviewed.")
+    contracts = ContractLinkSerializer(
+        many=True,
+        help_text="The contracts the meeting reviewed that your organisation is party to (a partner body "
+        "party to only some of them sees those alone).",
+    )
     web_url = serializers.URLField(help_text="The meeting's page in the web application.")
 
 
@@ -139,7 +146,11 @@ class ReviewActionSerializer(serializers.Serializer):
                 "quarter": meeting.quarter,
                 "held_on": meeting.held_on,
                 "status": meeting.status,
-                "contracts": [contract_link(contract, request) for contract in meeting.contracts.all()],
+                "contracts": [
+                    contract_link(contract, request)
+                    for contract in meeting.contracts.all()
+                    if self._reach(meeting).sees(contract.pk)
+                ],
                 "web_url": meeting_page,
             },
             "contract": contract_link(action.contract, request),
@@ -150,6 +161,13 @@ class ReviewActionSerializer(serializers.Serializer):
             "updated_at": action.updated_at,
             "history": [_update_data(update, meeting) for update in action.updates.all()],
         }
+
+    def _reach(self, meeting: ReviewMeeting) -> Reach:
+        """What of the meeting the caller's organisation may see (worked out once per meeting)."""
+        reaches = self.context.setdefault("reaches", {})
+        if meeting.pk not in reaches:
+            reaches[meeting.pk] = selectors.meeting_reach(request_acting(self.context["request"]), meeting)
+        return reaches[meeting.pk]
 
 
 def _update_data(update: ReviewActionUpdate, meeting: ReviewMeeting) -> dict:

@@ -44,6 +44,7 @@ from outcomes.reviews.models import (
 )
 from outcomes.reviews.pack_documents import pack_generate
 from outcomes.reviews.pack_figures import quarter_label
+from outcomes.reviews.reach import WHOLE
 from outcomes.reviews.selectors import meeting_quarter_targets
 
 COUNCIL = "Riverton City Council"
@@ -141,7 +142,7 @@ def _commentary(load: _Load, meeting: ReviewMeeting, index: int, quarter: Period
         before = {r.target_id: r for r in stood.filter(period=previous.identifier)}
     writers = {"data": load.who(load.spec.writers[0]), "commissioner": load.who(table.COMMISSIONER)}
     variant, rows, missed = (index + load.variant) % 3, [], 0
-    for target in meeting_quarter_targets(meeting):
+    for target in meeting_quarter_targets(meeting, WHOLE):
         result, key = now.get(target.pk), measure_key(target)
         if result is None or key not in table.DATA:
             continue

@@ -29,6 +29,7 @@ from outcomes.reviews.models import (
     ReviewCommentary,
     ReviewMeeting,
 )
+from outcomes.reviews.reach import WHOLE, Reach
 from outcomes.reviews.selectors import commentary_current, meeting_contracts, meeting_quarter_targets
 
 MAX_COMMENTARY = 5000
@@ -179,12 +180,13 @@ def _blanks(meeting: ReviewMeeting, targets: list[Target]) -> list[tuple[Target,
 def commentary_blanks(meeting: ReviewMeeting) -> list[tuple[Target, str]]:
     """The parts still blank for the quarter's targets: the provider's DATA / REVIEW / ACTION and the
     commissioner's review notes, in target then part order. The pack flags each one."""
-    return _blanks(meeting, meeting_quarter_targets(meeting))
+    return _blanks(meeting, meeting_quarter_targets(meeting, WHOLE))
 
 
-def commentary_progress(meeting: ReviewMeeting) -> dict:
-    """How many of the quarter's targets have each part written, and which parts are blank."""
-    targets = meeting_quarter_targets(meeting)
+def commentary_progress(meeting: ReviewMeeting, reach: Reach) -> dict:
+    """How many of the quarter's targets (within ``reach``) have each part written, and which parts
+    are blank."""
+    targets = meeting_quarter_targets(meeting, reach)
     blanks = _blanks(meeting, targets)
     parts = []
     for part, label in CommentaryPart.choices:
@@ -194,13 +196,13 @@ def commentary_progress(meeting: ReviewMeeting) -> dict:
     return {"targets": len(targets), "parts": parts, "blanks": blanks, "provider_blank": provider_blank}
 
 
-def commentary_sections(meeting: ReviewMeeting, targets: list[Target]) -> list[dict]:
+def commentary_sections(meeting: ReviewMeeting, targets: list[Target], reach: Reach) -> list[dict]:
     """The commentary page's reading: one section per contract, each of its ``targets`` with the
     quarter's figure, RAG and target from the scorecard, and each part's current and earlier versions."""
     quarter = parse_period(meeting.quarter)
     current = commentary_current(meeting)
     sections = []
-    for contract in meeting_contracts(meeting):
+    for contract in meeting_contracts(meeting, reach):
         card = scorecard(contract, financial_year_start(quarter.start))
         index = [q.identifier for q in card.quarters].index(quarter.identifier)
         rows = {row.target.pk: row for row in card.rows}

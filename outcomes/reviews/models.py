@@ -18,6 +18,9 @@ from django.utils import timezone
 
 from providers.models import Provider
 
+if TYPE_CHECKING:
+    from outcomes.reviews.reach import Reach
+
 __all__ = [
     "ActionOwner",
     "ActionStatus",
@@ -30,6 +33,7 @@ __all__ = [
     "ReviewCommentary",
     "ReviewMeeting",
     "ReviewPack",
+    "ReviewPackCopy",
 ]
 
 
@@ -78,6 +82,9 @@ class ReviewMeeting(models.Model):
         indexes = [
             models.Index(fields=["commissioner", "provider", "held_on"], name="review_body_provider_day")
         ]
+
+    if TYPE_CHECKING:
+        reach: Reach  # not stored: set by outcomes.reviews.selectors.meeting_get_for
 
     def __str__(self) -> str:
         return f"Review of {self.provider} for {self.quarter} on {self.held_on:%d/%m/%Y}"
@@ -206,6 +213,38 @@ class ReviewPack(models.Model):
                     "An issued pack never changes. Make a new version for the next meeting."
                 )
         super().save(*args, **kwargs)
+
+
+def review_pack_copy_path(instance: ReviewPackCopy, filename: str) -> str:
+    pack = instance.pack
+    return (
+        f"reviews/{pack.meeting_id}/pack-{pack.meeting_id}-v{pack.version}-for-"
+        f"{instance.contracts.replace(',', '-')}-{timezone.now():%Y%m%d%H%M%S}.pdf"
+    )
+
+
+class ReviewPackCopy(models.Model):
+    """A pack version's copy for the partner bodies party to only some of the meeting's contracts:
+    the same frozen figures cut to those contracts (``outcomes.reviews.pack_figures.figures_within``),
+    with its own PDF. Made with the pack, one per set of contracts."""
+
+    pack = models.ForeignKey(ReviewPack, on_delete=models.CASCADE, related_name="copies")
+    contracts = models.CharField(max_length=500, help_text="The contracts it holds: their ids, in order.")
+    file = models.FileField(upload_to=review_pack_copy_path, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pack", "contracts"]
+        constraints = [
+            models.UniqueConstraint(fields=["pack", "contracts"], name="review_pack_copy_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack} for contracts {self.contracts}"
 
 
 class ActionOwner(models.TextChoices):

@@ -1,9 +1,15 @@
 """A review pack's document: the page and the PDF rendered from the same frozen figures (WeasyPrint,
 no network access), stored with its checksum by a background task, and the issued pack emailed to
 every attendee (a link for users, the PDF for others; each sending recorded, so nobody gets two).
+
+A partner body party to only some of the meeting's contracts reads a copy cut to them: the page
+cuts the figures as it shows them, and the PDF of each such copy is made with the pack's own.
+``pack_recipients`` says who is sent what; the lead body reads it before issuing.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -13,19 +19,23 @@ from django.urls import reverse
 from accounts.audit import audit_record
 from accounts.models import AuditEntry
 from commissioning.pdf import pdf_render_counted, pdf_store
+from outcomes.reviews import selectors
 from outcomes.reviews.charts import quarter_chart
-from outcomes.reviews.models import PackStatus, ReviewPack
+from outcomes.reviews.models import PackStatus, ReviewAttendee, ReviewPack, ReviewPackCopy
+from outcomes.reviews.pack_figures import figures_within
+from outcomes.reviews.reach import WHOLE, Reach
 
 
-def pack_filename(pack: ReviewPack) -> str:
+def pack_filename(pack: ReviewPack, reach: Reach = WHOLE) -> str:
     meeting = pack.meeting
-    return f"Review pack {meeting.provider.name} {meeting.quarter} v{pack.version}.pdf"
+    cut = "" if reach.whole else f" ({', '.join(figures_within(pack.figures, reach)['partial']['shown'])})"
+    return f"Review pack {meeting.provider.name} {meeting.quarter} v{pack.version}{cut}.pdf"
 
 
-def pack_document(pack: ReviewPack) -> dict:
-    """The template context of the pack (page and PDF alike): the frozen figures, with each row's
-    chart drawn from them."""
-    figures = pack.figures
+def pack_document(pack: ReviewPack, reach: Reach) -> dict:
+    """The template context of the pack (page and PDF alike): the frozen figures within ``reach``,
+    with each row's chart drawn from them."""
+    figures = figures_within(pack.figures, reach)
     contracts = [
         {
             **section,
@@ -58,14 +68,41 @@ def pack_document(pack: ReviewPack) -> dict:
     return {"pack": pack, "figures": figures, "contracts": contracts}
 
 
-def pack_render(pack: ReviewPack) -> tuple[bytes, int]:
-    """The pack as PDF bytes, and its number of pages."""
-    return pdf_render_counted("pdf/review_pack.html", pack_document(pack))
+def pack_render(pack: ReviewPack, reach: Reach = WHOLE) -> tuple[bytes, int]:
+    """The pack (or its copy for ``reach``) as PDF bytes, and its number of pages."""
+    return pdf_render_counted("pdf/review_pack.html", pack_document(pack, reach))
+
+
+def pack_copy_for(pack: ReviewPack, reach: Reach) -> ReviewPackCopy | None:
+    """The made copy of the pack for ``reach`` (None when none was made for exactly those contracts)."""
+    return pack.copies.filter(contracts=reach.key, generated_at__isnull=False).first()
+
+
+def _copies_generate(pack: ReviewPack) -> str:
+    """Make the PDF of the copy for each set of contracts a partner body is party to alone."""
+    outcome = "done"
+    reaches = {reach.key: reach for _, reach in selectors.meeting_partial_parties(pack.meeting)}
+    for key, reach in sorted(reaches.items()):
+        copy, _ = ReviewPackCopy.objects.get_or_create(pack=pack, contracts=key)
+        pages: list[int] = []
+
+        def render(reach: Reach = reach, pages: list[int] = pages) -> bytes:
+            content, count = pack_render(pack, reach)
+            pages.append(count)
+            return content
+
+        if pdf_store(copy, render, pack_filename(pack, reach)) != "done":
+            outcome = "failed"
+        elif pages:
+            copy.pages = pages[0]
+            copy.save(update_fields=["pages"])
+    return outcome
 
 
 def pack_generate(pack_id: int) -> str:
-    """Make and store a pack's PDF with its checksum, size and page count; safe to run twice (a
-    made PDF is kept as it is; a failed one is tried again). Returns "done", "failed" or "missing"."""
+    """Make and store a pack's PDF with its checksum, size and page count, and those of its copies
+    for partner bodies party to only some of its contracts; safe to run twice (a made PDF is kept as
+    it is; a failed one is tried again). Returns "done", "failed" or "missing"."""
     pack = (
         ReviewPack.objects.select_related("meeting__provider", "meeting__commissioner")
         .filter(pk=pack_id)
@@ -81,16 +118,55 @@ def pack_generate(pack_id: int) -> str:
         return content
 
     outcome = pdf_store(pack, render, pack_filename(pack))
+    if outcome == "done":
+        outcome = _copies_generate(pack)
     pack.status = PackStatus.READY if outcome == "done" else PackStatus.FAILED
     pack.pages = pages[0] if pages else pack.pages
     pack.save(update_fields=["status", "pages"])
     return outcome
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """One attendee and what the issued pack sends them."""
+
+    attendee: ReviewAttendee
+    email: str
+    reach: Reach
+    contracts: list[str]  # the references they are sent
+    external: bool
+
+    @property
+    def sends(self) -> str:
+        """What they are sent, in words (shown to the lead body before it issues the pack)."""
+        if not self.email:
+            return "Nothing: no email address"
+        held = ", ".join(self.contracts)
+        if self.external:
+            return f"The PDF of the whole pack, attached ({held})"
+        if self.reach.whole:
+            return f"A link to the whole pack ({held})"
+        return f"A link to a copy holding only {held}"
+
+
+def pack_recipients(pack: ReviewPack) -> list[Recipient]:
+    """Every attendee with what the issued pack sends them: people with an account a link to what
+    their organisation may read (the whole pack, or a partner body's copy); people without one the
+    PDF of the whole pack, as the lead body chose to invite them."""
+    every = [section["reference"] for section in pack.figures.get("contracts", [])]
+    recipients = []
+    for attendee in pack.meeting.attendees.select_related("user"):
+        email = (attendee.email or (attendee.user.email if attendee.user else "")).strip().lower()
+        reach = WHOLE if attendee.user is None else selectors.user_reach(attendee.user, pack.meeting)
+        contracts = every if reach.whole else figures_within(pack.figures, reach)["partial"]["shown"]
+        recipients.append(Recipient(attendee, email, reach, contracts, attendee.user_id is None))
+    return recipients
+
+
 def pack_email_send(pack_id: int) -> int:
-    """Email the issued pack to every attendee with an address: users get a link to it in the portal,
-    others the PDF attached. Each sending is recorded, so running this twice sends nobody a second
-    copy. Returns how many were sent now."""
+    """Email the issued pack to every attendee with an address (``pack_recipients``): users get a
+    link to it in the portal, others the PDF attached. Each sending is recorded, so running this
+    twice sends nobody a second copy. Returns how many were sent now."""
     pack = (
         ReviewPack.objects.select_related("meeting__provider", "meeting__commissioner")
         .filter(pk=pack_id, issued_at__isnull=False, status=PackStatus.READY)
@@ -108,19 +184,22 @@ def pack_email_send(pack_id: int) -> int:
     link = settings.SITE_URL + reverse("reviews:pack", args=[pack.pk])
     content = None
     count = 0
-    for attendee in meeting.attendees.select_related("user"):
-        email = (attendee.email or (attendee.user.email if attendee.user else "")).strip().lower()
+    for recipient in pack_recipients(pack):
+        email, attendee = recipient.email, recipient.attendee
         if not email or email in sent:
             continue
         sent.add(email)
-        external = attendee.user_id is None
+        external = recipient.external
         context = {
             "service_name": settings.SERVICE_NAME,
             "attendee": attendee,
             "meeting": meeting,
             "pack": pack,
-            "figures": pack.figures,
+            "figures": figures_within(pack.figures, recipient.reach),
             "link": None if external else link,
+            "pages": pack.pages
+            if recipient.reach.whole
+            else getattr(pack_copy_for(pack, recipient.reach), "pages", pack.pages),
         }
         message = EmailMessage(
             render_to_string("emails/review_pack_issued_subject.txt", context).strip(),
@@ -139,7 +218,12 @@ def pack_email_send(pack_id: int) -> int:
             action="review.pack_sent",
             obj=pack,
             organisation=meeting.commissioner,
-            details={"email": email, "attendee": attendee.pk, "attached": external},
+            details={
+                "email": email,
+                "attendee": attendee.pk,
+                "attached": external,
+                "contracts": recipient.contracts,
+            },
             actor_label="Review pack email",
         )
         count += 1

@@ -33,6 +33,7 @@ from outcomes.reviews import selectors
 from outcomes.reviews.models import PROVIDER_PARTS, CommentaryPart, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_benchmark import positions_add
 from outcomes.reviews.pack_returns import Shown, returns_add, returns_shown
+from outcomes.reviews.reach import WHOLE, Reach
 
 SCHEMA = 1
 RAG_KEYS = ("green", "amber", "red", "not_rated", "no_result")
@@ -59,7 +60,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     quarter = parse_period(meeting.quarter)
     year = financial_year_start(quarter.start)
     index = (quarter.start.month - 4) % 12 // 3
-    contracts = selectors.meeting_contracts(meeting)
+    contracts = selectors.meeting_contracts(meeting, WHOLE)
     prefetch_related_objects(contracts, "partner_commissioners")
     commentary = selectors.commentary_current(meeting)
     qaf = {
@@ -129,6 +130,34 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
         "commentary_blank": blank,
         "commentary_blank_count": sum(len(item["parts"]) for item in blank),
         "commentary_versions": {f"{t}:{part}": row.version for (t, part), row in sorted(commentary.items())},
+    }
+
+
+def figures_within(figures: dict, reach: Reach) -> dict:
+    """The frozen figures cut to ``reach``: a partner body party to only some of the meeting's
+    contracts reads their sections, notices, actions, restatements and blank commentary, with the
+    summary counted over them alone, and ``partial`` saying how many contracts the meeting reviewed."""
+    if reach.whole:
+        return figures
+    allowed = reach.contract_ids or frozenset()
+    sections = [section for section in figures.get("contracts", []) if section["id"] in allowed]
+    references = {section["reference"] for section in sections}
+    rows = [row for section in sections for row in section["rows"]]
+    blank = [item for item in figures.get("commentary_blank", []) if item["contract"] in references]
+    return {
+        **figures,
+        "contracts": sections,
+        "summary": _summary(rows),
+        "notices": [n for n in figures.get("notices", []) if n["contract"] in references],
+        "actions": [a for a in figures.get("actions", []) if a["contract"] in references],
+        "restated": [r for r in figures.get("restated", []) if r["contract"] in references],
+        "commentary_blank": blank,
+        "commentary_blank_count": sum(len(item["parts"]) for item in blank),
+        "commentary_versions": {},
+        "partial": {
+            "shown": sorted(references),
+            "reviewed": len(figures.get("contracts", [])),
+        },
     }
 
 
@@ -321,7 +350,7 @@ def _actions(meeting: ReviewMeeting, today: date) -> list[dict]:
             "contract": a.contract.reference if a.contract else "",
             "measure": MEASURES[a.target.measure].name if a.target and a.target.measure in MEASURES else "",
         }
-        for a in selectors.actions_carried_forward(meeting)
+        for a in selectors.actions_carried_forward(meeting, WHOLE)
     ]
 
 

@@ -39,6 +39,7 @@ from outcomes.reviews.models import (
     ReviewActionUpdate,
     ReviewMeeting,
 )
+from outcomes.reviews.reach import WHOLE
 
 CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
 
@@ -311,8 +312,11 @@ def action_update(*, acting: Acting, action: ReviewAction, status: str, note: st
 
 
 def panel_context(acting: Acting, meeting: ReviewMeeting, forms: dict | None = None) -> dict:
-    """Everything the record panel and the record page show; ``forms`` holds bound forms to show again."""
+    """Everything the record panel and the record page show, within the meeting's reach (a partner
+    body party to only some of its contracts sees their overrides and actions, not the minutes);
+    ``forms`` holds bound forms to show again."""
     forms = forms or {}
+    reach = selectors.meeting_reach(acting, meeting)
     today = timezone.localdate()
     manager = access.is_manager(acting, meeting)
     problem = record_problem(meeting, today)
@@ -326,11 +330,14 @@ def panel_context(acting: Acting, meeting: ReviewMeeting, forms: dict | None = N
         "can_record": can_record,
         "can_override": can_override,
         "attendees": list(meeting.attendees.all()),
-        "overrides": selectors.agreed_overrides(meeting),
-        "actions": selectors.with_measure_names(list(meeting.actions.select_related("contract", "target"))),
-        "carried": selectors.with_measure_names(selectors.actions_carried_forward(meeting)),
+        "reach_whole": reach.whole,
+        "overrides": selectors.agreed_overrides(meeting, reach),
+        "actions": selectors.with_measure_names(
+            list(selectors.meeting_actions(meeting, reach).select_related("contract", "target"))
+        ),
+        "carried": selectors.with_measure_names(selectors.actions_carried_forward(meeting, reach)),
         "corrections": selectors.record_corrections(meeting)
-        if meeting.status == MeetingStatus.RECORDED
+        if meeting.status == MeetingStatus.RECORDED and reach.whole
         else [],
         "today": today,
         "action_form": forms.get("action"),
@@ -339,7 +346,8 @@ def panel_context(acting: Acting, meeting: ReviewMeeting, forms: dict | None = N
     }
     if can_record and context["action_form"] is None:
         context["action_form"] = ActionAddForm(
-            contracts=selectors.meeting_contracts(meeting), targets=selectors.target_choices(meeting)
+            contracts=selectors.meeting_contracts(meeting, WHOLE),
+            targets=selectors.target_choices(meeting),
         )
     if can_override:
         context["override_choices"] = selectors.override_choices(meeting)

@@ -9,11 +9,19 @@ Inside that reach:
   REVIEW / ACTION commentary and update the provider's own actions;
 - everyone else in reach reads; a change they try gets 403.
 Packs: the provider and partner bodies see only the issued pack; the lead body sees every version.
+
+Reach within a meeting (``meeting_reach``): the lead body and the provider see the whole meeting. A
+partner body sees only the contracts it is party to: their targets, figures, commentary, actions and
+a copy of the pack cut to them. The parts that belong to the meeting as a whole (minutes, decisions,
+corrections, actions about every contract) are shown to a partner only when it is party to every
+contract the meeting reviews. Every read of a meeting's contracts, targets or actions for a page,
+pack, email or the API takes a ``Reach``; ``WHOLE`` is for the lead body's own work and for tasks.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -37,7 +45,46 @@ from outcomes.reviews.models import (
     ReviewMeeting,
     ReviewPack,
 )
+from outcomes.reviews.reach import WHOLE, Reach
 from providers.models import Provider
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _partner_reach(meeting: ReviewMeeting, organisation_ids: set[int]) -> Reach:
+    reviewed = set(meeting.contracts.values_list("pk", flat=True))
+    partnered = set(
+        meeting.contracts.filter(partner_commissioners__pk__in=organisation_ids).values_list("pk", flat=True)
+    )
+    return WHOLE if partnered == reviewed else Reach(frozenset(partnered))
+
+
+def meeting_reach(acting: Acting, meeting: ReviewMeeting) -> Reach:
+    """What of the meeting the acting organisation may see (the meeting itself being in reach)."""
+    if acting.organisation.pk in (meeting.commissioner_id, meeting.provider_id):
+        return WHOLE
+    return _partner_reach(meeting, {acting.organisation.pk})
+
+
+def user_reach(user: User, meeting: ReviewMeeting) -> Reach:
+    """What of the meeting a person may see through any of their organisations (for emails, which are
+    read outside any one organisation's session): the widest of their organisations' reaches."""
+    organisations = set(user.memberships.values_list("organisation_id", flat=True))
+    if organisations & {meeting.commissioner_id, meeting.provider_id}:
+        return WHOLE
+    return _partner_reach(meeting, organisations)
+
+
+def meeting_partial_parties(meeting: ReviewMeeting) -> list[tuple[Organisation, Reach]]:
+    """The partner bodies party to only some of the meeting's contracts, each with its reach: who sees
+    a cut copy (the lead body is told before it issues the pack)."""
+    parties = []
+    for organisation in meeting_parties(meeting)[2:]:
+        reach = _partner_reach(meeting, {organisation.pk})
+        if not reach.whole:
+            parties.append((organisation, reach))
+    return parties
 
 
 def meetings_for(acting: Acting) -> QuerySet[ReviewMeeting]:
@@ -55,26 +102,35 @@ def meetings_for(acting: Acting) -> QuerySet[ReviewMeeting]:
 
 
 def meeting_get_for(acting: Acting, meeting_id: int) -> ReviewMeeting:
-    """One meeting in reach; 404 otherwise."""
-    return get_object_or_404(meetings_for(acting), pk=meeting_id)
+    """One meeting in reach, with ``meeting.reach`` (what of it the acting organisation may see);
+    404 otherwise."""
+    meeting = get_object_or_404(meetings_for(acting), pk=meeting_id)
+    meeting.reach = meeting_reach(acting, meeting)
+    return meeting
 
 
-def meeting_contracts(meeting: ReviewMeeting) -> list[Contract]:
-    return list(meeting.contracts.select_related("provider", "lead_commissioner").order_by("reference"))
+def _reached(contracts: QuerySet[Contract], reach: Reach) -> QuerySet[Contract]:
+    return contracts if reach.contract_ids is None else contracts.filter(pk__in=reach.contract_ids)
 
 
-def meeting_targets(meeting: ReviewMeeting) -> list[Target]:
-    """The targets of the meeting's contracts, in contract and measure order."""
+def meeting_contracts(meeting: ReviewMeeting, reach: Reach) -> list[Contract]:
+    """The meeting's contracts within ``reach``, by reference."""
+    contracts = meeting.contracts.select_related("provider", "lead_commissioner").order_by("reference")
+    return list(_reached(contracts, reach))
+
+
+def meeting_targets(meeting: ReviewMeeting, reach: Reach) -> list[Target]:
+    """The targets of the meeting's contracts within ``reach``, in contract and measure order."""
     return list(
-        Target.objects.filter(contract__in=meeting.contracts.all())
+        Target.objects.filter(contract__in=_reached(meeting.contracts.all(), reach))
         .select_related("contract")
         .order_by("contract__reference", "measure", "id")
     )
 
 
-def meeting_quarter_targets(meeting: ReviewMeeting) -> list[Target]:
-    """The targets that judge the meeting's quarter (in force at its end, or with a result stored for it):
-    the ones that carry commentary."""
+def meeting_quarter_targets(meeting: ReviewMeeting, reach: Reach) -> list[Target]:
+    """The targets that judge the meeting's quarter (in force at its end, or with a result stored for it),
+    within ``reach``: the ones that carry commentary."""
     quarter_end = parse_period(meeting.quarter).end
     with_result = set(
         results_shown(contract__in=meeting.contracts.all(), period=meeting.quarter).values_list(
@@ -83,9 +139,20 @@ def meeting_quarter_targets(meeting: ReviewMeeting) -> list[Target]:
     )
     return [
         target
-        for target in meeting_targets(meeting)
+        for target in meeting_targets(meeting, reach)
         if target.pk in with_result or target_version_in_force(target, quarter_end) is not None
     ]
+
+
+def meeting_actions(meeting: ReviewMeeting, reach: Reach) -> QuerySet[ReviewAction]:
+    """The actions the meeting raised, within ``reach``."""
+    return _reached_actions(meeting.actions.all(), reach)
+
+
+def _reached_actions(actions: QuerySet[ReviewAction], reach: Reach) -> QuerySet[ReviewAction]:
+    if reach.contract_ids is None:
+        return actions
+    return actions.filter(contract_id__in=reach.contract_ids)
 
 
 def meeting_parties(meeting: ReviewMeeting) -> list[Organisation]:
@@ -124,12 +191,27 @@ def pack_get_for(acting: Acting, pack_id: int) -> ReviewPack:
     """One pack in reach (its meeting in reach, and issued unless you are the lead body); 404 otherwise."""
     pack = get_object_or_404(ReviewPack.objects.select_related("meeting"), pk=pack_id)
     meeting = meeting_get_for(acting, pack.meeting_id)
-    return get_object_or_404(packs_for(acting, meeting), pk=pack.pk)
+    pack = get_object_or_404(packs_for(acting, meeting), pk=pack.pk)
+    pack.meeting = meeting  # with its reach
+    return pack
 
 
 def actions_for(acting: Acting) -> QuerySet[ReviewAction]:
-    """Actions of the meetings the acting organisation may see (the action tracker)."""
-    return ReviewAction.objects.filter(meeting__in=meetings_for(acting)).select_related(
+    """Actions the acting organisation may see (the action tracker, the API): every action of the
+    meetings it leads or is reviewed at; for a partner body, the actions about contracts it is party
+    to, and those about a whole meeting whose every contract it is party to."""
+    organisation_id = acting.organisation.pk
+    in_reach = ReviewAction.objects.filter(meeting__in=meetings_for(acting))
+    if acting.is_commissioner:
+        not_partnered = Contract.objects.exclude(partner_commissioners__pk=organisation_id).values("pk")
+        partial = ReviewMeeting.objects.filter(contracts__in=not_partnered).values("pk")
+        in_reach = in_reach.filter(
+            Q(meeting__commissioner_id=organisation_id)
+            | Q(contract__partner_commissioners__pk=organisation_id)
+            | (Q(contract__isnull=True) & ~Q(meeting__in=partial))
+        )
+    ids = in_reach.values("pk")
+    return ReviewAction.objects.filter(pk__in=ids).select_related(
         "meeting", "meeting__provider", "meeting__commissioner", "contract"
     )
 
@@ -160,11 +242,12 @@ def previous_meeting(meeting: ReviewMeeting) -> ReviewMeeting | None:
     return _earlier_meetings(meeting).order_by("-held_on", "-id").first()
 
 
-def actions_carried_forward(meeting: ReviewMeeting) -> list[ReviewAction]:
+def actions_carried_forward(meeting: ReviewMeeting, reach: Reach) -> list[ReviewAction]:
     """What the pack reports from earlier meetings on the same contracts: every action still open,
     and those done or dropped since the previous meeting (so the meeting sees them close). A later
-    note on a closed action does not bring it back: what counts is when it was closed."""
-    earlier = ReviewAction.objects.filter(meeting__in=_earlier_meetings(meeting))
+    note on a closed action does not bring it back: what counts is when it was closed. Within
+    ``reach``: a partner body sees only the actions about its contracts."""
+    earlier = _reached_actions(ReviewAction.objects.filter(meeting__in=_earlier_meetings(meeting)), reach)
     previous = previous_meeting(meeting)
     if previous is None:
         closed_since = Q()
@@ -249,13 +332,14 @@ def target_label(target: Target) -> str:
 
 
 def target_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:
-    """The meeting's targets, for a form's list."""
-    return [(t.pk, target_label(t)) for t in meeting_targets(meeting)]
+    """The meeting's targets, for the lead body's forms."""
+    return [(t.pk, target_label(t)) for t in meeting_targets(meeting, WHOLE)]
 
 
 def override_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:
-    """The meeting's targets with a result for its quarter, each with the RAG shown now."""
-    targets = meeting_targets(meeting)
+    """The meeting's targets with a result for its quarter, each with the RAG shown now (the lead
+    body's form)."""
+    targets = meeting_targets(meeting, WHOLE)
     results = {r.target_id: r for r in results_shown(target__in=targets, period=meeting.quarter)}
     in_force = overrides_in_force(list(results), [meeting.quarter])
     choices = []
@@ -269,9 +353,15 @@ def override_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:
     return choices
 
 
-def agreed_overrides(meeting: ReviewMeeting) -> list[dict]:
-    """The overrides the meeting agreed, with whether each is still the one in force."""
-    rows = meeting.agreed_overrides.select_related("target__contract", "result").order_by("created_at", "id")
+def agreed_overrides(meeting: ReviewMeeting, reach: Reach) -> list[dict]:
+    """The overrides the meeting agreed within ``reach``, with whether each is still the one in force."""
+    rows = [
+        row
+        for row in meeting.agreed_overrides.select_related("target__contract", "result").order_by(
+            "created_at", "id"
+        )
+        if reach.sees(row.target.contract_id)
+    ]
     in_force = overrides_in_force([row.target_id for row in rows], [meeting.quarter])
     return [
         {

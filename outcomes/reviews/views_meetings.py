@@ -59,7 +59,9 @@ from outcomes.reviews.selectors import (
     commentary_current,
     meeting_contracts,
     meeting_get_for,
+    meeting_partial_parties,
     meeting_quarter_targets,
+    meeting_reach,
     meetings_for,
 )
 
@@ -123,14 +125,16 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     today = timezone.localdate()
     page = Paginator(_ordered(meetings, filters, today), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "meeting": meeting,
-            "progress": commentary_progress(meeting) if meeting.commentary_open else None,
-            "contracts": meeting_contracts(meeting),
-        }
-        for meeting in page
-    ]
+    rows = []
+    for meeting in page:
+        reach = meeting_reach(acting, meeting)
+        rows.append(
+            {
+                "meeting": meeting,
+                "progress": commentary_progress(meeting, reach) if meeting.commentary_open else None,
+                "contracts": meeting_contracts(meeting, reach),
+            }
+        )
     return render(
         request,
         "outcomes/reviews/meeting_list.html",
@@ -243,14 +247,21 @@ def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def _detail_render(request: HttpRequest, meeting: ReviewMeeting, **bound) -> HttpResponse:
     acting = request.acting
     manager = is_manager(acting, meeting)
-    progress = commentary_progress(meeting)
+    progress = commentary_progress(meeting, meeting.reach)
     blanks: dict = {}
     for target, part in progress["blanks"]:
         blanks.setdefault(target, []).append(CommentaryPart(part).label.split(":")[0])
     context = {
         "meeting": meeting,
         "quarter_label": quarter_label(parse_period(meeting.quarter)),
-        "contracts": meeting_contracts(meeting),
+        "contracts": meeting_contracts(meeting, meeting.reach),
+        "partial_parties": [
+            {
+                "organisation": organisation,
+                "contracts": [c.reference for c in meeting_contracts(meeting, reach)],
+            }
+            for organisation, reach in (meeting_partial_parties(meeting) if manager else [])
+        ],
         "attendees": list(meeting.attendees.select_related("user")),
         "is_manager": manager,
         "is_commentator": is_commentator(acting, meeting),
@@ -367,7 +378,7 @@ def commentary(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 else "The pack for this meeting has been issued, so its commentary is fixed as sent.",
             )
             return redirect(url)
-    targets = meeting_quarter_targets(meeting)
+    targets = meeting_quarter_targets(meeting, meeting.reach)
     writable = parts if meeting.commentary_open else []
     current = commentary_current(meeting)
     form = CommentaryForm(
@@ -394,7 +405,7 @@ def commentary(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "meeting": meeting,
             "quarter_label": quarter_label(parse_period(meeting.quarter)),
             "form": form,
-            "sections": _with_fields(commentary_sections(meeting, targets), form, writable),
+            "sections": _with_fields(commentary_sections(meeting, targets, meeting.reach), form, writable),
             "writable": writable,
             "is_provider_writer": bool(writable) and acting.is_provider,
             "total_targets": len(targets),

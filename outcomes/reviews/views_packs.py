@@ -27,8 +27,11 @@ def _errors(error: ValidationError) -> str:
 
 def _status_context(request: HttpRequest, pack: ReviewPack) -> dict:
     making = job_state(job_for(packs.pack_subject(pack.pk))) if pack.status == PackStatus.QUEUED else None
+    reach = pack.meeting.reach
+    pdf = pack if reach.whole else pack_documents.pack_copy_for(pack, reach)
     return {
         "pack": pack,
+        "pack_pdf": pdf if pack.status == PackStatus.READY else None,
         "pack_delayed": bool(making and making.delayed),
         "pack_polling": pack.status == PackStatus.QUEUED,
         "pack_can_manage": access.is_manager(request.acting, pack.meeting),
@@ -57,10 +60,12 @@ def pack_page(request: HttpRequest, pack_id: int) -> HttpResponse:
     """The pack as a page, from its frozen figures (the same content as its PDF)."""
     pack = selectors.pack_get_for(request.acting, pack_id)
     meeting = pack.meeting
+    manager = access.is_manager(request.acting, meeting)
     context = {
-        **pack_documents.pack_document(pack),
+        **pack_documents.pack_document(pack, meeting.reach),
         **_status_context(request, pack),
         "meeting": meeting,
+        "recipients": pack_documents.pack_recipients(pack) if manager else [],
         "pack_issuable": (
             access.is_manager(request.acting, meeting)
             and pack.status == PackStatus.READY
@@ -76,9 +81,15 @@ def pack_page(request: HttpRequest, pack_id: int) -> HttpResponse:
 def pack_pdf(request: HttpRequest, pack_id: int) -> FileResponse:
     """The stored PDF; 404 until it has been made."""
     pack = selectors.pack_get_for(request.acting, pack_id)
+    reach = pack.meeting.reach
     if pack.status != PackStatus.READY or not pack.file:
         raise Http404("The pack's PDF is still being made.")
-    return stored_file_response(pack.file, pack_documents.pack_filename(pack), "application/pdf")
+    if reach.whole:
+        return stored_file_response(pack.file, pack_documents.pack_filename(pack), "application/pdf")
+    copy = pack_documents.pack_copy_for(pack, reach)
+    if copy is None or not copy.file:
+        raise Http404("No PDF of this pack was made for your organisation's contracts.")
+    return stored_file_response(copy.file, pack_documents.pack_filename(pack, reach), "application/pdf")
 
 
 @organisation_required

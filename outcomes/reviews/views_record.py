@@ -39,6 +39,7 @@ from outcomes.reviews.forms_record import (
     OverrideAgreeForm,
 )
 from outcomes.reviews.models import ReviewAction, ReviewMeeting
+from outcomes.reviews.reach import WHOLE
 
 PAGE_SIZE = 50
 
@@ -154,7 +155,7 @@ def action_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _manager_meeting(acting, meeting_id)
     if request.method != "POST":
         return redirect(f"{reverse('reviews:record', kwargs={'meeting_id': meeting.pk})}#add-action")
-    contracts = selectors.meeting_contracts(meeting)
+    contracts = selectors.meeting_contracts(meeting, WHOLE)
     form = ActionAddForm(request.POST, contracts=contracts, targets=selectors.target_choices(meeting))
     if form.is_valid():
         data = form.cleaned_data

@@ -53,6 +53,7 @@ from outcomes.reviews.models import (
 from outcomes.reviews.pack_documents import pack_generate
 from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.packs import pack_issue, pack_request
+from outcomes.reviews.reach import WHOLE
 from outcomes.reviews.selectors import actions_carried_forward
 from tests.fixtures.api import make_token
 from tests.fixtures.world import kept_for_the_module
@@ -189,7 +190,7 @@ def test_attendees_include_the_lead_body_the_provider_nhs_partners_and_an_indepe
 def test_recorded_commentary_is_complete_with_versions_and_review_notes():
     for reference in (ACME, JOINT):
         for meeting in _meetings(reference)[:3]:
-            progress = commentary_progress(meeting)
+            progress = commentary_progress(meeting, WHOLE)
             assert progress["targets"] == 5 and progress["provider_blank"] == 0
             current = meeting.commentary.filter(is_current=True)
             assert current.filter(part="commissioner").exists()
@@ -204,7 +205,7 @@ def test_recorded_commentary_is_complete_with_versions_and_review_notes():
 
 def test_the_coming_meetings_commentary_is_partly_written_and_the_blanks_are_flagged():
     acme_coming = _meetings(ACME)[3]
-    progress = commentary_progress(acme_coming)
+    progress = commentary_progress(acme_coming, WHOLE)
     written = {p["part"]: p["written"] for p in progress["parts"]}
     assert written["data"] == progress["targets"] == 5
     assert 0 < written["review"] < 5 and 0 < written["action"] <= written["review"]
@@ -214,7 +215,11 @@ def test_the_coming_meetings_commentary_is_partly_written_and_the_blanks_are_fla
     joint_coming = _meetings(JOINT)[3]
     draft = joint_coming.packs.get()
     assert draft.issued_at is None and draft.status == PackStatus.READY and draft.file
-    assert draft.figures["commentary_blank_count"] == commentary_progress(joint_coming)["provider_blank"] > 0
+    assert (
+        draft.figures["commentary_blank_count"]
+        == commentary_progress(joint_coming, WHOLE)["provider_blank"]
+        > 0
+    )
 
     # Acme's people can write the rest; the council's commissioner can make and issue the pack.
     with transaction.atomic():
@@ -264,7 +269,7 @@ def test_actions_of_every_owner_kind_change_status_over_the_year():
             a for a in earlier if a.status == ActionStatus.DONE and a.updated_at.date() < meetings[1].held_on
         ]
         assert closed_before_next, reference
-        carried = actions_carried_forward(meetings[3])
+        carried = actions_carried_forward(meetings[3], WHOLE)
         assert any(a.is_open and a.meeting_id != meetings[2].pk for a in carried), reference
         assert any(a.is_open and a.due_on < TODAY for a in carried), reference
 

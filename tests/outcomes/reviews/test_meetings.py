@@ -17,6 +17,7 @@ from outcomes.results.compute import results_compute
 from outcomes.reviews import meetings as services
 from outcomes.reviews.commentary import CommentaryInput
 from outcomes.reviews.models import MeetingStatus, ReviewAttendee, ReviewCommentary, ReviewMeeting
+from outcomes.reviews.reach import WHOLE
 from tests.factories import CouncilFactory, ProviderFactory, acting, contract, member, target
 from tests.pages import error_summary, page_text
 
@@ -361,7 +362,7 @@ def test_blank_parts_are_listed_for_the_quarters_targets(r):
     assert (r.independent, "commissioner") in blanks
     assert {t for t, _ in blanks} == {r.independent, r.help_48h}
     assert len(blanks) == 7
-    progress = services.commentary_progress(meeting)
+    progress = services.commentary_progress(meeting, WHOLE)
     assert progress["targets"] == 2 and progress["provider_blank"] == 5
 
 

@@ -27,6 +27,7 @@ from outcomes.reviews.models import (
     ReviewAttendee,
     ReviewMeeting,
 )
+from outcomes.reviews.reach import WHOLE
 from tests.factories import CouncilFactory, UserFactory, contract, member, target
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +213,7 @@ def test_an_agreed_override_reaches_the_scorecard_and_the_record(setup):
     assert {"result.override", "review.override_agree"} <= set(
         AuditEntry.objects.values_list("action", flat=True)
     )
-    rows = selectors.agreed_overrides(setup.meeting)
+    rows = selectors.agreed_overrides(setup.meeting, WHOLE)
     assert rows[0]["rag_label"] == "Amber" and rows[0]["in_force"]
 
 
@@ -365,17 +366,17 @@ def test_actions_are_carried_forward_until_closed(setup):
     closed_at = timezone.make_aware(timezone.datetime(2025, 12, 1, 12))
     ReviewAction.objects.filter(pk=done.pk).update(updated_at=closed_at)
     done.updates.filter(status_after="done").update(at=closed_at)
-    assert {a.description for a in selectors.actions_carried_forward(second)} == {
+    assert {a.description for a in selectors.actions_carried_forward(second, WHOLE)} == {
         "Still open",
         "Done between the meetings",
     }
-    assert {a.description for a in selectors.actions_carried_forward(third)} == {"Still open"}
-    assert selectors.actions_carried_forward(first) == []
+    assert {a.description for a in selectors.actions_carried_forward(third, WHOLE)} == {"Still open"}
+    assert selectors.actions_carried_forward(first, WHOLE) == []
     # A later progress note on the closed action does not bring it back.
     record.action_update(
         acting=setup.acting("commissioner"), action=done, status="done", note="Checked again"
     )
-    assert {a.description for a in selectors.actions_carried_forward(third)} == {"Still open"}
+    assert {a.description for a in selectors.actions_carried_forward(third, WHOLE)} == {"Still open"}
 
 
 def test_a_separate_contract_keeps_its_own_history(setup):
@@ -387,7 +388,7 @@ def test_a_separate_contract_keeps_its_own_history(setup):
         world.council, world.provider_a, [elsewhere], held_on=date(2026, 1, 20), quarter="2025-26-Q3"
     )
     assert selectors.previous_meeting(later) is None
-    assert selectors.actions_carried_forward(later) == []
+    assert selectors.actions_carried_forward(later, WHOLE) == []
     both = meeting_for(
         world.council,
         world.provider_a,
@@ -396,7 +397,9 @@ def test_a_separate_contract_keeps_its_own_history(setup):
         quarter="2025-26-Q4",
     )
     assert selectors.previous_meeting(both) == later
-    assert {a.description for a in selectors.actions_carried_forward(both)} == {"On the first contract"}
+    assert {a.description for a in selectors.actions_carried_forward(both, WHOLE)} == {
+        "On the first contract"
+    }
 
 
 # --- Pages ----------------------------------------------------------------------------------------

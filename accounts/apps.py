@@ -11,7 +11,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and organisations"
 
     def ready(self) -> None:
-        from accounts import jobs  # noqa: F401  (connects the outbox to Celery's task signals)
+        from accounts import (
+            jobs,  # noqa: F401  (connects the outbox to Celery's task signals)
+            lockout,  # noqa: F401  (emails a person whose sign-in is paused)
+        )
 
         if settings.CONFIG.tasks_in_process:
             logger.info("Background tasks run in-process: CELERY_BROKER_URL is not set (embedded mode).")

@@ -94,3 +94,22 @@ def password_reset_email(user_id: int) -> bool:
         context={"user": user, "link": link, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
     )
     return True
+
+
+def lockout_email(user_id: int) -> bool:
+    """Tell an active person that signing in to their account is paused, and what to do if the
+    attempts were not theirs."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    email_send(
+        template="sign_in_paused",
+        to=user.email,
+        context={
+            "user": user,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            "attempts": settings.SIGN_IN_ACCOUNT_LIMIT,
+            "reset_link": settings.SITE_URL + reverse("accounts:password-reset"),
+        },
+    )
+    return True

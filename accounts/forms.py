@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import password_validation
+from django.http import HttpRequest
 
 from accounts.govuk_forms import GovukFormMixin, iso_date_input
 from accounts.models import Role, User, roles_for_kind
@@ -102,9 +103,16 @@ class PasswordChangeForm(NewPasswordForm):
     )
     field_order = ["old_password", "new_password1", "new_password2"]
 
+    def __init__(self, user: User, *args, request: HttpRequest, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
     def clean_old_password(self) -> str:
+        """Checked as a sign-in is (``authenticate``), so wrong guesses count towards the account's
+        lockout (``accounts.lockout``): a session left open cannot be used to guess the password."""
         password = self.cleaned_data["old_password"]
-        if not self.user.check_password(password):
+        checked = authenticate(self.request, username=self.user.email, password=password)
+        if checked is None or checked.pk != self.user.pk:
             raise forms.ValidationError("Your current password is not right. Check it and try again.")
         return password
 

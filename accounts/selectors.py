@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+from axes.models import AccessFailureLog, AccessLog
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -99,3 +101,38 @@ def audit_action_choices_for(acting: Acting) -> list[str]:
 def api_token_list_for(acting: Acting) -> QuerySet[ApiToken]:
     """The acting organisation's API tokens, newest first (only its own)."""
     return acting.organisation.api_tokens.select_related("sign_off_as", "created_by")
+
+
+@dataclass(frozen=True)
+class SignInEvent:
+    """One sign-in, sign-out or failed sign-in of a person in the organisation."""
+
+    at: datetime
+    email: str
+    address: str
+    outcome: str  # "signed in", "failed", "failed: paused"
+    signed_out_at: datetime | None = None
+
+
+def sign_in_history_for(acting: Acting) -> list[SignInEvent]:
+    """The sign-ins and failed sign-ins of the organisation's people over the last
+    SIGN_IN_HISTORY_DAYS, newest first (failures to unknown addresses belong to no organisation)."""
+    since = timezone.now() - timedelta(days=settings.SIGN_IN_HISTORY_DAYS)
+    emails = list(
+        Membership.objects.filter(organisation=acting.organisation).values_list("user__email", flat=True)
+    )
+    wanted = [email.lower() for email in emails]
+    events = [
+        SignInEvent(row.attempt_time, row.username, row.ip_address or "", "signed in", row.logout_time)
+        for row in AccessLog.objects.filter(username__in=wanted, attempt_time__gte=since)
+    ]
+    events += [
+        SignInEvent(
+            row.attempt_time,
+            row.username,
+            row.ip_address or "",
+            "failed: paused" if row.locked_out else "failed",
+        )
+        for row in AccessFailureLog.objects.filter(username__in=wanted, attempt_time__gte=since)
+    ]
+    return sorted(events, key=lambda event: event.at, reverse=True)

@@ -3,15 +3,16 @@ safe to run twice."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib import import_module
 
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
 from accounts.api.idempotency import idempotency_prune
-from accounts.emails import invitation_email, password_reset_email
+from accounts.emails import invitation_email, lockout_email, password_reset_email
 from accounts.jobs import jobs_prune as prune
 from accounts.jobs import jobs_sweep as sweep
 from accounts.task_base import TRANSIENT_ERRORS
@@ -29,6 +30,12 @@ def password_reset_email_send(user_id: int) -> bool:
     return password_reset_email(user_id)
 
 
+@shared_task(autoretry_for=(*TRANSIENT_ERRORS, OSError))
+def lockout_email_send(user_id: int) -> bool:
+    """Tell a person that signing in to their account is paused after repeated wrong passwords."""
+    return lockout_email(user_id)
+
+
 @shared_task
 def sessions_clear_expired() -> None:
     """Delete sessions that have expired (nightly)."""
@@ -38,10 +45,14 @@ def sessions_clear_expired() -> None:
 
 @shared_task
 def sign_in_attempts_clean() -> int:
-    """Delete failed sign-in records older than the lockout period (nightly); returns how many."""
-    cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
-    deleted, _ = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()
-    return deleted
+    """Nightly: delete lockout counts older than the lockout period, and the history of sign-ins and
+    failed sign-ins older than SIGN_IN_HISTORY_DAYS; returns how many rows went."""
+    now = timezone.now()
+    deleted, _ = AccessAttempt.objects.filter(attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()
+    kept_from = now - timedelta(days=settings.SIGN_IN_HISTORY_DAYS)
+    failures, _ = AccessFailureLog.objects.filter(attempt_time__lt=kept_from).delete()
+    sign_ins, _ = AccessLog.objects.filter(attempt_time__lt=kept_from).delete()
+    return deleted + failures + sign_ins
 
 
 @shared_task(name="accounts.tasks.jobs_sweep", acks_late=False)

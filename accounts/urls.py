@@ -22,6 +22,7 @@ urlpatterns = [
     path("team/invitations/<int:invitation_id>/withdraw/", team.invitation_revoke, name="invitation-revoke"),
     path("team/invitations/<int:invitation_id>/resend/", team.invitation_resend, name="invitation-resend"),
     path("audit/", audit.audit_log, name="audit-log"),
+    path("audit/sign-ins/", audit.sign_ins, name="sign-ins"),
     path("api-tokens/", api_tokens.token_list, name="api-tokens"),
     path("api-tokens/new/", api_tokens.token_new, name="api-token-new"),
     path("api-tokens/<int:token_id>/revoke/", api_tokens.token_revoke, name="api-token-revoke"),

@@ -7,6 +7,7 @@ traceback from deep inside Django later on.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Configuration:
     jobs_requeue_after_seconds: int = 600
     jobs_retry_delay_seconds: int = 30
     jobs_max_tries: int = 5
+    trusted_proxies: list[str] = field(default_factory=list)
     time_zone: str = "Europe/London"
     extra: dict = field(default_factory=dict)
 
@@ -99,6 +101,20 @@ def _parse_list(raw: str | None, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _parse_networks(name: str, raw: str | None, problems: list[str]) -> list[str]:
+    """Comma-separated addresses or networks (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+    networks = _parse_list(raw, [])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            problems.append(
+                f"{name} must list addresses or networks separated by commas (such as 10.0.0.5 or "
+                f"10.0.0.0/24); {network!r} is neither."
+            )
+    return networks
 
 
 def _parse_database(raw: str | None, base_dir: Path, problems: list[str]) -> tuple[dict, bool]:
@@ -268,6 +284,7 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
             "JOBS_RETRY_DELAY_SECONDS", get("JOBS_RETRY_DELAY_SECONDS"), 30, 0, 3600, problems
         ),
         jobs_max_tries=_parse_int("JOBS_MAX_TRIES", get("JOBS_MAX_TRIES"), 5, 1, 50, problems),
+        trusted_proxies=_parse_networks("TRUSTED_PROXIES", get("TRUSTED_PROXIES"), problems),
     )
     if problems:
         raise ConfigurationError(problems)

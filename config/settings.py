@@ -129,11 +129,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# django-axes: five failed sign-ins for one email address from one address locks it for 15 minutes.
-AXES_FAILURE_LIMIT = 5
+# The proxies whose X-Forwarded-For is believed (accounts.client_ip): none unless configured.
+TRUSTED_PROXIES = CONFIG.trusted_proxies
+# Sign-in lockout (django-axes, accounts.lockout): five wrong passwords for one account, from any
+# addresses, pause it for 15 minutes and email its owner; twenty failures from one address, whatever
+# the accounts, pause that address. Wrong current passwords on the change-password page count too.
+# Failures and sign-ins are kept for SIGN_IN_HISTORY_DAYS and shown to organisation admins.
+SIGN_IN_ACCOUNT_LIMIT = 5
+SIGN_IN_ADDRESS_LIMIT = 20
+SIGN_IN_HISTORY_DAYS = 90
+AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False

@@ -165,6 +165,7 @@ ROWS = [
         method="post",
     ),
     Row("accounts:audit-log", lambda w: "/account/audit/", organisation_page(403, admins=200)),
+    Row("accounts:sign-ins", lambda w: "/account/audit/sign-ins/", organisation_page(403, admins=200)),
     # API tokens: organisation admins manage their own organisation's; another's token is a 404.
     Row("accounts:api-tokens", lambda w: "/account/api-tokens/", organisation_page(403, admins=200)),
     Row("accounts:api-token-new", lambda w: "/account/api-tokens/new/", organisation_page(403, admins=200)),

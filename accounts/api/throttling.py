@@ -17,6 +17,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.client_ip import client_ip
+
 logger = logging.getLogger("accounts.api")
 
 
@@ -57,5 +59,5 @@ class PerTokenThrottle(SimpleRateThrottle):
         elif request.user is not None and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
-            ident = f"address-{self.get_ident(request)}"
+            ident = f"address-{client_ip(request)}"
         return f"throttle:{self.scope}:{ident}"

@@ -1,7 +1,8 @@
-"""The audit log page for organisation admins."""
+"""The audit log and the sign-in history, for organisation admins."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -31,4 +32,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "accounts/audit_log.html",
         {"form": form, "page": page, "query": query.urlencode(), "filtered": form.is_bound},
         status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@capability_required(Capability.VIEW_AUDIT_LOG)
+def sign_ins(request: HttpRequest) -> HttpResponse:
+    """The organisation's people's sign-ins and failed sign-ins, newest first."""
+    events = selectors.sign_in_history_for(request.acting)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/sign_ins.html",
+        {
+            "page": page,
+            "days": settings.SIGN_IN_HISTORY_DAYS,
+            "failed": sum(1 for event in events if event.outcome != "signed in"),
+        },
     )

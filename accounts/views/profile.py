@@ -38,7 +38,7 @@ def email_preferences(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         user_password_change(user=request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end

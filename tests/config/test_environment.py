@@ -75,6 +75,7 @@ def test_production_settings_are_parsed():
         ({"DEBUG": "true", "API_READ_RATE": "lots"}, "API_READ_RATE"),
         ({"DEBUG": "true", "API_SUBMIT_RATE": "10/fortnight"}, "API_SUBMIT_RATE"),
         ({"DEBUG": "true", "API_SUBMIT_RATE": "0/minute"}, "API_SUBMIT_RATE"),
+        ({"DEBUG": "true", "TRUSTED_PROXIES": "10.0.0.1,proxy.internal"}, "TRUSTED_PROXIES"),
     ],
 )
 def test_a_bad_value_names_the_variable(variables, named):
@@ -82,6 +83,12 @@ def test_a_bad_value_names_the_variable(variables, named):
         load(variables, BASE)
     assert named in str(caught.value)
     assert all(named in problem for problem in caught.value.problems if problem.startswith(named))
+
+
+def test_trusted_proxies_are_read():
+    config = load({"DEBUG": "true", "TRUSTED_PROXIES": " 10.0.0.1, 10.1.0.0/16,::1"}, BASE)
+    assert config.trusted_proxies == ["10.0.0.1", "10.1.0.0/16", "::1"]
+    assert load({"DEBUG": "true"}, BASE).trusted_proxies == []
 
 
 def test_api_rates_and_a_shared_cache_are_read():

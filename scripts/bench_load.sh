@@ -48,7 +48,7 @@ start_worker() {
 for run in steady restart; do
   say "Run '$run': setting up 50 providers and 20 commissioners"
   .venv/bin/python scripts/bench_load_setup.py "$run" "$folder"
-  setsid .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$port" --workers 3 --log-level warning \
+  setsid .venv/bin/gunicorn --config config/gunicorn.conf.py config.wsgi --bind "127.0.0.1:$port" --workers 3 --log-level warning \
     >>"$folder/web.log" 2>&1 &
   pids+=("$!")
   setsid .venv/bin/celery -A config beat --loglevel WARNING --schedule "$folder/beat-$run" >>"$folder/beat.log" 2>&1 &

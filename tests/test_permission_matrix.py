@@ -1106,3 +1106,122 @@ def test_every_url_has_a_row():
     rows = {row.name for row in ROWS}
     missing = urls - rows
     assert not missing, f"add permission-matrix rows for: {sorted(missing)}"
+
+
+# --- Every export is formula-safe --------------------------------------------------------------------
+
+# Free text that exports carry, each made to start as a spreadsheet formula would before the walk.
+HOSTILE_TEXT = {
+    "accounts.User": ["full_name"],
+    "accounts.Organisation": ["name"],
+    "commissioning.Contract": ["reference", "title", "lot"],
+    "commissioning.TargetVersion": ["reason", "recorded_by_label"],
+    "commissioning.Notice": ["clause", "facts", "remedy", "created_by_label", "issued_by_label"],
+    "commissioning.Assessment": ["summary"],
+    "commissioning.Comment": ["text", "author_label", "response"],
+    "commissioning.RemedialAction": ["description", "owner", "provider_note", "officer_note"],
+    "commissioning.QafStandard": ["title", "looks_like"],
+    "commissioning.QafStatus": ["reason"],
+    "outcomes.ReviewAction": ["description", "owner_organisation", "owner_name", "status_note"],
+    "outcomes.ReturnAttempt": ["filename", "submitted_by_label", "signed_off_by_label"],
+    "outcomes.EpisodeRecord": ["episode_ref", "person_ref", "referral_source"],
+    "outcomes.ResultOverride": ["reason", "created_by_label"],
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Files whose content is fixed (the data standard's template and worked example): no one's text.
+FIXED_FILES = {"returns:template-csv", "returns:template-xlsx", "returns:example-csv"}
+EXPORT_ROWS = [row for row in ROWS if row.method == "get" and row.name.endswith(("-csv", "-xlsx"))]
+
+
+def _with_rows(w) -> None:
+    """Something in every export: a notice, a review action, stored results, a QAF assessment, and a
+    return whose report quotes the file's own cells."""
+    from outcomes.models import ReturnAttempt
+
+    make.notice(w)
+    make.review_action(w)
+    make.result(w)
+    make.qaf_assessment(w)
+    ReturnAttempt.objects.update(
+        errors=[
+            {
+                "severity": "error",
+                "sheet": "episodes",
+                "row": 2,
+                "column": "person_ref",
+                "value": '=HYPERLINK("http://example.org","open")',
+                "message": "@SUM(1)",
+            }
+        ]
+    )
+
+
+def _make_hostile() -> None:
+    """Every listed text starts with a formula character (=, +, - or @ in turn), within its length."""
+    from django.apps import apps
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Substr
+
+    for index, (label, names) in enumerate(HOSTILE_TEXT.items()):
+        model = apps.get_model(label)
+        for offset, name in enumerate(names):
+            start = "=+-@"[(index + offset) % 4]
+            limit = model._meta.get_field(name).max_length or 10_000
+            model.objects.update(**{name: Substr(Concat(Value(f"{start}1+"), F(name)), 1, limit)})
+
+
+def _cells(response) -> list[tuple[str, object, str]]:
+    """Every cell of a CSV or Excel download: (where, value, cell type)."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response["Content-Type"].startswith("text/csv"):
+        rows = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+        return [
+            (f"row {r} column {c}", value, "csv") for r, row in enumerate(rows) for c, value in enumerate(row)
+        ]
+    workbook = load_workbook(io.BytesIO(content))
+    return [
+        (f"{sheet.title}!{cell.coordinate}", cell.value, cell.data_type)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+
+
+def test_every_export_url_is_walked():
+    """A new CSV or Excel address is walked below as soon as it has its permission-matrix row."""
+    exports = {
+        name for name in make.url_names(get_resolver().url_patterns) if name.endswith(("-csv", "-xlsx"))
+    }
+    assert exports == {row.name for row in EXPORT_ROWS}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", EXPORT_ROWS, ids=[row.name for row in EXPORT_ROWS])
+def test_every_export_is_formula_safe(client, matrix_world, row: Row):
+    """No cell of any download runs as a formula, whatever people typed: CSV cells that would start
+    one begin with a quote; no Excel cell is a formula (text that looks like one is a text cell)."""
+    role = next(role for role in ROLES if row.expected[role] == 200)
+    client.force_login(matrix_world.users[role])
+    path = row.path(matrix_world)
+    _with_rows(matrix_world)
+    _make_hostile()
+    response = client.get(path)
+    assert response.status_code == 200, f"{role} GET {path}: {response.status_code}"
+    cells = _cells(response)
+    assert cells, f"{path} is empty"
+    unsafe = [
+        f"{where}: {value!r}"
+        for where, value, kind in cells
+        if kind == "f" or (kind == "csv" and value.startswith(FORMULA_STARTS))
+    ]
+    assert not unsafe, f"{path} would run formulas: {unsafe[:5]}"
+    if row.name not in FIXED_FILES:  # the walk has teeth: people's text reached the file
+        assert any(
+            isinstance(value, str) and "1+" in value or "HYPERLINK" in str(value) for _, value, _ in cells
+        )

@@ -70,8 +70,8 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
         return TOP + PLOT_H * (high - value) / (high - low)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="portfolio-chart__svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="portfolio-chart__svg app-chart--funnel" role="img" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
         f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="11">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<defs><clipPath id="{chart_id}-plot"><rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" '

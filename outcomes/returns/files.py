@@ -99,6 +99,9 @@ def last_month_xlsx(contract, month: date) -> bytes | None:
     sheet = workbook[EPISODES]
     for record in rows.iterator(chunk_size=5000):
         sheet.append([_cell(record, name) for name in EPISODE_COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # text that looks like a formula stays text, exactly as stored
+                cell.data_type = "s"
         for name, number_format in (
             ("referred_at", DATETIME_FORMAT),
             ("first_visit_at", DATETIME_FORMAT),

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMES = {
     "accounts.tasks.api_idempotency_keys_prune",
     "accounts.tasks.invitation_email_send",
+    "accounts.tasks.lockout_email_send",
     "accounts.tasks.jobs_prune",
     "accounts.tasks.jobs_sweep",
     "accounts.tasks.password_reset_email_send",

@@ -214,3 +214,32 @@ class AuditFilterForm(GovukFormMixin, forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "The 'to' date must be the same as or after the 'from' date")
         return cleaned
+
+
+class TwoFactorCodeForm(GovukFormMixin, forms.Form):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes "
+        "(like 4f7k-2m9q) if you do not have your phone.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+        error_messages={"required": "Enter the code from your authenticator app, or a recovery code"},
+    )
+
+
+class TwoFactorSetupForm(GovukFormMixin, forms.Form):
+    """Setting the app up: the code it shows, to prove it was set up correctly."""
+
+    code = forms.CharField(
+        label="Code from the app",
+        max_length=10,
+        help_text="The 6-digit code the app shows for this service once you have added it.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        error_messages={"required": "Enter the 6-digit code the app shows"},
+    )

@@ -4,16 +4,22 @@ security headers every response carries."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
+from accounts import two_factor
 from accounts.access import ActingRequest, acting_for
+from accounts.models import User
 
 SESSION_KEY = "current_organisation_id"
 
@@ -59,6 +65,52 @@ class SessionLifetimeMiddleware:
                 )
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """A session signed in with a password but not yet with the second step the person has or must
+    have (``accounts.two_factor``) reaches only that step's pages, signing out and static files:
+    anything else goes to the step (setting the app up first when there is none), then back; the
+    API answers 403."""
+
+    OPEN = (
+        "accounts:two-factor",
+        "accounts:two-factor-setup",
+        "accounts:sign-out",
+        "accounts:signed-out",
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith((settings.STATIC_URL, "/health/")) or not two_factor.needs_second_step(
+            request
+        ):
+            return self.get_response(request)
+        match = getattr(request, "resolver_match", None) or _resolve(request.path_info)
+        if match is not None and match.view_name in self.OPEN:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "title": "Finish signing in",
+                    "detail": "Enter the code from your authenticator app in the web application first.",
+                    "status": 403,
+                },
+                status=403,
+                content_type="application/problem+json",
+            )
+        person = cast(User, request.user)
+        step = "accounts:two-factor" if two_factor.is_set_up(person) else "accounts:two-factor-setup"
+        return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _resolve(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
 
 
 class SecurityHeadersMiddleware:

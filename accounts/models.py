@@ -96,6 +96,12 @@ class Organisation(models.Model):
         default=False,
         help_text="Returns may be signed off through the API by tokens that act for a named approver.",
     )
+    two_factor_required = models.BooleanField(
+        "two-step verification required",
+        default=False,
+        help_text="Everyone in the organisation signs in with a code from an authenticator app as well "
+        "as their password (always so at commissioning bodies).",
+    )
 
     class Meta:
         ordering = ["name"]

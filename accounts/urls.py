@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import api_tokens, audit, auth, invitations, organisations, profile, team
+from accounts.views import api_tokens, audit, auth, invitations, organisations, profile, team, two_factor
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,6 +8,10 @@ urlpatterns = [
     path("password/", profile.password_change, name="password-change"),
     path("emails/", profile.email_preferences, name="email-preferences"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
+    path("two-factor/", two_factor.verify, name="two-factor"),
+    path("two-factor/set-up/", two_factor.setup, name="two-factor-setup"),
+    path("two-factor/recovery-codes/", two_factor.recovery_codes, name="two-factor-recovery-codes"),
+    path("two-factor/turn-off/", two_factor.turn_off, name="two-factor-off"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("signed-out/", auth.signed_out, name="signed-out"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),
@@ -17,8 +21,12 @@ urlpatterns = [
     path("organisation/", organisations.switch, name="switch-organisation"),
     path("team/", team.team, name="team"),
     path("team/invite/", team.invite, name="invite"),
+    path("team/two-factor/", two_factor.organisation_requirement, name="team-two-factor"),
     path("team/<int:membership_id>/", team.member_edit, name="member-edit"),
     path("team/<int:membership_id>/remove/", team.member_remove, name="member-remove"),
+    path(
+        "team/<int:membership_id>/two-factor-reset/", two_factor.member_reset, name="member-two-factor-reset"
+    ),
     path("team/invitations/<int:invitation_id>/withdraw/", team.invitation_revoke, name="invitation-revoke"),
     path("team/invitations/<int:invitation_id>/resend/", team.invitation_resend, name="invitation-resend"),
     path("audit/", audit.audit_log, name="audit-log"),

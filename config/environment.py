@@ -63,6 +63,7 @@ class Configuration:
     jobs_retry_delay_seconds: int = 30
     jobs_max_tries: int = 5
     trusted_proxies: list[str] = field(default_factory=list)
+    two_factor_required: bool = True
     time_zone: str = "Europe/London"
     extra: dict = field(default_factory=dict)
 
@@ -285,6 +286,9 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
         ),
         jobs_max_tries=_parse_int("JOBS_MAX_TRIES", get("JOBS_MAX_TRIES"), 5, 1, 50, problems),
         trusted_proxies=_parse_networks("TRUSTED_PROXIES", get("TRUSTED_PROXIES"), problems),
+        two_factor_required=_parse_bool(
+            "TWO_FACTOR_REQUIRED", get("TWO_FACTOR_REQUIRED"), not debug, problems
+        ),
     )
     if problems:
         raise ConfigurationError(problems)

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -57,8 +60,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
+    # Signed in with a password but not yet with the second step: only the second step's pages.
+    "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -164,7 +170,17 @@ AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_RESET_ON_SUCCESS = True
+# A right password resets the account's count only once the whole sign-in succeeds (after the
+# second step, for people who have one): accounts.two_factor.sign_in_complete.
+AXES_RESET_ON_SUCCESS = False
+
+# Two-step verification (django-otp: an authenticator app's 6-digit codes, with recovery codes).
+# Required for everyone at a commissioning body, every organisation admin and every operator of the
+# technical admin site, and for everyone at a provider whose admin requires it; anyone may turn it
+# on. TWO_FACTOR_REQUIRED=false (the default with DEBUG, as in the demo) requires it of nobody.
+TWO_FACTOR_REQUIRED = CONFIG.two_factor_required
+OTP_TOTP_ISSUER = SERVICE_NAME
+RECOVERY_CODES = 10
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 

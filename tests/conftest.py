@@ -37,6 +37,9 @@ def _per_worker(url: str, offset: int) -> str:
 
 
 def pytest_configure(config):
+    # Signing in with a second step is tested in tests/accounts/test_two_factor.py (and the browser
+    # test of it), which turn the requirement on; elsewhere people sign in with their password alone.
+    settings.TWO_FACTOR_REQUIRED = False
     # Hashing cost is irrelevant to what the tests check; the real hasher is used in production.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Stored files go to a folder of this run, never the developer's var/media.

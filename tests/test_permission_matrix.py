@@ -164,6 +164,30 @@ ROWS = [
         organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
         method="post",
     ),
+    # Two-step verification (the suite runs with it required of nobody; tests/accounts/test_two_factor.py
+    # runs it required): the steps are each signed-in person's own, in no organisation.
+    Row("accounts:two-factor", lambda w: "/account/two-factor/", statuses(302)),
+    Row("accounts:two-factor-setup", lambda w: "/account/two-factor/set-up/", statuses(200, anonymous=302)),
+    Row(
+        "accounts:two-factor-recovery-codes",
+        lambda w: "/account/two-factor/recovery-codes/",
+        statuses(200, anonymous=302),
+    ),
+    Row("accounts:two-factor-off", lambda w: "/account/two-factor/turn-off/", statuses(302), method="post"),
+    # A provider's admin requires it of everyone; commissioning bodies always require it (403).
+    Row(
+        "accounts:team-two-factor",
+        lambda w: "/account/team/two-factor/",
+        organisation_page(403, a_admin=302, b_admin=302),
+        method="post",
+        data={"required": "yes"},
+    ),
+    Row(
+        "accounts:member-two-factor-reset",
+        lambda w: f"/account/team/{make.a_viewer_membership(w)}/two-factor-reset/",
+        organisation_page(403, a_admin=302, b_admin=404, c_admin=404, icb_admin=404),
+        method="post",
+    ),
     Row("accounts:audit-log", lambda w: "/account/audit/", organisation_page(403, admins=200)),
     Row("accounts:sign-ins", lambda w: "/account/audit/sign-ins/", organisation_page(403, admins=200)),
     # API tokens: organisation admins manage their own organisation's; another's token is a 404.

@@ -7,13 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import urlencode, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts import two_factor
 from accounts.forms import NewPasswordForm, PasswordResetRequestForm, SignInForm
 from accounts.models import User
 from accounts.services import user_password_reset
@@ -23,6 +24,17 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Signed in with the password: done, or on to the second step (accounts.two_factor)."""
+        response = super().form_valid(form)
+        if not two_factor.needs_second_step(self.request):
+            two_factor.sign_in_complete(self.request)
+            return response
+        step = (
+            "accounts:two-factor" if two_factor.is_set_up(self.request.user) else "accounts:two-factor-setup"
+        )
+        return redirect(f"{reverse(step)}?{urlencode({'next': self.get_success_url()})}")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -10,14 +10,26 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import selectors
+from accounts import selectors, two_factor
 from accounts.forms import PasswordChangeForm
 from accounts.services import user_email_preferences_set, user_password_change
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account.html", {"memberships": selectors.user_memberships(request.user)})
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": selectors.user_memberships(user),
+            "two_factor": {
+                "set_up": two_factor.is_set_up(user),
+                "required": two_factor.required_for(user),
+                "codes_left": two_factor.recovery_codes_left(user),
+            },
+        },
+    )
 
 
 @login_required

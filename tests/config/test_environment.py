@@ -85,6 +85,13 @@ def test_a_bad_value_names_the_variable(variables, named):
     assert all(named in problem for problem in caught.value.problems if problem.startswith(named))
 
 
+def test_two_step_verification_is_required_outside_the_demo():
+    assert load({"DEBUG": "true"}, BASE).two_factor_required is False
+    assert load({"DEBUG": "true", "TWO_FACTOR_REQUIRED": "yes"}, BASE).two_factor_required is True
+    production = {"DEBUG": "false", "SECRET_KEY": "k" + "x1y2z3" * 10, "SITE_URL": "https://h.example"}
+    assert load(production, BASE).two_factor_required is True
+
+
 def test_trusted_proxies_are_read():
     config = load({"DEBUG": "true", "TRUSTED_PROXIES": " 10.0.0.1, 10.1.0.0/16,::1"}, BASE)
     assert config.trusted_proxies == ["10.0.0.1", "10.1.0.0/16", "::1"]

@@ -15,11 +15,16 @@ port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 
 echo "==> Embedded smoke run: migrate, seed (twice: it must be idempotent), serve, sign in as every role"
 .venv/bin/python manage.py migrate --no-input -v 0
-.venv/bin/python manage.py seed_demo >/dev/null
+# What the demo holds, counted after each load: loading again must duplicate nothing.
+shape='from django.apps import apps; print(sorted((m._meta.label, m.objects.count()) for m in apps.get_models() if m._meta.app_label in ("accounts", "providers", "commissioning", "outcomes") and m._meta.label not in ("accounts.Job", "accounts.JobStep", "accounts.AuditEntry")))'
+.venv/bin/python manage.py seed_demo >"$scratch/seed-first.txt"
+.venv/bin/python manage.py shell -c "$shape" >"$scratch/shape-first.txt"
 .venv/bin/python manage.py seed_demo >"$scratch/seed.txt"
+.venv/bin/python manage.py shell -c "$shape" >"$scratch/shape-again.txt"
+diff "$scratch/shape-first.txt" "$scratch/shape-again.txt" >&2 || { echo "loading the demo again changed what it holds" >&2; exit 1; }
 grep -q "every demo password is" "$scratch/seed.txt"
 .venv/bin/python manage.py runserver "127.0.0.1:$port" --noreload >"$scratch/server.log" 2>&1 &
 server_pid=$!
-.venv/bin/python scripts/smoke_pages.py "http://127.0.0.1:$port" "$scratch/seed.txt" || { cat "$scratch/server.log" >&2; exit 1; }
+.venv/bin/python scripts/smoke_pages.py "http://127.0.0.1:$port" "$scratch/seed.txt" "$scratch/seed-first.txt" || { cat "$scratch/server.log" >&2; exit 1; }
 grep -q "tasks run in-process" "$scratch/server.log" || { echo "start-up log does not say tasks run in-process" >&2; exit 1; }
 echo "==> Embedded smoke run passed"

@@ -167,11 +167,31 @@ def check_api(base: str, seed_output: str) -> list[str]:
     return failures
 
 
+def check_replaced(base: str, earlier_output: str) -> list[str]:
+    """The API tokens an earlier load printed are refused: loading again replaced them."""
+    failures = []
+    for token in re.findall(r"Bearer (hco_\S+)\"", Path(earlier_output).read_text(encoding="utf-8")):
+        request = urllib.request.Request(
+            f"{base}/api/v1/me/", headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        )
+        try:
+            urllib.request.urlopen(request, timeout=30)
+            failures.append(f"API token {token[:16]}… of the earlier load still works")
+        except urllib.error.HTTPError as error:
+            if error.code != 401:
+                failures.append(f"API token {token[:16]}… of the earlier load answered {error.code}, not 401")
+    if not failures:
+        print("  ok  the earlier load's API tokens are refused")
+    return failures
+
+
 if __name__ == "__main__":
     base_url = sys.argv[1].rstrip("/")
     demo_password, demo_people = read_sign_ins(sys.argv[2])
     wait_for(base_url)
     problems = check(base_url, demo_password, demo_people) + check_api(base_url, sys.argv[2])
+    if len(sys.argv) > 3:
+        problems += check_replaced(base_url, sys.argv[3])
     for problem in problems:
         print("FAIL", problem, file=sys.stderr)
     sys.exit(1 if problems else 0)

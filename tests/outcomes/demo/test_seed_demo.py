@@ -1,8 +1,10 @@
 """The demo data command end to end (once), and the people and organisations step on its own.
 
-`seed_demo` is the one test that loads the whole demo, returns included, and then loads it again:
-each other demo test calls only the seeding step it is about (``demo_seed``, ``notice_seed``,
-``review_seed``, ``demo_api_tokens_seed``…), so the suite stays quick.
+`seed_demo` is the one test that loads the whole demo, returns included: each other demo test calls
+only the seeding step it is about (``demo_seed``, ``notice_seed``, ``review_seed``,
+``demo_api_tokens_seed``…), so the suite stays quick. Loading it a second time (nothing duplicated,
+the earlier tokens refused) is checked by the embedded smoke run (scripts/smoke_embedded.sh), which
+loads it twice anyway.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Membership, Organisation, Role, User
+from accounts.models import Membership, Organisation, Role, User
 from commissioning.demo.organisations import DEMO_PASSWORD, PEOPLE, demo_seed
 from commissioning.notices.models import Notice
-from commissioning.qaf.models import Assessment, QafStatus
+from commissioning.qaf.models import QafStatus
 from outcomes.models import AttemptStatus, ComplianceResult, MonthlyReturn, ReturnAttempt
 from outcomes.reviews.models import ReviewMeeting
 from providers.models import CqcRating, Provider
@@ -31,22 +33,8 @@ def _me(raw: str):
     return client.get("/api/v1/me/")
 
 
-def _shape() -> dict[str, int]:
-    return {
-        "organisations": Organisation.objects.count(),
-        "people": User.objects.count(),
-        "memberships": Membership.objects.count(),
-        "months": MonthlyReturn.objects.count(),
-        "attempts": ReturnAttempt.objects.count(),
-        "assessments": Assessment.objects.count(),
-        "notices": Notice.objects.count(),
-        "meetings": ReviewMeeting.objects.count(),
-        "tokens": ApiToken.objects.count(),
-    }
-
-
 @pytest.mark.django_db
-def test_the_whole_demo_loads_and_loads_again_without_duplicates(settings):
+def test_the_whole_demo_loads(settings):
     settings.DEBUG = True
     first = StringIO()
     call_command("seed_demo", stdout=first)
@@ -79,14 +67,6 @@ def test_the_whole_demo_loads_and_loads_again_without_duplicates(settings):
         "Riverton City Council",
         ["read"],
     )
-
-    # Loading again adds nothing (notices, meetings and tokens are replaced), and the old tokens stop working.
-    before = _shape()
-    again = StringIO()
-    call_command("seed_demo", stdout=again)
-    assert _shape() == before
-    assert all(_me(raw).status_code == 401 for raw in tokens)
-    assert all(_me(raw).status_code == 200 for raw in BEARER.findall(again.getvalue()))
 
 
 @pytest.mark.django_db

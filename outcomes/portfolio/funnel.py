@@ -11,7 +11,9 @@ Pure functions first (order, ``control_limits``, ``funnel``), then the read ``be
 - a value (as shown, to one decimal place) outside the 99.8% limits is "special cause", between
   the 95% and 99.8% limits "worth a look", otherwise within the expected range;
 - rank and quartile: outcomes.measures.ranking (the review pack's rule too): equal figures share
-  the best rank ("1=", "joint 1st of 10"), and the quartile follows the shared rank.
+  the best rank ("1=", "joint 1st of 10"), and the quartile follows the shared rank;
+- a provider reads the others' figures under the small-number rule (outcomes.measures.disclosure):
+  a figure that would give away a count of 1 to 4 people is suppressed, and its dot not plotted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.utils import timezone
 from accounts.access import Acting, Capability
 from commissioning.models import CommissioningBody, Contract
 from outcomes.measures import MEASURES, Direction, Measure
+from outcomes.measures.disclosure import suppress_rate
 from outcomes.measures.ranking import Rank, shared_rank
 from outcomes.measures.rating import percentage, round_half_up
 from outcomes.periods import Period, parse_period
@@ -87,9 +90,13 @@ class FunnelRow:
     label: str = ""
     is_you: bool = False
     contracts: int = 1
+    disclosed: bool = True  # False: another provider's figures that would give away a count of 1 to 4
 
     @property
     def figures(self) -> str:
+        if not self.disclosed:
+            rate = suppress_rate(self.point.numerator, self.point.denominator)
+            return f"{rate.percent} ({rate.numerator} of {rate.denominator})"
         return f"{self.point.value:.1f}% ({self.point.numerator}/{self.point.denominator})"
 
     @property
@@ -315,7 +322,9 @@ def benchmark_for(
     """The funnel of one measure (key or code) and quarter within the acting organisation's body.
 
     Commissioners see every comparator named; a provider sees itself as "You" and the others as
-    "Provider A", "Provider B", … (best first). None when the measure is not on offer.
+    "Provider A", "Provider B", … (best first), with the small-number rule applied to the others'
+    figures (outcomes.measures.disclosure: such a row is listed but not plotted). None when the
+    measure is not on offer.
     """
     options = options or benchmark_options(acting)
     option = options.measure(measure_key)
@@ -370,5 +379,6 @@ def benchmark_for(
             row.label, row.is_you, you = "You", True, row
         else:
             row.label = f"Provider {letters(others)}"
+            row.disclosed = suppress_rate(row.point.numerator, row.point.denominator).shown
             others += 1
     return Benchmark(options.body, option, quarter, result, anonymised, you)

@@ -102,7 +102,8 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
             f'y2="{y(float(rate * 100)):.1f}" stroke="{RATE}" stroke-width="2"/>'
         )
     for row in rows:
-        parts.extend(_dot(row, x(row.point.denominator), y(float(row.point.value)), higher))
+        if row.disclosed:  # another provider's small numbers are listed in the table, not plotted
+            parts.extend(_dot(row, x(row.point.denominator), y(float(row.point.value)), higher))
     parts.extend(_legend())
     parts.append("</svg>")
     # Every piece of text above is escaped or a number formatted here.

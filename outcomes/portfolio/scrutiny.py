@@ -1,7 +1,7 @@
 """The scrutiny report: a commissioning body's portfolio for a quarter, as a public paper for councillors.
 
 Every figure is an aggregate. Small numbers are suppressed (the rule, applied by the pure functions
-below, and printed in the report):
+of outcomes.measures.disclosure, and printed in the report):
 
 1. A count of 1 to 4 is shown as "fewer than 5". Zero, and 5 or more, are shown as they are.
 2. A rate (numerator of denominator): when the denominator is 1 to 4, both are shown as "fewer than
@@ -20,10 +20,8 @@ Providers are never named unless the commissioner asks for them; their table sup
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -37,7 +35,13 @@ from commissioning.qaf import selectors as qaf_selectors
 from commissioning.qaf.models import QafStatusCode
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.measures import MEASURES
-from outcomes.measures.rating import direction_of_travel, percentage
+from outcomes.measures.disclosure import (
+    Rate,
+    suppress,
+    suppress_rate,
+    suppress_row,
+)
+from outcomes.measures.rating import direction_of_travel
 from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
 from outcomes.periods import Period, add_months, latest_ended_quarter, parse_period, quarter_period
 from outcomes.results.calculators import months_due
@@ -45,74 +49,9 @@ from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, results_shown, target_text
 from providers.models import CqcRating, Provider
 
-SMALL_BELOW = 5
-FEWER_THAN_5 = "fewer than 5"
-SUPPRESSED = "suppressed"
 FOOTER = "Figures below 5 are suppressed to protect privacy."
 RAGS = (("green", "Green"), ("amber", "Amber"), ("red", "Red"), ("not_rated", "Not rated"))
 COMPLIANT = (QafStatusCode.COMPLIANT, QafStatusCode.COMPLIANT_ACTIONS_OPEN)
-
-
-# --- Suppression (pure) --------------------------------------------------------------------------
-
-
-def is_small(count: int | None) -> bool:
-    """1 to 4: a count that could identify someone."""
-    return count is not None and 0 < count < SMALL_BELOW
-
-
-def suppress(count: int | None) -> str:
-    """A count as printed: "fewer than 5" for 1 to 4, else the number ("—" for none at all)."""
-    if count is None:
-        return "—"
-    return FEWER_THAN_5 if is_small(count) else str(count)
-
-
-def suppress_row(counts: Sequence[int]) -> list[str]:
-    """Counts that add up to a total shown elsewhere, with secondary suppression: when exactly one is
-    1 to 4, the next smallest non-zero count is shown as "suppressed" too."""
-    shown = [suppress(count) for count in counts]
-    small = [index for index, count in enumerate(counts) if is_small(count)]
-    if len(small) == 1:
-        others = [(count, index) for index, count in enumerate(counts) if index != small[0] and count > 0]
-        if others:
-            shown[min(others)[1]] = SUPPRESSED
-    return shown
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A rate as printed: the percentage, numerator and denominator after suppression."""
-
-    percent: str
-    numerator: str
-    denominator: str
-    value: Decimal | None = None  # the percentage when it may be shown, for the direction of travel
-
-    @property
-    def text(self) -> str:
-        """``85.0% (551 of 648)``; ``suppressed (fewer than 5 of 648)``; ``no data``."""
-        if self.denominator == "0":
-            return "no data"
-        return f"{self.percent} ({self.numerator} of {self.denominator})"
-
-    @property
-    def shown(self) -> bool:
-        return self.value is not None
-
-
-def suppress_rate(numerator: int, denominator: int) -> Rate:
-    """A numerator of a denominator, with rule 2 of the module's suppression rule applied."""
-    if denominator == 0:
-        return Rate("—", "0", "0")
-    if is_small(denominator):
-        return Rate(SUPPRESSED, FEWER_THAN_5, FEWER_THAN_5)
-    if is_small(numerator):
-        return Rate(SUPPRESSED, FEWER_THAN_5, str(denominator))
-    if is_small(denominator - numerator):
-        return Rate(SUPPRESSED, SUPPRESSED, str(denominator))
-    value = percentage(numerator, denominator)
-    return Rate(f"{value:.1f}%", str(numerator), str(denominator), value)
 
 
 # --- The report's figures ------------------------------------------------------------------------

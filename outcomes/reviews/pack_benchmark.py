@@ -11,7 +11,9 @@ Rules (also in docs/guides/reviews.md):
   table, worded "joint 1st of 10"); quartile = ceil(4 × shared rank ÷ number ranked), given only
   with at least four comparators, otherwise just the rank;
 - the others are "Provider A", "Provider B", … in the order listed (best first; equal figures by
-  an internal order that never changes), whoever reads the pack: no name or id is stored.
+  an internal order that never changes), whoever reads the pack: no name or id is stored; their
+  figures follow the small-number rule (outcomes.measures.disclosure): one that would give away a
+  count of 1 to 4 people reads "suppressed".
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.db.models import Q
 
 from commissioning.models import Contract
 from outcomes.measures import Direction
+from outcomes.measures.disclosure import suppress_rate
 from outcomes.measures.ranking import MIN_COMPARATORS, shared_rank
 from outcomes.measures.rating import percentage
 from outcomes.portfolio.funnel import better_first, letters
@@ -64,6 +67,15 @@ def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, di
         row["position"] = _position(meeting, row, pooled)
 
 
+def _others_figures(other: dict) -> str:
+    """Another provider's figures under the small-number rule (outcomes.measures.disclosure): the
+    pack is read by the provider and partner bodies."""
+    rate = suppress_rate(other["numerator"], other["denominator"])
+    if not rate.shown:
+        return f"{rate.percent} ({rate.numerator} of {rate.denominator})"
+    return f"{other['value']:.1f}% ({other['numerator']}/{other['denominator']})"
+
+
 def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
     higher = row["better"] == Direction.HIGHER.value
     comparators = sorted(best.items(), key=lambda item: better_first(item[1]["value"], higher, item[0]))
@@ -71,7 +83,7 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
         {
             "label": f"Provider {letters(i)}",
             "value": f"{other['value']:.1f}",
-            "figures": f"{other['value']:.1f}% ({other['numerator']}/{other['denominator']})",
+            "figures": _others_figures(other),
             "this": False,
         }
         for i, (_, other) in enumerate(comparators)

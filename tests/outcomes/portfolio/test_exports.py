@@ -16,15 +16,15 @@ from django.utils import timezone
 
 from accounts.downloads import xlsx_bytes
 from commissioning.notices.models import Notice, NoticeKind, NoticeReason, NoticeStatus
-from outcomes.models import ComplianceResult, ResultOverride
-from outcomes.periods import parse_period
-from outcomes.portfolio.scrutiny import (
+from outcomes.measures.disclosure import (
     FEWER_THAN_5,
     SUPPRESSED,
     suppress,
     suppress_rate,
     suppress_row,
 )
+from outcomes.models import ComplianceResult, ResultOverride
+from outcomes.periods import parse_period
 from tests.factories import UserFactory, contract, target
 
 pytestmark = pytest.mark.django_db

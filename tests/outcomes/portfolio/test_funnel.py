@@ -357,3 +357,25 @@ def test_a_provider_member_without_contracts_sees_nothing_to_benchmark(setup, si
     stranger = member(ProviderFactory(name="Lone Care"), Role.VIEWER)
     text = page(sign_in(stranger).get("/portfolio/benchmarks/"))
     assert "There is nothing to benchmark yet" in text and "Acme" not in text
+
+
+def test_a_provider_reads_others_small_numbers_suppressed_and_unplotted(setup, sign_in):
+    """The scrutiny report's small-number rule on a provider-facing page: a comparator whose figures
+    would give away 1 to 4 people is listed as suppressed and left off the chart."""
+    few_left_out = contract(setup.world.council, ProviderFactory(name="Few Out Care"), reference="C-FEW")
+    result(target(few_left_out, "AT_HOME_91D", "90"), QUARTER, 38, 40)  # 2 not at home
+    text = page(
+        sign_in(setup.world.users["a_viewer"]).get(
+            f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"
+        )
+    )
+    table = text[text.index('data-testid="benchmark-table"') :]
+    assert "suppressed (suppressed of 40)" in table and "95.0% (38/40)" not in text
+    row = re.search(r'header">(Provider [A-Z])</th>\s*<td class="govuk-table__cell">suppressed', table)
+    assert row is not None
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert row.group(1) not in svg and "You" in svg
+    assert "not plotted, as in the scrutiny report" in text
+    # The commissioner still reads every figure.
+    benchmark = benchmarking.benchmark_for(setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER))
+    assert "95.0% (38/40)" in [row.figures for row in benchmark.funnel.rows]

@@ -65,3 +65,11 @@ def require_prime_provider(acting: Acting, contract: Contract, *capabilities: Ca
             f"Only {contract.provider.name}, the prime provider, submits returns for contract "
             f"{contract.reference}."
         )
+
+
+def sees_terms(acting: Acting, contract: Contract) -> bool:
+    """Whether the acting organisation may see the contract's commercial terms (annual value, hourly
+    rate), its returns and results and where it stands on the enforcement ladder: every
+    commissioning body that sees the contract, and its prime provider. A subcontractor sees the
+    contract itself (parties, term, service, targets), which is all its role needs."""
+    return acting.is_commissioner or (acting.is_provider and acting.organisation.pk == contract.provider_id)

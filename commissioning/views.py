@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.access import Capability, capability_required, organisation_required
 from accounts.govuk_forms import apply_service_errors
 from commissioning import selectors, services
-from commissioning.access import is_lead_body, require_lead_body
+from commissioning.access import is_lead_body, require_lead_body, sees_terms
 from commissioning.forms import (
     ContractFilterForm,
     ContractForm,
@@ -86,6 +86,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             "can_edit": is_lead_body(acting, contract, Capability.MANAGE_CONTRACTS),
             "can_edit_targets": is_lead_body(acting, contract, Capability.MANAGE_TARGETS),
             "can_raise_notice": may_raise_notice(acting, contract),
+            "sees_terms": sees_terms(acting, contract),
             "notices": notices_for(acting)
             .filter(contract=contract)
             .order_by("-issued_at", "-created_at")[:20],

@@ -106,10 +106,17 @@ class ContractSerializer(serializers.Serializer):
     start_date = serializers.DateField(help_text="First day of the contract's term.")
     end_date = serializers.DateField(help_text="Last day of the contract's term.")
     annual_value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, allow_null=True, help_text="Annual value in pounds, if recorded."
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Annual value in pounds, if recorded; null for a subcontractor, who does not see the "
+        "prime provider's terms.",
     )
     hourly_rate = serializers.DecimalField(
-        max_digits=7, decimal_places=2, allow_null=True, help_text="Hourly rate in pounds, if recorded."
+        max_digits=7,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Hourly rate in pounds, if recorded; null for a subcontractor.",
     )
     return_due_day = serializers.IntegerField(
         help_text="Day of the following month by which each monthly return is due (end of day, London time)."
@@ -157,8 +164,8 @@ class ContractSerializer(serializers.Serializer):
             "lot": contract.lot,
             "start_date": contract.start_date,
             "end_date": contract.end_date,
-            "annual_value": contract.annual_value,
-            "hourly_rate": contract.hourly_rate,
+            "annual_value": contract.annual_value if sees_results else None,
+            "hourly_rate": contract.hourly_rate if sees_results else None,
             "return_due_day": contract.return_due_day,
             "qaf_compliance_window_weeks": contract.qaf_compliance_window_weeks,
             "provider": contract.provider,

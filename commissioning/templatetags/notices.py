@@ -1,9 +1,13 @@
 """``{% enforcement_stage contract %}``: the contract's current step on the enforcement ladder, as a
 tag. List pages set ``contract.enforcement_stage`` for all rows in one query
-(commissioning.notices.selectors.contract_enforcement_stages); otherwise it is read here."""
+(commissioning.notices.selectors.contract_enforcement_stages); otherwise it is read here.
+
+``{% if contract|terms_visible_to:request.acting %}``: ``commissioning.access.sees_terms`` for a
+template (a subcontractor does not see the prime's terms or enforcement stage)."""
 
 from django import template
 
+from commissioning.access import sees_terms
 from commissioning.notices.selectors import contract_enforcement_stage
 
 register = template.Library()
@@ -16,3 +20,8 @@ def enforcement_stage(contract) -> dict:
     if stage is UNSET:
         stage = contract_enforcement_stage(contract)
     return {"stage": stage}
+
+
+@register.filter
+def terms_visible_to(contract, acting) -> bool:
+    return acting is not None and sees_terms(acting, contract)

@@ -37,6 +37,9 @@ def provider_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+CQC_HISTORY_SHOWN = 10
+
+
 @organisation_required
 def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = provider_get_for(request.acting, provider_id)
@@ -47,4 +50,9 @@ def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
     stages = contract_enforcement_stages(contract.pk for contract in contracts)
     for contract in contracts:
         contract.enforcement_stage = stages.get(contract.pk)
-    return render(request, "providers/provider_detail.html", {"provider": provider, "contracts": contracts})
+    history = provider.cqc_ratings.select_related("recorded_by_organisation")[:CQC_HISTORY_SHOWN]
+    return render(
+        request,
+        "providers/provider_detail.html",
+        {"provider": provider, "contracts": contracts, "cqc_history": history},
+    )

@@ -69,6 +69,15 @@ class CqcRatingRecord(models.Model):
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_by_label = models.CharField(max_length=255)
+    recorded_by_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The commissioning body that recorded it (every body that contracts the provider "
+        "reads the same current rating, and is told when another body's record changes it).",
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

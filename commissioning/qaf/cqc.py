@@ -18,7 +18,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -89,6 +89,31 @@ def cqc_providers_for(acting: Acting) -> QuerySet[Provider]:
         return Provider.objects.none()
     led = Contract.objects.filter(lead_commissioner_id=acting.organisation.pk).values("provider_id")
     return Provider.objects.filter(pk__in=led)
+
+
+def _tell_other_bodies(acting: Acting, provider: Provider, previous: str, record: CqcRatingRecord) -> None:
+    """A provider's current CQC rating is one for every body that contracts it: when one body's
+    record changes it, each other body (lead or partner on any of the provider's contracts) gets an
+    entry in its own audit log saying who changed it, from what, to what."""
+    contracts = Contract.objects.filter(provider=provider)
+    bodies = CommissioningBody.objects.filter(
+        Q(pk__in=contracts.values("lead_commissioner_id"))
+        | Q(pk__in=contracts.values("partner_commissioners"))
+    ).exclude(pk=acting.organisation.pk)
+    for body in bodies:
+        audit_record(
+            actor=acting.user,
+            action="cqc.changed_by_another_body",
+            obj=record,
+            organisation=body,
+            actor_label=f"{acting.user} ({acting.organisation.name})",
+            details={
+                "provider": provider.name,
+                "recorded_by": acting.organisation.name,
+                "previous": previous,
+                "now": rating_text(provider.cqc_rating, provider.cqc_rating_date),
+            },
+        )
 
 
 def cqc_provider_get_for(acting: Acting, provider_id: int) -> Provider:
@@ -182,6 +207,7 @@ def cqc_rating_record(
             source=CqcRatingRecord.Source.MANUAL,
             recorded_by=acting.user,
             recorded_by_label=str(acting.user),
+            recorded_by_organisation=acting.organisation,
         )
         became_current = _apply_if_newest(locked, record)
         if became_current:
@@ -199,6 +225,8 @@ def cqc_rating_record(
                 "previous": previous,
             },
         )
+        if became_current:
+            _tell_other_bodies(acting, locked, previous, record)
     provider.cqc_rating, provider.cqc_rating_date = locked.cqc_rating, locked.cqc_rating_date
     return CqcRecorded(record=record, became_current=became_current, previous=previous)
 
@@ -494,12 +522,18 @@ def cqc_ratings_import(*, acting: Acting, file_bytes: bytes, filename: str) -> C
                 source=CqcRatingRecord.Source.IMPORT,
                 recorded_by=acting.user,
                 recorded_by_label=str(acting.user),
+                recorded_by_organisation=acting.organisation,
             )
             created.append(record)
             _apply_if_newest(provider, record)
         for pk, provider in locked.items():
             if (provider.cqc_rating, provider.cqc_rating_date) != before[pk]:
                 provider.save(update_fields=["cqc_rating", "cqc_rating_date"])
+                newest = max(
+                    (r for r in created if r.provider_id == pk),
+                    key=lambda r: (_date_key(r.rating_date), r.pk),
+                )
+                _tell_other_bodies(acting, provider, rating_text(*before[pk]), newest)
                 if provider.cqc_rating != before[pk][0]:
                     summary.changed.append(
                         CqcRatingChange(

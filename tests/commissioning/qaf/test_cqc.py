@@ -490,3 +490,23 @@ def test_the_command_stores_nothing_when_a_row_is_bad(setup, tmp_path):
     _nothing_stored(setup)
     with pytest.raises(CommandError, match="does not let you record CQC ratings"):
         call_command("import_cqc_ratings", str(path), "--as", "viewer@riverton.example")
+
+
+def test_a_rating_changed_by_one_body_is_told_to_the_others(world, client):
+    """One current rating for every body: the ICB (a partner on a council contract, and lead of its
+    own) records a new rating; the council's audit log says who changed it, from what, to what, and
+    the provider page lists who recorded each rating."""
+    contract(world.council, world.provider_a, reference="J-1", partners=[world.icb])
+    contract(world.icb, world.provider_a, reference="ICB-1")
+    icb = _acting(world.users["icb_admin"])
+    cqc.cqc_rating_record(
+        acting=icb, provider=world.provider_a, rating=CqcRating.GOOD, rating_date=date(2026, 3, 3)
+    )
+    (told,) = AuditEntry.objects.filter(action="cqc.changed_by_another_body")
+    assert told.organisation_id == world.council.pk
+    assert told.details["recorded_by"] == "Riverton ICB" and told.details["now"].startswith("Good")
+    record = CqcRatingRecord.objects.get(provider=world.provider_a)
+    assert record.recorded_by_organisation_id == world.icb.pk
+    client.force_login(world.users["commissioner"])
+    page = client.get(f"/providers/{world.provider_a.pk}/").content.decode()
+    assert 'data-testid="cqc-history"' in page and "Riverton ICB" in page

@@ -10,6 +10,7 @@ from outcomes.home import views as home_views
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("accessibility/", pages.accessibility, name="accessibility"),
+    path("privacy/", pages.privacy, name="privacy"),
     path("health/", health, name="health"),
     path("account/", include("accounts.urls")),
     path("providers/", include("commissioning.urls_providers")),

@@ -122,6 +122,7 @@ CHANGE_RESULTS = organisation_page(403, commissioner=302, c_admin=302, b_admin=4
 ROWS = [
     Row("home", lambda w: "/", organisation_page()),
     Row("accessibility", lambda w: "/accessibility/", statuses(200)),
+    Row("privacy", lambda w: "/privacy/", statuses(200)),
     Row("health", lambda w: "/health/", statuses(200)),
     Row("accounts:account", lambda w: "/account/", statuses(200, anonymous=302)),
     Row("accounts:password-change", lambda w: "/account/password/", statuses(200, anonymous=302)),

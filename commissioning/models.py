@@ -19,6 +19,14 @@ from providers.models import Provider
 class CommissioningBody(Organisation):
     """A council or an NHS integrated care board that commissions homecare."""
 
+    retention_years = models.PositiveSmallIntegerField(
+        "years person-level data is kept after a contract ends",
+        default=settings.RETENTION_YEARS_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(25)],
+        help_text="After this many years from the end of a contract the body leads, the episodes "
+        "reported in its returns, the stored files and the evidence are deleted; figures are kept.",
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "commissioning bodies"
@@ -74,6 +82,12 @@ class Contract(models.Model):
         "QAF compliance window (weeks)",
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(104)],
+    )
+    person_data_deleted_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When its person-level data was deleted under the lead body's retention period; "
+        "its stored figures are final from then on.",
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from commissioning.forms import (
 from commissioning.models import CommissioningBody, Contract, ServiceType
 from commissioning.notices.access import may_raise_notice
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
+from commissioning.retention import retention_rows_for, retention_years_set
 from outcomes.measures import MEASURES
 from providers.models import Provider
 
@@ -273,4 +274,42 @@ def target_end(request: HttpRequest, contract_id: int, target_id: int) -> HttpRe
             "measure": measure,
             "form": form,
         },
+    )
+
+
+@organisation_required
+def retention(request: HttpRequest) -> HttpResponse:
+    """The body's retention period and when each ended contract's person-level data goes: any of its
+    people read it; its commissioners change the period."""
+    acting = request.acting
+    if not acting.is_commissioner:
+        raise Http404("Retention periods belong to commissioning bodies.")
+    acting.require(Capability.VIEW_PORTFOLIO)
+    body = CommissioningBody.objects.get(pk=acting.organisation.pk)
+    error = ""
+    if request.method == "POST":
+        acting.require(Capability.MANAGE_CONTRACTS)
+        raw = request.POST.get("years", "").strip()
+        try:
+            retention_years_set(acting=acting, years=int(raw) if raw.isdigit() else 0)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(
+                request, "The retention period is saved. It applies to every contract your body leads."
+            )
+            return redirect("commissioning:retention")
+    today = timezone.localdate()
+    return render(
+        request,
+        "commissioning/retention.html",
+        {
+            "body": body,
+            "rows": retention_rows_for(body.pk, today),
+            "today": today,
+            "can_change": acting.can(Capability.MANAGE_CONTRACTS),
+            "error": error,
+            "entered": request.POST.get("years", "") if error else body.retention_years,
+        },
+        status=400 if error else 200,
     )

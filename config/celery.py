@@ -16,6 +16,7 @@ TASK_PACKAGES = [
     "outcomes.results",
     "outcomes.notice_suggestions",
     "outcomes.reviews",
+    "outcomes.retention",
 ]
 
 

@@ -179,6 +179,10 @@ AXES_RESET_ON_SUCCESS = False
 # technical admin site, and for everyone at a provider whose admin requires it; anyone may turn it
 # on. TWO_FACTOR_REQUIRED=false (the default with DEBUG, as in the demo) requires it of nobody.
 TWO_FACTOR_REQUIRED = CONFIG.two_factor_required
+
+# Person-level data is deleted this many years after a contract ends unless its lead body sets
+# another period (commissioning.models.CommissioningBody.retention_years; outcomes.retention).
+RETENTION_YEARS_DEFAULT = 6
 OTP_TOTP_ISSUER = SERVICE_NAME
 RECOVERY_CODES = 10
 AXES_USERNAME_FORM_FIELD = "username"
@@ -335,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
     "sign-in-attempts-clean": {
         "task": "accounts.tasks.sign_in_attempts_clean",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "retention-apply": {
+        "task": "outcomes.retention.tasks.retention_apply",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 

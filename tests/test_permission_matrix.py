@@ -122,6 +122,22 @@ CHANGE_RESULTS = organisation_page(403, commissioner=302, c_admin=302, b_admin=4
 ROWS = [
     Row("home", lambda w: "/", organisation_page()),
     Row("accessibility", lambda w: "/accessibility/", statuses(200)),
+    # A commissioning body's retention period: its people read it; its commissioners change it.
+    Row(
+        "commissioning:retention",
+        lambda w: "/contracts/retention/",
+        organisation_page(404, **dict.fromkeys(COMMISSIONERS, 200)),
+    ),
+    Row(
+        "commissioning:retention (POST)",
+        lambda w: "/contracts/retention/",
+        organisation_page(
+            404,
+            **(dict.fromkeys(COMMISSIONERS, 403) | {"commissioner": 302, "c_admin": 302, "icb_admin": 302}),
+        ),
+        method="post",
+        data={"years": "7"},
+    ),
     Row("privacy", lambda w: "/privacy/", statuses(200)),
     Row("health", lambda w: "/health/", statuses(200)),
     Row("accounts:account", lambda w: "/account/", statuses(200, anonymous=302)),

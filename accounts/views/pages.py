@@ -12,4 +12,11 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/privacy.html", {"sign_in_days": settings.SIGN_IN_HISTORY_DAYS})
+    return render(
+        request,
+        "pages/privacy.html",
+        {
+            "sign_in_days": settings.SIGN_IN_HISTORY_DAYS,
+            "retention_default": settings.RETENTION_YEARS_DEFAULT,
+        },
+    )

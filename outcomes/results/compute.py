@@ -316,7 +316,7 @@ def results_compute_all(
     by contract, then period in the order given, then target.
     """
     now = now or timezone.now()
-    work = {contract: periods for contract, periods in work.items() if periods}
+    work = {contract: periods for contract, periods in work.items() if periods and _computable(contract)}
     if not work:
         return []
     with transaction.atomic():
@@ -324,6 +324,12 @@ def results_compute_all(
         contracts = {contract.pk: contract for contract in locked}
         work = {contracts[c.pk]: periods for c, periods in work.items() if c.pk in contracts}
         return _store_all(work, _judgements(work, now), now)
+
+
+def _computable(contract: Contract) -> bool:
+    """A contract whose person-level data has gone under its retention period (outcomes.retention)
+    keeps its stored figures as final: nothing is left to compute them from."""
+    return contract.person_data_deleted_on is None
 
 
 FreshFigures = dict[tuple[int, str], dict]  # what a fresh computation gives, by (target id, period)
@@ -335,7 +341,7 @@ def results_fresh(
     """What a fresh computation gives for each contract's periods, stored nowhere: the values a
     stored result keeps (figures, RAG, direction, months), by (target id, period identifier)."""
     now = now or timezone.now()
-    work = {contract: periods for contract, periods in work.items() if periods}
+    work = {contract: periods for contract, periods in work.items() if periods and _computable(contract)}
     return {
         (judged.target.pk, judged.period.identifier): {
             **_values(judged, direction),
@@ -559,6 +565,7 @@ def results_check_all(
             .order_by("pk")
             .select_related("lead_commissioner")
         )
+    contracts = [contract for contract in contracts if _computable(contract)]
     total = ResultsCheck()
     for first in range(0, len(contracts), CONTRACTS_PER_RUN):
         work: dict[Contract, list[Period]] = {}
@@ -591,7 +598,11 @@ def results_check(contract: Contract, *, now: datetime | None = None) -> Results
 def results_recompute_all() -> int:
     """Every kept period of every contract with accepted returns, computed and stored (bulk loads)."""
     contracts = list(
-        Contract.objects.filter(monthly_returns__attempts__is_current=True).distinct().order_by("pk")
+        Contract.objects.filter(
+            monthly_returns__attempts__is_current=True, person_data_deleted_on__isnull=True
+        )
+        .distinct()
+        .order_by("pk")
     )
     count = 0
     for first in range(0, len(contracts), CONTRACTS_PER_RUN):

@@ -1,0 +1,2 @@
+"""Retention of person-level data: what goes when a contract's retention period has passed
+(``apply``), and the nightly task (``tasks``)."""

@@ -14,10 +14,13 @@ class AccountsConfig(AppConfig):
         from accounts import (
             jobs,  # noqa: F401  (connects the outbox to Celery's task signals)
             lockout,  # noqa: F401  (emails a person whose sign-in is paused)
+            virus_scanner,  # noqa: F401  (registers its deployment check)
         )
 
         if settings.CONFIG.tasks_in_process:
             logger.info("Background tasks run in-process: CELERY_BROKER_URL is not set (embedded mode).")
+        if not settings.CLAMAV_URL:
+            logger.warning("Evidence and notice files are kept without a virus scan: CLAMAV_URL is not set.")
         if settings.CONFIG.embedded_database:
             logger.info(
                 "Using the embedded SQLite database at %s (set DATABASE_URL for PostgreSQL).",

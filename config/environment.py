@@ -64,6 +64,7 @@ class Configuration:
     jobs_max_tries: int = 5
     trusted_proxies: list[str] = field(default_factory=list)
     two_factor_required: bool = True
+    clamav_url: str | None = None
     time_zone: str = "Europe/London"
     extra: dict = field(default_factory=dict)
 
@@ -213,6 +214,26 @@ def _parse_cache(raw: str | None, problems: list[str]) -> dict:
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw.strip()}
 
 
+def _parse_clamav(raw: str | None, problems: list[str]) -> str | None:
+    """clamd's address: ``unix:///run/clamav/clamd.ctl`` or ``tcp://host:3310``; unset for none."""
+    if raw is None or raw.strip() == "":
+        return None
+    parts = urlsplit(raw.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme == "unix" and parts.path and not parts.netloc:
+        return raw.strip()
+    if parts.scheme == "tcp" and parts.hostname and port:
+        return raw.strip()
+    problems.append(
+        "CLAMAV_URL must name ClamAV's daemon as unix:///run/clamav/clamd.ctl (its socket) or "
+        f"tcp://127.0.0.1:3310 (its host and port), or be unset to keep files unscanned; it is {raw!r}."
+    )
+    return None
+
+
 def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
     """Parse the environment into a Configuration, or raise ConfigurationError naming each bad variable."""
     problems: list[str] = []
@@ -289,6 +310,7 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
         two_factor_required=_parse_bool(
             "TWO_FACTOR_REQUIRED", get("TWO_FACTOR_REQUIRED"), not debug, problems
         ),
+        clamav_url=_parse_clamav(get("CLAMAV_URL"), problems),
     )
     if problems:
         raise ConfigurationError(problems)

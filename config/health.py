@@ -1,7 +1,7 @@
 """A health check for load balancers, `make up` and the on-call engineer.
 
 200 while pages can be served: "ok", or "degraded" naming the part that is away (the broker, the
-shared cache) or background work that is late. 503 only when the database is unavailable. No
+shared cache, the virus scanner: uploads of evidence wait for it) or background work that is late. 503 only when the database is unavailable. No
 details leak: only states and counts.
 """
 
@@ -15,6 +15,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from accounts.jobs import jobs_backlog
+from accounts.virus_scanner import scanner_state
 
 
 @never_cache
@@ -40,12 +41,18 @@ def health(request: HttpRequest) -> JsonResponse:
             checks["cache"] = "ok"
         except (redis.RedisError, OSError):
             checks["cache"] = "unavailable"
+    if settings.CLAMAV_URL:
+        checks["virus_scanner"] = scanner_state()
     if checks["database"] == "ok":
         backlog = jobs_backlog()
         checks["background"] = {"delayed": backlog.delayed, "failed": backlog.failed}
     if checks["database"] != "ok":
         status = "unhealthy"
-    elif checks["tasks"] == "broker unavailable" or checks.get("cache") == "unavailable" or backlog.any:
+    elif (
+        checks["tasks"] == "broker unavailable"
+        or "unavailable" in (checks.get("cache"), checks.get("virus_scanner"))
+        or backlog.any
+    ):
         status = "degraded"
     else:
         status = "ok"

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "accounts.middleware.SavedWorkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Each page's upload limit, before anything reads the body (the CSRF check reads the form).
+    "accounts.upload_guard.UploadGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -209,6 +211,17 @@ STORAGES = {
 }
 # Stored files (returns, letters, packs): shared by the web processes and the workers.
 MEDIA_ROOT = Path(CONFIG.media_root) if CONFIG.media_root else BASE_DIR / "var" / "media"
+
+# Uploads (accounts.upload_limits, accounts.upload_guard): a page that takes files names its limit;
+# every other request body is at most DATA_UPLOAD_MAX_MEMORY_SIZE and carries no file. A file over
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file, never held in memory. No page takes
+# more than DATA_UPLOAD_MAX_NUMBER_FILES files (a notice response: 10).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's own default, stated
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Evidence and notice files are checked by ClamAV's daemon before they are kept (accounts.virus_scanner):
+# unix:///run/clamav/clamd.ctl or tcp://host:3310. Unset: kept unscanned, with a warning (embedded mode).
+CLAMAV_URL = CONFIG.clamav_url
 
 # "local" is each process's own: what the shared cache holds falls back to it while Redis is away.
 CACHES = {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 make --no-print-directory venv
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/homecare-smoke.XXXXXX")
 trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
-unset DATABASE_URL CELERY_BROKER_URL SECRET_KEY ALLOWED_HOSTS SITE_URL
+unset DATABASE_URL CELERY_BROKER_URL SECRET_KEY ALLOWED_HOSTS SITE_URL CLAMAV_URL
 export DEBUG=true
 # The embedded default, but in a scratch file so a developer's demo database is left alone.
 export DATABASE_URL="sqlite:///$scratch/smoke.sqlite3"
@@ -27,4 +27,5 @@ grep -q "every demo password is" "$scratch/seed.txt"
 server_pid=$!
 .venv/bin/python scripts/smoke_pages.py "http://127.0.0.1:$port" "$scratch/seed.txt" "$scratch/seed-first.txt" || { cat "$scratch/server.log" >&2; exit 1; }
 grep -q "tasks run in-process" "$scratch/server.log" || { echo "start-up log does not say tasks run in-process" >&2; exit 1; }
+grep -q "kept without a virus scan" "$scratch/server.log" || { echo "start-up log does not say files are not scanned" >&2; exit 1; }
 echo "==> Embedded smoke run passed"

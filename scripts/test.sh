@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole test suite against real services: a throwaway PostgreSQL cluster and Redis
-# server (started here, stopped on exit), a real Celery worker, and Debian's Chromium.
+# Run the whole test suite against real services: a throwaway PostgreSQL cluster, Redis server and
+# ClamAV daemon (started here, stopped on exit), a real Celery worker, and Debian's Chromium.
 # Installs what is missing when run as root; otherwise prints the exact command to run.
 # Arguments are passed to pytest, e.g. scripts/test.sh tests/accounts -x
 set -euo pipefail
@@ -15,6 +15,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 fc-list 2>/dev/null | grep -qi "Liberation Sans" || missing+=(fonts-liberation2)
+command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
 if [ ${#missing[@]} -gt 0 ]; then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then
@@ -30,14 +31,16 @@ fi
 # --- 2. Python environment ----------------------------------------------------------------
 make --no-print-directory venv-dev
 
-# --- 3. Services: throwaway PostgreSQL and Redis on free ports -------------------------------
+# --- 3. Services: throwaway PostgreSQL and Redis on free ports, ClamAV on its own socket --------
 # shellcheck source=scripts/services.sh
 . scripts/services.sh
 start_services
+start_virus_scanner
 
 # --- 4. The suite ---------------------------------------------------------------------------
 export DATABASE_URL="$TEST_DATABASE_URL"
 export CELERY_BROKER_URL="$TEST_BROKER_URL"
+export CLAMAV_URL="$TEST_CLAMAV_URL"
 export DEBUG=false
 export SECRET_KEY="test-only-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export ALLOWED_HOSTS="localhost,127.0.0.1,testserver"

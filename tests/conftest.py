@@ -13,7 +13,12 @@ from config.celery import app
 from tests.factories import PASSWORD
 from tests.fixtures.world import World, build_world
 
-pytest_plugins = ["tests.fixtures.api", "tests.fixtures.worker", "tests.fixtures.faults"]
+pytest_plugins = [
+    "tests.fixtures.api",
+    "tests.fixtures.worker",
+    "tests.fixtures.faults",
+    "tests.fixtures.scanner",
+]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -57,6 +62,12 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    if os.environ.get("REQUIRE_SERVICES") and not settings.CLAMAV_URL:
+        pytest.exit(
+            "The test suite scans uploads with ClamAV's daemon, and CLAMAV_URL is not set. Run "
+            "`make test`: it starts one.",
+            returncode=2,
+        )
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine:
         pytest.exit(

@@ -90,6 +90,20 @@ PROBLEM_TYPES = {
             "For example, the same Idempotency-Key is still being processed: retry in a moment.",
         ),
         ProblemType(
+            "length-required",
+            411,
+            "Send the request's length",
+            "A request with a body must say its size in a Content-Length header; one sent in chunks "
+            "without it cannot be read.",
+        ),
+        ProblemType(
+            "content-too-large",
+            413,
+            "What you sent is too large",
+            "The body, a file in it, or the number of files is over this endpoint's limit; detail says "
+            "the limit. It was refused before it was read, and nothing was saved.",
+        ),
+        ProblemType(
             "unsupported-media-type",
             415,
             "Unsupported content type",
@@ -125,6 +139,8 @@ BY_STATUS = {
     status.HTTP_405_METHOD_NOT_ALLOWED: "method-not-allowed",
     status.HTTP_406_NOT_ACCEPTABLE: "not-acceptable",
     status.HTTP_409_CONFLICT: "conflict",
+    status.HTTP_411_LENGTH_REQUIRED: "length-required",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "content-too-large",
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported-media-type",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
 }
@@ -140,6 +156,11 @@ class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "This Idempotency-Key was used before for a different request."
     default_code = "idempotency-key-reused"
+
+
+def is_api_request(request) -> bool:
+    """Whether a request is to the API, whose errors are problem details (the pages' are pages)."""
+    return request.path.startswith("/api/")
 
 
 def problem_body(slug: str, detail: str, *, instance: str = "", field_errors: dict | None = None) -> dict:

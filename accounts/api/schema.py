@@ -22,6 +22,8 @@ COMMON = {
 }
 CHANGES = {
     "409": "The same Idempotency-Key is still being processed.",
+    "411": "The body was sent in chunks without a Content-Length: send its length.",
+    "413": "The body, a file in it or the number of files is over the endpoint's limit (detail says it).",
     "415": "Send JSON, or multipart/form-data for files.",
     "422": "The Idempotency-Key was used for a different request.",
 }

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ from commissioning.notices.models import (
 from commissioning.notices.rules import (
     EVIDENCE_SOURCES,
     check_transition,
-    checked_content,
+    checked_files,
     locked,
     record_event,
     store_file,
@@ -172,15 +173,16 @@ def notice_evidence_unlink(*, acting: Acting, link: NoticeEvidenceLink) -> None:
         )
 
 
-def notice_file_add(*, acting: Acting, notice: Notice, name: str, content: bytes) -> NoticeFile:
-    """An officer's evidence file on a draft; listed (name, size, checksum) in the notice when issued."""
+def notice_file_add(*, acting: Acting, notice: Notice, file: File) -> NoticeFile:
+    """An officer's evidence file on a draft (the shared evidence checks); listed (name, size,
+    checksum) in the notice when issued."""
     require_notice_officer(acting, notice)
-    content_type = checked_content(name, content)
+    [checked] = checked_files(acting, notice, [file])
     with transaction.atomic():
         notice = locked(notice)
         check_transition(notice, "update")
-        stored = store_file(acting, notice, name, content, content_type, None)
-        record_event(acting, notice, NoticeEvent.Action.FILE_ADDED, name=name, sha256=stored.sha256)
+        stored = store_file(acting, notice, checked, None)
+        record_event(acting, notice, NoticeEvent.Action.FILE_ADDED, name=checked.name, sha256=stored.sha256)
     return stored
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.govuk_forms import GovukFormMixin, date_field
-from commissioning.evidence import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES
+from commissioning.evidence import EVIDENCE_TYPES_TEXT, EVIDENCE_UPLOAD
 from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import (
     Complexity,
@@ -18,12 +18,7 @@ from commissioning.notices.models import (
     NoticeKind,
     NoticeReason,
 )
-
-MAX_RESPONSE_FILES = 10
-FILE_HINT = (
-    f"PDF, Word, Excel, CSV, text or an image ({', '.join(sorted(EVIDENCE_TYPES))}), "
-    f"up to {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB each."
-)
+from commissioning.notices.rules import RESPONSE_UPLOAD
 
 
 class NoticeForm(GovukFormMixin, forms.Form):
@@ -140,7 +135,7 @@ class FileForm(NoticeForm):
     id_prefix = "file"
     file = forms.FileField(
         label="Evidence file",
-        help_text=FILE_HINT,
+        help_text=f"{EVIDENCE_TYPES_TEXT}; {EVIDENCE_UPLOAD.hint()}.",
         error_messages={"required": "Choose a file to upload", "empty": "The file is empty"},
     )
 
@@ -170,13 +165,11 @@ class RespondForm(NoticeForm):
         rows=8,
         help_text="What you have done, what you will do and by when. The commissioner reads this with the evidence.",
     )
-    files = MultipleFileField(label="Evidence files (optional)", required=False, help_text=FILE_HINT)
-
-    def clean_files(self):
-        files = self.cleaned_data["files"]
-        if len(files) > MAX_RESPONSE_FILES:
-            raise forms.ValidationError(f"Send at most {MAX_RESPONSE_FILES} files with one response.")
-        return files
+    files = MultipleFileField(
+        label="Evidence files (optional)",
+        required=False,
+        help_text=f"{EVIDENCE_TYPES_TEXT}; {RESPONSE_UPLOAD.hint()}.",
+    )
 
 
 class ExtendForm(NoticeForm):

@@ -3,15 +3,16 @@ and audit entry each change writes, and evidence files."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
 from typing import Literal, overload
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files import File
 
 from accounts.access import Acting
 from accounts.audit import audit_record
-from commissioning.evidence import evidence_content_type
+from accounts.upload_limits import UploadLimit
+from commissioning.evidence import EVIDENCE_ADVICE, MAX_EVIDENCE_BYTES, CheckedEvidence, evidence_check
 from commissioning.notices.models import (
     OPEN_STATUSES,
     Notice,
@@ -124,25 +125,35 @@ def record_event(
     return event
 
 
-def checked_content(name: str, content: bytes) -> str:
-    """The content type of an acceptable evidence file (the shared evidence rules); ValidationError otherwise."""
-    return evidence_content_type(name, content, named=True)
+# A provider's response carries its text and up to this many evidence files.
+MAX_RESPONSE_FILES = 10
+RESPONSE_UPLOAD = UploadLimit(
+    subject="A response", file_bytes=MAX_EVIDENCE_BYTES, files=MAX_RESPONSE_FILES, advice=EVIDENCE_ADVICE
+)
+
+
+def checked_files(acting: Acting, notice: Notice, files: Sequence[File]) -> list[CheckedEvidence]:
+    """Every file checked by the shared evidence rules (each refusal names its file); all or none."""
+    return [
+        evidence_check(acting=acting, file=file, about=notice, owner=notice.commissioner, named=True)
+        for file in files
+    ]
 
 
 def store_file(
-    acting: Acting, notice: Notice, name: str, content: bytes, content_type: str, event: NoticeEvent | None
+    acting: Acting, notice: Notice, checked: CheckedEvidence, event: NoticeEvent | None
 ) -> NoticeFile:
     stored = NoticeFile(
         notice=notice,
         event=event,
-        original_name=name[-255:],
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        original_name=checked.name[-255:],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         uploaded_by=acting.user,
         uploaded_by_label=str(acting.user),
         uploaded_by_provider=acting.is_provider,
     )
-    stored.file.save(name, ContentFile(content), save=False)
+    stored.file.save(checked.name, checked.file, save=False)
     stored.save()
     return stored

@@ -17,11 +17,13 @@ not wanted is withdrawn (``notice_close`` with reason withdrawn), and the old no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,10 +42,11 @@ from commissioning.notices.models import (
     NoticeLetter,
 )
 from commissioning.notices.rules import (
+    MAX_RESPONSE_FILES,
     STATUS_WORDS,
     S,
     check_transition,
-    checked_content,
+    checked_files,
     locked,
     record_event,
     store_file,
@@ -238,14 +241,15 @@ def notice_acknowledge(*, acting: Acting, notice: Notice) -> Notice:
     return notice
 
 
-def notice_respond(
-    *, acting: Acting, notice: Notice, text: str, files: list[tuple[str, bytes]] | None = None
-) -> NoticeEvent:
-    """The provider's response, with any evidence files (all checked before any is kept)."""
+def notice_respond(*, acting: Acting, notice: Notice, text: str, files: Sequence[File] = ()) -> NoticeEvent:
+    """The provider's response, with up to MAX_RESPONSE_FILES evidence files (all checked before any
+    is kept)."""
     require_notice_recipient(acting, notice)
     if not text.strip():
         raise ValidationError({"text": "Write your response: what you have done and what you will do."})
-    checked = [(name, content, checked_content(name, content)) for name, content in files or []]
+    if len(files) > MAX_RESPONSE_FILES:
+        raise ValidationError({"files": f"Send at most {MAX_RESPONSE_FILES} files with one response."})
+    checked = checked_files(acting, notice, files)
     with transaction.atomic():
         notice = locked(notice)
         before, notice.status = notice.status, check_transition(notice, "respond")
@@ -255,8 +259,8 @@ def notice_respond(
         event = record_event(
             acting, notice, NoticeEvent.Action.RESPONDED, before=before, note=text.strip(), files=len(checked)
         )
-        for name, content, content_type in checked:
-            store_file(acting, notice, name, content, content_type, event)
+        for one in checked:
+            store_file(acting, notice, one, event)
     return event
 
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from accounts.access import Capability, organisation_required
 from accounts.govuk_forms import apply_service_errors, int_or_none
+from accounts.upload_limits import upload_limit
+from commissioning.evidence import EVIDENCE_UPLOAD
 from commissioning.notices import drafts, selectors, services
 from commissioning.notices.access import require_raise_notice
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
@@ -127,6 +129,7 @@ def evidence(request: HttpRequest, notice_id: int) -> HttpResponse:
     return response
 
 
+@upload_limit(EVIDENCE_UPLOAD)
 @organisation_required
 def file_add(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
@@ -136,8 +139,7 @@ def file_add(request: HttpRequest, notice_id: int) -> HttpResponse:
     form = FileForm(request.POST, request.FILES)
 
     def call(data):
-        upload = data["file"]
-        return drafts.notice_file_add(acting=acting, notice=notice, name=upload.name, content=upload.read())
+        return drafts.notice_file_add(acting=acting, notice=notice, file=data["file"])
 
     return form_post(
         request, notice, form, "file", call, lambda stored: f"{stored.original_name} is uploaded."

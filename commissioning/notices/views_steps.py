@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.access import organisation_required
+from accounts.upload_limits import upload_limit
 from commissioning.notices import services
 from commissioning.notices.forms import (
     CloseForm,
@@ -21,6 +22,7 @@ from commissioning.notices.models import (
     NoticeClosedReason,
     NoticeStatus,
 )
+from commissioning.notices.rules import RESPONSE_UPLOAD
 from commissioning.notices.views import (
     form_post,
     notice_url,
@@ -48,6 +50,7 @@ def acknowledge(request: HttpRequest, notice_id: int) -> HttpResponse:
     return redirect(notice_url(notice, "respond"))
 
 
+@upload_limit(RESPONSE_UPLOAD)
 @organisation_required
 def respond(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
@@ -57,8 +60,7 @@ def respond(request: HttpRequest, notice_id: int) -> HttpResponse:
     form = RespondForm(request.POST, request.FILES)
 
     def call(data):
-        files = [(upload.name, upload.read()) for upload in data["files"]]
-        return services.notice_respond(acting=acting, notice=notice, text=data["text"], files=files)
+        return services.notice_respond(acting=acting, notice=notice, text=data["text"], files=data["files"])
 
     def success(event):
         count = event.details.get("files", 0)

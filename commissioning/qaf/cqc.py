@@ -24,11 +24,18 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from accounts.upload_limits import UploadLimit
 from commissioning.models import CommissioningBody, Contract
 from providers.models import CqcRating, CqcRatingRecord, Provider
 
 CQC_CAPABILITIES = (Capability.ASSESS_QUALITY, Capability.MANAGE_CONTRACTS)
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+CQC_IMPORT_UPLOAD = UploadLimit(
+    subject="A file of CQC ratings",
+    file_bytes=MAX_IMPORT_BYTES,
+    files=1,
+    advice="Keep only the columns of ratings, save it from Excel as CSV UTF-8, or split it into two files.",
+)
 LOCATION_ID = re.compile(r"^1-\d{6,11}$")
 
 # Spellings accepted for each column, compared after lower-casing and turning "_", "-" and runs of

@@ -10,7 +10,7 @@ from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
 
 from accounts.govuk_forms import GovukFormMixin, date_field
-from commissioning.evidence import EVIDENCE_TYPES, MAX_EVIDENCE_BYTES
+from commissioning.evidence import EVIDENCE_TYPES, EVIDENCE_TYPES_TEXT, EVIDENCE_UPLOAD
 from commissioning.qaf.models import DelayReason, QafStandard, QafStatusCode, Rating, StandardRating
 from providers.models import CqcRating
 
@@ -200,10 +200,7 @@ class EvidenceForm(QafForm):
     id_prefix = "evidence"
     file = forms.FileField(
         label="Evidence file",
-        help_text=(
-            f"{', '.join(sorted(e.lstrip('.').upper() for e in EVIDENCE_TYPES))}; "
-            f"at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB."
-        ),
+        help_text=f"{EVIDENCE_TYPES_TEXT}; {EVIDENCE_UPLOAD.hint()}.",
         widget=forms.FileInput(
             attrs={"class": "govuk-file-upload", "accept": ",".join(sorted(EVIDENCE_TYPES))}
         ),

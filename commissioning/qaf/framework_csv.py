@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from accounts.downloads import FORMULA_STARTS, csv_bytes
+from accounts.upload_limits import UploadLimit
 from commissioning.qaf.frameworks import DomainInput, StandardInput
 from commissioning.qaf.models import QafDomain, QafFrameworkVersion, QafStandard
 
 MAX_BYTES = 1024 * 1024
+FRAMEWORK_UPLOAD = UploadLimit(
+    subject="A file of standards",
+    file_bytes=MAX_BYTES,
+    files=1,
+    advice="Keep only the five columns of standards, save it from Excel as CSV UTF-8 and upload it again.",
+)
 COLUMNS = ("domain", "code", "title", "looks_like", "weight")
 COLUMN_LABELS = {
     "domain": "Domain",

@@ -5,18 +5,17 @@ its audit entry; a change that affects a provider's QAF status queues its recomp
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
 from accounts.jobs import job_enqueue, orphan_finder
-from commissioning.evidence import evidence_content_type
+from commissioning.evidence import evidence_check
 from commissioning.models import CommissioningBody, Contract
 from commissioning.qaf.access import (
     require_assessed_provider,
@@ -444,13 +443,12 @@ def evidence_upload(
     *,
     acting: Acting,
     assessment: Assessment,
-    name: str,
-    content: bytes,
+    file: File,
     description: str = "",
     action: RemedialAction | None = None,
 ) -> EvidenceFile:
-    """Attach a file: the provider to one of its actions, an officer to the assessment. Checked for
-    type (by extension and content) and size; kept with its checksum."""
+    """Attach a file: the provider to one of its actions, an officer to the assessment. Checked by
+    ``commissioning.evidence`` (type, size, content, viruses) before it is kept with its checksum."""
     if acting.is_provider:
         if action is None:
             raise ValidationError({"file": "Attach evidence to one of the actions in your plan."})
@@ -461,30 +459,29 @@ def evidence_upload(
         require_assessment_owner(acting, assessment)
     if action is not None and action.assessment_id != assessment.pk:
         raise ValidationError({"file": "That action belongs to another assessment."})
-    content_type = evidence_content_type(name, content)
-    digest = hashlib.sha256(content).hexdigest()
+    checked = evidence_check(acting=acting, file=file, about=assessment, owner=assessment.commissioner)
     with transaction.atomic():
         evidence = EvidenceFile(
             assessment=assessment,
             action=action,
-            original_name=name[-255:],
-            content_type=content_type,
-            size=len(content),
-            sha256=digest,
+            original_name=checked.name[-255:],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
             description=description.strip()[:300],
             uploaded_by=acting.user,
             uploaded_by_label=str(acting.user),
             uploaded_by_provider=acting.is_provider,
         )
-        evidence.file.save(name, ContentFile(content), save=False)
+        evidence.file.save(checked.name, checked.file, save=False)
         evidence.save()
         _audit(
             acting,
             "qaf.evidence",
             evidence,
             assessment,
-            name=name,
-            sha256=digest,
+            name=checked.name,
+            sha256=checked.sha256,
             action_id=action.pk if action else None,
         )
     return evidence

@@ -17,6 +17,8 @@ from django.utils import timezone
 from accounts.access import Capability, organisation_required
 from accounts.downloads import stored_file_response
 from accounts.govuk_forms import apply_service_errors, int_or_none
+from accounts.upload_limits import upload_limit
+from commissioning.evidence import EVIDENCE_UPLOAD
 from commissioning.qaf import selectors, services
 from commissioning.qaf.access import (
     is_assessed_provider,
@@ -48,6 +50,7 @@ from outcomes.periods import day_label
 # --- Files and the report -------------------------------------------------------------------------
 
 
+@upload_limit(EVIDENCE_UPLOAD)
 @organisation_required
 def evidence_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """An officer's file on the assessment, or the provider's evidence for one of its actions."""
@@ -72,8 +75,7 @@ def evidence_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
             evidence = services.evidence_upload(
                 acting=acting,
                 assessment=assessment,
-                name=upload.name,
-                content=upload.read(),
+                file=upload,
                 description=form.cleaned_data["description"],
                 action=action,
             )

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.access import organisation_required
 from accounts.govuk_forms import GovukFormMixin
+from accounts.upload_limits import megabytes, upload_limit
 from commissioning.qaf import cqc
 from providers.models import CqcRating
 
@@ -43,15 +44,16 @@ class CqcRatingForm(forms.Form):
 class CqcImportForm(GovukFormMixin, forms.Form):
     file = forms.FileField(
         label="CSV file of CQC ratings",
-        help_text="Saved from Excel as CSV UTF-8 (Comma delimited); smaller than 2 MB.",
+        help_text=f"Saved from Excel as CSV UTF-8 (Comma delimited); {cqc.CQC_IMPORT_UPLOAD.hint()}.",
         error_messages={"required": "Choose a CSV file to upload", "empty": "The file is empty"},
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > cqc.MAX_IMPORT_BYTES:
+        limit = cqc.CQC_IMPORT_UPLOAD
+        if upload.size > limit.file_bytes:
             raise ValidationError(
-                f"The file must be smaller than {cqc.MAX_IMPORT_BYTES // (1024 * 1024)} MB", code="size"
+                f"The file is {megabytes(upload.size)}; it can be at most {limit.size_text}", code="size"
             )
         return upload
 
@@ -106,6 +108,7 @@ def cqc_record(request: HttpRequest, provider_id: int) -> HttpResponse:
     return redirect(back)
 
 
+@upload_limit(cqc.CQC_IMPORT_UPLOAD)
 @organisation_required
 def cqc_import(request: HttpRequest) -> HttpResponse:
     """Upload a CSV file of CQC ratings: guidance and the form; after an upload, every problem

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import Acting, Capability, organisation_required
 from accounts.downloads import CSV_CONTENT_TYPE, download_response
 from accounts.govuk_forms import GovukFormMixin, apply_service_errors
+from accounts.upload_limits import megabytes, upload_limit
 from commissioning.qaf import framework_csv as standards_csv
 from commissioning.qaf import frameworks
 from commissioning.qaf.access import is_quality_officer
@@ -66,7 +67,7 @@ class FrameworkPublishForm(GovukFormMixin, forms.Form):
 
     file = forms.FileField(
         label="CSV file of standards",
-        help_text="Saved from Excel as CSV UTF-8 (Comma delimited); smaller than 1 MB.",
+        help_text=f"Saved from Excel as CSV UTF-8 (Comma delimited); {standards_csv.FRAMEWORK_UPLOAD.hint()}.",
         error_messages={
             "required": "Choose the CSV file of standards to upload",
             "empty": "The file is empty",
@@ -94,9 +95,10 @@ class FrameworkPublishForm(GovukFormMixin, forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > standards_csv.MAX_BYTES:
+        limit = standards_csv.FRAMEWORK_UPLOAD
+        if upload.size > limit.file_bytes:
             raise ValidationError(
-                f"The file must be smaller than {standards_csv.MAX_BYTES // 1024 // 1024} MB", code="size"
+                f"The file is {megabytes(upload.size)}; it can be at most {limit.size_text}", code="size"
             )
         content = upload.read()
         self.sha256 = hashlib.sha256(content).hexdigest()
@@ -258,6 +260,7 @@ def _render(
     )
 
 
+@upload_limit(standards_csv.FRAMEWORK_UPLOAD)
 @organisation_required
 def framework(request: HttpRequest) -> HttpResponse:
     """The framework page; a POST publishes a new version (``form=publish``, the default) or changes

@@ -23,6 +23,7 @@ from accounts.api.parsers import SafeJSONParser
 from accounts.api.problems import Conflict
 from accounts.api.views import ApiViewSet
 from accounts.jobs import retry_after_seconds
+from accounts.upload_limits import upload_limit
 from commissioning.access import require_prime_provider
 from commissioning.models import Contract
 from outcomes.api.returns_inputs import (
@@ -163,6 +164,7 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
         parameters=[IDEMPOTENCY_KEY],
         responses={202: OpenApiResponse(ReturnAttemptSerializer, description="Received; poll Location.")},
     )
+    @upload_limit(services.RETURN_UPLOAD)
     def create(self, request):
         serializer = ReturnUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -11,13 +11,13 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.upload_limits import megabytes
 from commissioning.api.references import MAX_ID, IdFilter, YesNoFilter
-from outcomes.mds import MAX_FILE_BYTES
 from outcomes.mds.columns import SURVEY_MEASURE_CODES
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import parse_month
+from outcomes.returns.services import RETURN_UPLOAD
 
-_MB = 1024 * 1024
 DECLARATION = "I confirm this return is complete and accurate to the best of my knowledge"
 
 
@@ -45,11 +45,10 @@ class PeriodInputField(serializers.CharField):
 
 
 def _check_size(upload, what: str):
-    if upload is not None and upload.size > MAX_FILE_BYTES:
+    if upload is not None and upload.size > RETURN_UPLOAD.file_bytes:
         raise serializers.ValidationError(
-            f"The {what} is {upload.size / _MB:.1f} MB; a file may be at most {MAX_FILE_BYTES // _MB} MB. "
-            "Remove anything that is not part of the return (pictures, extra sheets, formatting of "
-            "empty rows) and send it again."
+            f"The {what} is {megabytes(upload.size)}; a file may be at most {RETURN_UPLOAD.size_text}. "
+            f"{RETURN_UPLOAD.advice}"
         )
     return upload
 
@@ -70,7 +69,7 @@ class ReturnTargetSerializer(serializers.Serializer):
 class ReturnUploadSerializer(ReturnTargetSerializer):
     file = serializers.FileField(
         help_text=f"The episodes table: a CSV file (UTF-8, comma separated, header row) or an Excel "
-        f"workbook (.xlsx, sheet 'episodes', optional sheet 'survey'); at most {MAX_FILE_BYTES // _MB} MB.",
+        f"workbook (.xlsx, sheet 'episodes', optional sheet 'survey'); at most {RETURN_UPLOAD.size_text}.",
         error_messages={
             "required": "Send the return file (CSV or XLSX) as the 'file' part of the multipart form",
             "empty": "The file is empty. Send the return file with its header row and one row per episode",

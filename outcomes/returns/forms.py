@@ -8,16 +8,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.govuk_forms import GovukFormMixin
-from outcomes.mds import MAX_FILE_BYTES
+from accounts.upload_limits import megabytes
 from outcomes.mds.columns import EPISODE_COLUMN_SPECS, SURVEY_MEASURE_CODES
 from outcomes.models import ReturnAttempt
+from outcomes.returns.services import RETURN_UPLOAD
 
 SURVEY_MEASURE_LABELS = {
     "HEALTH_NEEDS_MET": "People who said their health needs were met",
     "CARER_SUPPORTED": "Carers who feel supported",
     "DIED_WITH_DIGNITY": "Relatives who said the person died with dignity",
 }
-_MB = 1024 * 1024
 
 
 def _count_field(label: str, measure: str) -> forms.IntegerField:
@@ -82,18 +82,17 @@ class SurveyFiguresMixin:
 
 
 def _check_size(upload, what: str) -> None:
-    if upload is not None and upload.size > MAX_FILE_BYTES:
+    if upload is not None and upload.size > RETURN_UPLOAD.file_bytes:
         raise ValidationError(
-            f"The {what} is {upload.size / _MB:.1f} MB; a file may be at most {MAX_FILE_BYTES // _MB} MB. "
-            "Remove anything that is not part of the return (pictures, extra sheets, formatting of "
-            "empty rows) and upload it again."
+            f"The {what} is {megabytes(upload.size)}; a file may be at most {RETURN_UPLOAD.size_text}. "
+            f"{RETURN_UPLOAD.advice}"
         )
 
 
 class ReturnUploadForm(SurveyFiguresMixin, GovukFormMixin, forms.Form):
     file = forms.FileField(
         label="Return file",
-        help_text="A CSV or Excel (.xlsx) file with one row per episode of care, at most 20 MB.",
+        help_text=f"A CSV or Excel (.xlsx) file with one row per episode of care, at most {RETURN_UPLOAD.size_text}.",
         widget=forms.FileInput(attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx"}),
         error_messages={
             "required": "Choose the return file to upload",

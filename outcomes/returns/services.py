@@ -21,8 +21,10 @@ from django.utils import timezone
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.jobs import JobState, job_for, job_retry, job_state
+from accounts.upload_limits import UploadLimit
 from commissioning.access import require_prime_provider
 from commissioning.models import Contract
+from outcomes.mds import MAX_FILE_BYTES
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import due_at, is_late, parse_month
 from outcomes.returns.acceptance import attempt_accept
@@ -32,6 +34,16 @@ from outcomes.returns.tasks import return_email_later, validation_later, validat
 from outcomes.returns.validation import attempt_check
 
 IMPORT_LABEL = "Data import (import_return)"
+
+# A return upload (page or API): the episodes file and, optionally, the survey file, each within the
+# data standard's size.
+RETURN_UPLOAD = UploadLimit(
+    subject="A monthly return",
+    file_bytes=MAX_FILE_BYTES,
+    files=2,
+    advice="Remove anything that is not part of the return (pictures, extra sheets, formatting of empty "
+    "rows) and send it again.",
+)
 
 
 def monthly_return_for(contract: Contract, period: str) -> MonthlyReturn:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import Acting, Capability, capability_required, organisation_required
 from accounts.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response, stored_file_response
 from accounts.govuk_forms import apply_service_errors
+from accounts.upload_limits import upload_limit
 from commissioning.access import is_prime_provider, require_prime_provider
 from commissioning.models import Contract
 from outcomes.mds import MAX_EPISODE_ROWS, MAX_FILE_BYTES
@@ -113,6 +114,7 @@ def return_list(request: HttpRequest) -> HttpResponse:
 # --- A month's return -----------------------------------------------------------------------
 
 
+@upload_limit(services.RETURN_UPLOAD)
 @organisation_required
 def return_month(request: HttpRequest, contract_id: int, period: str) -> HttpResponse:
     """The month's versions and attempts; the prime provider uploads a file here (POST)."""

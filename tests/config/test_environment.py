@@ -76,6 +76,9 @@ def test_production_settings_are_parsed():
         ({"DEBUG": "true", "API_SUBMIT_RATE": "10/fortnight"}, "API_SUBMIT_RATE"),
         ({"DEBUG": "true", "API_SUBMIT_RATE": "0/minute"}, "API_SUBMIT_RATE"),
         ({"DEBUG": "true", "TRUSTED_PROXIES": "10.0.0.1,proxy.internal"}, "TRUSTED_PROXIES"),
+        ({"DEBUG": "true", "CLAMAV_URL": "/run/clamav/clamd.ctl"}, "CLAMAV_URL"),
+        ({"DEBUG": "true", "CLAMAV_URL": "tcp://127.0.0.1"}, "CLAMAV_URL"),
+        ({"DEBUG": "true", "CLAMAV_URL": "http://scanner:3310"}, "CLAMAV_URL"),
     ],
 )
 def test_a_bad_value_names_the_variable(variables, named):
@@ -96,6 +99,12 @@ def test_trusted_proxies_are_read():
     config = load({"DEBUG": "true", "TRUSTED_PROXIES": " 10.0.0.1, 10.1.0.0/16,::1"}, BASE)
     assert config.trusted_proxies == ["10.0.0.1", "10.1.0.0/16", "::1"]
     assert load({"DEBUG": "true"}, BASE).trusted_proxies == []
+
+
+def test_the_virus_scanners_address_is_read():
+    assert load({"DEBUG": "true"}, BASE).clamav_url is None
+    for url in ("unix:///run/clamav/clamd.ctl", "tcp://clamav.internal:3310"):
+        assert load({"DEBUG": "true", "CLAMAV_URL": f" {url} "}, BASE).clamav_url == url
 
 
 def test_api_rates_and_a_shared_cache_are_read():
@@ -172,6 +181,7 @@ def test_check_deploy_is_clean_with_production_settings():
             "SITE_URL": "https://homecare.example.org",
             "DATABASE_URL": os.environ["DATABASE_URL"],
             "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+            "CLAMAV_URL": "tcp://127.0.0.1:3310",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr

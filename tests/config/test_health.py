@@ -12,15 +12,25 @@ from accounts.models import Job, JobStatus
 
 
 @pytest.mark.django_db
-def test_health_is_ok_with_database_and_broker(client):
+def test_health_is_ok_with_database_and_broker(client, scanner):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
         "database": "ok",
         "tasks": "ok",
+        "virus_scanner": "ok",
         "background": {"delayed": 0, "failed": 0},
     }
+
+
+@pytest.mark.django_db
+def test_health_names_a_virus_scanner_that_is_down(client, settings):
+    settings.CLAMAV_URL = "tcp://127.0.0.1:9"
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["virus_scanner"] == "unavailable"
 
 
 @pytest.mark.django_db

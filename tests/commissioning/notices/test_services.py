@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.http import Http404
 from django.utils import timezone
 
@@ -169,7 +170,7 @@ def test_every_legal_step_from_issue_to_remedied(n):
     notice = services.notice_acknowledge(acting=n.approver, notice=notice)
     assert notice.status == NoticeStatus.ACKNOWLEDGED and notice.acknowledged_by == n.approver.user
     event = services.notice_respond(
-        acting=n.a_admin, notice=notice, text="Rotas changed.", files=[("plan.pdf", PDF)]
+        acting=n.a_admin, notice=notice, text="Rotas changed.", files=[ContentFile(PDF, name="plan.pdf")]
     )
     assert refreshed(notice).status == NoticeStatus.RESPONDED
     assert [f.original_name for f in event.files.all()] == ["plan.pdf"]
@@ -356,11 +357,11 @@ def test_a_bad_file_in_a_response_keeps_nothing(n):
             acting=n.approver,
             notice=notice,
             text="See files.",
-            files=[("ok.pdf", PDF), ("fake.pdf", b"hello")],
+            files=[ContentFile(PDF, name="ok.pdf"), ContentFile(b"hello", name="fake.pdf")],
         )
     with pytest.raises(ValidationError, match="must be one of"):
         services.notice_respond(
-            acting=n.approver, notice=notice, text="See files.", files=[("run.exe", b"MZ")]
+            acting=n.approver, notice=notice, text="See files.", files=[ContentFile(b"MZ", name="run.exe")]
         )
     assert not NoticeFile.objects.exists()
     assert refreshed(notice).status == NoticeStatus.ACKNOWLEDGED
@@ -421,7 +422,9 @@ def test_the_snapshot_is_fixed_at_issue_while_a_drafts_links_can_change(n):
         key_fields={"days late": 6},
     )
     assert NoticeEvidenceLink.objects.filter(notice=draft).count() == 1
-    drafts.notice_file_add(acting=n.officer, notice=draft, name="call-log.csv", content=b"date,missed\n")
+    drafts.notice_file_add(
+        acting=n.officer, notice=draft, file=ContentFile(b"date,missed\n", name="call-log.csv")
+    )
     notice = services.notice_issue(acting=n.officer, notice=draft)
     snapshot = refreshed(notice).evidence_snapshot
     assert snapshot["links"] == [
@@ -451,7 +454,7 @@ def test_the_snapshot_is_fixed_at_issue_while_a_drafts_links_can_change(n):
             label="x",
         )
     with pytest.raises(ValidationError, match="cannot be changed"):
-        drafts.notice_file_add(acting=n.officer, notice=notice, name="more.pdf", content=PDF)
+        drafts.notice_file_add(acting=n.officer, notice=notice, file=ContentFile(PDF, name="more.pdf"))
     stored = refreshed(notice)
     stored.facts = "Rewritten after issue"
     with pytest.raises(ValidationError, match="Correct it with a new notice"):

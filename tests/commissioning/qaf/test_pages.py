@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -490,7 +491,7 @@ def test_another_provider_gets_404_on_the_assessment_its_actions_and_files(
         assessment = qaf.finalised()
     action = qaf.action(assessment)
     evidence = services.evidence_upload(
-        acting=qaf.approver, assessment=assessment, action=action, name="x.pdf", content=PDF
+        acting=qaf.approver, assessment=assessment, action=action, file=ContentFile(PDF, name="x.pdf")
     )
     comment = Comment.objects.get()
     url = f"/qaf/assessments/{assessment.pk}/"
@@ -572,8 +573,18 @@ def _rated(qaf, assessment):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("payload.exe", b"MZ\x90\x00", "The file must be one of: CSV, DOCX, JPEG, JPG, PDF, PNG, TXT, XLSX."),
-        ("report.pdf", b"<html>not a pdf</html>", "The file is not a real PDF file."),
+        (
+            "payload.exe",
+            b"MZ\x90\x00",
+            "The file must be one of these types: PDF, Word (.docx), Excel (.xlsx), PNG, JPEG, CSV or "
+            "text (.txt). Save it as one and upload it again.",
+        ),
+        (
+            "report.pdf",
+            b"<html>not a pdf</html>",
+            "The file is not a real PDF file: its content is another kind of file. Save it as PDF and "
+            "upload it again.",
+        ),
     ],
 )
 def test_a_bad_upload_is_refused_and_nothing_is_stored(qaf, world, name, content, message):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.access import acting_for
@@ -246,27 +247,32 @@ def test_action_plan_evidence_and_verification(qaf, django_capture_on_commit_cal
         services.action_mark_done(acting=qaf.approver, action=action, note="")
     with pytest.raises(ValidationError, match="must be one of"):
         services.evidence_upload(
-            acting=qaf.approver, assessment=assessment, action=action, name="x.exe", content=b"MZ"
+            acting=qaf.approver, assessment=assessment, action=action, file=ContentFile(b"MZ", name="x.exe")
         )
     with pytest.raises(ValidationError, match="not a real PDF"):
-        services.evidence_upload(
-            acting=qaf.approver, assessment=assessment, action=action, name="x.pdf", content=b"hello"
-        )
-    with pytest.raises(ValidationError, match="smaller than"):
         services.evidence_upload(
             acting=qaf.approver,
             assessment=assessment,
             action=action,
-            name="x.pdf",
-            content=PDF + b"0" * 11_000_000,
+            file=ContentFile(b"hello", name="x.pdf"),
+        )
+    with pytest.raises(ValidationError, match="a file can be at most 10 MB"):
+        services.evidence_upload(
+            acting=qaf.approver,
+            assessment=assessment,
+            action=action,
+            file=ContentFile(PDF + b"0" * 11_000_000, name="x.pdf"),
         )
     with pytest.raises(PermissionDenied):
         services.evidence_upload(
-            acting=qaf.other_provider, assessment=assessment, action=action, name="x.pdf", content=PDF
+            acting=qaf.other_provider,
+            assessment=assessment,
+            action=action,
+            file=ContentFile(PDF, name="x.pdf"),
         )
     assert not EvidenceFile.objects.exists()
     evidence = services.evidence_upload(
-        acting=qaf.approver, assessment=assessment, action=action, name="training.pdf", content=PDF
+        acting=qaf.approver, assessment=assessment, action=action, file=ContentFile(PDF, name="training.pdf")
     )
     assert evidence.uploaded_by_provider and evidence.size == len(PDF) and len(evidence.sha256) == 64
     assert evidence.file.read() == PDF

@@ -24,6 +24,7 @@ NAMES = {
     "commissioning.tasks.notice_letter_generate",
     "commissioning.tasks.qaf_draft_shared_email_send",
     "commissioning.tasks.qaf_report_generate",
+    "outcomes.retention.tasks.retention_apply",
     "outcomes.tasks.compliance_recompute",
     "outcomes.tasks.compliance_recompute_all",
     "outcomes.tasks.compliance_run",

@@ -1,4 +1,5 @@
-"""Technical administration for service operators; people and organisations are managed in the service."""
+"""Technical administration for service operators; people and organisations are managed in the service.
+Every change made here is written to the audit log too (``accounts.admin_audit``)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -48,10 +49,19 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only."""
+    """Read-only: the audit log is append-only. Entries of no organisation (changes made here, a
+    person's own email choices) are the service's, read here by operators."""
 
-    list_display = ["at", "actor_label", "action", "object_type", "object_repr", "organisation"]
-    list_filter = ["action", "object_type"]
+    list_display = [
+        "at",
+        "actor_label",
+        "actor_organisation",
+        "action",
+        "object_type",
+        "object_repr",
+        "organisation",
+    ]
+    list_filter = ["action", "object_type", ("organisation", admin.EmptyFieldListFilter)]
     search_fields = ["actor_label", "object_repr", "object_id"]
 
     def has_add_permission(self, request):
@@ -83,5 +93,6 @@ class JobAdmin(admin.ModelAdmin):
         for job in queryset.filter(status=JobStatus.FAILED):
             with transaction.atomic():
                 job_retry(job)
+                self.log_change(request, job, "Tried again after it failed.")
             count += 1
         self.message_user(request, f"{count} failed job{'s' if count != 1 else ''} queued again.")

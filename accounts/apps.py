@@ -2,11 +2,13 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.admin import apps as admin_apps
 
 logger = logging.getLogger("config")
 
 
 class AccountsConfig(AppConfig):
+    default = True
     name = "accounts"
     verbose_name = "People and organisations"
 
@@ -26,3 +28,11 @@ class AccountsConfig(AppConfig):
                 "Using the embedded SQLite database at %s (set DATABASE_URL for PostgreSQL).",
                 settings.DATABASES["default"]["NAME"],
             )
+
+
+class AuditedAdminConfig(admin_apps.AdminConfig):
+    """``django.contrib.admin`` whose default site audits every change made in it
+    (``accounts.admin_audit``); INSTALLED_APPS names this instead of ``django.contrib.admin``."""
+
+    default = False  # the accounts app's own configuration is AccountsConfig
+    default_site = "accounts.admin_audit.AuditedAdminSite"

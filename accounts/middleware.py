@@ -126,8 +126,9 @@ class SecurityHeadersMiddleware:
         return response
 
 
-# Writes that are not the person's work: the session and sign-in records.
-_HOUSEKEEPING_TABLES = ("django_session", "axes_", "accounts_job")
+# Writes that are not the person's work: the session and sign-in records, and audit entries (a change
+# writes its own rows too; a view event, the only write of a GET, saves nothing of the person's).
+_HOUSEKEEPING_TABLES = ("django_session", "axes_", "accounts_job", "accounts_auditentry")
 
 
 class SavedWorkMiddleware:

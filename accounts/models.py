@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -210,19 +210,50 @@ class Invitation(models.Model):
         return "pending"
 
 
+APPEND_ONLY = (
+    "Audit entries are never changed or deleted: the audit log is append-only. Record what happened "
+    "as a new entry instead."
+)
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Reads only: the database refuses UPDATE and DELETE on the table too (migration 0007)."""
+
+    def update(self, **kwargs) -> int:
+        raise IntegrityError(APPEND_ONLY)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise IntegrityError(APPEND_ONLY)
+
+
 class AuditEntry(models.Model):
-    """Who did what to which object, when, with details. Append-only; written by services."""
+    """Who did what to which object, when, with details; written through ``accounts.audit``.
+
+    Append-only: the database refuses UPDATE and DELETE (a trigger), and each entry is hash-chained to
+    the one before (``accounts.audit_chain``), so a change made around the trigger shows when the
+    chain is verified. Nothing points at an entry from outside, and entries point at people and
+    organisations with PROTECT: people are deactivated, never deleted, and an organisation with
+    entries cannot be deleted (removing the link would be an UPDATE the trigger refuses).
+    """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(
-        max_length=255, help_text="The person or process, kept even if the user is later removed."
+        max_length=255, help_text="The person or process, as they were named when they acted."
+    )
+    actor_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The organisation the person was acting for; its admins can read the entry too.",
     )
     organisation = models.ForeignKey(
         Organisation,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="audit_entries",
@@ -233,17 +264,39 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=255)
     details = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(
+        max_length=64,
+        editable=False,
+        help_text="The hash of the entry before this one (zeros for the first).",
+    )
+    hash = models.CharField(
+        max_length=64,
+        editable=False,
+        help_text="SHA-256 of this entry's fields and the previous hash (accounts.audit_chain).",
+    )
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["organisation", "-at"]),
+            models.Index(fields=["actor_organisation", "-at"]),
             models.Index(fields=["object_type", "object_id"]),
         ]
+        constraints = [models.CheckConstraint(condition=~models.Q(hash=""), name="audit_entry_chained")]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise IntegrityError(APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
+        raise IntegrityError(APPEND_ONLY)
 
 
 class ApiScope(models.TextChoices):

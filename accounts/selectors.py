@@ -60,10 +60,17 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def audit_entries_for(acting: Acting, audit_filter: AuditFilter) -> QuerySet[AuditEntry]:
-    """The acting organisation's audit entries, newest first, filtered."""
+def _audit_entries_seen_by(acting: Acting) -> QuerySet[AuditEntry]:
+    """The entries an organisation's admins read: its own records, and whatever its people did in
+    another organisation's records (a provider's staff commenting on a council's review meeting)."""
     acting.require(Capability.VIEW_AUDIT_LOG)
-    entries = AuditEntry.objects.filter(organisation=acting.organisation).select_related("actor")
+    organisation = acting.organisation
+    return AuditEntry.objects.filter(Q(organisation=organisation) | Q(actor_organisation=organisation))
+
+
+def audit_entries_for(acting: Acting, audit_filter: AuditFilter) -> QuerySet[AuditEntry]:
+    """The entries the acting organisation reads (``_audit_entries_seen_by``), newest first, filtered."""
+    entries = _audit_entries_seen_by(acting).select_related("actor", "organisation", "actor_organisation")
     if audit_filter.actor is not None:
         entries = entries.filter(actor=audit_filter.actor)
     if audit_filter.object_text:
@@ -82,20 +89,15 @@ def audit_entries_for(acting: Acting, audit_filter: AuditFilter) -> QuerySet[Aud
 
 
 def audit_actor_choices_for(acting: Acting) -> QuerySet[User]:
-    """People who appear in the organisation's audit log, for the filter's list."""
-    actor_ids = AuditEntry.objects.filter(organisation=acting.organisation).values("actor_id")
+    """People who appear in the entries the organisation reads, for the filter's list."""
+    actor_ids = _audit_entries_seen_by(acting).values("actor_id")
     return User.objects.filter(pk__in=actor_ids).order_by("full_name", "email")
 
 
 def audit_action_choices_for(acting: Acting) -> list[str]:
-    """Distinct actions in the organisation's audit log, each once (the log's own ordering is cleared,
-    or DISTINCT would keep one per entry)."""
-    return list(
-        AuditEntry.objects.filter(organisation=acting.organisation)
-        .order_by("action")
-        .values_list("action", flat=True)
-        .distinct()
-    )
+    """Distinct actions in the entries the organisation reads, each once (the log's own ordering is
+    cleared, or DISTINCT would keep one per entry)."""
+    return list(_audit_entries_seen_by(acting).order_by("action").values_list("action", flat=True).distinct())
 
 
 def api_token_list_for(acting: Acting) -> QuerySet[ApiToken]:

@@ -56,6 +56,7 @@ def invitation_create(*, acting: Acting, email: str, full_name: str, role: str, 
         )
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="invitation.create",
             obj=invitation,
             organisation=organisation,
@@ -81,6 +82,7 @@ def invitation_resend(*, acting: Acting, invitation: Invitation) -> Invitation:
         invitation.save(update_fields=["key", "expires_at"])
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="invitation.resend",
             obj=invitation,
             organisation=invitation.organisation,
@@ -100,6 +102,7 @@ def invitation_revoke(*, acting: Acting, invitation: Invitation) -> Invitation:
         invitation.save(update_fields=["revoked_at"])
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="invitation.revoke",
             obj=invitation,
             organisation=invitation.organisation,
@@ -131,6 +134,7 @@ def invitation_accept(
             user = User.objects.create_user(invitation.email, password, full_name=full_name.strip())
             audit_record(
                 actor=user,
+                actor_organisation=invitation.organisation,
                 action="user.create",
                 obj=user,
                 organisation=invitation.organisation,
@@ -152,6 +156,7 @@ def invitation_accept(
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         audit_record(
             actor=user,
+            actor_organisation=invitation.organisation,
             action="invitation.accept",
             obj=membership,
             organisation=invitation.organisation,
@@ -192,6 +197,7 @@ def membership_update(*, acting: Acting, membership: Membership, role: str, is_a
         membership.save(update_fields=["role", "is_admin"])
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="membership.update",
             obj=membership,
             organisation=organisation,
@@ -213,6 +219,7 @@ def membership_remove(*, acting: Acting, membership: Membership) -> None:
             )
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="membership.remove",
             obj=membership,
             organisation=organisation,
@@ -237,7 +244,13 @@ def _password_set(*, user: User, password: str, action: str) -> User:
         organisations: list[Organisation | None] = [m.organisation for m in memberships]
         # A person in no organisation still gets an entry, readable by service operators.
         for organisation in organisations or [None]:
-            audit_record(actor=user, action=action, obj=user, organisation=organisation)
+            audit_record(
+                actor=user,
+                actor_organisation=organisation,
+                action=action,
+                obj=user,
+                organisation=organisation,
+            )
     return user
 
 

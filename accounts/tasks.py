@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.api.idempotency import idempotency_prune
+from accounts.audit_check import audit_check_nightly
 from accounts.emails import invitation_email, lockout_email, password_reset_email
 from accounts.jobs import jobs_prune as prune
 from accounts.jobs import jobs_sweep as sweep
@@ -72,3 +73,10 @@ def jobs_prune() -> int:
 def api_idempotency_keys_prune() -> int:
     """Forget API Idempotency-Keys past their keeping period (nightly); returns how many."""
     return idempotency_prune()
+
+
+@shared_task
+def audit_log_verify() -> bool:
+    """Nightly: check the audit log's hash chain and that the database still refuses changes to it; a
+    failure is logged as an ERROR and mailed to ADMINS. Returns whether the log passed."""
+    return audit_check_nightly().passed

@@ -191,7 +191,13 @@ def reset_by_admin(*, actor: User, user: User, organisation: Organisation) -> No
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        audit_record(actor=actor, action="user.two_factor_reset", obj=user, organisation=organisation)
+        audit_record(
+            actor=actor,
+            action="user.two_factor_reset",
+            obj=user,
+            organisation=organisation,
+            actor_organisation=organisation,
+        )
 
 
 def organisation_requirement_set(*, actor: User, organisation: Organisation, required: bool) -> None:
@@ -206,6 +212,7 @@ def organisation_requirement_set(*, actor: User, organisation: Organisation, req
             action="organisation.two_factor_required" if required else "organisation.two_factor_optional",
             obj=organisation,
             organisation=organisation,
+            actor_organisation=organisation,
         )
 
 

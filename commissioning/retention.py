@@ -59,5 +59,6 @@ def retention_years_set(*, acting: Acting, years: int) -> None:
             action="retention.period_set",
             obj=body,
             organisation=body,
+            actor_organisation=acting.organisation,
             details={"before": before, "after": years},
         )

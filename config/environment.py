@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -65,6 +66,7 @@ class Configuration:
     trusted_proxies: list[str] = field(default_factory=list)
     two_factor_required: bool = True
     clamav_url: str | None = None
+    admins: list[str] = field(default_factory=list)
     time_zone: str = "Europe/London"
     extra: dict = field(default_factory=dict)
 
@@ -117,6 +119,20 @@ def _parse_networks(name: str, raw: str | None, problems: list[str]) -> list[str
                 f"10.0.0.0/24); {network!r} is neither."
             )
     return networks
+
+
+def _parse_addresses(name: str, raw: str | None, problems: list[str]) -> list[str]:
+    """Comma-separated email addresses (``oncall@council.example, ops@supplier.example``)."""
+    addresses = _parse_list(raw, [])
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            problems.append(
+                f"{name} must list email addresses separated by commas (such as oncall@council.example); "
+                f"{address!r} is not one."
+            )
+    return addresses
 
 
 def _parse_database(raw: str | None, base_dir: Path, problems: list[str]) -> tuple[dict, bool]:
@@ -311,6 +327,7 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
             "TWO_FACTOR_REQUIRED", get("TWO_FACTOR_REQUIRED"), not debug, problems
         ),
         clamav_url=_parse_clamav(get("CLAMAV_URL"), problems),
+        admins=_parse_addresses("ADMINS", get("ADMINS"), problems),
     )
     if problems:
         raise ConfigurationError(problems)

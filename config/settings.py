@@ -27,7 +27,8 @@ SITE_URL = CONFIG.site_url
 SERVICE_NAME = "Homecare outcomes"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its site auditing every change made in it (accounts.admin_audit).
+    "accounts.apps.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -282,6 +283,8 @@ for _key, _value in CONFIG.email.items():
         globals()[_key] = _value
 DEFAULT_FROM_EMAIL = CONFIG.default_from_email
 SERVER_EMAIL = CONFIG.default_from_email
+# Who is emailed when background work fails for good or the nightly audit log check fails.
+ADMINS = [(address, address) for address in CONFIG.admins]
 
 # Celery: with no broker, tasks run in-process as they are queued (the embedded mode).
 CELERY_BROKER_URL = CONFIG.celery_broker_url or "memory://localhost/"
@@ -356,6 +359,11 @@ CELERY_BEAT_SCHEDULE = {
     "retention-apply": {
         "task": "outcomes.retention.tasks.retention_apply",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Walks the whole audit log's hash chain: a break is logged as an ERROR and mailed to ADMINS.
+    "audit-log-verify": {
+        "task": "accounts.tasks.audit_log_verify",
+        "schedule": crontab(hour=3, minute=45),
     },
 }
 

@@ -287,6 +287,10 @@ def test_api_permission_matrix(api_world, row: Row):
                 sql for sql in make.writes(queries.captured_queries) if '"accounts_apitoken"' not in sql
             ]
             assert changed == [], f"{caller} GET {path} wrote to the database: {changed}"
+            events = make.view_events(queries.captured_queries)
+            assert not events or response.status_code == 200, (
+                f"{caller} GET {path} recorded a view it refused"
+            )
         else:
             response = getattr(client, row.method)(path, data, format=row.format)
         if response.status_code != row.expected[caller]:

@@ -1132,6 +1132,9 @@ def test_permission_matrix(client, matrix_world, row: Row, role: str):
     assert response.status_code == expected, f"{role} {row.method.upper()} {path}: {response.status_code}"
     if row.method == "get":
         assert make.writes(queries.captured_queries) == [], f"{role} GET {path} wrote to the database"
+        events = make.view_events(queries.captured_queries)
+        assert len(events) <= 1, f"{role} GET {path} recorded {len(events)} view events"
+        assert not events or response.status_code == 200, f"{role} GET {path} recorded a view it refused"
     if expected == 302 and role == "anonymous" and not row.name.startswith("admin:"):
         assert response["Location"].startswith("/account/sign-in/")
 

@@ -94,6 +94,7 @@ def api_token_create(
         )
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="api_token.create",
             obj=token,
             organisation=organisation,
@@ -128,6 +129,7 @@ def api_token_revoke(*, acting: Acting, token: ApiToken) -> ApiToken:
             token.save(update_fields=["revoked_at", "revoked_by_label"])
             audit_record(
                 actor=acting.user,
+                actor_organisation=acting.organisation,
                 action="api_token.revoke",
                 obj=token,
                 organisation=token.organisation,
@@ -149,6 +151,7 @@ def api_sign_off_set(*, acting: Acting, enabled: bool) -> Organisation:
             organisation.save(update_fields=["api_sign_off_enabled"])
             audit_record(
                 actor=acting.user,
+                actor_organisation=acting.organisation,
                 action="api_sign_off.enable" if enabled else "api_sign_off.disable",
                 obj=organisation,
                 organisation=organisation,

@@ -214,6 +214,7 @@ def notice_settings_update(*, acting: Acting, low: int, medium: int, high: int) 
         )
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="notice.settings",
             obj=stored,
             organisation=body,

@@ -117,6 +117,7 @@ def record_event(
     )
     audit_record(
         actor=acting.user,
+        actor_organisation=acting.organisation,
         action=f"notice.{action}",
         obj=notice,
         organisation=notice.commissioner,

@@ -188,6 +188,7 @@ def notice_letter_request(*, acting: Acting, notice: Notice) -> NoticeLetter:
         letter.save(update_fields=["error"])
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="notice.letter_request",
             obj=notice,
             organisation=notice.commissioner,

@@ -95,6 +95,7 @@ def _decide(acting: Acting, suggestion: NoticeSuggestion, status: str, reason: s
     )
     audit_record(
         actor=acting.user,
+        actor_organisation=acting.organisation,
         action=f"notice_suggestion.{status}",
         obj=suggestion,
         organisation=suggestion.commissioner,

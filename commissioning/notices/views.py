@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, organisation_required
+from accounts.audit import audit_view
 from accounts.downloads import stored_file_response
 from accounts.govuk_forms import apply_service_errors
 from accounts.jobs import job_for, job_state
@@ -197,8 +198,12 @@ def form_post(
 
 @organisation_required
 def file_download(request: HttpRequest, file_id: int) -> FileResponse:
+    """An evidence file of a notice, the officer's or the provider's response; each download is
+    audited as the notice's body's record."""
     stored = selectors.notice_file_get_for(request.acting, file_id)
-    return stored_file_response(stored.file, stored.original_name, stored.content_type)
+    response = stored_file_response(stored.file, stored.original_name, stored.content_type)
+    audit_view(request, stored, "notice_file", organisation=stored.notice.commissioner)
+    return response
 
 
 @organisation_required
@@ -222,7 +227,9 @@ def letter_download(request: HttpRequest, notice_id: int) -> HttpResponse:
         filename = (
             f"{notice_letter_title(notice)} {notice.pk} {notice.provider.name} {issued_on:%Y-%m-%d}.pdf"
         )
-        return stored_file_response(letter.file, filename, "application/pdf")
+        response = stored_file_response(letter.file, filename, "application/pdf")
+        audit_view(request, notice, "notice_letter", organisation=notice.commissioner)
+        return response
     return render(
         request,
         "commissioning/notices/letter_pending.html",

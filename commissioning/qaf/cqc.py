@@ -113,6 +113,7 @@ def _tell_other_bodies(acting: Acting, provider: Provider, previous: str, record
             action="cqc.changed_by_another_body",
             obj=record,
             organisation=body,
+            actor_organisation=acting.organisation,
             actor_label=f"{acting.user} ({acting.organisation.name})",
             details={
                 "provider": provider.name,
@@ -221,6 +222,7 @@ def cqc_rating_record(
             locked.save(update_fields=["cqc_rating", "cqc_rating_date"])
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="cqc.record",
             obj=record,
             organisation=acting.organisation,
@@ -553,6 +555,7 @@ def cqc_ratings_import(*, acting: Acting, file_bytes: bytes, filename: str) -> C
         summary.changed.sort(key=lambda change: change.provider.name)
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="cqc.import",
             obj=CommissioningBody.objects.get(pk=acting.organisation.pk),
             organisation=acting.organisation,

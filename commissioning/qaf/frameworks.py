@@ -123,6 +123,7 @@ def framework_default_adopt(*, acting: Acting) -> QafFramework:
         framework = framework_default_get_or_create(owner=body, actor_label=str(acting.user))
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="qaf.framework_adopt",
             obj=framework,
             organisation=body,
@@ -280,6 +281,7 @@ def framework_version_upload(
         )
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="qaf.framework_publish",
             obj=version,
             organisation=framework.owner,
@@ -315,6 +317,7 @@ def framework_settings_update(
             locked.save(update_fields=["comment_window_days"])
             audit_record(
                 actor=acting.user,
+                actor_organisation=acting.organisation,
                 action="qaf.framework_settings",
                 obj=locked,
                 organisation=framework.owner,

@@ -59,6 +59,7 @@ def _status_refresh_later(assessment: Assessment) -> None:
 def _audit(acting: Acting, action: str, obj, assessment: Assessment, **details) -> None:
     audit_record(
         actor=acting.user,
+        actor_organisation=acting.organisation,
         action=action,
         obj=obj,
         organisation=assessment.commissioner,

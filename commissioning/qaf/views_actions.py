@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import Capability, organisation_required
+from accounts.audit import audit_view
 from accounts.downloads import stored_file_response
 from accounts.govuk_forms import apply_service_errors, int_or_none
 from accounts.upload_limits import upload_limit
@@ -95,8 +96,12 @@ def evidence_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @organisation_required
 def file_download(request: HttpRequest, file_id: int) -> FileResponse:
+    """An evidence file (training records, care plans: person-level data); each download is audited
+    as the assessing body's record."""
     evidence = selectors.evidence_get_for(request.acting, file_id)
-    return stored_file_response(evidence.file, evidence.original_name, evidence.content_type)
+    response = stored_file_response(evidence.file, evidence.original_name, evidence.content_type)
+    audit_view(request, evidence, "qaf_evidence", organisation=evidence.assessment.commissioner)
+    return response
 
 
 @organisation_required

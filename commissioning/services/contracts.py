@@ -12,7 +12,7 @@ from django.db import transaction
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.jobs import job_enqueue
-from accounts.models import User
+from accounts.models import Organisation, User
 from commissioning.access import require_lead_body
 from commissioning.models import CommissioningBody, Contract, ContractStatus, ServiceType
 from commissioning.qaf.tasks import qaf_status_refresh
@@ -150,6 +150,7 @@ def contract_save(
     existing: Contract | None,
     actor: User | None,
     actor_label: str | None = None,
+    actor_organisation: Organisation | None = None,
 ) -> tuple[Contract, dict]:
     """Create or change a contract after checking every rule; returns it and what changed (audited)."""
     problems = contract_problems(lead=lead, data=data, existing=existing)
@@ -163,6 +164,7 @@ def contract_save(
             audit_record(
                 actor=actor,
                 actor_label=actor_label,
+                actor_organisation=actor_organisation,
                 action="contract.create",
                 obj=contract,
                 organisation=lead,
@@ -185,6 +187,7 @@ def contract_save(
             audit_record(
                 actor=actor,
                 actor_label=actor_label,
+                actor_organisation=actor_organisation,
                 action="contract.update",
                 obj=contract,
                 organisation=lead,
@@ -197,7 +200,9 @@ def contract_create(*, acting: Acting, data: ContractInput) -> Contract:
     """Create a contract led by the acting commissioning body."""
     acting.require(Capability.MANAGE_CONTRACTS)
     lead = CommissioningBody.objects.get(pk=acting.organisation.pk)
-    contract, _ = contract_save(lead=lead, data=data, existing=None, actor=acting.user)
+    contract, _ = contract_save(
+        lead=lead, data=data, existing=None, actor=acting.user, actor_organisation=acting.organisation
+    )
     return contract
 
 
@@ -205,6 +210,10 @@ def contract_update(*, acting: Acting, contract: Contract, data: ContractInput) 
     """Change a contract; only its lead commissioner may."""
     require_lead_body(acting, contract, Capability.MANAGE_CONTRACTS)
     contract, _ = contract_save(
-        lead=contract.lead_commissioner, data=data, existing=contract, actor=acting.user
+        lead=contract.lead_commissioner,
+        data=data,
+        existing=contract,
+        actor=acting.user,
+        actor_organisation=acting.organisation,
     )
     return contract

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
-from accounts.models import User
+from accounts.models import Organisation, User
 from commissioning.access import require_lead_body
 from commissioning.models import Contract, Target, TargetVersion
 from commissioning.signals import contract_terms_changed
@@ -161,6 +161,7 @@ def target_create(
     data: TargetInput,
     actor: User | None,
     actor_label: str | None = None,
+    actor_organisation: Organisation | None = None,
 ) -> Target:
     """Add a target and its first version after checking every rule (no capability check: callers do)."""
     problems, cleaned = target_problems(contract, measure, params, data)
@@ -173,6 +174,7 @@ def target_create(
         audit_record(
             actor=actor,
             actor_label=actor_label,
+            actor_organisation=actor_organisation,
             action="target.create",
             obj=target,
             organisation=contract.lead_commissioner,
@@ -182,7 +184,12 @@ def target_create(
 
 
 def version_create(
-    *, target: Target, data: TargetInput, actor: User | None, actor_label: str | None = None
+    *,
+    target: Target,
+    data: TargetInput,
+    actor: User | None,
+    actor_label: str | None = None,
+    actor_organisation: Organisation | None = None,
 ) -> TargetVersion:
     """Record new values for a target from a date (no capability check: callers do)."""
     problems, cleaned = version_problems(target.contract, data)
@@ -194,6 +201,7 @@ def version_create(
         audit_record(
             actor=actor,
             actor_label=actor_label,
+            actor_organisation=actor_organisation,
             action="target.version",
             obj=target,
             organisation=target.contract.lead_commissioner,
@@ -207,13 +215,20 @@ def target_add(
 ) -> Target:
     """Add an outcome target to a contract led by the acting body."""
     require_lead_body(acting, contract, Capability.MANAGE_TARGETS)
-    return target_create(contract=contract, measure=measure, params=params, data=data, actor=acting.user)
+    return target_create(
+        contract=contract,
+        measure=measure,
+        params=params,
+        data=data,
+        actor=acting.user,
+        actor_organisation=acting.organisation,
+    )
 
 
 def target_version_add(*, acting: Acting, target: Target, data: TargetInput) -> TargetVersion:
     """Change a target from a date: a new version; earlier periods keep the version in force then."""
     require_lead_body(acting, target.contract, Capability.MANAGE_TARGETS)
-    return version_create(target=target, data=data, actor=acting.user)
+    return version_create(target=target, data=data, actor=acting.user, actor_organisation=acting.organisation)
 
 
 def target_end(*, acting: Acting, target: Target, effective_from: date, reason: str) -> TargetVersion:
@@ -246,6 +261,7 @@ def target_end(*, acting: Acting, target: Target, effective_from: date, reason: 
         contract_terms_changed.send(sender=Target, contract=contract, since=effective_from)
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="target.end",
             obj=target,
             organisation=contract.lead_commissioner,

@@ -22,6 +22,7 @@ from accounts.api.idempotency import HEADER, fingerprint, idempotent
 from accounts.api.parsers import SafeJSONParser
 from accounts.api.problems import Conflict
 from accounts.api.views import ApiViewSet
+from accounts.audit import audit_view
 from accounts.jobs import retry_after_seconds
 from accounts.upload_limits import upload_limit
 from commissioning.access import require_prime_provider
@@ -231,14 +232,19 @@ class ReturnAttemptViewSet(ETagMixin, ApiViewSet):
         summary="A submission's validation report",
         description="Every error and warning, as the portal's report shows them, and the survey figures. "
         "One object, not paged: the checks list at most 1,000 errors and 1,000 warnings, and past that "
-        "the last entry says how many more there were.",
+        "the last entry says how many more there were. The report quotes the file's rows, so each read "
+        "is recorded in the provider's audit log, naming the token.",
         tags=TAGS,
         responses=ValidationReportSerializer,
     )
     @action(detail=True, methods=["get"], url_path="validation-report", url_name="validation-report")
     def validation_report(self, request, pk=None):
         attempt = self._attempt()
-        return Response(ValidationReportSerializer(attempt, context=self.get_serializer_context()).data)
+        data = ValidationReportSerializer(attempt, context=self.get_serializer_context()).data
+        # The report quotes the return's rows (person-level data): reading it is audited, as in the portal.
+        provider = attempt.monthly_return.contract.provider
+        audit_view(request, attempt, "return_report", organisation=provider, details={"shown": "api"})
+        return Response(data)
 
     @extend_schema(
         summary="Sign off a return",

@@ -94,6 +94,7 @@ def result_override(
         )
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="result.override" if rag_value else "result.override_withdraw",
             obj=override,
             organisation=result.contract.lead_commissioner,

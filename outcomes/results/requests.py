@@ -155,6 +155,7 @@ def recompute_run_request(
         )
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="results.recompute",
             obj=run,
             organisation=contract.lead_commissioner,

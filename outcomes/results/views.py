@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from accounts.access import Acting, organisation_required
+from accounts.audit import audit_view
 from accounts.govuk_forms import apply_service_errors
 from commissioning.models import Contract
 from outcomes.measures import MEASURES
@@ -160,7 +161,15 @@ def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm
 @organisation_required
 def result_detail(request: HttpRequest, result_id: int) -> HttpResponse:
     result = selectors.result_get_for(request.acting, result_id)
-    return render(request, "outcomes/results/detail.html", _detail_context(request.acting, result))
+    context = _detail_context(request.acting, result)
+    if context["episodes"].kind == "episodes" and context["episodes"].rows:
+        # The episodes behind the figure, each with its outcome, are person-level data of the
+        # provider's returns: reading them is audited as the provider's record.
+        provider = result.contract.provider
+        audit_view(
+            request, result, "result_episodes", organisation=provider, details={"period": result.period}
+        )
+    return render(request, "outcomes/results/detail.html", context)
 
 
 @organisation_required

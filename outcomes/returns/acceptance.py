@@ -161,6 +161,7 @@ def attempt_accept(
     audit_record(
         actor=submitter.user,
         actor_label=submitter.label,
+        actor_organisation=submitter.organisation,
         action="return.accept",
         obj=attempt,
         organisation=contract.provider,

@@ -104,6 +104,7 @@ def attempt_create(
         audit_record(
             actor=submitter.user,
             actor_label=submitter.label,
+            actor_organisation=submitter.organisation,
             action="return.nil_declare" if kind == AttemptKind.NIL else "return.upload",
             obj=attempt,
             organisation=contract.provider,
@@ -145,6 +146,7 @@ def attempt_check_again(*, acting: Acting, attempt: ReturnAttempt) -> None:
         job_retry(job)
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="return.check_again",
             obj=attempt,
             organisation=attempt.monthly_return.contract.provider,
@@ -180,6 +182,7 @@ def return_sign_off(
         return_email_later(accepted, ACCEPTED)
         audit_record(
             actor=acting.user,
+            actor_organisation=acting.organisation,
             action="return.sign_off",
             obj=accepted,
             organisation=contract.provider,

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.access import Acting, Capability, capability_required, organisation_required
+from accounts.audit import audit_view
 from accounts.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response, stored_file_response
 from accounts.govuk_forms import apply_service_errors
 from accounts.upload_limits import upload_limit
@@ -196,6 +197,16 @@ def return_nil(request: HttpRequest, contract_id: int, period: str) -> HttpRespo
 # --- An attempt: status, report, sign-off ----------------------------------------------------
 
 
+def _report_read(request: HttpRequest, attempt: ReturnAttempt, shown: str) -> None:
+    """A return's report quotes its rows (person-level data): showing a finished one is audited, as
+    the provider's record."""
+    if attempt.status not in IN_PROGRESS:
+        contract = attempt.monthly_return.contract
+        audit_view(
+            request, attempt, "return_report", organisation=contract.provider, details={"shown": shown}
+        )
+
+
 def _attempt_context(
     acting: Acting, attempt: ReturnAttempt, sign_off_form: SignOffForm | None = None
 ) -> dict:
@@ -219,13 +230,16 @@ def _attempt_context(
 @organisation_required
 def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    _report_read(request, attempt, "page")
     return render(request, "outcomes/returns/attempt.html", _attempt_context(request.acting, attempt))
 
 
 @organisation_required
 def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """The status panel alone, polled by the attempt page while the checks run."""
+    """The status panel alone, polled by the attempt page while the checks run (it shows the report
+    once they finish)."""
     attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    _report_read(request, attempt, "page")
     return render(request, "outcomes/returns/_attempt_status.html", _attempt_context(request.acting, attempt))
 
 
@@ -246,6 +260,7 @@ def attempt_check_again(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @organisation_required
 def attempt_report_csv(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get_for(request.acting, attempt_id)
+    _report_read(request, attempt, "csv")
     reference = slugify(attempt.monthly_return.contract.reference) or "contract"
     return download_response(
         templates_files.report_csv(attempt),
@@ -297,8 +312,17 @@ def return_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResp
         ):
             raise Http404("That file is not one of this month's.")
     rows, source = editor.rows_to_start_from(contract, month, source_attempt)
+    if rows:
+        _episodes_read(request, contract, month, f"the editor, from {source}")
     formset = EpisodeRowFormSet(initial=rows or [{}])
     return _edit_page(request, contract, month, formset, EditorSurveyForm(), source)
+
+
+def _episodes_read(request: HttpRequest, contract: Contract, month: date, shown: str) -> None:
+    """Episodes of a submitted or accepted return, handed back to the provider to work on, are
+    person-level data: audited as the provider's record."""
+    details = {"month": f"{month:%Y-%m}", "shown": shown}
+    audit_view(request, contract, "return_episodes", organisation=contract.provider, details=details)
 
 
 def _edit_page(request, contract, month, formset, survey, source: str, problem: str = "") -> HttpResponse:
@@ -326,7 +350,9 @@ def attempt_file(request: HttpRequest, attempt_id: int) -> HttpResponse:
         raise Http404("A nil return has no file.")
     name = attempt.filename or f"return-{attempt.monthly_return.period}.csv"
     content_type = XLSX_CONTENT_TYPE if name.lower().endswith(".xlsx") else CSV_CONTENT_TYPE
-    return stored_file_response(attempt.file, name, content_type)
+    response = stored_file_response(attempt.file, name, content_type)
+    audit_view(request, attempt, "return_file", organisation=attempt.monthly_return.contract.provider)
+    return response
 
 
 @organisation_required
@@ -340,6 +366,7 @@ def last_month_xlsx(request: HttpRequest, contract_id: int, period: str) -> Http
     content = templates_files.last_month_xlsx(contract, month)
     if content is None:
         raise Http404(f"{add_months(month, -1):%B %Y} has no accepted return to start from.")
+    _episodes_read(request, contract, month, "last month's return as a workbook")
     reference = slugify(contract.reference) or "contract"
     return download_response(
         content, f"return-{reference}-{month:%Y-%m}-from-last-month.xlsx", XLSX_CONTENT_TYPE

@@ -130,6 +130,7 @@ def _save_version(
     )
     audit_record(
         actor=acting.user,
+        actor_organisation=acting.organisation,
         action="review.commentary_save",
         obj=meeting,
         organisation=meeting.commissioner,

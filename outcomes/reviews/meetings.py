@@ -58,6 +58,7 @@ QUARTER_HINT = "Write the quarter like 2026-27-Q2 (Q1 is April to June, Q4 Janua
 def _audit(acting: Acting, verb: str, meeting: ReviewMeeting, **details) -> None:
     audit_record(
         actor=acting.user,
+        actor_organisation=acting.organisation,
         action=f"review.{verb}",
         obj=meeting,
         organisation=meeting.commissioner,

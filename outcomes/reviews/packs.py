@@ -62,6 +62,7 @@ def _require_planned(meeting: ReviewMeeting) -> None:
 def _audit(acting: Acting, action: str, pack: ReviewPack, **details) -> None:
     audit_record(
         actor=acting.user,
+        actor_organisation=acting.organisation,
         action=action,
         obj=pack,
         organisation=pack.meeting.commissioner,

@@ -47,6 +47,7 @@ CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
 def _audit(acting: Acting, action: str, obj, meeting: ReviewMeeting, **details) -> None:
     audit_record(
         actor=acting.user,
+        actor_organisation=acting.organisation,
         action=f"review.{action}",
         obj=obj,
         organisation=meeting.commissioner,

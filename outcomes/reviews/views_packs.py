@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import organisation_required
+from accounts.audit import audit_view
 from accounts.downloads import stored_file_response
 from accounts.jobs import job_for, job_state
 from outcomes.reviews import access, pack_documents, packs, selectors
@@ -23,6 +24,12 @@ from outcomes.reviews.models import PackStatus, ReviewPack
 
 def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _pack_read(request: HttpRequest, pack: ReviewPack, shown: str) -> None:
+    """A pack holds a provider's figures and commentary and names the people at the meeting and
+    those owning its actions: each reading is audited as the meeting body's record."""
+    audit_view(request, pack, "review_pack", organisation=pack.meeting.commissioner, details={"shown": shown})
 
 
 def _status_context(request: HttpRequest, pack: ReviewPack) -> dict:
@@ -73,6 +80,7 @@ def pack_page(request: HttpRequest, pack_id: int) -> HttpResponse:
             and not meeting.packs.filter(issued_at__isnull=False).exists()
         ),
     }
+    _pack_read(request, pack, "page")
     return render(request, "outcomes/reviews/pack.html", context)
 
 
@@ -85,11 +93,16 @@ def pack_pdf(request: HttpRequest, pack_id: int) -> FileResponse:
     if pack.status != PackStatus.READY or not pack.file:
         raise Http404("The pack's PDF is still being made.")
     if reach.whole:
-        return stored_file_response(pack.file, pack_documents.pack_filename(pack), "application/pdf")
-    copy = pack_documents.pack_copy_for(pack, reach)
-    if copy is None or not copy.file:
-        raise Http404("No PDF of this pack was made for your organisation's contracts.")
-    return stored_file_response(copy.file, pack_documents.pack_filename(pack, reach), "application/pdf")
+        response = stored_file_response(pack.file, pack_documents.pack_filename(pack), "application/pdf")
+    else:
+        copy = pack_documents.pack_copy_for(pack, reach)
+        if copy is None or not copy.file:
+            raise Http404("No PDF of this pack was made for your organisation's contracts.")
+        response = stored_file_response(
+            copy.file, pack_documents.pack_filename(pack, reach), "application/pdf"
+        )
+    _pack_read(request, pack, "pdf")
+    return response
 
 
 @organisation_required

@@ -6,12 +6,18 @@ from datetime import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from accounts import services
 from accounts.access import acting_for
+from accounts.audit_chain import entry_append
 from accounts.models import AuditEntry, Invitation, Membership, Role, User
 from accounts.selectors import audit_action_choices_for
+from outcomes.reviews.commentary import commentary_save
+from outcomes.reviews.models import ReviewMeeting
+from tests.factories import acting, contract, target
+from tests.fixtures import matrix as make
 
 AUDIT = "/account/audit/"
 
@@ -23,15 +29,17 @@ def _at(year: int, month: int, day: int, hour: int = 12) -> datetime:
 def _entry(
     organisation, actor, action: str, object_repr: str, at: datetime, object_id: str = "1"
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
-        at=at,
-        actor=actor,
-        actor_label=str(actor),
-        organisation_id=organisation.pk,
-        action=action,
-        object_type="tests.Thing",
-        object_id=object_id,
-        object_repr=object_repr,
+    return entry_append(
+        AuditEntry(
+            at=at,
+            actor=actor,
+            actor_label=str(actor),
+            organisation_id=organisation.pk,
+            action=action,
+            object_type="tests.Thing",
+            object_id=object_id,
+            object_repr=object_repr,
+        )
     )
 
 
@@ -125,6 +133,82 @@ def test_other_providers_admin_sees_only_their_entries(client, world, sign_in, e
     response = client.get(AUDIT)
 
     assert _shown(response, entries) == {"brookside"}
+
+
+# --- Entries about an organisation's own people, in another's records ------------------------
+
+
+@pytest.fixture
+def across(world):
+    """Provider A's submitter writes commentary for the council's review of J-1 (the council's
+    record), and the council's commissioner downloads provider A's return file (provider A's record)."""
+    world.contracts = {
+        "joint": contract(world.council, world.provider_a, reference="J-1", partners=[world.icb])
+    }
+    joint_target = target(world.contracts["joint"])
+    meeting = ReviewMeeting.objects.get(pk=make.meeting(world))
+    commentary_save(
+        acting=acting(world.users["a_submitter"], world.provider_a),
+        meeting=meeting,
+        target=joint_target,
+        part="data",
+        text="Referrals rose after the hospital's winter scheme.",
+    )
+    attempt_id = make.return_attempt(world)
+    officer = Client()
+    officer.force_login(world.users["commissioner"])
+    assert officer.get(f"/returns/attempts/{attempt_id}/file").status_code == 200
+    return {
+        "commentary": AuditEntry.objects.get(action="review.commentary_save"),
+        "download": AuditEntry.objects.get(action="view.return_file"),
+    }
+
+
+def _rows(response) -> dict[str, str]:
+    """Each entry's row on the page, by its action."""
+    rows = response.content.decode().split('<tr class="govuk-table__row">')[2:]
+    return {
+        action: row
+        for row in rows
+        for action in ("review.commentary_save", "view.return_file")
+        if action in row
+    }
+
+
+def test_a_provider_admin_sees_its_staffs_actions_in_a_councils_records(client, world, sign_in, across):
+    assert across["commentary"].organisation_id == world.council.pk
+    assert across["commentary"].actor_organisation_id == world.provider_a.pk
+    sign_in(world.users["a_admin"])
+
+    rows = _rows(client.get(AUDIT))
+
+    assert set(rows) == {"review.commentary_save", "view.return_file"}
+    assert "Record of Riverton City Council" in rows["review.commentary_save"]
+    assert "Record of" not in rows["view.return_file"]  # provider A's own record
+    assert "for Riverton City Council" in rows["view.return_file"]  # read by the council's officer
+
+
+def test_a_council_admin_sees_its_officers_reads_of_a_providers_records(client, world, sign_in, across):
+    assert across["download"].organisation_id == world.provider_a.pk
+    assert across["download"].actor_organisation_id == world.council.pk
+    sign_in(world.users["c_admin"])
+
+    rows = _rows(client.get(AUDIT))
+
+    assert set(rows) == {"review.commentary_save", "view.return_file"}
+    assert "Record of Acme Homecare Ltd" in rows["view.return_file"]
+    assert "for Acme Homecare Ltd" in rows["review.commentary_save"]
+
+
+@pytest.mark.parametrize("who", ["b_admin", "icb_admin"])
+def test_a_third_organisation_sees_neither(client, world, sign_in, across, who):
+    sign_in(world.users[who])
+
+    response = client.get(AUDIT)
+
+    assert _rows(response) == {}
+    actions = audit_action_choices_for(acting(world.users[who]))
+    assert not {"review.commentary_save", "view.return_file"} & set(actions)
 
 
 def test_person_filter_lists_only_people_in_the_organisations_log(client, world, sign_in, entries):
@@ -397,20 +481,11 @@ def test_service_refuses_someone_without_the_capability_and_writes_nothing(world
 
 
 def test_the_action_filter_lists_each_action_once(world):
-    for _ in range(3):
-        AuditEntry.objects.create(
-            actor_label="test",
-            organisation=world.council,
-            action="contract.update",
-            object_type="x",
-            object_id="1",
+    for action in ("contract.update", "contract.update", "contract.update", "contract.create"):
+        entry_append(
+            AuditEntry(
+                actor_label="test", organisation=world.council, action=action, object_type="x", object_id="1"
+            )
         )
-    AuditEntry.objects.create(
-        actor_label="test",
-        organisation=world.council,
-        action="contract.create",
-        object_type="x",
-        object_id="1",
-    )
     actions = audit_action_choices_for(acting_for(world.users["c_admin"], world.council.pk))
     assert actions.count("contract.update") == 1 and actions == sorted(set(actions))

@@ -13,10 +13,12 @@ from config.celery import TASK_PACKAGES, app
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = {
     "accounts.tasks.api_idempotency_keys_prune",
+    "accounts.tasks.audit_log_verify",
     "accounts.tasks.invitation_email_send",
     "accounts.tasks.lockout_email_send",
     "accounts.tasks.jobs_prune",
     "accounts.tasks.jobs_sweep",
+    "accounts.tasks.lockout_email_send",
     "accounts.tasks.password_reset_email_send",
     "accounts.tasks.sessions_clear_expired",
     "accounts.tasks.sign_in_attempts_clean",

@@ -79,6 +79,7 @@ def test_production_settings_are_parsed():
         ({"DEBUG": "true", "CLAMAV_URL": "/run/clamav/clamd.ctl"}, "CLAMAV_URL"),
         ({"DEBUG": "true", "CLAMAV_URL": "tcp://127.0.0.1"}, "CLAMAV_URL"),
         ({"DEBUG": "true", "CLAMAV_URL": "http://scanner:3310"}, "CLAMAV_URL"),
+        ({"DEBUG": "true", "ADMINS": "oncall@council.example, the on-call team"}, "ADMINS"),
     ],
 )
 def test_a_bad_value_names_the_variable(variables, named):
@@ -105,6 +106,12 @@ def test_the_virus_scanners_address_is_read():
     assert load({"DEBUG": "true"}, BASE).clamav_url is None
     for url in ("unix:///run/clamav/clamd.ctl", "tcp://clamav.internal:3310"):
         assert load({"DEBUG": "true", "CLAMAV_URL": f" {url} "}, BASE).clamav_url == url
+
+
+def test_admins_are_read():
+    config = load({"DEBUG": "true", "ADMINS": " oncall@council.example,ops@supplier.example "}, BASE)
+    assert config.admins == ["oncall@council.example", "ops@supplier.example"]
+    assert load({"DEBUG": "true"}, BASE).admins == []
 
 
 def test_api_rates_and_a_shared_cache_are_read():

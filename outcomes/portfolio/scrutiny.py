@@ -1,18 +1,8 @@
 """The scrutiny report: a commissioning body's portfolio for a quarter, as a public paper for councillors.
 
-Every figure is an aggregate. Small numbers are suppressed (the rule, applied by the pure functions
-of outcomes.measures.disclosure, and printed in the report):
-
-1. A count of 1 to 4 is shown as "fewer than 5". Zero, and 5 or more, are shown as they are.
-2. A rate (numerator of denominator): when the denominator is 1 to 4, both are shown as "fewer than
-   5" and the percentage is suppressed. When the numerator is 1 to 4 it is shown as "fewer than 5"
-   and the percentage is suppressed (with the denominator it would give the numerator back). When
-   the denominator less the numerator is 1 to 4, the numerator and the percentage are suppressed
-   (the few left out could be worked out by subtraction).
-3. Secondary suppression, for a row of counts that adds up to a total shown elsewhere (RAG counts of
-   a measure, CQC ratings, a provider's RAG counts): if exactly one cell of the row is 1 to 4, the
-   next smallest non-zero cell is suppressed too ("suppressed"), so that the small one cannot be
-   recovered by subtracting the others from the total.
+Every figure is an aggregate. Small numbers are suppressed by the one rule of
+outcomes.measures.disclosure (a count of 1 to 4 shown as "fewer than 5", a percentage that would give
+one back left out, and the next smallest count of a row suppressed too), printed in the report.
 
 Providers are never named unless the commissioner asks for them; their table suppresses in the same way.
 """

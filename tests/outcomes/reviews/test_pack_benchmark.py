@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from outcomes.periods import parse_period
 from outcomes.reviews import packs
 from outcomes.reviews.models import PackStatus, ReviewMeeting
 from tests.factories import ProviderFactory, contract, target
+from tests.fixtures.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 QUARTER = "2025-26-Q2"
@@ -42,13 +42,6 @@ def stored(t, numerator: int, denominator: int) -> None:
         value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
         rag="green",
     )
-
-
-def pdf_text(content: bytes, tmp_path) -> str:
-    path = tmp_path / "pack.pdf"
-    path.write_bytes(content)
-    done = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, timeout=60)
-    return " ".join(done.stdout.decode("utf-8").split())
 
 
 def test_all_ten_providers_at_100_percent_are_each_joint_first(

@@ -43,6 +43,7 @@ from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.tasks import review_pack_email_send
 from providers.models import Provider
 from tests.factories import CouncilFactory, ProviderFactory, contract, target
+from tests.fixtures.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -237,13 +238,6 @@ def issue(setup, pack, capture) -> ReviewPack:
 def pdf_bytes(pack: ReviewPack) -> bytes:
     with pack.file.open("rb") as stored:
         return stored.read()
-
-
-def pdf_text(content: bytes, tmp_path) -> str:
-    path = tmp_path / "pack.pdf"
-    path.write_bytes(content)
-    done = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, timeout=60)
-    return " ".join(done.stdout.decode("utf-8").split())
 
 
 def test_the_pdf_holds_the_scorecard_commentary_and_actions(

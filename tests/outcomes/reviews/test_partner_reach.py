@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -38,6 +37,7 @@ from outcomes.reviews.models import (
 from outcomes.reviews.pack_figures import pack_figures
 from tests.factories import contract, target
 from tests.fixtures import matrix as make
+from tests.fixtures.pdf import pdf_text
 from tests.fixtures.world import build_world, kept_for_the_module
 
 pytestmark = pytest.mark.django_db
@@ -142,13 +142,6 @@ def _meeting(w, contracts, quarter: str, held_on: date, status: str) -> ReviewMe
     )
     meeting.contracts.set(contracts)
     return meeting
-
-
-def pdf_text(content: bytes, tmp_path) -> str:
-    path = tmp_path / "pack.pdf"
-    path.write_bytes(content)
-    done = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, timeout=60)
-    return " ".join(done.stdout.decode("utf-8").split())
 
 
 # Every page that shows a meeting's content, as the ICB reads it (a path from the world).

@@ -17,6 +17,7 @@ TASK_PACKAGES = [
     "outcomes.notice_suggestions",
     "outcomes.reviews",
     "outcomes.retention",
+    "outcomes.organisation_export",
 ]
 
 

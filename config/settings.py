@@ -356,6 +356,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sign_in_attempts_clean",
         "schedule": crontab(hour=2, minute=30),
     },
+    "organisation-exports-prune": {
+        "task": "outcomes.organisation_export.tasks.organisation_exports_prune",
+        "schedule": crontab(hour=3, minute=5),
+    },
     "retention-apply": {
         "task": "outcomes.retention.tasks.retention_apply",
         "schedule": crontab(hour=3, minute=15),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
     path("health/", health, name="health"),
+    path("account/export/", include("outcomes.organisation_export.urls")),
     path("account/", include("accounts.urls")),
     path("providers/", include("commissioning.urls_providers")),
     path("contracts/", include("commissioning.urls")),

@@ -349,3 +349,34 @@ class ResultOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} {self.period}: {self.rag or 'override withdrawn'}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Being made"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class OrganisationExport(models.Model):
+    """Everything held about one organisation as a zip of CSV files, asked for by one of its admins
+    and made by a background task (outcomes.organisation_export). Kept EXPORT_KEEP_DAYS, then deleted."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_by_label = models.CharField(max_length=255)
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    rows = models.JSONField(default=dict, blank=True, help_text="The rows in each file of the zip.")
+    generated_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Export of {self.organisation} asked for on {self.requested_at:%d/%m/%Y %H:%M}"

@@ -206,6 +206,20 @@ ROWS = [
         method="post",
     ),
     Row("accounts:audit-log", lambda w: "/account/audit/", organisation_page(403, admins=200)),
+    # Everything held about one's organisation: its admins ask for it and download it.
+    Row("data-export:page", lambda w: "/account/export/", organisation_page(403, admins=200)),
+    Row("data-export:status", lambda w: "/account/export/status/", organisation_page(403, admins=200)),
+    Row(
+        "data-export:request",
+        lambda w: "/account/export/new/",
+        organisation_page(403, admins=302),
+        method="post",
+    ),
+    Row(
+        "data-export:download",
+        lambda w: f"/account/export/{make.organisation_export(w)}/download/",
+        organisation_page(403, a_admin=200, b_admin=404, c_admin=404, icb_admin=404),
+    ),
     Row("accounts:sign-ins", lambda w: "/account/audit/sign-ins/", organisation_page(403, admins=200)),
     # API tokens: organisation admins manage their own organisation's; another's token is a 404.
     Row("accounts:api-tokens", lambda w: "/account/api-tokens/", organisation_page(403, admins=200)),

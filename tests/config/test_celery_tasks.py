@@ -26,6 +26,8 @@ NAMES = {
     "commissioning.tasks.notice_letter_generate",
     "commissioning.tasks.qaf_draft_shared_email_send",
     "commissioning.tasks.qaf_report_generate",
+    "outcomes.organisation_export.tasks.organisation_export_make",
+    "outcomes.organisation_export.tasks.organisation_exports_prune",
     "outcomes.retention.tasks.retention_apply",
     "outcomes.tasks.compliance_recompute",
     "outcomes.tasks.compliance_recompute_all",

@@ -6,17 +6,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import zipfile
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import AuditEntry
+from outcomes.models import ExportStatus, OrganisationExport
+from outcomes.organisation_export.making import exports_prune
 from outcomes.returns import files as templates_files
 from outcomes.returns import services
 from tests.factories import contract, target
+from tests.fixtures import matrix as make_matrix
 from tests.fixtures.api import make_token
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +101,35 @@ def test_the_command_refuses_an_unknown_organisation_or_an_existing_file(held, t
     existing.write_bytes(b"")
     with pytest.raises(CommandError, match="exists already"):
         call_command("export_organisation", str(held.provider_a.pk), str(existing))
+
+
+def test_an_admin_asks_for_the_export_and_downloads_it(
+    held, client, django_capture_on_commit_callbacks, tmp_path
+):
+    client.force_login(held.users["a_admin"])
+    assert "Make an export now" in client.get("/account/export/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/account/export/new/")
+    assert response.status_code == 302
+    export = OrganisationExport.objects.get(organisation=held.provider_a)
+    assert export.status == ExportStatus.READY and export.rows["episodes.csv"] > 0
+    page = client.get("/account/export/").content.decode()
+    assert f"/account/export/{export.pk}/download/" in page
+    download = client.get(f"/account/export/{export.pk}/download/")
+    path = tmp_path / "download.zip"
+    path.write_bytes(b"".join(download.streaming_content))
+    assert [row["reference"] for row in _read(path)["contracts"]] == ["J-1"]
+    assert AuditEntry.objects.filter(action="view.organisation_export", organisation=held.provider_a).exists()
+    other = client.__class__()
+    other.force_login(held.users["b_admin"])
+    assert other.get(f"/account/export/{export.pk}/download/").status_code == 404
+
+
+def test_old_exports_are_deleted_after_a_week(held, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    export = OrganisationExport.objects.get(pk=make_matrix.organisation_export(held))
+    stored = export.file.path
+    assert exports_prune(timezone.now() + timedelta(days=6)) == 0
+    assert exports_prune(timezone.now() + timedelta(days=8)) == 1
+    assert not OrganisationExport.objects.exists()
+    assert not os.path.exists(stored)

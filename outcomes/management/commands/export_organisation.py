@@ -1,5 +1,5 @@
 """``python manage.py export_organisation ID FILE.zip``: everything held about one organisation, as a
-zip of CSV files (outcomes.organisation_export), for a subject access request, an auditor or the
+zip of CSV files (outcomes.organisation_export.build), for a subject access request, an auditor or the
 end of a contract. Recorded in the organisation's audit log."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.audit import audit_record
 from accounts.models import Organisation
-from outcomes.organisation_export import organisation_export
+from outcomes.organisation_export.build import organisation_export
 
 
 class Command(BaseCommand):

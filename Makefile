@@ -8,11 +8,14 @@ PORT ?= 8000
 .PHONY: demo test lint up bench-returns bench-compliance bench-pack bench-portfolio bench-api bench-load venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
+# Emailed links, letters and the printed sign-ins use the address the demo really serves on.
+DEMO_SITE_URL ?= http://$(HOST):$(PORT)
+
 demo: venv
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DEBUG=true $(BIN)/python manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=true SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py seed_demo
+	@echo "Serving on $(DEMO_SITE_URL)/ (Ctrl+C to stop)"
+	DEBUG=true SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite on PostgreSQL, Redis, a Celery worker and Chromium (all set up here)
 test:

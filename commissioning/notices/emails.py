@@ -11,6 +11,12 @@ from commissioning.notices.letters import notice_letter_title
 from commissioning.notices.models import Notice, NoticeStatus
 
 
+def notice_recipients(notice: Notice) -> list[str]:
+    """Who is emailed when a notice is issued: the provider's approvers (admins included), who answer
+    notices. The issue check page lists them, and a provider with none is sent the letter by post."""
+    return member_emails(notice.provider_id, [Role.APPROVER])
+
+
 def notice_issued_email(notice_id: int) -> int:
     """Tell the provider's approvers (admins included) that a notice has been issued to them; returns
     how many were told (none for a draft or a notice that is gone)."""
@@ -19,7 +25,7 @@ def notice_issued_email(notice_id: int) -> int:
     )
     if notice is None or notice.status == NoticeStatus.DRAFT:
         return 0
-    recipients = member_emails(notice.provider_id, [Role.APPROVER])
+    recipients = notice_recipients(notice)
     link = settings.SITE_URL + reverse("notices:detail", args=[notice.pk])
     context = {"notice": notice, "title": notice_letter_title(notice), "link": link}
     for email in recipients:

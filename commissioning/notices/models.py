@@ -203,6 +203,12 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     issued_by_label = models.CharField(max_length=255, blank=True)
+    posted_on = models.DateField(
+        "sent by post on",
+        null=True,
+        blank=True,
+        help_text="When the letter was posted to a provider with no one in the service to email it to.",
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -31,6 +31,7 @@ from accounts.access import Acting
 from accounts.audit import audit_record
 from accounts.jobs import job_enqueue, orphan_finder
 from commissioning.notices.access import require_notice_officer, require_notice_recipient
+from commissioning.notices.emails import notice_recipients
 from commissioning.notices.models import (
     LADDER,
     Notice,
@@ -121,17 +122,37 @@ def _close_predecessor(
     return previous
 
 
-def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
+def delivery_problem(notice: Notice, posted_on: date | None, today: date) -> dict[str, str]:
+    """Why the notice cannot reach the provider (empty when it can): it is emailed to the provider's
+    approvers; a provider with none must be sent the letter by post, and the officer records when."""
+    if posted_on is not None:
+        if posted_on > today:
+            return {"posted_on": "The date you posted the letter cannot be in the future"}
+        return {}
+    if notice_recipients(notice):
+        return {}
+    provider = notice.provider.name
+    return {
+        "posted_on": f"{provider} has no approver with an account to email the notice to. Ask the "
+        "provider's admin to give someone the Approver role (a service operator sets up the first admin "
+        "of a provider new to the service), or post the letter and enter the date you posted it."
+    }
+
+
+def notice_issue(*, acting: Acting, notice: Notice, posted_on: date | None = None) -> Notice:
     """Issue a complete draft: its evidence is copied in, a NoC gets its target closure date, and the
-    notice it escalates or corrects is closed as escalated or superseded."""
+    notice it escalates or corrects is closed as escalated or superseded. It must reach the provider:
+    its approvers are emailed, or the officer records the date the letter was posted
+    (``delivery_problem``)."""
     require_notice_officer(acting, notice)
     with transaction.atomic():
         notice = locked(notice)
         after = check_transition(notice, "issue")
         now = timezone.now()
         today = timezone.localdate(now)
-        if problems := issue_problems(notice, today):
+        if problems := {**issue_problems(notice, today), **delivery_problem(notice, posted_on, today)}:
             raise ValidationError(problems)
+        notice.posted_on = posted_on
         if notice.supersedes_id:
             previous = _close_predecessor(acting, notice, "superseded", now)
             notice.clock_start_on = previous.clock_start_on
@@ -156,6 +177,8 @@ def notice_issue(*, acting: Acting, notice: Notice) -> Notice:
             kind=notice.kind,
             remedy_due_on=str(notice.remedy_due_on),
             target_close_on=str(notice.target_close_on) if notice.target_close_on else None,
+            emailed_to=notice_recipients(notice),
+            posted_on=str(posted_on) if posted_on else None,
         )
         letter = NoticeLetter.objects.create(notice=notice)
         letter_make_later(letter)

@@ -3,6 +3,8 @@ and a body's target closure periods. Access as in commissioning.notices.views.""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +17,7 @@ from accounts.upload_limits import upload_limit
 from commissioning.evidence import EVIDENCE_UPLOAD
 from commissioning.notices import drafts, selectors, services
 from commissioning.notices.access import require_raise_notice
+from commissioning.notices.emails import notice_recipients
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
 from commissioning.notices.forms import (
     DraftForm,
@@ -146,6 +149,16 @@ def file_add(request: HttpRequest, notice_id: int) -> HttpResponse:
     )
 
 
+def _posted_on(parts: dict[str, str]) -> tuple[date | None, str]:
+    """The date the letter was posted, from the day, month and year boxes (none entered: None)."""
+    if not any(parts.values()):
+        return None, ""
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), ""
+    except ValueError:
+        return None, "Enter the date you posted the letter as a real date, for example 3 12 2026"
+
+
 @organisation_required
 def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
     """GET: check the draft before issuing it (what the provider will receive). POST: issue it."""
@@ -155,9 +168,14 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
         messages.info(request, f"This notice was issued on {timezone.localdate(notice.issued_at):%d/%m/%Y}.")
         return redirect(notice_url(notice))
     problems: dict[str, str] = {}
+    recipients = notice_recipients(notice)
+    posted = {part: request.POST.get(f"posted_on-{part}", "").strip() for part in ("day", "month", "year")}
     if request.method == "POST":
+        posted_on, date_problem = _posted_on(posted)
         try:
-            issued = services.notice_issue(acting=acting, notice=notice)
+            if date_problem:
+                raise ValidationError({"posted_on": date_problem})
+            issued = services.notice_issue(acting=acting, notice=notice, posted_on=posted_on)
         except ValidationError as error:
             problems = (
                 {key: " ".join(value) for key, value in error.message_dict.items()}
@@ -165,14 +183,23 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
                 else {"": " ".join(error.messages)}
             )
         else:
+            sent = (
+                f"It is emailed to {', '.join(recipients)}."
+                if issued.posted_on is None
+                else f"It is recorded as posted on {issued.posted_on:%-d %B %Y}."
+            )
             messages.success(
                 request,
-                f"{notice_letter_title(issued)} {issued.pk} is issued to {issued.provider.name}. "
-                "The letter is being made and the provider's approvers are emailed.",
+                f"{notice_letter_title(issued)} {issued.pk} is issued to {issued.provider.name}. The letter "
+                f"is being made. {sent}",
             )
             return redirect(notice_url(issued))
     else:
-        problems = services.issue_problems(notice, timezone.localdate())
+        today = timezone.localdate()
+        problems = {
+            **services.issue_problems(notice, today),
+            **services.delivery_problem(notice, None, today),
+        }
     return render(
         request,
         "commissioning/notices/issue.html",
@@ -184,6 +211,9 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
             "officer_files": notice.files.filter(uploaded_by_provider=False),
             "settings": selectors.notice_settings_for(notice.commissioner),
             "pending_from": notice.escalated_from or notice.supersedes,
+            "recipients": recipients,
+            "posted": posted,
+            "draft_problems": {key: value for key, value in problems.items() if key != "posted_on"},
         },
         status=400 if problems and request.method == "POST" else 200,
     )

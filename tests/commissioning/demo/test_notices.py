@@ -21,6 +21,7 @@ from commissioning.demo.notices import notice_seed
 from commissioning.demo.organisations import demo_seed
 from commissioning.demo.qaf import qaf_seed
 from commissioning.notices import services
+from commissioning.notices.emails import notice_recipients
 from commissioning.notices.figures import notice_figures, within_target
 from commissioning.notices.models import (
     OPEN_STATUSES,
@@ -201,7 +202,10 @@ def test_the_demo_provider_people_can_acknowledge_and_respond_and_the_officer_ca
     drafts = list(Notice.objects.filter(status=NoticeStatus.DRAFT))
     assert 1 <= len(drafts) <= 2
     for draft in drafts:
-        assert services.notice_issue(acting=officer, notice=draft).status == NoticeStatus.ISSUED
+        # A provider with no one in the service is sent the letter by post, and the officer says when.
+        posted = None if notice_recipients(draft) else timezone.localdate()
+        issued = services.notice_issue(acting=officer, notice=draft, posted_on=posted)
+        assert issued.status == NoticeStatus.ISSUED and issued.posted_on == posted
 
 
 def test_every_notice_has_a_complete_history_in_order():

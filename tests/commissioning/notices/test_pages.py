@@ -25,7 +25,7 @@ from commissioning.notices.models import (
     NoticeStatus,
 )
 from outcomes.models import MonthlyReturn
-from tests.factories import contract
+from tests.factories import ProviderFactory, contract
 from tests.pages import error_summary, page_text
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +359,48 @@ def test_enforcement_stage_is_shown_with_the_contract(client, p):
         assert "Notice of Concern open" in page_text(client.get(url)), url
     _login(client, p, "a_viewer")
     assert "Notice of Concern open" in page_text(client.get(f"/contracts/{p.deal.pk}/"))
+
+
+def test_the_check_page_names_who_is_emailed(client, p):
+    notice = _draft(p)
+    _login(client, p, "contract_officer")
+    page = client.get(f"/notices/{notice.pk}/issue/").content.decode()
+    assert "admin@acme.example" in page and "approver@acme.example" in page
+    assert "posted_on-day" not in page
+
+
+def test_a_provider_with_no_one_to_email_is_refused_until_the_posting_date_is_recorded(
+    client, p, django_capture_on_commit_callbacks
+):
+    nobody = ProviderFactory(name="Harbour Support Services")
+    p.deal = contract(p.world.council, nobody, reference="NP-2")
+    notice = _draft(p)
+    _login(client, p, "contract_officer")
+    check = client.get(f"/notices/{notice.pk}/issue/")
+    assert "No one at Harbour Support Services can be emailed" in page_text(check)
+    assert "posted_on-day" in check.content.decode()
+    refused = client.post(f"/notices/{notice.pk}/issue/")
+    assert refused.status_code == 400
+    ((anchor, message),) = error_summary(refused)
+    assert anchor == "posted_on-day" and "has no approver with an account to email the notice to" in message
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.DRAFT
+    future = timezone.localdate() + timedelta(days=3)
+    ahead = client.post(
+        f"/notices/{notice.pk}/issue/",
+        {"posted_on-day": future.day, "posted_on-month": future.month, "posted_on-year": future.year},
+    )
+    assert ahead.status_code == 400 and "cannot be in the future" in error_summary(ahead)[0][1]
+    today = timezone.localdate()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = client.post(
+            f"/notices/{notice.pk}/issue/",
+            {"posted_on-day": today.day, "posted_on-month": today.month, "posted_on-year": today.year},
+            follow=True,
+        )
+    assert f"recorded as posted on {today.day} {today:%B %Y}" in page_text(issued)
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.ISSUED and notice.posted_on == today and mail.outbox == []
+    event = notice.events.get(action="issued")
+    assert event.details["posted_on"] == str(today) and event.details["emailed_to"] == []

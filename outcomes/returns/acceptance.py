@@ -158,6 +158,9 @@ def attempt_accept(
     attempt.warning_notes = notes
     attempt.episode_count = len(records)
     attempt.save()
+    recompute_request(contract=contract, months=touched)
+    # Last, as every audit entry is: writing one holds the audit log's chain lock to the commit, so
+    # a row lock taken after it could wait on a transaction that waits for the chain (a deadlock).
     audit_record(
         actor=submitter.user,
         actor_label=submitter.label,
@@ -176,7 +179,6 @@ def attempt_accept(
             "changes": changes,
         },
     )
-    recompute_request(contract=contract, months=touched)
     return attempt
 
 

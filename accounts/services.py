@@ -118,7 +118,9 @@ def invitation_accept(
     with transaction.atomic():
         # Lock the row so two clicks on the same link cannot both succeed.
         invitation = (
-            Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=invitation.pk)
         )
         if invitation.status != "pending":
             raise InvitationInvalid(f"This invitation has already been {invitation.status}.", invitation)

@@ -97,7 +97,11 @@ def check_transition(notice: Notice, action: str) -> str | None:
 
 def locked(notice: Notice) -> Notice:
     """The notice re-read under a row lock, so two people acting at once take turns."""
-    return Notice.objects.select_for_update().select_related("contract", "commissioner").get(pk=notice.pk)
+    return (
+        Notice.objects.select_for_update(of=("self",))
+        .select_related("contract", "commissioner")
+        .get(pk=notice.pk)
+    )
 
 
 def record_event(

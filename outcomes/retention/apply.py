@@ -89,7 +89,9 @@ def _count(contract: Contract) -> Deleted:
 def _delete(contract: Contract, today: date) -> Deleted:
     with transaction.atomic():
         contract = (
-            Contract.objects.select_for_update().select_related("lead_commissioner").get(pk=contract.pk)
+            Contract.objects.select_for_update(of=("self",))
+            .select_related("lead_commissioner")
+            .get(pk=contract.pk)
         )
         if contract.person_data_deleted_on is not None:
             return Deleted(contract=contract)

@@ -40,7 +40,8 @@ def return_email_send(attempt_id: int, event: str) -> list[str]:
     """Send the event's email about the attempt, once (a second call sends nothing); the addresses."""
     with transaction.atomic():
         attempt = (
-            ReturnAttempt.objects.select_for_update()
+            # The attempt's row alone: its contract is locked by acceptances, which this must not wait on.
+            ReturnAttempt.objects.select_for_update(of=("self",))
             .select_related(
                 "monthly_return__contract__provider", "monthly_return__contract__lead_commissioner"
             )

@@ -81,7 +81,11 @@ def commentary_save_all(*, acting: Acting, meeting: ReviewMeeting, entries: list
         raise ValidationError({"target": "That target is not on the contracts this meeting reviews."})
     saved, problems = 0, {}
     with transaction.atomic():
-        meeting = ReviewMeeting.objects.select_for_update().select_related("commissioner").get(pk=meeting.pk)
+        meeting = (
+            ReviewMeeting.objects.select_for_update(of=("self",))
+            .select_related("commissioner")
+            .get(pk=meeting.pk)
+        )
         _require_open(meeting)
         current = commentary_current(meeting)
         for entry in entries:

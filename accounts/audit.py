@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from accounts.access import Acting
 from accounts.audit_chain import entry_append
-from accounts.models import AuditEntry, Organisation, User
+from accounts.models import AuditEntry, Membership, Organisation, User
 
 VIEW_PREFIX = "view."
 
@@ -65,3 +65,21 @@ def audit_view(
         organisation=organisation,
         details=details,
     )
+
+
+def audit_own_account(user: User, action: str, **details: Any) -> None:
+    """A person's action on their own account (a password, two-step verification), recorded in each
+    of their organisations, acting for it; a person in none gets one entry, read by operators."""
+    places: list[Organisation | None] = [
+        membership.organisation
+        for membership in Membership.objects.filter(user=user).select_related("organisation")
+    ]
+    for organisation in places or [None]:
+        audit_record(
+            actor=user,
+            actor_organisation=organisation,
+            action=action,
+            obj=user,
+            organisation=organisation,
+            details=details,
+        )

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Acting, Capability
-from accounts.audit import audit_record
+from accounts.audit import audit_own_account, audit_record
 from accounts.invitation_links import InvitationInvalid
 from accounts.jobs import job_enqueue
 from accounts.models import Invitation, Membership, Organisation, User, roles_for_kind
@@ -242,17 +242,7 @@ def _password_set(*, user: User, password: str, action: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        memberships = list(Membership.objects.filter(user=user).select_related("organisation"))
-        organisations: list[Organisation | None] = [m.organisation for m in memberships]
-        # A person in no organisation still gets an entry, readable by service operators.
-        for organisation in organisations or [None]:
-            audit_record(
-                actor=user,
-                actor_organisation=organisation,
-                action=action,
-                obj=user,
-                organisation=organisation,
-            )
+        audit_own_account(user, action)
     return user
 
 

@@ -30,7 +30,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from accounts.audit import audit_record
+from accounts.audit import audit_own_account, audit_record
 from accounts.models import COMMISSIONER_KINDS, Membership, Organisation, User
 
 APP_DEVICE = "Authenticator app"
@@ -128,7 +128,7 @@ def app_set_up(request: HttpRequest, code: str) -> list[str] | None:
         TOTPDevice.objects.filter(user=user).delete()
         candidate.save()
         codes = _recovery_codes(user)
-        _audit(user, "user.two_factor_on")
+        audit_own_account(user, "user.two_factor_on")
     del request.session[SETUP_KEY]
     otp_login(request, candidate)
     sign_in_complete(request)
@@ -139,7 +139,7 @@ def recovery_codes_renew(user: User) -> list[str]:
     """New recovery codes (the earlier ones stop working)."""
     with transaction.atomic():
         codes = _recovery_codes(user)
-        _audit(user, "user.recovery_codes_renewed")
+        audit_own_account(user, "user.recovery_codes_renewed")
     return codes
 
 
@@ -152,7 +152,7 @@ def turn_off(user: User) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        _audit(user, "user.two_factor_off")
+        audit_own_account(user, "user.two_factor_off")
 
 
 def is_locked(request: HttpRequest, user: User) -> bool:
@@ -174,7 +174,7 @@ def second_step(request: HttpRequest, code: str) -> bool:
     if recovery is not None and recovery.verify_token(code.lower()):
         otp_login(request, recovery)
         sign_in_complete(request)
-        _audit(user, "user.recovery_code_used", left=recovery_codes_left(user))
+        audit_own_account(user, "user.recovery_code_used", left=recovery_codes_left(user))
         return True
     user_login_failed.send(sender=__name__, credentials={"username": user.email}, request=request)
     return False
@@ -214,11 +214,3 @@ def organisation_requirement_set(*, actor: User, organisation: Organisation, req
             organisation=organisation,
             actor_organisation=organisation,
         )
-
-
-def _audit(user: User, action: str, **details) -> None:
-    places: list[Organisation | None] = [
-        m.organisation for m in Membership.objects.filter(user=user).select_related("organisation")
-    ]
-    for organisation in places or [None]:
-        audit_record(actor=user, action=action, obj=user, organisation=organisation, details=details)

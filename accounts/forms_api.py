@@ -128,15 +128,6 @@ class ApiTokenForm(GovukFormMixin, forms.Form):
         else:
             self.add_error(None, error.messages)
 
-    def summary_errors(self) -> list[tuple[str, str]]:
-        """(element id, message) for the error summary: checkboxes and radios link to their first option."""
-        first_option = {"scopes", "expires"}
-        links = [(f"id_{next(iter(self.fields))}", message) for message in self.non_field_errors()]
-        for name in self.fields:
-            anchor = f"id_{name}_1" if name in first_option else f"id_{name}"
-            links += [(anchor, message) for message in self.errors.get(name, [])]
-        return links
-
 
 class ApiSignOffForm(GovukFormMixin, forms.Form):
     """A provider's switch for signing off returns through the API."""

@@ -25,7 +25,7 @@ from outcomes.returns import selectors, services
 from outcomes.returns.submitters import Submitter
 from outcomes.returns.validation import attempt_validate
 from tests.factories import CouncilFactory, ProviderFactory, contract
-from tests.pages import error_summary
+from tests.pages import error_summaries_are_govuk, error_summary
 
 JUNE = "2025-06"
 EXAMPLE = templates_files.example_csv()
@@ -120,7 +120,7 @@ def test_commissioners_see_every_contract_they_commission_and_the_outstanding_li
 
 def test_the_navigation_has_returns_after_contracts(client, world, contracts):
     content = as_user(client, world, "a_submitter").get("/").content.decode()
-    assert content.index(">Contracts<") < content.index(">Returns<") < content.index(">Measure library<")
+    assert content.index(">Contracts<") < content.index(">Returns<") < content.index(">Measures<")
 
 
 # --- A month's page -------------------------------------------------------------------------
@@ -192,6 +192,7 @@ def test_a_bad_file_shows_the_report_with_row_and_column(
     assert attempt.status == AttemptStatus.REJECTED
     page = client.get(response["Location"])
     assert "This return was rejected: 2 errors" in text(page)
+    assert error_summaries_are_govuk(page.content.decode())  # no aria-labelledby on a plain div
     assert table_rows(page, "errors") == [
         ["episodes", "3", "person_ref", "94***", attempt.errors[0]["message"]],
         ["episodes", "3", "age_band", "=1+2", attempt.errors[1]["message"]],

@@ -8,6 +8,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 
 from accounts.jobs import Backlog, jobs_backlog
+from accounts.navigation import service_navigation
 
 BACKLOG_CHECKED_EVERY = 15  # seconds: each web process looks at the outbox this often at most
 
@@ -18,6 +19,7 @@ def service(request: HttpRequest) -> dict:
         "service_name": settings.SERVICE_NAME,
         "acting": acting,
         "capabilities": {c.value for c in acting.capabilities} if acting else set(),
+        "navigation": service_navigation(request.path, acting) if acting else [],
         "background": _backlog()
         if getattr(getattr(request, "user", None), "is_authenticated", False)
         else None,

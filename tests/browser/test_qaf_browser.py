@@ -62,7 +62,7 @@ def test_officer_finalises_non_compliant_and_the_approver_sends_evidence(
 
     # The officer finalises: the ratings make it non-compliant.
     _sign_in(page, live_server.url, world.users["quality_officer"].email)
-    page.get_by_role("link", name="Quality (QAF)").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Quality", exact=True).click()
     expect(page.get_by_test_id("qaf-tracker")).to_contain_text("Acme Homecare Ltd")
     page.get_by_role("link", name="Acme Homecare Ltd").click()
     page.get_by_role("link", name=re.compile("Initial evaluation")).click()
@@ -86,7 +86,7 @@ def test_officer_finalises_non_compliant_and_the_approver_sends_evidence(
     # The provider's approver uploads evidence and marks the action done.
     page.get_by_role("button", name="Sign out").click()
     _sign_in(page, live_server.url, world.users["a_approver"].email)
-    page.get_by_role("link", name="Quality (QAF)").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Quality", exact=True).click()
     page.get_by_role("link", name=re.compile("actions? open")).click()
     page.get_by_label("Evidence file").set_input_files(str(evidence))
     page.get_by_label("What the file shows (optional)").fill("Certificates for all 23 care workers")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core import signing
 from django.utils import timezone
 
+from accounts.dates import moment_label
 from accounts.models import Invitation
 
 INVITATION_SALT = "accounts.invitation"
@@ -57,7 +58,7 @@ def invitation_from_token(token: str) -> Invitation:
         )
     if invitation.expires_at <= timezone.now():
         raise InvitationInvalid(
-            f"This invitation expired on {timezone.localtime(invitation.expires_at):%d %B %Y at %H:%M}. "
+            f"This invitation expired at {moment_label(invitation.expires_at)}. "
             f"Ask an admin of {invitation.organisation.name} to send you a new invitation.",
             invitation,
         )

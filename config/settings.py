@@ -195,9 +195,15 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = CONFIG.time_zone
 USE_I18N = True
 USE_TZ = True
+# The house date and time formats (GOV.UK style: "15 December 2026", "14:30") for every page, PDF and
+# email; config/formats/en_GB applies them to the en-gb locale. Python code writing a date into page
+# text uses accounts.dates. Exports (CSV, Excel, API) keep ISO dates.
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y, H:i"
+TIME_FORMAT = "H:i"
 SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(CONFIG.static_root) if CONFIG.static_root else BASE_DIR / "var" / "static"

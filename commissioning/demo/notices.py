@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import models, transaction
 from django.utils import timezone
 
+from accounts.dates import day_label
 from accounts.models import User
 from commissioning.demo import notice_table as table
 from commissioning.models import CommissioningBody, Contract
@@ -293,7 +294,7 @@ def _write(
             app_label="commissioning",
             model="assessment",
             object_id=plan.evidence.pk,
-            label=f"QAF assessment completed {plan.evidence.finalised_on:%d/%m/%Y}",
+            label=f"QAF assessment completed {day_label(plan.evidence.finalised_on)}",
             key_fields={
                 "outcome": plan.evidence.get_outcome_display(),
                 "overall": plan.evidence.get_judgement_display(),

@@ -15,6 +15,7 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
+from accounts.dates import day_label
 from commissioning.notices.models import Notice
 from outcomes.measures import MEASURES
 
@@ -98,14 +99,14 @@ def _returns(notice: Notice) -> list[Candidate]:
             state = "no accepted return"
         else:
             when = timezone.localtime(first.submitted_at)
-            state = f"first accepted version submitted {when:%d/%m/%Y}{' (late)' if first.late else ''}"
+            state = f"first accepted version submitted {day_label(when)}{' (late)' if first.late else ''}"
         found.append(
             Candidate(
                 "outcomes",
                 "monthlyreturn",
                 slot.pk,
-                f"Monthly return for {slot.month:%B %Y}: due {due:%d/%m/%Y}, {state}",
-                {"Month": f"{slot.month:%B %Y}", "Due": f"{due:%d/%m/%Y}", "State": state},
+                f"Monthly return for {slot.month:%B %Y}: due {day_label(due)}, {state}",
+                {"Month": f"{slot.month:%B %Y}", "Due": f"{day_label(due)}", "State": state},
                 "Monthly returns",
             )
         )
@@ -121,7 +122,7 @@ def _assessments(notice: Notice) -> list[Candidate]:
     for row in rows:
         outcome = row.get_outcome_display() if row.outcome else row.get_status_display()
         when = row.finalised_on or row.started_on or row.scheduled_for
-        label = f"{row.get_kind_display()} {f'of {when:%d/%m/%Y}' if when else ''}: {outcome}".replace(
+        label = f"{row.get_kind_display()} {f'of {day_label(when)}' if when else ''}: {outcome}".replace(
             "  ", " "
         )
         found.append(
@@ -132,7 +133,7 @@ def _assessments(notice: Notice) -> list[Candidate]:
                 label,
                 {
                     "Assessment": row.get_kind_display(),
-                    "Date": f"{when:%d/%m/%Y}" if when else "",
+                    "Date": f"{day_label(when)}" if when else "",
                     "Outcome": outcome,
                 },
                 "QAF assessments",

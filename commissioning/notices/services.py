@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.access import Acting
 from accounts.audit import audit_record
+from accounts.dates import day_label
 from accounts.jobs import job_enqueue, orphan_finder
 from commissioning.notices.access import require_notice_officer, require_notice_recipient
 from commissioning.notices.emails import notice_recipients
@@ -253,7 +254,7 @@ def notice_acknowledge(*, acting: Acting, notice: Notice) -> Notice:
         before, after = notice.status, check_transition(notice, "acknowledge")
         if notice.acknowledged_at is not None:
             raise ValidationError(
-                f"This notice was acknowledged on {timezone.localtime(notice.acknowledged_at):%d/%m/%Y} by "
+                f"This notice was acknowledged on {day_label(timezone.localdate(notice.acknowledged_at))} by "
                 f"{notice.acknowledged_by_label}."
             )
         # Acknowledged after an extension, it stays extended (the new date stands).
@@ -300,7 +301,7 @@ def notice_extend(*, acting: Acting, notice: Notice, new_due_on: date, reason: s
         problems = {}
         if notice.remedy_due_on is not None and new_due_on <= notice.remedy_due_on:
             problems["new_due_on"] = (
-                f"The new date must be after the current one ({notice.remedy_due_on:%d/%m/%Y})."
+                f"The new date must be after the current one ({day_label(notice.remedy_due_on)})."
             )
         if not reason.strip():
             problems["reason"] = "Say why the remedy date is extended."

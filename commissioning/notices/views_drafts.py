@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.access import Capability, organisation_required
+from accounts.dates import day_label
 from accounts.govuk_forms import apply_service_errors, int_or_none
 from accounts.upload_limits import upload_limit
 from commissioning.evidence import EVIDENCE_UPLOAD
@@ -165,7 +166,9 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
     acting = request.acting
     notice = officer_notice(acting, notice_id)
     if notice.status != NoticeStatus.DRAFT:
-        messages.info(request, f"This notice was issued on {timezone.localdate(notice.issued_at):%d/%m/%Y}.")
+        messages.info(
+            request, f"This notice was issued on {day_label(timezone.localdate(notice.issued_at))}."
+        )
         return redirect(notice_url(notice))
     problems: dict[str, str] = {}
     recipients = notice_recipients(notice)

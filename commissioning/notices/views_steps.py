@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.access import organisation_required
+from accounts.dates import day_label
 from accounts.upload_limits import upload_limit
 from commissioning.notices import services
 from commissioning.notices.forms import (
@@ -92,7 +93,7 @@ def extend(request: HttpRequest, notice_id: int) -> HttpResponse:
         form,
         "extend",
         call,
-        lambda n: f"The remedy is now due by {n.remedy_due_on:%d/%m/%Y}.",
+        lambda n: f"The remedy is now due by {day_label(n.remedy_due_on)}.",
     )
 
 

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.dates import moment_label
 from outcomes.mds import ValidatedReturn
 from outcomes.models import AttemptStatus, EpisodeRecord, MonthlyReturn, ReturnAttempt, SurveyFigure
 from outcomes.periods import LONDON
@@ -73,7 +74,7 @@ def attempt_accept(
     if attempt.status == AttemptStatus.ACCEPTED or attempt.status == AttemptStatus.SUPERSEDED:
         raise ValidationError(
             f"This return was already signed off by {attempt.signed_off_by_label} at "
-            f"{timezone.localtime(attempt.signed_off_at):%H:%M on %d %B %Y}. Nothing more is needed."
+            f"{moment_label(attempt.signed_off_at)}. Nothing more is needed."
         )
     if attempt.status != AttemptStatus.VALID:
         raise ValidationError(

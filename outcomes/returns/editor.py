@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.dates import moment_label
 from commissioning.models import Contract
 from outcomes.mds.columns import EPISODE_COLUMNS, EPISODES, MAX_EPISODE_ROWS
 from outcomes.mds.reading import FileRejected, file_format, read_csv_table, read_workbook
@@ -89,7 +90,7 @@ def rows_to_start_from(
     """The rows the editor starts with, and where they come from (said on the page)."""
     if attempt is not None:
         rows = rows_from_attempt(attempt)
-        return rows, f"the file sent on {timezone.localtime(attempt.submitted_at):%d %B %Y at %H:%M}"
+        return rows, f"the file sent at {moment_label(attempt.submitted_at)}"
     rows = rows_from_last_month(contract, month)
     if rows:
         return rows, "last month's accepted return: its open episodes and those ended in the last 120 days"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.timezone import localtime
 
 from accounts.access import Acting
 from accounts.audit import audit_record
+from accounts.dates import moment_label
 from commissioning.models import Target
 from outcomes.measures import MEASURES
 from outcomes.periods import financial_year_start, parse_period
@@ -104,7 +104,7 @@ def commentary_save_all(*, acting: Acting, meeting: ReviewMeeting, entries: list
                 ).first()
                 if text == (seen.text if seen else ""):
                     continue  # unchanged by this writer: keep the newer version
-                by = f"{row.written_by_label} changed this part at {localtime(row.written_at):%H:%M on %d/%m/%Y}"
+                by = f"{row.written_by_label} changed this part at {moment_label(row.written_at)}"
                 problems[key] = (
                     f"{by} after you opened the page. Their version is shown; compare it with yours, "
                     "then save again."

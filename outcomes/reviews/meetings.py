@@ -19,6 +19,7 @@ from django.db import transaction
 
 from accounts.access import Acting
 from accounts.audit import audit_record
+from accounts.dates import day_label
 from accounts.models import AuditEntry
 from commissioning.access import is_lead_body
 from commissioning.models import Contract, ContractStatus
@@ -100,12 +101,12 @@ def _quarter_problem(quarter: str, held_on: date) -> tuple[Period | None, str]:
     usual = latest_ended_quarter(held_on)
     if period.end >= held_on:
         return period, (
-            f"{period.identifier} has not ended by the meeting date, {held_on:%d/%m/%Y}. A meeting reviews a "
+            f"{period.identifier} has not ended by the meeting date, {day_label(held_on)}. A meeting reviews a "
             f"quarter that has ended: usually the one just before it, {usual.identifier}."
         )
     if period.start < add_months(usual.start, -3):
         return period, (
-            f"{period.identifier} ended more than two quarters before the meeting date, {held_on:%d/%m/%Y}. "
+            f"{period.identifier} ended more than two quarters before the meeting date, {day_label(held_on)}. "
             f"Review {usual.identifier}, the quarter just before the meeting (or the one before that if the "
             "meeting slipped)."
         )
@@ -158,7 +159,7 @@ def _meeting_problems(acting: Acting, data: MeetingInput, meeting: ReviewMeeting
             if c.start_date > period.end or c.end_date < period.start:
                 problems["contracts"] = (
                     f"{c.reference} did not run in {period.identifier}: it runs from "
-                    f"{c.start_date:%d/%m/%Y} to {c.end_date:%d/%m/%Y}."
+                    f"{day_label(c.start_date)} to {day_label(c.end_date)}."
                 )
                 break
             others = ReviewMeeting.objects.filter(contracts=c, quarter=period.identifier).exclude(
@@ -169,7 +170,7 @@ def _meeting_problems(acting: Acting, data: MeetingInput, meeting: ReviewMeeting
             other = others.first()
             if other is not None:
                 problems["contracts"] = (
-                    f"{c.reference} already has a review of {period.identifier} on {other.held_on:%d/%m/%Y}. "
+                    f"{c.reference} already has a review of {period.identifier} on {day_label(other.held_on)}. "
                     "Change that meeting, or cancel it first."
                 )
                 break

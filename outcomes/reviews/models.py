@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from accounts.dates import day_label
 from providers.models import Provider
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class ReviewMeeting(models.Model):
         reach: Reach  # not stored: set by outcomes.reviews.selectors.meeting_get_for
 
     def __str__(self) -> str:
-        return f"Review of {self.provider} for {self.quarter} on {self.held_on:%d/%m/%Y}"
+        return f"Review of {self.provider} for {self.quarter} on {day_label(self.held_on)}"
 
     @property
     def commentary_open(self) -> bool:

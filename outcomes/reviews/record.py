@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from accounts.dates import day_label
 from commissioning.models import Contract, Target
 from outcomes.models import ResultOverride
 from outcomes.results.overrides import OVERRIDE_CHOICES, result_override
@@ -62,7 +63,7 @@ def record_problem(meeting: ReviewMeeting, today: date | None = None) -> str:
         return "This meeting was cancelled, so it has no record, overrides or actions."
     if meeting.held_on > today:
         return (
-            f"The meeting is on {meeting.held_on:%d/%m/%Y}. Record it, and agree overrides and actions, "
+            f"The meeting is on {day_label(meeting.held_on)}. Record it, and agree overrides and actions, "
             "on or after that day."
         )
     return ""
@@ -214,7 +215,7 @@ def action_add(
     if not owner_name.strip():
         problems["owner_name"] = "Name the person or role who owns the action"
     if due_on < meeting.held_on:
-        problems["due_on"] = f"The due date cannot be before the meeting ({meeting.held_on:%d/%m/%Y})"
+        problems["due_on"] = f"The due date cannot be before the meeting ({day_label(meeting.held_on)})"
     if contract is not None and contract not in contracts:
         problems["contract"] = "Choose one of the contracts this meeting reviews"
     if target is not None and target.contract_id not in {c.pk for c in contracts}:

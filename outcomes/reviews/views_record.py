@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import Acting, Capability, organisation_required
+from accounts.dates import day_label
 from accounts.downloads import csv_response
 from accounts.govuk_forms import apply_service_errors
 from commissioning.models import Target
@@ -178,7 +179,7 @@ def action_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Action added for {action.owner_organisation} ({action.owner_name}), due "
-                f"{action.due_on:%d/%m/%Y}. It is carried into every later pack until it is done.",
+                f"{day_label(action.due_on)}. It is carried into every later pack until it is done.",
             )
             return redirect(_back(request, meeting, "actions"))
     return _record_render(request, meeting, {"action": form}, anchor="add-action")

@@ -77,7 +77,7 @@ def test_provider_writes_commentary_and_the_commissioner_issues_the_pack(
     # The provider's approver writes the commentary on the quarter's figure.
     _sign_in(page, live_server.url, world.users["a_approver"].email)
     page.get_by_role("link", name="Reviews", exact=True).click()
-    page.get_by_role("link", name=re.compile(f"{meeting.held_on:%-d %b %Y}")).click()
+    page.get_by_role("link", name=re.compile(f"{meeting.held_on:%-d %B %Y}")).click()
     page.get_by_test_id("commentary-link").click()
     expect(page.get_by_text("85.0% (551/648)")).to_be_visible()
     page.get_by_label(re.compile("^Data")).fill(

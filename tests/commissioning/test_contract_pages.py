@@ -277,7 +277,12 @@ def test_adding_a_target_through_the_page(world, commissioner, joint):
 
     page = page_text(commissioner.get(response["Location"]))
     assert "Target added: No further help needed within N days, 66%." in page
-    assert history_rows(commissioner.get(response["Location"]))[0][:4] == ["1 Apr 2025", "66%", "0.5 pp", "5"]
+    assert history_rows(commissioner.get(response["Location"]))[0][:4] == [
+        "1 April 2025",
+        "66%",
+        "0.5 pp",
+        "5",
+    ]
 
 
 BAD_TARGET_FORMS = [
@@ -389,8 +394,8 @@ def test_changing_a_target_from_a_later_date_keeps_both_versions(world, commissi
     assert "2 versions" in page_text(detail)
     rows = history_rows(detail)
     assert [row[:4] for row in rows] == [
-        ["1 Apr 2025", "66%", "0.5 pp", "5"],
-        ["1 Apr 2026", "70%", "1 pp", "10"],
+        ["1 April 2025", "66%", "0.5 pp", "5"],
+        ["1 April 2026", "70%", "1 pp", "10"],
     ]
     assert rows[1][-1] == "Year two uplift"
     assert AuditEntry.objects.filter(action="target.version").count() == 1
@@ -424,7 +429,7 @@ def test_ending_a_target_through_the_page(world, commissioner, joint):
     ending = created.versions.get(is_end=True)
     assert (ending.effective_from, ending.reason) == (date(2026, 4, 1), "Re-tendered")
     rows = history_rows(commissioner.get(f"/contracts/{joint.pk}/"))
-    assert rows[1][:2] == ["1 Apr 2026", "Target ended"]
+    assert rows[1][:2] == ["1 April 2026", "Target ended"]
     assert AuditEntry.objects.filter(action="target.end").count() == 1
 
     response = commissioner.post(url, {"effective_from": "2026-10-01", "reason": "Again"})

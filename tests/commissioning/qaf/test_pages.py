@@ -162,7 +162,7 @@ def test_the_council_tracker_lists_its_providers_with_qaf_status_and_cqc_rating(
     assert "Non-compliant — past the compliance window" in acme
     assert "compliance window ended on" in acme
     assert "Past window" in acme
-    assert f"{qaf.today - timedelta(days=100):%-d %b %Y}" in acme  # last completed
+    assert f"{qaf.today - timedelta(days=100):%-d %B %Y}" in acme  # last completed
     brookside = re.search(rf'data-testid="tracker-row-{world.provider_b.pk}".*?</tr>', text, re.S).group(0)
     assert "Not yet assessed" in brookside
     assert "CQC: Requires improvement" in brookside and 'data-testid="cqc-priority"' in brookside

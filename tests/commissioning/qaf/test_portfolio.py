@@ -179,7 +179,7 @@ def test_the_page_shows_the_figure_and_every_assessment_counted(portfolio, sign_
     for assessment in portfolio.q2:
         assert reverse("qaf:assessment", args=[assessment.pk]) in table
         assert assessment.provider.name in table
-    assert "15 Aug 2025" in table
+    assert "15 August 2025" in table
     window = _table(response, WITHIN_WINDOW)
     assert "Xavier Care" in window and "Yew Tree Homecare" in window
     assert "50.0% (1/2)" in text and "64.7% (22/34)" in text

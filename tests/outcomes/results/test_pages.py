@@ -114,7 +114,7 @@ def test_scorecard_for_commissioners_and_prime_provider(client, setup, role):
     assert "66% or more" in page
     assert "0.7 pp better" in page
     assert "Latest quarter that has ended, 2025-26-Q1: 1 Green" in page
-    assert "to 31 Mar 2026" in page  # the year to date of a year that has ended runs to March
+    assert "to 31 March 2026" in page  # the year to date of a year that has ended runs to March
     assert '<th scope="row"' in page and "<caption" in page
 
 

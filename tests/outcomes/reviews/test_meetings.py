@@ -86,7 +86,11 @@ def test_a_meeting_of_one_providers_two_contracts_is_planned_and_audited(r):
         ({"link": "not a link"}, "link", "Enter the video call link as a full web address"),
         ({"quarter": "2026-Q2"}, "quarter", "Choose the quarter the meeting reviews."),
         ({"quarter": "2026-09"}, "quarter", "Choose a quarter, not a month or a year."),
-        ({"quarter": "2026-27-Q3"}, "quarter", "2026-27-Q3 has not ended by the meeting date, 12/11/2026."),
+        (
+            {"quarter": "2026-27-Q3"},
+            "quarter",
+            "2026-27-Q3 has not ended by the meeting date, 12 November 2026.",
+        ),
         ({"quarter": "2025-26-Q4"}, "quarter", "2025-26-Q4 ended more than two quarters before the meeting"),
         ({"chair_organisation": "Healthwatch"}, "chair_name", "Enter the independent chair's name"),
         ({"commentary_due_on": HELD_ON}, "commentary_due_on", "must be before the meeting date"),
@@ -130,7 +134,7 @@ def test_a_contract_is_reviewed_once_a_quarter_until_the_meeting_is_cancelled(r)
     first = _meeting(r)
     problems = _problems(lambda: _meeting(r, contracts=[r.second, r.joint]))
     assert problems["contracts"] == [
-        "J-1 already has a review of 2026-27-Q2 on 12/11/2026. Change that meeting, or cancel it first."
+        "J-1 already has a review of 2026-27-Q2 on 12 November 2026. Change that meeting, or cancel it first."
     ]
     services.meeting_cancel(acting=r.as_("commissioner"), meeting=first, reason="Moved to a joint session")
     assert _meeting(r).pk != first.pk

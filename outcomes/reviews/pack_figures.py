@@ -71,6 +71,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     }
     provider = meeting.provider
     params: dict[int, dict] = {}
+    service_types: dict[int, str] = {}
     sections: list[dict[str, Any]] = []
     returns: dict[int, Shown] = {}
     for contract in contracts:
@@ -79,6 +80,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
         rows = []
         for row in card.rows:
             params[row.target.pk] = row.target.params
+            service_types[row.target.pk] = contract.service_type
             rows.append(_row(contract, row, index, commentary))
         sections.append(
             {
@@ -94,7 +96,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
         )
     all_rows = [row for section in sections for row in section["rows"]]
     _previous_year(all_rows, year)
-    positions_add(meeting, all_rows, params)
+    positions_add(meeting, all_rows, params, service_types)
     returns_add(sections, contracts, returns, quarter, moment)
     restated, compared_with = _restated(meeting, all_rows)
     blank = [

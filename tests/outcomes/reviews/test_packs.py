@@ -277,7 +277,8 @@ def test_the_pdf_holds_the_scorecard_commentary_and_actions(
         "Received late",
         "Missing",
         "1 on time, 1 late, 1 missing",
-        "4th of 6 providers of Riverton City Council on this measure in Q2: third quartile.",
+        "4th of 6 providers of Riverton City Council on this measure in Q2, on Homecare (long-term) contracts: "
+        "third quartile.",
         "Page 1 of",
     ):
         assert expected in text, expected
@@ -325,6 +326,21 @@ def test_a_provider_with_several_contracts_is_pooled(setup):
     position = at_home["position"]
     assert (position["rank"], position["of"]) == (3, 6)
     assert position["entries"][-1]["figures"] == "66.7% (200/300)"
+
+
+def test_another_service_type_is_neither_pooled_nor_compared(setup):
+    """Zephyr's reablement contract (16/100) is not pooled with its homecare one, and the homecare
+    row is compared only with homecare contracts: the benchmarking page's grouping."""
+    zephyr = Provider.objects.get(name="Zephyr Home Support")
+    reablement = contract(setup.world.council, zephyr, reference="C-ZEPR", service_type="short_term")
+    result(target(reablement, "AT_HOME_91D", "90"), "2025-26-Q2", 16, 100, "red")
+    at_home = {row["measure_code"]: row for row in pack_figures(setup.q2)["contracts"][0]["rows"]}[
+        "AT_HOME_91D"
+    ]
+    position = at_home["position"]
+    assert (position["rank"], position["of"]) == (4, 6)
+    assert position["entries"][0]["figures"] == "92.0% (184/200)"
+    assert "16/100" not in str(position) and position["service"] == "Homecare (long-term)"
 
 
 def test_pack_figures_take_a_bounded_number_of_queries(setup, django_assert_max_num_queries):

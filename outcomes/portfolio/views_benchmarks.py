@@ -1,6 +1,7 @@
 """Fair benchmarking and trends (portfolio pages).
 
-benchmarks: a measure's funnel plot and ranking for a quarter within a commissioning body.
+benchmarks: a measure's funnel plots and rankings for a quarter within a commissioning body, one per
+service type (or one pooling every service type when the GET form's "pool" is ticked, and said).
 Commissioners (Capability.VIEW_PORTFOLIO, else 403) see every provider named; any member of a
 provider sees itself as "You" and the others anonymised, only on measures its own contracts have.
 trend: one target's monthly and quarterly values with its RAG bands, for whoever may see the

@@ -435,6 +435,18 @@ def test_a_provider_sees_only_its_own_service_types(world, sign_in):
     assert "Reablement / short-term</h3>" not in text and "Harbour" not in text
 
 
+def test_a_provider_with_two_service_types_is_you_in_each_plot(world, sign_in):
+    TwoServiceTypes(world)
+    harbour = member(Provider.objects.get(name="Harbour Care"), Role.VIEWER)
+    text = page(sign_in(harbour).get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"))
+    assert text.count("<svg") == 2 and "Kestrel" not in text and "Dale" not in text
+    positions = re.findall(r'data-testid="your-position">([^<]+)<', text)
+    assert positions == [
+        "70.0% (70/100): ranked 5th of 5, bottom quartile. Special cause: worse than expected.",
+        "95.0% (190/200): ranked 1st of 2. Within the expected range.",  # p = 370/400, n = 200
+    ]
+
+
 def test_numbered_labels_never_overlap_however_close_the_points():
     centres = [(300.0, 200.0)] * 6 + [(305.0, 203.0), (900.0, 30.0), (70.0, 390.0)]
     texts = [str(n) for n in range(1, 9)] + ["10 You"]

@@ -429,8 +429,8 @@ def test_the_page_shows_a_plot_per_service_type_and_says_when_it_pools(world, si
 
 def test_a_provider_sees_only_its_own_service_types(world, sign_in):
     TwoServiceTypes(world)
-    kestrel = member(Provider.objects.get(name="Dale Care"), Role.VIEWER)
-    text = page(sign_in(kestrel).get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"))
+    dale = member(Provider.objects.get(name="Dale Care"), Role.VIEWER)
+    text = page(sign_in(dale).get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"))
     assert text.count("<svg") == 1 and "Homecare (long-term)</h3>" in text
     assert "Reablement / short-term</h3>" not in text and "Harbour" not in text
 

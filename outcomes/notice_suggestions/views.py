@@ -77,8 +77,14 @@ def _worklist(
 ) -> HttpResponse:
     """The work-list page for the filters and page in ``params`` (with the selection's errors, if any)."""
     scoped = services.suggestions_for(acting)
-    data = params.copy()
+    data = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if kept := [value for value in values if value]:
+            data.setlist(name, kept)
     data.pop("page", None)
+    page_query = data.copy()
+    if params.get("page"):
+        page_query["page"] = params["page"]
     form = WorklistFilterForm(data or None, suggestions=scoped, counts=services.suggestion_counts(acting))
     filters = form.filters()
     page = Paginator(worklist_filter(scoped, filters), PAGE_SIZE).get_page(params.get("page"))
@@ -92,7 +98,7 @@ def _worklist(
             "page": page,
             "rows": worklist_rows(list(page)),
             "query": data.urlencode(),
-            "page_query": params.urlencode(),
+            "page_query": page_query.urlencode(),
             "filtered": bool(set(filters) - {"status"}) or filters["status"] != SuggestionStatus.OPEN,
             "status": filters["status"],
             "can_act": can_act,

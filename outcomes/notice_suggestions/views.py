@@ -88,6 +88,7 @@ def _worklist(
     form = WorklistFilterForm(data or None, suggestions=scoped, counts=services.suggestion_counts(acting))
     filters = form.filters()
     page = Paginator(worklist_filter(scoped, filters), PAGE_SIZE).get_page(params.get("page"))
+    rows = worklist_rows(list(page))
     can_act = acting.can(Capability.MANAGE_NOTICES)
     chosen = selection.data.getlist("suggestions") if selection is not None else []
     return render(
@@ -96,7 +97,8 @@ def _worklist(
         {
             "form": form,
             "page": page,
-            "rows": worklist_rows(list(page)),
+            "rows": rows,
+            "any_open": any(row.suggestion.status == SuggestionStatus.OPEN for row in rows),
             "query": data.urlencode(),
             "page_query": page_query.urlencode(),
             "filtered": bool(set(filters) - {"status"}) or filters["status"] != SuggestionStatus.OPEN,

@@ -132,6 +132,9 @@ def test_officer_dismisses_a_selection_after_the_check_page(world, deals):
     entries = AuditEntry.objects.filter(action="notice_suggestion.dismissed")
     assert sorted(int(entry.object_id) for entry in entries) == sorted([one.pk, two.pk])
     assert "2 suggestions are dismissed" in page_text(client.get(done["Location"]))
+    # Nothing to tick among the dismissed, so no selection form there.
+    dismissed = page_text(client.get(LIST, {"status": "dismissed"}))
+    assert "Both agreed at the October review." in dismissed and "Dismiss selected" not in dismissed
 
 
 def test_a_selection_needs_ticks_and_a_reason(world, deals):

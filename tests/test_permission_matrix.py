@@ -699,6 +699,37 @@ ROWS = [
         method="post",
     ),
     Row(
+        "suggestions:dismiss-selected",
+        lambda w: "/notices/suggestions/dismiss/",
+        {**SUGGESTION_ACT, "contract_officer": 200, "icb_admin": 403},
+        method="post",
+        data=lambda w: {"suggestions": make.suggestion(w), "reason": "Agreed a date with the provider."},
+    ),
+    Row(
+        "suggestions:dismiss-selected (confirmed)",
+        lambda w: "/notices/suggestions/dismiss/",
+        # The partner ICB is a commissioning body without the right to manage notices: 403.
+        {**SUGGESTION_ACT, "icb_admin": 403},
+        method="post",
+        data=lambda w: {
+            "suggestions": make.suggestion(w),
+            "reason": "Agreed a date with the provider.",
+            "confirmed": "yes",
+        },
+    ),
+    Row(
+        "suggestions:dismiss-selected (another council's)",
+        lambda w: "/notices/suggestions/dismiss/",
+        # Nothing of another body is dismissed: the officer is told the selection is not theirs.
+        {**SUGGESTION_ACT, "contract_officer": 400, "icb_admin": 403},
+        method="post",
+        data=lambda w: {
+            "suggestions": make.suggestion(w, "other"),
+            "reason": "Not ours.",
+            "confirmed": "yes",
+        },
+    ),
+    Row(
         "suggestions:draft",
         lambda w: f"/notices/suggestions/{make.suggestion(w)}/draft/",
         SUGGESTION_ACT,
@@ -730,6 +761,22 @@ ROWS = [
         data={"note": "For the Q2 review."},
     ),
     Row("notices:register", lambda w: "/notices/", organisation_page(200)),
+    Row(
+        "notices:start",
+        lambda w: "/notices/new/",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 200})),
+    ),
+    Row(
+        "notices:start (a contract chosen)",
+        lambda w: f"/notices/new/?contract={w.contracts['joint'].pk}",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 302})),
+    ),
+    Row(
+        "notices:start (another council's contract)",
+        lambda w: f"/notices/new/?contract={w.contracts['other'].pk}",
+        # Not among the contracts to choose: the form says so.
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 400})),
+    ),
     Row("notices:register-csv", lambda w: "/notices/register.csv", organisation_page(200)),
     Row(
         "notices:figures",

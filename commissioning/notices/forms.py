@@ -6,10 +6,14 @@ on the page while the posted names stay plain.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from accounts.govuk_forms import GovukFormMixin, date_field
 from commissioning.evidence import EVIDENCE_TYPES_TEXT, EVIDENCE_UPLOAD
+from commissioning.models import Contract
 from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import (
     Complexity,
@@ -217,3 +221,26 @@ class SettingsForm(NoticeForm):
     noc_low_days = _days("Low complexity (working days)")
     noc_medium_days = _days("Medium complexity (working days)")
     noc_high_days = _days("High complexity (working days)")
+
+
+class NoticeStartForm(GovukFormMixin, forms.Form):
+    """Raise a notice from the register: which of the body's contracts it is about (a GET form)."""
+
+    contract = forms.ModelChoiceField(
+        label="Which contract is the notice about?",
+        queryset=Contract.objects.none(),
+        empty_label="Choose a contract",
+        error_messages={
+            "required": "Choose the contract the notice is about",
+            "invalid_choice": "Choose a contract from the list",
+        },
+    )
+
+    def __init__(self, *args, contracts: QuerySet[Contract], **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast("forms.ModelChoiceField[Contract]", self.fields["contract"])
+        field.queryset = contracts
+        # The stubs declare label_from_instance a method: setting it on this instance needs the ignore.
+        field.label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: f"{obj.reference}: {obj.title} ({obj.provider.name})"
+        )

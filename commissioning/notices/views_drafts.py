@@ -16,13 +16,14 @@ from accounts.govuk_forms import apply_service_errors, int_or_none
 from accounts.upload_limits import upload_limit
 from commissioning.evidence import EVIDENCE_UPLOAD
 from commissioning.notices import drafts, selectors, services
-from commissioning.notices.access import require_raise_notice
+from commissioning.notices.access import require_notice_manager, require_raise_notice
 from commissioning.notices.emails import notice_recipients
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
 from commissioning.notices.forms import (
     DraftForm,
     EvidenceLinkForm,
     FileForm,
+    NoticeStartForm,
     SettingsForm,
 )
 from commissioning.notices.letters import notice_letter_title
@@ -37,9 +38,34 @@ from commissioning.notices.views import (
     notice_url,
     officer_notice,
 )
-from commissioning.selectors import contract_get_for
+from commissioning.selectors import contract_get_for, contract_visible_to
 
 # --- Drafting --------------------------------------------------------------------------------------
+
+
+@organisation_required
+def notice_start(request: HttpRequest) -> HttpResponse:
+    """Raise a notice from the register: choose one of the contracts the body leads, then draft it
+    (a GET form: choosing writes nothing)."""
+    acting = request.acting
+    if not acting.is_commissioner:
+        raise Http404("Notices are raised by commissioning bodies.")
+    require_notice_manager(acting)
+    contracts = (
+        contract_visible_to(acting)
+        .filter(lead_commissioner_id=acting.organisation.pk)
+        .select_related("provider")
+        .order_by("reference")
+    )
+    form = NoticeStartForm(request.GET if "contract" in request.GET else None, contracts=contracts)
+    if form.is_bound and form.is_valid():
+        return redirect("notices:new", contract_id=form.cleaned_data["contract"].pk)
+    return render(
+        request,
+        "commissioning/notices/start.html",
+        {"form": form, "has_contracts": contracts.exists()},
+        status=400 if form.errors else 200,
+    )
 
 
 @organisation_required

@@ -40,7 +40,7 @@ def test_officer_issues_a_breach_from_a_suggestion_provider_replies_officer_clos
     page.get_by_role("link", name="Notices", exact=True).click()
     page.get_by_role("link", name="Suggested notices").click()
     expect(page.get_by_test_id(f"suggestion-{suggestion.pk}")).to_contain_text("NB-1")
-    page.get_by_role("button", name=re.compile("Open a draft breach")).click()
+    page.get_by_role("button", name=re.compile(r"Raise a notice \(Breach.* on NB-1")).click()
     expect(page.get_by_role("heading", name=re.compile("Edit draft notice"))).to_be_visible()
     expect(page.get_by_label("Facts and evidence")).to_have_value(re.compile("overdue"))
     page.get_by_label("Contract clause").fill("Clause 14.2 (Information and returns)")

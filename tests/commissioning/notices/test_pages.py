@@ -404,3 +404,20 @@ def test_a_provider_with_no_one_to_email_is_refused_until_the_posting_date_is_re
     assert notice.status == NoticeStatus.ISSUED and notice.posted_on == today and mail.outbox == []
     event = notice.events.get(action="issued")
     assert event.details["posted_on"] == str(today) and event.details["emailed_to"] == []
+
+
+def test_the_register_offers_raise_a_notice_to_officers_only(client, p):
+    _login(client, p, "contract_officer")
+    register = page_text(client.get("/notices/"))
+    assert 'data-testid="raise-notice"' in register and 'href="/notices/new/"' in register
+    start = client.get("/notices/new/")
+    assert start.status_code == 200 and "NP-1: Homecare NP-1 (Acme Homecare Ltd)" in page_text(start)
+    chosen = client.get("/notices/new/", {"contract": p.deal.pk})
+    assert chosen.status_code == 302 and chosen["Location"] == f"/notices/contracts/{p.deal.pk}/new/"
+    blank = client.get("/notices/new/", {"contract": ""})
+    assert blank.status_code == 400
+    assert error_summary(blank) == [("id_contract", "Choose the contract the notice is about")]
+    for role in ("c_viewer", "a_approver"):
+        client.logout()
+        _login(client, p, role)
+        assert "Raise a notice" not in page_text(client.get("/notices/"))

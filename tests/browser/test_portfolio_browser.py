@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from outcomes.measures import MEASURES as MEASURE_LIBRARY
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
 from tests.browser.axe import serious_violations
@@ -100,7 +101,8 @@ MEASURES = (
 
 
 def _fifty_contracts(world) -> list[str]:
-    """A commissioner's fifty contracts with four measures each, seven of them with a red."""
+    """A commissioner's fifty contracts with four measures each (the first with all twelve), seven
+    of them with a red."""
     reds = []
     for number in range(50):
         reference = f"PF-{number:02d}"
@@ -110,6 +112,10 @@ def _fifty_contracts(world) -> list[str]:
             _result(target(c, code, value), 40 if red else 95, 100, "red" if red else "green")
         if number in RED:
             reds.append(reference)
+        if number == 0:  # every other measure too, so that the matrix is far wider than the page
+            for code in MEASURE_LIBRARY:
+                if code not in dict(MEASURES):
+                    _result(target(c, code, "50"), 60, 100, "green")
     return reds
 
 
@@ -135,10 +141,11 @@ def test_every_red_contract_is_in_the_first_screen_and_the_page_never_scrolls_si
         assert box["y"] >= 0 and box["y"] + box["height"] <= 800, f"{reference} is below the first screen"
         assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
     _no_page_scroll(page)
+    matrix = page.get_by_test_id("dashboard-matrix")
+    assert matrix.evaluate("box => box.scrollWidth > box.clientWidth"), "the matrix should scroll in its box"
     assert serious_violations(page) == []
 
     # A compact cell: the value and its RAG in words; the figures shown on keyboard focus.
-    matrix = page.get_by_test_id("dashboard-matrix")
     cell = matrix.get_by_role("link", name="40.0% (40/100), 2025-26-Q2")
     cell.first.focus()
     tip = cell.first.locator(".dashboard-cell__tip")

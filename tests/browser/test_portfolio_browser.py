@@ -143,6 +143,14 @@ def test_every_red_contract_is_in_the_first_screen_and_the_page_never_scrolls_si
     _no_page_scroll(page)
     matrix = page.get_by_test_id("dashboard-matrix")
     assert matrix.evaluate("box => box.scrollWidth > box.clientWidth"), "the matrix should scroll in its box"
+    # Scrolled inside its box, the matrix keeps its header row and contract column in view.
+    box = matrix.bounding_box()
+    matrix.evaluate("box => { box.scrollLeft = 600; box.scrollTop = 400; }")
+    corner = matrix.get_by_role("columnheader", name="Contract").bounding_box()
+    first = matrix.get_by_role("rowheader", name=re.compile("PF-10")).bounding_box()
+    assert box and corner and first
+    assert abs(corner["x"] - box["x"]) < 2 and abs(corner["y"] - box["y"]) < 2
+    assert abs(first["x"] - box["x"]) < 2
     assert serious_violations(page) == []
 
     # A compact cell: the value and its RAG in words; the figures shown on keyboard focus.

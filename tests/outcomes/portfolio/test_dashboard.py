@@ -430,3 +430,14 @@ def test_page_puts_exceptions_and_heat_map_before_the_matrix(portfolio, world, s
     )
     assert attention < heat < matrix
     assert "Red on Help in 48 hours" in page[attention:heat]
+
+
+def test_scorecard_trend_and_result_pages_name_the_target_with_its_parameters(portfolio, world, sign_in):
+    client = sign_in(world.users["commissioner"])
+    name = "Independent 14 days after first visit (short-term care)"
+    scorecard = client.get(f"/results/contracts/{portfolio.c1.pk}/").content.decode()
+    assert name in scorecard and "No further help needed" not in scorecard
+    trend = client.get(f"/portfolio/contracts/{portfolio.c1.pk}/targets/{portfolio.iw14.pk}/trend/")
+    assert f"Trend: {name}" in trend.content.decode()
+    detail = client.get(f"/results/{portfolio.r_iw14.pk}/").content.decode()
+    assert f'<h1 class="govuk-heading-l">{name}</h1>' in detail

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from accounts.access import Capability, organisation_required
 from accounts.govuk_forms import GovukFormMixin
 from commissioning.models import Target
+from outcomes.measures import target_measure_name
 from outcomes.measures.ranking import MIN_COMPARATORS
 from outcomes.periods import Period, parse_period
 from outcomes.portfolio import funnel as benchmarking
@@ -139,7 +140,7 @@ def trend(request: HttpRequest, contract_id: int, target_id: int) -> HttpRespons
     target = get_object_or_404(Target.objects.prefetch_related("versions"), pk=target_id, contract=contract)
     data = trend_for(contract, target)
     measure = data.measure
-    name = measure.name + (f" ({measure.describe_params(target.params)})" if measure.parameters else "")
+    name = target_measure_name(measure, target.params)
     values = "; ".join(f"{row.label} {row.cell.figures} {row.cell.rag_label}" for row in data.rows)
     chart = trend_chart(
         data,

@@ -377,7 +377,7 @@ def test_figures_are_frozen_and_the_next_pack_says_what_was_restated(
     assert second.figures["restated"] == [
         {
             "contract": "RCC-HC-101",
-            "measure": "At home 91 days after hospital discharge",
+            "measure": "At home 91 days after hospital discharge (aged 65 and over)",
             "params": "Age bands: 65 and over",
             "period": "2025-26-Q1",
             "before": "90.0% (540/600)",
@@ -412,9 +412,13 @@ def test_blank_commentary_is_flagged(setup, django_capture_on_commit_callbacks, 
     pack = make(setup, setup.q2, django_capture_on_commit_callbacks)
     flags = {item["measure"]: item["parts"] for item in pack.figures["commentary_blank"]}
     assert flags == {
-        "At home 91 days after hospital discharge": ["Action"],
-        "Entered residential or nursing care": ["Data", "Review", "Action"],
-        "No further help needed within N days": ["Data", "Review", "Action"],
+        "At home 91 days after hospital discharge (aged 65 and over)": ["Action"],
+        "Entered residential or nursing care (rolling 12 months; long-term care)": [
+            "Data",
+            "Review",
+            "Action",
+        ],
+        "Independent 42 days after first visit (short-term care)": ["Data", "Review", "Action"],
     }
     assert pack.figures["commentary_blank_count"] == 7
     text = pdf_text(pdf_bytes(pack), tmp_path)

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from commissioning.models import CommissioningBody, Contract, ServiceType
-from outcomes.measures import MEASURES, Direction, Measure
+from outcomes.measures import MEASURES, Direction, Measure, target_measure_name
 from outcomes.measures.disclosure import suppress_rate
 from outcomes.measures.ranking import Rank, shared_rank
 from outcomes.measures.rating import percentage, round_half_up
@@ -224,9 +224,7 @@ class MeasureOption:
 
     @property
     def label(self) -> str:
-        if not self.measure.parameters:
-            return self.measure.name
-        return f"{self.measure.name} ({self.measure.describe_params(self.params)})"
+        return target_measure_name(self.measure, self.params)
 
 
 @dataclass

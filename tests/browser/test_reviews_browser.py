@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from outcomes.models import ComplianceResult
 from outcomes.periods import add_months, quarter_period
 from outcomes.reviews.models import MeetingStatus, ReviewAttendee, ReviewCommentary, ReviewMeeting, ReviewPack
+from tests.browser.axe import serious_violations
 from tests.factories import PASSWORD, contract, target
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -109,6 +110,7 @@ def test_provider_writes_commentary_and_the_commissioner_issues_the_pack(
     expect(recipients).to_contain_text(world.users["a_approver"].email)
     expect(page.get_by_test_id("issue-fixed")).to_contain_text("The commentary is fixed")
     assert ReviewPack.objects.get(meeting=meeting).issued_at is None and not mail.outbox
+    assert serious_violations(page) == []
     page.screenshot(path="test-results/review-pack-check.png", full_page=True)
     page.get_by_role("button", name="Confirm and issue").click()
     expect(page.get_by_text(re.compile("issued", re.IGNORECASE)).first).to_be_visible()

@@ -992,6 +992,13 @@ ROWS = [
         lambda w: f"/reviews/{make.meeting(w)}/record/",
         REVIEW_MANAGE_POST,
         method="post",
+        data={"minutes": "Discussed the quarter's figures.", "confirm": "close"},
+    ),
+    Row(
+        "reviews:record (the check before closing)",
+        lambda w: f"/reviews/{make.meeting(w)}/record/",
+        REVIEW_MANAGE,
+        method="post",
         data={"minutes": "Discussed the quarter's figures."},
     ),
     Row(
@@ -1086,6 +1093,22 @@ ROWS = [
         PACK_ISSUED_SEE,
     ),
     Row("reviews:pack-status", lambda w: f"/reviews/packs/{make.review_pack(w)}/status/", PACK_DRAFT_SEE),
+    Row(
+        "reviews:pack-issue (the check page)",
+        lambda w: f"/reviews/packs/{make.review_pack(w)}/issue/",
+        organisation_page(
+            404,
+            **(
+                dict.fromkeys(COUNCIL, 403)
+                | dict.fromkeys(["commissioner", "contract_officer", "c_admin"], 200)
+            ),
+        ),
+    ),
+    Row(
+        "reviews:pack-issue (another council's)",
+        lambda w: f"/reviews/packs/{make.review_pack(w, council='other')}/issue/",
+        organisation_page(404),
+    ),
     Row(
         "reviews:pack-issue",
         lambda w: f"/reviews/packs/{make.review_pack(w)}/issue/",

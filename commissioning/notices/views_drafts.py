@@ -27,7 +27,13 @@ from commissioning.notices.forms import (
     FileForm,
     SettingsForm,
 )
-from commissioning.notices.letters import letter_addressee, letter_signatory, notice_letter_title
+from commissioning.notices.letters import (
+    letter_addressee,
+    letter_reference,
+    letter_signatory,
+    notice_letter_title,
+    notice_link,
+)
 from commissioning.notices.models import (
     NoticeEvidenceLink,
     NoticeKind,
@@ -217,6 +223,8 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
             "recipients": recipients,
             "posted": posted,
             "addressee": letter_addressee(notice.provider),
+            "reference": letter_reference(notice),
+            "link": notice_link(notice),
             "address_url": reverse("providers:address", args=[notice.provider_id])
             + "?"
             + urlencode({"next": request.path}),

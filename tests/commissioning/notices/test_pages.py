@@ -472,13 +472,21 @@ def test_a_provider_with_no_registered_address_is_refused_with_the_fix_named(
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.ISSUED
     assert notice.addressee.splitlines()[0] == "Kestrel Home Care Ltd"
+    page = page_text(client.get(f"/notices/{notice.pk}/"))
+    assert "Kestrel Home Care Ltd<br>Kestrel Business Centre<br>Unit 11<br>Riverton<br>RV8 2KT" in page
+    assert f"{notice.signatory}, Contract officer, Riverton City Council" in page
 
 
-def test_the_check_page_shows_the_signature_and_asks_for_a_missing_job_title(client, p):
+def test_the_check_page_shows_the_signature_and_asks_for_a_missing_job_title(client, p, settings):
+    settings.SITE_URL = "https://homecare.riverton.example"
     notice = _draft(p, remedy="Send us:\n- the June return\n- the July return")
     _login(client, p, "contract_officer")
     user = p.world.users["contract_officer"]
     page = page_text(client.get(f"/notices/{notice.pk}/issue/"))
+    assert (
+        f"Dated the day you issue it, reference NP-1/N{notice.pk}, with a link to the notice: "
+        f"https://homecare.riverton.example/notices/{notice.pk}/"
+    ) in page
     assert f"{user.full_name}, Contract officer, Riverton City Council" in page
     assert "Your job title is not recorded, so the letter gives your role." in page
     assert (

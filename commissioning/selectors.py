@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.access import Acting, Capability
 from commissioning.models import Contract, Target, TargetVersion
 from outcomes.measures import MEASURES, Measure
+from providers.models import Provider
 
 
 def contract_visible_to(acting: Acting) -> QuerySet[Contract]:
@@ -31,6 +32,14 @@ def contract_visible_to(acting: Acting) -> QuerySet[Contract]:
         return Contract.objects.none()
     ids = Contract.objects.filter(scope).values("pk")
     return Contract.objects.filter(pk__in=ids)
+
+
+def providers_led_by(acting: Acting) -> QuerySet[Provider]:
+    """The prime providers of contracts the acting commissioning body leads (none for a provider)."""
+    if not acting.is_commissioner:
+        return Provider.objects.none()
+    led = Contract.objects.filter(lead_commissioner_id=acting.organisation.pk).values("provider_id")
+    return Provider.objects.filter(pk__in=led)
 
 
 def contract_returns_visible_to(acting: Acting) -> QuerySet[Contract]:

@@ -53,6 +53,11 @@ class Row:
     data: dict | Callable[[object], dict] = field(default_factory=dict)
 
 
+# A provider's registered address (provider A: the council leads J-1 with it; the ICB is a partner).
+PROVIDER_ADDRESS = organisation_page(
+    404, commissioner=200, contract_officer=200, c_admin=200, quality_officer=403, c_viewer=403
+)
+
 # The lead body's commissioners change contracts and targets; partners and officers only see them.
 CHANGE_CONTRACT = organisation_page(403, commissioner=200, c_admin=200, b_admin=404)
 
@@ -148,6 +153,14 @@ ROWS = [
         lambda w: "/account/emails/",
         statuses(302),
         method="post",
+    ),
+    Row("accounts:job-title", lambda w: "/account/job-title/", statuses(200, anonymous=302)),
+    Row(
+        "accounts:job-title (save)",
+        lambda w: "/account/job-title/",
+        statuses(302),
+        method="post",
+        data={"job_title": "Contracts Manager"},
     ),
     Row("accounts:sign-in", lambda w: "/account/sign-in/", statuses(302, anonymous=200)),
     Row("accounts:sign-out", lambda w: "/account/sign-out/", statuses(405)),
@@ -260,6 +273,24 @@ ROWS = [
         "providers:detail (another provider)",
         lambda w: f"/providers/{w.provider_b.pk}/",
         organisation_page(200, provider_a=404),
+    ),
+    # The registered address: commissioners and contract officers of a body leading a contract with it.
+    Row(
+        "providers:address",
+        lambda w: f"/providers/{w.provider_a.pk}/address/",
+        PROVIDER_ADDRESS,
+    ),
+    Row(
+        "providers:address (save)",
+        lambda w: f"/providers/{w.provider_a.pk}/address/",
+        {**PROVIDER_ADDRESS, "commissioner": 302, "contract_officer": 302, "c_admin": 302},
+        method="post",
+        data={"address_line_1": "1 Mill Lane", "address_town": "Riverton", "address_postcode": "RV1 2AB"},
+    ),
+    Row(
+        "providers:address (another council's provider)",
+        lambda w: f"/providers/{w.contracts['other'].provider_id}/address/",
+        organisation_page(404),
     ),
     Row("commissioning:contract-list", lambda w: "/contracts/", organisation_page()),
     Row(

@@ -75,14 +75,21 @@ class DraftForm(NoticeForm):
         label="Contract clause",
         required=False,
         max_length=200,
-        help_text="The clause the notice relies on, for example “Clause 14.2 (Information and returns)”.",
+        help_text="The clause the notice relies on, for example “Clause 14.2 (Information and returns)”. Left "
+        "empty, a new draft takes the clause of the last notice for the same reason on this contract (or "
+        "another your organisation leads): check it.",
     )
     facts = _text(
         "Facts and evidence",
         rows=8,
-        help_text="What happened, when, and how you know. Linked evidence is listed in the letter too.",
+        help_text="What happened, when, and how you know. Linked evidence is listed in the letter too. Start "
+        "a line with “- ” for a bulleted list.",
     )
-    remedy = _text("Remedy required", rows=5, help_text="What the provider must do to put things right.")
+    remedy = _text(
+        "Remedy required",
+        rows=5,
+        help_text="What the provider must do to put things right. Start a line with “- ” for a bulleted list.",
+    )
     remedy_due_on = date_field("Remedy due", required=False, help_text="For example, 2026-12-18.")
 
     def __init__(self, *args, kind_locked: bool = False, **kwargs):

@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.access import Capability, organisation_required
 from accounts.govuk_forms import apply_service_errors, int_or_none
@@ -26,7 +28,13 @@ from commissioning.notices.forms import (
     NoticeStartForm,
     SettingsForm,
 )
-from commissioning.notices.letters import notice_letter_title
+from commissioning.notices.letters import (
+    letter_addressee,
+    letter_reference,
+    letter_signatory,
+    notice_letter_title,
+    notice_link,
+)
 from commissioning.notices.models import (
     NoticeEvidenceLink,
     NoticeKind,
@@ -224,6 +232,7 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
         today = timezone.localdate()
         problems = {
             **services.issue_problems(notice, today),
+            **services.address_problem(notice),
             **services.delivery_problem(notice, None, today),
         }
     return render(
@@ -239,7 +248,18 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
             "pending_from": notice.escalated_from or notice.supersedes,
             "recipients": recipients,
             "posted": posted,
-            "draft_problems": {key: value for key, value in problems.items() if key != "posted_on"},
+            "addressee": letter_addressee(notice.provider),
+            "reference": letter_reference(notice),
+            "link": notice_link(notice),
+            "address_url": reverse("providers:address", args=[notice.provider_id])
+            + "?"
+            + urlencode({"next": request.path}),
+            "signatory": letter_signatory(acting.user, acting.membership),
+            "draft_problems": {
+                key: value
+                for key, value in problems.items()
+                if key not in ("posted_on", "registered_address")
+            },
         },
         status=400 if problems and request.method == "POST" else 200,
     )

@@ -47,6 +47,8 @@ def test_officer_issues_a_breach_from_a_suggestion_provider_replies_officer_clos
     page.get_by_role("button", name="Save the draft").click()
     expect(page.get_by_text("The draft is saved.")).to_be_visible()
     page.get_by_role("link", name="Check and issue").click()
+    expect(page.get_by_test_id("issue-addressee")).to_contain_text(world.provider_a.address_postcode)
+    expect(page.get_by_test_id("issue-signatory")).to_contain_text("Contract officer, Riverton City Council")
     page.get_by_role("button", name=re.compile("Issue the notice to Acme Homecare Ltd")).click()
     expect(page.get_by_text(re.compile(r"is issued to Acme Homecare Ltd"))).to_be_visible()
     notice = Notice.objects.get(contract__reference="NB-1")

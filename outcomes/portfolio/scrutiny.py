@@ -27,7 +27,7 @@ from commissioning.notices.selectors import notices_for
 from commissioning.qaf import selectors as qaf_selectors
 from commissioning.qaf.models import QafStatusCode
 from commissioning.qaf.portfolio import quarter_label
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.measures.disclosure import Rate, count_shown, rate_shown, row_shown
 from outcomes.measures.rating import direction_of_travel
 from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
@@ -57,7 +57,6 @@ COMPLIANT = (QafStatusCode.COMPLIANT, QafStatusCode.COMPLIANT_ACTIONS_OPEN)
 @dataclass
 class MeasureLine:
     name: str
-    params: str
     contracts: str
     rate: Rate
     target: str
@@ -207,8 +206,7 @@ def _measure_lines(contracts: list[Contract], quarter: Period, year_before: Peri
             direction = DIRECTION_LABELS.get(travel, "—")
         lines.append(
             MeasureLine(
-                name=measure.name if measure else code,
-                params=params,
+                name=target_measure_name(measure, results[0].target.params) if measure else code,
                 contracts=count_shown(len(results), of_people=False),
                 rate=rate,
                 target=target_text(results[0].target_version, measure)

@@ -15,7 +15,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "full_name"]
     fieldsets = (
-        (None, {"fields": ("email", "full_name", "password")}),
+        (None, {"fields": ("email", "full_name", "job_title", "password")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

@@ -243,3 +243,13 @@ class TwoFactorSetupForm(GovukFormMixin, forms.Form):
         ),
         error_messages={"required": "Enter the 6-digit code the app shows"},
     )
+
+
+class JobTitleForm(GovukFormMixin, forms.Form):
+    job_title = forms.CharField(
+        label="Job title",
+        required=False,
+        max_length=150,
+        help_text="As letters you sign give it under your name, for example Contracts Manager. Leave it "
+        "empty to have them give your role.",
+    )

@@ -37,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150)
+    job_title = models.CharField(
+        max_length=150, blank=True, help_text="As letters you sign give it, for example Contracts Manager."
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
         default=False, help_text="Can sign in to the technical administration site (service operators only)."

@@ -256,6 +256,23 @@ def user_password_change(*, user: User, password: str) -> User:
     return _password_set(user=user, password=password, action="user.password_change")
 
 
+def user_job_title_set(*, user: User, job_title: str) -> None:
+    """A person's own job title, as the letters they sign give it (recorded in the audit log)."""
+    job_title = " ".join(job_title.split())
+    if user.job_title == job_title:
+        return
+    with transaction.atomic():
+        before, user.job_title = user.job_title, job_title
+        user.save(update_fields=["job_title"])
+        audit_record(
+            actor=user,
+            action="user.job_title",
+            obj=user,
+            organisation=None,
+            details={"before": before, "after": job_title},
+        )
+
+
 def user_email_preferences_set(*, user: User, return_emails: bool) -> None:
     """A person's own choice of emails about monthly returns (recorded in the audit log)."""
     if user.return_emails == return_emails:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", profile.account, name="account"),
     path("password/", profile.password_change, name="password-change"),
     path("emails/", profile.email_preferences, name="email-preferences"),
+    path("job-title/", profile.job_title, name="job-title"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("two-factor/", two_factor.verify, name="two-factor"),
     path("two-factor/set-up/", two_factor.setup, name="two-factor-setup"),

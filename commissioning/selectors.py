@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.access import Acting, Capability
 from commissioning.models import Contract, Target, TargetVersion
-from outcomes.measures import MEASURES, Measure
+from outcomes.measures import MEASURES, Measure, target_measure_name
+from providers.models import Provider
 
 
 def contract_visible_to(acting: Acting) -> QuerySet[Contract]:
@@ -31,6 +32,14 @@ def contract_visible_to(acting: Acting) -> QuerySet[Contract]:
         return Contract.objects.none()
     ids = Contract.objects.filter(scope).values("pk")
     return Contract.objects.filter(pk__in=ids)
+
+
+def providers_led_by(acting: Acting) -> QuerySet[Provider]:
+    """The prime providers of contracts the acting commissioning body leads (none for a provider)."""
+    if not acting.is_commissioner:
+        return Provider.objects.none()
+    led = Contract.objects.filter(lead_commissioner_id=acting.organisation.pk).values("provider_id")
+    return Provider.objects.filter(pk__in=led)
 
 
 def contract_returns_visible_to(acting: Acting) -> QuerySet[Contract]:
@@ -139,6 +148,7 @@ class TargetRow:
 
     target: Target
     measure: Measure | None  # None for a measure code the library does not have
+    name: str  # the target's measure named with its parameters in words
     params_text: str
     current: TargetVersion | None
     upcoming: list[TargetVersion] = field(default_factory=list)
@@ -160,6 +170,7 @@ def target_rows_for(contract: Contract, today: date | None = None) -> list[Targe
             TargetRow(
                 target=target,
                 measure=measure,
+                name=target_measure_name(measure, target.params) if measure else target.measure,
                 params_text=measure.describe_params(target.params) if measure else "",
                 current=current,
                 upcoming=[v for v in versions if v.effective_from > today],

@@ -6,4 +6,5 @@ app_name = "providers"
 urlpatterns = [
     path("", views.provider_list, name="list"),
     path("<int:provider_id>/", views.provider_detail, name="detail"),
+    path("<int:provider_id>/address/", views.provider_address, name="address"),
 ]

@@ -26,7 +26,7 @@ from commissioning.models import CommissioningBody, Contract, ServiceType
 from commissioning.notices.access import may_raise_notice
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
 from commissioning.retention import retention_rows_for, retention_years_set
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from providers.models import Provider
 
 CONTRACT_FIELD_NAMES = {"start_date", "end_date"}
@@ -191,7 +191,9 @@ def target_add(request: HttpRequest, contract_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"Target added: {measure.name}, {data.target_value}%.")
+            messages.success(
+                request, f"Target added: {target_measure_name(measure, form.params())}, {data.target_value}%."
+            )
             return redirect("commissioning:contract-detail", contract_id=contract.pk)
     return render(
         request, "commissioning/target_form.html", {"contract": contract, "form": form, "measure": measure}

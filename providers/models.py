@@ -31,6 +31,18 @@ class Provider(Organisation):
         "CQC rating", max_length=32, choices=CqcRating.choices, default=CqcRating.NOT_YET_INSPECTED
     )
     cqc_rating_date = models.DateField("date of CQC rating", null=True, blank=True)
+    # The registered name and address a letter (a notice) is addressed to.
+    legal_name = models.CharField(
+        "registered name",
+        max_length=200,
+        blank=True,
+        help_text="The provider's legal name as registered (for example at Companies House), if it is not "
+        "the name used in the service.",
+    )
+    address_line_1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line_2 = models.CharField("address line 2", max_length=200, blank=True)
+    address_town = models.CharField("town or city", max_length=100, blank=True)
+    address_postcode = models.CharField("postcode", max_length=10, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -38,6 +50,21 @@ class Provider(Organisation):
     def save(self, *args, **kwargs) -> None:
         self.kind = OrganisationKind.PROVIDER
         super().save(*args, **kwargs)
+
+    @property
+    def registered_name(self) -> str:
+        return self.legal_name or self.name
+
+    @property
+    def registered_address_lines(self) -> list[str]:
+        """The registered address, one line each, blank lines left out."""
+        parts = (self.address_line_1, self.address_line_2, self.address_town, self.address_postcode)
+        return [part for part in parts if part]
+
+    @property
+    def has_registered_address(self) -> bool:
+        """Enough of an address to post a letter to: a first line, a town and a postcode."""
+        return bool(self.address_line_1 and self.address_town and self.address_postcode)
 
     @property
     def cqc_rating_tag(self) -> str:

@@ -55,6 +55,10 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Provider {n} Homecare Ltd")
     cqc_location_id = factory.Sequence(lambda n: f"1-{100000000 + n}")
     cqc_rating = CqcRating.GOOD
+    # A registered address, which a notice's letter needs (a test of its absence clears it).
+    address_line_1 = factory.Sequence(lambda n: f"{n + 1} Mill Lane")
+    address_town = "Riverton"
+    address_postcode = "RV1 2AB"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -53,6 +53,11 @@ class Row:
     data: dict | Callable[[object], dict] = field(default_factory=dict)
 
 
+# A provider's registered address (provider A: the council leads J-1 with it; the ICB is a partner).
+PROVIDER_ADDRESS = organisation_page(
+    404, commissioner=200, contract_officer=200, c_admin=200, quality_officer=403, c_viewer=403
+)
+
 # The lead body's commissioners change contracts and targets; partners and officers only see them.
 CHANGE_CONTRACT = organisation_page(403, commissioner=200, c_admin=200, b_admin=404)
 
@@ -148,6 +153,14 @@ ROWS = [
         lambda w: "/account/emails/",
         statuses(302),
         method="post",
+    ),
+    Row("accounts:job-title", lambda w: "/account/job-title/", statuses(200, anonymous=302)),
+    Row(
+        "accounts:job-title (save)",
+        lambda w: "/account/job-title/",
+        statuses(302),
+        method="post",
+        data={"job_title": "Contracts Manager"},
     ),
     Row("accounts:sign-in", lambda w: "/account/sign-in/", statuses(302, anonymous=200)),
     Row("accounts:sign-out", lambda w: "/account/sign-out/", statuses(405)),
@@ -260,6 +273,24 @@ ROWS = [
         "providers:detail (another provider)",
         lambda w: f"/providers/{w.provider_b.pk}/",
         organisation_page(200, provider_a=404),
+    ),
+    # The registered address: commissioners and contract officers of a body leading a contract with it.
+    Row(
+        "providers:address",
+        lambda w: f"/providers/{w.provider_a.pk}/address/",
+        PROVIDER_ADDRESS,
+    ),
+    Row(
+        "providers:address (save)",
+        lambda w: f"/providers/{w.provider_a.pk}/address/",
+        {**PROVIDER_ADDRESS, "commissioner": 302, "contract_officer": 302, "c_admin": 302},
+        method="post",
+        data={"address_line_1": "1 Mill Lane", "address_town": "Riverton", "address_postcode": "RV1 2AB"},
+    ),
+    Row(
+        "providers:address (another council's provider)",
+        lambda w: f"/providers/{w.contracts['other'].provider_id}/address/",
+        organisation_page(404),
     ),
     Row("commissioning:contract-list", lambda w: "/contracts/", organisation_page()),
     Row(
@@ -699,6 +730,37 @@ ROWS = [
         method="post",
     ),
     Row(
+        "suggestions:dismiss-selected",
+        lambda w: "/notices/suggestions/dismiss/",
+        {**SUGGESTION_ACT, "contract_officer": 200, "icb_admin": 403},
+        method="post",
+        data=lambda w: {"suggestions": make.suggestion(w), "reason": "Agreed a date with the provider."},
+    ),
+    Row(
+        "suggestions:dismiss-selected (confirmed)",
+        lambda w: "/notices/suggestions/dismiss/",
+        # The partner ICB is a commissioning body without the right to manage notices: 403.
+        {**SUGGESTION_ACT, "icb_admin": 403},
+        method="post",
+        data=lambda w: {
+            "suggestions": make.suggestion(w),
+            "reason": "Agreed a date with the provider.",
+            "confirmed": "yes",
+        },
+    ),
+    Row(
+        "suggestions:dismiss-selected (another council's)",
+        lambda w: "/notices/suggestions/dismiss/",
+        # Nothing of another body is dismissed: the officer is told the selection is not theirs.
+        {**SUGGESTION_ACT, "contract_officer": 400, "icb_admin": 403},
+        method="post",
+        data=lambda w: {
+            "suggestions": make.suggestion(w, "other"),
+            "reason": "Not ours.",
+            "confirmed": "yes",
+        },
+    ),
+    Row(
         "suggestions:draft",
         lambda w: f"/notices/suggestions/{make.suggestion(w)}/draft/",
         SUGGESTION_ACT,
@@ -730,6 +792,22 @@ ROWS = [
         data={"note": "For the Q2 review."},
     ),
     Row("notices:register", lambda w: "/notices/", organisation_page(200)),
+    Row(
+        "notices:start",
+        lambda w: "/notices/new/",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 200})),
+    ),
+    Row(
+        "notices:start (a contract chosen)",
+        lambda w: f"/notices/new/?contract={w.contracts['joint'].pk}",
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 302})),
+    ),
+    Row(
+        "notices:start (another council's contract)",
+        lambda w: f"/notices/new/?contract={w.contracts['other'].pk}",
+        # Not among the contracts to choose: the form says so.
+        organisation_page(404, **(dict.fromkeys(COMMISSIONERS, 403) | {"contract_officer": 400})),
+    ),
     Row("notices:register-csv", lambda w: "/notices/register.csv", organisation_page(200)),
     Row(
         "notices:figures",
@@ -945,6 +1023,13 @@ ROWS = [
         lambda w: f"/reviews/{make.meeting(w)}/record/",
         REVIEW_MANAGE_POST,
         method="post",
+        data={"minutes": "Discussed the quarter's figures.", "confirm": "close"},
+    ),
+    Row(
+        "reviews:record (the check before closing)",
+        lambda w: f"/reviews/{make.meeting(w)}/record/",
+        REVIEW_MANAGE,
+        method="post",
         data={"minutes": "Discussed the quarter's figures."},
     ),
     Row(
@@ -1039,6 +1124,22 @@ ROWS = [
         PACK_ISSUED_SEE,
     ),
     Row("reviews:pack-status", lambda w: f"/reviews/packs/{make.review_pack(w)}/status/", PACK_DRAFT_SEE),
+    Row(
+        "reviews:pack-issue (the check page)",
+        lambda w: f"/reviews/packs/{make.review_pack(w)}/issue/",
+        organisation_page(
+            404,
+            **(
+                dict.fromkeys(COUNCIL, 403)
+                | dict.fromkeys(["commissioner", "contract_officer", "c_admin"], 200)
+            ),
+        ),
+    ),
+    Row(
+        "reviews:pack-issue (another council's)",
+        lambda w: f"/reviews/packs/{make.review_pack(w, council='other')}/issue/",
+        organisation_page(404),
+    ),
     Row(
         "reviews:pack-issue",
         lambda w: f"/reviews/packs/{make.review_pack(w)}/issue/",

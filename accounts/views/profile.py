@@ -7,12 +7,13 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, two_factor
-from accounts.forms import PasswordChangeForm
-from accounts.services import user_email_preferences_set, user_password_change
+from accounts.forms import JobTitleForm, PasswordChangeForm
+from accounts.services import user_email_preferences_set, user_job_title_set, user_password_change
 
 
 @login_required
@@ -45,6 +46,23 @@ def email_preferences(request: HttpRequest) -> HttpResponse:
         else "You will not get emails about monthly returns.",
     )
     return redirect("accounts:account")
+
+
+@login_required
+def job_title(request: HttpRequest) -> HttpResponse:
+    """Your job title, as the letters you sign give it; back to the page it was asked from (a
+    notice's check page) or your account."""
+    back = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    form = JobTitleForm(request.POST or None, initial={"job_title": request.user.job_title})
+    if request.method == "POST" and form.is_valid():
+        user_job_title_set(user=request.user, job_title=form.cleaned_data["job_title"])
+        messages.success(request, "Your job title is saved.")
+        return redirect(back or "accounts:account")
+    return render(
+        request, "accounts/job_title.html", {"form": form, "back": back}, status=400 if form.errors else 200
+    )
 
 
 @sensitive_post_parameters()

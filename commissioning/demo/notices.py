@@ -13,10 +13,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.dates import day_label
-from accounts.models import User
+from accounts.models import Membership, User
 from commissioning.demo import notice_table as table
 from commissioning.models import CommissioningBody, Contract
-from commissioning.notices.letters import notice_letter_generate
+from commissioning.notices.letters import letter_addressee, letter_signatory, notice_letter_generate
 from commissioning.notices.models import (
     OPEN_STATUSES,
     Notice,
@@ -314,6 +314,9 @@ def _write(
         # Taken at the issue time, in UTC as timezone.now() gives it to the service.
         notice.evidence_snapshot = evidence_snapshot_take(notice, fields["issued_at"].astimezone(UTC))
         notice.issued_by, notice.issued_by_label = officer, label
+        notice.addressee = "\n".join(letter_addressee(plan.contract.provider))
+        signatory = letter_signatory(officer, Membership.objects.get(user=officer, organisation=body))
+        notice.signatory, notice.signatory_job_title = signatory.name, signatory.job_title
     if "acknowledged_at" in fields:
         notice.acknowledged_by, notice.acknowledged_by_label = person
     for name, value in fields.items():

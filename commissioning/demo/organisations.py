@@ -39,6 +39,71 @@ PROVIDERS: list[tuple[str, str, str, date | None]] = [
     ("Larkspur Living Ltd", "1-000000012", CqcRating.GOOD, date(2025, 1, 27)),
 ]
 
+# Registered names and offices (Riverton and its "RV" postcodes are made up): what letters are
+# addressed to. (registered name, address line 1, address line 2, town, postcode)
+REGISTERED_ADDRESSES: dict[str, tuple[str, str, str, str, str]] = {
+    "Acme Homecare Ltd": (
+        "Acme Homecare Limited",
+        "Unit 4, Mill Yard",
+        "Canal Street",
+        "Riverton",
+        "RV1 3QT",
+    ),
+    "Brookside Care Services": (
+        "Brookside Care Services Ltd",
+        "12 Brookside Parade",
+        "",
+        "Riverton",
+        "RV4 8LD",
+    ),
+    "Castle Home Support": (
+        "Castle Home Support CIC",
+        "The Old Bank",
+        "2 Castle Street",
+        "Riverton",
+        "RV1 1HA",
+    ),
+    "Dale Reablement Ltd": (
+        "Dale Reablement Limited",
+        "Dale House",
+        "45 Station Road",
+        "Ashby Dale",
+        "RV9 2PW",
+    ),
+    "Elmfield Domiciliary Care": (
+        "Elmfield Domiciliary Care Ltd",
+        "First Floor, 8 Elmfield Road",
+        "",
+        "Riverton",
+        "RV6 4EN",
+    ),
+    "Fairway Homecare": (
+        "Fairway Homecare (Riverton) Ltd",
+        "3 Fairway Court",
+        "Links Lane",
+        "Riverton",
+        "RV7 5FG",
+    ),
+    "Greenlane Care at Home": ("Greenlane Care Ltd", "21 Green Lane", "", "Northby", "RV12 6GB"),
+    "Harbour Support Services": (
+        "Harbour Support Services Limited",
+        "Suite 2, Quay House",
+        "Harbour Road",
+        "Riverton",
+        "RV2 7HS",
+    ),
+    "Ivy Court Homecare": ("Ivy Court Homecare Ltd", "Ivy Court", "90 High Street", "Westcombe", "RV15 1JC"),
+    "Juniper Care Partnership": ("Juniper Care Partnership LLP", "6 Juniper Walk", "", "Riverton", "RV3 9JW"),
+    "Kestrel Home Care": (
+        "Kestrel Home Care Ltd",
+        "Kestrel Business Centre",
+        "Unit 11",
+        "Riverton",
+        "RV8 2KT",
+    ),
+    "Larkspur Living Ltd": ("Larkspur Living Limited", "57 Larkspur Avenue", "", "Riverton", "RV5 3LL"),
+}
+
 
 @dataclass(frozen=True)
 class DemoPerson:
@@ -47,6 +112,7 @@ class DemoPerson:
     organisation: str
     role: str
     is_admin: bool = False
+    job_title: str = ""
 
     @property
     def label(self) -> str:
@@ -55,9 +121,27 @@ class DemoPerson:
 
 
 PEOPLE: list[DemoPerson] = [
-    DemoPerson("commissioner@riverton.example", "Priya Shah", COUNCIL, Role.COMMISSIONER),
-    DemoPerson("contracts@riverton.example", "Tom Bradley", COUNCIL, Role.CONTRACT_OFFICER),
-    DemoPerson("quality@riverton.example", "Grace Okafor", COUNCIL, Role.QUALITY_OFFICER),
+    DemoPerson(
+        "commissioner@riverton.example",
+        "Priya Shah",
+        COUNCIL,
+        Role.COMMISSIONER,
+        job_title="Head of Commissioning, Adult Social Care",
+    ),
+    DemoPerson(
+        "contracts@riverton.example",
+        "Tom Bradley",
+        COUNCIL,
+        Role.CONTRACT_OFFICER,
+        job_title="Contracts and Compliance Manager",
+    ),
+    DemoPerson(
+        "quality@riverton.example",
+        "Grace Okafor",
+        COUNCIL,
+        Role.QUALITY_OFFICER,
+        job_title="Quality Assurance Officer",
+    ),
     DemoPerson("viewer@riverton.example", "Cllr Alan Price", COUNCIL, Role.VIEWER),
     DemoPerson("admin@riverton.example", "Helen Marsh", COUNCIL, Role.COMMISSIONER, is_admin=True),
     DemoPerson("commissioner@riverton-icb.example", "Sam Ward", ICB, Role.COMMISSIONER, is_admin=True),
@@ -85,9 +169,19 @@ def demo_seed() -> list[DemoPerson]:
     CommissioningBody.objects.update_or_create(name=COUNCIL, defaults={"kind": OrganisationKind.COUNCIL})
     CommissioningBody.objects.update_or_create(name=ICB, defaults={"kind": OrganisationKind.ICB})
     for name, location_id, rating, rated_on in PROVIDERS:
+        legal_name, line_1, line_2, town, postcode = REGISTERED_ADDRESSES[name]
         Provider.objects.update_or_create(
             name=name,
-            defaults={"cqc_location_id": location_id, "cqc_rating": rating, "cqc_rating_date": rated_on},
+            defaults={
+                "cqc_location_id": location_id,
+                "cqc_rating": rating,
+                "cqc_rating_date": rated_on,
+                "legal_name": legal_name,
+                "address_line_1": line_1,
+                "address_line_2": line_2,
+                "address_town": town,
+                "address_postcode": postcode,
+            },
         )
     organisations = {o.name: o for o in CommissioningBody.objects.all()} | {
         p.name: p for p in Provider.objects.all()
@@ -95,6 +189,7 @@ def demo_seed() -> list[DemoPerson]:
     for person in PEOPLE:
         user = User.objects.filter(email__iexact=person.email).first() or User(email=person.email)
         user.full_name = person.full_name
+        user.job_title = person.job_title
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
         user.save()

@@ -3,7 +3,7 @@ closure periods. Only the lead body's officers (Capability.MANAGE_NOTICES) draft
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.apps import apps
@@ -76,11 +76,25 @@ def _apply(notice: Notice, data: NoticeInput) -> None:
     notice.noc_category, notice.complexity = data.noc_category, data.complexity
 
 
+def clause_used_before(contract: Contract, reason: str) -> str:
+    """The clause a new draft starts with when none is given: that of the latest notice for the same
+    reason on this contract, else on another contract the same body leads (bodies commonly use one
+    set of terms); empty when there is none. The officer checks it before issuing."""
+    earlier = Notice.objects.filter(reason=reason).exclude(clause="").order_by("-created_at", "-id")
+    for scope in ({"contract": contract}, {"commissioner_id": contract.lead_commissioner_id}):
+        if clause := earlier.filter(**scope).values_list("clause", flat=True).first():
+            return clause
+    return ""
+
+
 def notice_draft_create(*, acting: Acting, contract: Contract, data: NoticeInput) -> Notice:
-    """A draft notice on a contract the officer's body leads, addressed to its prime provider."""
+    """A draft notice on a contract the officer's body leads, addressed to its prime provider. Without
+    a clause it starts with the one used before for the same reason (``clause_used_before``)."""
     require_raise_notice(acting, contract)
     if problems := _input_problems(data):
         raise ValidationError(problems)
+    if not data.clause.strip():
+        data = replace(data, clause=clause_used_before(contract, data.reason))
     with transaction.atomic():
         notice = Notice(
             commissioner_id=contract.lead_commissioner_id,

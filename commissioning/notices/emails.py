@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
+from django.utils import timezone
 
 from accounts.emails import email_send, member_emails
 from accounts.models import Role
-from commissioning.notices.letters import notice_letter_title
+from commissioning.notices.letters import letter_reference, notice_letter_title, notice_link
 from commissioning.notices.models import Notice, NoticeStatus
 
 
@@ -26,8 +25,13 @@ def notice_issued_email(notice_id: int) -> int:
     if notice is None or notice.status == NoticeStatus.DRAFT:
         return 0
     recipients = notice_recipients(notice)
-    link = settings.SITE_URL + reverse("notices:detail", args=[notice.pk])
-    context = {"notice": notice, "title": notice_letter_title(notice), "link": link}
+    context = {
+        "notice": notice,
+        "title": notice_letter_title(notice),
+        "reference": letter_reference(notice),
+        "issued_on": timezone.localdate(notice.issued_at) if notice.issued_at else None,
+        "link": notice_link(notice),
+    }
     for email in recipients:
         email_send(template="notice_issued", to=email, context=context)
     return len(recipients)

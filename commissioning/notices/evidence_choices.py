@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.dates import day_label
 from commissioning.notices.models import Notice
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 
 RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "not_rated": "Not rated"}
 RAG_ORDER = {"red": 0, "amber": 1, "not_rated": 2, "green": 3}
@@ -58,7 +58,7 @@ def _results(notice: Notice) -> list[Candidate]:
     found = []
     for row in rows:
         measure = MEASURES.get(row.target.measure)
-        name = measure.name if measure else row.target.measure
+        name = target_measure_name(measure, row.target.params) if measure else row.target.measure
         found.append(
             Candidate(
                 "outcomes",

@@ -6,10 +6,14 @@ on the page while the posted names stay plain.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from accounts.govuk_forms import GovukFormMixin, date_field
 from commissioning.evidence import EVIDENCE_TYPES_TEXT, EVIDENCE_UPLOAD
+from commissioning.models import Contract
 from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import (
     Complexity,
@@ -71,14 +75,21 @@ class DraftForm(NoticeForm):
         label="Contract clause",
         required=False,
         max_length=200,
-        help_text="The clause the notice relies on, for example “Clause 14.2 (Information and returns)”.",
+        help_text="The clause the notice relies on, for example “Clause 14.2 (Information and returns)”. Left "
+        "empty, a new draft takes the clause of the last notice for the same reason on this contract (or "
+        "another your organisation leads): check it.",
     )
     facts = _text(
         "Facts and evidence",
         rows=8,
-        help_text="What happened, when, and how you know. Linked evidence is listed in the letter too.",
+        help_text="What happened, when, and how you know. Linked evidence is listed in the letter too. Start "
+        "a line with “- ” for a bulleted list.",
     )
-    remedy = _text("Remedy required", rows=5, help_text="What the provider must do to put things right.")
+    remedy = _text(
+        "Remedy required",
+        rows=5,
+        help_text="What the provider must do to put things right. Start a line with “- ” for a bulleted list.",
+    )
     remedy_due_on = date_field("Remedy due", required=False, help_text="For example, 2026-12-18.")
 
     def __init__(self, *args, kind_locked: bool = False, **kwargs):
@@ -217,3 +228,26 @@ class SettingsForm(NoticeForm):
     noc_low_days = _days("Low complexity (working days)")
     noc_medium_days = _days("Medium complexity (working days)")
     noc_high_days = _days("High complexity (working days)")
+
+
+class NoticeStartForm(GovukFormMixin, forms.Form):
+    """Raise a notice from the register: which of the body's contracts it is about (a GET form)."""
+
+    contract = forms.ModelChoiceField(
+        label="Which contract is the notice about?",
+        queryset=Contract.objects.none(),
+        empty_label="Choose a contract",
+        error_messages={
+            "required": "Choose the contract the notice is about",
+            "invalid_choice": "Choose a contract from the list",
+        },
+    )
+
+    def __init__(self, *args, contracts: QuerySet[Contract], **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast("forms.ModelChoiceField[Contract]", self.fields["contract"])
+        field.queryset = contracts
+        # The stubs declare label_from_instance a method: setting it on this instance needs the ignore.
+        field.label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: f"{obj.reference}: {obj.title} ({obj.provider.name})"
+        )

@@ -158,6 +158,9 @@ FROZEN_AFTER_ISSUE = (
     "issued_at",
     "clock_start_on",
     "target_close_on",
+    "addressee",
+    "signatory",
+    "signatory_job_title",
 )
 
 
@@ -203,6 +206,12 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     issued_by_label = models.CharField(max_length=255, blank=True)
+    # The letter's addressee and signature block, fixed when the notice is issued.
+    addressee = models.TextField(
+        blank=True, help_text="The provider's registered name and address, one line each, as at issue."
+    )
+    signatory = models.CharField("signed by", max_length=150, blank=True)
+    signatory_job_title = models.CharField("signatory's job title", max_length=150, blank=True)
     posted_on = models.DateField(
         "sent by post on",
         null=True,

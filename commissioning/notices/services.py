@@ -33,6 +33,7 @@ from accounts.dates import day_label
 from accounts.jobs import job_enqueue, orphan_finder
 from commissioning.notices.access import require_notice_officer, require_notice_recipient
 from commissioning.notices.emails import notice_recipients
+from commissioning.notices.letters import letter_addressee, letter_signatory
 from commissioning.notices.models import (
     LADDER,
     Notice,
@@ -140,20 +141,42 @@ def delivery_problem(notice: Notice, posted_on: date | None, today: date) -> dic
     }
 
 
+def address_problem(notice: Notice) -> dict[str, str]:
+    """Why the letter cannot be addressed (empty when it can): it goes to the provider's registered
+    name and address, and a legal letter is not issued without one."""
+    provider = notice.provider
+    if provider.has_registered_address:
+        return {}
+    return {
+        "registered_address": f"{provider.name} has no registered address recorded, and the letter must be "
+        "addressed to it. Record the provider's registered name and address (a first line, the town and "
+        "the postcode), then issue the notice."
+    }
+
+
 def notice_issue(*, acting: Acting, notice: Notice, posted_on: date | None = None) -> Notice:
     """Issue a complete draft: its evidence is copied in, a NoC gets its target closure date, and the
     notice it escalates or corrects is closed as escalated or superseded. It must reach the provider:
     its approvers are emailed, or the officer records the date the letter was posted
-    (``delivery_problem``)."""
+    (``delivery_problem``). The letter's addressee (the provider's registered name and address, which
+    must be recorded: ``address_problem``) and signature block (the officer's name and job title)
+    are fixed on the notice."""
     require_notice_officer(acting, notice)
     with transaction.atomic():
         notice = locked(notice)
         after = check_transition(notice, "issue")
         now = timezone.now()
         today = timezone.localdate(now)
-        if problems := {**issue_problems(notice, today), **delivery_problem(notice, posted_on, today)}:
+        if problems := {
+            **issue_problems(notice, today),
+            **address_problem(notice),
+            **delivery_problem(notice, posted_on, today),
+        }:
             raise ValidationError(problems)
         notice.posted_on = posted_on
+        notice.addressee = "\n".join(letter_addressee(notice.provider))
+        signatory = letter_signatory(acting.user, acting.membership)
+        notice.signatory, notice.signatory_job_title = signatory.name, signatory.job_title
         if notice.supersedes_id:
             previous = _close_predecessor(acting, notice, "superseded", now)
             notice.clock_start_on = previous.clock_start_on

@@ -158,9 +158,8 @@ def suggestion_draft(*, acting: Acting, suggestion: NoticeSuggestion) -> Notice:
     return notice
 
 
-def suggestion_dismiss(*, acting: Acting, suggestion: NoticeSuggestion, reason: str) -> NoticeSuggestion:
-    """Dismiss an open suggestion, saying why; the same occurrence is never suggested again."""
-    require_raise_notice(acting, suggestion.contract)
+def _require_reason(reason: str) -> None:
+    """A dismissal says why no notice is needed."""
     if not reason.strip():
         raise ValidationError(
             {
@@ -168,6 +167,12 @@ def suggestion_dismiss(*, acting: Acting, suggestion: NoticeSuggestion, reason: 
                 "or a notice is already open."
             }
         )
+
+
+def suggestion_dismiss(*, acting: Acting, suggestion: NoticeSuggestion, reason: str) -> NoticeSuggestion:
+    """Dismiss an open suggestion, saying why; the same occurrence is never suggested again."""
+    require_raise_notice(acting, suggestion.contract)
+    _require_reason(reason)
     with transaction.atomic():
         suggestion = _locked(suggestion)
         _refuse_unless(suggestion, (SuggestionStatus.OPEN,), "dismissed")
@@ -188,3 +193,44 @@ def suggestion_note(*, acting: Acting, suggestion: NoticeSuggestion, note: str =
         _refuse_unless(suggestion, (SuggestionStatus.OPEN,), "taken to the quarterly review")
         _decide(acting, suggestion, SuggestionStatus.NOTED, note.strip())
     return suggestion
+
+
+def suggestions_selected(acting: Acting, suggestion_ids: list[int]) -> list[NoticeSuggestion]:
+    """The selected suggestions of the acting body, the oldest first; refused (naming how many) if
+    any of them is not the body's."""
+    wanted = set(suggestion_ids)
+    found = list(suggestions_for(acting).filter(pk__in=wanted).order_by("first_seen_at", "id"))
+    if missing := len(wanted) - len(found):
+        raise ValidationError(
+            {
+                "suggestions": f"{missing} of the suggestions you ticked cannot be found in your "
+                "organisation's list. Nothing was dismissed: tick them again in the list."
+            }
+        )
+    return found
+
+
+def suggestions_dismiss(*, acting: Acting, suggestion_ids: list[int], reason: str) -> list[NoticeSuggestion]:
+    """Dismiss several open suggestions with one reason, all or none: each as ``suggestion_dismiss``
+    (its check, its audit entry), in one transaction. A suggestion that is not the body's, or not
+    open, refuses the lot, naming it."""
+    wanted = sorted(set(suggestion_ids))
+    if not wanted:
+        raise ValidationError({"suggestions": "Select at least one suggestion to dismiss."})
+    _require_reason(reason)
+    found = {suggestion.pk: suggestion for suggestion in suggestions_selected(acting, wanted)}
+    dismissed: list[NoticeSuggestion] = []
+    with transaction.atomic():
+        for pk in wanted:
+            suggestion = found[pk]
+            try:
+                dismissed.append(suggestion_dismiss(acting=acting, suggestion=suggestion, reason=reason))
+            except ValidationError as error:
+                raise ValidationError(
+                    {
+                        "suggestions": f"The suggestion on {suggestion.contract.reference} "
+                        f"({suggestion.get_rule_display().lower()}): {' '.join(error.messages)} "
+                        "Nothing was dismissed."
+                    }
+                ) from error
+    return dismissed

@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("register.csv", views_register.register_csv, name="register-csv"),
     path("figures/", views_register.figures, name="figures"),
     path("settings/", views_drafts.settings_page, name="settings"),
+    path("new/", views_drafts.notice_start, name="start"),
     path("contracts/<int:contract_id>/new/", views_drafts.notice_new, name="new"),
     path("<int:notice_id>/", views.detail, name="detail"),
     path("<int:notice_id>/edit/", views_drafts.edit, name="edit"),

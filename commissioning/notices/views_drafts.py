@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.access import Capability, organisation_required
 from accounts.dates import day_label
@@ -17,16 +19,23 @@ from accounts.govuk_forms import apply_service_errors, int_or_none
 from accounts.upload_limits import upload_limit
 from commissioning.evidence import EVIDENCE_UPLOAD
 from commissioning.notices import drafts, selectors, services
-from commissioning.notices.access import require_raise_notice
+from commissioning.notices.access import require_notice_manager, require_raise_notice
 from commissioning.notices.emails import notice_recipients
 from commissioning.notices.evidence_choices import evidence_candidates, evidence_choices
 from commissioning.notices.forms import (
     DraftForm,
     EvidenceLinkForm,
     FileForm,
+    NoticeStartForm,
     SettingsForm,
 )
-from commissioning.notices.letters import notice_letter_title
+from commissioning.notices.letters import (
+    letter_addressee,
+    letter_reference,
+    letter_signatory,
+    notice_letter_title,
+    notice_link,
+)
 from commissioning.notices.models import (
     NoticeEvidenceLink,
     NoticeKind,
@@ -38,9 +47,34 @@ from commissioning.notices.views import (
     notice_url,
     officer_notice,
 )
-from commissioning.selectors import contract_get_for
+from commissioning.selectors import contract_get_for, contract_visible_to
 
 # --- Drafting --------------------------------------------------------------------------------------
+
+
+@organisation_required
+def notice_start(request: HttpRequest) -> HttpResponse:
+    """Raise a notice from the register: choose one of the contracts the body leads, then draft it
+    (a GET form: choosing writes nothing)."""
+    acting = request.acting
+    if not acting.is_commissioner:
+        raise Http404("Notices are raised by commissioning bodies.")
+    require_notice_manager(acting)
+    contracts = (
+        contract_visible_to(acting)
+        .filter(lead_commissioner_id=acting.organisation.pk)
+        .select_related("provider")
+        .order_by("reference")
+    )
+    form = NoticeStartForm(request.GET if "contract" in request.GET else None, contracts=contracts)
+    if form.is_bound and form.is_valid():
+        return redirect("notices:new", contract_id=form.cleaned_data["contract"].pk)
+    return render(
+        request,
+        "commissioning/notices/start.html",
+        {"form": form, "has_contracts": contracts.exists()},
+        status=400 if form.errors else 200,
+    )
 
 
 @organisation_required
@@ -201,6 +235,7 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
         today = timezone.localdate()
         problems = {
             **services.issue_problems(notice, today),
+            **services.address_problem(notice),
             **services.delivery_problem(notice, None, today),
         }
     return render(
@@ -216,7 +251,18 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
             "pending_from": notice.escalated_from or notice.supersedes,
             "recipients": recipients,
             "posted": posted,
-            "draft_problems": {key: value for key, value in problems.items() if key != "posted_on"},
+            "addressee": letter_addressee(notice.provider),
+            "reference": letter_reference(notice),
+            "link": notice_link(notice),
+            "address_url": reverse("providers:address", args=[notice.provider_id])
+            + "?"
+            + urlencode({"next": request.path}),
+            "signatory": letter_signatory(acting.user, acting.membership),
+            "draft_problems": {
+                key: value
+                for key, value in problems.items()
+                if key not in ("posted_on", "registered_address")
+            },
         },
         status=400 if problems and request.method == "POST" else 200,
     )

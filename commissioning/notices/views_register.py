@@ -19,6 +19,7 @@ from accounts.access import Acting, Capability, organisation_required
 from accounts.downloads import CSV_CONTENT_TYPE, download_response
 from commissioning.notices import figures as notice_figures
 from commissioning.notices import register as notice_register
+from commissioning.notices.access import is_notice_manager
 from commissioning.notices.models import Notice, NoticeKind
 from commissioning.notices.register import FiguresQuarterForm, RegisterFilterForm, register_filter
 from commissioning.notices.selectors import contract_enforcement_stages, notices_for
@@ -71,6 +72,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "filtered": bool(filters),
             "has_any": notices.exists(),
             "is_provider": acting.is_provider,
+            "can_raise": is_notice_manager(acting),
             "today": timezone.localdate(),
         },
     )

@@ -26,6 +26,7 @@ from accounts.access import Acting, Capability
 from accounts.audit import audit_record
 from accounts.upload_limits import UploadLimit
 from commissioning.models import CommissioningBody, Contract
+from commissioning.selectors import providers_led_by
 from providers.models import CqcRating, CqcRatingRecord, Provider
 
 CQC_CAPABILITIES = (Capability.ASSESS_QUALITY, Capability.MANAGE_CONTRACTS)
@@ -92,10 +93,7 @@ def cqc_require(acting: Acting) -> None:
 
 def cqc_providers_for(acting: Acting) -> QuerySet[Provider]:
     """Providers whose CQC ratings the body may record: the prime providers of contracts it leads."""
-    if not acting.is_commissioner:
-        return Provider.objects.none()
-    led = Contract.objects.filter(lead_commissioner_id=acting.organisation.pk).values("provider_id")
-    return Provider.objects.filter(pk__in=led)
+    return providers_led_by(acting)
 
 
 def _tell_other_bodies(acting: Acting, provider: Provider, previous: str, record: CqcRatingRecord) -> None:

@@ -9,6 +9,7 @@ from django import template
 
 from commissioning.access import sees_terms
 from commissioning.notices.selectors import contract_enforcement_stage
+from commissioning.notices.text import text_html, text_plain
 
 register = template.Library()
 UNSET = object()
@@ -25,3 +26,18 @@ def enforcement_stage(contract) -> dict:
 @register.filter
 def terms_visible_to(contract, acting) -> bool:
     return acting is not None and sees_terms(acting, contract)
+
+
+@register.filter
+def notice_text(text: str, style: str = "") -> str:
+    """A notice's facts or remedy as paragraphs and bulleted lists (``commissioning.notices.text``):
+    ``|notice_text:"govuk"`` for a page, plain ``|notice_text`` for the PDF letter."""
+    if style == "govuk":
+        return text_html(text, paragraph_class="govuk-body", list_class="govuk-list govuk-list--bullet")
+    return text_html(text)
+
+
+@register.filter
+def notice_text_plain(text: str) -> str:
+    """The same text for an email, with "•" bullets."""
+    return text_plain(text)

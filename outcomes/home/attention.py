@@ -24,7 +24,7 @@ from commissioning.qaf.models import ActionStatus as QafActionStatus
 from commissioning.qaf.models import AssessmentStatus, RemedialAction
 from commissioning.qaf.selectors import assessments_for
 from outcomes.home.attention_reviews import ACTIONS_DUE_WITHIN, actions_due, meetings_needing_commentary
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.models import ReturnAttempt
 from outcomes.periods import (
     QUARTER,
@@ -159,7 +159,13 @@ def _turned_red(acting: Acting, today: date) -> tuple[str, Shortlist]:
         if before is not None and before.rag == "red":
             continue
         before_text = before.rag_label if before else "No result"
-        found.append(TurnedRed(cell, MEASURES[cell.result.target.measure].name, before_text))
+        found.append(
+            TurnedRed(
+                cell,
+                target_measure_name(MEASURES[cell.result.target.measure], cell.result.target.params),
+                before_text,
+            )
+        )
     found.sort(
         key=lambda t: (t.cell.result.contract.provider.name, t.cell.result.contract.reference, t.measure_name)
     )

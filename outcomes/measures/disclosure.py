@@ -2,14 +2,23 @@
 the lead commissioning body (the scrutiny report, and other providers' figures on provider-facing
 benchmarks and review packs).
 
-1. A count of 1 to 4 is shown as "fewer than 5". Zero, and 5 or more, are shown as they are.
+Only counts of people are disclosive: people receiving care, and the episodes (people) counted in a
+measure's numerator and denominator. Those, and percentages built from them, are suppressed:
+
+1. A count of people of 1 to 4 is shown as "fewer than 5". Zero, and 5 or more, are shown as they are.
 2. A rate (numerator of denominator): when the denominator is 1 to 4, both are shown as "fewer than
    5" and the percentage is suppressed. When the numerator is 1 to 4 it is shown as "fewer than 5"
    and the percentage is suppressed (with the denominator it would give the numerator back). When
    the denominator less the numerator is 1 to 4, the numerator and the percentage are suppressed
    (the few left out could be worked out by subtraction).
-3. Secondary suppression, for a row of counts that adds up to a total shown elsewhere: if exactly one
-   cell of the row is 1 to 4, the next smallest non-zero cell is suppressed too ("suppressed").
+3. Secondary suppression, for a row of counts of people that adds up to a total shown elsewhere: if
+   exactly one cell of the row is 1 to 4, the next smallest non-zero cell is suppressed too
+   ("suppressed"), so the small one cannot be worked out by subtraction from the total.
+
+Facts about contracts and providers are not about people, and are public or the body's own record:
+counts of contracts and providers, CQC ratings and their counts, RAG counts of contracts, notices
+issued to providers, returns on time. They are shown as they are (``public``, ``public_rate``),
+however small. ``count_shown`` and ``rate_shown`` take the kind of figure and apply the rule.
 
 Pure Python: no Django.
 """
@@ -84,3 +93,31 @@ def suppress_rate(numerator: int, denominator: int) -> Rate:
         return Rate(SUPPRESSED, SUPPRESSED, str(denominator))
     value = percentage(numerator, denominator)
     return Rate(f"{value:.1f}%", str(numerator), str(denominator), value)
+
+
+def public(count: int | None) -> str:
+    """A count that is not of people (contracts, providers, ratings, notices): shown as it is."""
+    return "—" if count is None else str(count)
+
+
+def public_rate(numerator: int, denominator: int) -> Rate:
+    """A rate that is not of people (providers compliant, returns on time): shown as it is."""
+    if denominator == 0:
+        return Rate("—", "0", "0")
+    value = percentage(numerator, denominator)
+    return Rate(f"{value:.1f}%", str(numerator), str(denominator), value)
+
+
+def count_shown(count: int | None, *, of_people: bool) -> str:
+    """A count as printed: suppressed when it counts people (rule 1), else as it is."""
+    return suppress(count) if of_people else public(count)
+
+
+def rate_shown(numerator: int, denominator: int, *, of_people: bool) -> Rate:
+    """A rate as printed: suppressed when built from counts of people (rule 2), else as it is."""
+    return suppress_rate(numerator, denominator) if of_people else public_rate(numerator, denominator)
+
+
+def row_shown(counts: Sequence[int], *, of_people: bool) -> list[str]:
+    """A row adding up to a total: counts of people with secondary suppression (rule 3), else as they are."""
+    return suppress_row(counts) if of_people else [public(count) for count in counts]

@@ -18,7 +18,7 @@ from commissioning.qaf.models import (
     QafStatusCode,
     RemedialAction,
 )
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.periods import add_months, day_label, month_end, next_month
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import Cell, figures_text, results_shown, target_text
@@ -348,9 +348,7 @@ def target_red(contracts: list[Contract], today: date) -> list[Candidate]:
         target = run[0].result.target
         contract = by_id[target.contract_id]
         measure = MEASURES.get(target.measure)
-        name = measure.name if measure else target.measure
-        if measure and measure.parameters:
-            name = f"{name} ({measure.describe_params(target.params)})"
+        name = target_measure_name(measure, target.params) if measure else target.measure
         quarters = [_quarter_words(c.result.period) for c in run]
 
         found.append(

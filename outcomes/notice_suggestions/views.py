@@ -1,5 +1,6 @@
 """Notice suggestion pages: the lead body's list of candidates for a notice, and what an officer
-does with one (open a pre-filled draft, dismiss it with a reason, take a red target to the review).
+does with one (open a pre-filled draft, dismiss it with a reason, take a red target to the review),
+or with a selection of them (dismiss with one reason, all or none, after a check page).
 
 Who sees what (commissioning.notices.suggestions): the commissioning body that leads the contract,
 any role with Capability.VIEW_PORTFOLIO; providers, partner bodies and everyone else get 404.
@@ -12,25 +13,23 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.access import Acting, Capability, organisation_required
 from accounts.govuk_forms import GovukFormMixin, apply_service_errors
 from commissioning.notices import suggestions as services
-from commissioning.notices.models import NoticeSuggestion, SuggestionRule, SuggestionStatus
+from commissioning.notices.models import NoticeSuggestion, SuggestionStatus
 from outcomes.notice_suggestions.requests import suggestions_refresh_request
-
-ALL = "all"
-
-
-class StatusFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label="Show",
-        required=False,
-        choices=[*SuggestionStatus.choices, (ALL, "All suggestions")],
-    )
+from outcomes.notice_suggestions.worklist import (
+    PAGE_SIZE,
+    DismissSelectedForm,
+    WorklistFilterForm,
+    worklist_filter,
+    worklist_rows,
+)
 
 
 class DismissForm(GovukFormMixin, forms.Form):
@@ -73,9 +72,49 @@ def _refuse(request: HttpRequest, error: ValidationError, suggestion: NoticeSugg
     return redirect(_list_url(suggestion))
 
 
+def _worklist(
+    request: HttpRequest, acting: Acting, params: QueryDict, selection: DismissSelectedForm | None = None
+) -> HttpResponse:
+    """The work-list page for the filters and page in ``params`` (with the selection's errors, if any)."""
+    scoped = services.suggestions_for(acting)
+    data = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if kept := [value for value in values if value]:
+            data.setlist(name, kept)
+    data.pop("page", None)
+    page_query = data.copy()
+    if params.get("page"):
+        page_query["page"] = params["page"]
+    form = WorklistFilterForm(data or None, suggestions=scoped, counts=services.suggestion_counts(acting))
+    filters = form.filters()
+    page = Paginator(worklist_filter(scoped, filters), PAGE_SIZE).get_page(params.get("page"))
+    rows = worklist_rows(list(page))
+    can_act = acting.can(Capability.MANAGE_NOTICES)
+    chosen = selection.data.getlist("suggestions") if selection is not None else []
+    return render(
+        request,
+        "outcomes/notice_suggestions/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "any_open": any(row.suggestion.status == SuggestionStatus.OPEN for row in rows),
+            "query": data.urlencode(),
+            "page_query": page_query.urlencode(),
+            "filtered": bool(set(filters) - {"status"}) or filters["status"] != SuggestionStatus.OPEN,
+            "status": filters["status"],
+            "can_act": can_act,
+            "selection": selection or (DismissSelectedForm() if can_act else None),
+            "chosen": {str(pk) for pk in chosen},
+        },
+        status=400 if selection is not None and selection.errors else 200,
+    )
+
+
 @organisation_required
 def suggestion_list(request: HttpRequest) -> HttpResponse:
-    """The body's suggestions, open ones by rule first; officers may ask for a refresh now (POST)."""
+    """The body's suggestions as a work-list, oldest first, filtered and paged; officers may ask for
+    a refresh now (POST)."""
     acting = _acting(request)
     if request.method == "POST":
         suggestions_refresh_request(acting=acting)
@@ -85,36 +124,51 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
             "reload this page to see any new ones.",
         )
         return redirect(_list_url())
-    form = StatusFilterForm(request.GET or None)
-    status = SuggestionStatus.OPEN
-    if form.is_bound and form.is_valid() and form.cleaned_data["status"]:
-        status = form.cleaned_data["status"]
-    suggestions = services.suggestions_for(acting, "" if status == ALL else status).order_by(
-        "rule", "first_seen_at", "id"
-    )
-    labels = dict(SuggestionRule.choices)
-    counts = services.suggestion_counts(acting)
-    groups: dict[str, list[NoticeSuggestion]] = {}
-    for suggestion in suggestions:
-        groups.setdefault(suggestion.rule, []).append(suggestion)
-    return render(
+    return _worklist(request, acting, request.GET)
+
+
+@organisation_required
+def suggestions_dismiss(request: HttpRequest) -> HttpResponse:
+    """Dismiss the selected suggestions with one reason: a check page first, then all or none."""
+    acting = _acting(request)
+    acting.require(Capability.MANAGE_NOTICES)
+    if request.method != "POST":
+        return redirect(_list_url())
+    form = DismissSelectedForm(request.POST)
+    back = QueryDict(request.POST.get("query", ""))
+    if not form.is_valid():
+        return _worklist(request, acting, back, form)
+    ids, reason = form.cleaned_data["suggestions"], form.cleaned_data["reason"]
+    if request.POST.get("confirmed") != "yes":
+        try:
+            chosen = services.suggestions_selected(acting, ids)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return _worklist(request, acting, back, form)
+        return render(
+            request,
+            "outcomes/notice_suggestions/dismiss_selected.html",
+            {
+                "form": form,
+                "rows": worklist_rows(chosen),
+                "ids": ids,
+                "reason": reason,
+                "query": back.urlencode(),
+            },
+        )
+    try:
+        dismissed = services.suggestions_dismiss(acting=acting, suggestion_ids=ids, reason=reason)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return _worklist(request, acting, back, form)
+    count = len(dismissed)
+    messages.success(
         request,
-        "outcomes/notice_suggestions/list.html",
-        {
-            "form": form,
-            "status": status,
-            "status_label": dict(StatusFilterForm.base_fields["status"].choices)[status],
-            "groups": [
-                (rule, labels[rule], groups[rule]) for rule in SuggestionRule.values if rule in groups
-            ],
-            "total": sum(len(rows) for rows in groups.values()),
-            "status_options": [
-                (value, label, sum(counts.values()) if value == ALL else counts.get(value, 0))
-                for value, label in StatusFilterForm.base_fields["status"].choices
-            ],
-            "can_act": acting.can(Capability.MANAGE_NOTICES),
-        },
+        f"{count} suggestion{'s are' if count != 1 else ' is'} dismissed with your reason. "
+        "None will be raised again for the same occurrence.",
     )
+    query = back.urlencode()
+    return redirect(f"{_list_url()}?{query}" if query else _list_url())
 
 
 @organisation_required

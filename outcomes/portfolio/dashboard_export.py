@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outcomes.portfolio.matrix import Matrix, MatrixCell
+from outcomes.portfolio.matrix import STAGE_WORDS, Matrix, MatrixCell
 
 # --- Export --------------------------------------------------------------------------------------
 
@@ -62,15 +62,7 @@ def matrix_table(matrix: Matrix) -> tuple[list[str], list[list[object]]]:
             c.provider.get_cqc_rating_display(),
             row.returns_outstanding,
             row.open_notices,
-            STAGE_LABELS.get(row.stage, "No open notice"),
+            STAGE_WORDS.get(row.stage, "No open notice"),
         ]
         rows.append(line)
     return header, rows
-
-
-STAGE_LABELS = {
-    "noc": "Notice of Concern open",
-    "breach": "Breach notice open",
-    "suspension": "New placements suspended",
-    "termination": "Termination recommended",
-}

@@ -25,7 +25,7 @@ from commissioning.models import Contract
 from commissioning.notices import register as notice_register
 from commissioning.notices.register import RegisterFilterForm, register_filter
 from commissioning.notices.selectors import notices_for
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.periods import MONTH, QUARTER, ROLLING_12, YEAR_TO_DATE, parse_period
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import (
@@ -157,7 +157,7 @@ def result_rows(acting: Acting, filters: dict) -> Iterator[list[object]]:
             result.contract.reference,
             result.contract.provider.name,
             result.contract.lead_commissioner.name,
-            measure.name if measure else result.target.measure,
+            target_measure_name(measure, result.target.params) if measure else result.target.measure,
             measure.describe_params(result.target.params) if measure and measure.parameters else "",
             result.period,
             result.period_kind,

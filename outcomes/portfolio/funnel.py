@@ -4,8 +4,10 @@ around the portfolio rate, so that a small provider is not called an outlier on 
 Pure functions first (order, ``control_limits``, ``funnel``), then the read ``benchmark_for``
 (stored results only; nothing is computed again). Rules, also in docs/guides/portfolio.md:
 - comparators: each prime provider of the body's contracts (lead or partner) with a rated quarter
-  result on a target of the same measure and the same parameters; a provider with several such
-  contracts counts once, its numerators and denominators pooled;
+  result on a target of the same measure and the same parameters, **within one service type**: one
+  funnel per service type (homecare, reablement, …), where a provider with several such contracts of
+  that service type counts once, its numerators and denominators pooled (``pool``, the one rule, the
+  review pack's too). Pooling across service types is only on request, and then said;
 - portfolio rate p = Σ numerators ÷ Σ denominators; a provider counting n people has control
   limits p ± z·√(p(1 − p) ÷ n), clipped to 0–100%, with z = 1.959964 (95%) and 3.090232 (99.8%);
 - a value (as shown, to one decimal place) outside the 99.8% limits is "special cause", between
@@ -28,8 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import Acting, Capability
-from commissioning.models import CommissioningBody, Contract
-from outcomes.measures import MEASURES, Direction, Measure
+from commissioning.models import CommissioningBody, Contract, ServiceType
+from outcomes.measures import MEASURES, Direction, Measure, target_measure_name
 from outcomes.measures.disclosure import suppress_rate
 from outcomes.measures.ranking import Rank, shared_rank
 from outcomes.measures.rating import percentage, round_half_up
@@ -64,7 +66,10 @@ def letters(index: int) -> str:
 
 
 def control_limits(p: Decimal, n: int, z: Decimal) -> tuple[Decimal, Decimal]:
-    """(lower, upper) as proportions: p ± z·√(p(1 − p) ÷ n), clipped to [0, 1]."""
+    """(lower, upper) as proportions: p ± z·√(p(1 − p) ÷ n), clipped to [0, 1].
+
+    The one place the limits are worked out: the flags, the table and the chart's curves all call it.
+    """
     spread = z * (p * (1 - p) / Decimal(n)).sqrt()
     return max(Decimal(0), p - spread), min(Decimal(1), p + spread)
 
@@ -90,6 +95,8 @@ class FunnelRow:
     label: str = ""
     is_you: bool = False
     contracts: int = 1
+    references: tuple[str, ...] = ()  # the contracts pooled (shown to commissioners only)
+    number: int | None = None  # the point's number on the chart (None: not plotted)
     disclosed: bool = True  # False: another provider's figures that would give away a count of 1 to 4
 
     @property
@@ -98,6 +105,14 @@ class FunnelRow:
             rate = suppress_rate(self.point.numerator, self.point.denominator)
             return f"{rate.percent} ({rate.numerator} of {rate.denominator})"
         return f"{self.point.value:.1f}% ({self.point.numerator}/{self.point.denominator})"
+
+    @property
+    def shown(self) -> tuple[str, str, str]:
+        """(value, numerator, denominator) as the table shows them, under the small-number rule."""
+        if not self.disclosed:
+            rate = suppress_rate(self.point.numerator, self.point.denominator)
+            return rate.percent, rate.numerator, rate.denominator
+        return f"{self.point.value:.1f}%", str(self.point.numerator), str(self.point.denominator)
 
     @property
     def flag_label(self) -> str:
@@ -209,9 +224,7 @@ class MeasureOption:
 
     @property
     def label(self) -> str:
-        if not self.measure.parameters:
-            return self.measure.name
-        return f"{self.measure.name} ({self.measure.describe_params(self.params)})"
+        return target_measure_name(self.measure, self.params)
 
 
 @dataclass
@@ -293,6 +306,65 @@ def benchmark_options(acting: Acting, body_id: int | None = None, today: date | 
     return Options(body, bodies, measures, quarters)
 
 
+# --- Grouping: the comparison unit (shared with the review pack) --------------------------------
+
+POOLED = ""  # the service-type key of a funnel that pools every service type
+
+
+@dataclass
+class Pooled:
+    """One comparator: a provider's contracts of one service type (or of all, when pooled) added up."""
+
+    provider_id: int
+    service_type: str  # POOLED when pooled across service types
+    numerator: int = 0
+    denominator: int = 0
+    values: list[Decimal] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    name: str = ""
+
+    @property
+    def value(self) -> Decimal:
+        """One contract: its stored value; several: the pooled figures, rounded the one way."""
+        if len(self.values) == 1:
+            return self.values[0]
+        value = percentage(self.numerator, self.denominator)
+        assert value is not None  # pooled from rated results, whose denominators are never 0
+        return value
+
+
+def pool(rows, *, across_service_types: bool = False) -> dict[tuple[str, int], Pooled]:
+    """Each comparator's pooled figures, keyed (service type, provider id): the one grouping rule.
+
+    ``rows`` are rated results as dicts with ``contract__provider_id``, ``contract__service_type``,
+    ``numerator``, ``denominator`` and ``value`` (and optionally ``contract__reference`` and
+    ``contract__provider__name``), one per contract. A provider's contracts are pooled only within
+    one service type, so a weak homecare contract is never hidden by a strong reablement one;
+    ``across_service_types`` pools them all under POOLED, for a page that says so.
+    """
+    pooled: dict[tuple[str, int], Pooled] = {}
+    for row in rows:
+        service_type = POOLED if across_service_types else row["contract__service_type"]
+        provider_id = row["contract__provider_id"]
+        held = pooled.setdefault(
+            (service_type, provider_id),
+            Pooled(provider_id, service_type, name=row.get("contract__provider__name", "")),
+        )
+        held.numerator += row["numerator"]
+        held.denominator += row["denominator"]
+        held.values.append(row["value"])
+        if row.get("contract__reference"):
+            held.references.append(row["contract__reference"])
+    return pooled
+
+
+def service_type_label(service_type: str) -> str:
+    """ "Homecare (long-term)", or "All service types pooled" for POOLED."""
+    if service_type == POOLED:
+        return "All service types pooled"
+    return str(ServiceType(service_type).label) if service_type in ServiceType.values else service_type
+
+
 # --- The benchmark -----------------------------------------------------------------------------
 
 
@@ -304,37 +376,55 @@ class Benchmark:
     funnel: Funnel
     anonymised: bool
     you: FunnelRow | None = None
+    service_type: str = POOLED
 
     @property
     def higher(self) -> bool:
         return self.option.measure.direction == Direction.HIGHER
 
+    @property
+    def pooled(self) -> bool:
+        return self.service_type == POOLED
 
-def _pooled_value(numerator: int, denominator: int) -> Decimal:
-    value = percentage(numerator, denominator)
-    assert value is not None  # pooled from rated results, whose denominators are never 0
-    return value
+    @property
+    def service_label(self) -> str:
+        return service_type_label(self.service_type)
+
+    @property
+    def slug(self) -> str:
+        """An id for the page's elements: ``homecare``, ``short-term`` or ``pooled``."""
+        return (self.service_type or "pooled").replace("_", "-")
 
 
-def benchmark_for(
-    acting: Acting, measure_key: str, quarter: Period, *, options: Options | None = None
-) -> Benchmark | None:
-    """The funnel of one measure (key or code) and quarter within the acting organisation's body.
+def benchmarks_for(
+    acting: Acting,
+    measure_key: str,
+    quarter: Period,
+    *,
+    options: Options | None = None,
+    pooled: bool = False,
+) -> list[Benchmark]:
+    """The funnels of one measure (key or code) and quarter within the acting organisation's body:
+    one per service type with a rated result (in the service types' order), or one that pools every
+    service type when ``pooled``. A provider sees only the service types of its own contracts with
+    the body on the measure.
 
     Commissioners see every comparator named; a provider sees itself as "You" and the others as
     "Provider A", "Provider B", … (best first), with the small-number rule applied to the others'
-    figures (outcomes.measures.disclosure: such a row is listed but not plotted). None when the
+    figures (outcomes.measures.disclosure: such a row is listed but not plotted). Empty when the
     measure is not on offer.
     """
     options = options or benchmark_options(acting)
     option = options.measure(measure_key)
     if option is None or options.body is None:
-        return None
+        return []
     rows = (
         _rated(_body_contracts(options.body), timezone.localdate())
         .filter(period=quarter.identifier, target__measure=option.code, target__params=option.params)
         .values(
             "contract_id",
+            "contract__reference",
+            "contract__service_type",
             "contract__provider_id",
             "contract__provider__name",
             "numerator",
@@ -346,39 +436,59 @@ def benchmark_for(
     per_contract: dict[int, dict] = {}
     for row in rows:  # a contract with two targets of the same measure and parameters counts once
         per_contract.setdefault(row["contract_id"], row)
-    pooled: dict[int, dict] = {}
-    for row in per_contract.values():
-        held = pooled.setdefault(
-            row["contract__provider_id"],
-            {"name": row["contract__provider__name"], "numerator": 0, "denominator": 0, "values": []},
+    groups = pool(per_contract.values(), across_service_types=pooled)
+    order = [POOLED, *ServiceType.values]
+    service_types = sorted(
+        {key[0] for key in groups}, key=lambda t: (order.index(t) if t in order else 99, t)
+    )
+    if acting.is_provider and not pooled:
+        own = set(
+            _body_contracts(options.body)
+            .filter(
+                provider_id=acting.organisation.pk,
+                targets__measure=option.code,
+                targets__params=option.params,
+            )
+            .values_list("service_type", flat=True)
         )
-        held["numerator"] += row["numerator"]
-        held["denominator"] += row["denominator"]
-        held["values"].append(row["value"])
+        service_types = [t for t in service_types if t in own]
+    return [
+        _benchmark(acting, options, option, quarter, {k[1]: g for k, g in groups.items() if k[0] == t}, t)
+        for t in service_types
+    ]
+
+
+def _benchmark(
+    acting: Acting,
+    options: Options,
+    option: MeasureOption,
+    quarter: Period,
+    groups: dict[int, Pooled],
+    service_type: str,
+) -> Benchmark:
     points = [
-        Point(
-            key=provider_id,
-            numerator=held["numerator"],
-            denominator=held["denominator"],
-            # One contract: the stored value; several: the pooled figures, rounded the one way.
-            value=held["values"][0]
-            if len(held["values"]) == 1
-            else _pooled_value(held["numerator"], held["denominator"]),
-        )
-        for provider_id, held in pooled.items()
+        Point(key=provider_id, numerator=held.numerator, denominator=held.denominator, value=held.value)
+        for provider_id, held in groups.items()
     ]
     result = funnel(points, option.measure.direction)
     anonymised = not acting.is_commissioner
     you = None
     others = 0
     for row in result.rows:
-        row.contracts = len(pooled[row.point.key]["values"])
+        held = groups[row.point.key]
+        row.contracts = len(held.values)
         if not anonymised:
-            row.label = pooled[row.point.key]["name"]
+            row.label, row.references = held.name, tuple(sorted(held.references))
         elif row.point.key == acting.organisation.pk:
             row.label, row.is_you, you = "You", True, row
         else:
             row.label = f"Provider {letters(others)}"
             row.disclosed = suppress_rate(row.point.numerator, row.point.denominator).shown
             others += 1
-    return Benchmark(options.body, option, quarter, result, anonymised, you)
+    number = 0
+    for row in result.rows:
+        if row.disclosed:  # another provider's small numbers are listed, not plotted nor numbered
+            number += 1
+            row.number = number
+    assert options.body is not None
+    return Benchmark(options.body, option, quarter, result, anonymised, you, service_type)

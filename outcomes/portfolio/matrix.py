@@ -25,7 +25,7 @@ from commissioning.notices.models import LADDER
 from commissioning.notices.selectors import contract_enforcement_stages
 from commissioning.qaf.models import QafStatus, QafStatusCode
 from commissioning.selectors import ContractFilter, contract_list_for, version_in_force
-from outcomes.measures import MEASURES, Measure, ParameterError
+from outcomes.measures import MEASURES, Measure, ParameterError, target_measure_name
 from outcomes.periods import Period, parse_period, quarter_shown
 from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
 from outcomes.results.overrides import overrides_in_force
@@ -126,6 +126,36 @@ class MatrixCell(Cell):
         return marks
 
 
+# The matrix's column headers: a few words per measure; the key under the table names each column
+# in full (``Column.label``, the measure with its parameters in words).
+SHORT_NAMES = {
+    "HELP_48H": "Help in 48 hours",
+    "INDEPENDENT_WITHIN": "Independent",
+    "RESIDENTIAL_ENTRY": "Care home entry",
+    "PACKAGE_REDUCED": "Package reduced",
+    "PACKAGE_INCREASED": "Package increased",
+    "AT_HOME_91D": "At home 91 days",
+    "HOSPITAL_ADMISSION": "Hospital admission",
+    "DIED_PREFERRED_PLACE": "Died in preferred place",
+    "HEALTH_NEEDS_MET": "Health needs met",
+    "CARER_SUPPORTED": "Carers supported",
+    "DIED_WITH_DIGNITY": "Died with dignity",
+    "RETURNS_ON_TIME": "Returns on time",
+}
+# Worst first, what puts a contract in "Needs attention" besides its reds and enforcement stage.
+QAF_ATTENTION: dict[str, str] = {
+    QafStatusCode.NON_COMPLIANT_PAST_WINDOW: "QAF non-compliant, past its window",
+    QafStatusCode.NON_COMPLIANT_IN_WINDOW: "QAF non-compliant",
+    QafStatusCode.OVERDUE: "QAF assessment overdue",
+}
+STAGE_WORDS = {
+    "noc": "Notice of Concern open",
+    "breach": "Breach notice open",
+    "suspension": "New placements suspended",
+    "termination": "Termination recommended",
+}
+
+
 @dataclass
 class Column:
     """A measure with its parameters, and the RAG totals of its cells in the visible matrix."""
@@ -133,15 +163,22 @@ class Column:
     key: tuple[str, str]
     measure: Measure
     params_text: str
+    name: str = ""  # the measure with its parameters in words (``target_measure_name``)
+    short: str = ""  # the header: a few words, unique among the columns
     totals: Counter = field(default_factory=Counter)
 
     @property
     def label(self) -> str:
-        return f"{self.measure.name} ({self.params_text})" if self.params_text else self.measure.name
+        return self.name or self.measure.name
 
     @property
     def totals_items(self) -> list[tuple[str, int]]:
         return _items(self.totals)
+
+    @property
+    def heat(self) -> list[tuple[str, str, int]]:
+        """(RAG key, label, count) for green, amber, red and not rated, in that order."""
+        return [(key, RAG_LABELS[key], self.totals[key]) for key in ("green", "amber", "red", "not_rated")]
 
 
 @dataclass
@@ -160,6 +197,19 @@ class MatrixRow:
     @property
     def reds(self) -> int:
         return self.totals["red"]
+
+    reasons: list[str] = field(default_factory=list)  # why it needs attention, in words (none: it does not)
+
+    @property
+    def returns_only(self) -> bool:
+        """It needs attention only for its returns outstanding."""
+        return bool(self.reasons) and not (
+            self.reds or self.stage or self.open_notices or (self.qaf and self.qaf.status in QAF_ATTENTION)
+        )
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_WORDS.get(self.stage, "")
 
 
 @dataclass
@@ -185,6 +235,19 @@ class Matrix:
     @property
     def returns_outstanding(self) -> int:
         return sum(row.returns_outstanding for row in self.rows)
+
+    @property
+    def attention(self) -> list[MatrixRow]:
+        """The rows that need attention (a red, an open notice or enforcement stage, QAF non-compliant
+        or its assessment overdue, returns outstanding), the most pressing first."""
+        return sorted((row for row in self.rows if row.reasons), key=_attention_key)
+
+    @property
+    def attention_parts(self) -> tuple[list[MatrixRow], list[MatrixRow]]:
+        """``attention`` split in two: the rows with a red, enforcement or a QAF concern; the rows
+        whose only reason is returns outstanding (the page folds these away)."""
+        rows = self.attention
+        return [r for r in rows if not r.returns_only], [r for r in rows if r.returns_only]
 
 
 def _items(totals: Counter) -> list[tuple[str, int]]:
@@ -277,13 +340,67 @@ def _targets(contract_ids: list[int], with_result: set[int], on: date) -> list[_
     ]
 
 
+def _stage_rank(row: MatrixRow) -> int:
+    return -(LADDER.index(row.stage) + 1) if row.stage else 0
+
+
+def _qaf_rank(row: MatrixRow) -> int:
+    return QAF_SEVERITY.get(row.qaf.status, 4) if row.qaf else 4
+
+
+def _attention_key(row: MatrixRow) -> tuple:
+    """Reds first (most first), then enforcement (furthest first), QAF (worst first), returns owed."""
+    return (
+        -row.reds,
+        _stage_rank(row),
+        _qaf_rank(row),
+        -row.returns_outstanding,
+        row.contract.reference.lower(),
+    )
+
+
+def _reasons(row: MatrixRow, columns: list[Column]) -> list[str]:
+    """Why a contract needs attention, in words: its reds (by column), enforcement, QAF, returns."""
+    reasons = []
+    red_columns = [
+        column.short
+        for column, entries in zip(columns, row.entries, strict=True)
+        if any(cell and cell.rag == "red" for cell in entries)
+    ]
+    if red_columns:
+        reasons.append(f"Red on {', '.join(red_columns)}")
+    if row.stage:
+        reasons.append(STAGE_WORDS.get(row.stage, row.stage))
+    elif row.open_notices:
+        reasons.append(f"{row.open_notices} open notice{'s' if row.open_notices != 1 else ''}")
+    if row.qaf and row.qaf.status in QAF_ATTENTION:
+        reasons.append(QAF_ATTENTION[row.qaf.status])
+    if row.returns_outstanding:
+        n = row.returns_outstanding
+        reasons.append(f"{n} monthly return{'s' if n != 1 else ''} overdue")
+    return reasons
+
+
+def _short_names(columns: list[Column]) -> None:
+    """Each column's header: its measure's few words, with the main parameter where two columns
+    share a measure, and a number where that is not enough."""
+    for column in columns:
+        short = SHORT_NAMES.get(column.measure.code, column.measure.name)
+        if (
+            column.measure.code == "INDEPENDENT_WITHIN"
+        ):  # its window is in its headline: "Independent 42 days"
+            short = column.name.split(" (")[0].removesuffix(" after first visit")
+        column.short = short
+    seen = Counter(column.short for column in columns)
+    numbers: Counter = Counter()
+    for column in columns:
+        if seen[column.short] > 1:
+            numbers[column.short] += 1
+            column.short = f"{column.short} ({numbers[column.short]})"
+
+
 def _sort_key(sort: str):
-    def stage(row: MatrixRow) -> int:
-        return -(LADDER.index(row.stage) + 1) if row.stage else 0
-
-    def qaf(row: MatrixRow) -> int:
-        return QAF_SEVERITY.get(row.qaf.status, 4) if row.qaf else 4
-
+    stage, qaf = _stage_rank, _qaf_rank
     keys = {
         "provider": lambda row: (row.contract.provider.name.lower(), row.contract.reference.lower()),
         "reds": lambda row: (-row.reds, row.contract.reference.lower()),
@@ -330,10 +447,11 @@ def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | N
         key = params_keys[raw]
         if key not in columns:
             params_text = measure.describe_params(t.params) if measure.parameters else ""
-            columns[key] = Column(key, measure, params_text)
+            columns[key] = Column(key, measure, params_text, target_measure_name(measure, t.params))
         target_column[t.pk] = key
     ordered = sorted(columns.values(), key=lambda c: (MEASURE_ORDER[c.key[0]], c.params_text))
     index = {column.key: position for position, column in enumerate(ordered)}
+    _short_names(ordered)
 
     qaf = qaf_statuses(contracts)
     outstanding = returns_outstanding(contracts)
@@ -363,6 +481,7 @@ def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | N
     shown.sort(key=_sort_key(filters.sort))
     totals: Counter = Counter()
     for row in shown:
+        row.reasons = _reasons(row, ordered)
         totals.update(row.totals)
         for column, entries in zip(ordered, row.entries, strict=True):
             column.totals.update(cell.rag for cell in entries if cell)

@@ -1,10 +1,13 @@
 """The scrutiny report: a commissioning body's portfolio for a quarter, as a public paper for councillors.
 
-Every figure is an aggregate. Small numbers are suppressed by the one rule of
-outcomes.measures.disclosure (a count of 1 to 4 shown as "fewer than 5", a percentage that would give
-one back left out, and the next smallest count of a row suppressed too), printed in the report.
+Every figure is an aggregate. Counts of people, and percentages built from them, are suppressed by
+the one rule of outcomes.measures.disclosure (a count of 1 to 4 shown as "fewer than 5", a percentage
+that would give one back left out, and the next smallest count of people in a row that adds up to a
+total suppressed too), printed in the report's notes. Facts about contracts and providers (counts of
+contracts and providers, CQC ratings, RAG counts of contracts, notices, returns on time) are not about
+people and are shown as they are. The page and the PDF print the same ``ScrutinyReport``.
 
-Providers are never named unless the commissioner asks for them; their table suppresses in the same way.
+Providers are never named unless the commissioner asks for them; their table follows the same rule.
 """
 
 from __future__ import annotations
@@ -24,13 +27,8 @@ from commissioning.notices.selectors import notices_for
 from commissioning.qaf import selectors as qaf_selectors
 from commissioning.qaf.models import QafStatusCode
 from commissioning.qaf.portfolio import quarter_label
-from outcomes.measures import MEASURES
-from outcomes.measures.disclosure import (
-    Rate,
-    suppress,
-    suppress_rate,
-    suppress_row,
-)
+from outcomes.measures import MEASURES, target_measure_name
+from outcomes.measures.disclosure import Rate, count_shown, rate_shown, row_shown
 from outcomes.measures.rating import direction_of_travel
 from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
 from outcomes.periods import Period, add_months, latest_ended_quarter, parse_period, quarter_period
@@ -39,7 +37,16 @@ from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, results_shown, target_text
 from providers.models import CqcRating, Provider
 
-FOOTER = "Figures below 5 are suppressed to protect privacy."
+FOOTER = "Counts of people below 5 are suppressed to protect privacy."
+NOTES = (
+    "Only counts of people are suppressed: people receiving care, and the people counted in each "
+    "measure's rate. A count of 1 to 4 people is shown as “fewer than 5”. A percentage is left out "
+    "(“suppressed”) when its numerator, its denominator, or the difference between them is 1 to 4. Where "
+    "exactly one count of people in a row that adds up to a total is below 5, the next smallest count "
+    "in the row is suppressed too, so that it cannot be worked out from the total. Counts of contracts "
+    "and providers, CQC ratings, RAG counts of contracts, notices and returns are not about people and "
+    "are shown as they are."
+)
 RAGS = (("green", "Green"), ("amber", "Amber"), ("red", "Red"), ("not_rated", "Not rated"))
 COMPLIANT = (QafStatusCode.COMPLIANT, QafStatusCode.COMPLIANT_ACTIONS_OPEN)
 
@@ -50,7 +57,6 @@ COMPLIANT = (QafStatusCode.COMPLIANT, QafStatusCode.COMPLIANT_ACTIONS_OPEN)
 @dataclass
 class MeasureLine:
     name: str
-    params: str
     contracts: str
     rate: Rate
     target: str
@@ -67,6 +73,7 @@ class ProviderLine:
     breach_notices: str
     cqc_rating: str
     qaf_status: str
+    people: str = "—"
 
 
 @dataclass
@@ -88,6 +95,7 @@ class ScrutinyReport:
     provider_lines: list[ProviderLine] = field(default_factory=list)
     generated_at: datetime | None = None
     footer: str = FOOTER
+    notes: str = NOTES
 
     @property
     def quarter_label(self) -> str:
@@ -129,15 +137,16 @@ def scrutiny_quarters(acting: Acting, today: date | None = None) -> list[Period]
     return sorted(quarters, key=lambda q: q.start, reverse=True)
 
 
-def _people(contracts: list[Contract], quarter: Period) -> int:
-    """Distinct people (per contract: pseudonyms are the provider's) receiving care at some time in the quarter."""
-    return (
+def _people(contracts: list[Contract], quarter: Period) -> Counter[int]:
+    """Distinct people receiving care at some time in the quarter, by contract (pseudonyms are the
+    provider's, so a person is counted once per contract): they add up to the portfolio's total."""
+    pairs = (
         EpisodeRecord.objects.filter(contract__in=contracts, is_latest=True, first_visit_on__lte=quarter.end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=quarter.start))
-        .values("contract_id", "person_ref")
+        .values_list("contract_id", "person_ref")
         .distinct()
-        .count()
     )
+    return Counter(contract_id for contract_id, _ in pairs)
 
 
 def _shown_rags(results: list[ComplianceResult]) -> dict[int, str]:
@@ -149,10 +158,10 @@ def _shown_rags(results: list[ComplianceResult]) -> dict[int, str]:
 
 
 def _rag_cells(rags: list[str]) -> list[tuple[str, str]]:
+    """Counts of contracts by RAG: not about people, so shown as they are."""
     counts = Counter(rags)
-    return list(
-        zip([label for _, label in RAGS], suppress_row([counts[key] for key, _ in RAGS]), strict=True)
-    )
+    cells = row_shown([counts[key] for key, _ in RAGS], of_people=False)
+    return list(zip([label for _, label in RAGS], cells, strict=True))
 
 
 def _results(contracts: list[Contract], quarter: Period) -> list[ComplianceResult]:
@@ -181,9 +190,13 @@ def _measure_lines(contracts: list[Contract], quarter: Period, year_before: Peri
     lines = []
     for (code, params), results in sorted(groups.items()):
         measure = MEASURES.get(code)
-        rate = suppress_rate(sum(r.numerator for r in results), sum(r.denominator for r in results))
+        rate = rate_shown(
+            sum(r.numerator for r in results), sum(r.denominator for r in results), of_people=True
+        )
         before = earlier.get((code, params), [])
-        year_rate = suppress_rate(sum(r.numerator for r in before), sum(r.denominator for r in before))
+        year_rate = rate_shown(
+            sum(r.numerator for r in before), sum(r.denominator for r in before), of_people=True
+        )
         targets = {r.target_version.target_value for r in results}
         direction = "—"
         if measure and rate.shown and year_rate.shown:
@@ -193,9 +206,8 @@ def _measure_lines(contracts: list[Contract], quarter: Period, year_before: Peri
             direction = DIRECTION_LABELS.get(travel, "—")
         lines.append(
             MeasureLine(
-                name=measure.name if measure else code,
-                params=params,
-                contracts=suppress(len(results)),
+                name=target_measure_name(measure, results[0].target.params) if measure else code,
+                contracts=count_shown(len(results), of_people=False),
                 rate=rate,
                 target=target_text(results[0].target_version, measure)
                 if measure and len(targets) == 1
@@ -220,24 +232,32 @@ def _returns_on_time(contracts: list[Contract], quarter: Period) -> Rate:
         )
     }
     due = [(contract.pk, month) for contract in contracts for month in months_due(contract, quarter, now)]
-    return suppress_rate(sum(1 for key in due if first.get(key)), len(due))
+    return rate_shown(sum(1 for key in due if first.get(key)), len(due), of_people=False)
 
 
-def _provider_lines(contracts, providers, results, statuses, breach_notices) -> list[ProviderLine]:
+def _provider_lines(contracts, providers, results, statuses, breach_notices, people) -> list[ProviderLine]:
     shown = _shown_rags(results)
     provider_of = {c.pk: c.provider_id for c in contracts}
     breaches = Counter(notice.provider_id for notice in breach_notices)
+    by_provider = Counter({p.pk: 0 for p in providers})
+    for contract_id, count in people.items():
+        by_provider[provider_of[contract_id]] += count
+    # The providers' people add up to the portfolio's total, which is printed: secondary suppression.
+    people_cells = row_shown([by_provider[p.pk] for p in providers], of_people=True)
     lines = []
-    for provider in providers:
+    for provider, people_cell in zip(providers, people_cells, strict=True):
         status = statuses.get(provider.pk)
         lines.append(
             ProviderLine(
                 name=provider.name,
-                contracts=suppress(sum(1 for c in contracts if c.provider_id == provider.pk)),
+                contracts=count_shown(
+                    sum(1 for c in contracts if c.provider_id == provider.pk), of_people=False
+                ),
                 rag=_rag_cells([shown[r.pk] for r in results if provider_of[r.contract_id] == provider.pk]),
-                breach_notices=suppress(breaches[provider.pk]),
+                breach_notices=count_shown(breaches[provider.pk], of_people=False),
                 cqc_rating=provider.get_cqc_rating_display(),
                 qaf_status=status.get_status_display() if status else "Not yet computed",
+                people=people_cell,
             )
         )
     return lines
@@ -246,7 +266,7 @@ def _provider_lines(contracts, providers, results, statuses, breach_notices) -> 
 def scrutiny_report(
     acting: Acting, quarter: Period, *, named: bool = False, title: str = ""
 ) -> ScrutinyReport:
-    """The body's portfolio for the quarter, every small number suppressed; providers named only when asked."""
+    """The body's portfolio for the quarter, small counts of people suppressed; providers named only when asked."""
     year_before = _year_before(quarter)
     contracts = list(portfolio_contracts(acting, quarter))
     providers = sorted({c.provider_id: c.provider for c in contracts}.values(), key=lambda p: p.name)
@@ -260,7 +280,8 @@ def scrutiny_report(
     }
     compliant = sum(1 for s in statuses.values() if s.status in COMPLIANT)
     ratings = Counter(Provider.objects.filter(pk__in=provider_ids).values_list("cqc_rating", flat=True))
-    cqc_cells = suppress_row([ratings[value] for value in CqcRating.values])
+    cqc_cells = row_shown([ratings[value] for value in CqcRating.values], of_people=False)
+    people = _people(contracts, quarter)
 
     notices = notices_for(acting).filter(contract__in=contracts)
     breach = notice_figures(notices, quarter).breach
@@ -271,14 +292,14 @@ def scrutiny_report(
         quarter=quarter,
         year_before=year_before,
         named=named,
-        contracts=suppress(len(contracts)),
-        providers=suppress(len(providers)),
-        people=suppress(_people(contracts, quarter)),
+        contracts=count_shown(len(contracts), of_people=False),
+        providers=count_shown(len(providers), of_people=False),
+        people=count_shown(sum(people.values()), of_people=True),
         measures=_measure_lines(contracts, quarter, year_before),
-        qaf_compliant=suppress_rate(compliant, len(statuses)),
+        qaf_compliant=rate_shown(compliant, len(statuses), of_people=False),
         cqc=list(zip(CqcRating.labels, cqc_cells, strict=True)),
-        breach_now=suppress(breach.current.count),
-        breach_year_before=suppress(breach.baseline.count),
+        breach_now=count_shown(breach.current.count, of_people=False),
+        breach_year_before=count_shown(breach.baseline.count, of_people=False),
         returns_on_time=_returns_on_time(contracts, quarter),
         provider_lines=_provider_lines(
             contracts,
@@ -286,6 +307,7 @@ def scrutiny_report(
             results,
             statuses,
             issued_in(notices, quarter)[NoticeKind.BREACH].notices,
+            people,
         )
         if named
         else [],

@@ -1,6 +1,7 @@
 """Fair benchmarking and trends (portfolio pages).
 
-benchmarks: a measure's funnel plot and ranking for a quarter within a commissioning body.
+benchmarks: a measure's funnel plots and rankings for a quarter within a commissioning body, one per
+service type (or one pooling every service type when the GET form's "pool" is ticked, and said).
 Commissioners (Capability.VIEW_PORTFOLIO, else 403) see every provider named; any member of a
 provider sees itself as "You" and the others anonymised, only on measures its own contracts have.
 trend: one target's monthly and quarterly values with its RAG bands, for whoever may see the
@@ -16,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from accounts.access import Capability, organisation_required
 from accounts.govuk_forms import GovukFormMixin
 from commissioning.models import Target
+from outcomes.measures import target_measure_name
 from outcomes.measures.ranking import MIN_COMPARATORS
 from outcomes.periods import Period, parse_period
 from outcomes.portfolio import funnel as benchmarking
@@ -24,7 +26,7 @@ from outcomes.portfolio.trend import trend_for
 from outcomes.portfolio.trend_chart import band_words, trend_chart
 from outcomes.results.selectors import result_contract_get_for
 
-FIELDS = ("measure", "quarter", "body")
+FIELDS = ("measure", "quarter", "body", "pool")
 
 
 def quarter_label(quarter: Period) -> str:
@@ -44,6 +46,15 @@ class BenchmarkForm(GovukFormMixin, forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose one of the commissioning bodies you hold contracts with"},
     )
+    pool = forms.BooleanField(
+        label="Pool service types into one plot",
+        required=False,
+        help_text=(
+            "Adds up each provider's contracts of every service type (homecare, reablement and others). "
+            "Without this, each service type has its own plot, so a weak contract of one type is not "
+            "hidden by a strong one of another."
+        ),
+    )
 
     def __init__(self, *args, options: benchmarking.Options, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +69,20 @@ class BenchmarkForm(GovukFormMixin, forms.Form):
 def _body_id(request: HttpRequest) -> int | None:
     text = request.GET.get("body", "")
     return int(text) if text.isdigit() else None
+
+
+def _chart(benchmark: benchmarking.Benchmark):
+    return funnel_chart(
+        benchmark.funnel,
+        higher=benchmark.higher,
+        chart_id=f"funnel-{benchmark.slug}",
+        title=(
+            f"Funnel plot: {benchmark.option.label}, {benchmark.service_label}, "
+            f"{quarter_label(benchmark.quarter)}. Each provider's value against the episodes counted, "
+            f"numbered as in the table below, around the portfolio rate of {benchmark.funnel.rate_text}, "
+            "with 95% and 99.8% control limits. The table below gives the same figures."
+        ),
+    )
 
 
 @organisation_required
@@ -83,23 +108,13 @@ def benchmarks(request: HttpRequest) -> HttpResponse:
         chosen = form.cleaned_data
         option = options.measure(chosen.get("measure") or "") or option
         quarter = parse_period(chosen["quarter"]) if chosen.get("quarter") else quarter
-    benchmark = (
-        benchmarking.benchmark_for(acting, option.key, quarter, options=options)
+    pooled = bool(form.is_bound and form.cleaned_data.get("pool"))
+    found = (
+        benchmarking.benchmarks_for(acting, option.key, quarter, options=options, pooled=pooled)
         if option and quarter
-        else None
+        else []
     )
-    chart = None
-    if benchmark and benchmark.funnel.rows:
-        chart = funnel_chart(
-            benchmark.funnel,
-            higher=benchmark.higher,
-            chart_id="funnel",
-            title=(
-                f"Funnel plot: {option.label}, {quarter_label(quarter)}. Each provider's value against the "
-                f"episodes counted, around the portfolio rate of {benchmark.funnel.rate_text}, with 95% and "
-                "99.8% control limits. The table below gives the same figures."
-            ),
-        )
+    plots = [(benchmark, _chart(benchmark)) for benchmark in found if benchmark.funnel.rows]
     return render(
         request,
         "outcomes/portfolio/benchmarks.html",
@@ -109,8 +124,8 @@ def benchmarks(request: HttpRequest) -> HttpResponse:
             "option": option,
             "quarter": quarter,
             "quarter_text": quarter_label(quarter) if quarter else "",
-            "benchmark": benchmark,
-            "chart": chart,
+            "plots": plots,
+            "pooled": pooled,
             "z_95": benchmarking.Z_95,
             "z_998": benchmarking.Z_998,
             "min_comparators": MIN_COMPARATORS,
@@ -125,7 +140,7 @@ def trend(request: HttpRequest, contract_id: int, target_id: int) -> HttpRespons
     target = get_object_or_404(Target.objects.prefetch_related("versions"), pk=target_id, contract=contract)
     data = trend_for(contract, target)
     measure = data.measure
-    name = measure.name + (f" ({measure.describe_params(target.params)})" if measure.parameters else "")
+    name = target_measure_name(measure, target.params)
     values = "; ".join(f"{row.label} {row.cell.figures} {row.cell.rag_label}" for row in data.rows)
     chart = trend_chart(
         data,

@@ -6,7 +6,8 @@ Who gets what:
 - the notice register (XLSX): as the register's CSV: commissioners the notices of their contracts,
   providers the notices issued to them (never drafts). Same filters, same columns.
 - the QAF tracker (XLSX): as the tracker's CSV: commissioning bodies only (404 for providers).
-- the scrutiny report (form and PDF): commissioning bodies only (404 for providers).
+- the scrutiny report (its page: a GET form and the report as the PDF prints it; and the PDF):
+  commissioning bodies only (404 for providers).
 Every cell of every export is formula-safe.
 """
 
@@ -29,7 +30,7 @@ from commissioning.qaf.portfolio import quarter_label
 from commissioning.qaf.tracker import TRACKER_COLUMNS, tracker_filters, tracker_rows
 from outcomes.periods import parse_period
 from outcomes.portfolio import exports
-from outcomes.portfolio.scrutiny import FOOTER, scrutiny_quarters, scrutiny_report
+from outcomes.portfolio.scrutiny import scrutiny_quarters, scrutiny_report
 
 
 def _commissioner(acting: Acting, what: str) -> None:
@@ -148,15 +149,40 @@ def _scrutiny_form(request: HttpRequest, acting: Acting) -> ScrutinyForm:
     )
 
 
+def _scrutiny_query(data: dict) -> str:
+    """The PDF's address query, built from the checked choices alone (never a token, nothing else)."""
+    query = {"quarter": data["quarter"]}
+    if data["name_providers"]:
+        query["name_providers"] = "on"
+    if data["title"].strip():
+        query["title"] = data["title"].strip()
+    return urlencode(query)
+
+
 @organisation_required
 def scrutiny(request: HttpRequest) -> HttpResponse:
-    """The scrutiny report's form: quarter, naming providers (off by default) and a title."""
+    """The scrutiny report's choices (a GET form: quarter, naming providers, off by default, and a
+    title), the report as the PDF prints it, and the link to the PDF with the same choices."""
     acting = request.acting
     _commissioner(acting, "The scrutiny report")
     form = _scrutiny_form(request, acting)
-    if form.is_bound:
-        form.is_valid()
-    return render(request, "outcomes/portfolio/scrutiny.html", {"form": form, "footer": FOOTER})
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if not form.is_bound:
+        data = {"quarter": form.initial["quarter"], "name_providers": False, "title": ""}
+    report = None
+    if data is not None:
+        report = scrutiny_report(
+            acting, parse_period(data["quarter"]), named=data["name_providers"], title=data["title"]
+        )
+    return render(
+        request,
+        "outcomes/portfolio/scrutiny.html",
+        {
+            "form": form,
+            "report": report,
+            "pdf_query": _scrutiny_query(data) if data is not None else "",
+        },
+    )
 
 
 @organisation_required

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.access import Acting
 from commissioning.models import Contract, Target, TargetVersion
 from commissioning.selectors import contract_returns_visible_to, target_version_in_force
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.measures.library import Direction, Measure
 from outcomes.measures.rating import plain_number
 from outcomes.models import ComplianceResult, RecomputeRun, ResultOverride
@@ -250,6 +250,7 @@ class ScorecardRow:
     target: Target
     measure: Measure
     params_text: str
+    name: str  # the measure with its parameters in words (``target_measure_name``)
     quarters: list[Cell | None]
     ytd: Cell | None
     target_text: str
@@ -375,6 +376,7 @@ def scorecard(contract: Contract, year: int, today: date | None = None) -> Score
                 target=t,
                 measure=measure,
                 params_text=measure.describe_params(t.params) if measure.parameters else "",
+                name=target_measure_name(measure, t.params),
                 quarters=quarter_cells,
                 ytd=cell(ytd),
                 target_text=target_text(version, measure),

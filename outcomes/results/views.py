@@ -19,7 +19,7 @@ from accounts.access import Acting, organisation_required
 from accounts.audit import audit_view
 from accounts.govuk_forms import apply_service_errors
 from commissioning.models import Contract
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.measures.library import CHOICE_LABELS
 from outcomes.models import ComplianceResult, RecomputeRun
 from outcomes.results import episodes, overrides, requests, selectors
@@ -126,6 +126,7 @@ def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm
         "contract": result.contract,
         "measure": measure,
         "params_text": measure.describe_params(params) if measure.parameters else "",
+        "name": target_measure_name(measure, params),
         "figures": selectors.figures_text(result),
         "rag_label": selectors.RAG_LABELS.get(result.rag, result.rag),
         "rag_class": selectors.RAG_TAG_CLASSES.get(result.rag, "govuk-tag--grey"),

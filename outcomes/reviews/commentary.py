@@ -18,7 +18,7 @@ from accounts.access import Acting
 from accounts.audit import audit_record
 from accounts.dates import moment_label
 from commissioning.models import Target
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.periods import financial_year_start, parse_period
 from outcomes.results.selectors import scorecard, target_text
 from outcomes.reviews.access import is_commentator, is_manager
@@ -234,6 +234,7 @@ def commentary_sections(meeting: ReviewMeeting, targets: list[Target], reach: Re
                     "target": target,
                     "measure": measure,
                     "params_text": measure.describe_params(target.params) if measure.parameters else "",
+                    "name": target_measure_name(measure, target.params),
                     "cell": cell,
                     "target_text": wanted,
                     "parts": parts,

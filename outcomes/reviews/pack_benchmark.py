@@ -3,9 +3,10 @@ the review pack: rank and quartile of the quarter's figure, with the others' fig
 
 Rules (also in docs/guides/reviews.md):
 - comparators: the body's other providers (contracts it leads or is a partner in) with a target of
-  the same measure and the same parameters, and a rated result (not "low numbers" or "no data")
-  for the meeting's quarter; where a provider has several such contracts, they are pooled (their
-  numerators and denominators added up), as on the benchmarking page;
+  the same measure and the same parameters, on a contract of the same service type as the row's
+  contract, and a rated result (not "low numbers" or "no data") for the meeting's quarter; where a
+  provider has several such contracts of that service type, they are pooled (their numerators and
+  denominators added up) by the benchmarking page's one rule (outcomes.portfolio.funnel.pool);
 - rank and quartile: the one rule of outcomes.measures.ranking, as on the benchmarking page: best
   first in the measure's better direction, equal values share the best rank (shown "1=" in the
   table, worded "joint 1st of 10"); quartile = ceil(4 × shared rank ÷ number ranked), given only
@@ -27,14 +28,17 @@ from commissioning.models import Contract
 from outcomes.measures import Direction
 from outcomes.measures.disclosure import suppress_rate
 from outcomes.measures.ranking import MIN_COMPARATORS, shared_rank
-from outcomes.measures.rating import percentage
-from outcomes.portfolio.funnel import better_first, letters
+from outcomes.portfolio.funnel import better_first, letters, pool, service_type_label
 from outcomes.results.selectors import results_shown
 from outcomes.reviews.models import ReviewMeeting
 
 
-def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, dict]) -> None:
-    """Add each row's ``position`` for the meeting's quarter (one query for every row)."""
+def positions_add(
+    meeting: ReviewMeeting, rows: list[dict], params: dict[int, dict], service_types: dict[int, str]
+) -> None:
+    """Add each row's ``position`` for the meeting's quarter (one query for every row), among the
+    other providers' contracts of the row's service type (``service_types``: target id → its
+    contract's service type)."""
     partnered = Contract.objects.filter(partner_commissioners__pk=meeting.commissioner_id).values("pk")
     others = list(
         results_shown(
@@ -46,25 +50,29 @@ def positions_add(meeting: ReviewMeeting, rows: list[dict], params: dict[int, di
         .filter(Q(contract__lead_commissioner_id=meeting.commissioner_id) | Q(contract__in=partnered))
         .exclude(contract__provider_id=meeting.provider_id)
         .values(
-            "contract__provider_id", "target__measure", "target__params", "value", "numerator", "denominator"
+            "contract__provider_id",
+            "contract__service_type",
+            "target__measure",
+            "target__params",
+            "value",
+            "numerator",
+            "denominator",
         )
     )
     for row in rows:
-        pooled: dict[int, dict] = {}
-        for other in others:
-            if (
-                other["target__measure"] != row["measure_code"]
-                or other["target__params"] != params[row["target_id"]]
-            ):
-                continue
-            held = pooled.get(other["contract__provider_id"])
-            if held is None:
-                pooled[other["contract__provider_id"]] = dict(other)
-                continue
-            held["numerator"] += other["numerator"]
-            held["denominator"] += other["denominator"]
-            held["value"] = percentage(held["numerator"], held["denominator"])
-        row["position"] = _position(meeting, row, pooled)
+        service_type = service_types[row["target_id"]]
+        same = [
+            other
+            for other in others
+            if other["target__measure"] == row["measure_code"]
+            and other["target__params"] == params[row["target_id"]]
+        ]
+        pooled = {
+            provider_id: {"value": held.value, "numerator": held.numerator, "denominator": held.denominator}
+            for (kind, provider_id), held in pool(same).items()
+            if kind == service_type
+        }
+        row["position"] = _position(meeting, row, pooled, service_type_label(service_type))
 
 
 def _others_figures(other: dict) -> str:
@@ -76,7 +84,7 @@ def _others_figures(other: dict) -> str:
     return f"{other['value']:.1f}% ({other['numerator']}/{other['denominator']})"
 
 
-def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
+def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict], service: str) -> dict:
     higher = row["better"] == Direction.HIGHER.value
     comparators = sorted(best.items(), key=lambda item: better_first(item[1]["value"], higher, item[0]))
     entries: list[dict[str, Any]] = [
@@ -107,10 +115,13 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
     if not comparators:
         statement = (
             f"No other provider of {meeting.commissioner.name} has a rated figure on this measure for "
-            f"{quarter}: there is nothing to compare with."
+            f"{quarter} on a {service} contract: there is nothing to compare with."
         )
         return {"ranked": False, "entries": entries, "statement": statement}
-    statement = f"{standing.words} providers of {meeting.commissioner.name} on this measure in {quarter}"
+    statement = (
+        f"{standing.words} providers of {meeting.commissioner.name} on this measure in {quarter}, on "
+        f"{service} contracts"
+    )
     if standing.quartile is not None:  # needs MIN_COMPARATORS others
         statement += f": {standing.quartile_label}."
     else:
@@ -129,4 +140,5 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict]) -> dict:
         "quartile_label": standing.quartile_label,
         "entries": entries,
         "statement": statement,
+        "service": service,
     }

@@ -19,7 +19,7 @@ from django.utils import timezone
 from commissioning.models import Contract
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
-from outcomes.measures import MEASURES, Direction
+from outcomes.measures import MEASURES, Direction, target_measure_name
 from outcomes.periods import LONDON, day_label, financial_year_start, parse_period
 from outcomes.results.selectors import (
     DIRECTION_LABELS,
@@ -71,6 +71,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     }
     provider = meeting.provider
     params: dict[int, dict] = {}
+    service_types: dict[int, str] = {}
     sections: list[dict[str, Any]] = []
     returns: dict[int, Shown] = {}
     for contract in contracts:
@@ -79,6 +80,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
         rows = []
         for row in card.rows:
             params[row.target.pk] = row.target.params
+            service_types[row.target.pk] = contract.service_type
             rows.append(_row(contract, row, index, commentary))
         sections.append(
             {
@@ -94,7 +96,7 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
         )
     all_rows = [row for section in sections for row in section["rows"]]
     _previous_year(all_rows, year)
-    positions_add(meeting, all_rows, params)
+    positions_add(meeting, all_rows, params, service_types)
     returns_add(sections, contracts, returns, quarter, moment)
     restated, compared_with = _restated(meeting, all_rows)
     blank = [
@@ -216,7 +218,7 @@ def _row(contract: Contract, row, index: int, commentary: dict) -> dict:
         "target_id": row.target.pk,
         "contract": contract.reference,
         "measure_code": measure.code,
-        "measure": measure.name,
+        "measure": row.name,
         "params": row.params_text,
         "better": measure.direction.value,
         "better_label": "Higher is better" if measure.direction == Direction.HIGHER else "Lower is better",
@@ -348,7 +350,9 @@ def _actions(meeting: ReviewMeeting, today: date) -> list[dict]:
             "status_note": a.status_note,
             "agreed": day_label(a.meeting.held_on),
             "contract": a.contract.reference if a.contract else "",
-            "measure": MEASURES[a.target.measure].name if a.target and a.target.measure in MEASURES else "",
+            "measure": target_measure_name(MEASURES[a.target.measure], a.target.params)
+            if a.target and a.target.measure in MEASURES
+            else "",
         }
         for a in selectors.actions_carried_forward(meeting, WHOLE)
     ]

@@ -19,6 +19,7 @@ from accounts.audit import audit_record
 from accounts.jobs import job_enqueue, orphan_finder
 from outcomes.reviews import access, selectors
 from outcomes.reviews.models import MeetingStatus, PackStatus, ReviewMeeting, ReviewPack
+from outcomes.reviews.pack_documents import pack_recipients
 from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.tasks import review_pack_email_send, review_pack_generate
 
@@ -122,31 +123,50 @@ def _commentary_changed(meeting: ReviewMeeting, pack: ReviewPack) -> bool:
     return now != pack.figures.get("commentary_versions", {})
 
 
+def pack_issue_problems(pack: ReviewPack, meeting: ReviewMeeting | None = None) -> list[str]:
+    """What stops the pack being issued now, each saying what to do (empty when it can be): the one
+    rule read by the check page before issuing and by ``pack_issue``."""
+    meeting = meeting or pack.meeting
+    if pack.issued_at is not None:
+        return [f"Version {pack.version} has already been issued."]
+    try:
+        _require_planned(meeting)
+    except ValidationError as error:
+        return list(error.messages)
+    problems = []
+    if pack.status != PackStatus.READY:
+        problems.append(
+            f"Version {pack.version} cannot be issued until its PDF is ready. "
+            + (
+                "Its PDF could not be made: make a new draft."
+                if pack.status == PackStatus.FAILED
+                else "Try again in a moment."
+            )
+        )
+    if _commentary_changed(meeting, pack):
+        problems.append(
+            f"The commentary has changed since version {pack.version} was made. Make a new draft so "
+            "that the pack shows the commentary as it now stands, then issue that."
+        )
+    if not any(recipient.email for recipient in pack_recipients(pack)):
+        problems.append(
+            "No one would be sent the pack: add the attendees on the meeting page (at least one with "
+            "an email address) before you issue it."
+        )
+    return problems
+
+
 def pack_issue(*, acting: Acting, pack: ReviewPack) -> ReviewPack:
     """Issue a ready pack to the attendees (the lead body's managers): this fixes the commentary, and
-    every attendee with an email address is sent it (a link for users, the PDF for others)."""
+    every attendee with an email address is sent it (a link for users, the PDF for others). Refused
+    while ``pack_issue_problems`` names anything to fix."""
     access.require_manager(acting, pack.meeting)
     with transaction.atomic():
         meeting = _locked(pack.meeting)
         pack = ReviewPack.objects.select_for_update().get(pk=pack.pk)
         pack.meeting = meeting
-        if pack.issued_at is not None:
-            raise ValidationError(f"Version {pack.version} has already been issued.")
-        _require_planned(meeting)
-        if pack.status != PackStatus.READY:
-            raise ValidationError(
-                f"Version {pack.version} cannot be issued until its PDF is ready. "
-                + (
-                    "Its PDF could not be made: make a new draft."
-                    if pack.status == PackStatus.FAILED
-                    else "Try again in a moment."
-                )
-            )
-        if _commentary_changed(meeting, pack):
-            raise ValidationError(
-                f"The commentary has changed since version {pack.version} was made. Make a new draft so "
-                "that the pack shows the commentary as it now stands, then issue that."
-            )
+        if problems := pack_issue_problems(pack, meeting):
+            raise ValidationError(problems)
         pack.issued_at, pack.issued_by_label = timezone.now(), str(acting.user)
         pack.save(update_fields=["issued_at", "issued_by_label"])
         meeting.status = MeetingStatus.PACK_ISSUED

@@ -30,7 +30,7 @@ from accounts.access import Acting, Capability
 from accounts.models import AuditEntry, Membership, Organisation
 from commissioning.models import Contract, Target
 from commissioning.selectors import target_version_in_force
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
 from outcomes.results.overrides import overrides_in_force
@@ -323,12 +323,16 @@ def quarter_result(meeting: ReviewMeeting, target: Target) -> ComplianceResult |
 def with_measure_names(actions: list[ReviewAction]) -> list[ReviewAction]:
     """The actions, each with ``measure_name``: its target's measure, or empty."""
     for action in actions:
-        action.measure_name = MEASURES[action.target.measure].name if action.target else ""
+        action.measure_name = (
+            target_measure_name(MEASURES[action.target.measure], action.target.params)
+            if action.target
+            else ""
+        )
     return actions
 
 
 def target_label(target: Target) -> str:
-    return f"{target.contract.reference}: {MEASURES[target.measure].name}"
+    return f"{target.contract.reference}: {target_measure_name(MEASURES[target.measure], target.params)}"
 
 
 def target_choices(meeting: ReviewMeeting) -> list[tuple[int, str]]:

@@ -26,7 +26,7 @@ from accounts.govuk_forms import apply_service_errors
 from accounts.models import User
 from commissioning.qaf.portfolio import quarter_label
 from commissioning.selectors import contract_visible_to
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.periods import latest_ended_quarter, parse_period
 from outcomes.reviews import meetings as services
 from outcomes.reviews.access import is_commentator, is_manager, require_commentator, require_manager
@@ -268,7 +268,8 @@ def _detail_render(request: HttpRequest, meeting: ReviewMeeting, **bound) -> Htt
         "can_change": manager and meeting.status in CHANGEABLE,
         "progress": progress,
         "blanks": [
-            {"target": t, "measure": MEASURES[t.measure], "parts": parts} for t, parts in blanks.items()
+            {"target": t, "name": target_measure_name(MEASURES[t.measure], t.params), "parts": parts}
+            for t, parts in blanks.items()
         ],
         "cancellation": services.meeting_cancellation(meeting),
         "anchor": bound.pop("anchor", ""),

@@ -1,5 +1,5 @@
 """Review pack pages: make a draft pack, read a pack (the page shows what the PDF shows), download its
-PDF, follow its progress while the PDF is made, and issue it.
+PDF, follow its progress while the PDF is made, and check it before issuing it.
 
 Access: a pack is reached through its meeting (404 outside the meeting's reach). The lead body sees
 every version; the provider and partner bodies see only the issued pack (404 for a draft). Making
@@ -12,12 +12,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import organisation_required
 from accounts.audit import audit_view
 from accounts.downloads import stored_file_response
 from accounts.jobs import job_for, job_state
+from commissioning.qaf.portfolio import quarter_label
+from outcomes.periods import parse_period
 from outcomes.reviews import access, pack_documents, packs, selectors
 from outcomes.reviews.models import PackStatus, ReviewPack
 
@@ -117,18 +119,45 @@ def pack_status(request: HttpRequest, pack_id: int) -> HttpResponse:
 
 
 @organisation_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def pack_issue(request: HttpRequest, pack_id: int) -> HttpResponse:
-    """Issue a ready pack: the commentary is fixed and the attendees are sent it."""
+    """GET: check the pack before issuing it (who is sent which copy, and what becomes fixed); it
+    writes nothing. POST: issue it, so the commentary is fixed and the attendees are sent it."""
     pack = selectors.pack_get_for(request.acting, pack_id)
-    try:
-        pack = packs.pack_issue(acting=request.acting, pack=pack)
-    except ValidationError as error:
-        messages.error(request, _errors(error))
+    meeting = pack.meeting
+    access.require_manager(request.acting, meeting)
+    if request.method == "POST":
+        try:
+            pack = packs.pack_issue(acting=request.acting, pack=pack)
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+            return redirect("reviews:pack-issue", pack.pk)
+        messages.success(
+            request,
+            f"Pack version {pack.version} issued. The commentary is now fixed, and the attendees with an "
+            "email address are being sent it.",
+        )
         return redirect("reviews:pack", pack.pk)
-    messages.success(
+    if pack.issued_at is not None:
+        messages.info(request, f"Pack version {pack.version} was issued on {pack.issued_at:%-d %B %Y}.")
+        return redirect("reviews:pack", pack.pk)
+    recipients = pack_documents.pack_recipients(pack)
+    return render(
         request,
-        f"Pack version {pack.version} issued. The commentary is now fixed, and the attendees with an "
-        "email address are being sent it.",
+        "outcomes/reviews/pack_issue.html",
+        {
+            "pack": pack,
+            "meeting": meeting,
+            "quarter_label": quarter_label(parse_period(meeting.quarter)),
+            "recipients": recipients,
+            "unsent": [recipient for recipient in recipients if not recipient.email],
+            "problems": packs.pack_issue_problems(pack),
+            "partial_parties": [
+                {
+                    "organisation": organisation,
+                    "contracts": [c.reference for c in selectors.meeting_contracts(meeting, reach)],
+                }
+                for organisation, reach in selectors.meeting_partial_parties(meeting)
+            ],
+        },
     )
-    return redirect("reviews:pack", pack.pk)

@@ -86,9 +86,42 @@ def _record_render(
     )
 
 
+def _close_check(request: HttpRequest, meeting: ReviewMeeting, form: MeetingRecordForm) -> HttpResponse:
+    """The check before the first record closes the meeting: the record as typed (carried in the
+    form, as nothing is saved until it is confirmed), who will read it and what becomes fixed."""
+    if problem := record.record_problem(meeting):
+        messages.error(request, problem)
+        return redirect(reverse("reviews:detail", kwargs={"meeting_id": meeting.pk}))
+    attended = form.attendance()
+    attendees = list(meeting.attendees.all())
+    return render(
+        request,
+        "outcomes/reviews/record_check.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "minutes": form.cleaned_data["minutes"],
+            "decisions": form.cleaned_data["decisions"],
+            "present": [a for a in attendees if attended.get(a.pk)],
+            "absent": [a for a in attendees if not attended.get(a.pk)],
+            "ticked": [str(pk) for pk, there in attended.items() if there],
+            "pack_issued": meeting.packs.filter(issued_at__isnull=False).first(),
+            "partial_parties": [
+                {
+                    "organisation": organisation,
+                    "contracts": [c.reference for c in selectors.meeting_contracts(meeting, reach)],
+                }
+                for organisation, reach in selectors.meeting_partial_parties(meeting)
+            ],
+        },
+    )
+
+
 @organisation_required
 def meeting_record(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    """Record the minutes, decisions and who attended, or correct them later."""
+    """Record the minutes, decisions and who attended, or correct them later. The first record
+    closes the meeting, so it is checked first: a POST without ``confirm=close`` shows the check
+    page (writing nothing), and ``change`` goes back to the form with what was typed."""
     acting = request.acting
     meeting = _manager_meeting(acting, meeting_id)
     if request.method != "POST":
@@ -97,6 +130,10 @@ def meeting_record(request: HttpRequest, meeting_id: int) -> HttpResponse:
     form = MeetingRecordForm(request.POST, attendees=attendees)
     if form.is_valid():
         first = meeting.recorded_at is None
+        if first and request.POST.get("confirm") != "close":
+            if request.POST.get("change"):
+                return _record_render(request, meeting, {"minutes": form}, anchor="minutes")
+            return _close_check(request, meeting, form)
         try:
             record.meeting_record(
                 acting=acting,

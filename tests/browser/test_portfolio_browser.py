@@ -1,5 +1,6 @@
 """The portfolio dashboard in Debian's Chromium: a commissioner filters the matrix to one provider,
-opens a red cell's result, and downloads the matrix as an Excel workbook."""
+opens a red cell's result, and downloads the matrix as an Excel workbook; with fifty contracts,
+every red one is in the first screen and the page never scrolls sideways, at 1280 px or 375 px."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from outcomes.measures import MEASURES as MEASURE_LIBRARY
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
+from tests.browser.axe import serious_violations
 from tests.factories import PASSWORD, contract, target
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,8 +67,9 @@ def test_commissioner_filters_opens_a_red_cell_and_exports(page: Page, live_serv
     page.get_by_label("Quarter").select_option(value=QUARTER)
     page.get_by_label("Provider").select_option(label=world.provider_a.name)
     page.get_by_role("button", name="Show").click()
-    matrix = page.locator("table").filter(has_text="PF-A")
-    expect(matrix).to_contain_text("85.0% (551/648)")
+    matrix = page.get_by_test_id("dashboard-matrix")
+    expect(matrix).to_contain_text("85.0%")
+    expect(matrix.get_by_role("link", name="85.0% (551/648), 2025-26-Q2")).to_be_attached()
     expect(page.locator("body")).not_to_contain_text("PF-B")
 
     with page.expect_download() as download:
@@ -80,6 +84,88 @@ def test_commissioner_filters_opens_a_red_cell_and_exports(page: Page, live_serv
     assert "PF-A" in cells and "PF-B" not in cells
     assert any("85.0% (551/648)" in value for value in cells)
 
-    matrix.get_by_role("link", name="85.0% (551/648)").click()
+    matrix.get_by_role("link", name="85.0% (551/648), 2025-26-Q2").click()
     expect(page).to_have_url(re.compile(rf"/results/{red.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("91 days")
+
+
+# --- Read at a glance: exceptions first, no sideways page scroll -----------------------------------
+
+RED = {3, 11, 19, 24, 31, 38, 46}  # the contracts (by number) with a red: none of them first by reference
+MEASURES = (
+    ("HELP_48H", "90"),
+    ("INDEPENDENT_WITHIN", "66"),
+    ("AT_HOME_91D", "90"),
+    ("RETURNS_ON_TIME", "95"),
+)
+
+
+def _fifty_contracts(world) -> list[str]:
+    """A commissioner's fifty contracts with four measures each (the first with all twelve), seven
+    of them with a red."""
+    reds = []
+    for number in range(50):
+        reference = f"PF-{number:02d}"
+        c = contract(world.council, world.provider_a if number % 2 else world.provider_b, reference=reference)
+        for position, (code, value) in enumerate(MEASURES):
+            red = number in RED and position == number % len(MEASURES)
+            _result(target(c, code, value), 40 if red else 95, 100, "red" if red else "green")
+        if number in RED:
+            reds.append(reference)
+        if number == 0:  # every other measure too, so that the matrix is far wider than the page
+            for code in MEASURE_LIBRARY:
+                if code not in dict(MEASURES):
+                    _result(target(c, code, "50"), 60, 100, "green")
+    return reds
+
+
+def _no_page_scroll(page: Page) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths[0]} px in a {widths[1]} px window"
+
+
+def test_every_red_contract_is_in_the_first_screen_and_the_page_never_scrolls_sideways(
+    page: Page, live_server, world
+):
+    reds = _fifty_contracts(world)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _sign_in(page, live_server.url, world.users["commissioner"].email)
+    page.goto(f"{live_server.url}/portfolio/?quarter={QUARTER}")
+
+    attention = page.get_by_test_id("needs-attention")
+    for reference in reds:
+        row = attention.get_by_test_id(f"attention-{reference}")
+        expect(row).to_contain_text("Red on")
+        box = row.bounding_box()
+        assert box is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 800, f"{reference} is below the first screen"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    _no_page_scroll(page)
+    matrix = page.get_by_test_id("dashboard-matrix")
+    assert matrix.evaluate("box => box.scrollWidth > box.clientWidth"), "the matrix should scroll in its box"
+    # Scrolled inside its box, the matrix keeps its header row and contract column in view.
+    box = matrix.bounding_box()
+    matrix.evaluate("box => { box.scrollLeft = 600; box.scrollTop = 400; }")
+    corner = matrix.get_by_role("columnheader", name="Contract").bounding_box()
+    first = matrix.get_by_role("rowheader", name=re.compile("PF-10")).bounding_box()
+    assert box and corner and first
+    assert abs(corner["x"] - box["x"]) < 2 and abs(corner["y"] - box["y"]) < 2
+    assert abs(first["x"] - box["x"]) < 2
+    assert serious_violations(page) == []
+
+    # A compact cell: the value and its RAG in words; the figures shown on keyboard focus.
+    cell = matrix.get_by_role("link", name="40.0% (40/100), 2025-26-Q2")
+    cell.first.focus()
+    tip = cell.first.locator(".dashboard-cell__tip")
+    box = tip.bounding_box()
+    assert box is not None and box["width"] > 50, "the figures are not shown on focus"
+    expect(tip).to_contain_text("40.0% (40/100)")
+    # The heat map: each measure (named with its parameters) against its RAG counts.
+    heat = page.get_by_test_id("dashboard-heatmap")
+    expect(heat).to_contain_text("Independent 42 days after first visit (short-term care)")
+    expect(heat.get_by_role("row", name=re.compile("At home 91 days"))).to_contain_text("48")
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    _no_page_scroll(page)
+    assert serious_violations(page) == []

@@ -1,6 +1,6 @@
 """Quarterly reviews in Debian's Chromium: the provider's approver writes the DATA / REVIEW / ACTION
 commentary on the quarter's figure; the commissioner makes the pack, watches it being made, and
-issues it to the attendees."""
+checks who will be sent what before issuing it to the attendees."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from outcomes.models import ComplianceResult
 from outcomes.periods import add_months, quarter_period
 from outcomes.reviews.models import MeetingStatus, ReviewAttendee, ReviewCommentary, ReviewMeeting, ReviewPack
+from tests.browser.axe import serious_violations
 from tests.factories import PASSWORD, contract, target
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -94,10 +95,24 @@ def test_provider_writes_commentary_and_the_commissioner_issues_the_pack(
     _sign_in(page, live_server.url, world.users["commissioner"].email)
     page.goto(f"{live_server.url}/reviews/{meeting.pk}/")
     page.get_by_role("button", name="Make a draft pack").click()
-    issue = page.get_by_role("button", name=re.compile("Issue pack version 1"))
+    issue = page.get_by_role("link", name=re.compile("Issue pack version 1"))
     expect(issue).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Weekly discharge huddle with the trust from October.").first).to_be_visible()
     issue.click()
+
+    # The check page lists each recipient and what becomes fixed; nothing is sent until confirmed.
+    expect(page.get_by_role("heading", name="Check pack version 1 before you issue it")).to_be_visible()
+    recipients = page.get_by_test_id("issue-recipients")
+    expect(recipients).to_contain_text("Dana Reid")
+    expect(recipients).to_contain_text("dana.reid@community.example")
+    expect(recipients).to_contain_text("Riverton Community Health NHS Trust")
+    expect(recipients).to_contain_text("No account: external partner")
+    expect(recipients).to_contain_text(world.users["a_approver"].email)
+    expect(page.get_by_test_id("issue-fixed")).to_contain_text("The commentary is fixed")
+    assert ReviewPack.objects.get(meeting=meeting).issued_at is None and not mail.outbox
+    assert serious_violations(page) == []
+    page.screenshot(path="test-results/review-pack-check.png", full_page=True)
+    page.get_by_role("button", name="Confirm and issue").click()
     expect(page.get_by_text(re.compile("issued", re.IGNORECASE)).first).to_be_visible()
     page.screenshot(path="test-results/review-pack-issued.png", full_page=True)
     pack = ReviewPack.objects.get(meeting=meeting)

@@ -276,7 +276,10 @@ def test_adding_a_target_through_the_page(world, commissioner, joint):
     assert AuditEntry.objects.filter(action="target.create").count() == 1
 
     page = page_text(commissioner.get(response["Location"]))
-    assert "Target added: No further help needed within N days, 66%." in page
+    assert (
+        "Target added: Independent 42 days after first visit (short-term care; referred from hospital"
+        " discharge; leaving out those who died), 66%."
+    ) in page
     assert history_rows(commissioner.get(response["Location"]))[0][:4] == [
         "1 April 2025",
         "66%",

@@ -54,3 +54,31 @@ def test_provider_home_shows_cqc_rating_and_role(client, world):
     assert "Not yet inspected" in page
     assert "Upload monthly returns" in page
     assert "Sign off monthly returns" not in page
+
+
+def test_the_provider_page_shows_its_registered_address_and_who_may_change_it(client, world):
+    from tests.factories import contract
+
+    contract(world.council, world.provider_a, reference="PA-1")
+    provider = world.provider_a
+    provider.legal_name = "Acme Homecare Limited"
+    provider.address_line_1, provider.address_postcode = "Unit 4, Mill Yard", "RV1 3QT"
+    provider.save()
+    for role, can_change in (("contract_officer", True), ("commissioner", True), ("quality_officer", False)):
+        client.force_login(world.users[role])
+        page = client.get(f"/providers/{provider.pk}/").content.decode()
+        assert "Acme Homecare Limited<br>Unit 4, Mill Yard<br>Riverton<br>RV1 3QT" in page, role
+        assert (f'href="/providers/{provider.pk}/address/"' in page) is can_change, role
+    client.force_login(world.users["icb_admin"])  # a body that leads no contract with it reads it only
+    page = client.get(f"/providers/{provider.pk}/").content.decode()
+    assert "RV1 3QT" in page and "/address/" not in page
+    provider.address_line_1 = ""
+    provider.save()
+    page = client.get(f"/providers/{provider.pk}/").content.decode()
+    assert "Not recorded (Acme Homecare Limited): notices cannot be issued until it is" in page
+
+
+def test_the_admin_shows_the_registered_address(admin_client, world):
+    page = admin_client.get(f"/admin/providers/provider/{world.provider_a.pk}/change/").content.decode()
+    for field in ("legal_name", "address_line_1", "address_line_2", "address_town", "address_postcode"):
+        assert f'name="{field}"' in page

@@ -268,7 +268,7 @@ def test_issued_notices_carry_their_content_and_evidence_snapshot():
         assert notice.target_close_on <= today
 
 
-def test_every_open_notice_has_a_letter_naming_the_provider(tmp_path):
+def test_every_open_notice_has_a_letter_addressed_to_the_provider_and_signed(tmp_path):
     open_notices = list(_issued().filter(status__in=OPEN_STATUSES))
     assert 5 <= len(open_notices) <= 12
     assert NoticeLetter.objects.count() == len(open_notices)
@@ -282,8 +282,13 @@ def test_every_open_notice_has_a_letter_naming_the_provider(tmp_path):
             ["pdftotext", "-raw", str(path), "-"], capture_output=True, check=True, timeout=60
         )
         text = " ".join(done.stdout.decode("utf-8").split())
-        assert notice.provider.name in text, notice.pk
+        provider = notice.provider
+        assert provider.has_registered_address, provider.name
+        assert " ".join([provider.registered_name, *provider.registered_address_lines]) in text, notice.pk
         assert notice.contract.reference in text
+        assert notice.clause in text
+        assert f"{notice.signatory} {notice.signatory_job_title} For and on behalf of" in text, notice.pk
+        assert notice.signatory_job_title == "Contracts and Compliance Manager"
 
 
 def test_seeding_again_replaces_the_notices_without_duplicating_them(settings):

@@ -103,7 +103,8 @@ def test_issuing_a_breach_notice_makes_its_letter_and_emails_the_approvers(
         FACTS,
         REMEDY,
         f"The remedy is due by {due}.",
-        f"Date of issue: {timezone.localdate(notice.issued_at):%-d %B %Y}",
+        f"Date: {timezone.localdate(notice.issued_at):%-d %B %Y}",
+        f"Our reference: NL-1/N{notice.pk}",
         "October 2025 return, received late",
         "days late: 6",
         "right to reply",
@@ -119,8 +120,9 @@ def test_issuing_a_breach_notice_makes_its_letter_and_emails_the_approvers(
     message = mailoutbox[0]
     assert "Contractual breach (default) notice" in message.subject
     assert "NL-1" in message.subject
-    assert f"{notice.remedy_due_on:%A %-d %B %Y}" in message.body
-    assert "sign in to acknowledge the notice and respond" in message.body
+    assert f"The remedy is due by {due}." in message.body
+    assert f"Date of the notice: {timezone.localdate(notice.issued_at):%-d %B %Y}" in message.body
+    assert "acknowledge it and respond to it" in message.body
     assert f"http://testserver/notices/{notice.pk}/\n" in message.body
     for address in ("viewer@acme.example", "submitter@acme.example", "admin@brookside.example"):
         assert address not in to
@@ -221,3 +223,69 @@ def test_a_letter_asked_for_before_the_outbox_is_made_by_the_sweeper(
     letter.refresh_from_db()
     assert letter.generated_at is not None and letter.sha256
     assert jobs_sweep().orphans == 0  # made once
+
+
+def test_the_letter_is_fit_to_send(setup, settings, django_capture_on_commit_callbacks, mailoutbox, tmp_path):
+    """Addressed to the provider's registered name and address, dated, with its reference, the clause
+    relied on, the remedy date, real bullets, the link from SITE_URL and a signature block."""
+    world, deal, officer = setup
+    settings.SITE_URL = "https://homecare.riverton.example"
+    provider = world.provider_a
+    provider.legal_name = "Acme Homecare Limited"
+    provider.address_line_1, provider.address_line_2 = "Unit 4, Mill Yard", "Canal Street"
+    provider.address_town, provider.address_postcode = "Riverton", "RV1 3QT"
+    provider.save()
+    user = world.users["contract_officer"]
+    user.full_name, user.job_title = "Tom Bradley", "Contracts and Compliance Manager"
+    user.save()
+    officer = acting_for(user, None)
+    notice = _issue(
+        officer,
+        deal,
+        django_capture_on_commit_callbacks,
+        with_evidence=False,
+        facts="Calls were missed in October:\n- 31 missed calls\n- 12 of them for people living alone",
+        remedy="Send us by the date below:\n- a call monitoring plan\n- weekly missed-call figures",
+    )
+    assert notice.addressee == "Acme Homecare Limited\nUnit 4, Mill Yard\nCanal Street\nRiverton\nRV1 3QT"
+    assert (notice.signatory, notice.signatory_job_title) == (
+        "Tom Bradley",
+        "Contracts and Compliance Manager",
+    )
+
+    text = _text(_stored(NoticeLetter.objects.get(notice=notice)), tmp_path)
+    issued_on = f"{timezone.localdate(notice.issued_at):%-d %B %Y}"
+    due = f"{notice.remedy_due_on:%-d %B %Y}"
+    link = f"https://homecare.riverton.example/notices/{notice.pk}/"
+    for expected in (
+        "To Acme Homecare Limited Unit 4, Mill Yard Canal Street Riverton RV1 3QT",
+        f"Date: {issued_on}",
+        f"Our reference: NL-1/N{notice.pk}",
+        f"under {CLAUSE} of contract NL-1 Homecare, North",
+        f"Contract clause relied on {CLAUSE}",
+        f"The remedy is due by {due}.",
+        "• 31 missed calls • 12 of them for people living alone",
+        "• a call monitoring plan • weekly missed-call figures",
+        link,
+        "Yours faithfully, Tom Bradley Contracts and Compliance Manager For and on behalf of Riverton City Council",
+    ):
+        assert expected in text, f"{expected!r} is not in the letter"
+    for unwanted in ("- 31 missed", "- a call", "contracts@riverton.example", "<", "testserver", ":8000"):
+        assert unwanted not in text, f"{unwanted!r} is in the letter"
+
+    body = mailoutbox[0].body
+    assert f"{link}\n" in body
+    assert f"Date of the notice: {issued_on}" in body and f"The remedy is due by {due}." in body
+    assert "• a call monitoring plan\n• weekly missed-call figures" in body
+    assert "Tom Bradley, Contracts and Compliance Manager\nRiverton City Council" in body
+
+
+def test_without_a_job_title_the_letter_gives_the_officers_role(
+    setup, django_capture_on_commit_callbacks, tmp_path
+):
+    _, deal, officer = setup
+    assert officer.user.job_title == ""
+    notice = _issue(officer, deal, django_capture_on_commit_callbacks, with_evidence=False)
+    assert notice.signatory_job_title == "Contract officer"
+    text = _text(_stored(NoticeLetter.objects.get(notice=notice)), tmp_path)
+    assert f"{officer.user.full_name} Contract officer For and on behalf of Riverton City Council" in text

@@ -25,7 +25,7 @@ from commissioning.notices.models import (
     NoticeStatus,
 )
 from outcomes.models import MonthlyReturn
-from tests.factories import ProviderFactory, contract
+from tests.factories import ProviderFactory, contract, member
 from tests.pages import error_summary, page_text
 
 pytestmark = pytest.mark.django_db
@@ -404,3 +404,118 @@ def test_a_provider_with_no_one_to_email_is_refused_until_the_posting_date_is_re
     assert notice.status == NoticeStatus.ISSUED and notice.posted_on == today and mail.outbox == []
     event = notice.events.get(action="issued")
     assert event.details["posted_on"] == str(today) and event.details["emailed_to"] == []
+
+
+def test_the_register_offers_raise_a_notice_to_officers_only(client, p):
+    _login(client, p, "contract_officer")
+    register = page_text(client.get("/notices/"))
+    assert 'data-testid="raise-notice"' in register and 'href="/notices/new/"' in register
+    start = client.get("/notices/new/")
+    assert start.status_code == 200 and "NP-1: Homecare NP-1 (Acme Homecare Ltd)" in page_text(start)
+    chosen = client.get("/notices/new/", {"contract": p.deal.pk})
+    assert chosen.status_code == 302 and chosen["Location"] == f"/notices/contracts/{p.deal.pk}/new/"
+    blank = client.get("/notices/new/", {"contract": ""})
+    assert blank.status_code == 400
+    assert error_summary(blank) == [("id_contract", "Choose the contract the notice is about")]
+    for role in ("c_viewer", "a_approver"):
+        client.logout()
+        _login(client, p, role)
+        assert "Raise a notice" not in page_text(client.get("/notices/"))
+
+
+def test_a_provider_with_no_registered_address_is_refused_with_the_fix_named(
+    client, p, django_capture_on_commit_callbacks
+):
+    """A legal letter is not issued without an address: the check page says so and links to the page
+    that records it, which comes back to the check page; then the notice can be issued."""
+    provider = ProviderFactory(
+        name="Kestrel Home Care", address_line_1="", address_town="", address_postcode=""
+    )
+    member(provider, "approver", email="approver@kestrel.example")
+    p.deal = contract(p.world.council, provider, reference="NP-3")
+    notice = _draft(p)
+    _login(client, p, "contract_officer")
+    check_url = f"/notices/{notice.pk}/issue/"
+    address_url = f"/providers/{provider.pk}/address/?next=%2Fnotices%2F{notice.pk}%2Fissue%2F"
+    check = client.get(check_url)
+    assert "No registered address recorded" in page_text(check)
+    assert [anchor for anchor, _ in error_summary(check)] == ["registered_address"]
+    assert f'id="registered_address" href="{address_url}"' in page_text(check)
+    assert "Issue the notice to" not in page_text(check)
+
+    refused = client.post(check_url)
+    assert refused.status_code == 400
+    ((anchor, message),) = error_summary(refused)
+    assert anchor == "registered_address"
+    assert "Kestrel Home Care has no registered address recorded" in message
+    assert "Record the provider's registered name and address" in message
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.DRAFT and not NoticeLetter.objects.filter(notice=notice).exists()
+
+    bad = client.post(
+        address_url, {"address_line_1": "Kestrel Business Centre", "address_postcode": "nowhere"}
+    )
+    assert bad.status_code == 400
+    assert {message for _, message in error_summary(bad)} == {
+        "Enter the town or city of the registered address",
+        "Enter a real postcode, like LS1 4AP",
+    }
+    provider.refresh_from_db()
+    assert provider.address_line_1 == ""  # nothing half-saved
+    saved = client.post(
+        address_url,
+        {
+            "legal_name": "Kestrel Home Care Ltd",
+            "address_line_1": "Kestrel Business Centre",
+            "address_line_2": "Unit 11",
+            "address_town": "Riverton",
+            "address_postcode": "rv82kt",
+            "next": f"/notices/{notice.pk}/issue/",
+        },
+    )
+    assert saved.status_code == 302 and saved["Location"] == check_url
+    provider.refresh_from_db()
+    assert provider.registered_address_lines == ["Kestrel Business Centre", "Unit 11", "Riverton", "RV8 2KT"]
+    entry = AuditEntry.objects.get(action="provider.registered_address")
+    assert entry.details["after"]["address_postcode"] == "RV8 2KT"
+    check = client.get(check_url)
+    assert error_summary(check) == []
+    assert "Kestrel Home Care Ltd<br>Kestrel Business Centre<br>Unit 11<br>Riverton<br>RV8 2KT" in page_text(
+        check
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = client.post(check_url)
+    assert issued.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.ISSUED
+    assert notice.addressee.splitlines()[0] == "Kestrel Home Care Ltd"
+    page = page_text(client.get(f"/notices/{notice.pk}/"))
+    assert "Kestrel Home Care Ltd<br>Kestrel Business Centre<br>Unit 11<br>Riverton<br>RV8 2KT" in page
+    assert f"{notice.signatory}, Contract officer, Riverton City Council" in page
+
+
+def test_the_check_page_shows_the_signature_and_asks_for_a_missing_job_title(client, p, settings):
+    settings.SITE_URL = "https://homecare.riverton.example"
+    notice = _draft(p, remedy="Send us:\n- the June return\n- the July return")
+    _login(client, p, "contract_officer")
+    user = p.world.users["contract_officer"]
+    page = page_text(client.get(f"/notices/{notice.pk}/issue/"))
+    assert (
+        f"Dated the day you issue it, reference NP-1/N{notice.pk}, with a link to the notice: "
+        f"https://homecare.riverton.example/notices/{notice.pk}/"
+    ) in page
+    assert f"{user.full_name}, Contract officer, Riverton City Council" in page
+    assert "Your job title is not recorded, so the letter gives your role." in page
+    assert (
+        '<ul class="govuk-list govuk-list--bullet"><li>the June return</li><li>the July return</li></ul>'
+        in page
+    )
+    back = f"/notices/{notice.pk}/issue/"
+    saved = client.post("/account/job-title/", {"job_title": "  Contracts  Manager ", "next": back})
+    assert saved.status_code == 302 and saved["Location"] == back
+    page = page_text(client.get(back))
+    assert f"{user.full_name}, Contracts Manager, Riverton City Council" in page
+    assert "Your job title is not recorded" not in page
+    account = page_text(client.get("/account/"))
+    assert "Contracts Manager" in account
+    assert AuditEntry.objects.filter(action="user.job_title").count() == 1

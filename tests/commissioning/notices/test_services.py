@@ -22,6 +22,7 @@ from commissioning.notices.models import (
     NoticeEvidenceLink,
     NoticeFile,
     NoticeKind,
+    NoticeLetter,
     NoticeStatus,
 )
 from commissioning.notices.rules import STATUS_WORDS, TRANSITIONS
@@ -651,3 +652,53 @@ def test_escalation_keeps_the_evidence_links(n):
     notice = services.notice_issue(acting=n.officer, notice=draft)
     escalation = services.notice_escalate(acting=n.officer, notice=notice)
     assert list(escalation.evidence_links.values_list("object_id", "label")) == [(month.pk, "June")]
+
+
+def test_a_new_draft_without_a_clause_takes_the_one_used_before_for_the_same_reason(world):
+    from commissioning.notices.drafts import NoticeInput, notice_draft_create
+    from tests.factories import contract as make_contract
+
+    officer = acting_for(world.users["contract_officer"], None)
+    first = make_contract(world.council, world.provider_a, reference="CL-1")
+    second = make_contract(world.council, world.provider_b, reference="CL-2")
+
+    def draft(on, reason, clause=""):
+        return notice_draft_create(
+            acting=officer, contract=on, data=NoticeInput(kind="breach", reason=reason, clause=clause)
+        )
+
+    assert draft(first, "returns").clause == ""  # nothing to go on
+    draft(first, "returns", "Clause 14.2 (Information and returns)")
+    draft(second, "returns", "Clause 9.1 (Returns)")
+    assert draft(first, "returns").clause == "Clause 14.2 (Information and returns)"  # this contract's
+    assert draft(second, "returns").clause == "Clause 9.1 (Returns)"
+    third = make_contract(world.council, world.provider_a, reference="CL-3")
+    assert draft(third, "returns").clause == "Clause 9.1 (Returns)"  # the body's latest
+    assert draft(third, "missed_calls").clause == ""  # another reason: none
+    assert draft(third, "returns", " Clause 1 ").clause == "Clause 1"  # one given is kept
+
+
+def test_issuing_to_a_provider_with_no_registered_address_is_refused_and_nothing_changes(n):
+    provider = n.world.provider_a
+    provider.address_postcode = ""
+    provider.save()
+    draft = drafts.notice_draft_create(acting=n.officer, contract=n.deal, data=noc_input())
+    with pytest.raises(ValidationError) as refused:
+        services.notice_issue(acting=n.officer, notice=draft)
+    (message,) = refused.value.message_dict["registered_address"]
+    assert message.startswith("Acme Homecare Ltd has no registered address recorded")
+    draft = refreshed(draft)
+    assert (draft.status, draft.addressee, draft.signatory) == (NoticeStatus.DRAFT, "", "")
+    assert not NoticeLetter.objects.filter(notice=draft).exists()
+    provider.address_postcode = "RV1 2AB"
+    provider.save()
+    notice = refreshed(services.notice_issue(acting=n.officer, notice=draft))
+    assert notice.addressee.splitlines() == [
+        "Acme Homecare Ltd",
+        provider.address_line_1,
+        "Riverton",
+        "RV1 2AB",
+    ]
+    with pytest.raises(ValidationError, match="addressee"):  # fixed once issued
+        notice.addressee = "Elsewhere"
+        notice.save()

@@ -30,7 +30,7 @@ from commissioning.demo.qaf import qaf_seed
 from commissioning.models import CommissioningBody, Contract
 from outcomes.demo.returns import FIRST_MONTH, MONTHS, correction_seed, month_file, results_seed, simulate
 from outcomes.demo.reviews import review_seed
-from outcomes.measures import MEASURES
+from outcomes.measures import MEASURES, target_measure_name
 from outcomes.models import ComplianceResult, RecomputeRequest, ResultOverride, ReturnAttempt
 from outcomes.periods import add_months, due_at, parse_period, quarter_period
 from outcomes.portfolio.funnel import benchmark_options
@@ -413,7 +413,9 @@ def test_one_figure_on_every_surface(client):
     row = next(
         dict(zip(header, r, strict=True))
         for r in export[1:]
-        if r[0] == ACME and r[3] == MEASURES[result.target.measure].name and r[4] == row_params(result)
+        if r[0] == ACME
+        and r[3] == target_measure_name(MEASURES[result.target.measure], result.target.params)
+        and r[4] == row_params(result)
     )
     assert (row["Numerator"], row["Denominator"], row["Value (%)"], row["RAG shown"]) == (
         str(result.numerator),

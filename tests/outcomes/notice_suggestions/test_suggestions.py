@@ -587,8 +587,10 @@ def test_council_people_without_notice_rights_see_the_list_but_cannot_act(world,
     listing = client.get(LIST)
     assert listing.status_code == 200
     assert open_one.summary in page_text(listing)
-    assert "Open a draft" not in page_text(listing)
+    assert "Raise a notice" not in page_text(listing)
+    assert "Dismiss selected" not in page_text(listing) and 'name="suggestions"' not in page_text(listing)
     assert client.post(LIST).status_code == 403
+    assert client.post(f"{LIST}dismiss/", {"suggestions": open_one.pk, "reason": "x"}).status_code == 403
     for url in _urls(open_one.pk)[1:]:
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"reason": "x"}).status_code == 403, url
@@ -602,15 +604,17 @@ def test_anonymous_people_are_sent_to_sign_in(open_one):
         assert response.status_code == 302 and "/account/sign-in/" in response["Location"]
 
 
-def test_the_list_groups_open_suggestions_with_their_contract_and_buttons(world, open_one):
+def test_the_list_is_a_table_row_with_the_contract_and_the_actions(world, open_one):
     response = client_for(world.users["contract_officer"]).get(LIST)
     text = page_text(response)
-    assert "A target red for two quarters running (1)" in text
+    assert 'data-testid="suggestion-worklist"' in text and "1 suggestion open" in text
+    assert "A target red for two quarters running" in text
     assert f'href="/contracts/{open_one.contract_id}/"' in response.content.decode()
     assert "Acme Homecare Ltd" in text
-    assert "Open a draft notice of concern" in text
+    assert "Raise a notice" in text and "Suggests: the quarterly review, then Notice of Concern" in text
     assert "Take it to the quarterly review" in text
     assert f"/notices/suggestions/{open_one.pk}/dismiss/" in text
+    assert f'id="select-{open_one.pk}"' in text and "Dismiss selected" in text
 
 
 def test_officer_dismisses_through_the_confirm_page(world, open_one):
@@ -653,7 +657,7 @@ def test_officer_notes_a_red_target_for_the_review(world, open_one):
     open_one.refresh_from_db()
     assert (open_one.status, open_one.decision_reason) == (SuggestionStatus.NOTED, "November agenda")
     noted = page_text(client.get(LIST, {"status": "noted"}))
-    assert "November agenda" in noted and "Open a draft notice of concern" in noted
+    assert "November agenda" in noted and "Raise a notice" in noted
 
 
 def test_refresh_now_runs_the_job_for_the_body(world, s, django_capture_on_commit_callbacks):

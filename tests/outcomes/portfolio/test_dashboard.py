@@ -119,8 +119,16 @@ def test_columns_are_measure_and_params_and_cells_hold_stored_results(portfolio)
     matrix = matrix_for(portfolio)
     labels = [column.label for column in matrix.columns]
     assert labels[0] == "Help within 48 hours of referral"
-    assert len(labels) == 3 and all(label.startswith("No further help needed") for label in labels[1:])
-    assert "14" in labels[1] + labels[2] and "42" in labels[1] + labels[2]
+    # Each column is named with its parameters in words; the headers are short and unique.
+    assert labels[1:] == [
+        "Independent 14 days after first visit (short-term care)",
+        "Independent 42 days after first visit (short-term care)",
+    ]
+    assert [column.short for column in matrix.columns] == [
+        "Help in 48 hours",
+        "Independent 14 days",
+        "Independent 42 days",
+    ]
     refs = [row.contract.reference for row in matrix.rows]
     assert refs == ["C-001", "C-002", "C-003"]
     c1, c2, c3 = matrix.rows
@@ -258,12 +266,17 @@ def test_page_links_cells_and_marks(portfolio, world, sign_in):
     page = sign_in(world.users["commissioner"]).get(URL).content.decode()  # the default quarter: Q1
     assert f'href="/results/contracts/{portfolio.c1.pk}/"' in page
     assert f'href="/results/{portfolio.r_help1.pk}/"' in page
-    assert "85.0% (551/648)" in page and "</span>Worsened</span>" in page and "</span>Improved</span>" in page
-    assert 'title="Computed: Red"' in page and "overridden" in page and "restated" in page
+    # A compact cell: value and RAG word; the figures, period, direction and marks in its tip (the
+    # link's name), shown on hover and focus.
+    assert "85.0% (551/648), 2025-26-Q1, Worsened" in page and ">Red</strong>" in page
+    assert "66.7% (4/6), 2025-26-Q1, Improved" in page
+    assert "Amber, overridden (computed Red), incomplete" in page and "restated" in page
     assert "incomplete" in page and "low numbers" in page and "2 pending" in page
     assert 'role="region"' in page and 'tabindex="0"' in page and 'scope="row"' in page
     assert "ELSE-001" not in page and "ICB-001" not in page  # contracts the council is no party to
     assert "No result" in page and "Not measured" in page
+    # The key names each short column header in full.
+    assert "Independent 42 days after first visit (short-term care)" in page
     # The key says what the figures count: episodes (measures.md v1.1), never people.
     assert "The value, then the episodes counted: 551 of 648." in page
     assert "Fewer episodes than the target's minimum, so not rated." in page
@@ -369,3 +382,62 @@ def test_commissioner_without_portfolio_capability_is_refused(world, sign_in, pa
 
 def test_person_with_no_organisation_is_refused(sign_in, db):
     assert sign_in(UserFactory()).get(URL).status_code == 403
+
+
+# --- Exceptions first and the heat map ------------------------------------------------------------
+
+
+def test_needs_attention_lists_reds_enforcement_qaf_and_returns_with_reasons(portfolio, world):
+    QafStatus.objects.create(
+        commissioner=world.council, provider=world.provider_b, status="non_compliant_past_window", reason="x"
+    )
+    Notice.objects.create(
+        commissioner=world.council,
+        contract=portfolio.c3,
+        provider=world.provider_b,
+        kind="breach",
+        reason="returns",
+        status="issued",
+        issued_at=timezone.now(),
+        clock_start_on=timezone.localdate(),
+        created_by_label="Officer",
+    )
+    matrix = matrix_for(portfolio)
+    reasons = {row.contract.reference: row.reasons for row in matrix.attention}
+    assert [row.contract.reference for row in matrix.attention] == ["C-001", "C-003", "C-002"]
+    assert reasons["C-001"][0] == "Red on Help in 48 hours"
+    assert reasons["C-003"][:2] == ["Breach notice open", "QAF non-compliant, past its window"]
+    assert reasons["C-002"][0] == "QAF non-compliant, past its window"  # its red is overridden to amber
+    urgent, returns_only = matrix.attention_parts
+    assert [row.contract.reference for row in urgent] == ["C-001", "C-003", "C-002"] and returns_only == []
+
+
+def test_heat_map_counts_each_measure_column_by_rag(portfolio):
+    matrix = matrix_for(portfolio)
+    assert [(c.short, [count for _, _, count in c.heat]) for c in matrix.columns] == [
+        ("Help in 48 hours", [0, 2, 1, 0]),
+        ("Independent 14 days", [0, 0, 0, 1]),
+        ("Independent 42 days", [1, 0, 0, 0]),
+    ]
+
+
+def test_page_puts_exceptions_and_heat_map_before_the_matrix(portfolio, world, sign_in):
+    page = sign_in(world.users["commissioner"]).get(URL).content.decode()
+    attention, heat, matrix = (
+        page.index('data-testid="needs-attention"'),
+        page.index('data-testid="dashboard-heatmap"'),
+        page.index('data-testid="dashboard-matrix"'),
+    )
+    assert attention < heat < matrix
+    assert "Red on Help in 48 hours" in page[attention:heat]
+
+
+def test_scorecard_trend_and_result_pages_name_the_target_with_its_parameters(portfolio, world, sign_in):
+    client = sign_in(world.users["commissioner"])
+    name = "Independent 14 days after first visit (short-term care)"
+    scorecard = client.get(f"/results/contracts/{portfolio.c1.pk}/").content.decode()
+    assert name in scorecard and "No further help needed" not in scorecard
+    trend = client.get(f"/portfolio/contracts/{portfolio.c1.pk}/targets/{portfolio.iw14.pk}/trend/")
+    assert f"Trend: {name}" in trend.content.decode()
+    detail = client.get(f"/results/{portfolio.r_iw14.pk}/").content.decode()
+    assert f'<h1 class="govuk-heading-l">{name}</h1>' in detail

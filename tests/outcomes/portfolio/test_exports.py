@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -23,7 +24,7 @@ from outcomes.measures.disclosure import (
     suppress_rate,
     suppress_row,
 )
-from outcomes.models import ComplianceResult, ResultOverride
+from outcomes.models import ComplianceResult, EpisodeRecord, MonthlyReturn, ResultOverride, ReturnAttempt
 from outcomes.periods import parse_period
 from tests.factories import UserFactory, contract, target
 
@@ -323,33 +324,110 @@ def test_scrutiny_form_defaults_to_the_latest_quarter_with_results(portfolio, si
     assert 'name="name_providers"' in text and "checked" not in text.split('name="name_providers"')[1][:80]
 
 
-def test_scrutiny_pdf_names_no_provider_and_suppresses_small_numbers(portfolio, sign_in, tmp_path):
-    text = _pdf_text(
-        sign_in(portfolio.world.users["commissioner"]).get(f"/portfolio/scrutiny.pdf?quarter={QUARTER}"),
-        tmp_path,
+def _people(deal, count: int, quarter: str = QUARTER) -> None:
+    """``count`` distinct people receiving care on the contract in the quarter (one episode each)."""
+    period = parse_period(quarter)
+    month = period.start
+    slot = MonthlyReturn.objects.create(contract=deal, month=month, due_at=timezone.now())
+    attempt = ReturnAttempt.objects.create(
+        monthly_return=slot,
+        status="accepted",
+        submitted_at=timezone.now(),
+        submitted_by_label="test",
+        version=1,
+        is_current=True,
     )
+    start = datetime(month.year, month.month, 2, 10, tzinfo=UTC)
+    EpisodeRecord.objects.bulk_create(
+        EpisodeRecord(
+            attempt=attempt,
+            contract=deal,
+            month=month,
+            row=n + 1,
+            episode_ref=f"EP-{n}",
+            person_ref=f"P-{n}",
+            service_type="reablement",
+            referral_source="hospital",
+            age_band="85+",
+            dementia=False,
+            end_of_life=False,
+            referred_at=start,
+            first_visit_at=start,
+            referred_on=start.date(),
+            first_visit_on=start.date(),
+            weekly_hours_start=Decimal("10"),
+            weekly_hours_now=Decimal("10"),
+            is_latest=True,
+        )
+        for n in range(count)
+    )
+
+
+def _scrutiny_page(client, query: str) -> str:
+    response = client.get(f"/portfolio/scrutiny/?{query}")
+    assert response.status_code == 200
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def test_scrutiny_pdf_names_no_provider_and_suppresses_only_counts_of_people(portfolio, sign_in, tmp_path):
+    portfolio.world.provider_a.cqc_rating = "outstanding"
+    portfolio.world.provider_a.save(update_fields=["cqc_rating"])
+    _people(portfolio.a, 3)
+    _people(portfolio.b, 2)
+    client = sign_in(portfolio.world.users["commissioner"])
+    text = _pdf_text(client.get(f"/portfolio/scrutiny.pdf?quarter={QUARTER}"), tmp_path)
     assert "Acme" not in text and "Brookside" not in text
-    assert "Figures below 5 are suppressed to protect privacy." in text
-    # Two contracts and two providers: counts below 5.
-    assert "Contracts in force in the quarter fewer than 5" in text
-    # Independence: 120 of 200 this quarter against 115 of 200 a year earlier; HELP_48H 3 of 4.
+    assert "Counts of people below 5 are suppressed to protect privacy." in text
+    # Two contracts and two providers, one rated Outstanding and one Good: public facts, shown however small.
+    assert "Contracts in force in the quarter 2" in text and "Providers 2" in text
+    assert "CQC rating: Outstanding 1" in text and "CQC rating: Good 1" in text
+    # Five people in all: a count of people, but not below 5.
+    assert "People receiving care in the quarter 5" in text
+    # Independence: 120 of 200 this quarter against 115 of 200 a year earlier; HELP_48H 3 of 4 people.
     assert "60.0% (120 of 200)" in text and "57.5% (115 of 200)" in text and "Improved" in text
     assert f"suppressed ({FEWER_THAN_5} of {FEWER_THAN_5})" in text
-    # RAG counts of independence: Green 1, Amber 1 (overridden) → both fewer than 5.
-    assert f"Green: {FEWER_THAN_5}" in text and f"Amber: {FEWER_THAN_5}" in text
+    # RAG counts of independence are counts of contracts: Green 1, Amber 1 (overridden) shown.
+    assert "Green: 1" in text and "Amber: 1" in text and f"Green: {FEWER_THAN_5}" not in text
+    assert "Only counts of people are suppressed" in text  # the rule, in the report's own notes
+    # The page prints what the PDF prints.
+    page = _scrutiny_page(client, f"quarter={QUARTER}")
+    for figure in ("Contracts in force in the quarter 2", "People receiving care in the quarter 5",
+                   "CQC rating: Outstanding 1", "60.0% (120 of 200)", f"suppressed ({FEWER_THAN_5} of {FEWER_THAN_5})",
+                   "Green: 1", "Only counts of people are suppressed"):  # fmt: skip
+        assert figure in page, figure
 
 
-def test_scrutiny_pdf_names_providers_when_asked(portfolio, sign_in, tmp_path):
+def test_scrutiny_suppresses_a_small_count_of_people_and_the_cell_that_would_give_it_back(
+    portfolio, sign_in, tmp_path
+):
     _notice(portfolio.a)
+    _people(portfolio.a, 3)
+    _people(portfolio.b, 40)
     client = sign_in(portfolio.world.users["commissioner"])
-    text = _pdf_text(
-        client.get(f"/portfolio/scrutiny.pdf?quarter={QUARTER}&name_providers=on&title=Scrutiny+panel"),
-        tmp_path,
-    )
-    assert "Scrutiny panel" in text
-    assert "Acme Homecare Ltd" in text and "Brookside Care Services" in text
-    assert "By provider" in text
-    assert text.count(FEWER_THAN_5) >= 6
+    query = f"quarter={QUARTER}&name_providers=on&title=Scrutiny+panel"
+    text = _pdf_text(client.get(f"/portfolio/scrutiny.pdf?{query}"), tmp_path)
+    assert "Scrutiny panel" in text and "By provider" in text
+    # 43 people in all: Acme's 3 is fewer than 5, and Brookside's 40 is suppressed too (43 - 40 = 3).
+    assert "People receiving care in the quarter 43" in text
+    assert re.search(rf"Acme Homecare Ltd 1 {FEWER_THAN_5} Green: 1", text), text
+    assert re.search(rf"Brookside Care Services 1 {SUPPRESSED} Green: 0", text), text
+    assert "Brookside Care Services 1 40" not in text
+    page = _scrutiny_page(client, query)
+    assert "Acme Homecare Ltd 1 fewer than 5 Green: 1" in page
+    assert "Brookside Care Services 1 suppressed Green: 0" in page
+    assert "People receiving care in the quarter 43" in page
+
+
+def test_the_pdf_link_carries_the_choices_and_no_token(portfolio, sign_in):
+    client = sign_in(portfolio.world.users["commissioner"])
+    for query in ("", f"quarter={QUARTER}&name_providers=on&title=Panel&csrfmiddlewaretoken=abc"):
+        page = client.get(f"/portfolio/scrutiny/?{query}").content.decode()
+        form = page[page.index('data-testid="scrutiny-form"') :].split("</form>")[0]
+        assert "csrfmiddlewaretoken" not in form
+        (link,) = re.findall(r'href="(/portfolio/scrutiny\.pdf[^"]*)"', page)
+        assert "csrfmiddlewaretoken" not in link
+    assert link == f"/portfolio/scrutiny.pdf?quarter={QUARTER}&amp;name_providers=on&amp;title=Panel"
+    assert '<form method="get" action="/portfolio/scrutiny/"' in page
 
 
 def test_scrutiny_bad_quarter_goes_back_to_the_form(portfolio, sign_in):

@@ -23,6 +23,7 @@ from outcomes.measures import Direction
 from outcomes.models import ComplianceResult
 from outcomes.periods import parse_period
 from outcomes.portfolio import funnel as benchmarking
+from outcomes.portfolio import funnel_chart
 from outcomes.portfolio.funnel import (
     SPECIAL_CAUSE,
     WITHIN,
@@ -34,6 +35,7 @@ from outcomes.portfolio.funnel import (
     control_limits,
     funnel,
 )
+from providers.models import Provider
 from tests.factories import CouncilFactory, ProviderFactory, UserFactory, contract, member, target
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +207,9 @@ def test_commissioners_see_every_comparator_named_with_pooling(setup):
         next(m.key for m in options.measures if "." in m.key),
     ]
     assert [q.identifier for q in options.quarters] == [QUARTER]
-    benchmark = benchmarking.benchmark_for(setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER))
+    benchmark = benchmarking.benchmarks_for(
+        setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER)
+    )[0]
     rows = {row.label: row for row in benchmark.funnel.rows}
     assert set(rows) == {"Acme Homecare Ltd", *OTHERS}  # not Oddparam, Tiny or Far Care
     assert benchmark.funnel.rate_text == "80.0% (400/500)"
@@ -217,7 +221,9 @@ def test_commissioners_see_every_comparator_named_with_pooling(setup):
 
 
 def test_a_partner_body_compares_within_its_own_contracts(setup):
-    benchmark = benchmarking.benchmark_for(setup.acting("icb_admin"), "AT_HOME_91D", parse_period(QUARTER))
+    benchmark = benchmarking.benchmarks_for(setup.acting("icb_admin"), "AT_HOME_91D", parse_period(QUARTER))[
+        0
+    ]
     assert [(row.label, row.figures) for row in benchmark.funnel.rows] == [
         ("Acme Homecare Ltd", "80.0% (40/50)")
     ]
@@ -249,7 +255,8 @@ def test_providers_see_themselves_and_others_anonymised(setup, sign_in):
         r'<th scope="row" class="govuk-table__header">(?:<strong>)?([^<]+)', table
     )
     svg = text[text.index("<svg") : text.index("</svg>")]
-    assert "You" in svg and "Provider A" in svg
+    labels = re.findall(r'class="app-funnel-label"[^>]*>([^<]+)<', svg)
+    assert labels == ["1", "2", "3 You", "4", "5"]  # numbered as in the table, the key
 
 
 def test_provider_b_sees_only_its_own_name(setup, sign_in):
@@ -278,7 +285,11 @@ def test_equal_figures_share_the_best_rank_on_the_page(world, sign_in):
     )
     table = text[text.index('data-testid="benchmark-table"') :]
     assert (
-        re.findall(r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">([^<]+)<', table)
+        re.findall(
+            r'<tr class="govuk-table__row"[^>]*>\s*<td class="govuk-table__cell">\d+</td>\s*'
+            r'<td class="govuk-table__cell">([^<]+)<',
+            table,
+        )
         == ["1="] * 5
     )
 
@@ -291,6 +302,160 @@ def test_bad_choices_are_shown_in_an_error_summary(setup, sign_in):
     assert response.status_code == 200
     assert "govuk-error-summary" in text
     assert "Choose a measure from the list" in text and "Choose a quarter from the list" in text
+
+
+# --- One plot per service type -----------------------------------------------------------------
+
+
+def test_pool_groups_a_providers_contracts_within_a_service_type_only():
+    rows = [
+        {
+            "contract__provider_id": 1,
+            "contract__service_type": "homecare",
+            "numerator": 70,
+            "denominator": 100,
+            "value": Decimal("70.0"),
+            "contract__reference": "H-1",
+        },
+        {
+            "contract__provider_id": 1,
+            "contract__service_type": "short_term",
+            "numerator": 190,
+            "denominator": 200,
+            "value": Decimal("95.0"),
+            "contract__reference": "R-1",
+        },
+        {
+            "contract__provider_id": 1,
+            "contract__service_type": "homecare",
+            "numerator": 30,
+            "denominator": 50,
+            "value": Decimal("60.0"),
+            "contract__reference": "H-2",
+        },
+    ]
+    by_type = benchmarking.pool(rows)
+    assert set(by_type) == {("homecare", 1), ("short_term", 1)}
+    homecare = by_type[("homecare", 1)]
+    assert (homecare.numerator, homecare.denominator, homecare.value) == (100, 150, Decimal("66.7"))
+    assert homecare.references == ["H-1", "H-2"]
+    assert by_type[("short_term", 1)].value == Decimal("95.0")  # one contract: its stored value
+    pooled = benchmarking.pool(rows, across_service_types=True)
+    assert list(pooled) == [(benchmarking.POOLED, 1)]
+    assert (pooled[(benchmarking.POOLED, 1)].numerator, pooled[(benchmarking.POOLED, 1)].denominator) == (
+        290,
+        350,
+    )
+
+
+class TwoServiceTypes:
+    """Harbour holds a red homecare contract (70/100) and a reablement one (190/200); four other
+    providers have 90/100 on homecare, and Kestrel 180/200 on reablement.
+
+    Homecare: p = 430/500 = 0.86; n = 100: √(0.86 × 0.14 ÷ 100) = 0.034699; 99.8% lower limit
+    0.86 − 3.090232 × 0.034699 = 0.75277 (75.28%), so 70.0% is special cause, worse.
+    Pooled: Harbour 260/300 = 86.7% against p = 800/900 = 0.8889; n = 300: √(0.8889 × 0.1111 ÷ 300)
+    = 0.018144, 95% limits 85.33%–92.45%, so the red contract reads as within the expected range.
+    """
+
+    def __init__(self, world):
+        council = world.council
+        self.world = world
+        harbour = ProviderFactory(name="Harbour Care")
+        result(
+            target(contract(council, harbour, reference="HC-H"), "AT_HOME_91D", "90"), QUARTER, 70, 100, "red"
+        )
+        reablement = contract(council, harbour, reference="RE-H", service_type="short_term")
+        result(target(reablement, "AT_HOME_91D", "90"), QUARTER, 190, 200)
+        for name in ("Dale Care", "Greenlane Care", "Kestrel Care", "Oak Care"):
+            provider = ProviderFactory(name=name)
+            result(
+                target(contract(council, provider, reference=f"HC-{name[:3]}"), "AT_HOME_91D", "90"),
+                QUARTER,
+                90,
+                100,
+            )
+            if name == "Kestrel Care":
+                other = contract(council, provider, reference="RE-K", service_type="short_term")
+                result(target(other, "AT_HOME_91D", "90"), QUARTER, 180, 200)
+
+
+def test_a_red_homecare_contract_is_its_own_point_in_the_homecare_plot(world):
+    TwoServiceTypes(world)
+    acting = acting_for(world.users["commissioner"], None)
+    plots = benchmarking.benchmarks_for(acting, "AT_HOME_91D", parse_period(QUARTER))
+    assert [(b.service_type, b.service_label) for b in plots] == [
+        ("homecare", "Homecare (long-term)"),
+        ("short_term", "Reablement / short-term"),
+    ]
+    homecare = {row.label: row for row in plots[0].funnel.rows}
+    harbour = homecare["Harbour Care"]
+    assert (harbour.figures, harbour.contracts, harbour.references) == ("70.0% (70/100)", 1, ("HC-H",))
+    assert (harbour.flag, harbour.flag_label) == (SPECIAL_CAUSE, "Special cause: worse than expected")
+    assert plots[0].funnel.rate_text == "86.0% (430/500)"
+    assert [row.number for row in plots[0].funnel.rows] == [1, 2, 3, 4, 5]
+    reablement = {row.label: row for row in plots[1].funnel.rows}
+    assert set(reablement) == {"Harbour Care", "Kestrel Care"}
+    assert reablement["Harbour Care"].figures == "95.0% (190/200)"
+    # Pooled only when asked: the red contract then disappears inside Harbour's 86.7%.
+    (pooled,) = benchmarking.benchmarks_for(acting, "AT_HOME_91D", parse_period(QUARTER), pooled=True)
+    assert pooled.pooled and pooled.service_label == "All service types pooled"
+    row = next(row for row in pooled.funnel.rows if row.label == "Harbour Care")
+    assert (row.figures, row.contracts, row.flag) == ("86.7% (260/300)", 2, WITHIN)
+
+
+def test_the_page_shows_a_plot_per_service_type_and_says_when_it_pools(world, sign_in):
+    TwoServiceTypes(world)
+    client = sign_in(world.users["commissioner"])
+    text = page(client.get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"))
+    assert text.count("<svg") == 2 and text.count('data-testid="benchmark-table"') == 2
+    assert "One plot for each service type (2 below)" in text and "pools service types" not in text
+    homecare = text[
+        text.index('data-testid="funnel-homecare"') : text.index('data-testid="funnel-short-term"')
+    ]
+    assert "Homecare (long-term)</h3>" in homecare and "Harbour Care" in homecare
+    assert "Special cause: worse than expected" in homecare
+    assert re.search(r'<td class="govuk-table__cell govuk-table__cell--numeric">70\.0%</td>', homecare)
+    assert homecare.count("<caption") == 1 and "Key to the funnel plot for Homecare (long-term)" in homecare
+    form = text[text.index('<form method="get"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="pool"' in form and "csrfmiddlewaretoken" not in form  # a GET form, no token
+
+    pooled = page(client.get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}&pool=on"))
+    assert pooled.count("<svg") == 1 and 'data-testid="pooled-warning"' in pooled
+    assert "This plot pools service types" in pooled and "All service types pooled</h3>" in pooled
+    assert "Key to the funnel plot (all service types pooled)" in pooled
+
+
+def test_a_provider_sees_only_its_own_service_types(world, sign_in):
+    TwoServiceTypes(world)
+    dale = member(Provider.objects.get(name="Dale Care"), Role.VIEWER)
+    text = page(sign_in(dale).get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"))
+    assert text.count("<svg") == 1 and "Homecare (long-term)</h3>" in text
+    assert "Reablement / short-term</h3>" not in text and "Harbour" not in text
+
+
+def test_a_provider_with_two_service_types_is_you_in_each_plot(world, sign_in):
+    TwoServiceTypes(world)
+    harbour = member(Provider.objects.get(name="Harbour Care"), Role.VIEWER)
+    text = page(sign_in(harbour).get(f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"))
+    assert text.count("<svg") == 2 and "Kestrel" not in text and "Dale" not in text
+    positions = re.findall(r'data-testid="your-position">([^<]+)<', text)
+    assert positions == [
+        "70.0% (70/100): ranked 5th of 5, bottom quartile. Special cause: worse than expected.",
+        "95.0% (190/200): ranked 1st of 2. Within the expected range.",  # p = 370/400, n = 200
+    ]
+
+
+def test_numbered_labels_never_overlap_however_close_the_points():
+    centres = [(300.0, 200.0)] * 6 + [(305.0, 203.0), (900.0, 30.0), (70.0, 390.0)]
+    texts = [str(n) for n in range(1, 9)] + ["10 You"]
+    boxes = funnel_chart.place_labels(centres, texts)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert funnel_chart._overlap(a, b, gap=0) == 0, (a, b)
+        assert funnel_chart.LEFT <= a[0] and a[0] + a[2] <= funnel_chart.LEFT + funnel_chart.PLOT_W
+        assert funnel_chart.TOP <= a[1] and a[1] + a[3] <= funnel_chart.TOP + funnel_chart.PLOT_H
 
 
 # --- Trend -------------------------------------------------------------------------------------
@@ -370,12 +535,20 @@ def test_a_provider_reads_others_small_numbers_suppressed_and_unplotted(setup, s
         )
     )
     table = text[text.index('data-testid="benchmark-table"') :]
-    assert "suppressed (suppressed of 40)" in table and "95.0% (38/40)" not in text
-    row = re.search(r'header">(Provider [A-Z])</th>\s*<td class="govuk-table__cell">suppressed', table)
+    assert "95.0% (38/40)" not in text
+    row = re.search(
+        r'data-point="">.*?header">(Provider [A-Z])</th>\s*<td class="govuk-table__cell[^"]*">suppressed</td>'
+        r"\s*<td[^>]*>suppressed</td>\s*<td[^>]*>40</td>",
+        table,
+        re.S,
+    )
     assert row is not None
     svg = text[text.index("<svg") : text.index("</svg>")]
     assert row.group(1) not in svg and "You" in svg
+    assert re.findall(r'class="app-funnel-label"[^>]*>([^<]+)<', svg) == ["1", "2", "3 You", "4", "5"]
     assert "not plotted, as in the scrutiny report" in text
     # The commissioner still reads every figure.
-    benchmark = benchmarking.benchmark_for(setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER))
+    benchmark = benchmarking.benchmarks_for(
+        setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER)
+    )[0]
     assert "95.0% (38/40)" in [row.figures for row in benchmark.funnel.rows]

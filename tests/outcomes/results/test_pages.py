@@ -299,7 +299,7 @@ def test_override_forbidden_to_partners_providers_and_officers(client, setup, ro
 def test_detail_shows_definition_figures_sources_and_episodes(client, setup):
     client.force_login(setup.world.users["a_viewer"])
     page = client.get(setup.detail_url()).content.decode()
-    assert "No further help needed within N days" in page
+    assert '<h1 class="govuk-heading-l">Independent 42 days after first visit (short-term care)</h1>' in page
     assert "66.7% (4/6)" in page
     assert "April 2025" in page and "Version 1" in page
     assert "ended independent on 20 April 2025, 19 days after first visit" in page

@@ -24,7 +24,10 @@ from tests.fixtures.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 QUARTER = "2025-26-Q2"
-STATEMENT = "joint 1st of 10 providers of Riverton City Council on this measure in Q2: top quartile."
+STATEMENT = (
+    "joint 1st of 10 providers of Riverton City Council on this measure in Q2, on Homecare (long-term) "
+    "contracts: top quartile."
+)
 
 
 def stored(t, numerator: int, denominator: int) -> None:

@@ -163,6 +163,9 @@ class Setup:
 
         self.q1 = meeting(world, self.deal, "2025-26-Q1", date(2025, 7, 21))
         self.q2 = meeting(world, self.deal, "2025-26-Q2", date(2025, 10, 20))
+        ReviewAttendee.objects.create(
+            meeting=self.q1, name="Pat Nurse", organisation="District nursing", email="pat.nurse@nhs.example"
+        )
         ReviewAction.objects.create(
             meeting=self.q1,
             contract=self.deal,
@@ -277,7 +280,8 @@ def test_the_pdf_holds_the_scorecard_commentary_and_actions(
         "Received late",
         "Missing",
         "1 on time, 1 late, 1 missing",
-        "4th of 6 providers of Riverton City Council on this measure in Q2: third quartile.",
+        "4th of 6 providers of Riverton City Council on this measure in Q2, on Homecare (long-term) contracts: "
+        "third quartile.",
         "Page 1 of",
     ):
         assert expected in text, expected
@@ -327,6 +331,21 @@ def test_a_provider_with_several_contracts_is_pooled(setup):
     assert position["entries"][-1]["figures"] == "66.7% (200/300)"
 
 
+def test_another_service_type_is_neither_pooled_nor_compared(setup):
+    """Zephyr's reablement contract (16/100) is not pooled with its homecare one, and the homecare
+    row is compared only with homecare contracts: the benchmarking page's grouping."""
+    zephyr = Provider.objects.get(name="Zephyr Home Support")
+    reablement = contract(setup.world.council, zephyr, reference="C-ZEPR", service_type="short_term")
+    result(target(reablement, "AT_HOME_91D", "90"), "2025-26-Q2", 16, 100, "red")
+    at_home = {row["measure_code"]: row for row in pack_figures(setup.q2)["contracts"][0]["rows"]}[
+        "AT_HOME_91D"
+    ]
+    position = at_home["position"]
+    assert (position["rank"], position["of"]) == (4, 6)
+    assert position["entries"][0]["figures"] == "92.0% (184/200)"
+    assert "16/100" not in str(position) and position["service"] == "Homecare (long-term)"
+
+
 def test_pack_figures_take_a_bounded_number_of_queries(setup, django_assert_max_num_queries):
     with django_assert_max_num_queries(30) as few:
         pack_figures(setup.q2)
@@ -361,7 +380,7 @@ def test_figures_are_frozen_and_the_next_pack_says_what_was_restated(
     assert second.figures["restated"] == [
         {
             "contract": "RCC-HC-101",
-            "measure": "At home 91 days after hospital discharge",
+            "measure": "At home 91 days after hospital discharge (aged 65 and over)",
             "params": "Age bands: 65 and over",
             "period": "2025-26-Q1",
             "before": "90.0% (540/600)",
@@ -396,9 +415,13 @@ def test_blank_commentary_is_flagged(setup, django_capture_on_commit_callbacks, 
     pack = make(setup, setup.q2, django_capture_on_commit_callbacks)
     flags = {item["measure"]: item["parts"] for item in pack.figures["commentary_blank"]}
     assert flags == {
-        "At home 91 days after hospital discharge": ["Action"],
-        "Entered residential or nursing care": ["Data", "Review", "Action"],
-        "No further help needed within N days": ["Data", "Review", "Action"],
+        "At home 91 days after hospital discharge (aged 65 and over)": ["Action"],
+        "Entered residential or nursing care (rolling 12 months; long-term care)": [
+            "Data",
+            "Review",
+            "Action",
+        ],
+        "Independent 42 days after first visit (short-term care)": ["Data", "Review", "Action"],
     }
     assert pack.figures["commentary_blank_count"] == 7
     text = pdf_text(pdf_bytes(pack), tmp_path)
@@ -564,3 +587,73 @@ def test_no_new_draft_once_a_pack_is_issued(setup, django_capture_on_commit_call
     )
     with pytest.raises(ValidationError, match="has been issued and cannot change"):
         packs.pack_request(acting=setup.acting(), meeting=setup.q2)
+
+
+# --- The check before issuing -----------------------------------------------------------------------
+
+
+def test_the_check_page_says_who_is_sent_what_and_writes_nothing(
+    setup, client, django_capture_on_commit_callbacks
+):
+    pack = make(setup, setup.q2, django_capture_on_commit_callbacks)
+    client.force_login(setup.world.users["contract_officer"])
+    meeting_page = client.get(f"/reviews/{setup.q2.pk}/").content.decode()
+    assert f'href="/reviews/packs/{pack.pk}/issue/"' in meeting_page  # a link, not a form that issues
+    assert f'action="/reviews/packs/{pack.pk}/issue/"' not in meeting_page
+    audited, jobs_before = AuditEntry.objects.count(), len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.get(f"/reviews/packs/{pack.pk}/issue/")
+    assert response.status_code == 200 and not callbacks
+    page = response.content.decode()
+    pack.refresh_from_db()
+    setup.q2.refresh_from_db()
+    assert pack.issued_at is None and setup.q2.status == MeetingStatus.PLANNED
+    assert AuditEntry.objects.count() == audited and len(mail.outbox) == jobs_before
+    assert "Check pack version 1 before you issue it" in page
+    for expected in ("Ann Approver", "approver@acme.example", "Acme Homecare Ltd", "Uses this service",
+                     "Pat Nurse", "pat.nurse@nhs.example", "District nursing", "No account: external partner",
+                     "The PDF of the whole pack, attached", "No Email", "GP federation", "Not sent"):  # fmt: skip
+        assert expected in page, expected
+    assert "The commentary is fixed" in page and "no new draft can be made" in page
+    assert "Confirm and issue" in page and "This pack cannot be issued yet" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/reviews/packs/{pack.pk}/issue/")
+    assert response.status_code == 302 and response["Location"] == f"/reviews/packs/{pack.pk}/"
+    pack.refresh_from_db()
+    assert pack.issued_at is not None
+    assert sorted(m.to[0] for m in mail.outbox) == ["approver@acme.example", "pat.nurse@nhs.example"]
+    assert client.get(f"/reviews/packs/{pack.pk}/issue/")["Location"] == f"/reviews/packs/{pack.pk}/"
+
+
+def test_the_check_page_names_what_blocks_issuing(setup, client, django_capture_on_commit_callbacks):
+    pack = make(setup, setup.q2, django_capture_on_commit_callbacks)
+    setup.q2.attendees.exclude(name="No Email").delete()
+    client.force_login(setup.world.users["commissioner"])
+    page = client.get(f"/reviews/packs/{pack.pk}/issue/").content.decode()
+    assert "This pack cannot be issued yet" in page and "No one would be sent the pack" in page
+    assert "Confirm and issue" not in page and "Go to the meeting" in page
+    assert packs.pack_issue_problems(pack) == [
+        "No one would be sent the pack: add the attendees on the meeting page (at least one with an email "
+        "address) before you issue it."
+    ]
+    response = client.post(f"/reviews/packs/{pack.pk}/issue/")
+    assert response["Location"] == f"/reviews/packs/{pack.pk}/issue/"
+    pack.refresh_from_db()
+    assert pack.issued_at is None and not mail.outbox
+    queued = packs.pack_request(acting=setup.acting(), meeting=setup.q2)  # its PDF not made yet
+    page = client.get(f"/reviews/packs/{queued.pk}/issue/").content.decode()
+    assert "cannot be issued until its PDF is ready" in page
+
+
+def test_only_the_lead_bodys_managers_open_the_check(setup, client, django_capture_on_commit_callbacks):
+    pack = make(setup, setup.q2, django_capture_on_commit_callbacks)
+    for role, expected in (
+        ("quality_officer", 403),
+        ("c_viewer", 403),
+        ("a_approver", 404),
+        ("b_admin", 404),
+    ):
+        client.force_login(setup.world.users[role])
+        assert client.get(f"/reviews/packs/{pack.pk}/issue/").status_code == expected, role
+        assert client.post(f"/reviews/packs/{pack.pk}/issue/").status_code == expected, role
+    assert ReviewPack.objects.get(pk=pack.pk).issued_at is None

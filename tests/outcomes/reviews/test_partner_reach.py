@@ -265,6 +265,23 @@ def test_the_lead_body_is_told_who_sees_what(client, reach_world):
         assert line in pack_page
 
 
+def test_the_check_before_issuing_says_which_copy_each_is_sent(client, reach_world):
+    draft = ReviewPack.objects.create(
+        meeting=reach_world.meeting,
+        version=2,
+        figures=reach_world.pack.figures,
+        status=PackStatus.READY,
+        requested_by_label="Commissioner",
+    )
+    client.force_login(reach_world.users["commissioner"])
+    page = client.get(f"/reviews/packs/{draft.pk}/issue/").content.decode()
+    assert "A partner&#x27;s copy limited to J-1" in page or "A partner's copy limited to J-1" in page
+    assert "Riverton ICB is party to J-1 only" in page and "jo@health.example" in page
+    assert "This pack cannot be issued yet" in page and "Confirm and issue" not in page  # recorded already
+    client.force_login(reach_world.users["icb_admin"])
+    assert client.get(f"/reviews/packs/{draft.pk}/issue/").status_code == 404  # a draft: not in its reach
+
+
 def test_the_partners_email_lists_its_contracts_alone(reach_world):
     mail.outbox.clear()
     sent = pack_documents.pack_email_send(reach_world.pack.pk)

@@ -411,12 +411,55 @@ def test_the_record_page_records_and_goes_back_to_the_meeting(client, setup):
     page = client.get(url).content.decode()
     assert "Minutes and decisions" in page and "Sam Patel (Riverton Community Nursing)" in page
     assert "Agree the override" not in page  # a contract officer has no override right
-    response = client.post(url, {"minutes": "Discussed", "decisions": "", "attended": [str(setup.nurse.pk)]})
+    typed = {"minutes": "Discussed", "decisions": "", "attended": [str(setup.nurse.pk)]}
+    response = client.post(url, typed)
+    assert response.status_code == 200 and "Check the record before you close the meeting" in str(
+        response.content
+    )
+    response = client.post(url, {**typed, "confirm": "close"})
     assert response.status_code == 302 and response["Location"] == f"/reviews/{setup.meeting.pk}/#record"
     response = client.post(url, {"minutes": "", "decisions": ""})
     assert (
         response.status_code == 400 and "Write the minutes: what was discussed" in response.content.decode()
     )
+
+
+def test_closing_the_meeting_is_checked_first_and_the_check_writes_nothing(client, setup):
+    ReviewMeeting.objects.filter(pk=setup.meeting.pk).update(status=MeetingStatus.PLANNED)
+    client.force_login(setup.world.users["commissioner"])
+    url = f"/reviews/{setup.meeting.pk}/record/"
+    typed = {"minutes": "Line one\nLine two", "decisions": "Escalate", "attended": [str(setup.nurse.pk)]}
+    audited = AuditEntry.objects.count()
+    response = client.post(url, typed)
+    page = response.content.decode()
+    assert response.status_code == 200
+    meeting = ReviewMeeting.objects.get(pk=setup.meeting.pk)
+    assert meeting.status == MeetingStatus.PLANNED and meeting.minutes == "" and meeting.recorded_at is None
+    assert AuditEntry.objects.count() == audited
+    assert "Line one<br>Line two" in page and "Escalate" in page
+    assert "Sam Patel (Riverton Community Nursing)" in page  # attended
+    assert "Jo Reid (Acme Homecare Ltd)" in page  # recorded as absent
+    assert "can no longer be cancelled" in page and "No pack has been issued for this meeting" in page
+    assert "does not read the minutes" not in page  # the ICB is party to every contract reviewed
+    assert 'name="confirm" value="close"' in page and f'name="attended" value="{setup.nurse.pk}"' in page
+    changed = client.post(url, {**typed, "change": "yes"}).content.decode()
+    assert "Line one" in changed and 'name="minutes"' in changed and "Continue" in changed
+    assert ReviewMeeting.objects.get(pk=setup.meeting.pk).status == MeetingStatus.PLANNED
+    response = client.post(url, {**typed, "confirm": "close"})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.RECORDED and meeting.decisions == "Escalate"
+    assert [a.attended for a in meeting.attendees.order_by("pk")] == [True, False]
+    # A correction is not a closing: it is saved as before, without a check.
+    response = client.post(url, {**typed, "minutes": "Corrected"})
+    assert response.status_code == 302 and ReviewMeeting.objects.get(pk=meeting.pk).minutes == "Corrected"
+
+
+def test_the_close_check_goes_back_with_a_clear_message_on_bad_input(client, setup):
+    client.force_login(setup.world.users["commissioner"])
+    response = client.post(f"/reviews/{setup.meeting.pk}/record/", {"minutes": "  ", "decisions": ""})
+    assert response.status_code == 400 and "Write the minutes" in response.content.decode()
+    assert ReviewMeeting.objects.get(pk=setup.meeting.pk).recorded_at is None
 
 
 def test_the_record_page_waits_for_the_meeting_day(client, setup):
@@ -615,7 +658,8 @@ def test_permission_table(client, setup, url, role):
     base = f"/reviews/{setup.meeting.pk}"
     requests = {
         "record-get": ("get", f"{base}/record/", {}),
-        "record": ("post", f"{base}/record/", {"minutes": "Discussed", "attended": [str(setup.nurse.pk)]}),
+        "record": ("post", f"{base}/record/", {"minutes": "Discussed", "attended": [str(setup.nurse.pk)],
+                                               "confirm": "close"}),
         "override": ("post", f"{base}/overrides/", {"target": setup.target.pk, "rag": "amber", "reason": "Agreed"}),
         "action-add": ("post", f"{base}/actions/", {"description": "Do it", "owner_kind": "provider",
                                                     "owner_name": "Manager", "due_on": "2025-12-01"}),

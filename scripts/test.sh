@@ -16,6 +16,7 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 fc-list 2>/dev/null | grep -qi "Liberation Sans" || missing+=(fonts-liberation2)
 command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 if [ ${#missing[@]} -gt 0 ]; then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then
@@ -30,6 +31,10 @@ fi
 
 # --- 2. Python environment ----------------------------------------------------------------
 make --no-print-directory venv-dev
+
+# The Nu HTML Checker, pinned and checked against its integrity, fetched once into .cache/vnu/.
+VNU_JAR="$(.venv/bin/python scripts/fetch_vnu.py)"
+export VNU_JAR
 
 # --- 3. Services: throwaway PostgreSQL and Redis on free ports, ClamAV on its own socket --------
 # shellcheck source=scripts/services.sh

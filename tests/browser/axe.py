@@ -18,7 +18,8 @@ def serious_violations(page: Page) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
     found = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})).violations",
         TAGS,
     )
     return [
@@ -27,3 +28,19 @@ def serious_violations(page: Page) -> list[str]:
         for violation in found
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+# A laptop and a phone held upright.
+WIDTHS = ({"width": 1280, "height": 800}, {"width": 375, "height": 812})
+
+
+def serious_violations_at_both_widths(page: Page) -> list[str]:
+    """The serious and critical violations at 1280 px and at 375 px wide (the page is laid out
+    again, not loaded again); the page is left at the width it was scanned at last."""
+    current = page.viewport_size or WIDTHS[0]
+    found: list[str] = []
+    for size in sorted(WIDTHS, key=lambda size: size["width"] != current["width"]):
+        if page.viewport_size != size:
+            page.set_viewport_size(size)
+        found += [f"{problem} (at {size['width']} px)" for problem in serious_violations(page)]
+    return found

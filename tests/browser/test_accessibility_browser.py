@@ -1,6 +1,8 @@
 """An automated accessibility scan in Debian's Chromium: axe-core (vendored in tests/vendor/axe-core,
-never fetched from a network) runs the WCAG 2.0, 2.1 and 2.2 A and AA rules on the pages people use
-most. A serious or critical violation fails the test, with the rule, the element and the page."""
+never fetched from a network) runs the WCAG 2.0, 2.1 and 2.2 A and AA rules on the pages of a return
+as a provider uploads it (the form, a rejected file's report, the scorecard). A serious or critical
+violation fails the test, with the rule, the element and the page. Every page of the service, as every
+kind of demo person, is scanned by tests/browser/test_every_page_browser.py."""
 
 from __future__ import annotations
 
@@ -78,22 +80,4 @@ def test_main_pages_have_no_serious_or_critical_violations(
     problems += serious_violations(page)
     page.goto(f"{live_server.url}/account/")
     problems += serious_violations(page)
-    page.get_by_role("button", name="Sign out").click()
-
-    # The commissioner's dashboard, scorecard and benchmarks.
-    _sign_in(page, live_server.url, world.users["commissioner"].email)
-    for path in (
-        "/",
-        "/portfolio/?quarter=2025-26-Q2",
-        f"/results/contracts/{deal.pk}/",
-        "/portfolio/benchmarks/",
-        "/notices/",
-        "/reviews/",
-        "/privacy/",
-        "/account/team/",
-        "/contracts/retention/",
-        "/account/two-factor/set-up/",
-    ):
-        page.goto(f"{live_server.url}{path}")
-        problems += serious_violations(page)
     assert not problems, "\n".join(problems)

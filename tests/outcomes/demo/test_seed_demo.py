@@ -1,72 +1,23 @@
-"""The demo data command end to end (once), and the people and organisations step on its own.
+"""The demo data command, and the people and organisations step on its own.
 
-`seed_demo` is the one test that loads the whole demo, returns included: each other demo test calls
-only the seeding step it is about (``demo_seed``, ``notice_seed``, ``review_seed``,
-``demo_api_tokens_seed``…), so the suite stays quick. Loading it a second time (nothing duplicated,
-the earlier tokens refused) is checked by the embedded smoke run (scripts/smoke_embedded.sh), which
-loads it twice anyway.
+The whole demo, returns included, is loaded once in the suite, by the every-page browser test
+(tests/browser/test_every_page_browser.py), which checks what `seed_demo` prints and holds before it
+opens every page: each other demo test calls only the seeding step it is about (``demo_seed``,
+``notice_seed``, ``review_seed``, ``demo_api_tokens_seed``…), so the suite stays quick. Loading it
+a second time (nothing duplicated, the earlier tokens refused) is checked by the embedded smoke run
+(scripts/smoke_embedded.sh), which loads it twice anyway.
 """
 
 from __future__ import annotations
 
-import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organisation, Role, User
 from commissioning.demo.organisations import DEMO_PASSWORD, PEOPLE, demo_seed
-from commissioning.notices.models import Notice
-from commissioning.qaf.models import QafStatus
-from outcomes.models import AttemptStatus, ComplianceResult, MonthlyReturn, ReturnAttempt
-from outcomes.reviews.models import ReviewMeeting
 from providers.models import CqcRating, Provider
-
-BEARER = re.compile(r'curl -H "Authorization: Bearer (hco_\S+)" \S+/api/v1/me/')
-
-
-def _me(raw: str):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client.get("/api/v1/me/")
-
-
-@pytest.mark.django_db
-def test_the_whole_demo_loads(settings):
-    settings.DEBUG = True
-    first = StringIO()
-    call_command("seed_demo", stdout=first)
-    output = first.getvalue()
-    # Every demo person and the published password are printed.
-    assert DEMO_PASSWORD in output
-    for person in PEOPLE:
-        assert person.email in output
-    # Eighteen months of returns for each active contract: one late, one corrected, one rejected.
-    active = 11  # the draft 2027 re-let has no returns
-    assert MonthlyReturn.objects.filter(attempts__is_current=True).count() == active * 18
-    assert ReturnAttempt.objects.filter(status=AttemptStatus.REJECTED).count() == 1
-    corrected = ReturnAttempt.objects.get(version=2)
-    assert corrected.changes == {"added": 0, "removed": 0, "changed": 2}
-    assert ReturnAttempt.objects.filter(status=AttemptStatus.SUPERSEDED).count() == 1
-    late = ReturnAttempt.objects.filter(version=1, late=True)
-    assert [attempt.monthly_return.contract.reference for attempt in late] == ["RCC-HC-003"]
-    # Results, QAF statuses, notices and review meetings follow from them.
-    assert ComplianceResult.objects.exists() and QafStatus.objects.exists()
-    assert Notice.objects.exists() and ReviewMeeting.objects.count() == 8
-    # Two API tokens, each printed once with a curl line that works.
-    tokens = BEARER.findall(output)
-    assert len(tokens) == 2
-    provider, council = (_me(raw).json() for raw in tokens)
-    assert (provider["organisation"]["name"], provider["token"]["scopes"]) == (
-        "Acme Homecare Ltd",
-        ["read", "submit"],
-    )
-    assert (council["organisation"]["name"], council["token"]["scopes"]) == (
-        "Riverton City Council",
-        ["read"],
-    )
 
 
 @pytest.mark.django_db

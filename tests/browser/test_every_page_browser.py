@@ -1,0 +1,217 @@
+"""Every page of the service, as every kind of demo person, in Debian's Chromium.
+
+The whole demo is loaded once (the only test that loads it, returns and all: its output and what it
+holds are checked first). Then the first demo person of each kind (role and admin or not, council or
+provider side) signs in and runs the smoke crawl of scripts/smoke_pages.py: the main pages, then every
+link to a page of the service, one page of each kind. Each page reached answers 200; each distinct
+page (per side) is scanned with axe at 1280 px and 375 px wide (a serious or critical violation fails)
+and its HTML, as the server sent it, is checked with the Nu HTML Checker (an error fails). Every URL of
+the service is reached by someone or listed, with its reason, in NOT_CRAWLED.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from playwright.sync_api import Page, expect
+from rest_framework.test import APIClient
+
+from commissioning.demo.organisations import DEMO_PASSWORD, PEOPLE
+from commissioning.notices.models import Notice
+from commissioning.qaf.models import Assessment, QafStatus
+from outcomes.models import AttemptStatus, ComplianceResult, MonthlyReturn, ReturnAttempt
+from outcomes.reviews.models import ReviewMeeting, ReviewPack
+from providers.models import Provider
+from scripts.smoke_pages import (
+    NOT_CRAWLED,
+    PAGES_ALL,
+    PAGES_COUNCIL,
+    PAGES_SIGNED_OUT,
+    crawl,
+    role_kind,
+)
+from tests.browser.axe import AXE, serious_violations_at_both_widths
+from tests.browser.html_check import html_errors
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Problems the site-wide look work (pagination contrast, the error summary as GOV.UK's component) is
+# fixing, left out here until it lands: remove each entry as its fix arrives.
+BEING_FIXED = (
+    "color-contrast (serious): Elements must meet minimum color contrast ratio thresholds at "
+    ".govuk-pagination__item > .govuk-body",
+    "The “aria-labelledby” attribute must not be specified on any “div” element unless the element "
+    "has a “role” value other than “caption”, “code”, “deletion”, “emphasis”, “generic”, “insertion”, "
+    '“paragraph”, “presentation”, “strong”, “subscript”, or “superscript”. (<div class="govuk-error-summary"',
+)
+
+BEARER = re.compile(r'curl -H "Authorization: Bearer (hco_\S+)" \S+/api/v1/me/')
+
+
+def _me(raw: str):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client.get("/api/v1/me/")
+
+
+def _load_the_whole_demo(settings) -> None:
+    """`seed_demo` end to end: what it prints and what it holds."""
+    settings.DEBUG = True  # the command refuses to run in production
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    settings.DEBUG = False
+    output = out.getvalue()
+    # Every demo person and the published password are printed.
+    assert DEMO_PASSWORD in output
+    for person in PEOPLE:
+        assert person.email in output
+    # Eighteen months of returns for each active contract: one late, one corrected, one rejected.
+    active = 11  # the draft 2027 re-let has no returns
+    assert MonthlyReturn.objects.filter(attempts__is_current=True).count() == active * 18
+    assert ReturnAttempt.objects.filter(status=AttemptStatus.REJECTED).count() == 1
+    corrected = ReturnAttempt.objects.get(version=2)
+    assert corrected.changes == {"added": 0, "removed": 0, "changed": 2}
+    assert ReturnAttempt.objects.filter(status=AttemptStatus.SUPERSEDED).count() == 1
+    late = ReturnAttempt.objects.filter(version=1, late=True)
+    assert [attempt.monthly_return.contract.reference for attempt in late] == ["RCC-HC-003"]
+    # Results, QAF statuses, notices and review meetings follow from them.
+    assert ComplianceResult.objects.exists() and QafStatus.objects.exists()
+    assert Notice.objects.exists() and ReviewMeeting.objects.count() == 8
+    # Two API tokens, each printed once with a curl line that works.
+    tokens = BEARER.findall(output)
+    assert len(tokens) == 2
+    provider, council = (_me(raw).json() for raw in tokens)
+    assert (provider["organisation"]["name"], provider["token"]["scopes"]) == (
+        "Acme Homecare Ltd",
+        ["read", "submit"],
+    )
+    assert (council["organisation"]["name"], council["token"]["scopes"]) == (
+        "Riverton City Council",
+        ["read"],
+    )
+
+
+def _url_names(patterns=None, namespace: str = "") -> set[str]:
+    """Every named URL of the service's pages (the API and the admin site aside)."""
+    names: set[str] = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith(("api/", "admin/")):
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def _sign_in(page: Page, base: str, email: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/account/sign-in/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("current-organisation")).to_be_visible()
+
+
+def _one_of_each_state(person) -> list[str]:
+    """A page of one notice, QAF assessment, review meeting, pack and return of each status the demo
+    holds (that the person's side can see), so the crawl meets the links each state offers."""
+    provider = Provider.objects.filter(name=person.organisation).first()
+    mine = {"provider": provider} if provider else {}
+    found: list[str] = []
+    for model, route, hidden_from_providers in (
+        (Notice, "notices:detail", ("draft",)),
+        (Assessment, "qaf:assessment", ("scheduled", "started", "cancelled")),
+        (ReviewMeeting, "reviews:detail", ()),
+    ):
+        rows = model.objects.filter(**mine).exclude(status__in=hidden_from_providers if provider else ())
+        for status in rows.values_list("status", flat=True).distinct():
+            found.append(reverse(route, args=[rows.filter(status=status).order_by("pk")[0].pk]))
+    packs = ReviewPack.objects.filter(**({"meeting__provider": provider} if provider else {}))
+    for status in packs.values_list("status", flat=True).distinct():
+        found.append(reverse("reviews:pack", args=[packs.filter(status=status).order_by("pk")[0].pk]))
+    attempts = ReturnAttempt.objects.filter(
+        **({"monthly_return__contract__provider": provider} if provider else {})
+    )
+    for status in attempts.values_list("status", flat=True).distinct():
+        found.append(reverse("returns:attempt", args=[attempts.filter(status=status).order_by("pk")[0].pk]))
+    return found
+
+
+def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settings, tmp_path):
+    started = time.monotonic()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _load_the_whole_demo(settings)
+    loaded = time.monotonic()
+    base = live_server.url
+    page.context.add_init_script(path=AXE)  # axe in every page, before it is scanned
+    problems: list[str] = []
+    saved: dict[Path, str] = {}  # the HTML of each page scanned, and the page's address
+    scanned: set[tuple[str, str]] = set()  # (side, path)
+    reached: set[str] = set()  # URL names
+    opened: dict[str, int] = {}  # pages per kind of person
+
+    def crawl_as(kind: str, seeds: list[str]) -> None:
+        side = kind.partition(":")[0]
+
+        def fetch(path: str) -> tuple[int, str]:
+            reached.add(resolve(path.partition("?")[0]).view_name)
+            if (side, path) in scanned:
+                answer = page.request.get(base + path)
+                html = "text/html" in answer.headers.get("content-type", "")
+                return answer.status, answer.text() if html and answer.ok else ""
+            response = page.goto(base + path)
+            assert response is not None
+            if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+                return response.status, ""
+            body = response.text()
+            scanned.add((side, path))
+            problems.extend(
+                f"{kind}: {problem}"
+                for problem in serious_violations_at_both_widths(page)
+                if not any(known in problem for known in BEING_FIXED)
+            )
+            file = tmp_path / f"page-{len(saved):03d}.html"
+            file.write_text(body, encoding="utf-8")
+            saved[file] = f"{path} (as {kind})"
+            return response.status, body
+
+        pages = list(crawl(fetch, seeds))
+        opened[kind] = len(pages)
+        problems.extend(f"{kind}: {path} answered {status}" for path, status in pages if status != 200)
+
+    page.context.clear_cookies()
+    crawl_as("signed out", PAGES_SIGNED_OUT)
+    for person in PEOPLE:
+        kind = role_kind(person.email, f"{person.organisation}: {person.label}")
+        if kind not in opened:
+            _sign_in(page, base, person.email)
+            council = kind.startswith("council")
+            crawl_as(kind, PAGES_ALL + (PAGES_COUNCIL if council else []) + _one_of_each_state(person))
+    crawled = time.monotonic()
+
+    names = _url_names()
+    problems += [
+        f"no demo person reached {name} (crawl it, or say in NOT_CRAWLED why not)"
+        for name in sorted(names - reached - NOT_CRAWLED.keys())
+    ]
+    problems += [
+        f"NOT_CRAWLED names {name}, which is no URL of the service"
+        for name in sorted(NOT_CRAWLED.keys() - names)
+    ]
+    problems += [error for error in html_errors(saved) if not any(known in error for known in BEING_FIXED)]
+    summary = (
+        f"{len(scanned)} distinct pages scanned ({sum(opened.values())} opened: "
+        + ", ".join(f"{kind} {count}" for kind, count in opened.items())
+        + f"); demo loaded in {loaded - started:.0f} s, crawled and scanned in {crawled - loaded:.0f} s, "
+        f"HTML checked in {time.monotonic() - crawled:.0f} s"
+    )
+    print(summary)
+    assert not problems, f"{len(problems)} problems ({summary}):\n" + "\n".join(problems)

@@ -11,16 +11,23 @@ from pathlib import Path
 
 import pytest
 
+MISSING = "the HTML check needs Java and VNU_JAR (scripts/fetch_vnu.py); `make test` sets both"
 
-def html_errors(pages: dict[Path, str]) -> list[str]:
-    """The HTML errors in the saved pages (file -> the page's address), checked in one run of the
-    checker. Without the checker or Java the test is skipped, except in CI and `make test`."""
+
+def html_checker() -> tuple[str, str] | None:
+    """Java and the checker's jar; None when either is missing, which fails the test in CI and
+    `make test` (and only skips the HTML check elsewhere)."""
     jar, java = os.environ.get("VNU_JAR", ""), shutil.which("java")
-    if not (jar and Path(jar).is_file() and java):
-        reason = "the HTML check needs Java and VNU_JAR (scripts/fetch_vnu.py); `make test` sets both"
-        if os.environ.get("CI") or os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    if jar and Path(jar).is_file() and java:
+        return java, jar
+    if os.environ.get("CI") or os.environ.get("REQUIRE_SERVICES"):
+        pytest.fail(MISSING)
+    return None
+
+
+def html_errors(checker: tuple[str, str], pages: dict[Path, str]) -> list[str]:
+    """The HTML errors in the saved pages (file -> the page's address), checked in one run."""
+    java, jar = checker
     if not pages:
         return []
     run = subprocess.run(

@@ -37,7 +37,7 @@ from scripts.smoke_pages import (
     role_kind,
 )
 from tests.browser.axe import AXE, serious_violations_at_both_widths
-from tests.browser.html_check import html_errors
+from tests.browser.html_check import MISSING, html_checker, html_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,6 +50,8 @@ BEING_FIXED = (
     "has a “role” value other than “caption”, “code”, “deletion”, “emphasis”, “generic”, “insertion”, "
     '“paragraph”, “presentation”, “strong”, “subscript”, or “superscript”. (<div class="govuk-error-summary"',
 )
+
+KNOWN_BAD = '<!DOCTYPE html><html lang="en"><head><title>Bad</title></head><body><p>One</p></p></body></html>'
 
 BEARER = re.compile(r'curl -H "Authorization: Bearer (hco_\S+)" \S+/api/v1/me/')
 
@@ -146,6 +148,7 @@ def _one_of_each_state(person) -> list[str]:
 
 
 def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settings, tmp_path):
+    checker = html_checker()  # before the long part: in CI a missing checker fails at once
     started = time.monotonic()
     settings.MEDIA_ROOT = tmp_path / "media"
     _load_the_whole_demo(settings)
@@ -167,7 +170,7 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
                 answer = page.request.get(base + path)
                 html = "text/html" in answer.headers.get("content-type", "")
                 return answer.status, answer.text() if html and answer.ok else ""
-            response = page.goto(base + path)
+            response = page.goto(base + path, wait_until="domcontentloaded")  # styles are in by then
             assert response is not None
             if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
                 return response.status, ""
@@ -206,7 +209,17 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
         f"NOT_CRAWLED names {name}, which is no URL of the service"
         for name in sorted(NOT_CRAWLED.keys() - names)
     ]
-    problems += [error for error in html_errors(saved) if not any(known in error for known in BEING_FIXED)]
+    if checker:
+        # The check finds what it should: a page with a paragraph closed twice is an error.
+        known_bad = tmp_path / "known-bad.html"
+        known_bad.write_text(KNOWN_BAD, encoding="utf-8")
+        errors = html_errors(checker, {**saved, known_bad: "known bad"})
+        assert any(error.startswith("known bad") for error in errors), errors
+        problems += [
+            error
+            for error in errors
+            if not error.startswith("known bad") and not any(known in error for known in BEING_FIXED)
+        ]
     summary = (
         f"{len(scanned)} distinct pages scanned ({sum(opened.values())} opened: "
         + ", ".join(f"{kind} {count}" for kind, count in opened.items())
@@ -215,3 +228,5 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
     )
     print(summary)
     assert not problems, f"{len(problems)} problems ({summary}):\n" + "\n".join(problems)
+    if not checker:
+        pytest.skip(f"the pages were crawled and scanned, but {MISSING}")

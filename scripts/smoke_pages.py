@@ -141,6 +141,7 @@ NOT_CRAWLED = {
     "reviews:pack-issue": "a form on a pack's page",
     "reviews:pack-request": "a form on a meeting's page",
     "suggestions:dismiss": "a form on the suggestions page",
+    "suggestions:dismiss-selected": "a form on the suggestions page (its check page answers the POST)",
     "suggestions:draft": "a form on the suggestions page",
     "suggestions:note": "a form on the suggestions page",
     # Files, not pages (the smoke run downloads the main ones: DOWNLOADS_ALL, DOWNLOADS_COUNCIL).

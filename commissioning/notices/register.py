@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.downloads import csv_bytes
 from accounts.govuk_forms import GovukFormMixin
+from commissioning.filter_fields import contract_filter, provider_filter
 from commissioning.models import Contract
 from commissioning.notices.figures import ended_on
 from commissioning.notices.models import (
@@ -71,20 +72,8 @@ class RegisterFilterForm(forms.Form):
     """The register's filters. Providers see only their own notices, so they get no provider filter
     and no draft status."""
 
-    provider = forms.ModelChoiceField(
-        label="Provider",
-        queryset=Provider.objects.none(),
-        required=False,
-        empty_label="Any provider",
-        error_messages={"invalid_choice": "Choose a provider from the list"},
-    )
-    contract = forms.ModelChoiceField(
-        label="Contract",
-        queryset=Contract.objects.none(),
-        required=False,
-        empty_label="Any contract",
-        error_messages={"invalid_choice": "Choose a contract from the list"},
-    )
+    provider = provider_filter()
+    contract = contract_filter()
     type = forms.ChoiceField(
         label="Type",
         required=False,

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.govuk_forms import GovukFormMixin, int_or_none
+from commissioning.filter_fields import contract_filter, provider_filter
 from commissioning.models import Contract
 from commissioning.notices.models import NoticeSuggestion, SuggestionRule, SuggestionStatus
 from providers.models import Provider
@@ -30,20 +31,8 @@ STATUS_CHOICES = [*SuggestionStatus.choices, (ALL, "Any status")]
 class WorklistFilterForm(forms.Form):
     """Provider, contract, rule, age and status; open suggestions unless another status is chosen."""
 
-    provider = forms.ModelChoiceField(
-        label="Provider",
-        queryset=Provider.objects.none(),
-        required=False,
-        empty_label="Any provider",
-        error_messages={"invalid_choice": "Choose a provider from the list"},
-    )
-    contract = forms.ModelChoiceField(
-        label="Contract",
-        queryset=Contract.objects.none(),
-        required=False,
-        empty_label="Any contract",
-        error_messages={"invalid_choice": "Choose a contract from the list"},
-    )
+    provider = provider_filter()
+    contract = contract_filter()
     rule = forms.ChoiceField(
         label="Why it was suggested",
         required=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.access import Acting
+from commissioning.filter_fields import provider_filter
 from commissioning.models import CommissioningBody, ContractStatus, ServiceType
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import Period, parse_period
@@ -14,7 +15,6 @@ from outcomes.portfolio.matrix import (
     dashboard_commissioners,
     dashboard_providers,
 )
-from providers.models import Provider
 
 # --- The dashboard -------------------------------------------------------------------------------
 
@@ -44,13 +44,7 @@ class DashboardFilterForm(forms.Form):
         choices=[("", "Any service type"), *ServiceType.choices],
         error_messages={"invalid_choice": "Choose a service type from the list"},
     )
-    provider = forms.ModelChoiceField(
-        label="Provider",
-        queryset=Provider.objects.none(),
-        required=False,
-        empty_label="Any provider",
-        error_messages={"invalid_choice": "Choose a provider from the list"},
-    )
+    provider = provider_filter()
     status = forms.ChoiceField(
         label="Contract status",
         required=False,

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.govuk_forms import GovukFormMixin, date_field
+from commissioning.filter_fields import provider_filter
 from commissioning.models import Contract, ContractStatus, Target
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import add_months, parse_period, quarter_period
@@ -214,13 +215,7 @@ class CancelForm(ReviewForm):
 class MeetingFilterForm(forms.Form):
     """The meeting list's filters. Providers see only their own meetings, so they get no provider filter."""
 
-    provider = forms.ModelChoiceField(
-        label="Provider",
-        queryset=Provider.objects.none(),
-        required=False,
-        empty_label="Any provider",
-        error_messages={"invalid_choice": "Choose a provider from the list"},
-    )
+    provider = provider_filter()
     quarter = forms.ChoiceField(
         label="Quarter reviewed",
         required=False,

@@ -12,11 +12,11 @@ from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 
 from accounts.govuk_forms import GovukFormMixin, date_field
+from commissioning.filter_fields import provider_filter
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import parse_period
 from outcomes.reviews.models import ActionOwner, ActionStatus, ReviewAttendee
 from outcomes.reviews.selectors import NOT_STARTED, OPEN
-from providers.models import Provider
 
 RAG_CHOICES = [("green", "Green"), ("amber", "Amber"), ("red", "Red")]
 
@@ -222,13 +222,7 @@ class ActionFilterForm(forms.Form):
     """The tracker's filters. Providers see only their own meetings' actions, so no provider filter.
     With no filters chosen the tracker shows the open actions."""
 
-    provider = forms.ModelChoiceField(
-        label="Provider",
-        queryset=Provider.objects.none(),
-        required=False,
-        empty_label="Any provider",
-        error_messages={"invalid_choice": "Choose a provider from the list"},
-    )
+    provider = provider_filter()
     owner = forms.ChoiceField(
         label="Owned by",
         required=False,

@@ -219,6 +219,6 @@ def test_filters_only_offer_parties_of_visible_contracts(world, contracts, sign_
 def test_list_shows_term_and_parties(world, contracts, sign_in):
     client = sign_in(world.users["commissioner"])
     page = client.get("/contracts/").content.decode()
-    assert "Apr 2025 to Mar 2028" in page
+    assert "April 2025 to March 2028" in page
     assert "with Riverton ICB" in page
     assert "with Acme Homecare Ltd" in page

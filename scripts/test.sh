@@ -52,8 +52,11 @@ export ALLOWED_HOSTS="localhost,127.0.0.1,testserver"
 export SITE_URL="http://testserver"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 export REQUIRE_SERVICES=1
-# One test process per core (pytest-xdist), each with its own database and Redis databases
-# (tests/conftest.py); TEST_WORKERS=1 runs them one after another. Work stealing keeps both busy to
-# the end, however the long tests (the demo seeding, the fault tests) fall.
+# One test process more than there are cores (pytest-xdist), each with its own database and Redis
+# databases (tests/conftest.py): a test spends part of its time waiting on PostgreSQL, Redis or
+# Chromium, and the extra process fills those waits. TEST_WORKERS=1 runs them one after another.
+# Work stealing keeps every process busy to the end; the longest files start first (conftest.py).
+# (At most 7: each process takes two of the throwaway Redis server's 16 databases.)
+workers=$(( $(nproc) + 1 )); [ "$workers" -le 7 ] || workers=7
 say "Running the test suite"
-.venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" --dist worksteal "$@"
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-$workers}" --dist worksteal "$@"

@@ -316,21 +316,31 @@ def _check_ending(check: RowCheck, end_reason: str | None, end_of_life: bool | N
         )
 
 
+def _follow_up_day(referred_at: datetime | None) -> date | None:
+    """The day the 91-day follow-up falls on; the last day there is for a referral so far in the
+    future (a mistyped year such as 9999) that the follow-up would fall after it."""
+    if referred_at is None:
+        return None
+    referred_day = referred_at.astimezone(LONDON).date()
+    if referred_day > date.max - timedelta(days=FOLLOW_UP_DAYS):
+        return date.max
+    return referred_day + timedelta(days=FOLLOW_UP_DAYS)
+
+
 def _check_follow_up(
     check: RowCheck, period: ReturnPeriod, referral_source: str | None, referred_at: datetime | None
 ) -> None:
     at_home_text = check.text("at_home_91_days")
-    if at_home_text and referred_at is not None:
-        follow_up_day = referred_at.astimezone(LONDON).date() + timedelta(days=FOLLOW_UP_DAYS)
-        if follow_up_day > period.last_day:
-            check.error(
-                "at_home_91_days",
-                at_home_text,
-                f"at_home_91_days is filled in, but 91 days after the referral ({day_label(follow_up_day)}) "
-                f"come after the end of this return's month ({period.last_day_label}), so it cannot be "
-                "known yet. Leave it blank until the return for the month that day falls in.",
-            )
-            return
+    follow_up_day = _follow_up_day(referred_at)
+    if at_home_text and follow_up_day is not None and follow_up_day > period.last_day:
+        check.error(
+            "at_home_91_days",
+            at_home_text,
+            f"at_home_91_days is filled in, but 91 days after the referral ({day_label(follow_up_day)}) "
+            f"come after the end of this return's month ({period.last_day_label}), so it cannot be "
+            "known yet. Leave it blank until the return for the month that day falls in.",
+        )
+        return
     if referral_source is not None and referral_source != "hospital_discharge" and at_home_text:
         check.warning(
             "at_home_91_days",
@@ -339,16 +349,19 @@ def _check_follow_up(
             f"ignored (this episode's referral_source is {referral_source}). Clear it, or correct "
             "referral_source if the person came home from hospital.",
         )
-    if referral_source == "hospital_discharge" and not at_home_text and referred_at is not None:
-        follow_up_day = referred_at.astimezone(LONDON).date() + timedelta(days=FOLLOW_UP_DAYS)
-        if follow_up_day <= period.last_day:
-            check.warning(
-                "at_home_91_days",
-                None,
-                f"at_home_91_days is blank, but 91 days after the referral ({day_label(follow_up_day)}) "
-                "has passed. Enter Y if the person was living at home then, otherwise N (also N if "
-                "they had died or moved into a care home); blank counts as not at home.",
-            )
+    if (
+        referral_source == "hospital_discharge"
+        and not at_home_text
+        and follow_up_day is not None
+        and follow_up_day <= period.last_day
+    ):
+        check.warning(
+            "at_home_91_days",
+            None,
+            f"at_home_91_days is blank, but 91 days after the referral ({day_label(follow_up_day)}) "
+            "has passed. Enter Y if the person was living at home then, otherwise N (also N if "
+            "they had died or moved into a care home); blank counts as not at home.",
+        )
 
 
 def _utc(moment: datetime) -> datetime:

@@ -137,6 +137,19 @@ def test_at_home_91_days_before_day_91_is_an_error():
     assert later.is_valid
 
 
+def test_a_referral_in_year_9999_is_a_problem_not_a_crash():
+    """Day 91 after a mistyped far-future referral would fall past the last day a date can hold: the
+    row gets its problems like any other, and the check never raises."""
+    for at_home in ("Y", ""):
+        result = validate_row(
+            referred_at="01/12/9999 10:00",
+            first_visit_at="02/12/9999 09:00",
+            referral_source="hospital_discharge",
+            at_home_91_days=at_home,
+        )
+        assert not result.is_valid
+
+
 # --- Checks against the previous month ---------------------------------------------------------------
 
 MARCH = PreviousMonth(

@@ -5,14 +5,19 @@ acknowledges it and responds with evidence; the officer closes it as remedied.""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from commissioning.notices.models import Notice, NoticeLetter, NoticeStatus, NoticeSuggestion
+from accounts.access import acting_for
+from commissioning.notices import drafts
+from commissioning.notices.drafts import NoticeInput
+from commissioning.notices.models import Notice, NoticeKind, NoticeLetter, NoticeStatus, NoticeSuggestion
 from outcomes.notice_suggestions.refresh import suggestions_refresh
-from tests.factories import PASSWORD, contract
+from tests.factories import PASSWORD, ProviderFactory, contract
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,3 +93,47 @@ def test_officer_issues_a_breach_from_a_suggestion_provider_replies_officer_clos
     assert (notice.status, notice.closed_reason) == ("closed", "remedied")
     suggestion.refresh_from_db()
     assert suggestion.status == "drafted" and suggestion.notice_id == notice.pk
+
+
+def test_a_notice_to_a_provider_no_one_can_receive_is_refused_with_the_fix_named(
+    page: Page, live_server, world, tmp_path, settings
+):
+    """A provider with no one in the service: the check page says so, issuing is refused with the fix
+    named in the error summary (invite an approver, or record the date the letter was posted), and the
+    notice stays a draft until the posting date is entered."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    nobody = ProviderFactory(name="Harbour Support Services")
+    deal = contract(world.council, nobody, reference="NP-9", title="Homecare harbour")
+    notice = drafts.notice_draft_create(
+        acting=acting_for(world.users["contract_officer"], None),
+        contract=deal,
+        data=NoticeInput(
+            kind=NoticeKind.BREACH,
+            reason="returns",
+            clause="Clause 14.2 (Information and returns)",
+            facts="The returns for June and July were not received.",
+            remedy="Submit both returns.",
+            remedy_due_on=timezone.localdate() + timedelta(days=20),
+        ),
+    )
+    _sign_in(page, live_server.url, world.users["contract_officer"].email)
+    page.goto(f"{live_server.url}/notices/{notice.pk}/issue/")
+    expect(page.get_by_test_id("issue-recipients")).to_contain_text(
+        "No one at Harbour Support Services can be emailed"
+    )
+    page.get_by_role("button", name="Issue the notice to Harbour Support Services").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("has no approver with an account to email the notice to")
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.DRAFT and mail.outbox == []
+    summary.get_by_role("link").first.click()
+    expect(page.get_by_label("Day")).to_be_focused()
+    today = timezone.localdate()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_role("button", name="Issue the notice to Harbour Support Services").click()
+    expect(page.get_by_text(re.compile("recorded as posted on"))).to_be_visible()
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.ISSUED and notice.posted_on == today

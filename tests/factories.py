@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 
 from accounts.access import Acting, acting_for
@@ -15,6 +17,8 @@ from commissioning.models import (
     TargetVersion,
 )
 from outcomes.measures import get_measure
+from outcomes.models import ComplianceResult
+from outcomes.periods import parse_period
 from providers.models import CqcRating, Provider
 
 PASSWORD = "a-Long-test-passw0rd"
@@ -121,3 +125,22 @@ def acting(user, organisation=None) -> Acting:
     found = acting_for(user, organisation.pk if organisation is not None else None)
     assert found is not None
     return found
+
+
+def stored_result(t, period_id: str, numerator: int, denominator: int, rag: str = "green"):
+    """A result stored for target ``t`` and a period ("2025-26-Q2"), as the engine stores one: for
+    tests of the pages, packs and exports that read stored figures."""
+    period = parse_period(period_id)
+    return ComplianceResult.objects.create(
+        contract=t.contract,
+        target=t,
+        target_version=t.versions.first(),
+        period=period.identifier,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        numerator=numerator,
+        denominator=denominator,
+        value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
+        rag=rag,
+    )

@@ -6,15 +6,11 @@ kind of demo person, is scanned by tests/browser/test_every_page_browser.py."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from outcomes.models import ComplianceResult
-from outcomes.periods import parse_period
 from tests.browser.axe import serious_violations
-from tests.factories import PASSWORD, contract, target
+from tests.factories import PASSWORD, contract, stored_result, target
 from tests.outcomes.return_files import episode, episodes_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,20 +25,7 @@ def _sign_in(page: Page, base: str, email: str) -> None:
 
 
 def _result(t, period_id: str, numerator: int, denominator: int, rag: str) -> None:
-    period = parse_period(period_id)
-    ComplianceResult.objects.create(
-        contract=t.contract,
-        target=t,
-        target_version=t.versions.first(),
-        period=period.identifier,
-        period_kind=period.kind,
-        period_start=period.start,
-        period_end=period.end,
-        numerator=numerator,
-        denominator=denominator,
-        value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
-        rag=rag,
-    )
+    stored_result(t, period_id, numerator, denominator, rag)
 
 
 def test_main_pages_have_no_serious_or_critical_violations(

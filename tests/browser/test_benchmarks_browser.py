@@ -4,15 +4,11 @@ each other (even for providers with the same figures), and nothing serious for a
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from outcomes.models import ComplianceResult
-from outcomes.periods import parse_period
 from tests.browser.axe import serious_violations
-from tests.factories import PASSWORD, ProviderFactory, contract, target
+from tests.factories import PASSWORD, ProviderFactory, contract, stored_result, target
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QUARTER = "2025-26-Q2"
@@ -30,20 +26,7 @@ HOMECARE = {  # name: (numerator, denominator): a crowd of close figures, two of
 
 
 def _result(t, numerator: int, denominator: int) -> None:
-    period = parse_period(QUARTER)
-    ComplianceResult.objects.create(
-        contract=t.contract,
-        target=t,
-        target_version=t.versions.first(),
-        period=period.identifier,
-        period_kind=period.kind,
-        period_start=period.start,
-        period_end=period.end,
-        numerator=numerator,
-        denominator=denominator,
-        value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
-        rag="green",
-    )
+    stored_result(t, QUARTER, numerator, denominator, "green")
 
 
 def _overlapping(boxes: list[dict]) -> list[tuple[dict, dict]]:

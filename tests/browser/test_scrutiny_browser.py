@@ -4,35 +4,18 @@ suppressed), and follows a PDF link that carries the choices and no token."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from outcomes.models import ComplianceResult
-from outcomes.periods import parse_period
 from tests.browser.axe import serious_violations
-from tests.factories import PASSWORD, contract, target
+from tests.factories import PASSWORD, contract, stored_result, target
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QUARTER = "2025-26-Q2"
 
 
 def _result(t, numerator: int, denominator: int, rag: str) -> None:
-    period = parse_period(QUARTER)
-    ComplianceResult.objects.create(
-        contract=t.contract,
-        target=t,
-        target_version=t.versions.first(),
-        period=period.identifier,
-        period_kind=period.kind,
-        period_start=period.start,
-        period_end=period.end,
-        numerator=numerator,
-        denominator=denominator,
-        value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
-        rag=rag,
-    )
+    stored_result(t, QUARTER, numerator, denominator, rag)
 
 
 def test_the_scrutiny_report_on_its_page_and_the_pdf_link(page: Page, live_server, world):

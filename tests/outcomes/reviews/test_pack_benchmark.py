@@ -10,16 +10,13 @@ from __future__ import annotations
 import html
 import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
 from accounts.access import acting_for
-from outcomes.models import ComplianceResult
-from outcomes.periods import parse_period
 from outcomes.reviews import packs
 from outcomes.reviews.models import PackStatus, ReviewMeeting
-from tests.factories import ProviderFactory, contract, target
+from tests.factories import ProviderFactory, contract, stored_result, target
 from tests.fixtures.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -31,20 +28,7 @@ STATEMENT = (
 
 
 def stored(t, numerator: int, denominator: int) -> None:
-    period = parse_period(QUARTER)
-    ComplianceResult.objects.create(
-        contract=t.contract,
-        target=t,
-        target_version=t.versions.first(),
-        period=period.identifier,
-        period_kind=period.kind,
-        period_start=period.start,
-        period_end=period.end,
-        numerator=numerator,
-        denominator=denominator,
-        value=(Decimal(100 * numerator) / denominator).quantize(Decimal("0.1")),
-        rag="green",
-    )
+    stored_result(t, QUARTER, numerator, denominator, "green")
 
 
 def test_all_ten_providers_at_100_percent_are_each_joint_first(

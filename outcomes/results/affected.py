@@ -5,7 +5,10 @@ episode was first reported. So the months touched by an acceptance are worked ou
 episodes whose row the measures read (their latest row) changed — added, changed or dropped — by
 the dates of the row before and the row after: referral, first visit, the judging days (first
 visit + each window's days, referral + 91 days), ending, and every day an episode is open (the
-open-episode and snapshot measures). To those go the month itself (its coverage, survey figures,
+open-episode and snapshot measures). When only what happened to the episode changed (its ending,
+its 91-day follow-up), only the months from the day it happened can change
+(``_outcome_changed_from``): an ending reported in a new month does not recompute the months the
+episode was open before it. To those go the month itself (its coverage, survey figures,
 returns on time and the package measures' hours as they stood then), the months after it that read
 its hours (until the next accepted month), and, when it extends the data, every month from the old
 last covered month to it (episodes pending then may be judged now).
@@ -97,6 +100,46 @@ def _row_months(row: tuple, horizon: Horizon, last: date) -> list[date]:
     return months_between(min(days), min(end, last) if ended is None else end)
 
 
+# What happened to an episode, as opposed to who it is and when it started: a change to these alone
+# can change only the results of the months from the day it happened (its ending, its follow-up).
+OUTCOME_FIELDS = frozenset(
+    {"ended_on", "end_reason", "died_in_preferred_place", "at_home_91_days", "weekly_hours_now"}
+)
+
+
+def _outcome_changed_from(old: tuple | None, new: tuple | None) -> date | None:
+    """When an episode's latest row changed only in its outcome, the first month whose results that
+    can change; None when the change can reach any month the row counts in.
+
+    - An ending (ended_on, end_reason, died_in_preferred_place) set, moved or corrected: every
+      measure reads it only from the ending day on — whether the episode is still open on a day or
+      in a window after it, whether it ended in a period, whether it had ended by a judging day
+      (which, for a change to matter, is on or after the ending). So the months from the earlier of
+      the old and new ending days.
+    - The 91-day follow-up (at_home_91_days): the month of referral + 91 days, where it is judged.
+    - The hours now (weekly_hours_now): the package measures read hours from the row of the month
+      containing their day, never from the latest row, so the accepted month itself (always
+      recomputed) is all it reaches.
+    """
+    if old is None or new is None:
+        return None
+    before, after = dict(zip(READ_FIELDS, old, strict=True)), dict(zip(READ_FIELDS, new, strict=True))
+    changed = {name for name in READ_FIELDS if before[name] != after[name]}
+    if not changed <= OUTCOME_FIELDS:
+        return None
+    days: list[date] = []
+    if changed & {"ended_on", "end_reason", "died_in_preferred_place"}:
+        endings = [day for day in (before["ended_on"], after["ended_on"]) if day is not None]
+        if not endings:
+            return None
+        days.append(min(endings))
+    if "at_home_91_days" in changed:
+        days.append(after["referred_on"] + timedelta(days=AT_HOME_DAYS))
+    if not days:  # the hours now alone
+        return date.max
+    return min(days).replace(day=1)
+
+
 def months_touched(
     contract: Contract,
     *,
@@ -119,9 +162,12 @@ def months_touched(
         old, new = before.get(ref), after.get(ref)
         if old == new:
             continue
+        reach: set[date] = set()
         for row in (old, new):
             if row is not None:
-                touched.update(_row_months(row, horizon, last))
+                reach.update(_row_months(row, horizon, last))
+        since = _outcome_changed_from(old, new)
+        touched.update(m for m in reach if since is None or m >= since)
     earlier = [m for m in accepted_before if m < month]
     later = [m for m in accepted_before if m > month]
     # The package measures read the hours of the month containing the day, or of the latest month before it.

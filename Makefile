@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up bench-returns bench-compliance bench-pack bench-portfolio bench-api bench-load venv venv-dev migrate format clean
+.PHONY: demo test lint up bench bench-returns bench-compliance bench-pack bench-portfolio bench-api bench-load venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 # Emailed links, letters and the printed sign-ins use the address the demo really serves on.
@@ -36,6 +36,11 @@ up: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+## make bench: every benchmark at 1x, 4x and 16x a 50-contract council, each beside a floor doing the
+## same work; writes bench/report.md and bench/report.json; fails if a figure differs from its floor's
+bench:
+	scripts/bench.sh all
 
 ## make bench-returns: a 50,000-episode return validated and accepted end to end; rows/s and memory
 bench-returns:

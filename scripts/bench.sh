@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Run a benchmark script against a throwaway PostgreSQL (scripts/services.sh): scripts/bench.sh returns
+# `scripts/bench.sh all` runs every benchmark at three sizes (scripts/benchmark/run.py, `make bench`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory venv
 . scripts/services.sh
 start_services
+if [ "$1" = all ]; then
+  # Each size gets a database of its own on this server, with production settings (scripts/benchmark/run.py).
+  DATABASE_URL="$TEST_DATABASE_URL" .venv/bin/python scripts/benchmark/run.py
+  exit
+fi
 export DATABASE_URL="$TEST_DATABASE_URL" CELERY_BROKER_URL="$TEST_BROKER_URL" DEBUG=true
 export CELERY_TASK_ALWAYS_EAGER=1
 .venv/bin/python manage.py migrate --no-input -v 0

@@ -595,8 +595,11 @@ def results_check(contract: Contract, *, now: datetime | None = None) -> Results
     return results_check_all([contract], now=now)
 
 
-def results_recompute_all() -> int:
-    """Every kept period of every contract with accepted returns, computed and stored (bulk loads)."""
+def results_recompute_all(*, now: datetime | None = None) -> int:
+    """Every kept period of every contract with accepted returns, computed and stored (bulk loads),
+    as at ``now`` (the moment of the run unless given)."""
+    now = now or timezone.now()
+    today = now.astimezone(LONDON).date()
     contracts = list(
         Contract.objects.filter(
             monthly_returns__attempts__is_current=True, person_data_deleted_on__isnull=True
@@ -610,7 +613,8 @@ def results_recompute_all() -> int:
         # Every kept period is computed below, so what the chunk's requests ask for is done too (an
         # acceptance from now on makes a new request).
         RecomputeRequest.objects.filter(contract__in=chunk).delete()
-        count += len(results_compute_all({contract: contract_periods(contract) for contract in chunk}))
+        work = {contract: contract_periods(contract, today) for contract in chunk}
+        count += len(results_compute_all(work, now=now))
     return count
 
 

@@ -10,7 +10,8 @@ Both are PostgreSQL advisory locks, keyed by a 64-bit hash of the name. On SQLit
 mode, one process) there is nothing to share, so every lock is simply granted.
 
 Session locks need the worker's own database session: through PgBouncer, workers connect in
-session pooling mode (or directly), never transaction pooling (docs/operations.md).
+session pooling mode (or directly). With ``DATABASE_TRANSACTION_POOLING`` (web processes behind a
+transaction pooler) no lock is taken, and only the row locks and constraints guard the work.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def lock_key(name: str) -> int:
 
 
 def _shared() -> bool:
-    return connection.vendor == "postgresql"
+    """Whether locks are taken: on PostgreSQL, unless through a transaction pooler (where a session
+    lock could be left on a server connection another process then uses, and never let go)."""
+    return connection.vendor == "postgresql" and not connection.settings_dict.get("TRANSACTION_POOLING")
 
 
 def xact_lock(name: str) -> None:

@@ -6,10 +6,10 @@ timeout is delivered again to another worker, or a sweep still going when the ne
 
 - While a task runs, it holds a database lock on its name (and arguments): a second run at the same
   time finds the lock taken and ends at once, with a log line.
-- A run sent by beat (each message names its entry: config/settings.py) records itself in ``PeriodicRun``; a copy of
-  the same scheduled run that arrives after it finished (within half the schedule's interval of its
-  start) sees the record and ends at once too. A run that failed is not counted, so the next copy
-  does the work.
+- A run sent by beat (each message names its entry: config/settings.py) records itself in
+  ``PeriodicRun``; a copy of the same scheduled run that arrives after it finished (within half the
+  schedule's interval of its start) sees the record and ends at once too. A run that failed is not
+  counted, so the next copy does the work.
 
 A run asked for by hand (``celery call``, a management command, an officer's "check now" with its
 own arguments) is never skipped for having run lately; it still waits for nobody and never runs

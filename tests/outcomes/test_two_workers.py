@@ -1,13 +1,17 @@
 """What two workers doing the same work at once must not break, shown step by step in one process:
-a recompute cut short keeps its request for the next try, and a document rendered twice at once is
-stored once, by the first to finish."""
+a recompute cut short keeps its request for the next try, a document rendered twice at once is
+stored once, by the first to finish, and a check delivered again during a sign-off never waits on
+it."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
 
+import psycopg
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from accounts.access import acting_for
@@ -16,11 +20,12 @@ from commissioning.notices import services as notice_services
 from commissioning.notices.drafts import NoticeInput
 from commissioning.notices.models import NoticeKind, NoticeLetter
 from commissioning.pdf import pdf_store
-from outcomes.models import ComplianceResult, RecomputeRequest
+from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRequest
 from outcomes.results import compute
 from outcomes.results.compute import results_recompute
 from outcomes.results.requests import recompute_deferred
-from outcomes.returns.services import return_import
+from outcomes.returns.services import return_import, return_submit
+from outcomes.returns.validation import attempt_validate
 from tests.factories import contract, target
 from tests.outcomes.results.invariant import assert_stored_equals_fresh
 from tests.outcomes.return_files import PERIOD, VALID_EPISODES, episodes_csv
@@ -88,3 +93,34 @@ def test_a_document_rendered_twice_at_once_is_stored_once(world, media_root):
     assert letter.file.name == first.file.name and letter.file.read() == stored[0]
     folder = media_root / letter.file.name.rsplit("/", 1)[0]
     assert [path.name for path in folder.iterdir()] == [letter.file.name.rsplit("/", 1)[1]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_delivered_again_during_a_sign_off_does_not_wait_on_the_contract(returns):
+    """A sign-off holds its contract's lock, then updates the attempt. A check of that attempt
+    delivered again meanwhile (the sweeper's copy) locks the attempt's row alone: were it to wait on
+    the contract too, each would wait on the other (the database ends one as a deadlock)."""
+    attempt = return_submit(
+        acting=returns.acting("a_submitter"), contract=returns.contract, period=PERIOD,
+        file_bytes=episodes_csv(*VALID_EPISODES), filename="may.csv",
+    )  # fmt: skip
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.VALID  # checked in-process after the upload's commit
+    database = settings.DATABASES["default"]
+    signing_off = psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"],
+        password=database.get("PASSWORD") or None,
+    )  # fmt: skip
+    try:
+        signing_off.execute(
+            "SELECT id FROM commissioning_contract WHERE id = %s FOR UPDATE", [returns.contract.pk]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            assert attempt_validate(attempt_id=attempt.pk).status == AttemptStatus.VALID
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        signing_off.close()

@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,9 +29,10 @@ import redis
 from celery import signals
 from django.conf import settings
 from django.core.mail import mail_admins
-from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 
+from accounts.db_locks import session_lock
 from accounts.models import Job, JobStatus, JobStep
 
 logger = logging.getLogger("accounts.jobs")
@@ -85,12 +86,15 @@ def _task(name: str) -> Any:
     return app.tasks[name]
 
 
-def job_dispatch(job_id: int) -> bool:
+def job_dispatch(job_id: int, *, tries: int | None = None) -> bool:
     """Hand an open job to the broker (counting the try); False, the job left waiting with the reason
-    noted, if the broker cannot be reached or another process is handing it out."""
+    noted, if the broker cannot be reached or another process is handing it out. ``tries``: only if
+    it has been handed out that many times still (what the sweeper saw), so that two sweeps at once
+    never hand out the same try twice."""
     now = timezone.now()
     with transaction.atomic():
-        job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id, status__in=OPEN).first()
+        open_jobs = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id, status__in=OPEN)
+        job = (open_jobs if tries is None else open_jobs.filter(tries=tries)).first()
         if job is None:
             return False
         job.status, job.tries, job.queued_at, job.started_at = JobStatus.QUEUED, job.tries + 1, now, None
@@ -228,8 +232,10 @@ def jobs_sweep(now: datetime | None = None) -> Sweep:
     now = now or timezone.now()
     orphans = sum(finder(now) for finder in _orphan_finders)
     queued = requeued = failed = 0
-    for job_id in Job.objects.filter(status=JobStatus.WAITING, due_at__lte=now).values_list("pk", flat=True):
-        queued += job_dispatch(job_id)
+    for job_id, tries in Job.objects.filter(status=JobStatus.WAITING, due_at__lte=now).values_list(
+        "pk", "tries"
+    ):
+        queued += job_dispatch(job_id, tries=tries)
     overdue = Job.objects.filter(status=JobStatus.QUEUED, queued_at__lte=now).only(
         "pk", "tries", "max_tries", "due_at", "queued_at", "expected_seconds", "label"
     )
@@ -242,7 +248,7 @@ def jobs_sweep(now: datetime | None = None) -> Sweep:
             failed += job_fail(job.pk, f"Not finished after {job.tries} tries.")
         else:
             logger.warning("Job %s (%s) was not finished in time: queued again", job.pk, job.label)
-            requeued += job_dispatch(job.pk)
+            requeued += job_dispatch(job.pk, tries=job.tries)
     return Sweep(queued=queued, requeued=requeued, failed=failed, orphans=orphans)
 
 
@@ -327,22 +333,36 @@ def job_step_once(key: str, step: Callable[[], Any]) -> bool:
     if job_id is None:
         step()
         return True
-    if JobStep.objects.filter(job_id=job_id, key=key[:300]).exists():
-        return False
-    step()
-    with suppress(IntegrityError):  # the same job running twice at once
-        JobStep.objects.create(job_id=job_id, key=key[:300])
+    # The step is claimed before it is done, in the transaction that does it: the same job running
+    # twice at once waits here for the first to finish, then finds the step done. A step that fails
+    # takes its claim with it, so the next try does it.
+    with transaction.atomic():
+        _, claimed = JobStep.objects.get_or_create(job_id=job_id, key=key[:300])
+        if not claimed:
+            return False
+        step()
     return True
 
 
 # --- Celery signals: a task's job follows the task ------------------------------------------------
 
 
-def _job_id(request: Any) -> int | None:
+def job_id_of(request: Any) -> int | None:
+    """The outbox job a task's request runs, if any."""
     if request is None:
         return None
     value = getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
     return int(value) if value else None
+
+
+@contextmanager
+def job_run_alone(job_id: int) -> Iterator[bool]:
+    """Whether this run of the job is the only one: False when another worker is running it now
+    (the sweeper handed it out again while it ran long, or Redis redelivered its message)."""
+    with session_lock(f"job:{job_id}") as alone:
+        if not alone:
+            logger.info("Job %s is already running on another worker: this delivery ends here", job_id)
+        yield alone
 
 
 def _safely(update: Callable[[], Any]) -> None:
@@ -358,7 +378,7 @@ def _safely(update: Callable[[], Any]) -> None:
 
 @signals.task_prerun.connect
 def _job_started(sender=None, task=None, **kwargs) -> None:
-    job_id = _job_id(getattr(task, "request", None))
+    job_id = job_id_of(getattr(task, "request", None))
     _running.set((*_running.get(), job_id))  # a task run in-process inside another keeps its own
     if job_id:
         _safely(lambda: Job.objects.filter(pk=job_id).update(started_at=timezone.now()))
@@ -371,7 +391,7 @@ def _job_ran(sender=None, task=None, **kwargs) -> None:
 
 @signals.task_success.connect
 def _job_done(sender=None, **kwargs) -> None:
-    job_id = _job_id(getattr(sender, "request", None))
+    job_id = job_id_of(getattr(sender, "request", None))
     if job_id:
         _safely(
             lambda: Job.objects.filter(pk=job_id).update(
@@ -383,7 +403,7 @@ def _job_done(sender=None, **kwargs) -> None:
 @signals.task_retry.connect
 def _job_retrying(sender=None, request=None, reason=None, **kwargs) -> None:
     """The task will try again itself (a database or broker error): its job's clock starts again."""
-    job_id = _job_id(request)
+    job_id = job_id_of(request)
     if job_id:
         _safely(
             lambda: Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
@@ -394,6 +414,6 @@ def _job_retrying(sender=None, request=None, reason=None, **kwargs) -> None:
 
 @signals.task_failure.connect
 def _job_failed_try(sender=None, exception=None, **kwargs) -> None:
-    job_id = _job_id(getattr(sender, "request", None))
+    job_id = job_id_of(getattr(sender, "request", None))
     if job_id:
         _safely(lambda: _given_back(job_id, f"{type(exception).__name__}: {exception}"))

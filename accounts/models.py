@@ -458,3 +458,18 @@ class JobStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} (job {self.job_id})"
+
+
+class PeriodicRun(models.Model):
+    """The last run of a task on the beat schedule (``accounts.periodic``): a second copy of the same
+    scheduled run (two beats started by mistake, a message delivered again) sees it and does nothing."""
+
+    task = models.CharField(max_length=200, unique=True, help_text="The Celery task's name.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while running, or if it failed."
+    )
+    host = models.CharField(max_length=200, blank=True, help_text="The worker that ran it.")
+
+    def __str__(self) -> str:
+        return f"{self.task} at {self.started_at:%Y-%m-%d %H:%M}"

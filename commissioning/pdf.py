@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,6 +33,11 @@ class StoredDocument(Protocol):
     def pk(self) -> Any: ...
 
     def save(self, *, update_fields: Iterable[str] | None = ...) -> None: ...
+
+    def refresh_from_db(self, *, fields: Iterable[str] | None = ...) -> None: ...
+
+
+STORED_FIELDS = ["file", "sha256", "size", "generated_at", "error"]
 
 
 def _local_only_fetcher():
@@ -72,11 +77,15 @@ def pdf_render(template: str, context: dict) -> bytes:
 def pdf_store(record: StoredDocument, render: Callable[[], bytes], filename: str) -> str:
     """Render and store a document record's PDF (fields file, sha256, size, generated_at, error).
 
-    Safe to run twice: a stored PDF is left as it is. A failure is logged with its traceback and
-    recorded on the record, not raised. Returns "done" or "failed".
+    Safe to run twice, and on two workers at once: a stored PDF is left as it is. The PDF is rendered
+    without a lock (it takes seconds), then stored under the record's row lock, by the first run only:
+    a second run that rendered meanwhile keeps what the first stored, so a document is stored once
+    with one checksum. A failure is logged with its traceback and recorded on the record, not raised.
+    Returns "done" or "failed".
     """
     if record.generated_at is not None:
         return "done"
+    model: Any = type(record)
     try:
         content = render()
     except (OperationalError, InterfaceError):
@@ -84,11 +93,16 @@ def pdf_store(record: StoredDocument, render: Callable[[], bytes], filename: str
     except Exception as error:
         logger.exception("%s %s could not be rendered", type(record).__name__, record.pk)
         record.error = f"{type(error).__name__}: {error}"[:500]
-        record.save(update_fields=["error"])
+        model._default_manager.filter(pk=record.pk, generated_at__isnull=True).update(error=record.error)
         return "failed"
-    record.sha256 = hashlib.sha256(content).hexdigest()
-    record.size = len(content)
-    record.file.save(filename, ContentFile(content), save=False)
-    record.generated_at, record.error = timezone.now(), ""
-    record.save(update_fields=["file", "sha256", "size", "generated_at", "error"])
+    with transaction.atomic():
+        locked = model._default_manager.select_for_update().filter(pk=record.pk)
+        if locked.values_list("generated_at", flat=True).first() is not None:
+            record.refresh_from_db(fields=STORED_FIELDS)
+            return "done"
+        record.sha256 = hashlib.sha256(content).hexdigest()
+        record.size = len(content)
+        record.file.save(filename, ContentFile(content), save=False)
+        record.generated_at, record.error = timezone.now(), ""
+        record.save(update_fields=STORED_FIELDS)
     return "done"

@@ -271,6 +271,13 @@ def load(environ_map: Mapping[str, str], base_dir: Path) -> Configuration:
         problems.append("SECRET_KEY is too weak for production: use at least 50 random characters.")
 
     database, embedded = _parse_database(get("DATABASE_URL"), base_dir, problems)
+    if _parse_bool("DATABASE_TRANSACTION_POOLING", get("DATABASE_TRANSACTION_POOLING"), False, problems):
+        # Through PgBouncer in transaction mode, a session is not the process's own from one
+        # transaction to the next: no server-side cursors (querysets' .iterator()), no prepared
+        # statements, and no locks held across transactions (accounts.db_locks: not taken).
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        database["TRANSACTION_POOLING"] = True
     broker = _parse_broker(get("CELERY_BROKER_URL"), problems)
     site_url = _parse_site_url(get("SITE_URL"), problems)
     default_hosts = ["127.0.0.1", "localhost", "[::1]"] if debug else [urlsplit(site_url).hostname or ""]

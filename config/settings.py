@@ -312,18 +312,57 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# One queue per kind of work, so that slow work (files, PDFs) never holds up email.
+# One queue per kind of work, each with its own pool of workers (docs/operations.md), so that a
+# month-end of uploads, a night of recomputing or a run of PDFs never holds up another kind:
+# - validation: checking uploaded returns (reading files against the data standard);
+# - compliance: computing from stored figures (results, QAF statuses, notice suggestions), and the
+#   nightly work over whole tables (the audit log's check, retention's deletions);
+# - documents: making files (review packs, notice letters, QAF reports, organisation exports);
+# - email: every email and reminder;
+# - default: the sweeper that hands out background work (every minute: never behind a long task)
+#   and small nightly clean-ups by index.
+# Every task is named here; tests/config/test_celery_tasks.py fails for one that is not.
+WORK_QUEUES = ("validation", "compliance", "documents", "email", "default")
 CELERY_TASK_ROUTES = {
-    "accounts.tasks.*_email_send": {"queue": "email"},
-    "outcomes.tasks.*_email_send": {"queue": "email"},
-    "outcomes.tasks.return_reminders": {"queue": "email"},
-    "outcomes.tasks.return_validate": {"queue": "returns"},
-    "outcomes.tasks.compliance_*": {"queue": "compliance"},
-    "outcomes.tasks.qaf_*": {"queue": "default"},
-    "commissioning.tasks.*_email_send": {"queue": "email"},
-    "outcomes.tasks.return_email_send": {"queue": "email"},
-    "commissioning.tasks.*": {"queue": "default"},
-    "accounts.tasks.jobs_sweep": {"queue": "default"},
+    name: {"queue": queue}
+    for queue, names in {
+        "validation": ["outcomes.tasks.return_validate"],
+        "compliance": [
+            "outcomes.tasks.compliance_recompute",
+            "outcomes.tasks.compliance_run",
+            "outcomes.tasks.compliance_recompute_all",
+            "outcomes.tasks.qaf_status_refresh",
+            "outcomes.tasks.qaf_status_refresh_all",
+            "outcomes.tasks.notice_suggestions_refresh",
+            "outcomes.retention.tasks.retention_apply",
+            "accounts.tasks.audit_log_verify",
+        ],
+        "documents": [
+            "outcomes.tasks.review_pack_generate",
+            "commissioning.tasks.notice_letter_generate",
+            "commissioning.tasks.qaf_report_generate",
+            "outcomes.organisation_export.tasks.organisation_export_make",
+            "outcomes.organisation_export.tasks.organisation_exports_prune",
+        ],
+        "email": [
+            "accounts.tasks.invitation_email_send",
+            "accounts.tasks.password_reset_email_send",
+            "accounts.tasks.lockout_email_send",
+            "outcomes.tasks.return_email_send",
+            "outcomes.tasks.return_reminders",
+            "outcomes.tasks.review_pack_email_send",
+            "commissioning.tasks.notice_issued_email_send",
+            "commissioning.tasks.qaf_draft_shared_email_send",
+        ],
+        "default": [
+            "accounts.tasks.jobs_sweep",
+            "accounts.tasks.jobs_prune",
+            "accounts.tasks.sessions_clear_expired",
+            "accounts.tasks.sign_in_attempts_clean",
+            "accounts.tasks.api_idempotency_keys_prune",
+        ],
+    }.items()
+    for name in names
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Acceptances of one contract within this many seconds are recomputed in one run.
@@ -376,6 +415,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=45),
     },
 }
+
+# Every message beat sends names its schedule entry, so that a second copy of the same scheduled run
+# (two beats started by mistake, a message delivered again) ends at once (accounts.periodic).
+for _entry_name, _entry in CELERY_BEAT_SCHEDULE.items():
+    _entry.setdefault("options", {}).setdefault("headers", {})["periodic"] = _entry_name
 
 LOGGING = {
     "version": 1,

@@ -39,7 +39,7 @@ pids=()
 stop_all() { for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); }
 trap 'stop_all; cleanup' EXIT
 start_worker() {
-  setsid .venv/bin/celery -A config worker --queues default,email,returns,compliance --concurrency 2 \
+  setsid .venv/bin/celery -A config worker --queues validation,compliance,documents,email,default --concurrency 2 \
     --loglevel WARNING >>"$folder/worker.log" 2>&1 &
   worker_pid=$!
   pids+=("$worker_pid")

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.db_locks import xact_lock
 from commissioning.models import Contract
 from commissioning.qaf.models import (
     ActionStatus,
@@ -38,7 +39,17 @@ def _facts(assessments) -> list[Facts]:
 
 
 def qaf_status_store(*, provider_id: int, commissioner_id: int, today: date | None = None) -> list[QafStatus]:
-    """Compute and store the provider's QAF status for the body, and for each contract it leads with it."""
+    """Compute and store the provider's QAF status for the body, and for each contract it leads with it.
+
+    One computation at a time per provider and body, reading and storing in one transaction: a
+    refresh after a change never has its newer status overwritten by an older one computed beside it
+    (two workers, or the nightly run and a change's refresh)."""
+    with transaction.atomic():
+        xact_lock(f"qaf-status:{provider_id}:{commissioner_id}")
+        return _store(provider_id=provider_id, commissioner_id=commissioner_id, today=today)
+
+
+def _store(*, provider_id: int, commissioner_id: int, today: date | None) -> list[QafStatus]:
     today = today or timezone.localdate()
     assessments = list(
         Assessment.objects.filter(provider_id=provider_id, commissioner_id=commissioner_id)

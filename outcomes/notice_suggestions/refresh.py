@@ -36,6 +36,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.db_locks import xact_lock
 from commissioning.models import Contract
 from commissioning.notices.models import NoticeSuggestion, SuggestionStatus
 from outcomes.notice_suggestions.rules import (
@@ -71,10 +72,13 @@ def suggestion_candidates(today: date, commissioner_id: int | None = None) -> li
 def suggestions_refresh(today: date | None = None, commissioner_id: int | None = None) -> dict[str, int]:
     """Bring the stored suggestions up to date with the rules; safe to run twice (counts by outcome)."""
     today = today or timezone.localdate()
-    candidates = {(c.contract.pk, c.key): c for c in suggestion_candidates(today, commissioner_id)}
-    now = timezone.now()
     counts = {"created": 0, "updated": 0, "reopened": 0, "lapsed": 0, "kept_decided": 0}
     with transaction.atomic():
+        # One refresh at a time (for everyone, or for one body beside it): the rules are read after
+        # the lock is taken, so a refresh that waited stores what is so now, never an older finding.
+        xact_lock("notice-suggestions")
+        candidates = {(c.contract.pk, c.key): c for c in suggestion_candidates(today, commissioner_id)}
+        now = timezone.now()
         scope = NoticeSuggestion.objects.select_for_update()
         if commissioner_id is not None:
             scope = scope.filter(commissioner_id=commissioner_id)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.files import File
+from django.db import transaction
 from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -36,25 +37,40 @@ def export_make(export_id: int) -> str:
         except Exception as error:
             logger.exception("The export %s of %s could not be made", export.pk, export.organisation)
             export.status, export.error = ExportStatus.FAILED, f"{type(error).__name__}: {error}"[:500]
-            export.save(update_fields=["status", "error"])
+            OrganisationExport.objects.filter(pk=export.pk, status=ExportStatus.QUEUED).update(
+                status=export.status, error=export.error
+            )
             return "failed"
         digest = hashlib.sha256()
         with path.open("rb") as made:
             for chunk in iter(lambda: made.read(1 << 20), b""):
                 digest.update(chunk)
             made.seek(0)
-            export.file.save(_filename(export), File(made), save=False)
-    export.sha256, export.size, export.rows = digest.hexdigest(), export.file.size, rows
-    export.status, export.generated_at = ExportStatus.READY, timezone.now()
-    export.save(update_fields=["file", "sha256", "size", "rows", "status", "generated_at"])
-    audit_record(
-        actor=None,
-        action="organisation.exported",
-        obj=export,
-        organisation=export.organisation,
-        actor_label="Organisation export",
-        details={"files": rows, "sha256": export.sha256},
-    )
+            # Stored by the first run to finish, under the export's row lock: a second run at the
+            # same time (the work handed out twice) keeps what the first stored.
+            with transaction.atomic():
+                status = (
+                    OrganisationExport.objects.select_for_update()
+                    .filter(pk=export.pk)
+                    .values_list("status", flat=True)
+                    .first()
+                )
+                if status != ExportStatus.QUEUED:
+                    return (
+                        "missing" if status is None else "done" if status == ExportStatus.READY else "failed"
+                    )
+                export.file.save(_filename(export), File(made), save=False)
+                export.sha256, export.size, export.rows = digest.hexdigest(), export.file.size, rows
+                export.status, export.generated_at = ExportStatus.READY, timezone.now()
+                export.save(update_fields=["file", "sha256", "size", "rows", "status", "generated_at"])
+                audit_record(
+                    actor=None,
+                    action="organisation.exported",
+                    obj=export,
+                    organisation=export.organisation,
+                    actor_label="Organisation export",
+                    details={"files": rows, "sha256": export.sha256},
+                )
     return "done"
 
 

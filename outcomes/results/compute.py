@@ -381,21 +381,28 @@ def contract_periods(contract: Contract, today: date | None = None) -> list[Peri
 
 def results_recompute(*, contract_id: int, months: list[str] | None = None) -> list[str]:
     """Recompute every kept period whose data window holds one of the given months (or of those
-    waiting in the contract's request). Returns the periods' identifiers."""
+    waiting in the contract's request). Returns the periods' identifiers.
+
+    The request is taken and its results stored in one transaction, under the contract's lock (taken
+    first, as acceptances take it): a worker that dies part-way leaves the request for the next try,
+    and a second run for the contract waits, then finds the request gone and nothing to do.
+    """
     with transaction.atomic():
+        contract = Contract.objects.select_for_update().filter(pk=contract_id).first()
+        if contract is None:
+            return []
         request = RecomputeRequest.objects.select_for_update().filter(contract_id=contract_id).first()
         if request is not None:
             months = sorted(set(months or []) | set(request.months))
             request.delete()
-    contract = Contract.objects.filter(pk=contract_id).first()
-    if contract is None or not months:
-        return []
-    lookback = Horizon.of(contract).lookback_r12
-    kept = contract_periods(contract)
-    # A period's direction of travel reads the period before it: a change there reaches it too.
-    reading = set(periods_reading([*kept, *map(previous_period, kept)], months, lookback_r12=lookback))
-    periods = [period for period in kept if period in reading or previous_period(period) in reading]
-    results_compute_periods(contract=contract, periods=periods)
+        if not months:
+            return []
+        lookback = Horizon.of(contract).lookback_r12
+        kept = contract_periods(contract)
+        # A period's direction of travel reads the period before it: a change there reaches it too.
+        reading = set(periods_reading([*kept, *map(previous_period, kept)], months, lookback_r12=lookback))
+        periods = [period for period in kept if period in reading or previous_period(period) in reading]
+        results_compute_periods(contract=contract, periods=periods)
     return [period.identifier for period in periods]
 
 

@@ -88,7 +88,9 @@ def attempt_check(attempt_id: int) -> tuple[ReturnAttempt, ValidatedReturn | Non
     """attempt_validate, also giving the parsed rows when this call did the checking."""
     with transaction.atomic():
         attempt = (
-            ReturnAttempt.objects.select_for_update()
+            # The attempt's row alone: a sign-off holds its contract's lock and then updates the
+            # attempt, so a check delivered again during a sign-off must not wait on the contract.
+            ReturnAttempt.objects.select_for_update(of=("self",))
             .select_related("monthly_return__contract__provider")
             .get(pk=attempt_id)
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -121,8 +122,9 @@ def pack_generate(pack_id: int) -> str:
     if outcome == "done":
         outcome = _copies_generate(pack)
     pack.status = PackStatus.READY if outcome == "done" else PackStatus.FAILED
-    pack.pages = pages[0] if pages else pack.pages
-    pack.save(update_fields=["status", "pages"])
+    if pages:  # rendered here (a run that found the PDF made leaves its page count as it is)
+        pack.pages = pages[0]
+    pack.save(update_fields=["status", "pages"] if pages else ["status"])
     return outcome
 
 
@@ -175,56 +177,67 @@ def pack_email_send(pack_id: int) -> int:
     if pack is None:
         return 0
     meeting = pack.meeting
-    sent = {
-        details.get("email")
-        for details in AuditEntry.objects.filter(
-            action="review.pack_sent", object_type=ReviewPack._meta.label, object_id=str(pack.pk)
-        ).values_list("details", flat=True)
-    }
     link = settings.SITE_URL + reverse("reviews:pack", args=[pack.pk])
     content = None
     count = 0
+    done: set[str] = set()
     for recipient in pack_recipients(pack):
         email, attendee = recipient.email, recipient.attendee
-        if not email or email in sent:
+        if not email or email in done:
             continue
-        sent.add(email)
-        external = recipient.external
-        context = {
-            "service_name": settings.SERVICE_NAME,
-            "attendee": attendee,
-            "meeting": meeting,
-            "pack": pack,
-            "figures": figures_within(pack.figures, recipient.reach),
-            "link": None if external else link,
-            "pages": pack.pages
-            if recipient.reach.whole
-            else getattr(pack_copy_for(pack, recipient.reach), "pages", pack.pages),
-        }
-        message = EmailMessage(
-            render_to_string("emails/review_pack_issued_subject.txt", context).strip(),
-            render_to_string("emails/review_pack_issued.txt", context),
-            settings.DEFAULT_FROM_EMAIL,
-            [email],
-        )
-        if external:
-            if content is None:
-                with pack.file.open("rb") as stored:
-                    content = stored.read()
-            message.attach(pack_filename(pack), content, "application/pdf")
-        message.send()
-        audit_record(
-            actor=None,
-            action="review.pack_sent",
-            obj=pack,
-            organisation=meeting.commissioner,
-            details={
-                "email": email,
-                "attendee": attendee.pk,
-                "attached": external,
-                "contracts": recipient.contracts,
-            },
-            actor_label="Review pack email",
-        )
+        done.add(email)
+        # Each sending is checked and recorded under the pack's row lock: a second run at the same
+        # time (the same work handed out twice) waits, then finds it recorded.
+        with transaction.atomic():
+            ReviewPack.objects.select_for_update().filter(pk=pack.pk).first()
+            if _pack_sent_to(pack, email):
+                continue
+            external = recipient.external
+            context = {
+                "service_name": settings.SERVICE_NAME,
+                "attendee": attendee,
+                "meeting": meeting,
+                "pack": pack,
+                "figures": figures_within(pack.figures, recipient.reach),
+                "link": None if external else link,
+                "pages": pack.pages
+                if recipient.reach.whole
+                else getattr(pack_copy_for(pack, recipient.reach), "pages", pack.pages),
+            }
+            message = EmailMessage(
+                render_to_string("emails/review_pack_issued_subject.txt", context).strip(),
+                render_to_string("emails/review_pack_issued.txt", context),
+                settings.DEFAULT_FROM_EMAIL,
+                [email],
+            )
+            if external:
+                if content is None:
+                    with pack.file.open("rb") as stored:
+                        content = stored.read()
+                message.attach(pack_filename(pack), content, "application/pdf")
+            message.send()
+            audit_record(
+                actor=None,
+                action="review.pack_sent",
+                obj=pack,
+                organisation=meeting.commissioner,
+                details={
+                    "email": email,
+                    "attendee": attendee.pk,
+                    "attached": external,
+                    "contracts": recipient.contracts,
+                },
+                actor_label="Review pack email",
+            )
         count += 1
     return count
+
+
+def _pack_sent_to(pack: ReviewPack, email: str) -> bool:
+    """Whether the issued pack has been emailed to ``email`` already (its audit entry says so)."""
+    return AuditEntry.objects.filter(
+        action="review.pack_sent",
+        object_type=ReviewPack._meta.label,
+        object_id=str(pack.pk),
+        details__email=email,
+    ).exists()

@@ -52,6 +52,15 @@ def test_production_settings_are_parsed():
     assert config.session_idle_minutes == 30
     assert config.email["EMAIL_HOST"] == "smtp.example.org"
     assert config.email["EMAIL_USE_TLS"] is True
+    assert "DISABLE_SERVER_SIDE_CURSORS" not in config.database
+
+
+def test_a_transaction_pooler_gets_no_server_side_cursors_or_prepared_statements():
+    variables = {"DEBUG": "on", "DATABASE_URL": "postgres://app@pgbouncer:6432/homecare"}
+    config = load({**variables, "DATABASE_TRANSACTION_POOLING": "true"}, BASE)
+    assert config.database["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert config.database["OPTIONS"]["prepare_threshold"] is None
+    assert config.database["TRANSACTION_POOLING"] is True
 
 
 @pytest.mark.parametrize(

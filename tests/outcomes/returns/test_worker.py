@@ -1,4 +1,4 @@
-"""Return checks really run on a Celery worker consuming from Redis (the "returns" queue)."""
+"""Return checks really run on a Celery worker consuming from Redis (the "validation" queue)."""
 
 from __future__ import annotations
 

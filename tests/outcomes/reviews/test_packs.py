@@ -493,7 +493,7 @@ def test_the_tasks_go_to_their_queues():
         return app.amqp.router.route({}, name)["queue"].name
 
     assert queue(review_pack_email_send.name) == "email"
-    assert queue("outcomes.tasks.review_pack_generate") == "default"
+    assert queue("outcomes.tasks.review_pack_generate") == "documents"
 
 
 def test_the_page_shows_progress_then_the_pack(setup, client, django_capture_on_commit_callbacks):

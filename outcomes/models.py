@@ -262,7 +262,16 @@ class ComplianceResult(models.Model):
                 fields=["target", "period"], condition=models.Q(is_latest=True), name="one_latest_result"
             )
         ]
-        indexes = [models.Index(fields=["contract", "period", "is_latest"])]
+        indexes = [
+            models.Index(fields=["contract", "period", "is_latest"]),
+            # Which periods of a kind have results (the portfolio's quarters): an index-only scan of
+            # the latest rows of that kind, not a read of every stored result.
+            models.Index(
+                fields=["period_kind", "period", "contract"],
+                condition=models.Q(is_latest=True),
+                name="results_latest_by_period",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.target} {self.period}: {self.value} ({self.numerator}/{self.denominator}) {self.rag}"

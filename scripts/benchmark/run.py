@@ -27,6 +27,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench"
+NATIONAL_CONTRACTS = 4000  # a national programme: 150 councils
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1,4,16").split(",")]
 
 
@@ -134,10 +135,15 @@ def report(runs: list[dict], seconds: float) -> str:
                 f"{_number(figure['floor'])} | {_number(figure['ratio'], 1)}× | {_number(figure['rate'], 0)} | "
                 f"{_number(figure['peak_mb'], 0)} | {figure['mismatches']} |"
             )
-        lines += [
-            "",
-            f"Growth exponent: {_number(exponent(values))} (floor: {_number(exponent(floors))}).",
-        ]
+        growth = exponent(values)
+        lines += ["", f"Growth exponent: {_number(growth)} (floor: {_number(exponent(floors))})."]
+        if growth is not None and values:
+            contracts, last = values[-1]
+            national = last * (NATIONAL_CONTRACTS / contracts) ** growth
+            lines.append(
+                f"At {NATIONAL_CONTRACTS:,} contracts (extrapolated from {contracts:,} with this exponent): "
+                f"about {_number(national)} {unit}."
+            )
         last = next((f for f in runs[-1]["figures"] if f["name"] == name), None)
         for note, value in (last or {}).get("notes", {}).items():
             lines.append(f"- {note.replace('_', ' ')}: {value}")

@@ -187,7 +187,7 @@ def _outcome_changed_from(old: tuple | None, new: tuple | None) -> date | None:
 
 
 def _outcome_since(
-    changed: frozenset[str], ended_before: date | None, ended_after: date | None, referred_on: date
+    changed: frozenset[str], ended_before: date | None, ended_after: date | None, referred_on: date | None
 ) -> date | None:
     """When only the ``changed`` fields of an episode's row read differ and all are its outcome, the
     first month whose results that can change; None when the change can reach any month the row
@@ -212,6 +212,8 @@ def _outcome_since(
             return None
         days.append(min(endings))
     if "at_home_91_days" in changed:
+        if referred_on is None:  # never so: a row always has its referral date
+            return None
         days.append(referred_on + timedelta(days=AT_HOME_DAYS))
     if not days:  # the hours now alone
         return date.max

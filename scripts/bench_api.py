@@ -104,7 +104,7 @@ def export(
 FLOOR_PAGE = """
 WITH page AS MATERIALIZED (
     SELECT r.id FROM outcomes_complianceresult r
-    WHERE r.is_latest AND r.contract_id = ANY(%(contracts)s) AND r.id < %(before)s
+    WHERE r.is_latest AND r.contract_id IN (SELECT id FROM bench_floor_contracts) AND r.id < %(before)s
     ORDER BY r.id DESC LIMIT %(size)s + 1
 ),
 shown AS MATERIALIZED (SELECT id FROM page ORDER BY id DESC LIMIT %(size)s),
@@ -145,10 +145,9 @@ def floor(council: CommissioningBody | None = None, runs: int = 5, digests: list
     statement = FLOOR_PAGE.format(
         next_cursor=_cursor_sql("'p=' || ends.last"),
         previous_cursor=_cursor_sql("'r=1&p=' || ends.first"),
-        results=result_json.results_sql("r.id IN (SELECT id FROM shown)"),
+        results=result_json.results_sql("r.id = ANY(ARRAY(SELECT id FROM shown))"),
     )
     parameters = result_json.results_parameters(request) | {
-        "contracts": list(result_contracts_for(_bench_admin(council)).values_list("pk", flat=True)),
         "size": PAGE,
         "link_before": f"http://{HOST}/api/v1/results/?cursor=",
         "link_after": f"&page_size={PAGE}",
@@ -158,6 +157,15 @@ def floor(council: CommissioningBody | None = None, runs: int = 5, digests: list
     }
     best = float("inf")
     with connection.cursor() as cursor:
+        # The contracts whose results the council sees, once (as the API's query reads them for each page).
+        cursor.execute("CREATE TEMPORARY TABLE bench_floor_contracts (id bigint PRIMARY KEY)")
+        cursor.execute(
+            "INSERT INTO bench_floor_contracts SELECT unnest(%s::bigint[])",
+            [list(result_contracts_for(_bench_admin(council)).values_list("pk", flat=True))],
+        )
+        cursor.execute("ANALYZE bench_floor_contracts")
+        # A page reads 501 entries of the primary key: starting parallel workers costs more than that.
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
         for _ in range(runs):
             before, paged, more, took, pages = 2**63 - 1, False, True, 0.0, 0
             while more:
@@ -174,6 +182,8 @@ def floor(council: CommissioningBody | None = None, runs: int = 5, digests: list
                 f"the floor wrote {pages} pages, the API {len(digests)}"
             )
             best = min(best, took)
+        cursor.execute("RESET max_parallel_workers_per_gather")
+        cursor.execute("DROP TABLE bench_floor_contracts")
     return best * 1000
 
 
@@ -262,13 +272,15 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.test import Client
+    from rest_framework.settings import api_settings
 
     rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
     floor_runs = int(os.environ.get("BENCH_FLOOR_RUNS", "5"))
-    settings.REST_FRAMEWORK = {
+    settings.REST_FRAMEWORK = {  # a national export is thousands of pages a minute
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api": "1000000/minute", "api-submit": "1000/minute"},
     }
+    api_settings.reload()
     start = time.perf_counter()
     contracts, results = build()
     print(
@@ -288,31 +300,37 @@ def main() -> None:
         with cProfile.Profile() as profile:
             export(client, token)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
-    totals, pages, digests = [], [], []
+    totals, pages, digests, refreshes = [], [], [], []
     for _ in range(rounds):
         digests.clear()
         times, rows, queries, etags = export(client, token, digests=digests)
         totals.append(sum(times))
         pages.extend(times)
+        refreshes.append(sum(export(client, token, etags)[0]))
     pages.sort()
-    total = statistics.median(totals)
-    not_modified, _, _, _ = export(client, token, etags)
+    total, best = statistics.median(totals), min(totals)
+    refresh = statistics.median(refreshes)
     floor_ms = floor(contracts[0].lead_commissioner, runs=floor_runs, digests=digests)
-    print(f"Export of {rows:,} latest results in {len(etags)} pages of {PAGE} (median of {rounds} rounds):")
-    print(f"  whole export {total / 1000:.2f} s, {rows / (total / 1000):,.0f} rows/s")
+    print(f"Export of {rows:,} latest results in {len(etags)} pages of {PAGE} ({rounds} rounds):")
+    print(
+        f"  whole export: median {total / 1000:.2f} s, {rows / (total / 1000):,.0f} rows/s; "
+        f"best {best / 1000:.2f} s, {rows / (best / 1000):,.0f} rows/s"
+    )
     print(
         f"  per page p50 {statistics.median(pages):.0f} ms, p95 {pages[max(0, round(0.95 * len(pages)) - 1)]:.0f} ms"
     )
     print(f"  queries for the whole export: {queries} ({queries / len(etags):.1f} per page)")
     print(
-        f"Refresh with If-None-Match, nothing changed: {sum(not_modified):.0f} ms for {len(not_modified)} pages "
-        f"(all 304), {sum(not_modified) / total:.0%} of the full export's {total:.0f} ms"
+        f"Refresh with If-None-Match, nothing changed (all {len(etags)} pages 304): median {refresh:.0f} ms, "
+        f"{refresh / total:.0%} of the full export's median {total:.0f} ms"
     )
     print(
         f"Floor, PostgreSQL writing the same {len(digests)} pages (best of {floor_runs}, every page equal to "
         f"the API's byte for byte): {floor_ms:.0f} ms, {rows / (floor_ms / 1000):,.0f} rows/s"
     )
-    print(f"Ratio export / floor: {total / floor_ms:.2f}x")
+    print(
+        f"Ratio export / floor: {total / floor_ms:.2f}x (median export), {best / floor_ms:.2f}x (best export)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -65,10 +64,11 @@ def available() -> bool:
     return connection.vendor == "postgresql"
 
 
-@cache
-def _python_whitespace() -> str:
-    """Every character ``str.strip()`` removes, for ``btrim`` to remove the same."""
-    return "".join(char for char in map(chr, range(sys.maxunicode + 1)) if char.isspace())
+# Every character ``str.strip()`` removes (``str.isspace``), for ``btrim`` to remove the same.
+PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def _text(expression: str) -> str:
@@ -124,7 +124,7 @@ def _local(name: str, instant: str) -> str:
 
 def _link(route: str, number: str) -> str:
     """The address of one of ``ROUTES`` for a whole number, as ``accounts.api.links.link`` writes
-    it, as a JSON string: the two parts around the number come escaped (``_parameters``), and the
+    it, as a JSON string: the two parts around the number come escaped (``results_parameters``), and the
     digits need none."""
     return f"concat(%({route}_open)s::text, {number}, %({route}_close)s::text)"
 
@@ -171,7 +171,7 @@ def _override_by() -> str:
     name = "btrim(split_part(o.created_by_label, '<', 1), %(whitespace)s::text)"
     return (
         f"CASE WHEN {name} = '' OR position('@' IN {name}) > 0 OR {name} = 'None' "
-        f"THEN lead.name ELSE {name} END"
+        f"THEN c.lead_name ELSE {name} END"
     )
 
 
@@ -192,7 +192,7 @@ def _result() -> str:
                 ("web_url", _link("contract_web_url", "c.id")),
             ),
         ),
-        ("provider", _object(("id", "provider.id::text"), ("name", _text("provider.name")))),
+        ("provider", _object(("id", "c.provider_id::text"), ("name", _text("c.provider_name")))),
         ("target", "r.target_id::text"),
         ("target_version", "r.target_version_id::text"),
         (
@@ -260,27 +260,29 @@ def _result() -> str:
 
 
 def _facts() -> str:
-    """One result's facts (see the module's docstring) as the text of a row, which is unambiguous:
-    fields quoted where needed, NULL left empty, '' written as ""."""
-    override = (
-        "CASE WHEN o.id IS NOT NULL THEN ROW(o.id, o.rag, o.reason, o.computed_rag, "
-        "o.created_by_label, o.created_at, lead.name)::text END"
-    )
+    """One result's facts (see the module's docstring) as a row; the page's digest is the sum of
+    their 64-bit hashes, with the count (the ids' order is in the ETag already)."""
     return (
-        "ROW(r.id, r.xmin, r.checked_at, r.is_latest, r.restates_id, c.id, c.reference, c.title, "
-        "provider.id, provider.name, t.measure, "
-        f"v.id, v.target_value, v.tolerance, v.min_denominator, {override})::text"
+        "ROW(r.id, r.row_version, r.checked_at, r.is_latest, r.restates_id, c.id, c.reference, c.title, "
+        "c.provider_id, c.provider_name, t.measure, v.id, v.target_value, v.tolerance, v.min_denominator, "
+        "o.id, o.rag, o.reason, o.computed_rag, o.created_by_label, o.created_at, "
+        "CASE WHEN o.id IS NOT NULL THEN c.lead_name END)"
     )
 
 
 def _statement(*, facts: bool, body: bool, where: str) -> str:
-    """One statement over the results ``where`` says (a condition on ``r``), reading their facts
-    (how many there are, and a digest of their facts) and/or writing their JSON: the results array
-    without its brackets, newest id first (U+2028 and U+2029 escaped, as DRF's renderer does).
-    Facts and body come from one statement, so both are read at the same moment."""
+    """One statement over the results ``where`` says (a condition on the result ``r``), reading
+    their facts (how many there are, and a digest of their facts) and/or writing their JSON: the
+    results array without its brackets, newest id first (U+2028 and U+2029 escaped, as DRF's
+    renderer does). Facts and body come from one statement, so both are read at the same moment.
+
+    The results are read first, then their few contracts by id from a list, and each result's
+    target and target version by its id (OFFSET 0 keeps those lookups as they are written): every
+    table is read through its primary key, whatever the planner thinks of the tables' sizes (joined
+    plainly, at national scale it hashes the whole target table for each page of 500)."""
     columns, joins = [], ""
     if facts:
-        columns.append(f"count(*), md5(string_agg({_facts()}, ',' ORDER BY r.id DESC))")
+        columns.append(f"count(*), sum(hash_record_extended({_facts()}, 0))::text")
     if body:
         columns.append(
             f"replace(replace(coalesce(string_agg({_result()}, ',' ORDER BY r.id DESC), ''), "
@@ -292,17 +294,21 @@ def _statement(*, facts: bool, body: bool, where: str) -> str:
             f"CROSS JOIN LATERAL (SELECT {_local('computed_at', 'r.computed_at')}, "
             f"{_local('checked_at', 'r.checked_at')}, {_local('overridden_at', 'o.created_at')}) AS local "
         )
+    organisations = Organisation._meta.db_table
     return (
-        f"SELECT {', '.join(columns)} "  # noqa: S608
-        f"FROM {ComplianceResult._meta.db_table} r "
-        f"JOIN {Contract._meta.db_table} c ON c.id = r.contract_id "
-        f"JOIN {Organisation._meta.db_table} provider ON provider.id = c.provider_id "
-        f"JOIN {Organisation._meta.db_table} lead ON lead.id = c.lead_commissioner_id "
-        f"JOIN {Target._meta.db_table} t ON t.id = r.target_id "
-        f"JOIN {TargetVersion._meta.db_table} v ON v.id = r.target_version_id "
+        f"WITH r AS MATERIALIZED (SELECT r.*, r.xmin AS row_version FROM {ComplianceResult._meta.db_table} r "  # noqa: S608
+        f"WHERE {where}), "
+        "c AS MATERIALIZED (SELECT c.id, c.reference, c.title, c.provider_id, provider.name AS provider_name, "
+        f"lead.name AS lead_name FROM {Contract._meta.db_table} c "
+        f"JOIN {organisations} provider ON provider.id = c.provider_id "
+        f"JOIN {organisations} lead ON lead.id = c.lead_commissioner_id "
+        "WHERE c.id = ANY(ARRAY(SELECT DISTINCT contract_id FROM r))) "
+        f"SELECT {', '.join(columns)} FROM r JOIN c ON c.id = r.contract_id "
+        f"CROSS JOIN LATERAL (SELECT t.measure FROM {Target._meta.db_table} t WHERE t.id = r.target_id OFFSET 0) t "
+        "CROSS JOIN LATERAL (SELECT v.id, v.target_value, v.tolerance, v.min_denominator "
+        f"FROM {TargetVersion._meta.db_table} v WHERE v.id = r.target_version_id OFFSET 0) v "
         f"LEFT JOIN LATERAL {newest_override_sql('r')} o ON o.rag <> '' "
         f"{joins}"
-        f"WHERE {where}"
     )
 
 
@@ -341,7 +347,7 @@ def _json_string(text: str) -> str:
 def results_parameters(request) -> dict:
     """The parameters of the statements writing results: the time zone, and what the request and
     the measure library make of addresses and measures."""
-    parameters = {"tz": timezone.get_current_timezone_name(), "whitespace": _python_whitespace()}
+    parameters = {"tz": timezone.get_current_timezone_name(), "whitespace": PYTHON_WHITESPACE}
     for route_name, route in ROUTES.items():
         before, after = link_parts(request, route)
         parameters[f"{route_name}_open"] = _json_string(before)[:-1]  # escaping is character by character

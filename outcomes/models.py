@@ -119,6 +119,29 @@ class ReturnAttempt(models.Model):
         return f"{self.monthly_return} attempt {self.pk} ({self.status})"
 
 
+class CheckedReturn(models.Model):
+    """What checking a valid attempt found, kept so that signing it off need not check it again.
+
+    ``against`` is everything the checks read (the files' SHA-256, the data standard's rules, the
+    previous month's accepted version, the contract's commissioned services and term); sign-off
+    uses the kept rows only while all of it is unchanged, and checks the file again otherwise.
+    ``episodes`` holds the typed episode rows as PostgreSQL COPY text (compressed), ready to be
+    written as the accepted version's rows. Deleted once the attempt is accepted.
+    """
+
+    attempt = models.OneToOneField(
+        ReturnAttempt, on_delete=models.CASCADE, primary_key=True, related_name="checked"
+    )
+    against = models.JSONField()
+    episodes = models.BinaryField()
+    episode_count = models.PositiveIntegerField()
+    survey = models.JSONField(default=list, help_text="[measure_code, numerator, denominator] per row.")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Checks of {self.attempt}"
+
+
 class EpisodeRecord(models.Model):
     """One episode row of an accepted version of a month's return (rows of superseded versions stay)."""
 

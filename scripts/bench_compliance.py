@@ -35,7 +35,6 @@ from commissioning.services.targets import TargetInput, target_create
 from outcomes.demo.returns import as_known_at, simulate
 from outcomes.models import AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import LONDON, add_months, due_at, month_end, quarter_period
-from outcomes.results.calculators import latest_flags_refresh
 from outcomes.results.compute import (
     CONTRACTS_PER_RUN,
     results_check_all,
@@ -43,7 +42,8 @@ from outcomes.results.compute import (
     results_recompute,
     results_recompute_all,
 )
-from outcomes.returns.acceptance import EPISODE_COLUMNS_STORED
+from outcomes.results.latest import latest_flags_refresh
+from outcomes.returns.checked import EPISODE_COLUMNS_STORED
 from providers.models import Provider
 
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", "200"))

@@ -17,3 +17,10 @@ def link(request, name: str, arg: int | str) -> str:
     if template is None:
         template = templates[name] = store.build_absolute_uri(reverse(name, args=[_PLACEHOLDER]))
     return template.replace(_PLACEHOLDER, str(arg))
+
+
+def link_parts(request, name: str) -> tuple[str, str]:
+    """``(before, after)``: the address of route ``name`` for any argument is ``before + arg + after``
+    (as ``link`` gives it), for statements that write addresses in SQL."""
+    before, after = link(request, name, _PLACEHOLDER).split(_PLACEHOLDER)
+    return before, after

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+
+from accounts.api.renderers import RenderedJSON
 
 
 class Cursor(CursorPagination):
@@ -32,3 +36,12 @@ class Cursor(CursorPagination):
             raise NotFound(
                 "The cursor is not one this list gave out. Start again from the first page and follow 'next'."
             ) from None
+
+    def rendered_page(self, results: str) -> RenderedJSON:
+        """The page as ``get_paginated_response`` would send it, for a ``results`` array already
+        written as JSON text: the same keys in the same order, written as DRF's renderer writes them."""
+        links = [
+            json.dumps(link, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+            for link in (self.get_next_link(), self.get_previous_link())
+        ]
+        return RenderedJSON(f'{{"next":{links[0]},"previous":{links[1]},"results":{results}}}'.encode())

@@ -114,6 +114,8 @@ def _report_unnamed_data(table: Table, unnamed: set[int], log: ProblemLog) -> No
     width = len(table.header)
     reported: set[int] = set()
     for data_row in table.rows:
+        if not unnamed and len(data_row.cells) <= width:
+            continue  # every cell is under a named column
         for index, text in enumerate(data_row.cells):
             if not text or index in reported or (index < width and index not in unnamed):
                 continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
 from outcomes.periods import LONDON, month_end, parse_month
@@ -27,6 +27,11 @@ class ReturnPeriod:
     def ends_at(self) -> datetime:
         """The end of the last day in London: anything at or after this instant is after the period."""
         return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=LONDON)
+
+    @cached_property
+    def ends_at_utc(self) -> datetime:
+        """``ends_at`` in UTC, for comparing with other moments (see ``episodes._utc``)."""
+        return self.ends_at.astimezone(UTC)
 
     @property
     def label(self) -> str:

@@ -17,9 +17,11 @@ differs.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from outcomes.mds.columns import EPISODES
 from outcomes.mds.episodes import EpisodeRow
@@ -32,9 +34,9 @@ LISTED = 50  # absent episodes named in the warning
 IMMUTABLE = ("person_ref", "service_type", "referral_source", "referred_at")
 
 
-@dataclass(frozen=True)
-class PreviousEpisode:
-    """What the previous month's newest accepted version said of one episode."""
+class PreviousEpisode(NamedTuple):
+    """What the previous month's newest accepted version said of one episode (a named tuple: a month
+    has up to 100,000)."""
 
     episode_ref: str
     person_ref: str
@@ -82,9 +84,10 @@ def compare_with_previous(
         return
     before = {episode.episode_ref: episode for episode in previous.episodes}
     now = {episode.episode_ref: episode for episode in episodes}
+    fixed = operator.attrgetter(*IMMUTABLE)
     for episode in episodes:
         earlier = before.get(episode.episode_ref)
-        if earlier is None:
+        if earlier is None or fixed(earlier) == fixed(episode):  # the usual case, compared at once
             continue
         for field in IMMUTABLE:
             old, new = getattr(earlier, field), getattr(episode, field)

@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import openpyxl
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
@@ -45,9 +45,9 @@ class FileRejected(Exception):
         self.sheet = sheet
 
 
-@dataclass(frozen=True)
-class RawRow:
-    """One non-blank row: its number as Excel shows it, and its cells as trimmed text."""
+class RawRow(NamedTuple):
+    """One non-blank row: its number as Excel shows it, and its cells as trimmed text (a named tuple:
+    a return has up to 100,000 rows)."""
 
     number: int
     cells: tuple[str, ...]
@@ -172,17 +172,17 @@ def _read_sheet(workbook: Any, title: str, sheet: str, filename: str, max_rows: 
         ) from None
 
 
-def _build_table(rows: Iterable[tuple[int, Iterable[Any]]], *, sheet: str, max_rows: int) -> Table | None:
+def _build_table(rows: Iterable[tuple[int, Sequence[str]]], *, sheet: str, max_rows: int) -> Table | None:
     """Header = the first non-blank row; blank rows are skipped but keep their place in the numbering."""
     header: tuple[str, ...] | None = None
     header_row = 0
     data: list[RawRow] = []
     for number, cells in rows:
-        texts = tuple(str(cell) for cell in cells)
-        if not any(text.strip() for text in texts):
+        trimmed = tuple(map(str.strip, cells))
+        if not any(trimmed):
             continue
         if header is None:
-            header, header_row = texts, number
+            header, header_row = tuple(cells), number
             continue
         if len(data) >= max_rows:
             raise FileRejected(
@@ -195,7 +195,7 @@ def _build_table(rows: Iterable[tuple[int, Iterable[Any]]], *, sheet: str, max_r
                 ),
                 sheet=sheet,
             )
-        data.append(RawRow(number, tuple(text.strip() for text in texts)))
+        data.append(RawRow(number, trimmed))
     if header is None:
         return None
     return Table(sheet=sheet, header_row=header_row, header=header, rows=tuple(data))

@@ -14,6 +14,9 @@ Where the standard is silent:
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from outcomes.mds import columns
@@ -62,6 +65,42 @@ def validate_return(
     ``previous`` is the contract's previous month and ``commissioned`` the service types the contract
     commissions, if it says: the checks against them are warnings (``previous.py``).
     """
+    with _collector_paused():
+        return _validate_return(
+            period=period,
+            episodes_file=episodes_file,
+            filename=filename,
+            survey_file=survey_file,
+            survey_filename=survey_filename,
+            previous=previous,
+            commissioned=commissioned,
+        )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a file is read: reading makes millions of small objects
+    and no cycles, and a collection pass walks every object alive each time one is due (a fifth of
+    the time on a large return). Anything left to collect is collected once it is running again."""
+    was_running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_running:
+            gc.enable()
+
+
+def _validate_return(
+    *,
+    period: str,
+    episodes_file: bytes,
+    filename: str,
+    survey_file: bytes | None,
+    survey_filename: str | None,
+    previous: PreviousMonth | None,
+    commissioned: frozenset[str] | None,
+) -> ValidatedReturn:
     return_period = ReturnPeriod.parse(period)
     log = ProblemLog()
     episodes_table, survey_table = _read_tables(log, episodes_file, filename, survey_file, survey_filename)

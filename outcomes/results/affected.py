@@ -23,12 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db import connection
 
 from commissioning.models import Contract
 from outcomes.measures import MEASURES
 from outcomes.models import EpisodeRecord
 from outcomes.periods import Period, add_months, months_between, rolling_twelve_period
+from outcomes.results.latest import Moved, ids_in, null_safe_equal
 
 READ_FIELDS = (
     "person_ref",
@@ -49,6 +50,8 @@ READ_FIELDS = (
     "at_home_91_days",
 )
 AT_HOME_DAYS = 91
+# A row's referral, first visit and end dates: all that decides which months it can count in.
+RowDates = tuple[date | None, date | None, date | None]
 
 
 @dataclass(frozen=True)
@@ -74,19 +77,85 @@ class Horizon:
         return cls(tuple(sorted(windows)), lookback)
 
 
-def latest_rows_read(contract: Contract, refs: QuerySet | Iterable[str]) -> dict[str, tuple]:
-    """What the measures read of each given episode now: its latest row's values, by episode."""
-    rows = EpisodeRecord.objects.filter(contract=contract, is_latest=True, episode_ref__in=refs)
-    return {
-        row[0]: row[1:] for row in rows.values_list("episode_ref", *READ_FIELDS).iterator(chunk_size=5000)
-    }
+def _as_date(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives text
 
 
-def _row_months(row: tuple, horizon: Horizon, last: date) -> list[date]:
+@dataclass(frozen=True)
+class RowChange:
+    """An episode whose row read changed: the dates of its row read before and of its row read after
+    (None where there is none), and the fields that differ."""
+
+    before: RowDates | None
+    after: RowDates | None
+    fields: frozenset[str]
+
+
+def rows_read_changing(moved: Moved) -> set[RowChange]:
+    """The episodes whose row read changed, in a field the measures read, with a refresh of the
+    latest-row flags (``latest_flags_refresh``).
+
+    One query pairs each row no longer read with the row now read of the same episode (the id lists
+    give the planner their sizes, so it hashes) and keeps the pairs that differ; what comes back is
+    each distinct (dates before, dates after, fields that differ), far fewer than the episodes.
+    """
+    if not moved.before and not moved.after:
+        return set()
+    table = EpisodeRecord._meta.db_table
+    before, before_params = ids_in("id", moved.before or [0])
+    after, after_params = ids_in("id", moved.after or [0])
+    equal = null_safe_equal()
+    same = " AND ".join(f"o.{name} {equal} n.{name}" for name in READ_FIELDS)
+    differing = " || ".join(
+        f"CASE WHEN o.{name} {equal} n.{name} THEN '0' ELSE '1' END" for name in READ_FIELDS
+    )
+    columns = ", ".join(("episode_ref", *READ_FIELDS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH read_before AS (SELECT {columns} FROM {table} WHERE {before}),
+            read_after AS (SELECT {columns} FROM {table} WHERE {after})
+            SELECT DISTINCT
+              o.episode_ref IS NOT NULL, o.referred_on, o.first_visit_on, o.ended_on,
+              n.episode_ref IS NOT NULL, n.referred_on, n.first_visit_on, n.ended_on,
+              {differing}
+            FROM read_before o FULL JOIN read_after n ON n.episode_ref = o.episode_ref
+            WHERE NOT ({same})
+            """,  # noqa: S608 - names from the model; every value is a parameter
+            [*before_params, *after_params],
+        )
+        found = set()
+        for (
+            old_found,
+            old_referred,
+            old_visit,
+            old_ended,
+            new_found,
+            new_referred,
+            new_visit,
+            new_ended,
+            flags,
+        ) in cursor.fetchall():
+            found.add(
+                RowChange(
+                    before=(_as_date(old_referred), _as_date(old_visit), _as_date(old_ended))
+                    if old_found
+                    else None,
+                    after=(_as_date(new_referred), _as_date(new_visit), _as_date(new_ended))
+                    if new_found
+                    else None,
+                    fields=frozenset(
+                        name for name, flag in zip(READ_FIELDS, flags, strict=True) if flag == "1"
+                    ),
+                )
+            )
+        return found
+
+
+def _row_months(dates: RowDates, horizon: Horizon, last: date) -> list[date]:
     """The months an episode's row can count in: from its referral or first visit to its ending (or,
     while open, to ``last``) and its latest judging day."""
-    values = dict(zip(READ_FIELDS, row, strict=True))
-    referred, visited, ended = values["referred_on"], values["first_visit_on"], values["ended_on"]
+    referred, visited, ended = dates
     days = [day for day in (referred, visited) if day is not None]
     if not days:
         return []
@@ -109,7 +178,20 @@ OUTCOME_FIELDS = frozenset(
 
 def _outcome_changed_from(old: tuple | None, new: tuple | None) -> date | None:
     """When an episode's latest row changed only in its outcome, the first month whose results that
-    can change; None when the change can reach any month the row counts in.
+    can change; None when the change can reach any month the row counts in (``_outcome_since``)."""
+    if old is None or new is None:
+        return None
+    before, after = dict(zip(READ_FIELDS, old, strict=True)), dict(zip(READ_FIELDS, new, strict=True))
+    changed = frozenset(name for name in READ_FIELDS if before[name] != after[name])
+    return _outcome_since(changed, before["ended_on"], after["ended_on"], after["referred_on"])
+
+
+def _outcome_since(
+    changed: frozenset[str], ended_before: date | None, ended_after: date | None, referred_on: date | None
+) -> date | None:
+    """When only the ``changed`` fields of an episode's row read differ and all are its outcome, the
+    first month whose results that can change; None when the change can reach any month the row
+    counts in.
 
     - An ending (ended_on, end_reason, died_in_preferred_place) set, moved or corrected: every
       measure reads it only from the ending day on — whether the episode is still open on a day or
@@ -121,20 +203,18 @@ def _outcome_changed_from(old: tuple | None, new: tuple | None) -> date | None:
       containing their day, never from the latest row, so the accepted month itself (always
       recomputed) is all it reaches.
     """
-    if old is None or new is None:
-        return None
-    before, after = dict(zip(READ_FIELDS, old, strict=True)), dict(zip(READ_FIELDS, new, strict=True))
-    changed = {name for name in READ_FIELDS if before[name] != after[name]}
     if not changed <= OUTCOME_FIELDS:
         return None
     days: list[date] = []
     if changed & {"ended_on", "end_reason", "died_in_preferred_place"}:
-        endings = [day for day in (before["ended_on"], after["ended_on"]) if day is not None]
+        endings = [day for day in (ended_before, ended_after) if day is not None]
         if not endings:
             return None
         days.append(min(endings))
     if "at_home_91_days" in changed:
-        days.append(after["referred_on"] + timedelta(days=AT_HOME_DAYS))
+        if referred_on is None:  # never so: a row always has its referral date
+            return None
+        days.append(referred_on + timedelta(days=AT_HOME_DAYS))
     if not days:  # the hours now alone
         return date.max
     return min(days).replace(day=1)
@@ -144,29 +224,29 @@ def months_touched(
     contract: Contract,
     *,
     month: date,
-    before: dict[str, tuple],
-    after: dict[str, tuple],
+    changed: Iterable[RowChange],
     accepted_before: list[date],
     today: date,
 ) -> list[str]:
     """The months ("YYYY-MM") whose results the acceptance of a version of ``month`` can change.
 
-    ``before`` and ``after`` are ``latest_rows_read`` of the episodes of the new version and the
-    version it replaces, taken before and after the latest-row flags were refreshed;
-    ``accepted_before`` the contract's months with an accepted return before this acceptance.
+    ``changed`` are the episodes whose row read changed, as ``rows_read_changing`` gives them;
+    ``accepted_before`` the contract's months with an accepted
+    return before this acceptance.
     """
     horizon = Horizon.of(contract)
     last = max([today.replace(day=1), month, *accepted_before])
     touched: set[date] = {month}
-    for ref in before.keys() | after.keys():
-        old, new = before.get(ref), after.get(ref)
-        if old == new:
-            continue
+    for change in changed:
         reach: set[date] = set()
-        for row in (old, new):
-            if row is not None:
-                reach.update(_row_months(row, horizon, last))
-        since = _outcome_changed_from(old, new)
+        for dates in (change.before, change.after):
+            if dates is not None:
+                reach.update(_row_months(dates, horizon, last))
+        since = (
+            None
+            if change.before is None or change.after is None
+            else _outcome_since(change.fields, change.before[2], change.after[2], change.after[0])
+        )
         touched.update(m for m in reach if since is None or m >= since)
     earlier = [m for m in accepted_before if m < month]
     later = [m for m in accepted_before if m > month]

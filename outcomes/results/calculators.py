@@ -130,19 +130,6 @@ def latest_rows_ranked(contract: Contract, refs: QuerySet | None = None) -> Quer
     return ranked.filter(newest=1)
 
 
-def latest_flags_refresh(contract: Contract, attempts: list | None = None) -> None:
-    """Set is_latest for the episodes of the given attempts (or of the whole contract), set-based."""
-    rows = EpisodeRecord.objects.filter(contract=contract)
-    refs = None
-    if attempts is not None:
-        refs = EpisodeRecord.objects.filter(attempt__in=attempts).values("episode_ref")
-        rows = rows.filter(episode_ref__in=refs)
-    rows.filter(is_latest=True).update(is_latest=False)
-    latest = list(latest_rows_ranked(contract, refs).values_list("pk", flat=True))
-    for start in range(0, len(latest), 10_000):
-        EpisodeRecord.objects.filter(pk__in=latest[start : start + 10_000]).update(is_latest=True)
-
-
 def latest_flags_broken(contract: Contract) -> int:
     """How many episode rows break the latest-row invariant: exactly one flagged row per episode,
     the row in the latest month that contains it (0 when the flags are right).

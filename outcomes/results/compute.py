@@ -51,9 +51,9 @@ from outcomes.results.calculators import (
     data_window,
     figures_for,
     latest_flags_broken,
-    latest_flags_refresh,
     window_months,
 )
+from outcomes.results.latest import latest_flags_refresh
 
 logger = logging.getLogger(__name__)
 

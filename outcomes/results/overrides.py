@@ -5,9 +5,10 @@ a reason; a later row with an empty RAG withdraws it. The override **in force** 
 period is the newest row (by ``created_at``, then ``id``) when its RAG is not empty. The computed
 RAG is never hidden: pages, packs, exports and the API show both.
 
-The rule has two forms, kept together here and tested against each other
+The rule has three forms, kept together here and tested against each other
 (``tests/outcomes/results/test_overrides.py``): ``overrides_in_force`` in Python for pages that hold
-results in memory, and ``with_rag_in_force`` in SQL for the API's filter and ordering.
+results in memory, ``with_rag_in_force`` in SQL for the API's filter and ordering, and
+``newest_override_sql`` for the statements that write the result list's JSON and its validator.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ def with_rag_in_force(results: QuerySet[ComplianceResult]) -> QuerySet[Complianc
     ).order_by(*NEWEST_FIRST)
     return results.annotate(override_rag=Coalesce(Subquery(newest.values("rag")[:1]), Value(""))).annotate(
         rag_in_force=Case(When(override_rag="", then=F("rag")), default=F("override_rag"))
+    )
+
+
+def newest_override_sql(result: str) -> str:
+    """A LATERAL subquery (raw SQL) giving the newest override row of the target and period of the
+    result row aliased ``result``: its columns, none when there is none. It is in force when its
+    ``rag`` is not empty (the rule of ``overrides_in_force``)."""
+    table = ResultOverride._meta.db_table
+    return (
+        f"(SELECT o.* FROM {table} o WHERE o.target_id = {result}.target_id AND o.period = {result}.period "  # noqa: S608
+        "ORDER BY o.created_at DESC, o.id DESC LIMIT 1)"
     )
 
 

@@ -31,7 +31,7 @@ from commissioning.models import Contract
 from commissioning.notices.models import NoticeFile
 from commissioning.qaf.models import EvidenceFile
 from commissioning.retention import retention_due_on
-from outcomes.models import EpisodeRecord, ReturnAttempt
+from outcomes.models import CheckedReturn, EpisodeRecord, ReturnAttempt
 
 
 def contracts_due(today: date | None = None) -> list[Contract]:
@@ -97,6 +97,8 @@ def _delete(contract: Contract, today: date) -> Deleted:
             return Deleted(contract=contract)
         deleted = _count(contract)
         EpisodeRecord.objects.filter(contract=contract).delete()
+        # The rows kept from checking attempts never signed off hold the same person-level data.
+        CheckedReturn.objects.filter(attempt__monthly_return__contract=contract).delete()
         for attempt in _attempts(contract).filter(~Q(file="") | ~Q(survey_file="")):
             for stored in (attempt.file, attempt.survey_file):
                 if stored:

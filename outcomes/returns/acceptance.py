@@ -4,13 +4,13 @@ The caller holds the contract's lock. Everything is written in one transaction: 
 (PostgreSQL COPY) and survey figure of the new version, the previous version marked superseded
 (never changed), what changed (episodes added, changed, removed), the latest-row flags the measures
 read, and a request to recompute every period whose results the change can reach, judged by the
-episodes' own dates (``outcomes.results.affected``).
+episodes' own dates (``outcomes.results.affected``). The rows are those kept from the attempt's
+validation (``checked``) while nothing its checks read has changed since.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -19,57 +19,75 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.dates import moment_label
-from outcomes.mds import ValidatedReturn
-from outcomes.models import AttemptStatus, EpisodeRecord, MonthlyReturn, ReturnAttempt, SurveyFigure
-from outcomes.periods import LONDON
-from outcomes.results.affected import latest_rows_read, months_touched
-from outcomes.results.calculators import latest_flags_refresh
-from outcomes.results.requests import recompute_request
-from outcomes.returns.submitters import Submitter
-from outcomes.returns.validation import attempt_read
-
-EPISODE_FIELDS = (
-    "person_ref",
-    "service_type",
-    "referral_source",
-    "age_band",
-    "dementia",
-    "end_of_life",
-    "referred_at",
-    "first_visit_at",
-    "weekly_hours_start",
-    "weekly_hours_now",
-    "ended_on",
-    "end_reason",
-    "died_in_preferred_place",
-    "at_home_91_days",
+from outcomes.mds import EpisodeRow
+from outcomes.models import (
+    AttemptStatus,
+    CheckedReturn,
+    EpisodeRecord,
+    MonthlyReturn,
+    ReturnAttempt,
+    SurveyFigure,
 )
-HOURS_PLACES = Decimal("0.01")  # EpisodeRecord.weekly_hours_* keep two decimal places
+from outcomes.periods import LONDON
+from outcomes.results.affected import months_touched, rows_read_changing
+from outcomes.results.latest import latest_flags_refresh
+from outcomes.results.requests import recompute_request
+from outcomes.returns.checked import (
+    EPISODE_FIELDS,
+    checked_copy_text,
+    checked_current,
+    episode_copy_text,
+    episodes_copy,
+    keeps_checked_rows,
+    stored_hours,
+)
+from outcomes.returns.submitters import Submitter
+from outcomes.returns.validation import attempt_inputs, inputs_validate
 
 
-def _episode_key(record) -> tuple:
-    # Moments in UTC: Python never finds a London time in the autumn's repeated hour equal to a UTC one.
-    return tuple(
-        value.astimezone(UTC) if isinstance(value, datetime) else value
-        for value in (getattr(record, name) for name in EPISODE_FIELDS)
+@dataclass(frozen=True)
+class _Rows:
+    """The rows a version is accepted with: its episodes as COPY text (PostgreSQL) or as typed rows
+    (the embedded database), and its survey figures."""
+
+    count: int
+    copy_text: bytes = b""
+    episodes: list[EpisodeRow] = field(default_factory=list)
+    survey: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+def _rows_to_accept(attempt: ReturnAttempt) -> _Rows:
+    """The rows checked at validation while everything the checks read is unchanged; otherwise the
+    stored file checked again (ValidationError if it no longer passes: nothing of it is accepted)."""
+    inputs = attempt_inputs(attempt)
+    kept = checked_current(attempt, inputs.against())
+    if kept is not None:
+        survey = [(code, numerator, denominator) for code, numerator, denominator in kept.survey]
+        return _Rows(kept.episode_count, copy_text=checked_copy_text(kept), survey=survey)
+    result = inputs_validate(inputs)
+    if not result.is_valid:  # the stored file no longer passes: refuse rather than accept part of it
+        raise ValidationError("The stored file no longer passes its checks. Upload it again.")
+    survey = [(row.measure_code, row.numerator, row.denominator) for row in result.survey]
+    if not keeps_checked_rows():
+        return _Rows(len(result.episodes), episodes=result.episodes, survey=survey)
+    monthly_return = attempt.monthly_return
+    copy_text = episode_copy_text(
+        result.episodes,
+        attempt_id=attempt.pk,
+        contract_id=monthly_return.contract_id,
+        month=monthly_return.month,
     )
-
-
-def _stored_hours(hours: Decimal) -> Decimal:
-    """Hours as the database keeps them (two decimal places), so comparisons see the stored value."""
-    return hours.quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
+    return _Rows(len(result.episodes), copy_text=copy_text, survey=survey)
 
 
 def attempt_accept(
-    attempt: ReturnAttempt,
-    submitter: Submitter,
-    acknowledged_warnings: bool | dict[int, str],
-    result: ValidatedReturn | None = None,
+    attempt: ReturnAttempt, submitter: Submitter, acknowledged_warnings: bool | dict[int, str]
 ) -> ReturnAttempt:
     """Store the attempt as the month's newest version (caller holds the contract's lock).
 
-    ``result`` is the validation just done in the same call (the data-team path); otherwise the
-    stored file is read again, so that what is accepted is exactly what was checked.
+    The rows kept from its validation are written while everything the checks read is unchanged
+    (``checked``); otherwise the stored file is checked again, so that what is accepted is exactly
+    what passes the checks as they stand at sign-off.
     """
     if attempt.status == AttemptStatus.ACCEPTED or attempt.status == AttemptStatus.SUPERSEDED:
         raise ValidationError(
@@ -82,9 +100,7 @@ def attempt_accept(
             "Only a return that passed its checks can be signed off."
         )
     notes = _acknowledgements(attempt, acknowledged_warnings)
-    result = result or attempt_read(attempt)
-    if not result.is_valid:  # the stored file no longer passes: refuse rather than accept part of it
-        raise ValidationError("The stored file no longer passes its checks. Upload it again.")
+    rows = _rows_to_accept(attempt)
     monthly_return = attempt.monthly_return
     contract = monthly_return.contract
     previous = monthly_return.attempts.filter(is_current=True).first()
@@ -94,56 +110,40 @@ def attempt_accept(
         previous.status = AttemptStatus.SUPERSEDED
         previous.superseded_at = now
         previous.save(update_fields=["is_current", "status", "superseded_at"])
-    records = [
-        EpisodeRecord(
-            attempt=attempt,
-            contract=contract,
-            month=monthly_return.month,
-            row=row.row,
-            episode_ref=row.episode_ref,
-            **{
-                **{name: getattr(row, name) for name in EPISODE_FIELDS},
-                "weekly_hours_start": _stored_hours(row.weekly_hours_start),
-                "weekly_hours_now": _stored_hours(row.weekly_hours_now),
-            },
-            referred_on=timezone.localtime(row.referred_at, LONDON).date(),
-            first_visit_on=timezone.localtime(row.first_visit_at, LONDON).date()
-            if row.first_visit_at
-            else None,
-        )
-        for row in result.episodes
-    ]
-    _insert_episodes(records)
+    # Accepting the contract's newest month (as nearly always), its rows are its episodes' latest.
+    newest = not ReturnAttempt.objects.filter(
+        monthly_return__contract=contract, monthly_return__month__gt=monthly_return.month, is_current=True
+    ).exists()
+    _insert_episodes(attempt, rows, latest=newest)
     SurveyFigure.objects.bulk_create(
         SurveyFigure(
             attempt=attempt,
             contract=contract,
             month=monthly_return.month,
-            measure_code=row.measure_code,
-            numerator=row.numerator,
-            denominator=row.denominator,
+            measure_code=code,
+            numerator=numerator,
+            denominator=denominator,
         )
-        for row in result.survey
+        for code, numerator, denominator in rows.survey
     )
-    changes = _changes(previous, records) if previous is not None else {}
-    # The version's rows are current now: refresh which row of each touched episode the measures
-    # read, noting what they read before and after, to know which results the change reaches.
+    CheckedReturn.objects.filter(attempt=attempt).delete()  # its rows are the version's rows now
+    changes = _changes(previous, attempt) if previous is not None else {}
+    # The version's rows are current now: move the flags to the row of each touched episode the
+    # measures read, and compare the rows read before and after, to know which results the change
+    # reaches.
     versions = [a for a in (attempt, previous) if a is not None]
-    refs = EpisodeRecord.objects.filter(attempt__in=versions).values("episode_ref")
     accepted_before = list(
         MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
             "month", flat=True
         )
     )
-    before = latest_rows_read(contract, refs)
     attempt.is_current = True
     attempt.save(update_fields=["is_current"])
-    latest_flags_refresh(contract, versions)
+    changed = rows_read_changing(latest_flags_refresh(contract, versions, newest=attempt if newest else None))
     touched = months_touched(
         contract,
         month=monthly_return.month,
-        before=before,
-        after=latest_rows_read(contract, refs),
+        changed=changed,
         accepted_before=accepted_before,
         today=timezone.localdate(),
     )
@@ -157,7 +157,7 @@ def attempt_accept(
     attempt.signed_off_by_label = submitter.label
     attempt.changes = changes
     attempt.warning_notes = notes
-    attempt.episode_count = len(records)
+    attempt.episode_count = rows.count
     attempt.save()
     recompute_request(contract=contract, months=touched)
     # Last, as every audit entry is: writing one holds the audit log's chain lock to the commit, so
@@ -173,7 +173,7 @@ def attempt_accept(
             "contract": contract.reference,
             "period": monthly_return.period,
             "version": attempt.version,
-            "episodes": len(records),
+            "episodes": rows.count,
             "warnings_acknowledged": len(attempt.warnings),
             "warning_notes": sum(1 for item in notes if item["note"]),
             "source": submitter.source,
@@ -203,37 +203,57 @@ def _acknowledgements(attempt: ReturnAttempt, acknowledged: bool | dict[int, str
     return [{"warning": index, "note": given[index][:500]} for index in range(count)]
 
 
-EPISODE_COLUMNS_STORED = (
-    "attempt_id",
-    "contract_id",
-    "month",
-    "row",
-    "episode_ref",
-    *EPISODE_FIELDS,
-    "referred_on",
-    "first_visit_on",
-)
-
-
-def _insert_episodes(records: list[EpisodeRecord]) -> None:
-    """Write a version's episodes: PostgreSQL COPY (fast, same transaction), else bulk inserts."""
-    if connection.vendor != "postgresql":
-        EpisodeRecord.objects.bulk_create(records, batch_size=2000)
+def _insert_episodes(attempt: ReturnAttempt, rows: _Rows, *, latest: bool) -> None:
+    """Write a version's episodes, flagged as their episodes' latest rows or not: PostgreSQL COPY
+    (fast, same transaction), else bulk inserts."""
+    if keeps_checked_rows():
+        episodes_copy(rows.copy_text, latest=latest)
         return
+    monthly_return = attempt.monthly_return
+    EpisodeRecord.objects.bulk_create(
+        (
+            EpisodeRecord(
+                attempt=attempt,
+                contract_id=monthly_return.contract_id,
+                month=monthly_return.month,
+                row=row.row,
+                episode_ref=row.episode_ref,
+                **{
+                    **{name: getattr(row, name) for name in EPISODE_FIELDS},
+                    "weekly_hours_start": stored_hours(row.weekly_hours_start),
+                    "weekly_hours_now": stored_hours(row.weekly_hours_now),
+                },
+                referred_on=row.referred_at.astimezone(LONDON).date(),
+                first_visit_on=row.first_visit_at.astimezone(LONDON).date() if row.first_visit_at else None,
+                is_latest=latest,
+            )
+            for row in rows.episodes
+        ),
+        batch_size=2000,
+    )
+
+
+def _changes(previous: ReturnAttempt, attempt: ReturnAttempt) -> dict:
+    """Episodes added, removed and changed (in any field the provider gives) against the previous
+    version: set differences of the two versions' rows, which treat two blanks as equal."""
     table = EpisodeRecord._meta.db_table
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(EPISODE_COLUMNS_STORED)}) FROM STDIN") as copy,
-    ):
-        for record in records:
-            copy.write_row(tuple(getattr(record, column) for column in EPISODE_COLUMNS_STORED))
-
-
-def _changes(previous: ReturnAttempt, records: list[EpisodeRecord]) -> dict:
-    before = {r.episode_ref: _episode_key(r) for r in previous.episodes.all().iterator(chunk_size=5000)}
-    after = {r.episode_ref: _episode_key(r) for r in records}
-    return {
-        "added": len(after.keys() - before.keys()),
-        "removed": len(before.keys() - after.keys()),
-        "changed": sum(1 for ref in after.keys() & before.keys() if after[ref] != before[ref]),
-    }
+    fields = ", ".join(("episode_ref", *EPISODE_FIELDS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT
+              (SELECT COUNT(*) FROM (
+                 SELECT episode_ref FROM {table} WHERE attempt_id = %s
+                 EXCEPT SELECT episode_ref FROM {table} WHERE attempt_id = %s) added),
+              (SELECT COUNT(*) FROM (
+                 SELECT episode_ref FROM {table} WHERE attempt_id = %s
+                 EXCEPT SELECT episode_ref FROM {table} WHERE attempt_id = %s) removed),
+              (SELECT COUNT(*) FROM (
+                 SELECT {fields} FROM {table} WHERE attempt_id = %s
+                 EXCEPT SELECT {fields} FROM {table} WHERE attempt_id = %s) differing)
+            """,  # noqa: S608 - names from the model; every value is a parameter
+            [attempt.pk, previous.pk, previous.pk, attempt.pk, attempt.pk, previous.pk],
+        )
+        added, removed, differing = cursor.fetchone()
+    # A row of the new version unlike every row of the old is an episode added or changed.
+    return {"added": added, "removed": removed, "changed": differing - added}

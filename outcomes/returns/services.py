@@ -31,7 +31,7 @@ from outcomes.returns.acceptance import attempt_accept
 from outcomes.returns.emails import ACCEPTED
 from outcomes.returns.submitters import Submitter, submitter_for
 from outcomes.returns.tasks import return_email_later, validation_later, validation_subject
-from outcomes.returns.validation import attempt_check
+from outcomes.returns.validation import attempt_validate
 
 IMPORT_LABEL = "Data import (import_return)"
 
@@ -261,12 +261,12 @@ def return_import(
         submitted_at=submitted_at,
         queue_validation=False,
     )
-    attempt, result = attempt_check(attempt.pk)
+    attempt = attempt_validate(attempt_id=attempt.pk)
     if accept and attempt.status == AttemptStatus.VALID:
         with transaction.atomic():
             contract_lock(contract)
             attempt = ReturnAttempt.objects.select_related("monthly_return__contract__provider").get(
                 pk=attempt.pk
             )
-            attempt = attempt_accept(attempt, submitter, acknowledged_warnings=True, result=result)
+            attempt = attempt_accept(attempt, submitter, acknowledged_warnings=True)
     return attempt

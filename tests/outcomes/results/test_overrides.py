@@ -1,5 +1,6 @@
-"""The one rule for the RAG override in force, in its two forms: ``overrides_in_force`` (Python, for
-pages that hold results in memory) and ``with_rag_in_force`` (SQL, for the API's filter and order).
+"""The one rule for the RAG override in force, in its three forms: ``overrides_in_force`` (Python, for
+pages that hold results in memory), ``with_rag_in_force`` (SQL, for the API's filter and order) and
+``newest_override_sql`` (raw SQL, for the statements writing the API's result list).
 
 Every sequence of up to three overrides and withdrawals is tried, with distinct times and with a
 tie on the time (the later row wins), each on a period of its own: both forms must agree on every
@@ -11,10 +12,16 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from outcomes.models import ComplianceResult, ResultOverride
 from outcomes.periods import add_months, month_period
-from outcomes.results.overrides import override_in_force, overrides_in_force, with_rag_in_force
+from outcomes.results.overrides import (
+    newest_override_sql,
+    override_in_force,
+    overrides_in_force,
+    with_rag_in_force,
+)
 from tests.factories import contract, target
 
 pytestmark = pytest.mark.django_db
@@ -80,9 +87,18 @@ def test_python_and_sql_agree_on_every_sequence_of_overrides(world):
     sql = dict(
         with_rag_in_force(ComplianceResult.objects.filter(target=t)).values_list("period", "rag_in_force")
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.period, CASE WHEN o.rag <> '' THEN o.rag ELSE r.rag END "
+            f"FROM {ComplianceResult._meta.db_table} r LEFT JOIN LATERAL {newest_override_sql('r')} o ON true "
+            "WHERE r.target_id = %s",
+            [t.pk],
+        )
+        raw = dict(cursor.fetchall())
     one_by_one = {
         period: (found.rag if (found := override_in_force(t.pk, period)) else COMPUTED) for period in expected
     }
     assert python == expected
     assert sql == expected
+    assert raw == expected
     assert one_by_one == expected

@@ -1,0 +1,150 @@
+"""The row of each episode the measures read, kept in ``EpisodeRecord.is_latest``.
+
+An episode's row in the latest month that contains it, from each month's newest accepted version
+(measures.md). Moved at each acceptance for the episodes of the versions concerned, and for a
+whole contract when the nightly check finds the flags wrong.
+
+Every statement here filters one table by a list of ids or references passed as a single array
+parameter, or joins it to the (small) attempts table, so its plan stays linear whatever the
+planner knows: the rows of a version written in the same transaction, or of a new contract, are
+not in the table's statistics, and a join against them can be planned as a nested loop that
+rescans them for every row (minutes for a large return).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+
+from commissioning.models import Contract
+from outcomes.models import EpisodeRecord, ReturnAttempt
+
+_EPISODES = EpisodeRecord._meta.db_table
+_ATTEMPTS = ReturnAttempt._meta.db_table
+
+
+def ids_in(column: str, ids: list[int]) -> tuple[str, list]:
+    """SQL for "``column`` is one of ``ids``", the list passed as one parameter, and that parameter."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]  # noqa: S608 - no value in it
+
+
+def null_safe_equal() -> str:
+    """SQL for "equal, or both NULL" in this database."""
+    return "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
+
+
+def _refs(where: str, params: list, *, less: tuple[str, list] | None = None) -> tuple[str, list]:
+    """SQL for "``e.episode_ref`` is one of the references of the rows ``where`` selects" (less those
+    of the rows ``less`` selects), and its one parameter.
+
+    The references are read first, as one array (one value, not a row each), and passed back as one
+    parameter: the planner sees the list itself, so it tests each row against a hash of it or looks
+    each up in the index, rather than joining to a subquery whose size it can misjudge.
+    """
+    found = f"SELECT episode_ref FROM {_EPISODES} WHERE {where}"  # noqa: S608 - names from the model
+    if less is not None:
+        found += f" EXCEPT SELECT episode_ref FROM {_EPISODES} WHERE {less[0]}"  # noqa: S608 - names from the model
+        params = [*params, *less[1]]
+    if connection.vendor == "postgresql":
+        query, condition = f"SELECT ARRAY({found})::text", "e.episode_ref = ANY(%s::text[])"
+    else:
+        query = f"SELECT json_group_array(episode_ref) FROM ({found})"  # noqa: S608 - names from the model
+        condition = "e.episode_ref IN (SELECT value FROM json_each(%s))"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return condition, [cursor.fetchone()[0]]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The rows the measures read before a refresh and after it, where they differ: ``before`` lost
+    the flag (or were flagged and are not read any more), ``after`` are read now and were not."""
+
+    before: list[int]
+    after: list[int]
+
+
+def latest_flags_refresh(
+    contract: Contract, attempts: list[ReturnAttempt] | None = None, *, newest: ReturnAttempt | None = None
+) -> Moved:
+    """Flag each episode's latest row, for the episodes in the given versions (or the whole contract);
+    only the rows whose flag changes are written.
+
+    ``newest`` is one of the versions, just written with its rows flagged because its month is the
+    contract's latest with an accepted version: each of its rows is its episode's latest, so its
+    episodes' other flagged rows lose the flag with no ranking at all (and its rows count as not
+    read before). The versions' other episodes are ranked.
+    """
+    if newest is None:
+        where, params = (
+            ("contract_id = %s", [contract.pk])
+            if attempts is None
+            else ids_in("attempt_id", [attempt.pk for attempt in attempts])
+        )
+        return _ranked_refresh(contract, _refs(where, params))
+    others = [attempt.pk for attempt in attempts or [] if attempt.pk != newest.pk]
+    turned_off = _newest_refresh(contract, newest)
+    moved = (
+        _ranked_refresh(contract, _refs(*ids_in("attempt_id", others), less=("attempt_id = %s", [newest.pk])))
+        if others
+        else Moved([], [])
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {_EPISODES} WHERE attempt_id = %s", [newest.pk])  # noqa: S608 - names from the model
+        written = [row_id for (row_id,) in cursor.fetchall()]
+    return Moved(before=sorted([*turned_off, *moved.before]), after=sorted([*written, *moved.after]))
+
+
+def _newest_refresh(contract: Contract, newest: ReturnAttempt) -> list[int]:
+    """Unflag the other flagged rows of the newest version's episodes; the rows unflagged."""
+    touched, params = _refs("attempt_id = %s", [newest.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_EPISODES} AS e SET is_latest = %s
+            WHERE e.contract_id = %s AND e.is_latest AND e.attempt_id <> %s AND {touched}
+            RETURNING id
+            """,  # noqa: S608 - names from the model; every value is a parameter
+            [False, contract.pk, newest.pk, *params],
+        )
+        return [row_id for (row_id,) in cursor.fetchall()]
+
+
+def _ranked_refresh(contract: Contract, touched: tuple[str, list]) -> Moved:
+    """Rank the current rows of the touched episodes newest month first, and move the flags to the
+    first of each."""
+    condition, params = touched
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH latest AS (
+              SELECT id FROM (
+                SELECT e.id, ROW_NUMBER() OVER (PARTITION BY e.episode_ref ORDER BY e.month DESC) AS newest
+                FROM {_EPISODES} e JOIN {_ATTEMPTS} a ON a.id = e.attempt_id
+                WHERE e.contract_id = %s AND a.is_current AND {condition}
+              ) ranked WHERE newest = 1
+            ),
+            flagged AS (SELECT e.id FROM {_EPISODES} e WHERE e.contract_id = %s AND e.is_latest AND {condition})
+            SELECT id, true FROM (SELECT id FROM latest EXCEPT SELECT id FROM flagged) turned_on
+            UNION ALL
+            SELECT id, false FROM (SELECT id FROM flagged EXCEPT SELECT id FROM latest) turned_off
+            """,  # noqa: S608 - names from the model; every value is a parameter
+            [contract.pk, *params, contract.pk, *params],
+        )
+        found = cursor.fetchall()
+        moved = Moved(
+            before=sorted(row_id for row_id, flag in found if not flag),
+            after=sorted(row_id for row_id, flag in found if flag),
+        )
+        for ids, flag in ((moved.before, False), (moved.after, True)):
+            if ids:
+                where, id_params = ids_in("id", ids)
+                cursor.execute(
+                    f"UPDATE {_EPISODES} SET is_latest = %s WHERE {where}",  # noqa: S608 - names from the model
+                    [flag, *id_params],
+                )
+    return moved

@@ -142,14 +142,15 @@ def _object(*pairs: tuple[str, str]) -> str:
 def _list_of_text(column: str) -> str:
     """A stored JSON list shown as a list of strings (``ListField(child=CharField())``)."""
     return (
-        f"CASE WHEN jsonb_array_length({column}) = 0 THEN '[]' ELSE (SELECT concat('[', string_agg("  # noqa: S608
+        f"CASE WHEN jsonb_array_length({column}) = 0 THEN '[]' ELSE (SELECT concat('[', string_agg("
         f"coalesce(to_json(item)::text, 'null'), ',' ORDER BY position), ']') "
         f"FROM jsonb_array_elements_text({column}) WITH ORDINALITY AS items(item, position)) END"
     )
 
 
-def _sources() -> str:
-    """The return versions read, by month (in the order Python sorts the months)."""
+def _sources(column: str) -> str:
+    """The return versions read (the JSON object ``column``), by month in the order Python sorts
+    the months."""
     entry = _object(
         ("month", _text("source.key")),
         ("attempt_id", _integer("read.attempt")),
@@ -160,8 +161,8 @@ def _sources() -> str:
         ),
     )
     return (
-        f"coalesce((SELECT concat('[', string_agg({entry}, ',' ORDER BY source.key COLLATE \"C\"), ']') "  # noqa: S608
-        "FROM jsonb_each(r.sources) AS source "
+        f"coalesce((SELECT concat('[', string_agg({entry}, ',' ORDER BY source.key COLLATE \"C\"), ']') "
+        f"FROM jsonb_each({column}) AS source "
         "CROSS JOIN LATERAL (SELECT (source.value ->> 'attempt')::bigint AS attempt) AS read), '[]')"
     )
 
@@ -252,7 +253,7 @@ def _result() -> str:
         ("restated", _boolean("r.restated")),
         ("restates", _integer("r.restates_id")),
         ("restated_because", _text("r.restated_because")),
-        ("sources", _sources()),
+        ("sources", "sources.json"),
         ("is_latest", _boolean("r.is_latest")),
         ("computed_at", _datetime("computed_at")),
         ("checked_at", _datetime("checked_at")),
@@ -270,6 +271,19 @@ def _facts() -> str:
     )
 
 
+# The columns of a result its facts read (besides its row version).
+FACT_COLUMNS = (
+    "id",
+    "checked_at",
+    "is_latest",
+    "restates_id",
+    "contract_id",
+    "target_id",
+    "target_version_id",
+    "period",
+)
+
+
 def _statement(*, facts: bool, body: bool, where: str) -> str:
     """One statement over the results ``where`` says (a condition on the result ``r``), reading
     their facts (how many there are, and a digest of their facts) and/or writing their JSON: the
@@ -279,37 +293,50 @@ def _statement(*, facts: bool, body: bool, where: str) -> str:
     The results are read first, then their few contracts by id from a list, and each result's
     target and target version by its id (OFFSET 0 keeps those lookups as they are written): every
     table is read through its primary key, whatever the planner thinks of the tables' sizes (joined
-    plainly, at national scale it hashes the whole target table for each page of 500)."""
-    columns, joins = [], ""
-    if facts:
-        columns.append(f"count(*), sum(hash_record_extended({_facts()}, 0))::text")
-    if body:
-        columns.append(
-            f"replace(replace(coalesce(string_agg({_result()}, ',' ORDER BY r.id DESC), ''), "
-            "chr(8232), '\\u2028'), chr(8233), '\\u2029')"
-        )
-        joins = (
-            "LEFT JOIN unnest(%(measure_codes)s::text[], %(measure_json)s::text[]) AS measure(code, json) "
-            "ON measure.code = t.measure "
-            f"CROSS JOIN LATERAL (SELECT {_local('computed_at', 'r.computed_at')}, "
-            f"{_local('checked_at', 'r.checked_at')}, {_local('overridden_at', 'o.created_at')}) AS local "
-        )
+    plainly, at national scale it hashes the whole target table for each page of 500). The targets
+    of a contract read the same return versions for a period, so each distinct ``sources`` is
+    written once (found by its hash, and checked equal)."""
     organisations = Organisation._meta.db_table
-    return (
-        f"WITH r AS MATERIALIZED (SELECT r.*, r.xmin AS row_version FROM {ComplianceResult._meta.db_table} r "  # noqa: S608
-        f"WHERE {where}), "
+    if body:  # every column of a result, and its sources' hash
+        result_columns = "r.*, jsonb_hash_extended(r.sources, 0) AS sources_hash"
+    else:  # the few columns the facts read
+        result_columns = ", ".join(f"r.{column}" for column in FACT_COLUMNS)
+    tables = [
+        f"r AS MATERIALIZED (SELECT {result_columns}, r.xmin AS row_version "
+        f"FROM {ComplianceResult._meta.db_table} r WHERE {where})",
         "c AS MATERIALIZED (SELECT c.id, c.reference, c.title, c.provider_id, provider.name AS provider_name, "
         f"lead.name AS lead_name FROM {Contract._meta.db_table} c "
         f"JOIN {organisations} provider ON provider.id = c.provider_id "
         f"JOIN {organisations} lead ON lead.id = c.lead_commissioner_id "
-        "WHERE c.id = ANY(ARRAY(SELECT DISTINCT contract_id FROM r))) "
-        f"SELECT {', '.join(columns)} FROM r JOIN c ON c.id = r.contract_id "
-        f"CROSS JOIN LATERAL (SELECT t.measure FROM {Target._meta.db_table} t WHERE t.id = r.target_id OFFSET 0) t "
+        "WHERE c.id = ANY(ARRAY(SELECT DISTINCT contract_id FROM r)))",
+    ]
+    joins = [
+        "r JOIN c ON c.id = r.contract_id",
+        f"CROSS JOIN LATERAL (SELECT t.measure FROM {Target._meta.db_table} t WHERE t.id = r.target_id OFFSET 0) t",
         "CROSS JOIN LATERAL (SELECT v.id, v.target_value, v.tolerance, v.min_denominator "
-        f"FROM {TargetVersion._meta.db_table} v WHERE v.id = r.target_version_id OFFSET 0) v "
-        f"LEFT JOIN LATERAL {newest_override_sql('r')} o ON o.rag <> '' "
-        f"{joins}"
-    )
+        f"FROM {TargetVersion._meta.db_table} v WHERE v.id = r.target_version_id OFFSET 0) v",
+        f"LEFT JOIN LATERAL {newest_override_sql('r')} o ON o.rag <> ''",
+    ]
+    columns = []
+    if facts:
+        columns.append(f"count(*), sum(hash_record_extended({_facts()}, 0))::text")
+    if body:
+        tables.append(
+            f"sources AS MATERIALIZED (SELECT hash, sources, {_sources('sources')} AS json "
+            "FROM (SELECT DISTINCT r.sources_hash AS hash, r.sources FROM r) AS distinct_sources)"
+        )
+        joins += [
+            "JOIN sources ON sources.hash = r.sources_hash AND sources.sources = r.sources",
+            "LEFT JOIN unnest(%(measure_codes)s::text[], %(measure_json)s::text[]) AS measure(code, json) "
+            "ON measure.code = t.measure",
+            f"CROSS JOIN LATERAL (SELECT {_local('computed_at', 'r.computed_at')}, "
+            f"{_local('checked_at', 'r.checked_at')}, {_local('overridden_at', 'o.created_at')}) AS local",
+        ]
+        columns.append(
+            f"replace(replace(coalesce(string_agg({_result()}, ',' ORDER BY r.id DESC), ''), "
+            "chr(8232), '\\u2028'), chr(8233), '\\u2029')"
+        )
+    return f"WITH {', '.join(tables)} SELECT {', '.join(columns)} FROM {' '.join(joins)}"
 
 
 PAGE = "r.id = ANY(%(ids)s::bigint[])"

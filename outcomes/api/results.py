@@ -299,8 +299,13 @@ class ResultFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if self.form.cleaned_data.get("history") is not True:
-            queryset = queryset.filter(is_latest=True)
+            queryset = self.unfiltered(queryset)
         return queryset
+
+    @staticmethod
+    def unfiltered(queryset):
+        """What the filters leave when none is given (a BI tool's export): the latest figures."""
+        return queryset.filter(is_latest=True)
 
 
 class ResultCursor(Cursor):
@@ -341,6 +346,11 @@ class ResultViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return ComplianceResult.objects.filter(contract__in=result_contracts_for(self.acting)).select_related(
             "contract__provider", "contract__lead_commissioner", "target", "target_version"
         )
+
+    def filter_queryset(self, queryset):
+        if self.request.query_params.keys() & ResultFilterSet.base_filters.keys():
+            return super().filter_queryset(queryset)
+        return ResultFilterSet.unfiltered(queryset)  # no filter given: no filter form to build
 
     def list(self, request, *args, **kwargs):
         """On PostgreSQL, a page is chosen by id (the cursor's own query, reading ids only), its

@@ -461,3 +461,10 @@ def test_the_serializer_path_keeps_its_etag_and_304(polled, api, monkeypatch):
 def test_the_whitespace_postgresql_strips_is_pythons():
     python = {char for char in map(chr, range(sys.maxunicode + 1)) if char.isspace()}
     assert set(result_json.PYTHON_WHITESPACE) == python
+
+
+def test_a_list_without_filters_is_the_list_with_the_default_filters(every_kind, api):
+    client = api(every_kind.tokens["c_read"])
+    plain = client.get("/api/v1/results/?page_size=500").json()["results"]
+    explicit = client.get("/api/v1/results/?page_size=500&history=false").json()["results"]
+    assert plain == explicit and all(row["is_latest"] for row in plain) and len(plain) == 12

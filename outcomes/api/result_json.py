@@ -25,6 +25,8 @@ when the body does, barring the rare cases named):
   it when its label names no one (a lead body renamed changes the ETag of a page with such an
   override even when every one of them names a person);
 - how many of the page's results are still stored.
+The per-result facts are summed as 64-bit hashes of each result's row of them: a change goes unseen
+only if it leaves that sum unchanged, a chance of one in 2**64.
 A write that changes nothing shown of a result row (an UPDATE to the same values) changes its
 ``xmin`` and so the ETag; the service makes none. A dump restored into a new database changes every
 ``xmin``, so every ETag, once.

@@ -46,7 +46,7 @@ from outcomes.models import (
 )
 from outcomes.periods import LONDON, add_months, due_at, latest_ended_month, month_end
 from outcomes.results.requests import recompute_deferred
-from outcomes.returns.acceptance import EPISODE_COLUMNS_STORED
+from outcomes.returns.checked import EPISODE_COLUMNS_STORED
 from providers.models import Provider
 
 CONTRACTS_PER_COUNCIL = 50

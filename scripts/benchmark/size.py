@@ -52,7 +52,7 @@ from outcomes.periods import latest_ended_quarter
 from outcomes.portfolio.matrix import dashboard_default_quarter, dashboard_quarters
 from outcomes.results.affected import periods_reading
 from outcomes.results.compute import contract_periods, results_compute_periods, results_recompute_all
-from outcomes.returns.acceptance import EPISODE_COLUMNS_STORED
+from outcomes.returns.checked import EPISODE_COLUMNS_STORED
 from outcomes.returns.services import return_sign_off, return_submit
 from outcomes.reviews.models import ReviewAction, ReviewCommentary, ReviewMeeting
 from outcomes.reviews.pack_documents import pack_render

@@ -8,7 +8,7 @@ contracts, least squares over the sizes: 1 is linear); and which aims are met at
 Exits non-zero when any figure differs from its floor's figures.
 
 Needs DATABASE_URL naming a PostgreSQL server on which it may create and drop databases
-(``scripts/bench.sh`` starts a throwaway one). BENCH_SIZES=1,4 runs fewer sizes.
+(``scripts/bench.sh`` starts a throwaway one). BENCH_SIZES=1,4 runs fewer sizes and BENCH_STEPS=compliance fewer steps (report in bench/.partial/).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench"
 NATIONAL_CONTRACTS = 4000  # a national programme: 150 councils
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1,4,16").split(",")]
+# A run of fewer sizes or steps (BENCH_SIZES, BENCH_STEPS) writes its report to bench/.partial/,
+# leaving the committed report of the whole run alone.
+PARTIAL = "BENCH_SIZES" in os.environ or "BENCH_STEPS" in os.environ
+REPORT = OUT / ".partial" if PARTIAL else OUT
 
 
 def _server(url: str) -> str:
@@ -217,11 +221,13 @@ def main() -> int:
             )
     _drop(base, "bench_template")
     seconds = time.perf_counter() - started
-    (OUT / "report.json").write_text(
+    REPORT.mkdir(exist_ok=True)
+    (REPORT / "report.json").write_text(
         json.dumps({"seconds": seconds, "runs": runs}, indent=1, default=str) + "\n"
     )
-    (OUT / "report.md").write_text(report(runs, seconds))
-    print(f"Wrote bench/report.md and bench/report.json in {seconds / 60:.1f} minutes")
+    (REPORT / "report.md").write_text(report(runs, seconds))
+    where = REPORT.relative_to(ROOT)
+    print(f"Wrote {where}/report.md and {where}/report.json in {seconds / 60:.1f} minutes")
     wrong = [
         (run["scale"], f["name"], f["mismatches"]) for run in runs for f in run["figures"] if f["mismatches"]
     ]

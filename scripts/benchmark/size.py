@@ -414,12 +414,19 @@ def pdf_warm() -> None:
     weasyprint.HTML(string="<p>Warm</p>").write_pdf()
 
 
+STEPS = (compliance, month_end_ingest, episode_reads, portfolio, review_pack)
+# BENCH_STEPS=compliance,portfolio runs only those steps (the report then goes to bench/.partial/).
+CHOSEN = {name for name in os.environ.get("BENCH_STEPS", "").split(",") if name}
+
+
 def run(scale: int) -> dict:
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-media-")
     build_seconds, council = timed(lambda: data.council_build(scale))
     _progress(f"built {len(council.contracts)} contracts, {council.rows:,} rows in {build_seconds:.0f} s")
     figures: list[Figure] = []
-    for step in (compliance, month_end_ingest, episode_reads, portfolio, review_pack):
+    for step in STEPS:
+        if CHOSEN and step.__name__ not in CHOSEN:
+            continue
         seconds, made = timed(lambda step=step: step(council))
         figures += made if isinstance(made, list) else [made]
         _progress(f"{step.__name__} in {seconds:.0f} s")

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up bench bench-returns bench-compliance bench-pack bench-portfolio bench-api bench-load venv venv-dev migrate format clean
+.PHONY: demo test lint up bench bench-returns bench-pack bench-api bench-load venv venv-dev migrate format clean
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 # Emailed links, letters and the printed sign-ins use the address the demo really serves on.
@@ -46,17 +46,9 @@ bench:
 bench-returns:
 	scripts/bench.sh returns
 
-## make bench-compliance: the engine over a synthetic portfolio against a hand-written SQL floor
-bench-compliance:
-	scripts/bench.sh compliance
-
 ## make bench-pack: one contract's quarterly review pack (figures frozen, PDF rendered); aim under 5 s
 bench-pack:
 	scripts/bench.sh pack
-
-## make bench-portfolio: the portfolio dashboard over the bench-compliance data set; p95 aim under 300 ms
-bench-portfolio:
-	scripts/bench.sh portfolio
 
 ## make bench-load: month-end (50 API uploads of 2,000 rows, 20 commissioners browsing), then with the worker killed midway
 bench-load:

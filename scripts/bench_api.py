@@ -1,7 +1,8 @@
 """Benchmark: a BI tool exporting every latest result through the API, as a commissioner's token.
 
-Builds the `make bench-compliance` portfolio (BENCH_CONTRACTS contracts, default 200) with every
-quarter computed, and a RAG override on one result in 25 (one in four of them withdrawn since).
+Builds the `make bench` council (BENCH_SCALE times 50 contracts, default 4: ``scripts/benchmark/data.py``)
+with every kept period computed, and a RAG override on one result in 25 (one in four of them withdrawn
+since). `make bench` runs the same export at each of its sizes (``scripts/benchmark/size.py``).
 BENCH_RESULTS (e.g. 600000, national scale) then copies the contracts with their targets, results
 and overrides, in SQL, until about that many latest results are stored. Then pages through
 `/api/v1/results/?page_size=500` with a read-only token, BENCH_ROUNDS times (default 3). Prints:
@@ -13,11 +14,12 @@ and overrides, in SQL, until about that many latest results are stored. Then pag
   the best of BENCH_FLOOR_RUNS (default 5); every page checked byte for byte against the API's
   answer; and the ratio export ÷ floor.
 BENCH_PROFILE=1 adds a profile of one export. Run with `make bench-api` (throwaway PostgreSQL);
-BENCH_CONTRACTS=50 for a quicker run.
+BENCH_SCALE=1 for a quicker run.
 
 For other scripts (after django.setup(); importing this module does nothing else):
 ``token_for(council)``, ``export(client, token, etags=None, digests=None)``,
-``floor(council=None, runs=5, digests=None)``, ``build()`` and ``scale_to(results)``.
+``floor(council=None, runs=5, digests=None)``, ``overrides_add()``, ``build(scale)`` and
+``scale_to(results)``.
 """
 
 from __future__ import annotations
@@ -187,14 +189,12 @@ def floor(council: CommissioningBody | None = None, runs: int = 5, digests: list
     return best * 1000
 
 
-def build() -> tuple[list[Contract], int]:
-    """The bench portfolio with every quarter computed, and overrides on some results."""
-    import bench_portfolio as portfolio
-
+def overrides_add() -> int:
+    """A RAG override on one latest result in 25, agreed at a review, and one override in 4 of those
+    withdrawn since (as a real portfolio holds them); how many results are overridden."""
     from outcomes.models import ComplianceResult, ResultOverride
 
-    contracts, results = portfolio.build()
-    overridden = ComplianceResult.objects.filter(is_latest=True).order_by("pk")[::OVERRIDE_EVERY]
+    overridden = list(ComplianceResult.objects.filter(is_latest=True).order_by("pk")[::OVERRIDE_EVERY])
     ResultOverride.objects.bulk_create(
         ResultOverride(
             target_id=result.target_id,
@@ -219,7 +219,20 @@ def build() -> tuple[list[Contract], int]:
         )
         for result in overridden[::4]
     )
-    return contracts, results
+    return len(overridden)
+
+
+def build(scale: int = 1) -> tuple[list[Contract], int]:
+    """The `make bench` council at ``scale`` (``scripts/benchmark/data.py``) with every kept period
+    computed and stored, and overrides on some results; its contracts and latest results."""
+    from outcomes.models import ComplianceResult
+    from outcomes.results.compute import results_recompute_all
+    from scripts.benchmark import data
+
+    council = data.council_build(scale)
+    results_recompute_all()
+    overrides_add()
+    return council.contracts, ComplianceResult.objects.filter(is_latest=True).count()
 
 
 def scale_to(results: int) -> int:
@@ -282,7 +295,7 @@ def main() -> None:
     }
     api_settings.reload()
     start = time.perf_counter()
-    contracts, results = build()
+    contracts, results = build(int(os.environ.get("BENCH_SCALE", "4")))
     print(
         f"Portfolio: {len(contracts)} contracts, {results:,} results stored, built in {time.perf_counter() - start:.0f} s"
     )

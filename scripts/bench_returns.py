@@ -21,7 +21,7 @@ Scenarios, each in a process of its own so that its peak memory is the service's
 Aims, judged on the ingest (upload to acceptance, with the latest-row flags and the recompute
 request): at least 20,000 rows/s, at most 3x the typed COPY floor, and (the large return) a peak
 resident memory under 300 MB. End to end adds the recompute itself (the contract has a homecare
-contract's targets), which bench-compliance measures against its own floor.
+contract's targets), which `make bench` measures against its own floor.
 
 Run with `make bench-returns` (a throwaway PostgreSQL); BENCH_SCENARIOS picks some of
 "iso uk month-end".
@@ -52,6 +52,7 @@ FLOOR_RATIO_AIM = 3.0
 PEAK_MB_AIM = 300
 SMALL_ROWS = 250
 FIRST, NEXT = "2025-05", "2025-06"
+LARGE_ROWS = int(os.environ.get("BENCH_ROWS", "50000"))  # the large return's episodes
 PERIOD = NEXT  # the month of make_file's return unless told (bench-load's set-up uses it)
 
 
@@ -358,7 +359,7 @@ def _verdict(ok: bool) -> str:
 
 def _report_run(label: str, run: dict, peak_mb: float | None) -> list[str]:
     """The aims are judged on the ingest: upload, checks and acceptance with its latest-row flags and
-    recompute request. The recompute itself (the compliance engine's, measured by bench-compliance)
+    recompute request. The recompute itself (the compliance engine's, measured by `make bench`)
     is shown beside it, counted in end to end."""
     rows, ingest, floor = run["rows"], run["ingest_seconds"], run["copy_floor"]
     rate, ratio = rows / ingest, ingest / floor
@@ -421,7 +422,7 @@ def _child(scenario: str) -> None:
     if scenario == "month-end":
         found = scenario_month_end(int(os.environ.get("BENCH_SMALL_RETURNS", "200")))
     else:
-        found = scenario_large(int(os.environ.get("BENCH_ROWS", "50000")), uk=scenario == "uk")
+        found = scenario_large(LARGE_ROWS, uk=scenario == "uk")
     print(json.dumps(found))
 
 

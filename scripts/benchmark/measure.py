@@ -3,8 +3,8 @@
 A figure is a time (seconds or milliseconds) for a stated amount of work; its floor is the time of
 the cheapest faithful way of doing exactly that work (hand-written SQL that computes and stores the
 same figures, COPY of the same typed rows into the same tables, SQL that builds the same JSON). The
-ratio is figure ÷ floor. Peak memory is the process's resident high-water mark over the work,
-reset before it (Linux: /proc/self/clear_refs).
+ratio is figure ÷ floor. Peak memory is what the work added at its peak to the process's resident
+memory (the high-water mark, reset before the work: Linux /proc/self/clear_refs).
 """
 
 from __future__ import annotations
@@ -14,20 +14,28 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+_BASELINE = [0.0]
+
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"No {field} in /proc/self/status")
+
 
 def peak_reset() -> None:
-    """Start a new resident-memory high-water mark for this process."""
+    """Start a new resident-memory high-water mark for this process, from what it holds now."""
     with open("/proc/self/clear_refs", "w") as handle:
         handle.write("5")
+    _BASELINE[0] = _status_mb("VmRSS")
 
 
 def peak_mb() -> float:
-    """This process's resident-memory high-water mark since the last reset, in MB."""
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("No VmHWM in /proc/self/status")
+    """What the work since the last reset added at its peak to this process's resident memory, in MB
+    (the high-water mark less the resident memory at the reset)."""
+    return max(0.0, _status_mb("VmHWM") - _BASELINE[0])
 
 
 def timed(work: Callable[[], Any]) -> tuple[float, Any]:

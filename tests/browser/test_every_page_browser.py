@@ -150,6 +150,7 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
     scanned: set[tuple[str, str]] = set()  # (side, path)
     reached: set[str] = set()  # URL names
     opened: dict[str, int] = {}  # pages per kind of person
+    spent = {"axe": 0.0, "load": 0.0}  # seconds in the accessibility scans, and loading pages
 
     def crawl_as(kind: str, seeds: list[str]) -> None:
         side = kind.partition(":")[0]
@@ -160,13 +161,17 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
                 answer = page.request.get(base + path)
                 html = "text/html" in answer.headers.get("content-type", "")
                 return answer.status, answer.text() if html and answer.ok else ""
+            begin = time.monotonic()
             response = page.goto(base + path, wait_until="domcontentloaded")  # styles are in by then
+            spent["load"] += time.monotonic() - begin
             assert response is not None
             if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
                 return response.status, ""
             body = response.text()
             scanned.add((side, path))
+            begin = time.monotonic()
             problems.extend(f"{kind}: {problem}" for problem in serious_violations_at_both_widths(page))
+            spent["axe"] += time.monotonic() - begin
             file = tmp_path / f"page-{len(saved):03d}.html"
             file.write_text(body, encoding="utf-8")
             saved[file] = f"{path} (as {kind})"
@@ -205,7 +210,8 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
     summary = (
         f"{len(scanned)} distinct pages scanned ({sum(opened.values())} opened: "
         + ", ".join(f"{kind} {count}" for kind, count in opened.items())
-        + f"); demo loaded in {loaded - started:.0f} s, crawled and scanned in {crawled - loaded:.0f} s, "
+        + f"); demo loaded in {loaded - started:.0f} s, crawled and scanned in {crawled - loaded:.0f} s "
+        f"(loading pages {spent['load']:.0f} s, axe {spent['axe']:.0f} s), "
         f"HTML checked in {time.monotonic() - crawled:.0f} s"
     )
     print(summary)

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Q, QuerySet, TextField
@@ -27,6 +28,7 @@ from commissioning.notices.selectors import contract_enforcement_stages
 from commissioning.qaf.models import QafStatus, QafStatusCode
 from commissioning.selectors import ContractFilter, contract_list_for, version_in_force
 from outcomes.measures import MEASURES, Measure, ParameterError, target_measure_name
+from outcomes.models import months_incomplete
 from outcomes.periods import Period, parse_period, quarter_shown
 from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
 from outcomes.results.overrides import overrides_in_force
@@ -57,23 +59,37 @@ SORTS = {
     "stage": "Enforcement stage (furthest first)",
     "qaf": "QAF status (worst first)",
 }
-# What a cell shows: the rest of a result (its sources above all) is left unread.
-RESULT_FIELDS = (
-    "id",
-    "contract_id",
-    "target_id",
-    "period",
-    "numerator",
-    "denominator",
-    "value",
-    "rag",
-    "not_rated_reason",
-    "direction",
-    "pending",
-    "missing_months",
-    "outside_term_months",
-    "restated",
-)
+
+
+class ShownResult(NamedTuple):
+    """A stored result as a matrix cell shows it: the fields it reads, as plain values (a model
+    instance apiece would cost several times the read itself at 800 contracts); the rest of a
+    result (its sources above all) is left unread. ``pk`` and ``incomplete`` as on the model."""
+
+    id: int
+    contract_id: int
+    target_id: int
+    period: str
+    numerator: int
+    denominator: int
+    value: Decimal | None
+    rag: str
+    not_rated_reason: str | None
+    direction: str
+    pending: int
+    missing_months: list[str]
+    outside_term_months: list[str]
+    restated: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def incomplete(self) -> bool:
+        return months_incomplete(self.missing_months, self.outside_term_months)
+
+
 DIRECTION_ARROWS = {"improved": "↑", "stable": "→", "worsened": "↓"}
 
 
@@ -95,8 +111,11 @@ class MatrixFilters:
         )
 
 
+@dataclass
 class MatrixCell(Cell):
     """A stored result in the matrix: the shown RAG (any override), the computed one, direction, marks."""
+
+    result: ShownResult  # type: ignore[assignment]  # read as plain values; Cell reads only these
 
     @property
     def computed_label(self) -> str:
@@ -437,9 +456,12 @@ def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | N
         .prefetch_related(None)  # the parties beyond lead and provider are not shown here
     )
     ids = [c.pk for c in contracts]
-    results = list(
-        results_shown(contract_id__in=ids, period=quarter.identifier).order_by().only(*RESULT_FIELDS)
-    )
+    results = [
+        ShownResult(*row)
+        for row in results_shown(contract_id__in=ids, period=quarter.identifier)
+        .order_by()
+        .values_list(*ShownResult._fields)
+    ]
     with_result = {r.target_id for r in results}
     targets = _targets(ids, with_result, quarter.end)
     overrides = overrides_in_force(list(with_result), [quarter.identifier])

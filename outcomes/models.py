@@ -239,6 +239,11 @@ class ReturnReminder(models.Model):
         return f"{self.get_kind_display()} reminder for {self.contract.reference} {self.month:%Y-%m}"
 
 
+def months_incomplete(missing_months: list[str], outside_term_months: list[str]) -> bool:
+    """The rule of ``ComplianceResult.incomplete``, for a result read as plain values."""
+    return bool(missing_months or outside_term_months)
+
+
 class ComplianceResult(models.Model):
     """One computed result: a contract's target (the version in force) for one period. Append-only.
 
@@ -302,7 +307,7 @@ class ComplianceResult(models.Model):
     @property
     def incomplete(self) -> bool:
         """Some month of the data window has no accepted return: owed and missing, or outside the term."""
-        return bool(self.missing_months or self.outside_term_months)
+        return months_incomplete(self.missing_months, self.outside_term_months)
 
 
 class RecomputeRequest(models.Model):

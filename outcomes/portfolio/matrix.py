@@ -14,9 +14,11 @@ from collections import Counter, defaultdict
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.access import Acting
@@ -26,6 +28,7 @@ from commissioning.notices.selectors import contract_enforcement_stages
 from commissioning.qaf.models import QafStatus, QafStatusCode
 from commissioning.selectors import ContractFilter, contract_list_for, version_in_force
 from outcomes.measures import MEASURES, Measure, ParameterError, target_measure_name
+from outcomes.models import months_incomplete
 from outcomes.periods import Period, parse_period, quarter_shown
 from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
 from outcomes.results.overrides import overrides_in_force
@@ -56,23 +59,37 @@ SORTS = {
     "stage": "Enforcement stage (furthest first)",
     "qaf": "QAF status (worst first)",
 }
-# What a cell shows: the rest of a result (its sources above all) is left unread.
-RESULT_FIELDS = (
-    "id",
-    "contract_id",
-    "target_id",
-    "period",
-    "numerator",
-    "denominator",
-    "value",
-    "rag",
-    "not_rated_reason",
-    "direction",
-    "pending",
-    "missing_months",
-    "outside_term_months",
-    "restated",
-)
+
+
+class ShownResult(NamedTuple):
+    """A stored result as a matrix cell shows it: the fields it reads, as plain values (a model
+    instance apiece would cost several times the read itself at 800 contracts); the rest of a
+    result (its sources above all) is left unread. ``pk`` and ``incomplete`` as on the model."""
+
+    id: int
+    contract_id: int
+    target_id: int
+    period: str
+    numerator: int
+    denominator: int
+    value: Decimal | None
+    rag: str
+    not_rated_reason: str | None
+    direction: str
+    pending: int
+    missing_months: list[str]
+    outside_term_months: list[str]
+    restated: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def incomplete(self) -> bool:
+        return months_incomplete(self.missing_months, self.outside_term_months)
+
+
 DIRECTION_ARROWS = {"improved": "↑", "stable": "→", "worsened": "↓"}
 
 
@@ -94,8 +111,11 @@ class MatrixFilters:
         )
 
 
+@dataclass
 class MatrixCell(Cell):
     """A stored result in the matrix: the shown RAG (any override), the computed one, direction, marks."""
+
+    result: ShownResult  # type: ignore[assignment]  # read as plain values; Cell reads only these
 
     @property
     def computed_label(self) -> str:
@@ -308,7 +328,7 @@ class _Target:
     pk: int
     contract_id: int
     measure: str
-    params: dict
+    params: str  # as PostgreSQL writes the JSON: equal parameters, equal text
 
 
 class _VersionDates(NamedTuple):
@@ -322,21 +342,29 @@ class _VersionDates(NamedTuple):
 
 def _targets(contract_ids: list[int], with_result: set[int], on: date) -> list[_Target]:
     """The contracts' targets with a stored result, or in force on ``on`` (the latest version from on
-    or before that day exists and is not an end, as ``target_version_in_force``): two plain queries."""
-    versions: dict[int, list[_VersionDates]] = defaultdict(list)
-    for target_id, effective_from, recorded_at, pk, is_end in (
-        TargetVersion.objects.filter(target__contract_id__in=contract_ids, effective_from__lte=on)
-        .order_by()
-        .values_list("target_id", "effective_from", "recorded_at", "id", "is_end")
-    ):
-        versions[target_id].append(_VersionDates(effective_from, recorded_at, pk, is_end))
-    in_force = {target_id for target_id, rows in versions.items() if version_in_force(rows, on) is not None}
-    return [
+    or before that day exists and is not an end, as ``target_version_in_force``): the versions are
+    read only for the targets without a result, which are few. Parameters are read as JSON text, to
+    be decoded once for each distinct text (``portfolio_matrix``)."""
+    targets = [
         _Target(*row)
         for row in Target.objects.filter(contract_id__in=contract_ids)
         .order_by("id")
-        .values_list("id", "contract_id", "measure", "params")
-        if row[2] in MEASURES and (row[0] in with_result or row[0] in in_force)
+        .values_list("id", "contract_id", "measure", Cast("params", TextField()))
+        if row[2] in MEASURES
+    ]
+    without = [t.pk for t in targets if t.pk not in with_result]
+    versions: dict[int, list[_VersionDates]] = defaultdict(list)
+    if without:
+        for target_id, effective_from, recorded_at, pk, is_end in (
+            TargetVersion.objects.filter(target_id__in=without, effective_from__lte=on)
+            .order_by()
+            .values_list("target_id", "effective_from", "recorded_at", "id", "is_end")
+        ):
+            versions[target_id].append(_VersionDates(effective_from, recorded_at, pk, is_end))
+    return [
+        t
+        for t in targets
+        if t.pk in with_result or (t.pk in versions and version_in_force(versions[t.pk], on) is not None)
     ]
 
 
@@ -428,9 +456,12 @@ def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | N
         .prefetch_related(None)  # the parties beyond lead and provider are not shown here
     )
     ids = [c.pk for c in contracts]
-    results = list(
-        results_shown(contract_id__in=ids, period=quarter.identifier).order_by().only(*RESULT_FIELDS)
-    )
+    results = [
+        ShownResult(*row)
+        for row in results_shown(contract_id__in=ids, period=quarter.identifier)
+        .order_by()
+        .values_list(*ShownResult._fields)
+    ]
     with_result = {r.target_id for r in results}
     targets = _targets(ids, with_result, quarter.end)
     overrides = overrides_in_force(list(with_result), [quarter.identifier])
@@ -440,15 +471,14 @@ def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | N
     params_keys: dict[tuple[str, str], tuple[str, str]] = {}
     target_column: dict[int, tuple[str, str]] = {}
     for t in targets:
-        measure = MEASURES[t.measure]
-        raw = (t.measure, json.dumps(t.params, sort_keys=True, default=str))
-        if raw not in params_keys:  # many contracts share a target set: clean each one once
-            params_keys[raw] = (t.measure, _params_key(measure, t.params))
-        key = params_keys[raw]
-        if key not in columns:
-            params_text = measure.describe_params(t.params) if measure.parameters else ""
-            columns[key] = Column(key, measure, params_text, target_measure_name(measure, t.params))
-        target_column[t.pk] = key
+        raw = (t.measure, t.params)
+        if raw not in params_keys:  # many contracts share a target set: read and clean each one once
+            measure, params = MEASURES[t.measure], json.loads(t.params)
+            key = params_keys[raw] = (t.measure, _params_key(measure, params))
+            if key not in columns:
+                params_text = measure.describe_params(params) if measure.parameters else ""
+                columns[key] = Column(key, measure, params_text, target_measure_name(measure, params))
+        target_column[t.pk] = params_keys[raw]
     ordered = sorted(columns.values(), key=lambda c: (MEASURE_ORDER[c.key[0]], c.params_text))
     index = {column.key: position for position, column in enumerate(ordered)}
     _short_names(ordered)

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from accounts.access import Acting, Capability, organisation_required
 from accounts.downloads import csv_response, xlsx_response
 from outcomes.portfolio.dashboard_export import matrix_table
-from outcomes.portfolio.dashboard_html import matrix_rows_html
+from outcomes.portfolio.dashboard_html import attention_html, matrix_rows_html
 from outcomes.portfolio.forms import DashboardFilterForm
 from outcomes.portfolio.matrix import (
     Matrix,
@@ -56,7 +56,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "matrix": matrix,
-            "rows": matrix_rows_html(matrix.rows) if matrix else [],
+            "rows_html": matrix_rows_html(matrix.rows, request.acting.organisation.pk) if matrix else "",
+            "attention": attention_html(matrix) if matrix else None,
             "filters": filters,
             "query": request.GET.urlencode(),
         },

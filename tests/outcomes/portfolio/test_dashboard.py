@@ -135,10 +135,10 @@ def test_columns_are_measure_and_params_and_cells_hold_stored_results(portfolio)
     help_cell = c1.entries[0][0]
     assert help_cell.figures == "85.0% (551/648)"
     assert (help_cell.rag_label, help_cell.direction_label) == ("Red", "Worsened")
-    low = next(e[0] for e in c1.entries[1:] if e[0].result == portfolio.r_iw14)
+    low = next(e[0] for e in c1.entries[1:] if e[0].result.pk == portfolio.r_iw14.pk)
     assert low.marks == ["low numbers", "2 pending"]
     stacked = c2.entries[0]
-    assert [cell.result for cell in stacked] == [portfolio.r_help2a, portfolio.r_help2b]
+    assert [cell.result.pk for cell in stacked] == [portfolio.r_help2a.pk, portfolio.r_help2b.pk]
     assert stacked[0].rag == "amber" and stacked[0].computed_label == "Red"
     assert stacked[0].marks == ["incomplete", "overridden"]
     assert stacked[1].marks == ["restated"]

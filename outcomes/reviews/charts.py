@@ -9,9 +9,10 @@ has an accessible name; the pack puts a table of the same figures beside it.
 
 The position among the other providers is a funnel plot (``peers_chart``), drawn as the
 benchmarking page's (outcomes.portfolio.funnel_chart: its axes and its limit curves): each other
-provider a small dot (all in one path, so hundreds cost the PDF little), this provider a diamond
-named on the chart, the rate of every provider compared a solid line, and the 95% and 99.8% limits
-curves. The table beside it gives the same position in figures (pack_measure.html).
+provider a small round dot (all in one path of zero-length strokes with round caps, so hundreds
+cost the PDF little), this provider a diamond named on the chart, the rate of every provider
+compared a solid line, and the 95% and 99.8% limits curves. The table beside it gives the same
+position in figures (pack_measure.html).
 """
 
 from __future__ import annotations
@@ -251,9 +252,12 @@ def peers_chart(peers: dict, *, chart_id: str, measure: str, quarter: str) -> Sa
         f'<line x1="{LEFT}" y1="{y(float(rate * 100)):.1f}" x2="{WIDTH - RIGHT}" '
         f'y2="{y(float(rate * 100)):.1f}" stroke="{TARGET}" stroke-width="1.4"/>'
     )
-    if points:  # every other provider in one path of small circles
-        dots = "".join(f"M{x(n) - 2:.1f} {y(v):.1f}a2 2 0 1 0 4 0a2 2 0 1 0 -4 0" for v, n in points)
-        parts.append(f'<path d="{dots}" fill="{OTHERS}" fill-opacity="0.75"/>')
+    if points:  # every other provider a round dot: one path of zero-length strokes with round caps
+        dots = "".join(sorted({f"M{x(n):.1f} {y(v):.1f}h0" for v, n in points}))
+        parts.append(
+            f'<path d="{dots}" fill="none" stroke="{OTHERS}" stroke-width="4" stroke-linecap="round" '
+            'stroke-opacity="0.75"/>'
+        )
     cx, cy = x(this_n), y(this_value)
     parts.append(
         f'<polygon points="{cx:.1f},{cy - 6:.1f} {cx + 6:.1f},{cy:.1f} {cx:.1f},{cy + 6:.1f} {cx - 6:.1f},{cy:.1f}" '
@@ -274,18 +278,18 @@ def peers_chart(peers: dict, *, chart_id: str, measure: str, quarter: str) -> Sa
 
 
 def _peers_legend() -> list[str]:
-    top = HEIGHT - 16
+    top, small = HEIGHT - 16, 'font-size="8.5"'
     return [
         f'<polygon points="{LEFT + 5},{top - 5} {LEFT + 10},{top} {LEFT + 5},{top + 5} {LEFT},{top}" '
         f'fill="{THIS_PROVIDER}"/>',
-        f'<text x="{LEFT + 14}" y="{top + 3.5}" fill="{TEXT}">This provider</text>',
-        f'<circle cx="{LEFT + 92}" cy="{top}" r="2.5" fill="{OTHERS}"/>',
-        f'<text x="{LEFT + 98}" y="{top + 3.5}" fill="{TEXT}">Others</text>',
-        f'<line x1="{LEFT + 138}" y1="{top}" x2="{LEFT + 156}" y2="{top}" stroke="{TARGET}" stroke-width="1.4"/>',
-        f'<text x="{LEFT + 160}" y="{top + 3.5}" fill="{TEXT}">Rate</text>',
-        f'<line x1="{LEFT + 188}" y1="{top}" x2="{LEFT + 206}" y2="{top}" stroke="{LAST_YEAR}" '
-        'stroke-width="1.2" stroke-dasharray="6 4"/>',
-        f'<text x="{LEFT + 210}" y="{top + 3.5}" fill="{TEXT}">95%</text>',
-        f'<line x1="{LEFT + 236}" y1="{top}" x2="{LEFT + 254}" y2="{top}" stroke="{LAST_YEAR}" stroke-width="1"/>',
-        f'<text x="{LEFT + 258}" y="{top + 3.5}" fill="{TEXT}">99.8% limits</text>',
+        f'<text x="{LEFT + 14}" y="{top + 3}" {small} fill="{TEXT}">This provider</text>',
+        f'<circle cx="{LEFT + 82}" cy="{top}" r="2" fill="{OTHERS}"/>',
+        f'<text x="{LEFT + 88}" y="{top + 3}" {small} fill="{TEXT}">Others</text>',
+        f'<line x1="{LEFT + 122}" y1="{top}" x2="{LEFT + 138}" y2="{top}" stroke="{TARGET}" stroke-width="1.4"/>',
+        f'<text x="{LEFT + 142}" y="{top + 3}" {small} fill="{TEXT}">Rate</text>',
+        f'<line x1="{LEFT + 166}" y1="{top}" x2="{LEFT + 182}" y2="{top}" stroke="{LAST_YEAR}" '
+        'stroke-width="1.2" stroke-dasharray="4 3"/>',
+        f'<text x="{LEFT + 186}" y="{top + 3}" {small} fill="{TEXT}">95%</text>',
+        f'<line x1="{LEFT + 210}" y1="{top}" x2="{LEFT + 226}" y2="{top}" stroke="{LAST_YEAR}" stroke-width="1"/>',
+        f'<text x="{LEFT + 230}" y="{top + 3}" {small} fill="{TEXT}">99.8% limits</text>',
     ]

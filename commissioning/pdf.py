@@ -61,7 +61,7 @@ def _local_only_fetcher():
 
 
 @cache
-def _fonts():
+def pdf_fonts():
     """The system's fonts, found once per process and kept with their measurements (the templates
     use installed fonts only, no @font-face): every PDF after the first starts from them."""
     from weasyprint.text.fonts import FontConfiguration
@@ -76,7 +76,7 @@ def pdf_render_counted(template: str, context: dict) -> tuple[bytes, int]:
     fetcher, static_dir = _local_only_fetcher()
     html = render_to_string(template, context)
     document = HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).render(
-        font_config=_fonts()
+        font_config=pdf_fonts()
     )
     return document.write_pdf(), len(document.pages)
 

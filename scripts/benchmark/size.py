@@ -414,7 +414,9 @@ def pdf_warm() -> None:
     """WeasyPrint imported and its fonts found once, as in a worker that has made a PDF before."""
     import weasyprint
 
-    weasyprint.HTML(string="<p>Warm</p>").write_pdf()
+    from commissioning.pdf import pdf_fonts
+
+    weasyprint.HTML(string="<p>Warm</p>").write_pdf(font_config=pdf_fonts())
 
 
 STEPS = (compliance, month_end_ingest, episode_reads, portfolio, review_pack)

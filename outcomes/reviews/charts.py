@@ -57,6 +57,29 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _opening(chart_id: str, title: str) -> list[str]:
+    """A pack chart's <svg> tag and its accessible name."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="pack-chart__svg" role="img" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="10">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+    ]
+
+
+def _percent_grid(low: float, high: float, step: float, y) -> list[str]:
+    """The gridlines of the percent axis, each labelled on the left."""
+    parts, grid = [], low
+    while grid <= high + 0.001:
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{WIDTH - RIGHT}" y2="{y(grid):.1f}" '
+            f'stroke="{GRID}" stroke-width="0.6"/>'
+            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(grid)}%</text>'
+        )
+        grid += step
+    return parts
+
+
 def quarter_chart(row: dict, *, chart_id: str, year_label: str, previous_label: str) -> SafeString:
     """The SVG chart of one scorecard row of the frozen pack figures (see pack_figures)."""
     this_year = [_number(cell["value"]) if cell else None for cell in row["quarters"]]
@@ -73,20 +96,8 @@ def quarter_chart(row: dict, *, chart_id: str, year_label: str, previous_label: 
     def y(value: float) -> float:
         return TOP + PLOT_H * (high - value) / (high - low)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="pack-chart__svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="10">',
-        f'<title id="{chart_id}-title">{escape(_description(row, year_label, previous_label, this_year, last_year, targets))}</title>',
-    ]
-    grid = low
-    while grid <= high + 0.001:
-        parts.append(
-            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{WIDTH - RIGHT}" y2="{y(grid):.1f}" '
-            f'stroke="{GRID}" stroke-width="0.6"/>'
-            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(grid)}%</text>'
-        )
-        grid += step
+    title = _description(row, year_label, previous_label, this_year, last_year, targets)
+    parts = [*_opening(chart_id, title), *_percent_grid(low, high, step, y)]
     for index, months in enumerate(QUARTER_MONTHS):
         parts.append(
             f'<text x="{x(index):.1f}" y="{TOP + PLOT_H + 13}" text-anchor="middle" font-weight="bold" '
@@ -224,21 +235,11 @@ def peers_chart(peers: dict, *, chart_id: str, measure: str, quarter: str) -> Sa
         f"provider's size are {peers['limits_95'][0]}% to {peers['limits_95'][1]}%: {peers['flag_label'].lower()}."
     )
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="pack-chart__svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="10">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        *_opening(chart_id, title),
         f'<defs><clipPath id="{chart_id}-plot"><rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" '
         f'height="{PEERS_H}"/></clipPath></defs>',
+        *_percent_grid(low, high, step, y),
     ]
-    grid = low
-    while grid <= high + 0.001:
-        parts.append(
-            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{WIDTH - RIGHT}" y2="{y(grid):.1f}" '
-            f'stroke="{GRID}" stroke-width="0.6"/>'
-            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(grid)}%</text>'
-        )
-        grid += step
     for tick in range(0, x_top + 1, x_step):
         parts.append(
             f'<text x="{x(tick):.1f}" y="{TOP + PEERS_H + 12}" text-anchor="middle" fill="{TEXT}">{tick}</text>'

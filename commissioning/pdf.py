@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -59,13 +60,24 @@ def _local_only_fetcher():
     return LocalOnly(), static_dir
 
 
+@cache
+def pdf_fonts():
+    """The system's fonts, found once per process and kept with their measurements (the templates
+    use installed fonts only, no @font-face): every PDF after the first starts from them."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def pdf_render_counted(template: str, context: dict) -> tuple[bytes, int]:
     """A template rendered to PDF bytes, with its number of pages."""
     from weasyprint import HTML
 
     fetcher, static_dir = _local_only_fetcher()
     html = render_to_string(template, context)
-    document = HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=f"file://{static_dir}/", url_fetcher=fetcher).render(
+        font_config=pdf_fonts()
+    )
     return document.write_pdf(), len(document.pages)
 
 

@@ -108,7 +108,7 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
         "Episodes counted (the denominator)</text>"
     )
     if rate is not None and rows:
-        parts.extend(_limits(rate, smallest, largest, x, y, chart_id))
+        parts.extend(limit_curves(rate, smallest, largest, x, y, chart_id))
         parts.append(
             f'<line x1="{LEFT}" y1="{y(float(rate * 100)):.1f}" x2="{LEFT + PLOT_W}" '
             f'y2="{y(float(rate * 100)):.1f}" stroke="{RATE}" stroke-width="2"/>'
@@ -126,7 +126,9 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
     return mark_safe("".join(parts))  # noqa: S308
 
 
-def _limits(rate: Decimal, smallest: int, largest: int, x, y, chart_id: str) -> list[str]:
+def limit_curves(rate: Decimal, smallest: int, largest: int, x, y, chart_id: str) -> list[str]:
+    """The 95% (dashed) and 99.8% limit curves from the smallest to the largest denominator, clipped
+    to the plot (a clipPath ``{chart_id}-plot``): the benchmarking page's and the review pack's."""
     if largest == smallest:
         sizes = [smallest]
     else:

@@ -6,14 +6,25 @@ the same quarters a year earlier (when stored) as a dotted line with square mark
 target as a dashed line (a step where the target changed during the year). Colour is never the
 only cue: the three lines differ in dash pattern and marker, and a legend names them. Each chart
 has an accessible name; the pack puts a table of the same figures beside it.
+
+The position among the other providers is a funnel plot (``peers_chart``), drawn as the
+benchmarking page's (outcomes.portfolio.funnel_chart: its axes and its limit curves): each other
+provider a small round dot (all in one path of zero-length strokes with round caps, so hundreds
+cost the PDF little), this provider a diamond named on the chart, the rate of every provider
+compared a solid line, and the 95% and 99.8% limits curves. The table beside it gives the same
+position in figures (pack_measure.html).
 """
 
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+
+from outcomes.portfolio.funnel import Z_998, control_limits
+from outcomes.portfolio.funnel_chart import count_axis, limit_curves, percent_axis
 
 WIDTH, HEIGHT = 360, 214
 LEFT, RIGHT, TOP, BOTTOM = 42, 12, 16, 60
@@ -46,6 +57,29 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _opening(chart_id: str, title: str) -> list[str]:
+    """A pack chart's <svg> tag and its accessible name."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="pack-chart__svg" role="img" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="10">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+    ]
+
+
+def _percent_grid(low: float, high: float, step: float, y) -> list[str]:
+    """The gridlines of the percent axis, each labelled on the left."""
+    parts, grid = [], low
+    while grid <= high + 0.001:
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{WIDTH - RIGHT}" y2="{y(grid):.1f}" '
+            f'stroke="{GRID}" stroke-width="0.6"/>'
+            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(grid)}%</text>'
+        )
+        grid += step
+    return parts
+
+
 def quarter_chart(row: dict, *, chart_id: str, year_label: str, previous_label: str) -> SafeString:
     """The SVG chart of one scorecard row of the frozen pack figures (see pack_figures)."""
     this_year = [_number(cell["value"]) if cell else None for cell in row["quarters"]]
@@ -62,20 +96,8 @@ def quarter_chart(row: dict, *, chart_id: str, year_label: str, previous_label: 
     def y(value: float) -> float:
         return TOP + PLOT_H * (high - value) / (high - low)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="pack-chart__svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="10">',
-        f'<title id="{chart_id}-title">{escape(_description(row, year_label, previous_label, this_year, last_year, targets))}</title>',
-    ]
-    grid = low
-    while grid <= high + 0.001:
-        parts.append(
-            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{WIDTH - RIGHT}" y2="{y(grid):.1f}" '
-            f'stroke="{GRID}" stroke-width="0.6"/>'
-            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(grid)}%</text>'
-        )
-        grid += step
+    title = _description(row, year_label, previous_label, this_year, last_year, targets)
+    parts = [*_opening(chart_id, title), *_percent_grid(low, high, step, y)]
     for index, months in enumerate(QUARTER_MONTHS):
         parts.append(
             f'<text x="{x(index):.1f}" y="{TOP + PLOT_H + 13}" text-anchor="middle" font-weight="bold" '
@@ -177,3 +199,98 @@ def _description(row, year_label, previous_label, this_year, last_year, targets)
             "; target " + " then ".join(f"{_fmt(v)}%" for v in shown) + f" ({row['better_label'].lower()})"
         )
     return text + "."
+
+
+PEERS_BOTTOM = 58
+PEERS_H = HEIGHT - TOP - PEERS_BOTTOM
+OTHERS, THIS_PROVIDER = "#5694ca", "#0b0c0c"
+
+
+def peers_chart(peers: dict, *, chart_id: str, measure: str, quarter: str) -> SafeString:
+    """The funnel plot of a frozen position's ``peers`` (see outcomes.reviews.pack_benchmark)."""
+    rate = Decimal(peers["rate_numerator"]) / Decimal(peers["rate_denominator"])
+    this_value, this_n = float(peers["this"][0]), int(peers["this"][1])
+    points = [(float(value), int(n)) for value, n, _flag in peers["points"]]
+    sizes = [n for _, n in points] + [this_n]
+    smallest, largest = min(sizes), max(sizes)
+    wide = control_limits(rate, smallest, Z_998)
+    known = [v for v, _ in points] + [
+        this_value,
+        float(rate * 100),
+        float(wide[0] * 100),
+        float(wide[1] * 100),
+    ]
+    low, high, step = percent_axis(known)
+    x_top, x_step = count_axis(largest)
+
+    def x(n: float) -> float:
+        return LEFT + PLOT_W * n / x_top
+
+    def y(value: float) -> float:
+        return TOP + PEERS_H * (high - value) / (high - low)
+
+    title = (
+        f"{measure}, {quarter}: this provider {peers['this'][0]}% of {this_n} episodes, against "
+        f"{peers['count']} other providers (the rate of all {peers['rate']}); the 95% limits at this "
+        f"provider's size are {peers['limits_95'][0]}% to {peers['limits_95'][1]}%: {peers['flag_label'].lower()}."
+    )
+    parts = [
+        *_opening(chart_id, title),
+        f'<defs><clipPath id="{chart_id}-plot"><rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" '
+        f'height="{PEERS_H}"/></clipPath></defs>',
+        *_percent_grid(low, high, step, y),
+    ]
+    for tick in range(0, x_top + 1, x_step):
+        parts.append(
+            f'<text x="{x(tick):.1f}" y="{TOP + PEERS_H + 12}" text-anchor="middle" fill="{TEXT}">{tick}</text>'
+        )
+    parts.append(
+        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PEERS_H + 24}" text-anchor="middle" fill="{LAST_YEAR}" '
+        'font-size="8.5">Episodes counted</text>'
+    )
+    parts.extend(limit_curves(rate, smallest, largest, x, y, chart_id))
+    parts.append(
+        f'<line x1="{LEFT}" y1="{y(float(rate * 100)):.1f}" x2="{WIDTH - RIGHT}" '
+        f'y2="{y(float(rate * 100)):.1f}" stroke="{TARGET}" stroke-width="1.4"/>'
+    )
+    if points:  # every other provider a round dot: one path of zero-length strokes with round caps
+        dots = "".join(sorted({f"M{x(n):.1f} {y(v):.1f}h0" for v, n in points}))
+        parts.append(
+            f'<path d="{dots}" fill="none" stroke="{OTHERS}" stroke-width="4" stroke-linecap="round" '
+            'stroke-opacity="0.75"/>'
+        )
+    cx, cy = x(this_n), y(this_value)
+    parts.append(
+        f'<polygon points="{cx:.1f},{cy - 6:.1f} {cx + 6:.1f},{cy:.1f} {cx:.1f},{cy + 6:.1f} {cx - 6:.1f},{cy:.1f}" '
+        f'fill="{THIS_PROVIDER}" stroke="#ffffff" stroke-width="1"/>'
+    )
+    anchor, shift = ("end", -9) if cx > LEFT + PLOT_W * 0.7 else ("start", 9)
+    left = cx + shift - (66 if anchor == "end" else 0)
+    # A white backing keeps the name readable over the others' dots.
+    parts.append(
+        f'<rect x="{left - 1:.1f}" y="{cy - 6:.1f}" width="68" height="12" fill="#ffffff" fill-opacity="0.85"/>'
+        f'<text x="{cx + shift:.1f}" y="{cy + 3.5:.1f}" text-anchor="{anchor}" font-weight="bold" '
+        f'fill="{TEXT}">This provider</text>'
+    )
+    parts.extend(_peers_legend())
+    parts.append("</svg>")
+    # Every piece of text above is escaped or a number formatted here.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def _peers_legend() -> list[str]:
+    top, small = HEIGHT - 16, 'font-size="8.5"'
+    return [
+        f'<polygon points="{LEFT + 5},{top - 5} {LEFT + 10},{top} {LEFT + 5},{top + 5} {LEFT},{top}" '
+        f'fill="{THIS_PROVIDER}"/>',
+        f'<text x="{LEFT + 14}" y="{top + 3}" {small} fill="{TEXT}">This provider</text>',
+        f'<circle cx="{LEFT + 82}" cy="{top}" r="2" fill="{OTHERS}"/>',
+        f'<text x="{LEFT + 88}" y="{top + 3}" {small} fill="{TEXT}">Others</text>',
+        f'<line x1="{LEFT + 122}" y1="{top}" x2="{LEFT + 138}" y2="{top}" stroke="{TARGET}" stroke-width="1.4"/>',
+        f'<text x="{LEFT + 142}" y="{top + 3}" {small} fill="{TEXT}">Rate</text>',
+        f'<line x1="{LEFT + 166}" y1="{top}" x2="{LEFT + 182}" y2="{top}" stroke="{LAST_YEAR}" '
+        'stroke-width="1.2" stroke-dasharray="4 3"/>',
+        f'<text x="{LEFT + 186}" y="{top + 3}" {small} fill="{TEXT}">95%</text>',
+        f'<line x1="{LEFT + 210}" y1="{top}" x2="{LEFT + 226}" y2="{top}" stroke="{LAST_YEAR}" stroke-width="1"/>',
+        f'<text x="{LEFT + 230}" y="{top + 3}" {small} fill="{TEXT}">99.8% limits</text>',
+    ]

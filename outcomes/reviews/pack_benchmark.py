@@ -14,7 +14,13 @@ Rules (also in docs/guides/reviews.md):
 - the others are "Provider A", "Provider B", … in the order listed (best first; equal figures by
   an internal order that never changes), whoever reads the pack: no name or id is stored; their
   figures follow the small-number rule (outcomes.measures.disclosure): one that would give away a
-  count of 1 to 4 people reads "suppressed".
+  count of 1 to 4 people reads "suppressed";
+- the others in summary, given with at least four of them (``peers``, frozen with the position; docs/spec-readings.md): how many, their
+  mean and median, the funnel of the benchmarking page (outcomes.portfolio.funnel: the rate of every
+  provider compared, this contract's figure included, and its 95% and 99.8% limits at this
+  contract's number of episodes, with its flag), how many others are better, level and worse, the
+  others outside their own 99.8% limits named by their label, and the points of the chart (the
+  others' figures that may be shown: a suppressed one is counted, not plotted).
 """
 
 from __future__ import annotations
@@ -28,7 +34,16 @@ from commissioning.models import Contract
 from outcomes.measures import Direction
 from outcomes.measures.disclosure import suppress_rate
 from outcomes.measures.ranking import MIN_COMPARATORS, shared_rank
-from outcomes.portfolio.funnel import better_first, letters, pool, service_type_label
+from outcomes.measures.rating import round_half_up
+from outcomes.portfolio.funnel import (
+    SPECIAL_CAUSE,
+    Point,
+    better_first,
+    funnel,
+    letters,
+    pool,
+    service_type_label,
+)
 from outcomes.results.selectors import results_shown
 from outcomes.reviews.models import ReviewMeeting
 
@@ -96,6 +111,7 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict], service:
         }
         for i, (_, other) in enumerate(comparators)
     ]
+    others = [other for _, other in comparators]
     current = next((c for c in row["quarters"] if c and c["period"] == meeting.quarter), None)
     quarter = meeting.quarter[-2:]
     if current is None or current["value"] is None or current["not_rated"]:
@@ -109,8 +125,11 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict], service:
     standing = shared_rank(value, values, higher=higher)
     this = {"label": "This provider", "value": current["value"], "figures": current["figures"], "this": True}
     entries.insert(standing.rank - 1, this)  # first among any providers with the same figure
+    places: dict[str, Any] = {}  # one rank per distinct figure (the one rule, asked once per figure)
     for entry in entries:
-        place = shared_rank(Decimal(entry["value"]), values, higher=higher)
+        if entry["value"] not in places:
+            places[entry["value"]] = shared_rank(Decimal(entry["value"]), values, higher=higher)
+        place = places[entry["value"]]
         entry["rank"], entry["rank_text"] = place.rank, place.short
     if not comparators:
         statement = (
@@ -141,4 +160,54 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict], service:
         "entries": entries,
         "statement": statement,
         "service": service,
+        # With fewer than MIN_COMPARATORS others a summary would give away their figures: listed only.
+        "peers": _peers(current, value, others, entries, higher) if len(others) >= MIN_COMPARATORS else None,
+    }
+
+
+def _peers(current: dict, value: Decimal, others: list[dict], entries: list[dict], higher: bool) -> dict:
+    """The others in summary beside this contract's figure (see the module's rules), as shown."""
+    this_key = -1  # the others are keyed by their place in ``others``
+    points = [
+        Point(key=i, numerator=other["numerator"], denominator=other["denominator"], value=other["value"])
+        for i, other in enumerate(others)
+    ]
+    this = Point(this_key, current["numerator"], current["denominator"], value)
+    plot = funnel([*points, this], Direction.HIGHER if higher else Direction.LOWER)
+    rows = {row.point.key: row for row in plot.rows}
+    you = rows[this_key]
+    values = sorted(other["value"] for other in others)
+    middle = len(values) // 2
+    median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    better = sum(1 for v in values if (v > value if higher else v < value))
+    level = sum(1 for v in values if v == value)
+    labels = [entry for entry in entries if not entry["this"]]  # best first, as ``others``
+    shown = [suppress_rate(other["numerator"], other["denominator"]).value is not None for other in others]
+    return {
+        "count": len(others),
+        "mean": f"{round_half_up(sum(values, Decimal(0)) / len(values)):.1f}",
+        "median": f"{round_half_up(median):.1f}",
+        "better": better,
+        "level": level,
+        "worse": len(values) - better - level,
+        "rate": plot.rate_text,
+        "rate_numerator": plot.numerator,
+        "rate_denominator": plot.denominator,
+        "limits_95": [str(limit) for limit in you.limits_95],  # as the benchmarking page shows them
+        "limits_998": [str(limit) for limit in you.limits_998],
+        "flag": you.flag,
+        "flag_label": you.flag_label,
+        "outliers": [
+            {"label": labels[i]["label"], "figures": labels[i]["figures"], "side": rows[i].side}
+            for i in range(len(others))
+            if rows[i].flag == SPECIAL_CAUSE
+        ],
+        "this": [current["value"], current["denominator"]],
+        "this_figures": current["figures"],
+        "points": [
+            [f"{other['value']:.1f}", other["denominator"], rows[i].flag]
+            for i, other in enumerate(others)
+            if shown[i]
+        ],
+        "not_plotted": shown.count(False),
     }

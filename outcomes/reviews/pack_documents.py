@@ -21,7 +21,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEntry
 from commissioning.pdf import pdf_render_counted, pdf_store
 from outcomes.reviews import selectors
-from outcomes.reviews.charts import quarter_chart
+from outcomes.reviews.charts import peers_chart, quarter_chart
 from outcomes.reviews.models import PackStatus, ReviewAttendee, ReviewPack, ReviewPackCopy
 from outcomes.reviews.pack_figures import figures_within
 from outcomes.reviews.reach import WHOLE, Reach
@@ -33,9 +33,24 @@ def pack_filename(pack: ReviewPack, reach: Reach = WHOLE) -> str:
     return f"Review pack {meeting.provider.name} {meeting.quarter} v{pack.version}{cut}.pdf"
 
 
-def pack_document(pack: ReviewPack, reach: Reach) -> dict:
+# The PDF lists the other providers one by one up to this many; beyond it, their summary and the
+# funnel plot say what a list would (docs/spec-readings.md), and the pack page keeps the full list.
+PDF_LISTED_UP_TO = 20
+
+
+def _peers_chart(pack: ReviewPack, row: dict, quarter: str) -> str:
+    peers = (row.get("position") or {}).get("peers")
+    if not peers:
+        return ""
+    return peers_chart(
+        peers, chart_id=f"peers-{pack.pk}-{row['key']}", measure=row["measure"], quarter=quarter
+    )
+
+
+def pack_document(pack: ReviewPack, reach: Reach, *, pdf: bool = False) -> dict:
     """The template context of the pack (page and PDF alike): the frozen figures within ``reach``,
-    with each row's chart drawn from them."""
+    with each row's charts drawn from them; ``pdf`` for the PDF, whose rows list the other providers
+    one by one only where there are few of them (``PDF_LISTED_UP_TO``)."""
     figures = figures_within(pack.figures, reach)
     contracts = [
         {
@@ -60,18 +75,22 @@ def pack_document(pack: ReviewPack, reach: Reach) -> dict:
                             zip(row["quarters"], row["previous_year"], row["quarter_targets"], strict=True)
                         )
                     ],
+                    "peers_chart": _peers_chart(pack, row, figures["quarter_label"]),
+                    "peers_listed": not pdf
+                    or not (row.get("position") or {}).get("peers")
+                    or len(row["position"]["entries"]) <= PDF_LISTED_UP_TO + 1,
                 }
                 for row in section["rows"]
             ],
         }
         for section in figures.get("contracts", [])
     ]
-    return {"pack": pack, "figures": figures, "contracts": contracts}
+    return {"pack": pack, "figures": figures, "contracts": contracts, "pdf": pdf}
 
 
 def pack_render(pack: ReviewPack, reach: Reach = WHOLE) -> tuple[bytes, int]:
     """The pack (or its copy for ``reach``) as PDF bytes, and its number of pages."""
-    return pdf_render_counted("pdf/review_pack.html", pack_document(pack, reach))
+    return pdf_render_counted("pdf/review_pack.html", pack_document(pack, reach, pdf=True))
 
 
 def pack_copy_for(pack: ReviewPack, reach: Reach) -> ReviewPackCopy | None:

@@ -281,8 +281,9 @@ def _commissioner(council: data.Council) -> User:
 
 def _results_stored() -> None:
     """Every result computed and stored, when the compliance step (which stores them) did not run
-    before (``BENCH_STEPS=portfolio``); untimed: it is set-up here."""
+    before (e.g. ``BENCH_STEPS=portfolio``); untimed: it is set-up here."""
     if not ComplianceResult.objects.filter(is_latest=True).exists():
+        _progress("storing every result first (not timed)")
         results_recompute_all(now=timezone.now())
 
 
@@ -348,6 +349,7 @@ def review_pack(council: data.Council) -> Figure:
     """One homecare contract's quarterly review pack for the latest ended quarter, end to end: the
     figures frozen (scorecard, trends, benchmarks against every other homecare contract, returns,
     notices, QAF, actions, commentary) and the PDF made and stored (the task runs in-process)."""
+    _results_stored()
     contract = next(c for c in council.contracts if council.kinds[c.pk] == "homecare")
     quarter = latest_ended_quarter(timezone.localdate())
     meeting = ReviewMeeting.objects.create(
@@ -470,6 +472,7 @@ def api_export(council: data.Council) -> Figure:
         "DEFAULT_THROTTLE_RATES": {"api": "1000000/minute", "api-submit": "1000/minute"},
     }
     api_settings.reload()
+    _results_stored()
     overridden = bench_api.overrides_add()
     client = Client(HTTP_HOST=bench_api.HOST)
     token = bench_api.token_for(council.body)
@@ -555,7 +558,9 @@ def pdf_warm() -> None:
     """WeasyPrint imported and its fonts found once, as in a worker that has made a PDF before."""
     import weasyprint
 
-    weasyprint.HTML(string="<p>Warm</p>").write_pdf()
+    from commissioning.pdf import pdf_fonts
+
+    weasyprint.HTML(string="<p>Warm</p>").write_pdf(font_config=pdf_fonts())
 
 
 STEPS = (compliance, month_end_ingest, episode_reads, portfolio, api_export, review_pack, large_return)

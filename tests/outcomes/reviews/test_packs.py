@@ -318,6 +318,28 @@ def test_position_rules(setup):
     assert not residential["ranked"] and "nothing to compare with" in residential["statement"]
 
 
+def test_the_position_is_summarised_beside_a_funnel_plot(setup):
+    """This provider 551/648 = 85.0% among five others (92.0, 88.0, 86.0, 80.0, 75.0): the rate of
+    all six is 1150/1348 = 85.3%, and at 648 episodes the limits are 85.3% ± 1.96 (2.73 pp) and
+    ± 3.09 (4.30 pp) standard errors; no other lies outside its own 99.8% limits."""
+    rows = {row["measure_code"]: row for row in pack_figures(setup.q2)["contracts"][0]["rows"]}
+    peers = rows["AT_HOME_91D"]["position"]["peers"]
+    assert {key: peers[key] for key in ("count", "mean", "median", "better", "level", "worse")} == {
+        "count": 5,
+        "mean": "84.2",
+        "median": "86.0",
+        "better": 3,
+        "level": 0,
+        "worse": 2,
+    }
+    assert peers["rate"] == "85.3% (1150/1348)"
+    assert (peers["limits_95"], peers["limits_998"]) == (["82.59", "88.04"], ["81.01", "89.61"])
+    assert peers["flag_label"] == "Within the expected range" and peers["outliers"] == []
+    assert peers["this"] == ["85.0", 648] and len(peers["points"]) == 5 and peers["not_plotted"] == 0
+    # Two others only: no summary (it would give their figures away), the list alone.
+    assert rows["INDEPENDENT_WITHIN"]["position"]["peers"] is None
+
+
 def test_a_provider_with_several_contracts_is_pooled(setup):
     """Zephyr's second contract (16/100) pools with its first (184/200): 200/300 = 66.7%, last."""
     zephyr = Provider.objects.get(name="Zephyr Home Support")

@@ -394,11 +394,12 @@ def _counted(measure: str, basis: Basis, periods: list[Period], params: dict) ->
 
     def read(batch: list[Period], counts: dict[int, dict]) -> None:
         for contract_id, row in counts.items():
+            values: list[dict[str, int]] = [{} for _ in batch]
+            for key, value in row.items():
+                name, index = key.rsplit("__", 1)
+                values[int(index)][name] = value or 0
             for index, period in enumerate(batch):
-                values = {
-                    key.rsplit("__", 1)[0]: value for key, value in row.items() if key.endswith(f"__{index}")
-                }
-                figures[contract_id][period] = Figures(**{key: value or 0 for key, value in values.items()})
+                figures[contract_id][period] = Figures(**values[index])
 
     if any(counting.per_period for counting in countings.values()):
         by_end: dict[date, list[Period]] = {}

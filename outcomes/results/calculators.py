@@ -130,21 +130,47 @@ def latest_rows_ranked(contract: Contract, refs: QuerySet | None = None) -> Quer
     return ranked.filter(newest=1)
 
 
+def latest_flags_suspect(contracts: Contracts) -> set[int]:
+    """The contracts (ids) whose latest-row flags fail a cheap check, in three grouped queries for
+    all of them: every flagged row is of a current version with no later current row of its
+    episode, and there are as many flagged rows as episodes."""
+    ids = [contracts.pk] if isinstance(contracts, Contract) else [contract.pk for contract in contracts]
+    current = EpisodeRecord.objects.filter(of_contracts(contracts), attempt__is_current=True)
+    flagged = latest_rows(contracts)
+    later = EpisodeRecord.objects.filter(
+        contract=OuterRef("contract"),
+        attempt__is_current=True,
+        episode_ref=OuterRef("episode_ref"),
+        month__gt=OuterRef("month"),
+    )
+    misplaced = set(
+        flagged.filter(Q(attempt__is_current=False) | Exists(later))
+        .values_list("contract_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    counts = dict(
+        flagged.values("contract_id").annotate(n=Count("pk")).values_list("contract_id", "n").order_by()
+    )
+    episodes = dict(
+        current.values("contract_id")
+        .annotate(n=Count("episode_ref", distinct=True))
+        .values_list("contract_id", "n")
+        .order_by()
+    )
+    return {pk for pk in ids if pk in misplaced or counts.get(pk, 0) != episodes.get(pk, 0)}
+
+
 def latest_flags_broken(contract: Contract) -> int:
     """How many episode rows break the latest-row invariant: exactly one flagged row per episode,
     the row in the latest month that contains it (0 when the flags are right).
 
-    First a cheap check in three counts: every flagged row is of a current version with no later
-    current row of its episode, and there are as many flagged rows as episodes. Only when that fails
-    are the two sets compared row by row, to say how many are wrong.
+    First the cheap check of ``latest_flags_suspect``. Only when that fails are the two sets
+    compared row by row, to say how many are wrong.
     """
-    current = current_rows(contract)
-    flagged = latest_rows(contract)
-    later = current.filter(episode_ref=OuterRef("episode_ref"), month__gt=OuterRef("month"))
-    misplaced = flagged.filter(Q(attempt__is_current=False) | Exists(later)).exists()
-    if not misplaced and flagged.count() == current.values("episode_ref").distinct().count():
+    if contract.pk not in latest_flags_suspect(contract):
         return 0
-    found = set(flagged.values_list("pk", flat=True))
+    found = set(latest_rows(contract).values_list("pk", flat=True))
     ranked = set(latest_rows_ranked(contract).values_list("pk", flat=True))
     return len(found ^ ranked)
 

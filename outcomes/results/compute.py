@@ -51,6 +51,7 @@ from outcomes.results.calculators import (
     data_window,
     figures_for,
     latest_flags_broken,
+    latest_flags_suspect,
     window_months,
 )
 from outcomes.results.latest import latest_flags_refresh
@@ -265,7 +266,7 @@ def _latest_stored(contract_ids: list[int], identifiers: set[str]) -> dict[tuple
     recomputation compares with and what a new row restates (no model instances: many thousands)."""
     rows = ComplianceResult.objects.filter(
         contract__in=contract_ids, is_latest=True, period__in=identifiers
-    ).values("pk", "target_id", "period", "sources", "restated", *STORED_VALUES)
+    ).values("pk", "contract_id", "target_id", "period", "sources", "restated", *STORED_VALUES)
     return {(row["target_id"], row["period"]): row for row in rows}
 
 
@@ -472,18 +473,30 @@ def results_compute(
     return results_compute_all({contract: [period]}, now=now)
 
 
+def accepted_months_all(contracts: list[Contract]) -> dict[int, list[date]]:
+    """Each contract's months with an accepted return, oldest first, by contract id (one query)."""
+    months: dict[int, list[date]] = {contract.pk: [] for contract in contracts}
+    found = MonthlyReturn.objects.filter(
+        contract__in=[contract.pk for contract in contracts], attempts__is_current=True
+    ).values_list("contract_id", "month")
+    for contract_id, month in found.order_by("month"):
+        months[contract_id].append(month)
+    return months
+
+
 def accepted_months(contract: Contract) -> list[date]:
     """The contract's months with an accepted return, oldest first."""
-    return sorted(
-        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
-            "month", flat=True
-        )
+    return accepted_months_all([contract])[contract.pk]
+
+
+def contract_periods(
+    contract: Contract, today: date | None = None, *, months: list[date] | None = None
+) -> list[Period]:
+    """The periods whose results are kept for the contract as at today (``periods_kept``), from its
+    accepted months (read unless given)."""
+    return periods_kept(
+        accepted_months(contract) if months is None else months, today or timezone.localdate()
     )
-
-
-def contract_periods(contract: Contract, today: date | None = None) -> list[Period]:
-    """The periods whose results are kept for the contract as at today (``periods_kept``)."""
-    return periods_kept(accepted_months(contract), today or timezone.localdate())
 
 
 def results_recompute(*, contract_id: int, months: list[str] | None = None) -> list[str]:
@@ -518,12 +531,18 @@ CHECK_LABEL = "Nightly check of stored results"
 DUE_LOOKBACK = timedelta(days=7)  # the nightly run recomputes periods whose months fell due this recently
 
 
-def _periods_stored(contract: Contract) -> set[str]:
-    return set(
-        ComplianceResult.objects.filter(contract=contract, is_latest=True)
-        .values_list("period", flat=True)
+def _periods_stored_all(contracts: list[Contract]) -> dict[int, set[str]]:
+    """The periods with a latest stored result, by contract id (one query)."""
+    stored: dict[int, set[str]] = {contract.pk: set() for contract in contracts}
+    found = (
+        ComplianceResult.objects.filter(contract__in=[contract.pk for contract in contracts], is_latest=True)
+        .values_list("contract_id", "period")
         .distinct()
+        .order_by()
     )
+    for contract_id, period in found:
+        stored[contract_id].add(period)
+    return stored
 
 
 def _time_moved(contract: Contract, kept: list[Period], stored: set[str], now: datetime) -> list[Period]:
@@ -582,17 +601,21 @@ def _future_withdraw(contract: Contract, not_kept: set[str], today: date) -> lis
 
 def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[dict]]:
     """The stored results of the contracts' periods that differ from a fresh computation, by contract
-    (one query per measure for all of them)."""
+    (one query per measure for all of them, and one for what is stored)."""
     fresh = results_fresh(work, now=now, with_contract=True)
+    identifiers = {period.identifier for periods in work.values() for period in periods}
+    latest = _latest_stored([contract.pk for contract in work], identifiers)
+    stored_by: dict[int, dict[tuple[int, str], dict]] = {contract.pk: {} for contract in work}
+    for (target_id, identifier), row in latest.items():
+        stored_by[row["contract_id"]][target_id, identifier] = row
+    fresh_by: dict[int, dict[tuple[int, str], dict]] = {contract.pk: {} for contract in work}
+    for key, values in fresh.items():
+        fresh_by[values["contract_id"]][key] = values
     found: dict[int, list[dict]] = {}
     for contract, periods in work.items():
-        stored = {
-            (row.target_id, row.period): row
-            for row in ComplianceResult.objects.filter(
-                contract=contract, is_latest=True, period__in=[p.identifier for p in periods]
-            )
-        }
-        mine = {key: values for key, values in fresh.items() if values["contract_id"] == contract.pk}
+        wanted = {period.identifier for period in periods}
+        stored = {key: row for key, row in stored_by[contract.pk].items() if key[1] in wanted}
+        mine = fresh_by[contract.pk]
         drifted = [
             {"target": target_id, "period": period, "stored": True, "fields": ["withdrawn"]}
             for target_id, period in sorted(stored.keys() - mine.keys())
@@ -603,7 +626,7 @@ def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[
             changed = (
                 sorted(compared)
                 if row is None
-                else [key for key, value in sorted(compared.items()) if getattr(row, key) != value]
+                else [key for key, value in sorted(compared.items()) if row[key] != value]
             )
             if changed:
                 drifted.append(
@@ -615,7 +638,8 @@ def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[
 
 
 def _flags_repair(contract: Contract) -> int:
-    """Repair the contract's latest-row flags if they break the invariant; how many rows were wrong."""
+    """Repair the contract's latest-row flags if they break the invariant; how many rows were wrong.
+    (The nightly run calls it only for the contracts ``latest_flags_suspect`` names.)"""
     if not latest_flags_broken(contract):
         return 0
     with transaction.atomic():
@@ -682,22 +706,35 @@ def results_check_all(
     contracts = [contract for contract in contracts if _computable(contract)]
     total = ResultsCheck()
     for first in range(0, len(contracts), CONTRACTS_PER_RUN):
+        chunk = contracts[first : first + CONTRACTS_PER_RUN]
         work: dict[Contract, list[Period]] = {}
-        for contract in contracts[first : first + CONTRACTS_PER_RUN]:
+        suspect = latest_flags_suspect(tuple(chunk))
+        requested = set(
+            RecomputeRequest.objects.filter(contract__in=[c.pk for c in chunk]).values_list(
+                "contract_id", flat=True
+            )
+        )
+        for contract in chunk:
             total.contracts += 1
-            total.latest_rows_repaired += _flags_repair(contract)
-            if RecomputeRequest.objects.filter(contract=contract).exists():
+            if contract.pk in suspect:
+                total.latest_rows_repaired += _flags_repair(contract)
+            if contract.pk in requested:
                 results_recompute(contract_id=contract.pk)  # finish the background work first: not drift
-            kept = contract_periods(contract, today)
-            stored = _periods_stored(contract)
+        # Read after the work above (which may have stored results).
+        months = accepted_months_all(chunk)
+        stored_all = _periods_stored_all(chunk)
+        rolling: dict[Contract, list[Period]] = {}
+        for contract in chunk:
+            kept = contract_periods(contract, today, months=months[contract.pk])
+            stored = stored_all[contract.pk]
             withdrawn = _future_withdraw(contract, stored - {period.identifier for period in kept}, today)
             total.withdrawn += withdrawn
             stored -= set(withdrawn)
-            moved = _time_moved(contract, kept, stored, now)
-            total.rolled_forward += len(_compute_store({contract: moved}, now=now))
+            rolling[contract] = _time_moved(contract, kept, stored, now)
             known = {period.identifier: period for period in kept}
             known.update({identifier: parse_period(identifier) for identifier in stored - known.keys()})
             work[contract] = sorted(known.values(), key=lambda p: (p.end, p.kind, p.start))
+        total.rolled_forward += len(_compute_store(rolling, now=now))
         for contract_id in _drift(work, now):
             contract = next(c for c in work if c.pk == contract_id)
             total.drifted += _drift_repair(contract, work[contract], now)

@@ -606,8 +606,8 @@ def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[
     identifiers = {period.identifier for periods in work.values() for period in periods}
     latest = _latest_stored([contract.pk for contract in work], identifiers)
     stored_by: dict[int, dict[tuple[int, str], dict]] = {contract.pk: {} for contract in work}
-    for (target_id, identifier), row in latest.items():
-        stored_by[row["contract_id"]][target_id, identifier] = row
+    for key, stored_row in latest.items():
+        stored_by[stored_row["contract_id"]][key] = stored_row
     fresh_by: dict[int, dict[tuple[int, str], dict]] = {contract.pk: {} for contract in work}
     for key, values in fresh.items():
         fresh_by[values["contract_id"]][key] = values

@@ -10,6 +10,7 @@ all the periods and contracts asked for (see ``figures_for``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -130,21 +131,47 @@ def latest_rows_ranked(contract: Contract, refs: QuerySet | None = None) -> Quer
     return ranked.filter(newest=1)
 
 
+def latest_flags_suspect(contracts: Contracts) -> set[int]:
+    """The contracts (ids) whose latest-row flags fail a cheap check, in three grouped queries for
+    all of them: every flagged row is of a current version with no later current row of its
+    episode, and there are as many flagged rows as episodes."""
+    ids = [contracts.pk] if isinstance(contracts, Contract) else [contract.pk for contract in contracts]
+    current = EpisodeRecord.objects.filter(of_contracts(contracts), attempt__is_current=True)
+    flagged = latest_rows(contracts)
+    later = EpisodeRecord.objects.filter(
+        contract=OuterRef("contract"),
+        attempt__is_current=True,
+        episode_ref=OuterRef("episode_ref"),
+        month__gt=OuterRef("month"),
+    )
+    misplaced = set(
+        flagged.filter(Q(attempt__is_current=False) | Exists(later))
+        .values_list("contract_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    counts = dict(
+        flagged.values("contract_id").annotate(n=Count("pk")).values_list("contract_id", "n").order_by()
+    )
+    episodes = dict(
+        current.values("contract_id")
+        .annotate(n=Count("episode_ref", distinct=True))
+        .values_list("contract_id", "n")
+        .order_by()
+    )
+    return {pk for pk in ids if pk in misplaced or counts.get(pk, 0) != episodes.get(pk, 0)}
+
+
 def latest_flags_broken(contract: Contract) -> int:
     """How many episode rows break the latest-row invariant: exactly one flagged row per episode,
     the row in the latest month that contains it (0 when the flags are right).
 
-    First a cheap check in three counts: every flagged row is of a current version with no later
-    current row of its episode, and there are as many flagged rows as episodes. Only when that fails
-    are the two sets compared row by row, to say how many are wrong.
+    First the cheap check of ``latest_flags_suspect``. Only when that fails are the two sets
+    compared row by row, to say how many are wrong.
     """
-    current = current_rows(contract)
-    flagged = latest_rows(contract)
-    later = current.filter(episode_ref=OuterRef("episode_ref"), month__gt=OuterRef("month"))
-    misplaced = flagged.filter(Q(attempt__is_current=False) | Exists(later)).exists()
-    if not misplaced and flagged.count() == current.values("episode_ref").distinct().count():
+    if contract.pk not in latest_flags_suspect(contract):
         return 0
-    found = set(flagged.values_list("pk", flat=True))
+    found = set(latest_rows(contract).values_list("pk", flat=True))
     ranked = set(latest_rows_ranked(contract).values_list("pk", flat=True))
     return len(found ^ ranked)
 
@@ -179,8 +206,8 @@ def judged_by(field: str, days: int, inputs: Inputs) -> Q:
 class Counting:
     """How an episode-based measure counts one period, as filters over the measure's rows.
 
-    ``rows`` do not depend on the period (so every period of a contract can be counted in one
-    query), except where ``per_period`` says the conditions read other rows of the period's own
+    ``rows`` (made when asked for: only one period's are read when many are counted together) do
+    not depend on the period (so every period of a contract can be counted in one query), except where ``per_period`` says the conditions read other rows of the period's own
     (the package measures' hours on the period's last day): those are counted one period at a
     time, each count in its own query so that the database can join rather than look up row by
     row. The denominator is the rows in ``scope`` meeting ``denominator``; the numerator, those
@@ -188,7 +215,7 @@ class Counting:
     denominator's rows meeting ``missing``. ``shown`` are annotations for listing the rows.
     """
 
-    rows: QuerySet[EpisodeRecord]
+    rows: Callable[[], QuerySet[EpisodeRecord]]
     scope: Q
     denominator: Q
     numerator: Q
@@ -199,7 +226,7 @@ class Counting:
 
     def counted(self) -> QuerySet[EpisodeRecord]:
         """The denominator's rows (with the ``shown`` annotations)."""
-        return self.rows.filter(self.scope & self.denominator).annotate(**(self.shown or {}))
+        return self.rows().filter(self.scope & self.denominator).annotate(**(self.shown or {}))
 
     def conditions(self) -> dict[str, Q]:
         """Each count's condition on the measure's rows."""
@@ -226,7 +253,7 @@ def help_48h(inputs: Inputs, params: dict) -> Counting:
     still_running = Q(first_visit_at__isnull=True, referred_at__gt=end_instant - timedelta(hours=48))
     within = Q(first_visit_at__isnull=False, first_visit_at__lte=F("referred_at") + timedelta(hours=48))
     return Counting(
-        rows=latest_rows(inputs.contract),
+        rows=lambda: latest_rows(inputs.contract),
         scope=Q(referred_on__gte=start, referred_on__lte=end),
         denominator=~still_running,
         numerator=within,
@@ -237,12 +264,15 @@ def independent_within(inputs: Inputs, params: dict) -> Counting:
     """First-visit cohort judged at first visit + N days, less excluded endings by then; pending if not yet covered."""
     days = params["window_days"]
     start, end = inputs.period.start, inputs.period.end
-    rows = latest_rows(inputs.contract).filter(
-        service_type_filter(params["service_type"]), first_visit_on__isnull=False
-    )
-    if params["referral_source"] != "any":
-        rows = rows.filter(referral_source=params["referral_source"])
-    rows = rows.annotate(judging_day=plus_days("first_visit_on", days))
+
+    def rows() -> QuerySet[EpisodeRecord]:
+        found = latest_rows(inputs.contract).filter(
+            service_type_filter(params["service_type"]), first_visit_on__isnull=False
+        )
+        if params["referral_source"] != "any":
+            found = found.filter(referral_source=params["referral_source"])
+        return found.annotate(judging_day=plus_days("first_visit_on", days))
+
     judged = judged_by("first_visit_on", days, inputs)
     excluded = Q(end_reason__in=params["exclude"], ended_on__isnull=False, ended_on__lte=F("judging_day"))
     independent = Q(end_reason="independent", ended_on__isnull=False, ended_on__lte=F("judging_day"))
@@ -268,9 +298,13 @@ def lookback_window(period: Period, lookback: str) -> tuple[date, date]:
 def residential_entry(inputs: Inputs, params: dict) -> Counting:
     """Distinct episodes of the cohort open in the lookback window; those that ended in a care home in it."""
     start, end = lookback_window(inputs.period, params["lookback"])
-    rows = latest_rows(inputs.contract).filter(service_type_filter(params["service_type"]))
-    if params["dementia"] != "any":
-        rows = rows.filter(dementia=params["dementia"] == "Y")
+
+    def rows() -> QuerySet[EpisodeRecord]:
+        found = latest_rows(inputs.contract).filter(service_type_filter(params["service_type"]))
+        if params["dementia"] != "any":
+            found = found.filter(dementia=params["dementia"] == "Y")
+        return found
+
     return Counting(
         rows=rows,
         scope=open_during(start, end),
@@ -300,7 +334,7 @@ def _package(inputs: Inputs, params: dict, *, reduced: bool) -> Counting:
     hours = "weekly_hours_now__lt" if reduced else "weekly_hours_now__gt"
     changed = same_episode.filter(**{hours: OuterRef("weekly_hours_start")})
     return Counting(
-        rows=latest_rows(inputs.contract).filter(service_type="long_term"),
+        rows=lambda: latest_rows(inputs.contract).filter(service_type="long_term"),
         scope=open_during(day, day) & Q(first_visit_on__lte=day - timedelta(days=params["min_tenure_days"])),
         denominator=EVERY_ROW,
         numerator=Q(Exists(changed)),
@@ -326,7 +360,7 @@ def at_home_91d(inputs: Inputs, params: dict) -> Counting:
     start, end = inputs.period.start, inputs.period.end
     judged = judged_by("referred_on", 91, inputs)
     return Counting(
-        rows=latest_rows(inputs.contract).filter(
+        rows=lambda: latest_rows(inputs.contract).filter(
             referral_source="hospital_discharge", service_type="short_term", age_band__in=bands
         ),
         scope=Q(referred_on__gte=start - timedelta(days=91), referred_on__lte=end - timedelta(days=91)),
@@ -341,7 +375,7 @@ def hospital_admission(inputs: Inputs, params: dict) -> Counting:
     """Distinct episodes open in the period; those that ended 'hospital' in it."""
     start, end = inputs.period.start, inputs.period.end
     return Counting(
-        rows=latest_rows(inputs.contract),
+        rows=lambda: latest_rows(inputs.contract),
         scope=open_during(start, end),
         denominator=EVERY_ROW,
         numerator=Q(end_reason="hospital", ended_on__gte=start, ended_on__lte=end),
@@ -352,7 +386,7 @@ def died_preferred_place(inputs: Inputs, params: dict) -> Counting:
     """End-of-life episodes that ended 'died' in the period; those who died in their preferred place."""
     start, end = inputs.period.start, inputs.period.end
     return Counting(
-        rows=latest_rows(inputs.contract).filter(end_of_life=True, end_reason="died"),
+        rows=lambda: latest_rows(inputs.contract).filter(end_of_life=True, end_reason="died"),
         scope=Q(ended_on__gte=start, ended_on__lte=end),
         denominator=EVERY_ROW,
         numerator=Q(died_in_preferred_place=True),
@@ -389,37 +423,41 @@ def _counted(measure: str, basis: Basis, periods: list[Period], params: dict) ->
     """Every period of an episode-based measure for every contract of the basis, in one aggregate
     query (per 40 periods), grouped by contract. Measures whose rows carry a figure of the period's
     own take one query per distinct period end."""
-    countings = {period: COUNTINGS[measure](basis.at(period), params) for period in periods}
+    first_counting = COUNTINGS[measure](basis.at(periods[0]), params)
     figures: ByContract = {contract.pk: {} for contract in basis.contracts}
 
     def read(batch: list[Period], counts: dict[int, dict]) -> None:
         for contract_id, row in counts.items():
+            values: list[dict[str, int]] = [{} for _ in batch]
+            for key, value in row.items():
+                name, index = key.rsplit("__", 1)
+                values[int(index)][name] = value or 0
             for index, period in enumerate(batch):
-                values = {
-                    key.rsplit("__", 1)[0]: value for key, value in row.items() if key.endswith(f"__{index}")
-                }
-                figures[contract_id][period] = Figures(**{key: value or 0 for key, value in values.items()})
+                figures[contract_id][period] = Figures(**values[index])
 
-    if any(counting.per_period for counting in countings.values()):
+    if first_counting.per_period:  # a property of the measure: the same for every period
         by_end: dict[date, list[Period]] = {}
         for period in periods:
             by_end.setdefault(period.end, []).append(period)
         for same_end in by_end.values():
-            counting = countings[same_end[0]]
+            counting = COUNTINGS[measure](basis.at(same_end[0]), params)
             counts: dict[int, dict] = {contract.pk: {} for contract in basis.contracts}
+            measured = counting.rows()
             for name, condition in counting.conditions().items():
-                rows = counting.rows.filter(condition)  # in WHERE: a semi-join, not a lookup per row
+                rows = measured.filter(condition)  # in WHERE: a semi-join, not a lookup per row
                 for contract_id, row in _grouped(rows, {f"{name}__0": Count("pk")}, basis.contracts).items():
                     counts[contract_id].update(row)
             for period in same_end:
                 read([period], counts)
         return figures
+    countings = {period: COUNTINGS[measure](basis.at(period), params) for period in periods[1:]}
+    countings[periods[0]] = first_counting
     for first in range(0, len(periods), PERIODS_PER_QUERY):
         batch = periods[first : first + PERIODS_PER_QUERY]
         aggregates: dict[str, Count] = {}
         for index, period in enumerate(batch):
             aggregates.update(countings[period].aggregates(f"__{index}"))
-        read(batch, _grouped(countings[batch[0]].rows, aggregates, basis.contracts))
+        read(batch, _grouped(countings[batch[0]].rows(), aggregates, basis.contracts))
     return figures
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -51,6 +51,7 @@ from outcomes.results.calculators import (
     data_window,
     figures_for,
     latest_flags_broken,
+    latest_flags_suspect,
     window_months,
 )
 from outcomes.results.latest import latest_flags_refresh
@@ -106,8 +107,43 @@ def _coverage_all(contracts: list[Contract]) -> dict[int, Coverage]:
     return coverage
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a result's data window holds: the months owed a return and not covered, those outside
+    the contract's term, whether any owed month is covered, and the return versions read."""
+
+    missing_months: list[str]
+    outside_term_months: list[str]
+    covered_any: bool
+    sources: dict
+
+
+Windows = dict[tuple[int, date, date], Window]  # each contract's windows, by (contract id, start, end)
+
+
+def _window(contract: Contract, start: date, end: date, coverage: Coverage, windows: Windows) -> Window:
+    """The window's facts, worked out once per contract and window (many targets share one)."""
+    key = (contract.pk, start, end)
+    if key not in windows:
+        covered, all_sources = coverage
+        months, outside = window_months(contract, start, end)
+        first = f"{start:%Y-%m}"
+        windows[key] = Window(
+            missing_months=[f"{m:%Y-%m}" for m in months if m not in covered],
+            outside_term_months=[f"{m:%Y-%m}" for m in outside],
+            covered_any=any(m in covered for m in months),
+            sources={month: source for month, source in all_sources.items() if month >= first},
+        )
+    return windows[key]
+
+
 def _judged(
-    target: Target, params: dict, period: Period, figures: Figures, coverage: Coverage
+    target: Target,
+    params: dict,
+    period: Period,
+    figures: Figures,
+    coverage: Coverage,
+    windows: Windows | None = None,
 ) -> Judged | None:
     """A target's figures for a period judged against the version in force at the period's end."""
     version = target_version_in_force(target, period.end)
@@ -116,13 +152,10 @@ def _judged(
     # Not an end, so it has its values (the database's check constraint).
     assert version.target_value is not None and version.tolerance is not None
     assert version.min_denominator is not None
-    contract = target.contract
     measure = MEASURES[target.measure]
-    covered, all_sources = coverage
     start, end = data_window(period, target.measure, params)
-    months, outside = window_months(contract, start, end)
-    missing = [f"{m:%Y-%m}" for m in months if m not in covered]
-    has_data = target.measure == "RETURNS_ON_TIME" or any(m in covered for m in months)
+    window = _window(target.contract, start, end, coverage, {} if windows is None else windows)
+    has_data = target.measure == "RETURNS_ON_TIME" or window.covered_any
     value = percentage(figures.numerator, figures.denominator)
     rating, reason = rag(
         value,
@@ -133,9 +166,19 @@ def _judged(
         min_denominator=version.min_denominator,
         has_data=has_data,
     )
-    sources = {month: source for month, source in all_sources.items() if month >= f"{start:%Y-%m}"}
-    outside_term = [f"{m:%Y-%m}" for m in outside]
-    return Judged(target, version, period, figures, value, rating, reason, missing, outside_term, sources)
+    # Each result keeps lists and a mapping of its own: stored rows must not share them.
+    return Judged(
+        target,
+        version,
+        period,
+        figures,
+        value,
+        rating,
+        reason,
+        list(window.missing_months),
+        list(window.outside_term_months),
+        dict(window.sources),
+    )
 
 
 def judge_all(
@@ -158,6 +201,7 @@ def judge_all(
         key = (target.measure, json.dumps(params, sort_keys=True, default=str), max(covered, default=None))
         groups.setdefault(key, []).append(target)
     judged: dict[tuple[int, Period], Judged | None] = {}
+    windows: Windows = {}
     for (measure, _, last_month), members in groups.items():
         group_contracts = tuple({target.contract_id: target.contract for target in members}.values())
         periods = sorted(
@@ -170,18 +214,34 @@ def judge_all(
             for period in wanted[target.contract]:
                 figures = computed[target.contract_id][period]
                 judged[target.pk, period] = _judged(
-                    target, params, period, figures, coverage[target.contract_id]
+                    target, params, period, figures, coverage[target.contract_id], windows
                 )
     return judged
 
 
-def _restatement_reason(previous: ComplianceResult, sources: dict) -> str:
+def _restatement_reason(previous_sources: dict, sources: dict) -> str:
     changed = [
         f"{month} version {source['version']}"
         for month, source in sorted(sources.items())
-        if previous.sources.get(month) != source
+        if previous_sources.get(month) != source
     ]
     return "Changed by " + ", ".join(changed) if changed else "Recomputed with corrected data"
+
+
+# What a stored result keeps from its judgement (``_values``): a recomputation giving the same is unchanged.
+STORED_VALUES = (
+    "target_version_id",
+    "numerator",
+    "denominator",
+    "value",
+    "rag",
+    "not_rated_reason",
+    "direction",
+    "pending",
+    "missing",
+    "missing_months",
+    "outside_term_months",
+)
 
 
 def _values(judged: Judged, direction: str) -> dict:
@@ -201,39 +261,81 @@ def _values(judged: Judged, direction: str) -> dict:
     }
 
 
+def _latest_stored(contract_ids: list[int], identifiers: set[str]) -> dict[tuple[int, str], dict]:
+    """The latest stored results of the contracts' periods, by (target id, period): what a
+    recomputation compares with and what a new row restates (no model instances: many thousands)."""
+    rows = ComplianceResult.objects.filter(
+        contract__in=contract_ids, is_latest=True, period__in=identifiers
+    ).values("pk", "contract_id", "target_id", "period", "sources", "restated", *STORED_VALUES)
+    return {(row["target_id"], row["period"]): row for row in rows}
+
+
+def _json_ready(value: object) -> object:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _results_insert(rows: list[ComplianceResult]) -> None:
+    """Insert new results, setting their ids. On PostgreSQL the rows go as one JSON document per
+    batch (turned into rows by the database), which is far cheaper to send than one parameter per
+    value; elsewhere, as ``bulk_create``."""
+    if connection.vendor != "postgresql":
+        ComplianceResult.objects.bulk_create(rows, batch_size=500)
+        return
+    fields = [f for f in ComplianceResult._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = ComplianceResult._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 - names from the model
+        f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) WITH ORDINALITY AS r "
+        "ORDER BY r.ordinality RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), 5000):
+            batch = rows[first : first + 5000]
+            document = [{f.column: _json_ready(getattr(row, f.attname)) for f in fields} for row in batch]
+            cursor.execute(sql, [json.dumps(document)])
+            for row, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                row.pk = pk
+                row._state.adding = False
+                row._state.db = connection.alias
+
+
+Stored = list[int | ComplianceResult]  # an unchanged result's id, or the new row
+
+
 def _store_all(
     work: dict[Contract, list[Period]], judgements: list[tuple[Judged, str]], now: datetime
-) -> list[ComplianceResult]:
+) -> Stored:
     """Store judged results in a few statements: unchanged rows are marked checked; changed figures
     make a new latest row beside the old (restated when the old one's data window was complete)."""
     identifiers = {period.identifier for periods in work.values() for period in periods}
-    latest_rows = {
-        (row.target_id, row.period): row
-        for row in ComplianceResult.objects.filter(
-            contract__in=[contract.pk for contract in work], is_latest=True, period__in=identifiers
-        )
-    }
-    checked, resourced, superseded, created, stored = [], [], [], [], []
+    latest_rows = _latest_stored([contract.pk for contract in work], identifiers)
+    checked: list[int] = []
+    resourced: list[ComplianceResult] = []
+    superseded: list[int] = []
+    created: list[ComplianceResult] = []
+    stored: Stored = []
     for judged, direction in judgements:
         values = _values(judged, direction)
         latest = latest_rows.get((judged.target.pk, judged.period.identifier))
-        if latest is not None and all(getattr(latest, key) == value for key, value in values.items()):
-            latest.checked_at = now
-            if latest.sources != judged.sources:
-                latest.sources = judged.sources
-                resourced.append(latest)
-            checked.append(latest.pk)
-            stored.append(latest)
+        if latest is not None and all(latest[key] == value for key, value in values.items()):
+            if latest["sources"] != judged.sources:
+                resourced.append(ComplianceResult(pk=latest["pk"], sources=judged.sources))
+            checked.append(latest["pk"])
+            stored.append(latest["pk"])
             continue
         figures = judged.figures
         figures_changed = latest is not None and (
-            (latest.numerator, latest.denominator, latest.value)
+            (latest["numerator"], latest["denominator"], latest["value"])
             != (figures.numerator, figures.denominator, judged.value)
         )
-        restates = latest is not None and figures_changed and not latest.missing_months
+        restates = latest is not None and figures_changed and not latest["missing_months"]
         if latest is not None:
-            latest.is_latest = False
-            superseded.append(latest.pk)
+            superseded.append(latest["pk"])
         row = ComplianceResult(
             contract=judged.target.contract,
             target=judged.target,
@@ -242,9 +344,9 @@ def _store_all(
             period_start=judged.period.start,
             period_end=judged.period.end,
             sources=judged.sources,
-            restated=latest is not None and (latest.restated or restates),
-            restates=latest if restates else None,
-            restated_because=_restatement_reason(latest, judged.sources)
+            restated=latest is not None and (latest["restated"] or restates),
+            restates_id=latest["pk"] if latest is not None and restates else None,
+            restated_because=_restatement_reason(latest["sources"], judged.sources)
             if latest is not None and restates
             else "",
             computed_at=now,
@@ -255,12 +357,12 @@ def _store_all(
         stored.append(row)
     # A stored result whose target no longer applies at the period's end (it ended) is withdrawn.
     judged_keys = {(judged.target.pk, judged.period.identifier) for judged, _ in judgements}
-    withdrawn = [row.pk for key, row in latest_rows.items() if key not in judged_keys]
+    withdrawn = [row["pk"] for key, row in latest_rows.items() if key not in judged_keys]
     ComplianceResult.objects.filter(pk__in=withdrawn).update(is_latest=False)
     ComplianceResult.objects.filter(pk__in=checked).update(checked_at=now)
     ComplianceResult.objects.bulk_update(resourced, ["sources"], batch_size=500)
     ComplianceResult.objects.filter(pk__in=superseded).update(is_latest=False)  # before the new rows
-    ComplianceResult.objects.bulk_create(created, batch_size=500)
+    _results_insert(created)
     return stored
 
 
@@ -315,7 +417,13 @@ def results_compute_all(
     so two runs for a contract, or a run and an acceptance, never interleave. Results are returned
     by contract, then period in the order given, then target.
     """
-    now = now or timezone.now()
+    stored = _compute_store(work, now=now or timezone.now())
+    unchanged = ComplianceResult.objects.in_bulk([row for row in stored if isinstance(row, int)])
+    return [unchanged[row] if isinstance(row, int) else row for row in stored]
+
+
+def _compute_store(work: dict[Contract, list[Period]], *, now: datetime) -> Stored:
+    """``results_compute_all``, giving unchanged results by id (a bulk run needs only the count)."""
     work = {contract: periods for contract, periods in work.items() if periods and _computable(contract)}
     if not work:
         return []
@@ -365,18 +473,30 @@ def results_compute(
     return results_compute_all({contract: [period]}, now=now)
 
 
+def accepted_months_all(contracts: list[Contract]) -> dict[int, list[date]]:
+    """Each contract's months with an accepted return, oldest first, by contract id (one query)."""
+    months: dict[int, list[date]] = {contract.pk: [] for contract in contracts}
+    found = MonthlyReturn.objects.filter(
+        contract__in=[contract.pk for contract in contracts], attempts__is_current=True
+    ).values_list("contract_id", "month")
+    for contract_id, month in found.order_by("month"):
+        months[contract_id].append(month)
+    return months
+
+
 def accepted_months(contract: Contract) -> list[date]:
     """The contract's months with an accepted return, oldest first."""
-    return sorted(
-        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
-            "month", flat=True
-        )
+    return accepted_months_all([contract])[contract.pk]
+
+
+def contract_periods(
+    contract: Contract, today: date | None = None, *, months: list[date] | None = None
+) -> list[Period]:
+    """The periods whose results are kept for the contract as at today (``periods_kept``), from its
+    accepted months (read unless given)."""
+    return periods_kept(
+        accepted_months(contract) if months is None else months, today or timezone.localdate()
     )
-
-
-def contract_periods(contract: Contract, today: date | None = None) -> list[Period]:
-    """The periods whose results are kept for the contract as at today (``periods_kept``)."""
-    return periods_kept(accepted_months(contract), today or timezone.localdate())
 
 
 def results_recompute(*, contract_id: int, months: list[str] | None = None) -> list[str]:
@@ -411,12 +531,18 @@ CHECK_LABEL = "Nightly check of stored results"
 DUE_LOOKBACK = timedelta(days=7)  # the nightly run recomputes periods whose months fell due this recently
 
 
-def _periods_stored(contract: Contract) -> set[str]:
-    return set(
-        ComplianceResult.objects.filter(contract=contract, is_latest=True)
-        .values_list("period", flat=True)
+def _periods_stored_all(contracts: list[Contract]) -> dict[int, set[str]]:
+    """The periods with a latest stored result, by contract id (one query)."""
+    stored: dict[int, set[str]] = {contract.pk: set() for contract in contracts}
+    found = (
+        ComplianceResult.objects.filter(contract__in=[contract.pk for contract in contracts], is_latest=True)
+        .values_list("contract_id", "period")
         .distinct()
+        .order_by()
     )
+    for contract_id, period in found:
+        stored[contract_id].add(period)
+    return stored
 
 
 def _time_moved(contract: Contract, kept: list[Period], stored: set[str], now: datetime) -> list[Period]:
@@ -475,17 +601,21 @@ def _future_withdraw(contract: Contract, not_kept: set[str], today: date) -> lis
 
 def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[dict]]:
     """The stored results of the contracts' periods that differ from a fresh computation, by contract
-    (one query per measure for all of them)."""
+    (one query per measure for all of them, and one for what is stored)."""
     fresh = results_fresh(work, now=now, with_contract=True)
+    identifiers = {period.identifier for periods in work.values() for period in periods}
+    latest = _latest_stored([contract.pk for contract in work], identifiers)
+    stored_by: dict[int, dict[tuple[int, str], dict]] = {contract.pk: {} for contract in work}
+    for key, stored_row in latest.items():
+        stored_by[stored_row["contract_id"]][key] = stored_row
+    fresh_by: dict[int, dict[tuple[int, str], dict]] = {contract.pk: {} for contract in work}
+    for key, values in fresh.items():
+        fresh_by[values["contract_id"]][key] = values
     found: dict[int, list[dict]] = {}
     for contract, periods in work.items():
-        stored = {
-            (row.target_id, row.period): row
-            for row in ComplianceResult.objects.filter(
-                contract=contract, is_latest=True, period__in=[p.identifier for p in periods]
-            )
-        }
-        mine = {key: values for key, values in fresh.items() if values["contract_id"] == contract.pk}
+        wanted = {period.identifier for period in periods}
+        stored = {key: row for key, row in stored_by[contract.pk].items() if key[1] in wanted}
+        mine = fresh_by[contract.pk]
         drifted = [
             {"target": target_id, "period": period, "stored": True, "fields": ["withdrawn"]}
             for target_id, period in sorted(stored.keys() - mine.keys())
@@ -496,7 +626,7 @@ def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[
             changed = (
                 sorted(compared)
                 if row is None
-                else [key for key, value in sorted(compared.items()) if getattr(row, key) != value]
+                else [key for key, value in sorted(compared.items()) if row[key] != value]
             )
             if changed:
                 drifted.append(
@@ -508,7 +638,8 @@ def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[
 
 
 def _flags_repair(contract: Contract) -> int:
-    """Repair the contract's latest-row flags if they break the invariant; how many rows were wrong."""
+    """Repair the contract's latest-row flags if they break the invariant; how many rows were wrong.
+    (The nightly run calls it only for the contracts ``latest_flags_suspect`` names.)"""
     if not latest_flags_broken(contract):
         return 0
     with transaction.atomic():
@@ -575,22 +706,35 @@ def results_check_all(
     contracts = [contract for contract in contracts if _computable(contract)]
     total = ResultsCheck()
     for first in range(0, len(contracts), CONTRACTS_PER_RUN):
+        chunk = contracts[first : first + CONTRACTS_PER_RUN]
         work: dict[Contract, list[Period]] = {}
-        for contract in contracts[first : first + CONTRACTS_PER_RUN]:
+        suspect = latest_flags_suspect(tuple(chunk))
+        requested = set(
+            RecomputeRequest.objects.filter(contract__in=[c.pk for c in chunk]).values_list(
+                "contract_id", flat=True
+            )
+        )
+        for contract in chunk:
             total.contracts += 1
-            total.latest_rows_repaired += _flags_repair(contract)
-            if RecomputeRequest.objects.filter(contract=contract).exists():
+            if contract.pk in suspect:
+                total.latest_rows_repaired += _flags_repair(contract)
+            if contract.pk in requested:
                 results_recompute(contract_id=contract.pk)  # finish the background work first: not drift
-            kept = contract_periods(contract, today)
-            stored = _periods_stored(contract)
+        # Read after the work above (which may have stored results).
+        months = accepted_months_all(chunk)
+        stored_all = _periods_stored_all(chunk)
+        rolling: dict[Contract, list[Period]] = {}
+        for contract in chunk:
+            kept = contract_periods(contract, today, months=months[contract.pk])
+            stored = stored_all[contract.pk]
             withdrawn = _future_withdraw(contract, stored - {period.identifier for period in kept}, today)
             total.withdrawn += withdrawn
             stored -= set(withdrawn)
-            moved = _time_moved(contract, kept, stored, now)
-            total.rolled_forward += len(results_compute_periods(contract=contract, periods=moved, now=now))
+            rolling[contract] = _time_moved(contract, kept, stored, now)
             known = {period.identifier: period for period in kept}
             known.update({identifier: parse_period(identifier) for identifier in stored - known.keys()})
             work[contract] = sorted(known.values(), key=lambda p: (p.end, p.kind, p.start))
+        total.rolled_forward += len(_compute_store(rolling, now=now))
         for contract_id in _drift(work, now):
             contract = next(c for c in work if c.pk == contract_id)
             total.drifted += _drift_repair(contract, work[contract], now)
@@ -621,7 +765,7 @@ def results_recompute_all(*, now: datetime | None = None) -> int:
         # acceptance from now on makes a new request).
         RecomputeRequest.objects.filter(contract__in=chunk).delete()
         work = {contract: contract_periods(contract, today) for contract in chunk}
-        count += len(results_compute_all(work, now=now))
+        count += len(_compute_store(work, now=now))
     return count
 
 

@@ -137,6 +137,14 @@ def episode_copy_text(
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
+# After writing this many rows in one go, the episode table's planner statistics are taken again at
+# once. PostgreSQL's own analysis waits until a tenth of the table has changed; until then a contract
+# that sent its first large file (say 50,000 episodes) is planned as if it had the few rows the
+# statistics knew of, and the recompute just after can run for minutes instead of a second. Sampling
+# the table costs well under a second, paid only by files this large.
+STATISTICS_AFTER_ROWS = 10_000
+
+
 def episodes_copy(copy_text: bytes, *, latest: bool) -> None:
     """Write episode rows given as COPY text (``episode_copy_text``), in the caller's transaction,
     flagged as their episodes' latest rows or not (the flags are refreshed after: this only saves
@@ -146,11 +154,14 @@ def episodes_copy(copy_text: bytes, *, latest: bool) -> None:
     if not latest:
         copy_text = copy_text.replace(b"\tt\n", b"\tf\n")  # the flag ends each line
     columns = ", ".join(COPY_COLUMNS)
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {EpisodeRecord._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        copy.write(copy_text)
+    table = EpisodeRecord._meta.db_table
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write(copy_text)
+        if copy_text.count(b"\n") >= STATISTICS_AFTER_ROWS:
+            # The planner's statistics include these rows before anything reads them (their own
+            # transaction's rows count in the sample): see STATISTICS_AFTER_ROWS.
+            cursor.execute(f"ANALYZE {table}")
 
 
 def checked_keep(attempt: ReturnAttempt, against: dict, result: ValidatedReturn) -> None:

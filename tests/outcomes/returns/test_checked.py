@@ -199,3 +199,29 @@ def test_retention_deletes_the_rows_kept_for_a_sign_off_that_never_came(returns)
     contract.refresh_from_db()
     assert contract.person_data_deleted_on is not None
     assert not CheckedReturn.objects.filter(attempt=attempt).exists()
+
+
+def _planner_rows() -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'outcomes_episoderecord'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("large", [True, False])
+def test_a_large_file_refreshes_the_planner_statistics_before_anything_reads_its_rows(
+    returns, monkeypatch, large
+):
+    """A contract's first large file is planned for with statistics that count its rows (not as the
+    few rows PostgreSQL last sampled, which made the recompute after it run for minutes); an ordinary
+    file leaves the statistics to PostgreSQL's own analysis."""
+    from outcomes.returns import checked
+
+    monkeypatch.setattr(checked, "STATISTICS_AFTER_ROWS", len(ROWS) if large else len(ROWS) + 1)
+    before = _planner_rows()
+    sign_off(returns, submit(returns, episodes_csv(*ROWS)), acknowledged_warnings=True)
+    if large:
+        assert _planner_rows() == EpisodeRecord.objects.count() >= len(ROWS)
+    else:
+        assert _planner_rows() == before

@@ -110,10 +110,14 @@ def attempt_accept(
         previous.status = AttemptStatus.SUPERSEDED
         previous.superseded_at = now
         previous.save(update_fields=["is_current", "status", "superseded_at"])
-    # Accepting the contract's newest month (as nearly always), its rows are its episodes' latest.
-    newest = not ReturnAttempt.objects.filter(
-        monthly_return__contract=contract, monthly_return__month__gt=monthly_return.month, is_current=True
-    ).exists()
+    # The months with an accepted version besides this one. Accepting the contract's newest month
+    # (as nearly always), its rows are its episodes' latest.
+    accepted_before = list(
+        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
+            "month", flat=True
+        )
+    )
+    newest = not any(month > monthly_return.month for month in accepted_before)
     _insert_episodes(attempt, rows, latest=newest)
     SurveyFigure.objects.bulk_create(
         SurveyFigure(
@@ -132,11 +136,6 @@ def attempt_accept(
     # measures read, and compare the rows read before and after, to know which results the change
     # reaches.
     versions = [a for a in (attempt, previous) if a is not None]
-    accepted_before = list(
-        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
-            "month", flat=True
-        )
-    )
     attempt.is_current = True
     attempt.save(update_fields=["is_current"])
     changed = rows_read_changing(latest_flags_refresh(contract, versions, newest=attempt if newest else None))

@@ -222,7 +222,11 @@ def attempt_validate(*, attempt_id: int) -> ReturnAttempt:
     inputs = attempt_inputs(attempt)
     result = inputs_validate(inputs)
     with transaction.atomic():
-        attempt = ReturnAttempt.objects.select_for_update().get(pk=attempt_id)
+        attempt = (
+            ReturnAttempt.objects.select_for_update(of=("self",))
+            .select_related("monthly_return__contract__provider")
+            .get(pk=attempt_id)
+        )
         if attempt.status != AttemptStatus.VALIDATING:
             return attempt
         attempt.errors = [{"severity": "error", **p.as_dict()} for p in result.errors]

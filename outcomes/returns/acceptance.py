@@ -30,7 +30,7 @@ from outcomes.models import (
 )
 from outcomes.periods import LONDON
 from outcomes.results.affected import months_touched, rows_read_changing
-from outcomes.results.latest import latest_flags_refresh
+from outcomes.results.latest import jit_off, latest_flags_refresh
 from outcomes.results.requests import recompute_request
 from outcomes.returns.checked import (
     EPISODE_FIELDS,
@@ -237,7 +237,7 @@ def _changes(previous: ReturnAttempt, attempt: ReturnAttempt) -> dict:
     version: set differences of the two versions' rows, which treat two blanks as equal."""
     table = EpisodeRecord._meta.db_table
     fields = ", ".join(("episode_ref", *EPISODE_FIELDS))
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, jit_off(cursor):
         cursor.execute(
             f"""
             SELECT

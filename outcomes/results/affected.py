@@ -110,7 +110,7 @@ def rows_read_changing(moved: Moved) -> set[RowChange]:
         f"CASE WHEN o.{name} {equal} n.{name} THEN '0' ELSE '1' END" for name in READ_FIELDS
     )
     columns = ", ".join(("episode_ref", *READ_FIELDS))
-    with connection.cursor() as cursor, jit_off(cursor):
+    with connection.cursor() as cursor, jit_off(cursor, len(moved.before) + len(moved.after)):
         cursor.execute(
             f"""
             WITH read_before AS (SELECT {columns} FROM {table} WHERE {before}),

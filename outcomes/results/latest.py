@@ -35,14 +35,18 @@ def ids_in(column: str, ids: list[int]) -> tuple[str, list]:
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]  # noqa: S608 - no value in it
 
 
+JIT_ROWS = 5000  # fewer rows than this are never planned costly enough to be compiled
+
+
 @contextmanager
-def jit_off(cursor: CursorWrapper) -> Iterator[None]:
-    """Run the statements inside without PostgreSQL's JIT compilation, within the caller's transaction.
+def jit_off(cursor: CursorWrapper, rows: int) -> Iterator[None]:
+    """Run the statements inside, reading ``rows`` rows, without PostgreSQL's JIT compilation, within
+    the caller's transaction.
 
     A comparison of a version's rows with the rows they replace, just written in the same transaction,
     is planned from statistics that do not know them yet: the planner expects millions of rows and
     compiles the query, which takes longer than running it (over a second for 50,000 episodes)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or rows < JIT_ROWS:
         yield
         return
     cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")

@@ -237,7 +237,7 @@ def _changes(previous: ReturnAttempt, attempt: ReturnAttempt) -> dict:
     version: set differences of the two versions' rows, which treat two blanks as equal."""
     table = EpisodeRecord._meta.db_table
     fields = ", ".join(("episode_ref", *EPISODE_FIELDS))
-    with connection.cursor() as cursor, jit_off(cursor):
+    with connection.cursor() as cursor, jit_off(cursor, attempt.episode_count + previous.episode_count):
         cursor.execute(
             f"""
             SELECT

@@ -369,9 +369,12 @@ def results_fresh(
 
 
 def results_compute_periods(
-    *, contract: Contract, periods: list[Period], now: datetime | None = None
+    *, contract: Contract, periods: list[Period], now: datetime | None = None, locked: bool = False
 ) -> list[ComplianceResult]:
-    """Compute, judge and store every target's result for every given period of one contract."""
+    """Compute, judge and store every target's result for every given period of one contract;
+    ``locked``: the caller holds the contract's lock and read the contract under it."""
+    if locked:
+        return _compute_locked(contract, periods, now or timezone.now())
     return results_compute_all({contract: periods}, now=now)
 
 
@@ -419,7 +422,7 @@ def results_recompute(*, contract_id: int, months: list[str] | None = None) -> l
         # A period's direction of travel reads the period before it: a change there reaches it too.
         reading = set(periods_reading([*kept, *map(previous_period, kept)], months, lookback_r12=lookback))
         periods = [period for period in kept if period in reading or previous_period(period) in reading]
-        _compute_locked(contract, periods, timezone.now())
+        results_compute_periods(contract=contract, periods=periods, locked=True)
     return [period.identifier for period in periods]
 
 

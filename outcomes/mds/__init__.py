@@ -9,7 +9,7 @@ from outcomes.mds.episodes import EpisodeRow
 from outcomes.mds.previous import PreviousEpisode, PreviousMonth
 from outcomes.mds.problems import Problem
 from outcomes.mds.survey import SurveyRow
-from outcomes.mds.validation import ValidatedReturn, validate_nil_return, validate_return
+from outcomes.mds.validation import ValidatedReturn, collector_paused, validate_nil_return, validate_return
 
 __all__ = [
     "EPISODE_COLUMNS",
@@ -22,6 +22,7 @@ __all__ = [
     "Problem",
     "SurveyRow",
     "ValidatedReturn",
+    "collector_paused",
     "validate_nil_return",
     "validate_return",
 ]

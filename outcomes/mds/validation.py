@@ -65,7 +65,7 @@ def validate_return(
     ``previous`` is the contract's previous month and ``commissioned`` the service types the contract
     commissions, if it says: the checks against them are warnings (``previous.py``).
     """
-    with _collector_paused():
+    with collector_paused():
         return _validate_return(
             period=period,
             episodes_file=episodes_file,
@@ -78,7 +78,7 @@ def validate_return(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a file is read: reading makes millions of small objects
     and no cycles, and a collection pass walks every object alive each time one is due (a fifth of
     the time on a large return). Anything left to collect is collected once it is running again."""

@@ -29,7 +29,7 @@ from commissioning.models import Contract
 from outcomes.measures import MEASURES
 from outcomes.models import EpisodeRecord
 from outcomes.periods import Period, add_months, months_between, rolling_twelve_period
-from outcomes.results.latest import Moved, ids_in, null_safe_equal
+from outcomes.results.latest import Moved, ids_in, jit_off, null_safe_equal
 
 READ_FIELDS = (
     "person_ref",
@@ -110,7 +110,7 @@ def rows_read_changing(moved: Moved) -> set[RowChange]:
         f"CASE WHEN o.{name} {equal} n.{name} THEN '0' ELSE '1' END" for name in READ_FIELDS
     )
     columns = ", ".join(("episode_ref", *READ_FIELDS))
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, jit_off(cursor, len(moved.before) + len(moved.after)):
         cursor.execute(
             f"""
             WITH read_before AS (SELECT {columns} FROM {table} WHERE {before}),

@@ -89,9 +89,13 @@ class Basis:
     contracts: tuple[Contract, ...]
     last_covered_day: date | None  # the last day of the latest month with an accepted return
     now: datetime
+    # The contracts' ``current_attempts``, where the caller has read them already.
+    known_attempts: tuple[tuple[int, date, int], ...] | None = None
 
     @cached_property
     def attempts(self) -> tuple[tuple[int, date, int], ...]:
+        if self.known_attempts is not None:
+            return self.known_attempts
         return current_attempts(self.contracts)
 
     def at(self, period: Period) -> Inputs:

@@ -207,7 +207,17 @@ def judge_all(
         periods = sorted(
             {p for c in group_contracts for p in wanted[c]}, key=lambda p: (p.end, p.kind, p.start)
         )
-        basis = Basis(group_contracts, month_end(last_month) if last_month else None, now)
+        known = tuple(
+            sorted(
+                (
+                    (contract.pk, date(int(key[:4]), int(key[5:7]), 1), source["attempt"])
+                    for contract in group_contracts
+                    for key, source in coverage[contract.pk][1].items()
+                ),
+                key=lambda attempt: attempt[2],
+            )
+        )
+        basis = Basis(group_contracts, month_end(last_month) if last_month else None, now, known)
         params = MEASURES[measure].clean_params(members[0].params)
         computed = figures_for(measure, basis, periods, params)
         for target in members:
@@ -434,6 +444,13 @@ def _compute_store(work: dict[Contract, list[Period]], *, now: datetime) -> Stor
         return _store_all(work, _judgements(work, now), now)
 
 
+def _compute_locked(contract: Contract, periods: list[Period], now: datetime) -> list[ComplianceResult]:
+    """``results_compute_periods`` for a contract whose lock the caller holds (and read under it)."""
+    if not periods or not _computable(contract):
+        return []
+    return _store_all({contract: periods}, _judgements({contract: periods}, now), now)
+
+
 def _computable(contract: Contract) -> bool:
     """A contract whose person-level data has gone under its retention period (outcomes.retention)
     keeps its stored figures as final: nothing is left to compute them from."""
@@ -460,9 +477,12 @@ def results_fresh(
 
 
 def results_compute_periods(
-    *, contract: Contract, periods: list[Period], now: datetime | None = None
+    *, contract: Contract, periods: list[Period], now: datetime | None = None, locked: bool = False
 ) -> list[ComplianceResult]:
-    """Compute, judge and store every target's result for every given period of one contract."""
+    """Compute, judge and store every target's result for every given period of one contract;
+    ``locked``: the caller holds the contract's lock and read the contract under it."""
+    if locked:
+        return _compute_locked(contract, periods, now or timezone.now())
     return results_compute_all({contract: periods}, now=now)
 
 
@@ -522,7 +542,7 @@ def results_recompute(*, contract_id: int, months: list[str] | None = None) -> l
         # A period's direction of travel reads the period before it: a change there reaches it too.
         reading = set(periods_reading([*kept, *map(previous_period, kept)], months, lookback_r12=lookback))
         periods = [period for period in kept if period in reading or previous_period(period) in reading]
-        results_compute_periods(contract=contract, periods=periods)
+        results_compute_periods(contract=contract, periods=periods, locked=True)
     return [period.identifier for period in periods]
 
 

@@ -14,9 +14,12 @@ rescans them for every row (minutes for a large return).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from commissioning.models import Contract
 from outcomes.models import EpisodeRecord, ReturnAttempt
@@ -30,6 +33,26 @@ def ids_in(column: str, ids: list[int]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]  # noqa: S608 - no value in it
+
+
+JIT_ROWS = 5000  # fewer rows than this are never planned costly enough to be compiled
+
+
+@contextmanager
+def jit_off(cursor: CursorWrapper, rows: int) -> Iterator[None]:
+    """Run the statements inside, reading ``rows`` rows, without PostgreSQL's JIT compilation, within
+    the caller's transaction.
+
+    A comparison of a version's rows with the rows they replace, just written in the same transaction,
+    is planned from statistics that do not know them yet: the planner expects millions of rows and
+    compiles the query, which takes longer than running it (over a second for 50,000 episodes)."""
+    if connection.vendor != "postgresql" or rows < JIT_ROWS:
+        yield
+        return
+    cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+    (setting, _) = cursor.fetchone()
+    yield
+    cursor.execute("SELECT set_config('jit', %s, true)", [setting])
 
 
 def null_safe_equal() -> str:

@@ -30,7 +30,7 @@ from outcomes.models import (
 )
 from outcomes.periods import LONDON
 from outcomes.results.affected import months_touched, rows_read_changing
-from outcomes.results.latest import latest_flags_refresh
+from outcomes.results.latest import jit_off, latest_flags_refresh
 from outcomes.results.requests import recompute_request
 from outcomes.returns.checked import (
     EPISODE_FIELDS,
@@ -110,10 +110,14 @@ def attempt_accept(
         previous.status = AttemptStatus.SUPERSEDED
         previous.superseded_at = now
         previous.save(update_fields=["is_current", "status", "superseded_at"])
-    # Accepting the contract's newest month (as nearly always), its rows are its episodes' latest.
-    newest = not ReturnAttempt.objects.filter(
-        monthly_return__contract=contract, monthly_return__month__gt=monthly_return.month, is_current=True
-    ).exists()
+    # The months with an accepted version besides this one. Accepting the contract's newest month
+    # (as nearly always), its rows are its episodes' latest.
+    accepted_before = list(
+        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
+            "month", flat=True
+        )
+    )
+    newest = not any(month > monthly_return.month for month in accepted_before)
     _insert_episodes(attempt, rows, latest=newest)
     SurveyFigure.objects.bulk_create(
         SurveyFigure(
@@ -132,11 +136,6 @@ def attempt_accept(
     # measures read, and compare the rows read before and after, to know which results the change
     # reaches.
     versions = [a for a in (attempt, previous) if a is not None]
-    accepted_before = list(
-        MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
-            "month", flat=True
-        )
-    )
     attempt.is_current = True
     attempt.save(update_fields=["is_current"])
     changed = rows_read_changing(latest_flags_refresh(contract, versions, newest=attempt if newest else None))
@@ -238,7 +237,7 @@ def _changes(previous: ReturnAttempt, attempt: ReturnAttempt) -> dict:
     version: set differences of the two versions' rows, which treat two blanks as equal."""
     table = EpisodeRecord._meta.db_table
     fields = ", ".join(("episode_ref", *EPISODE_FIELDS))
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, jit_off(cursor, attempt.episode_count + previous.episode_count):
         cursor.execute(
             f"""
             SELECT

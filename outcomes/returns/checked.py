@@ -172,14 +172,20 @@ def checked_keep(attempt: ReturnAttempt, against: dict, result: ValidatedReturn)
     copy_text = episode_copy_text(
         result.episodes, attempt_id=attempt.pk, contract_id=attempt.monthly_return.contract_id, month=month
     )
-    CheckedReturn.objects.update_or_create(
-        attempt=attempt,
-        defaults={
-            "against": against,
-            "episodes": zlib.compress(copy_text, 1),
-            "episode_count": len(result.episodes),
-            "survey": [[row.measure_code, row.numerator, row.denominator] for row in result.survey],
-        },
+    # One statement: kept afresh if the attempt was checked before (a check run again after a crash).
+    CheckedReturn.objects.bulk_create(
+        [
+            CheckedReturn(
+                attempt=attempt,
+                against=against,
+                episodes=zlib.compress(copy_text, 1),
+                episode_count=len(result.episodes),
+                survey=[[row.measure_code, row.numerator, row.denominator] for row in result.survey],
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["attempt"],
+        update_fields=["against", "episodes", "episode_count", "survey"],
     )
 
 

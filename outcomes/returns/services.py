@@ -185,7 +185,7 @@ def return_sign_off(
             actor_organisation=acting.organisation,
             action="return.sign_off",
             obj=accepted,
-            organisation=contract.provider,
+            organisation=accepted.monthly_return.contract.provider,
             details={
                 "declaration": True,
                 "warnings_acknowledged": len(accepted.warnings),

@@ -26,7 +26,14 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from commissioning.models import Contract, ServiceType
 from outcomes import mds
-from outcomes.mds import PreviousEpisode, PreviousMonth, ValidatedReturn, validate_nil_return, validate_return
+from outcomes.mds import (
+    PreviousEpisode,
+    PreviousMonth,
+    ValidatedReturn,
+    collector_paused,
+    validate_nil_return,
+    validate_return,
+)
 from outcomes.models import AttemptKind, AttemptStatus, EpisodeRecord, ReturnAttempt
 from outcomes.periods import add_months
 from outcomes.returns.checked import checked_keep
@@ -187,15 +194,16 @@ def inputs_validate(inputs: CheckInputs) -> ValidatedReturn:
         return validate_nil_return(
             period=period, survey_file=inputs.survey_bytes, survey_filename=inputs.survey_name
         )
-    return validate_return(
-        period=period,
-        episodes_file=inputs.content,
-        filename=attempt.filename,
-        survey_file=inputs.survey_bytes,
-        survey_filename=inputs.survey_name,
-        previous=previous_month_of(inputs.previous_source, attempt.monthly_return.month),
-        commissioned=inputs.commissioned,
-    )
+    with collector_paused():  # last month's episodes are many small objects too, and no cycles
+        return validate_return(
+            period=period,
+            episodes_file=inputs.content,
+            filename=attempt.filename,
+            survey_file=inputs.survey_bytes,
+            survey_filename=inputs.survey_name,
+            previous=previous_month_of(inputs.previous_source, attempt.monthly_return.month),
+            commissioned=inputs.commissioned,
+        )
 
 
 def attempt_read(attempt: ReturnAttempt) -> ValidatedReturn:
@@ -222,7 +230,11 @@ def attempt_validate(*, attempt_id: int) -> ReturnAttempt:
     inputs = attempt_inputs(attempt)
     result = inputs_validate(inputs)
     with transaction.atomic():
-        attempt = ReturnAttempt.objects.select_for_update().get(pk=attempt_id)
+        attempt = (
+            ReturnAttempt.objects.select_for_update(of=("self",))
+            .select_related("monthly_return__contract__provider")
+            .get(pk=attempt_id)
+        )
         if attempt.status != AttemptStatus.VALIDATING:
             return attempt
         attempt.errors = [{"severity": "error", **p.as_dict()} for p in result.errors]

@@ -403,12 +403,12 @@ def test_needs_attention_lists_reds_enforcement_qaf_and_returns_with_reasons(por
         created_by_label="Officer",
     )
     matrix = matrix_for(portfolio)
-    reasons = {row.contract.reference: row.reasons for row in matrix.attention}
+    urgent, returns_only = matrix.attention_parts()
+    reasons = {row.contract.reference: row.reasons for row in urgent}
     assert [row.contract.reference for row in matrix.attention] == ["C-001", "C-003", "C-002"]
     assert reasons["C-001"][0] == "Red on Help in 48 hours"
     assert reasons["C-003"][:2] == ["Breach notice open", "QAF non-compliant, past its window"]
     assert reasons["C-002"][0] == "QAF non-compliant, past its window"  # its red is overridden to amber
-    urgent, returns_only = matrix.attention_parts
     assert [row.contract.reference for row in urgent] == ["C-001", "C-003", "C-002"] and returns_only == []
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db.models import Count
 from django.utils import timezone
 
-from commissioning.models import Contract, ContractStatus
+from commissioning.models import ContractStatus
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
 from outcomes.models import ReturnAttempt
@@ -20,7 +21,26 @@ from outcomes.returns.selectors import recent_months
 OUTSTANDING_MONTHS = 12  # how far back "returns outstanding" looks
 
 
-def qaf_statuses(contracts: list[Contract]) -> dict[int, QafStatus]:
+class Listed(NamedTuple):
+    """A contract as the whole portfolio reads it (to count, sort and filter every contract): a few
+    plain values, not a model instance; ``pk`` as on the model."""
+
+    id: int
+    reference: str
+    provider_name: str
+    provider_id: int
+    lead_commissioner_id: int
+    status: str
+    start_date: date
+    end_date: date
+    return_due_day: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def qaf_statuses(contracts: list[Listed]) -> dict[int, QafStatus]:
     """Each contract's QAF status as its lead body holds it: per contract, else per provider."""
     rows = QafStatus.objects.filter(
         provider_id__in={c.provider_id for c in contracts},
@@ -37,7 +57,7 @@ def qaf_statuses(contracts: list[Contract]) -> dict[int, QafStatus]:
     return found
 
 
-def returns_outstanding(contracts: list[Contract], now: datetime | None = None) -> Counter:
+def returns_outstanding(contracts: list[Listed], now: datetime | None = None) -> Counter:
     """Per contract: months of the last twelve whose return is past its due date with no accepted
     version, for contracts that owe returns (the rule of ``outcomes.selectors.outstanding_returns``:
     active or suspended, term covering the month; read in one query for every contract and month)."""

@@ -21,7 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from commissioning.qaf.models import QafStatus
-from outcomes.portfolio.matrix import Matrix, MatrixCell, MatrixRow
+from outcomes.portfolio.matrix import Matrix, MatrixCell, MatrixRow, Standing
 
 _NOT_MEASURED = '<span aria-hidden="true">–</span><span class="govuk-visually-hidden">Not measured</span>'
 _NO_RESULT = '<span class="govuk-body-s">No result</span>'
@@ -149,7 +149,7 @@ def matrix_rows_html(rows: list[MatrixRow], organisation_id: int) -> SafeString:
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped, the tags by their templates
 
 
-def attention_rows_html(rows: list[MatrixRow]) -> SafeString:
+def attention_rows_html(rows: list[Standing]) -> SafeString:
     """The body rows of a "Needs attention" table: the contract (a link to its scorecard), its
     provider and why it needs attention."""
     scorecard = _url_of("results:scorecard")
@@ -158,7 +158,7 @@ def attention_rows_html(rows: list[MatrixRow]) -> SafeString:
             f'<tr class="govuk-table__row" data-testid="attention-{escape(row.contract.reference)}">'
             f'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="{scorecard(row.contract.pk)}">'
             f'{escape(row.contract.reference)}<span class="govuk-visually-hidden">: scorecard</span></a></th>'
-            f'<td class="govuk-table__cell">{escape(row.contract.provider.name)}</td>'
+            f'<td class="govuk-table__cell">{escape(row.contract.provider_name)}</td>'
             f'<td class="govuk-table__cell">{escape("; ".join(row.reasons))}</td></tr>'
             for row in rows
         )
@@ -166,11 +166,16 @@ def attention_rows_html(rows: list[MatrixRow]) -> SafeString:
 
 
 def attention_html(matrix: Matrix) -> dict[str, object]:
-    """What "Needs attention" shows: how many contracts, and each of its two tables' rows with their
-    markup (the rows with a red, enforcement or a QAF concern; those with only returns overdue)."""
-    urgent, returns_only = matrix.attention_parts
+    """What "Needs attention" shows: how many contracts in all and of each kind, and the rows of its
+    two tables with their markup, the most urgent first and at most ``ATTENTION_SHOWN`` each (the
+    contracts with a red, enforcement or a QAF concern; those with only returns overdue)."""
+    urgent, returns_only = matrix.attention_parts()
+    urgent_count, returns_only_count = matrix.attention_counts
     return {
-        "count": len(urgent) + len(returns_only),
+        "count": urgent_count + returns_only_count,
         "urgent": (urgent, attention_rows_html(urgent)),
+        "urgent_count": urgent_count,
         "returns_only": (returns_only, attention_rows_html(returns_only)),
+        "returns_only_count": returns_only_count,
+        "more": len(urgent) < urgent_count or len(returns_only) < returns_only_count,
     }

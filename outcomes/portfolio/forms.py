@@ -58,6 +58,7 @@ class DashboardFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose how to sort from the list"},
     )
     reds = forms.BooleanField(label="Only contracts with a red", required=False)
+    attention = forms.BooleanField(label="Only contracts that need attention", required=False)
 
     SELECTS = ("quarter", "commissioner", "service_type", "provider", "status", "sort")
 
@@ -93,6 +94,7 @@ class DashboardFilterForm(forms.Form):
             provider_id=provider.pk if provider else None,
             status=data.get("status") or "",
             reds_only=bool(data.get("reds")),
+            attention_only=bool(data.get("attention")),
             sort=data.get("sort") or "reference",
         )
 

@@ -15,9 +15,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet, TextField
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -30,7 +32,7 @@ from commissioning.selectors import ContractFilter, contract_list_for, version_i
 from outcomes.measures import MEASURES, Measure, ParameterError, target_measure_name
 from outcomes.models import months_incomplete
 from outcomes.periods import Period, parse_period, quarter_shown
-from outcomes.portfolio.dashboard_facts import open_notices, qaf_statuses, returns_outstanding
+from outcomes.portfolio.dashboard_facts import Listed, open_notices, qaf_statuses, returns_outstanding
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import (
     DIRECTION_LABELS,
@@ -58,6 +60,7 @@ SORTS = {
     "reds": "Number of reds (most first)",
     "stage": "Enforcement stage (furthest first)",
     "qaf": "QAF status (worst first)",
+    "attention": "Needs attention (most urgent first)",
 }
 
 
@@ -102,12 +105,25 @@ class MatrixFilters:
     provider_id: int | None = None
     status: str = ""
     reds_only: bool = False
+    attention_only: bool = False
     sort: str = "reference"
 
     @property
     def narrowing(self) -> bool:
         return bool(
-            self.commissioner_id or self.service_type or self.provider_id or self.status or self.reds_only
+            self.commissioner_id
+            or self.service_type
+            or self.provider_id
+            or self.status
+            or self.reds_only
+            or self.attention_only
+        )
+
+    def keeps(self, standing: Standing) -> bool:
+        """Whether the contract is shown: a red when only those are asked for, and likewise for
+        needing attention."""
+        return bool(standing.reds or not self.reds_only) and (
+            standing.needs_attention or not self.attention_only
         )
 
 
@@ -202,30 +218,41 @@ class Column:
 
 
 @dataclass
-class MatrixRow:
-    """A contract: per column its cells (None: a target in force with no stored result; an empty list:
-    not measured), and its QAF status, returns outstanding, open notices and enforcement stage."""
+class Standing:
+    """A contract's standing in the quarter, read for every contract matching the filters: its RAG
+    totals (after overrides), the columns where it has a red, QAF status, returns outstanding, open
+    notices and enforcement stage. What the page counts, sorts, filters and lists in "Needs
+    attention" comes from these; only the shown page's contracts have their cells built."""
 
-    contract: Contract
-    entries: list[list[MatrixCell | None]]
+    contract: Listed
     qaf: QafStatus | None
     returns_outstanding: int
     open_notices: int
     stage: str
     totals: Counter
+    red_columns: set[int] = field(default_factory=set)
+    reasons: list[str] = field(default_factory=list)  # set for the rows "Needs attention" shows
 
     @property
     def reds(self) -> int:
         return self.totals["red"]
 
-    reasons: list[str] = field(default_factory=list)  # why it needs attention, in words (none: it does not)
+    @property
+    def needs_attention(self) -> bool:
+        """A red, an open notice or enforcement stage, QAF non-compliant or its assessment overdue, or
+        returns outstanding."""
+        return bool(
+            self.reds or self.stage or self.open_notices or self.qaf_concern or self.returns_outstanding
+        )
+
+    @property
+    def qaf_concern(self) -> bool:
+        return bool(self.qaf and self.qaf.status in QAF_ATTENTION)
 
     @property
     def returns_only(self) -> bool:
         """It needs attention only for its returns outstanding."""
-        return bool(self.reasons) and not (
-            self.reds or self.stage or self.open_notices or (self.qaf and self.qaf.status in QAF_ATTENTION)
-        )
+        return self.needs_attention and not (self.reds or self.stage or self.open_notices or self.qaf_concern)
 
     @property
     def stage_label(self) -> str:
@@ -233,12 +260,56 @@ class MatrixRow:
 
 
 @dataclass
+class MatrixRow:
+    """A contract of the shown page: per column its cells (None: a target in force with no stored
+    result; an empty list: not measured), with its standing (QAF status, returns outstanding, open
+    notices, enforcement stage, reds)."""
+
+    contract: Contract
+    entries: list[list[MatrixCell | None]]
+    standing: Standing
+
+    @property
+    def reds(self) -> int:
+        return self.standing.reds
+
+    @property
+    def qaf(self) -> QafStatus | None:
+        return self.standing.qaf
+
+    @property
+    def returns_outstanding(self) -> int:
+        return self.standing.returns_outstanding
+
+    @property
+    def open_notices(self) -> int:
+        return self.standing.open_notices
+
+    @property
+    def stage(self) -> str:
+        return self.standing.stage
+
+
+ATTENTION_SHOWN = 10  # "Needs attention" lists this many of each kind; the matrix filter lists them all
+PAGE_SIZE = 50  # contracts per page of the matrix
+
+
+@dataclass
 class Matrix:
+    """The quarter's matrix: ``standings`` of every contract shown (filtered and sorted), and ``rows``
+    built only for those on the page (every one when the matrix is built for a download)."""
+
     quarter: Period
     columns: list[Column]
+    standings: list[Standing]
     rows: list[MatrixRow]
     totals: Counter
     contracts_in_quarter: int
+    page: Page | None = None  # the page shown; None when every row is built
+
+    @property
+    def count(self) -> int:
+        return len(self.standings)
 
     @property
     def totals_items(self) -> list[tuple[str, int]]:
@@ -246,28 +317,36 @@ class Matrix:
 
     @property
     def contracts_with_red(self) -> int:
-        return sum(1 for row in self.rows if row.reds)
+        return sum(1 for s in self.standings if s.reds)
 
     @property
     def contracts_with_open_notice(self) -> int:
-        return sum(1 for row in self.rows if row.open_notices)
+        return sum(1 for s in self.standings if s.open_notices)
 
     @property
     def returns_outstanding(self) -> int:
-        return sum(row.returns_outstanding for row in self.rows)
+        return sum(s.returns_outstanding for s in self.standings)
+
+    @cached_property
+    def attention(self) -> list[Standing]:
+        """The contracts that need attention, the most pressing first (reasons not yet in words)."""
+        return sorted((s for s in self.standings if s.needs_attention), key=_attention_key)
+
+    def attention_parts(self, limit: int | None = ATTENTION_SHOWN) -> tuple[list[Standing], list[Standing]]:
+        """``attention`` split in two, at most ``limit`` of each, with their reasons in words: the
+        contracts with a red, enforcement or a QAF concern; those whose only reason is returns
+        outstanding (the page folds these away)."""
+        urgent = [s for s in self.attention if not s.returns_only][:limit]
+        returns_only = [s for s in self.attention if s.returns_only][:limit]
+        for standing in urgent + returns_only:
+            standing.reasons = _reasons(standing, self.columns)
+        return urgent, returns_only
 
     @property
-    def attention(self) -> list[MatrixRow]:
-        """The rows that need attention (a red, an open notice or enforcement stage, QAF non-compliant
-        or its assessment overdue, returns outstanding), the most pressing first."""
-        return sorted((row for row in self.rows if row.reasons), key=_attention_key)
-
-    @property
-    def attention_parts(self) -> tuple[list[MatrixRow], list[MatrixRow]]:
-        """``attention`` split in two: the rows with a red, enforcement or a QAF concern; the rows
-        whose only reason is returns outstanding (the page folds these away)."""
-        rows = self.attention
-        return [r for r in rows if not r.returns_only], [r for r in rows if r.returns_only]
+    def attention_counts(self) -> tuple[int, int]:
+        """How many contracts need attention: with a red, enforcement or QAF concern; returns only."""
+        returns_only = sum(1 for s in self.attention if s.returns_only)
+        return len(self.attention) - returns_only, returns_only
 
 
 def _items(totals: Counter) -> list[tuple[str, int]]:
@@ -340,18 +419,23 @@ class _VersionDates(NamedTuple):
     is_end: bool
 
 
-def _targets(contract_ids: list[int], with_result: set[int], on: date) -> list[_Target]:
-    """The contracts' targets with a stored result, or in force on ``on`` (the latest version from on
-    or before that day exists and is not an end, as ``target_version_in_force``): the versions are
-    read only for the targets without a result, which are few. Parameters are read as JSON text, to
-    be decoded once for each distinct text (``portfolio_matrix``)."""
-    targets = [
-        _Target(*row)
-        for row in Target.objects.filter(contract_id__in=contract_ids)
-        .order_by("id")
-        .values_list("id", "contract_id", "measure", Cast("params", TextField()))
-        if row[2] in MEASURES
-    ]
+def _targets(contract_ids: list[int], period: str, on: date, without_result: bool = False) -> list[_Target]:
+    """The contracts' targets with a stored result for ``period``, or in force on ``on`` (the latest
+    version from on or before that day exists and is not an end, as ``target_version_in_force``):
+    the versions are read only for the targets without a result, which are few. ``without_result``:
+    only those. Parameters are read as JSON text, to be decoded once for each distinct text."""
+    has_result = Exists(results_shown(target_id=OuterRef("pk"), period=period))
+    read = Target.objects.filter(contract_id__in=contract_ids).annotate(has_result=has_result)
+    if without_result:
+        read = read.filter(has_result=False)
+    targets, with_result = [], set()
+    for pk, contract_id, measure, params, result in read.order_by("id").values_list(
+        "id", "contract_id", "measure", Cast("params", TextField()), "has_result"
+    ):
+        if measure in MEASURES:
+            targets.append(_Target(pk, contract_id, measure, params))
+            if result:
+                with_result.add(pk)
     without = [t.pk for t in targets if t.pk not in with_result]
     versions: dict[int, list[_VersionDates]] = defaultdict(list)
     if without:
@@ -368,43 +452,40 @@ def _targets(contract_ids: list[int], with_result: set[int], on: date) -> list[_
     ]
 
 
-def _stage_rank(row: MatrixRow) -> int:
-    return -(LADDER.index(row.stage) + 1) if row.stage else 0
+def _stage_rank(standing: Standing) -> int:
+    return -(LADDER.index(standing.stage) + 1) if standing.stage else 0
 
 
-def _qaf_rank(row: MatrixRow) -> int:
-    return QAF_SEVERITY.get(row.qaf.status, 4) if row.qaf else 4
+def _qaf_rank(standing: Standing) -> int:
+    return QAF_SEVERITY.get(standing.qaf.status, 4) if standing.qaf else 4
 
 
-def _attention_key(row: MatrixRow) -> tuple:
+def _attention_key(standing: Standing) -> tuple:
     """Reds first (most first), then enforcement (furthest first), QAF (worst first), returns owed."""
     return (
-        -row.reds,
-        _stage_rank(row),
-        _qaf_rank(row),
-        -row.returns_outstanding,
-        row.contract.reference.lower(),
+        -standing.reds,
+        _stage_rank(standing),
+        _qaf_rank(standing),
+        -standing.returns_outstanding,
+        standing.contract.reference.lower(),
     )
 
 
-def _reasons(row: MatrixRow, columns: list[Column]) -> list[str]:
+def _reasons(standing: Standing, columns: list[Column]) -> list[str]:
     """Why a contract needs attention, in words: its reds (by column), enforcement, QAF, returns."""
     reasons = []
-    red_columns = [
-        column.short
-        for column, entries in zip(columns, row.entries, strict=True)
-        if any(cell and cell.rag == "red" for cell in entries)
-    ]
+    red_columns = [columns[index].short for index in sorted(standing.red_columns)]
     if red_columns:
         reasons.append(f"Red on {', '.join(red_columns)}")
-    if row.stage:
-        reasons.append(STAGE_WORDS.get(row.stage, row.stage))
-    elif row.open_notices:
-        reasons.append(f"{row.open_notices} open notice{'s' if row.open_notices != 1 else ''}")
-    if row.qaf and row.qaf.status in QAF_ATTENTION:
-        reasons.append(QAF_ATTENTION[row.qaf.status])
-    if row.returns_outstanding:
-        n = row.returns_outstanding
+    if standing.stage:
+        reasons.append(STAGE_WORDS.get(standing.stage, standing.stage))
+    elif standing.open_notices:
+        n = standing.open_notices
+        reasons.append(f"{n} open notice{'s' if n != 1 else ''}")
+    if standing.qaf and standing.qaf.status in QAF_ATTENTION:
+        reasons.append(QAF_ATTENTION[standing.qaf.status])
+    if standing.returns_outstanding:
+        n = standing.returns_outstanding
         reasons.append(f"{n} monthly return{'s' if n != 1 else ''} overdue")
     return reasons
 
@@ -430,19 +511,42 @@ def _short_names(columns: list[Column]) -> None:
 def _sort_key(sort: str):
     stage, qaf = _stage_rank, _qaf_rank
     keys = {
-        "provider": lambda row: (row.contract.provider.name.lower(), row.contract.reference.lower()),
-        "reds": lambda row: (-row.reds, row.contract.reference.lower()),
-        "stage": lambda row: (stage(row), row.contract.reference.lower()),
-        "qaf": lambda row: (qaf(row), row.contract.reference.lower()),
+        "provider": lambda s: (s.contract.provider_name.lower(), s.contract.reference.lower()),
+        "reds": lambda s: (-s.reds, s.contract.reference.lower()),
+        "stage": lambda s: (stage(s), s.contract.reference.lower()),
+        "qaf": lambda s: (qaf(s), s.contract.reference.lower()),
+        "attention": _attention_key,
     }
-    return keys.get(sort, lambda row: row.contract.reference.lower())
+    return keys.get(sort, lambda s: s.contract.reference.lower())
 
 
-def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | None = None) -> Matrix:
-    """The quarter's matrix for the contracts the acting body can see whose term overlaps the quarter,
-    filtered and sorted; a fixed number of queries however many contracts there are."""
-    filters = filters or MatrixFilters()
-    contracts = list(
+class _Columns:
+    """The measure columns met so far, each measure with its cleaned parameters; many contracts share
+    a target set, so each distinct (measure, parameters text) is decoded and cleaned once."""
+
+    def __init__(self) -> None:
+        self.columns: dict[tuple[str, str], Column] = {}
+        self._keys: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def key(self, code: str, params_text: str) -> tuple[str, str]:
+        raw = (code, params_text)
+        if raw not in self._keys:
+            measure, params = MEASURES[code], json.loads(params_text)
+            key = self._keys[raw] = (code, _params_key(measure, params))
+            if key not in self.columns:
+                described = measure.describe_params(params) if measure.parameters else ""
+                self.columns[key] = Column(key, measure, described, target_measure_name(measure, params))
+        return self._keys[raw]
+
+    def ordered(self) -> list[Column]:
+        ordered = sorted(self.columns.values(), key=lambda c: (MEASURE_ORDER[c.key[0]], c.params_text))
+        _short_names(ordered)
+        return ordered
+
+
+def _listed(acting: Acting, quarter: Period, filters: MatrixFilters) -> list[Listed]:
+    """The contracts the acting body can see whose term overlaps the quarter, filtered: plain values."""
+    contracts = (
         contract_list_for(
             acting,
             ContractFilter(
@@ -453,66 +557,97 @@ def portfolio_matrix(acting: Acting, quarter: Period, filters: MatrixFilters | N
             ),
         )
         .filter(start_date__lte=quarter.end, end_date__gte=quarter.start)
-        .prefetch_related(None)  # the parties beyond lead and provider are not shown here
+        .prefetch_related(None)
     )
-    ids = [c.pk for c in contracts]
-    results = [
-        ShownResult(*row)
-        for row in results_shown(contract_id__in=ids, period=quarter.identifier)
+    fields = ["provider__name" if name == "provider_name" else name for name in Listed._fields]
+    return [Listed(*row) for row in contracts.values_list(*fields)]
+
+
+def portfolio_matrix(
+    acting: Acting, quarter: Period, filters: MatrixFilters | None = None, page: str | int | None = None
+) -> Matrix:
+    """The quarter's matrix for the contracts the acting body can see whose term overlaps the quarter,
+    filtered and sorted; a fixed number of queries however many contracts there are.
+
+    Every contract's standing (RAG totals, reds, QAF, returns, notices, enforcement) is read as plain
+    values, for the totals, heat map, counts, order and "Needs attention"; cells are built only for
+    the page asked for (``page``, a number as the query string gives it: past the last page is the
+    last page, anything else not a page number the first), or for every contract when ``page`` is None
+    (the downloads)."""
+    filters = filters or MatrixFilters()
+    period = quarter.identifier
+    listed = _listed(acting, quarter, filters)
+    ids = [c.pk for c in listed]
+    overrides = overrides_in_force(Target.objects.filter(contract_id__in=ids).values("pk"), [period])
+    columns = _Columns()
+    shown_rags = []  # (contract, column key, RAG shown) of every stored result
+    for target_id, contract_id, measure, params, rag in (
+        results_shown(contract_id__in=ids, period=period)
         .order_by()
-        .values_list(*ShownResult._fields)
-    ]
-    with_result = {r.target_id for r in results}
-    targets = _targets(ids, with_result, quarter.end)
-    overrides = overrides_in_force(list(with_result), [quarter.identifier])
-    by_target = {r.target_id: r for r in results}
-
-    columns: dict[tuple[str, str], Column] = {}
-    params_keys: dict[tuple[str, str], tuple[str, str]] = {}
-    target_column: dict[int, tuple[str, str]] = {}
-    for t in targets:
-        raw = (t.measure, t.params)
-        if raw not in params_keys:  # many contracts share a target set: read and clean each one once
-            measure, params = MEASURES[t.measure], json.loads(t.params)
-            key = params_keys[raw] = (t.measure, _params_key(measure, params))
-            if key not in columns:
-                params_text = measure.describe_params(params) if measure.parameters else ""
-                columns[key] = Column(key, measure, params_text, target_measure_name(measure, params))
-        target_column[t.pk] = params_keys[raw]
-    ordered = sorted(columns.values(), key=lambda c: (MEASURE_ORDER[c.key[0]], c.params_text))
+        .values_list(
+            "target_id", "contract_id", "target__measure", Cast("target__params", TextField()), "rag"
+        )
+    ):
+        if measure in MEASURES:
+            override = overrides.get((target_id, period))
+            shown_rags.append((contract_id, columns.key(measure, params), override.rag if override else rag))
+    for t in _targets(ids, period, quarter.end, without_result=True):
+        columns.key(t.measure, t.params)
+    ordered = columns.ordered()
     index = {column.key: position for position, column in enumerate(ordered)}
-    _short_names(ordered)
 
-    qaf = qaf_statuses(contracts)
-    outstanding = returns_outstanding(contracts)
+    qaf = qaf_statuses(listed)
+    outstanding = returns_outstanding(listed)
     notices = open_notices(ids)
     stages = contract_enforcement_stages(ids)
-    rows = {
-        c.pk: MatrixRow(
-            c,
-            [[] for _ in ordered],
-            qaf.get(c.pk),
-            outstanding[c.pk],
-            notices.get(c.pk, 0),
-            stages.get(c.pk, ""),
-            Counter(),
+    standings = {
+        c.pk: Standing(
+            c, qaf.get(c.pk), outstanding[c.pk], notices.get(c.pk, 0), stages.get(c.pk, ""), Counter()
         )
-        for c in contracts
+        for c in listed
     }
-    for t in targets:
-        row = rows[t.contract_id]
-        result = by_target.get(t.pk)
-        cell = MatrixCell(result, overrides.get((t.pk, quarter.identifier))) if result else None
-        row.entries[index[target_column[t.pk]]].append(cell)
-        if cell:
-            row.totals[cell.rag] += 1
-
-    shown = [row for row in rows.values() if row.reds or not filters.reds_only]
+    for contract_id, key, rag in shown_rags:
+        standing = standings[contract_id]
+        standing.totals[rag] += 1
+        if rag == "red":
+            standing.red_columns.add(index[key])
+    shown = [s for s in standings.values() if filters.keeps(s)]
     shown.sort(key=_sort_key(filters.sort))
     totals: Counter = Counter()
-    for row in shown:
-        row.reasons = _reasons(row, ordered)
-        totals.update(row.totals)
-        for column, entries in zip(ordered, row.entries, strict=True):
-            column.totals.update(cell.rag for cell in entries if cell)
-    return Matrix(quarter, ordered, shown, totals, len(contracts))
+    for contract_id, key, rag in shown_rags:
+        if filters.keeps(standings[contract_id]):
+            totals[rag] += 1
+            ordered[index[key]].totals[rag] += 1
+
+    paged = Paginator(shown, PAGE_SIZE).get_page(page) if page is not None else None
+    on_page = list(paged.object_list) if paged is not None else shown
+    rows = _rows(on_page, period, quarter.end, columns, index, overrides)
+    return Matrix(quarter, ordered, shown, rows, totals, len(listed), paged)
+
+
+def _rows(
+    standings: list[Standing],
+    period: str,
+    on: date,
+    columns: _Columns,
+    index: dict[tuple[str, str], int],
+    overrides: dict,
+) -> list[MatrixRow]:
+    """The matrix rows of these contracts, in this order: each cell its stored result (or None)."""
+    ids = [s.contract.pk for s in standings]
+    contracts = Contract.objects.select_related("provider", "lead_commissioner").in_bulk(ids)
+    by_target = {
+        r.target_id: r
+        for r in (
+            ShownResult(*row)
+            for row in results_shown(contract_id__in=ids, period=period)
+            .order_by()
+            .values_list(*ShownResult._fields)
+        )
+    }
+    rows = {s.contract.pk: MatrixRow(contracts[s.contract.pk], [[] for _ in index], s) for s in standings}
+    for t in _targets(ids, period, on):
+        result = by_target.get(t.pk)
+        cell = MatrixCell(result, overrides.get((t.pk, period))) if result else None
+        rows[t.contract_id].entries[index[columns.key(t.measure, t.params)]].append(cell)
+    return [rows[pk] for pk in ids]

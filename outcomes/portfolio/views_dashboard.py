@@ -7,7 +7,8 @@ their body leads or is a partner in; other commissioners' people get 403; provid
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from accounts.access import Acting, Capability, organisation_required
@@ -31,7 +32,9 @@ def _acting(request: HttpRequest) -> Acting:
     return acting
 
 
-def _form_and_matrix(request: HttpRequest) -> tuple[DashboardFilterForm, Matrix | None]:
+def _form_and_matrix(request: HttpRequest, paged: bool = False) -> tuple[DashboardFilterForm, Matrix | None]:
+    """The form and the matrix it asks for: the page of rows asked for when ``paged`` (the page
+    number from the query string), else every row (the downloads)."""
     acting = _acting(request)
     quarters = dashboard_quarters(acting)
     form = DashboardFilterForm(
@@ -42,14 +45,24 @@ def _form_and_matrix(request: HttpRequest) -> tuple[DashboardFilterForm, Matrix 
     )
     quarter = form.chosen_quarter()
     filters = form.filters()
-    return form, (portfolio_matrix(acting, quarter, filters) if quarter else None)
+    page = request.GET.get("page", "1") if paged else None
+    return form, (portfolio_matrix(acting, quarter, filters, page) if quarter else None)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    """The query string with every filter and the sort, less the page number (for the page links)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @organisation_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The quarter's matrix, filtered and sorted, with totals by RAG."""
-    form, matrix = _form_and_matrix(request)
+    """The quarter's matrix, filtered and sorted, a page of ``PAGE_SIZE`` contracts at a time, with
+    totals by RAG over every contract matching the filters."""
+    form, matrix = _form_and_matrix(request, paged=True)
     filters = form.filters()
+    query = _query_without_page(request)
     return render(
         request,
         "outcomes/portfolio/dashboard.html",
@@ -59,9 +72,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rows_html": matrix_rows_html(matrix.rows, request.acting.organisation.pk) if matrix else "",
             "attention": attention_html(matrix) if matrix else None,
             "filters": filters,
-            "query": request.GET.urlencode(),
+            "query": query,
+            "attention_query": _attention_query(query),
+            "page_numbers": _page_numbers(matrix),
+            "ellipsis": Paginator.ELLIPSIS,
         },
     )
+
+
+def _page_numbers(matrix: Matrix | None) -> list[int | str]:
+    """The page links the pagination shows: the first, the last, those beside the current page, and
+    ``Paginator.ELLIPSIS`` for each gap."""
+    page = matrix.page if matrix else None
+    if page is None or not page.has_other_pages():
+        return []
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
+
+
+def _attention_query(query: str) -> str:
+    """The query string of the matrix filtered to the contracts that need attention, most urgent
+    first, with the other filters kept."""
+    params = QueryDict(query, mutable=True)
+    params["attention"] = "on"
+    params["sort"] = "attention"
+    return params.urlencode()
 
 
 def _filename(matrix: Matrix | None, extension: str) -> str:

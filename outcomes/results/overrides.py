@@ -13,6 +13,8 @@ results in memory, ``with_rag_in_force`` in SQL for the API's filter and orderin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
@@ -28,8 +30,11 @@ OVERRIDE_CHOICES = ("green", "amber", "red")
 NEWEST_FIRST = ("-created_at", "-id")
 
 
-def overrides_in_force(target_ids: list[int], periods: list[str]) -> dict[tuple[int, str], ResultOverride]:
-    """The override in force for each (target, period) that has one: the newest row, unless it withdraws."""
+def overrides_in_force(
+    target_ids: Iterable[int] | QuerySet, periods: list[str]
+) -> dict[tuple[int, str], ResultOverride]:
+    """The override in force for each (target, period) that has one: the newest row, unless it
+    withdraws. ``target_ids``: ids, or a query of them."""
     newest: dict[tuple[int, str], ResultOverride] = {}
     for override in ResultOverride.objects.filter(target_id__in=target_ids, period__in=periods).order_by(
         *NEWEST_FIRST

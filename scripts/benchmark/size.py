@@ -301,15 +301,26 @@ def portfolio(council: data.Council) -> Figure:
     times.sort()
     p95 = times[max(0, round(0.95 * len(times)) - 1)]
     ids = [c.pk for c in council.contracts]
+    shown = response.content.decode().count('data-testid="row-')
+    page_ids = [c.pk for c in sorted(council.contracts, key=lambda c: c.reference.lower())[:shown]]
 
     def read() -> None:
+        """What the page reads of the results: every contract's latest results as plain values (the
+        counts, totals, heat map and order), then the shown page's in full (its cells)."""
         with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT r.target_id, r.contract_id, t.measure, t.params::text, r.rag "
+                "FROM outcomes_complianceresult r JOIN commissioning_target t ON t.id = r.target_id "
+                "WHERE r.is_latest AND r.period = %s AND r.contract_id = ANY(%s)",
+                [period, ids],
+            )
+            cursor.fetchall()
             cursor.execute(
                 "SELECT r.contract_id, r.target_id, t.measure, t.params, r.numerator, r.denominator, r.value, "
                 "r.rag, r.not_rated_reason, r.direction, r.pending, r.missing_months, r.restated "
                 "FROM outcomes_complianceresult r JOIN commissioning_target t ON t.id = r.target_id "
                 "WHERE r.is_latest AND r.period = %s AND r.contract_id = ANY(%s)",
-                [period, ids],
+                [period, page_ids],
             )
             cursor.fetchall()
 
@@ -326,13 +337,18 @@ def portfolio(council: data.Council) -> Figure:
         unit="ms",
         value=p95,
         floor=floor_seconds * 1000,
-        floor_title="SQL reading the same period's latest results",
+        floor_title="SQL reading every contract's latest results as plain values, and the shown page's in full",
         work=len(ids),
         work_unit="contracts",
         peak_mb=memory,
         aim="p95 < 150 ms",
         aim_met=p95 < 150,
-        notes={"p50_ms": statistics.median(times), "max_ms": times[-1], "period_kinds_stored": kinds},
+        notes={
+            "p50_ms": statistics.median(times),
+            "max_ms": times[-1],
+            "contracts_on_page": shown,
+            "period_kinds_stored": kinds,
+        },
     )
 
 

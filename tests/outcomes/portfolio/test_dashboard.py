@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -403,12 +404,12 @@ def test_needs_attention_lists_reds_enforcement_qaf_and_returns_with_reasons(por
         created_by_label="Officer",
     )
     matrix = matrix_for(portfolio)
-    reasons = {row.contract.reference: row.reasons for row in matrix.attention}
+    urgent, returns_only = matrix.attention_parts()
+    reasons = {row.contract.reference: row.reasons for row in urgent}
     assert [row.contract.reference for row in matrix.attention] == ["C-001", "C-003", "C-002"]
     assert reasons["C-001"][0] == "Red on Help in 48 hours"
     assert reasons["C-003"][:2] == ["Breach notice open", "QAF non-compliant, past its window"]
     assert reasons["C-002"][0] == "QAF non-compliant, past its window"  # its red is overridden to amber
-    urgent, returns_only = matrix.attention_parts
     assert [row.contract.reference for row in urgent] == ["C-001", "C-003", "C-002"] and returns_only == []
 
 
@@ -441,3 +442,90 @@ def test_scorecard_trend_and_result_pages_name_the_target_with_its_parameters(po
     assert f"Trend: {name}" in trend.content.decode()
     detail = client.get(f"/results/{portfolio.r_iw14.pk}/").content.decode()
     assert f'<h1 class="govuk-heading-l">{name}</h1>' in detail
+
+
+# --- Paging --------------------------------------------------------------------------------------
+
+
+def _rows_shown(page: str) -> list[str]:
+    return re.findall(r'data-testid="row-([^"]+)"', page)
+
+
+def test_matrix_pages_fifty_contracts_keeping_filters_and_sort(world, sign_in):
+    _many(world, 0, 55)
+    client = sign_in(world.users["commissioner"])
+    first = client.get(URL, {"quarter": Q1, "sort": "reds"}).content.decode()
+    reds_first = [f"M-{i:03d}" for i in range(1, 55, 2)] + [f"M-{i:03d}" for i in range(0, 55, 2)]
+    assert _rows_shown(first) == reds_first[:50]
+    assert "Showing 1 to 50 of 55 contracts" in first
+    assert '<nav class="govuk-pagination" aria-label="Pages of the portfolio matrix"' in first
+    assert 'href="?quarter=2025-26-Q1&amp;sort=reds&amp;page=2#dashboard-matrix" rel="next"' in first
+    assert 'aria-label="Page 1" aria-current="page"' in first
+    # the counts, totals and heat map are over every contract, not the page
+    assert (
+        "<strong>55</strong> contracts shown" in first
+        and "<strong>27</strong> with at least one red" in first
+    )
+    assert "<strong>81</strong> Red" in first
+
+    second = client.get(URL, {"quarter": Q1, "sort": "reds", "page": "2"}).content.decode()
+    assert _rows_shown(second) == reds_first[50:]
+    assert "Showing 51 to 55 of 55 contracts" in second
+    assert 'href="?quarter=2025-26-Q1&amp;sort=reds&amp;page=1#dashboard-matrix" rel="prev"' in second
+    # past the last page is the last page; not a number is the first
+    assert (
+        _rows_shown(client.get(URL, {"quarter": Q1, "sort": "reds", "page": "9"}).content.decode())
+        == (reds_first[50:])
+    )
+    assert _rows_shown(client.get(URL, {"quarter": Q1, "page": "x"}).content.decode())[0] == "M-000"
+
+
+def test_a_portfolio_of_fifty_or_fewer_has_no_pages(portfolio, world, sign_in):
+    page = sign_in(world.users["commissioner"]).get(URL, {"quarter": Q1}).content.decode()
+    assert _rows_shown(page) == ["C-001", "C-002", "C-003"]
+    assert "govuk-pagination" not in page and "Showing" not in page
+
+
+def test_page_matrix_totals_equal_the_whole_matrix(world, portfolio):
+    _many(world, 0, 55)
+    acting, quarter = portfolio.acting(), parse_period(Q1)
+    whole = portfolio_matrix(acting, quarter, MatrixFilters(sort="qaf"))
+    paged = portfolio_matrix(acting, quarter, MatrixFilters(sort="qaf"), page="2")
+    assert len(whole.rows) == 58 and [r.contract.reference for r in paged.rows] == [
+        r.contract.reference for r in whole.rows[50:]
+    ]
+    assert paged.totals == whole.totals and [c.totals for c in paged.columns] == [
+        c.totals for c in whole.columns
+    ]
+    assert [r.entries for r in paged.rows] == [r.entries for r in whole.rows[50:]]
+
+
+def test_downloads_give_every_contract_matching_the_filters_not_the_page(world, sign_in):
+    _many(world, 0, 55)
+    client = sign_in(world.users["commissioner"])
+    response = client.get("/portfolio/matrix.csv", {"quarter": Q1, "reds": "on", "page": "2"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [f"M-{i:03d}" for i in range(1, 55, 2)]
+    response = client.get("/portfolio/matrix.xlsx", {"quarter": Q1, "page": "1"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.max_row == 1 + 55
+
+
+def test_needs_attention_lists_the_ten_most_urgent_and_links_to_them_all(world, sign_in):
+    _many(world, 0, 55)  # the odd ones have three reds each; every one has its returns overdue
+    client = sign_in(world.users["commissioner"])
+    page = client.get(URL, {"quarter": Q1}).content.decode()
+    attention = page[page.index('id="needs-attention"') : page.index('data-testid="dashboard-filters"')]
+    assert "Needs attention: 55 contracts" in attention
+    odd, even = [f"M-{i:03d}" for i in range(1, 55, 2)], [f"M-{i:03d}" for i in range(0, 55, 2)]
+    assert re.findall(r'data-testid="attention-(M-[^"]+)"', attention) == odd[:10] + even[:10]
+    assert "The 10 most urgent of 27 with a red" in attention
+    assert "28 more contracts with only monthly returns overdue" in attention
+    link = re.search(r'href="\?([^"]+)#dashboard-matrix">See all 55 contracts that need attention', attention)
+    assert link is not None
+    query = link.group(1).replace("&amp;", "&")
+    assert "attention=on" in query and "sort=attention" in query and "quarter=2025-26-Q1" in query
+    everyone = client.get(f"{URL}?{query}").content.decode()
+    assert _rows_shown(everyone) == (odd + even)[:50] and "Showing 1 to 50 of 55 contracts" in everyone
+    reds_only = client.get(URL, {"quarter": Q1, "reds": "on"}).content.decode()
+    assert "Needs attention: 27 contracts" in reds_only

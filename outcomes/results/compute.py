@@ -427,7 +427,11 @@ def results_compute_all(
     so two runs for a contract, or a run and an acceptance, never interleave. Results are returned
     by contract, then period in the order given, then target.
     """
-    stored = _compute_store(work, now=now or timezone.now())
+    return _as_results(_compute_store(work, now=now or timezone.now()))
+
+
+def _as_results(stored: Stored) -> list[ComplianceResult]:
+    """Stored results as rows, the unchanged ones (given by id) read in one query."""
     unchanged = ComplianceResult.objects.in_bulk([row for row in stored if isinstance(row, int)])
     return [unchanged[row] if isinstance(row, int) else row for row in stored]
 
@@ -448,7 +452,7 @@ def _compute_locked(contract: Contract, periods: list[Period], now: datetime) ->
     """``results_compute_periods`` for a contract whose lock the caller holds (and read under it)."""
     if not periods or not _computable(contract):
         return []
-    return _store_all({contract: periods}, _judgements({contract: periods}, now), now)
+    return _as_results(_store_all({contract: periods}, _judgements({contract: periods}, now), now))
 
 
 def _computable(contract: Contract) -> bool:

@@ -307,6 +307,16 @@ def _warm_up(stamp: str) -> None:
 
 
 def _peak_mb() -> float:
+    """This process's resident-memory high-water mark, in MB. Read from /proc (VmHWM), which starts
+    afresh when the process starts its program: getrusage's ru_maxrss keeps the high-water mark of
+    the process that started this one, so a child of a large process would report its parent's."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.access import acting_for
@@ -186,12 +187,14 @@ def demo_seed() -> list[DemoPerson]:
     organisations = {o.name: o for o in CommissioningBody.objects.all()} | {
         p.name: p for p in Provider.objects.all()
     }
+    # Every demo account shares the published password: hashed once (a deliberately slow step) for all.
+    password = make_password(DEMO_PASSWORD)
     for person in PEOPLE:
         user = User.objects.filter(email__iexact=person.email).first() or User(email=person.email)
         user.full_name = person.full_name
         user.job_title = person.job_title
         user.is_active = True
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
         Membership.objects.update_or_create(
             user=user,

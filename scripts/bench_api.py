@@ -68,12 +68,17 @@ def token_for(council: CommissioningBody) -> str:
 
 
 def export(
-    client: Client, token: str, etags: dict[str, str] | None = None, digests: list[str] | None = None
+    client: Client,
+    token: str,
+    etags: dict[str, str] | None = None,
+    digests: list[str] | None = None,
+    pages: int | None = None,
 ) -> tuple[list[float], int, int, dict[str, str]]:
     """Every page of the latest results, following ``next``: the time of each request (ms), the
     rows, the queries made and each page's ETag by address. With ``etags`` (a previous export's),
     each page is asked for with If-None-Match; a 304 moves on to the next address known. With
-    ``digests``, the SHA-256 of each page answered 200 is appended to it, in order."""
+    ``digests``, the SHA-256 of each page answered 200 is appended to it, in order. With ``pages``, only
+    that many pages."""
     from django.db import connection
 
     url: str | None = EXPORT_URL
@@ -81,7 +86,7 @@ def export(
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     known = list(etags or {})
     with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
-        while url:
+        while url and (pages is None or len(times) < pages):
             extra = {"HTTP_IF_NONE_MATCH": etags[url]} if etags and url in etags else {}
             begin = time.perf_counter()
             response = client.get(url, **headers, **extra)
@@ -194,7 +199,9 @@ def overrides_add() -> int:
     withdrawn since (as a real portfolio holds them); how many results are overridden."""
     from outcomes.models import ComplianceResult, ResultOverride
 
-    overridden = list(ComplianceResult.objects.filter(is_latest=True).order_by("pk")[::OVERRIDE_EVERY])
+    latest = ComplianceResult.objects.filter(is_latest=True).order_by("pk").values_list("pk", flat=True)
+    chosen = list(latest)[::OVERRIDE_EVERY]
+    overridden = list(ComplianceResult.objects.filter(pk__in=chosen).only("pk", "target_id", "period", "rag"))
     ResultOverride.objects.bulk_create(
         ResultOverride(
             target_id=result.target_id,

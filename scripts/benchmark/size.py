@@ -487,7 +487,10 @@ def api_export(council: data.Council) -> Figure:
     overridden = bench_api.overrides_add()
     client = Client(HTTP_HOST=bench_api.HOST)
     token = bench_api.token_for(council.body)
-    bench_api.export(client, token)  # the first export warms the caches, as a BI tool's daily one finds them
+    bench_api.export(client, token, pages=1)  # the service's first request: its code loaded
+    # The floor first reads every page once, bringing the results into PostgreSQL's cache as a BI
+    # tool's daily export finds them; then the export, then the floor again checking it byte for byte.
+    floor_ms = bench_api.floor(council.body, runs=1)
     peak_reset()
     digests: list[str] = []
     times, rows, queries, etags = bench_api.export(client, token, digests=digests)
@@ -496,9 +499,9 @@ def api_export(council: data.Council) -> Figure:
     refresh = sum(bench_api.export(client, token, etags)[0]) / 1000
     mismatches, examples = 0, []
     try:
-        floor_ms = bench_api.floor(council.body, runs=3, digests=digests)
+        floor_ms = min(floor_ms, bench_api.floor(council.body, runs=1, digests=digests))
     except AssertionError as error:  # a page of the floor is not the API's byte for byte
-        mismatches, examples, floor_ms = 1, [str(error)], bench_api.floor(council.body, runs=3)
+        mismatches, examples = 1, [str(error)]
     rate = rows / seconds
     return Figure(
         name="api_export",
@@ -506,7 +509,7 @@ def api_export(council: data.Council) -> Figure:
         unit="s",
         value=seconds,
         floor=floor_ms / 1000,
-        floor_title="PostgreSQL writing the same pages itself, byte for byte the API's (best of 3)",
+        floor_title="PostgreSQL writing the same pages itself, byte for byte the API's (best of 2)",
         work=rows,
         work_unit="results",
         peak_mb=memory,

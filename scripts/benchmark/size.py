@@ -238,6 +238,8 @@ def month_end_ingest(council: data.Council) -> list[Figure]:
     )
     homecare = [c for c in council.contracts if council.kinds[c.pk] == "homecare"]
     times = sorted(per_contract[c.pk] for c in homecare)
+    order = {c.pk: number for number, c in enumerate(council.contracts, start=1)}
+    slowest = sorted(homecare, key=lambda c: per_contract[c.pk], reverse=True)[:3]
     one = homecare[0]
     affected = periods_reading(contract_periods(one), [period], lookback_r12=True)
     one_copy, _ = copy_floor(council, [one])
@@ -257,6 +259,10 @@ def month_end_ingest(council: data.Council) -> list[Figure]:
         aim_met=max(times) < 1,
         notes={
             "median_s": round(statistics.median(times), 2),
+            "p95 s": round(times[int(0.95 * (len(times) - 1))], 2),
+            "slowest three (s, rows, nth of the month's returns)": [
+                (round(per_contract[c.pk], 2), files[c.pk].count(b"\n") - 1, order[c.pk]) for c in slowest
+            ],
             "contracts": len(homecare),
             "periods": [p.identifier for p in affected],
         },

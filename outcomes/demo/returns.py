@@ -194,15 +194,17 @@ def as_known_at(episode: Episode, last_day: date) -> Episode | None:
         if episode.hours_changed_on and episode.hours_changed_on <= last_day
         else (episode.hours_start)
     )
-    return replace(
-        episode,
-        first_visit_at=first,
-        ended_on=ended,
-        end_reason=episode.end_reason if ended else None,
-        preferred_place=episode.preferred_place if ended else None,
-        at_home_91=episode.at_home_91 if follow_up_due else None,
-        hours_now=hours_now,
-    )
+    known = {
+        "first_visit_at": first,
+        "ended_on": ended,
+        "end_reason": episode.end_reason if ended else None,
+        "preferred_place": episode.preferred_place if ended else None,
+        "at_home_91": episode.at_home_91 if follow_up_due else None,
+        "hours_now": hours_now,
+    }
+    if all(getattr(episode, name) == value for name, value in known.items()):
+        return episode  # known in full by then (episodes are immutable: the same one serves)
+    return replace(episode, **known)
 
 
 def _yn(value: bool | None) -> str:

@@ -145,8 +145,13 @@ class CheckedReturn(models.Model):
 class EpisodeRecord(models.Model):
     """One episode row of an accepted version of a month's return (rows of superseded versions stay)."""
 
-    attempt = models.ForeignKey(ReturnAttempt, on_delete=models.CASCADE, related_name="episodes")
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    # Neither key has an index of its own: a version's rows are found by the unique index that starts
+    # with ``attempt`` and a contract's by the indexes that start with ``contract`` (Meta). Each index
+    # is written again for every row copied in and every latest-row flag moved.
+    attempt = models.ForeignKey(
+        ReturnAttempt, on_delete=models.CASCADE, related_name="episodes", db_index=False
+    )
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField()
     row = models.PositiveIntegerField()
     episode_ref = models.CharField(max_length=64)

@@ -4,7 +4,8 @@ The episode rows, the stored results and the audit log hold millions of rows at 
 migration that builds an index on one of them, validates a constraint over it or rewrites it holds a
 lock that stops uploads, sign-offs or every audited change until it finishes. So, on those tables:
 
-- an index is added (or dropped) with ``AddIndexConcurrently`` (``RemoveIndexConcurrently``), in a
+- an index is added (or dropped) with ``AddIndexConcurrently`` (``RemoveIndexConcurrently``, or
+  ``RemoveColumnIndexOnline`` for a foreign key's own index), in a
   migration with ``atomic = False``;
 - a check constraint is added with ``AddConstraintNotValid``, then ``ValidateConstraint`` (which
   reads the table without stopping writes); a unique constraint is built as a unique index
@@ -26,6 +27,8 @@ from django.contrib.postgres.operations import (
 from django.db import models
 from django.db.migrations import operations
 from django.db.migrations.loader import MigrationLoader
+
+from accounts.migration_operations import RemoveColumnIndexOnline
 
 BIG_TABLES = {
     ("outcomes", "episoderecord"),
@@ -81,6 +84,10 @@ def _problems() -> list[str]:
         concurrent = False
         for operation in migration.operations:
             concurrent |= isinstance(operation, AddIndexConcurrently | RemoveIndexConcurrently)
+            concurrent |= any(
+                isinstance(inner, RemoveColumnIndexOnline)
+                for inner in getattr(operation, "database_operations", [operation])
+            )
             if str(getattr(operation, "model_name", "") or "").lower() in created:
                 continue
             reason = _locking(operation, app_label)

@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.access import Acting
+from accounts.id_lists import in_ids
 from commissioning.models import CommissioningBody, Contract, Target, TargetVersion
 from commissioning.notices.models import LADDER
 from commissioning.notices.selectors import contract_enforcement_stages
@@ -425,7 +426,7 @@ def _targets(contract_ids: list[int], period: str, on: date, without_result: boo
     the versions are read only for the targets without a result, which are few. ``without_result``:
     only those. Parameters are read as JSON text, to be decoded once for each distinct text."""
     has_result = Exists(results_shown(target_id=OuterRef("pk"), period=period))
-    read = Target.objects.filter(contract_id__in=contract_ids).annotate(has_result=has_result)
+    read = Target.objects.filter(in_ids("contract_id", contract_ids)).annotate(has_result=has_result)
     if without_result:
         read = read.filter(has_result=False)
     targets, with_result = [], set()
@@ -578,11 +579,12 @@ def portfolio_matrix(
     period = quarter.identifier
     listed = _listed(acting, quarter, filters)
     ids = [c.pk for c in listed]
-    overrides = overrides_in_force(Target.objects.filter(contract_id__in=ids).values("pk"), [period])
+    overrides = overrides_in_force(Target.objects.filter(in_ids("contract_id", ids)).values("pk"), [period])
     columns = _Columns()
     shown_rags = []  # (contract, column key, RAG shown) of every stored result
     for target_id, contract_id, measure, params, rag in (
-        results_shown(contract_id__in=ids, period=period)
+        results_shown(period=period)
+        .filter(in_ids("contract_id", ids))
         .order_by()
         .values_list(
             "target_id", "contract_id", "target__measure", Cast("target__params", TextField()), "rag"
@@ -613,9 +615,10 @@ def portfolio_matrix(
             standing.red_columns.add(index[key])
     shown = [s for s in standings.values() if filters.keeps(s)]
     shown.sort(key=_sort_key(filters.sort))
+    kept = {s.contract.pk for s in shown}
     totals: Counter = Counter()
     for contract_id, key, rag in shown_rags:
-        if filters.keeps(standings[contract_id]):
+        if contract_id in kept:
             totals[rag] += 1
             ordered[index[key]].totals[rag] += 1
 

@@ -77,18 +77,18 @@ def returns_outstanding(contracts: list[Listed], now: datetime | None = None) ->
         .order_by()
         .values_list("monthly_return__contract_id", "monthly_return__month")
     )
+    following = {month: next_month(month) for month in months}
     due: dict[tuple[date, int], datetime] = {}
     for contract in owing:
+        pk, start, end, due_day = contract.pk, contract.start_date, contract.end_date, contract.return_due_day
         for month in months:
-            if (contract.pk, month) in accepted or not (
-                contract.start_date < next_month(month) and contract.end_date >= month
-            ):
+            if (pk, month) in accepted or not (start < following[month] and end >= month):
                 continue
-            key = (month, contract.return_due_day)
+            key = (month, due_day)
             if key not in due:
-                due[key] = due_at(month, contract.return_due_day)
+                due[key] = due_at(month, due_day)
             if now > due[key]:
-                counts[contract.pk] += 1
+                counts[pk] += 1
     return counts
 
 

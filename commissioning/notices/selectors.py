@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Acting, Capability
+from accounts.id_lists import in_ids
 from commissioning.models import CommissioningBody, Contract
 from commissioning.notices.models import (
     LADDER,
@@ -59,7 +60,7 @@ def contract_enforcement_stages(contract_ids: Iterable[int]) -> dict[int, str]:
     no open notice are left out)."""
     stages: dict[int, str] = {}
     rows = (
-        Notice.objects.filter(contract_id__in=list(contract_ids), status__in=OPEN_STATUSES)
+        Notice.objects.filter(in_ids("contract_id", contract_ids), status__in=OPEN_STATUSES)
         .values_list("contract_id", "kind")
         .distinct()
     )

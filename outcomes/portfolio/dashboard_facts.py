@@ -11,6 +11,7 @@ from typing import NamedTuple
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.id_lists import in_ids
 from commissioning.models import ContractStatus
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
@@ -43,7 +44,7 @@ class Listed(NamedTuple):
 def qaf_statuses(contracts: list[Listed]) -> dict[int, QafStatus]:
     """Each contract's QAF status as its lead body holds it: per contract, else per provider."""
     rows = QafStatus.objects.filter(
-        provider_id__in={c.provider_id for c in contracts},
+        in_ids("provider_id", {c.provider_id for c in contracts}),
         commissioner_id__in={c.lead_commissioner_id for c in contracts},
     )
     stored = {(s.commissioner_id, s.provider_id, s.contract_id): s for s in rows}
@@ -69,30 +70,32 @@ def returns_outstanding(contracts: list[Listed], now: datetime | None = None) ->
         return counts
     accepted = set(
         ReturnAttempt.objects.filter(
-            is_current=True, monthly_return__contract__in=owing, monthly_return__month__in=months
+            in_ids("monthly_return__contract_id", [c.pk for c in owing]),
+            is_current=True,
+            monthly_return__month__in=months,
         )
         .order_by()
         .values_list("monthly_return__contract_id", "monthly_return__month")
     )
+    following = {month: next_month(month) for month in months}
     due: dict[tuple[date, int], datetime] = {}
     for contract in owing:
+        pk, start, end, due_day = contract.pk, contract.start_date, contract.end_date, contract.return_due_day
         for month in months:
-            if (contract.pk, month) in accepted or not (
-                contract.start_date < next_month(month) and contract.end_date >= month
-            ):
+            if (pk, month) in accepted or not (start < following[month] and end >= month):
                 continue
-            key = (month, contract.return_due_day)
+            key = (month, due_day)
             if key not in due:
-                due[key] = due_at(month, contract.return_due_day)
+                due[key] = due_at(month, due_day)
             if now > due[key]:
-                counts[contract.pk] += 1
+                counts[pk] += 1
     return counts
 
 
 def open_notices(contract_ids: list[int]) -> dict[int, int]:
     """Per contract: its open notices (issued, acknowledged, responded or extended; never drafts)."""
     rows = (
-        Notice.objects.filter(contract_id__in=contract_ids, status__in=OPEN_STATUSES)
+        Notice.objects.filter(in_ids("contract_id", contract_ids), status__in=OPEN_STATUSES)
         .values("contract_id")
         .annotate(count=Count("id"))
     )

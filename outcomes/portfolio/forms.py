@@ -98,10 +98,21 @@ class DashboardFilterForm(forms.Form):
             sort=data.get("sort") or "reference",
         )
 
-    def select_fields(self) -> list[tuple[forms.BoundField, str]]:
-        """Each select with the value it shows: what was asked for, else its initial value."""
+    def select_fields(self) -> list[tuple[forms.BoundField, str, list]]:
+        """Each select with the value it shows (what was asked for, else its initial value) and its
+        options, each list read once."""
         shown = []
         for name in self.SELECTS:
             value = self[name].value() or self.initial.get(name)
-            shown.append((self[name], "" if value is None else str(value)))
+            shown.append((self[name], "" if value is None else str(value), _options(self.fields[name])))
         return shown
+
+
+def _options(field: forms.Field) -> list:
+    """The field's choices as a list: a model choice field's in one query (its own iterator would
+    count the rows first, then read them through a server-side cursor)."""
+    if not isinstance(field, forms.ModelChoiceField):
+        return list(field.choices)
+    iterator = field.iterator(field)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    return empty + [iterator.choice(obj) for obj in field.queryset]

@@ -30,6 +30,7 @@ process also holds the council's simulated episodes, which the service never wou
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -302,11 +303,18 @@ def portfolio(council: data.Council) -> Figure:
     acting = acting_for(_commissioner(council), council.body.pk)
     period = dashboard_default_quarter(dashboard_quarters(acting)).identifier
     times = []
+    # A web worker sets what it holds once started aside from the cycle collector (config/gunicorn.conf.py);
+    # this process holds the simulated council as well, which no web worker would: both set aside alike.
+    gc.collect()
+    gc.freeze()
     peak_reset()
-    for _ in range(PORTFOLIO_REQUESTS):
-        seconds, response = timed(lambda: client.get("/portfolio/"))
-        assert response.status_code == 200
-        times.append(seconds * 1000)
+    try:
+        for _ in range(PORTFOLIO_REQUESTS):
+            seconds, response = timed(lambda: client.get("/portfolio/"))
+            assert response.status_code == 200
+            times.append(seconds * 1000)
+    finally:
+        gc.unfreeze()
     memory = peak_mb()
     times.sort()
     p95 = times[max(0, round(0.95 * len(times)) - 1)]

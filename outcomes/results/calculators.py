@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -435,12 +436,14 @@ def _grouped(rows: QuerySet, aggregates: dict, contracts: tuple[Contract, ...]) 
 
 @dataclass(frozen=True)
 class Compiled:
-    """An aggregate query's SQL for any set of contracts: their ids are the parameter at ``slot``."""
+    """An aggregate query's SQL for any set of contracts, whose ids are the parameter at ``slot``
+    (no SQL: the query can match no row), and the names of its aggregates."""
 
-    sql: str
+    sql: str | None
     params: tuple
     slot: int
     using: str
+    names: tuple[str, ...]
 
     @classmethod
     def of(cls, grouped: QuerySet) -> Compiled:
@@ -450,18 +453,23 @@ class Compiled:
             f"{operations.quote_name(grouped.model._meta.db_table)}.{operations.quote_name('contract_id')}"
         )
         within = RawSQL(f"{column} = ANY(%s)", (slot,), output_field=BooleanField())  # noqa: S611 - names from the model
-        narrowed = grouped.filter(within)
-        sql, params = narrowed.query.get_compiler(using=grouped.db).as_sql()
-        return cls(sql, tuple(params), [id(param) for param in params].index(id(slot)), grouped.db)
+        names = tuple(grouped.query.annotation_select)
+        try:
+            sql, params = grouped.filter(within).query.get_compiler(using=grouped.db).as_sql()
+        except EmptyResultSet:
+            return cls(None, (), -1, grouped.db, names)
+        return cls(sql, tuple(params), [id(param) for param in params].index(id(slot)), grouped.db, names)
 
-    def rows(self, contracts: tuple[Contract, ...]) -> tuple[list[str], list[dict]]:
-        """The query's column names and rows for the contracts."""
+    def rows(self, contracts: tuple[Contract, ...]) -> list[dict]:
+        """The query's rows for the contracts, by column name."""
+        if self.sql is None:
+            return []
         params = list(self.params)
         params[self.slot] = [contract.pk for contract in contracts]
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
-            names = [column.name for column in cursor.description]
-            return names, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            columns = [column.name for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 # The aggregate queries kept for reuse inside ``queries_kept``, by what each is built from.
@@ -496,8 +504,7 @@ def _grouped_built(
     else:
         if key not in kept:
             kept[key] = Compiled.of(build())
-        columns, rows = kept[key].rows(contracts)
-        names = [name for name in columns if name != "contract_id"]
+        rows, names = kept[key].rows(contracts), list(kept[key].names)
     found = {row.pop("contract_id"): row for row in rows}
     return {contract.pk: found.get(contract.pk, dict.fromkeys(names)) for contract in contracts}
 

@@ -10,13 +10,19 @@ all the periods and contracts asked for (see ``figures_for``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
+    BooleanField,
     Count,
     DateField,
     Exists,
@@ -29,6 +35,7 @@ from django.db.models import (
     Sum,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from commissioning.models import Contract
@@ -51,16 +58,20 @@ class Figures:
 
 
 # A contract, or several computed together (the nightly run counts a whole portfolio per query).
+# Where None is allowed, it means every contract: a query built once, then narrowed to each set of
+# contracts it counts (``_grouped_built``).
 Contracts = Contract | tuple[Contract, ...]
 
 
-def of_contracts(contracts: Contracts, field: str = "contract") -> Q:
+def of_contracts(contracts: Contracts | None, field: str = "contract") -> Q:
+    if contracts is None:
+        return Q()
     if isinstance(contracts, Contract):
         return Q(**{field: contracts})
     return Q(**{f"{field}__in": [contract.pk for contract in contracts]})
 
 
-def current_attempts(contracts: Contracts) -> tuple[tuple[int, date, int], ...]:
+def current_attempts(contracts: Contracts | None) -> tuple[tuple[int, date, int], ...]:
     """The newest accepted version of each month of the contracts: (contract id, month, version id)."""
     return tuple(
         ReturnAttempt.objects.filter(of_contracts(contracts, "monthly_return__contract"), is_current=True)
@@ -74,7 +85,7 @@ class Inputs:
     """What every calculator needs: the contract (or contracts), the period, the data coverage and
     the time of computing. ``attempts`` (from ``current_attempts``) saves reading them per period."""
 
-    contract: Contracts
+    contract: Contracts | None
     period: Period
     last_covered_day: date | None  # the last day of the latest month with an accepted return
     now: datetime
@@ -115,7 +126,7 @@ def latest_rows_computed(contract: Contract) -> QuerySet[EpisodeRecord]:
     return rows.filter(~Exists(later))
 
 
-def latest_rows(contracts: Contracts) -> QuerySet[EpisodeRecord]:
+def latest_rows(contracts: Contracts | None) -> QuerySet[EpisodeRecord]:
     """The same rows as latest_rows_computed, read from the flag kept at acceptance (much cheaper)."""
     return EpisodeRecord.objects.filter(of_contracts(contracts), is_latest=True)
 
@@ -423,6 +434,85 @@ def _grouped(rows: QuerySet, aggregates: dict, contracts: tuple[Contract, ...]) 
     return {contract.pk: found.get(contract.pk, dict.fromkeys(aggregates)) for contract in contracts}
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """An aggregate query's SQL for any set of contracts, whose ids are the parameter at ``slot``
+    (no SQL: the query can match no row), and the names of its aggregates."""
+
+    sql: str | None
+    params: tuple
+    slot: int
+    using: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, grouped: QuerySet) -> Compiled:
+        slot = object()
+        operations = connections[grouped.db].ops
+        column = (
+            f"{operations.quote_name(grouped.model._meta.db_table)}.{operations.quote_name('contract_id')}"
+        )
+        within = RawSQL(f"{column} = ANY(%s)", (slot,), output_field=BooleanField())  # noqa: S611 - names from the model
+        names = tuple(grouped.query.annotation_select)
+        try:
+            sql, params = grouped.filter(within).query.get_compiler(using=grouped.db).as_sql()
+        except EmptyResultSet:
+            return cls(None, (), -1, grouped.db, names)
+        return cls(sql, tuple(params), [id(param) for param in params].index(id(slot)), grouped.db, names)
+
+    def rows(self, contracts: tuple[Contract, ...]) -> list[dict]:
+        """The query's rows for the contracts, by column name."""
+        if self.sql is None:
+            return []
+        params = list(self.params)
+        params[self.slot] = [contract.pk for contract in contracts]
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            columns = [column.name for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# The aggregate queries kept for reuse inside ``queries_kept``, by what each is built from.
+_KEPT: ContextVar[dict[tuple, Compiled] | None] = ContextVar("kept_queries", default=None)
+
+
+@contextmanager
+def queries_kept() -> Iterator[None]:
+    """Inside it, each aggregate query for every contract is built once per key and reused for
+    each set of contracts (``_grouped_built``): for a run that counts the same periods of many
+    chunks of contracts (the nightly check, a full recompute). Nothing is kept after it."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def _grouped_built(
+    key: tuple, build: Callable[[], QuerySet], contracts: tuple[Contract, ...]
+) -> dict[int, dict]:
+    """``_grouped`` of a query that ``build`` makes for every contract (grouped by contract and
+    aggregated), narrowed to the contracts. Inside ``queries_kept`` (on PostgreSQL) it is built and
+    compiled once per ``key`` (everything it is built from), the contracts' ids one array parameter:
+    building and compiling many conditional aggregates costs more than running them, and a bulk run
+    counts the same periods of every 50 contracts."""
+    kept = _KEPT.get()
+    if kept is None or connections[EpisodeRecord.objects.db].vendor != "postgresql":
+        grouped = build()
+        rows = list(grouped.filter(of_contracts(contracts)))
+        names = list(grouped.query.annotation_select)
+    else:
+        if key not in kept:
+            kept[key] = Compiled.of(build())
+        rows, names = kept[key].rows(contracts), list(kept[key].names)
+    found = {row.pop("contract_id"): row for row in rows}
+    return {contract.pk: found.get(contract.pk, dict.fromkeys(names)) for contract in contracts}
+
+
+def _params_key(params: dict) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
 def _counted(measure: str, basis: Basis, periods: list[Period], params: dict) -> ByContract:
     """Every period of an episode-based measure for every contract of the basis, in one aggregate
     query (per 40 periods), grouped by contract. Measures whose rows carry a figure of the period's
@@ -454,33 +544,45 @@ def _counted(measure: str, basis: Basis, periods: list[Period], params: dict) ->
             for period in same_end:
                 read([period], counts)
         return figures
-    countings = {period: COUNTINGS[measure](basis.at(period), params) for period in periods[1:]}
-    countings[periods[0]] = first_counting
     for first in range(0, len(periods), PERIODS_PER_QUERY):
         batch = periods[first : first + PERIODS_PER_QUERY]
-        aggregates: dict[str, Count] = {}
-        for index, period in enumerate(batch):
-            aggregates.update(countings[period].aggregates(f"__{index}"))
-        read(batch, _grouped(countings[batch[0]].rows(), aggregates, basis.contracts))
+
+        def counted(batch: list[Period] = batch) -> QuerySet:
+            """The batch's counts for every contract (narrowed to the basis's by ``_grouped_built``)."""
+            countings = [
+                COUNTINGS[measure](Inputs(None, period, basis.last_covered_day, basis.now), params)
+                for period in batch
+            ]
+            aggregates: dict[str, Count] = {}
+            for index, counting in enumerate(countings):
+                aggregates.update(counting.aggregates(f"__{index}"))
+            return countings[0].rows().values("contract_id").annotate(**aggregates).order_by()
+
+        key = ("counted", measure, _params_key(params), tuple(batch), basis.last_covered_day, basis.now)
+        read(batch, _grouped_built(key, counted, basis.contracts))
     return figures
 
 
 def _survey_sums(code: str, basis: Basis, periods: list[Period]) -> ByContract:
     """Sums of the survey figures of each period's months (newest accepted version of each), one query."""
-    aggregates = {}
-    for index, period in enumerate(periods):
-        months = Q(month__gte=period.start, month__lte=period.end)
-        aggregates[f"numerator__{index}"] = Sum("numerator", filter=months)
-        aggregates[f"denominator__{index}"] = Sum("denominator", filter=months)
-    rows = SurveyFigure.objects.filter(
-        of_contracts(basis.contracts), attempt__is_current=True, measure_code=code
-    )
+
+    def summed() -> QuerySet:
+        aggregates = {}
+        for index, period in enumerate(periods):
+            months = Q(month__gte=period.start, month__lte=period.end)
+            aggregates[f"numerator__{index}"] = Sum("numerator", filter=months)
+            aggregates[f"denominator__{index}"] = Sum("denominator", filter=months)
+        rows = SurveyFigure.objects.filter(attempt__is_current=True, measure_code=code)
+        return rows.values("contract_id").annotate(**aggregates).order_by()
+
     return {
         contract_id: {
             period: Figures(sums[f"numerator__{index}"] or 0, sums[f"denominator__{index}"] or 0)
             for index, period in enumerate(periods)
         }
-        for contract_id, sums in _grouped(rows, aggregates, basis.contracts).items()
+        for contract_id, sums in _grouped_built(
+            ("survey", code, tuple(periods)), summed, basis.contracts
+        ).items()
     }
 
 

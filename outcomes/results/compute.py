@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -52,6 +54,7 @@ from outcomes.results.calculators import (
     figures_for,
     latest_flags_broken,
     latest_flags_suspect,
+    queries_kept,
     window_months,
 )
 from outcomes.results.latest import latest_flags_refresh
@@ -271,13 +274,39 @@ def _values(judged: Judged, direction: str) -> dict:
     }
 
 
-def _latest_stored(contract_ids: list[int], identifiers: set[str]) -> dict[tuple[int, str], dict]:
+STORED_JSON = ("missing_months", "outside_term_months", "sources")  # read as text, decoded once each
+
+
+def _latest_stored(
+    contract_ids: list[int], identifiers: set[str], *, sources: bool = True
+) -> dict[tuple[int, str], dict]:
     """The latest stored results of the contracts' periods, by (target id, period): what a
-    recomputation compares with and what a new row restates (no model instances: many thousands)."""
+    recomputation compares with and what a new row restates (no model instances: many thousands).
+    Without ``sources``: only what a comparison reads (``STORED_VALUES``), not what a new row keeps.
+
+    The JSON columns come as text, each distinct text decoded once: results repeat a few month lists
+    and, for each contract and period, one set of sources. Rows share the decoded values, which
+    nothing changes.
+    """
+    names = ["pk", "contract_id", "target_id", "period", *STORED_VALUES]
+    if sources:
+        names += ["restated", "sources"]
+    columns = [Cast(name, TextField()) if name in STORED_JSON else name for name in names]
     rows = ComplianceResult.objects.filter(
         contract__in=contract_ids, is_latest=True, period__in=identifiers
-    ).values("pk", "contract_id", "target_id", "period", "sources", "restated", *STORED_VALUES)
-    return {(row["target_id"], row["period"]): row for row in rows}
+    ).values_list(*columns)
+    decoded: dict[str, object] = {}
+    json_at = [index for index, name in enumerate(names) if name in STORED_JSON]
+    latest: dict[tuple[int, str], dict] = {}
+    for found in rows:
+        row = dict(zip(names, found, strict=True))
+        for index in json_at:
+            text = found[index]
+            if text not in decoded:
+                decoded[text] = json.loads(text)
+            row[names[index]] = decoded[text]
+        latest[row["target_id"], row["period"]] = row
+    return latest
 
 
 def _json_ready(value: object) -> object:
@@ -628,7 +657,7 @@ def _drift(work: dict[Contract, list[Period]], now: datetime) -> dict[int, list[
     (one query per measure for all of them, and one for what is stored)."""
     fresh = results_fresh(work, now=now, with_contract=True)
     identifiers = {period.identifier for periods in work.values() for period in periods}
-    latest = _latest_stored([contract.pk for contract in work], identifiers)
+    latest = _latest_stored([contract.pk for contract in work], identifiers, sources=False)
     stored_by: dict[int, dict[tuple[int, str], dict]] = {contract.pk: {} for contract in work}
     for key, stored_row in latest.items():
         stored_by[stored_row["contract_id"]][key] = stored_row
@@ -728,6 +757,12 @@ def results_check_all(
             .select_related("lead_commissioner")
         )
     contracts = [contract for contract in contracts if _computable(contract)]
+    with queries_kept():  # every chunk counts with the same queries
+        return _check_chunks(contracts, now, today)
+
+
+def _check_chunks(contracts: list[Contract], now: datetime, today: date) -> ResultsCheck:
+    """``results_check_all`` of the given contracts, 50 at a time."""
     total = ResultsCheck()
     for first in range(0, len(contracts), CONTRACTS_PER_RUN):
         chunk = contracts[first : first + CONTRACTS_PER_RUN]
@@ -783,13 +818,14 @@ def results_recompute_all(*, now: datetime | None = None) -> int:
         .order_by("pk")
     )
     count = 0
-    for first in range(0, len(contracts), CONTRACTS_PER_RUN):
-        chunk = contracts[first : first + CONTRACTS_PER_RUN]
-        # Every kept period is computed below, so what the chunk's requests ask for is done too (an
-        # acceptance from now on makes a new request).
-        RecomputeRequest.objects.filter(contract__in=chunk).delete()
-        work = {contract: contract_periods(contract, today) for contract in chunk}
-        count += len(_compute_store(work, now=now))
+    with queries_kept():  # every chunk counts with the same queries
+        for first in range(0, len(contracts), CONTRACTS_PER_RUN):
+            chunk = contracts[first : first + CONTRACTS_PER_RUN]
+            # Every kept period is computed below, so what the chunk's requests ask for is done too
+            # (an acceptance from now on makes a new request).
+            RecomputeRequest.objects.filter(contract__in=chunk).delete()
+            work = {contract: contract_periods(contract, today) for contract in chunk}
+            count += len(_compute_store(work, now=now))
     return count
 
 

@@ -9,19 +9,24 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from outcomes.models import ComplianceResult, EpisodeRecord, RecomputeRequest
 from outcomes.periods import LONDON, parse_period, periods_kept
+from outcomes.results import compute
+from outcomes.results.calculators import queries_kept
 from outcomes.results.compute import (
     contract_periods,
     results_check,
+    results_check_all,
     results_compute_periods,
+    results_fresh,
     results_recompute,
 )
 from outcomes.results.overrides import result_override
 from outcomes.results.selectors import coverage_texts
-from tests.factories import acting, target
+from tests.factories import acting, contract, target
 from tests.outcomes.results.invariant import assert_stored_equals_fresh
 from tests.outcomes.results.test_compute import accept, visited
 from tests.outcomes.return_files import episode
@@ -241,6 +246,29 @@ def test_work_still_waiting_is_finished_by_the_nightly_check_not_taken_for_drift
     assert check.drifted == [] and not AuditEntry.objects.filter(action="results.drift_repaired").exists()
     assert stored(acme, "2025-04")["HELP_48H"]["numerator"] == 0
     assert_stored_equals_fresh(acme)
+
+
+def test_each_chunk_of_the_nightly_check_counts_its_own_contracts_with_the_queries_kept(acme, monkeypatch):
+    other = contract(acme.lead_commissioner, acme.provider, reference="RCC-HC-002", return_due_day=10)
+    helped = {}
+    for each in (acme, other):
+        helped[each] = target(each, "HELP_48H", "65", min_denominator=1)
+        target(each, "RESIDENTIAL_ENTRY", "5", min_denominator=1)
+    accept(acme, "2025-04", referred("X", "2025-04-10T09:00", 3), referred("Y", "2025-04-11T09:00", 90))
+    accept(other, "2025-04", referred("Z", "2025-04-12T09:00", 2))
+    drain(acme), drain(other)
+    now = timezone.now()
+    alone = {each: results_fresh({each: contract_periods(each)}, now=now) for each in (acme, other)}
+
+    with queries_kept():  # the second contract's counts run the queries built for the first's
+        together = {each: results_fresh({each: contract_periods(each)}, now=now) for each in (acme, other)}
+    monkeypatch.setattr(compute, "CONTRACTS_PER_RUN", 1)
+    check = results_check_all([acme, other], now=now)
+
+    assert together == alone
+    assert alone[acme][helped[acme].pk, "2025-04"]["denominator"] == 2
+    assert alone[other][helped[other].pk, "2025-04"]["denominator"] == 1
+    assert check.contracts == 2 and check.drifted == []
 
 
 def test_the_nightly_check_withdraws_a_year_to_date_reaching_a_month_to_come(acme):

@@ -25,9 +25,9 @@ from accounts.api.tokens import api_token_create
 from accounts.models import Membership, OrganisationKind, Role, User
 from commissioning.demo.contracts import HOMECARE_TARGETS
 from commissioning.models import CommissioningBody, Contract
-from commissioning.services.targets import TargetInput, target_create
 from providers.models import Provider
 from scripts.bench_returns import PERIOD, make_file
+from scripts.benchmark.data import targets_create
 
 UPLOADERS = int(os.environ.get("BENCH_UPLOADERS", "50"))
 ROWS = int(os.environ.get("BENCH_ROWS", "2000"))
@@ -69,15 +69,7 @@ def main(run: str, folder: Path) -> None:
             end_date=date(2028, 3, 31),
             status="active",
         )
-        for entry in HOMECARE_TARGETS:
-            target_create(
-                contract=contract,
-                measure=entry["measure"],
-                params=entry["params"],
-                data=TargetInput(target_value=entry["target"], effective_from=date(2025, 4, 1)),
-                actor=None,
-                actor_label="Benchmark",
-            )
+        targets_create(contract, HOMECARE_TARGETS, date(2025, 4, 1))
         token = api_token_create(
             acting=acting_for(admin, provider.pk), name="Month-end load", scopes=["read", "submit"]
         ).secret

@@ -271,8 +271,8 @@ def _contract(reference: str, *, targets: bool = True) -> Any:
     from accounts.models import OrganisationKind
     from commissioning.demo.contracts import HOMECARE_TARGETS
     from commissioning.models import CommissioningBody, Contract
-    from commissioning.services.targets import TargetInput, target_create
     from providers.models import Provider
+    from scripts.benchmark.data import targets_create
 
     council, _ = CommissioningBody.objects.get_or_create(
         name="Bench Council", defaults={"kind": OrganisationKind.COUNCIL}
@@ -289,15 +289,8 @@ def _contract(reference: str, *, targets: bool = True) -> Any:
         status="active",
     )
     # A homecare contract's targets, as the demo's: the recompute acceptance asks for computes them.
-    for entry in HOMECARE_TARGETS if targets else []:
-        target_create(
-            contract=contract,
-            measure=entry["measure"],
-            params=entry["params"],
-            data=TargetInput(target_value=entry["target"], effective_from=date(2025, 4, 1)),
-            actor=None,
-            actor_label="Benchmark",
-        )
+    if targets:
+        targets_create(contract, HOMECARE_TARGETS, date(2025, 4, 1))
     return contract
 
 

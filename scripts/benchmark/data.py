@@ -130,7 +130,9 @@ def simulate(reference: str, kind: str, start: date, horizon: date) -> list[Epis
     return episodes
 
 
-def _targets(contract: Contract, targets: list[dict], effective_from: date) -> None:
+def targets_create(contract: Contract, targets: list[dict], effective_from: date) -> None:
+    """The contract's targets from a demo target set (``commissioning.demo.contracts``), in force from
+    ``effective_from``, each with its set's minimum denominator."""
     for entry in targets:
         target_create(
             contract=contract,
@@ -174,7 +176,7 @@ def contracts_create(
                     end_date=date(start.year + 5, 3, 31),
                     status="active",
                 )
-                _targets(contract, targets, start)
+                targets_create(contract, targets, start)
                 contracts.append(contract)
                 kinds[contract.pk] = kind
                 index += 1

@@ -12,6 +12,7 @@ that ranks providers on a measure (pure Python).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -75,11 +76,22 @@ class Rank:
         return rank_short(self.rank, shared=self.shared)
 
 
+def shared_ranks(ranked: Sequence[Decimal], *, higher: bool) -> dict[Decimal, Rank]:
+    """The rank of every figure among ``ranked`` (the figures as shown, to one decimal place), by
+    figure: rank = 1 + the number of figures strictly better, shared when another figure is equal.
+    ``higher`` is True when higher figures are better. One sort, so that ranking every provider of
+    a large funnel takes no longer than sorting them."""
+    counts = Counter(ranked)
+    ranks, better = {}, 0
+    for value in sorted(counts, reverse=higher):  # best first
+        ranks[value] = Rank(rank=1 + better, ranked=len(ranked), shared=counts[value] > 1)
+        better += counts[value]
+    return ranks
+
+
 def shared_rank(value: Decimal, ranked: Sequence[Decimal], *, higher: bool) -> Rank:
-    """The rank of ``value`` among ``ranked``: every figure ranked, this one included (the figures as
-    shown, to one decimal place). ``higher`` is True when higher figures are better."""
+    """The rank of ``value`` among ``ranked``: every figure ranked, this one included (the rule of
+    ``shared_ranks``)."""
     if value not in ranked:
         raise ValueError("The value ranked must be among the figures ranked.")
-    better = sum(1 for other in ranked if (other > value if higher else other < value))
-    equal = sum(1 for other in ranked if other == value)
-    return Rank(rank=1 + better, ranked=len(ranked), shared=equal > 1)
+    return shared_ranks(ranked, higher=higher)[value]

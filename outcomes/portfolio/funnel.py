@@ -33,7 +33,7 @@ from accounts.access import Acting, Capability
 from commissioning.models import CommissioningBody, Contract, ServiceType
 from outcomes.measures import MEASURES, Direction, Measure, target_measure_name
 from outcomes.measures.disclosure import suppress_rate
-from outcomes.measures.ranking import Rank, shared_rank
+from outcomes.measures.ranking import Rank, shared_ranks
 from outcomes.measures.rating import percentage, round_half_up
 from outcomes.periods import Period, parse_period
 from outcomes.results.selectors import result_contracts_for, results_shown
@@ -187,14 +187,14 @@ def funnel(points: list[Point], better: Direction) -> Funnel:
         return Funnel(None, numerator, denominator)
     rate = Decimal(numerator) / Decimal(denominator)
     higher = better == Direction.HIGHER
-    values = [p.value for p in points]
+    standings = shared_ranks([p.value for p in points], higher=higher)
     rows = []
     for point in sorted(points, key=lambda p: better_first(p.value, higher, p.key)):
         flag, side = classify(point.value, rate, point.denominator, higher)
         rows.append(
             FunnelRow(
                 point=point,
-                standing=shared_rank(point.value, values, higher=higher),
+                standing=standings[point.value],
                 limits_95=_percent(control_limits(rate, point.denominator, Z_95)),
                 limits_998=_percent(control_limits(rate, point.denominator, Z_998)),
                 flag=flag,

@@ -1,11 +1,15 @@
 """Quarterly charts for the review pack: plain SVG written here (no charting library), so that one
-string serves both the web page (inline) and the PDF (WeasyPrint reads inline SVG).
+drawing serves both the web page (inline) and the PDF (as an image, below).
 
 A chart shows one target's quarterly values for the financial year as a line with round markers,
 the same quarters a year earlier (when stored) as a dotted line with square markers, and the
 target as a dashed line (a step where the target changed during the year). Colour is never the
 only cue: the three lines differ in dash pattern and marker, and a legend names them. Each chart
 has an accessible name; the pack puts a table of the same figures beside it.
+
+The PDF takes each chart as an image of the same SVG (``image=True``: an <img> whose alt text is the
+chart's accessible name), which WeasyPrint reads as a document of its own, apart from the page's
+HTML and its style cascade: the same drawing, made in less time.
 
 The position among the other providers is a funnel plot (``peers_chart``), drawn as the
 benchmarking page's (outcomes.portfolio.funnel_chart: its axes and its limit curves): each other
@@ -17,6 +21,7 @@ position in figures (pack_measure.html).
 
 from __future__ import annotations
 
+import base64
 import math
 from decimal import Decimal
 from html import escape
@@ -67,6 +72,20 @@ def _opening(chart_id: str, title: str) -> list[str]:
     ]
 
 
+def _closing(parts: list[str], title: str, image: bool) -> SafeString:
+    """The chart's SVG (``parts`` without its closing tag) inline, or for the PDF (``image``) as an
+    image of the same SVG whose alt text is its accessible name."""
+    svg = "".join([*parts, "</svg>"])
+    if image:
+        data = base64.b64encode(svg.encode()).decode("ascii")
+        svg = (
+            f'<img class="pack-chart__svg" alt="{escape(title)}" width="{WIDTH}" height="{HEIGHT}" '
+            f'src="data:image/svg+xml;base64,{data}">'
+        )
+    # Every piece of text in the chart is escaped or a number formatted here.
+    return mark_safe(svg)  # noqa: S308
+
+
 def _percent_grid(low: float, high: float, step: float, y) -> list[str]:
     """The gridlines of the percent axis, each labelled on the left."""
     parts, grid = [], low
@@ -80,8 +99,11 @@ def _percent_grid(low: float, high: float, step: float, y) -> list[str]:
     return parts
 
 
-def quarter_chart(row: dict, *, chart_id: str, year_label: str, previous_label: str) -> SafeString:
-    """The SVG chart of one scorecard row of the frozen pack figures (see pack_figures)."""
+def quarter_chart(
+    row: dict, *, chart_id: str, year_label: str, previous_label: str, image: bool = False
+) -> SafeString:
+    """The SVG chart of one scorecard row of the frozen pack figures (see pack_figures); ``image``
+    for the PDF (see the module's notes)."""
     this_year = [_number(cell["value"]) if cell else None for cell in row["quarters"]]
     last_year = [_number(cell["value"]) if cell else None for cell in row.get("previous_year") or [None] * 4]
     targets = [_number(value) for value in row.get("quarter_targets") or [None] * 4]
@@ -120,9 +142,7 @@ def quarter_chart(row: dict, *, chart_id: str, year_label: str, previous_label: 
     parts.extend(_series(last_year, x, y, LAST_YEAR, "2 3", square=True, labels=False))
     parts.extend(_series(this_year, x, y, THIS_YEAR, "", square=False, labels=True))
     parts.extend(_legend(year_label, previous_label, any(v is not None for v in last_year), bool(steps)))
-    parts.append("</svg>")
-    # Every piece of text above is escaped or a number formatted here.
-    return mark_safe("".join(parts))  # noqa: S308
+    return _closing(parts, title, image)
 
 
 def _series(values, x, y, colour: str, dash: str, *, square: bool, labels: bool) -> list[str]:
@@ -206,8 +226,9 @@ PEERS_H = HEIGHT - TOP - PEERS_BOTTOM
 OTHERS, THIS_PROVIDER = "#5694ca", "#0b0c0c"
 
 
-def peers_chart(peers: dict, *, chart_id: str, measure: str, quarter: str) -> SafeString:
-    """The funnel plot of a frozen position's ``peers`` (see outcomes.reviews.pack_benchmark)."""
+def peers_chart(peers: dict, *, chart_id: str, measure: str, quarter: str, image: bool = False) -> SafeString:
+    """The funnel plot of a frozen position's ``peers`` (see outcomes.reviews.pack_benchmark);
+    ``image`` for the PDF (see the module's notes)."""
     rate = Decimal(peers["rate_numerator"]) / Decimal(peers["rate_denominator"])
     this_value, this_n = float(peers["this"][0]), int(peers["this"][1])
     points = [(float(value), int(n)) for value, n, _flag in peers["points"]]
@@ -273,9 +294,7 @@ def peers_chart(peers: dict, *, chart_id: str, measure: str, quarter: str) -> Sa
         f'fill="{TEXT}">This provider</text>'
     )
     parts.extend(_peers_legend())
-    parts.append("</svg>")
-    # Every piece of text above is escaped or a number formatted here.
-    return mark_safe("".join(parts))  # noqa: S308
+    return _closing(parts, title, image)
 
 
 def _peers_legend() -> list[str]:

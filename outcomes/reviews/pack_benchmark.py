@@ -33,7 +33,7 @@ from django.db.models import Q
 from commissioning.models import Contract
 from outcomes.measures import Direction
 from outcomes.measures.disclosure import suppress_rate
-from outcomes.measures.ranking import MIN_COMPARATORS, shared_rank
+from outcomes.measures.ranking import MIN_COMPARATORS, shared_ranks
 from outcomes.measures.rating import round_half_up
 from outcomes.portfolio.funnel import (
     SPECIAL_CAUSE,
@@ -122,14 +122,12 @@ def _position(meeting: ReviewMeeting, row: dict, best: dict[int, dict], service:
         }
     value = Decimal(current["value"])
     values = [Decimal(e["value"]) for e in entries] + [value]
-    standing = shared_rank(value, values, higher=higher)
+    places = shared_ranks(values, higher=higher)  # the one rule, every figure ranked at once
+    standing = places[value]
     this = {"label": "This provider", "value": current["value"], "figures": current["figures"], "this": True}
     entries.insert(standing.rank - 1, this)  # first among any providers with the same figure
-    places: dict[str, Any] = {}  # one rank per distinct figure (the one rule, asked once per figure)
     for entry in entries:
-        if entry["value"] not in places:
-            places[entry["value"]] = shared_rank(Decimal(entry["value"]), values, higher=higher)
-        place = places[entry["value"]]
+        place = places[Decimal(entry["value"])]
         entry["rank"], entry["rank_text"] = place.rank, place.short
     if not comparators:
         statement = (

@@ -38,19 +38,20 @@ def pack_filename(pack: ReviewPack, reach: Reach = WHOLE) -> str:
 PDF_LISTED_UP_TO = 20
 
 
-def _peers_chart(pack: ReviewPack, row: dict, quarter: str) -> str:
+def _peers_chart(pack: ReviewPack, row: dict, quarter: str, pdf: bool) -> str:
     peers = (row.get("position") or {}).get("peers")
     if not peers:
         return ""
     return peers_chart(
-        peers, chart_id=f"peers-{pack.pk}-{row['key']}", measure=row["measure"], quarter=quarter
+        peers, chart_id=f"peers-{pack.pk}-{row['key']}", measure=row["measure"], quarter=quarter, image=pdf
     )
 
 
 def pack_document(pack: ReviewPack, reach: Reach, *, pdf: bool = False) -> dict:
     """The template context of the pack (page and PDF alike): the frozen figures within ``reach``,
-    with each row's charts drawn from them; ``pdf`` for the PDF, whose rows list the other providers
-    one by one only where there are few of them (``PDF_LISTED_UP_TO``)."""
+    with each row's charts drawn from them; ``pdf`` for the PDF, whose charts are images of the same
+    SVG and whose rows list the other providers one by one only where there are few of them
+    (``PDF_LISTED_UP_TO``)."""
     figures = figures_within(pack.figures, reach)
     contracts = [
         {
@@ -63,6 +64,7 @@ def pack_document(pack: ReviewPack, reach: Reach, *, pdf: bool = False) -> dict:
                         chart_id=f"chart-{pack.pk}-{row['key']}",
                         year_label=figures["year_label"],
                         previous_label=figures["previous_year_label"],
+                        image=pdf,
                     ),
                     "chart_rows": [
                         {
@@ -75,7 +77,7 @@ def pack_document(pack: ReviewPack, reach: Reach, *, pdf: bool = False) -> dict:
                             zip(row["quarters"], row["previous_year"], row["quarter_targets"], strict=True)
                         )
                     ],
-                    "peers_chart": _peers_chart(pack, row, figures["quarter_label"]),
+                    "peers_chart": _peers_chart(pack, row, figures["quarter_label"], pdf),
                     "peers_listed": not pdf
                     or not (row.get("position") or {}).get("peers")
                     or len(row["position"]["entries"]) <= PDF_LISTED_UP_TO + 1,

@@ -15,6 +15,7 @@ from outcomes.measures.ranking import (
     rank_short,
     rank_words,
     shared_rank,
+    shared_ranks,
 )
 
 
@@ -117,3 +118,17 @@ def test_the_words_and_the_short_form():
 def test_the_value_ranked_must_be_among_the_figures():
     with pytest.raises(ValueError):
         shared_rank(Decimal("1.0"), figures("2.0", "3.0"), higher=True)
+
+
+@pytest.mark.parametrize("higher", [True, False])
+def test_every_figure_ranked_at_once_follows_the_rule(higher):
+    """shared_ranks (a funnel's providers ranked in one sort) gives each figure 1 + the number of
+    figures strictly better, shared when another figure is equal: a count for each, as stated."""
+    values = figures(*(f"{(n * 37) % 101 / 2:.1f}" for n in range(300)), "20.0", "20.0", "0.0")
+    every = shared_ranks(values, higher=higher)
+    for value in values:
+        better = sum(1 for other in values if (other > value if higher else other < value))
+        equal = sum(1 for other in values if other == value)
+        assert every[value] == Rank(rank=1 + better, ranked=len(values), shared=equal > 1)
+        assert shared_rank(value, values, higher=higher) == every[value]
+    assert shared_ranks(figures("80.0", "80"), higher=True)[Decimal("80")].words == "joint 1st of 2"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -229,7 +230,7 @@ def best_of(runs: int, work) -> tuple[float, object]:
     return min(timings), outcome
 
 
-def main() -> None:
+def _run() -> None:
     app.conf.task_always_eager = True  # the PDF task runs in-process, as in the embedded mode
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-pack-")
@@ -262,6 +263,14 @@ def main() -> None:
         f"End to end (request, freeze, PDF made and stored): {time.perf_counter() - start:.2f} s, "
         f"status {made.status}, {made.pages} pages"
     )
+
+
+def main() -> None:
+    try:
+        _run()
+    finally:
+        if os.path.basename(settings.MEDIA_ROOT).startswith("bench-pack-"):  # the pack files the run stored
+            shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -75,6 +77,12 @@ def pytest_configure(config):
             "Run `make test`: it starts both. (Or set DATABASE_URL and CELERY_BROKER_URL yourself.)",
             returncode=2,
         )
+
+
+def pytest_unconfigure(config):
+    """The run's stored files go with it."""
+    if Path(settings.MEDIA_ROOT).name.startswith("homecare-test-media-"):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

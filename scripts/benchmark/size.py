@@ -34,6 +34,7 @@ import gc
 import json
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -623,7 +624,13 @@ def run(scale: int) -> dict:
 
 def main() -> None:
     scale, out = int(sys.argv[1]), sys.argv[2]
-    result = run(scale)
+    try:
+        result = run(scale)
+    finally:
+        if os.path.basename(settings.MEDIA_ROOT).startswith(
+            "bench-media-"
+        ):  # the files the size's work stored
+            shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     with open(out, "w") as handle:
         json.dump(result, handle, indent=1, default=str)
 

@@ -25,11 +25,12 @@ from datetime import date, timedelta
 
 from django.db import connection
 
+from accounts.id_lists import ids_in
 from commissioning.models import Contract
 from outcomes.measures import MEASURES
 from outcomes.models import EpisodeRecord
 from outcomes.periods import Period, add_months, months_between, rolling_twelve_period
-from outcomes.results.latest import Moved, ids_in, jit_off, null_safe_equal
+from outcomes.results.latest import Moved, jit_off, null_safe_equal
 
 READ_FIELDS = (
     "person_ref",

@@ -11,7 +11,7 @@ all the periods and contracts asked for (see ``figures_for``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -426,12 +426,18 @@ PERIODS_PER_QUERY = 40  # at most four counts a period: well inside any database
 ByContract = dict[int, dict[Period, Figures]]
 
 
+def _by_contract(
+    rows: Iterable[dict], names: Iterable[str], contracts: tuple[Contract, ...]
+) -> dict[int, dict]:
+    """Grouped rows (each with its ``contract_id``) by contract; a contract without a row gets None
+    for each of the ``names``."""
+    found = {row.pop("contract_id"): row for row in rows}
+    return {contract.pk: found.get(contract.pk, dict.fromkeys(names)) for contract in contracts}
+
+
 def _grouped(rows: QuerySet, aggregates: dict, contracts: tuple[Contract, ...]) -> dict[int, dict]:
     """The aggregates per contract (one GROUP BY query); a contract without rows gets None for each."""
-    found = {
-        row.pop("contract_id"): row for row in rows.values("contract_id").annotate(**aggregates).order_by()
-    }
-    return {contract.pk: found.get(contract.pk, dict.fromkeys(aggregates)) for contract in contracts}
+    return _by_contract(rows.values("contract_id").annotate(**aggregates).order_by(), aggregates, contracts)
 
 
 @dataclass(frozen=True)
@@ -499,14 +505,12 @@ def _grouped_built(
     kept = _KEPT.get()
     if kept is None or connections[EpisodeRecord.objects.db].vendor != "postgresql":
         grouped = build()
-        rows = list(grouped.filter(of_contracts(contracts)))
-        names = list(grouped.query.annotation_select)
-    else:
-        if key not in kept:
-            kept[key] = Compiled.of(build())
-        rows, names = kept[key].rows(contracts), list(kept[key].names)
-    found = {row.pop("contract_id"): row for row in rows}
-    return {contract.pk: found.get(contract.pk, dict.fromkeys(names)) for contract in contracts}
+        return _by_contract(
+            grouped.filter(of_contracts(contracts)), grouped.query.annotation_select, contracts
+        )
+    if key not in kept:
+        kept[key] = Compiled.of(build())
+    return _by_contract(kept[key].rows(contracts), kept[key].names, contracts)
 
 
 def _params_key(params: dict) -> str:

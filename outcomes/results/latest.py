@@ -13,7 +13,6 @@ rescans them for every row (minutes for a large return).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,18 +20,12 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+from accounts.id_lists import ids_in
 from commissioning.models import Contract
 from outcomes.models import EpisodeRecord, ReturnAttempt
 
 _EPISODES = EpisodeRecord._meta.db_table
 _ATTEMPTS = ReturnAttempt._meta.db_table
-
-
-def ids_in(column: str, ids: list[int]) -> tuple[str, list]:
-    """SQL for "``column`` is one of ``ids``", the list passed as one parameter, and that parameter."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]  # noqa: S608 - no value in it
 
 
 JIT_ROWS = 5000  # fewer rows than this are never planned costly enough to be compiled

@@ -25,7 +25,6 @@ from datetime import date, timedelta
 
 from django.db import connection
 
-from accounts.id_lists import ids_in
 from commissioning.models import Contract
 from outcomes.measures import MEASURES
 from outcomes.models import EpisodeRecord
@@ -94,28 +93,28 @@ class RowChange:
 
 def rows_read_changing(moved: Moved) -> set[RowChange]:
     """The episodes whose row read changed, in a field the measures read, with a refresh of the
-    latest-row flags (``latest_flags_refresh``).
+    latest-row flags found and not yet written (``latest_flags_refresh``).
 
-    One query pairs each row no longer read with the row now read of the same episode (the id lists
-    give the planner their sizes, so it hashes) and keeps the pairs that differ; what comes back is
-    each distinct (dates before, dates after, fields that differ), far fewer than the episodes.
+    One query pairs each row no longer read with the row now read of the same episode (a full join
+    on the reference, so it hashes whatever the planner knows) and keeps the pairs that differ; what
+    comes back is each distinct (dates before, dates after, fields that differ), far fewer than the
+    episodes.
     """
-    if not moved.before and not moved.after:
-        return set()
     table = EpisodeRecord._meta.db_table
-    before, before_params = ids_in("id", moved.before or [0])
-    after, after_params = ids_in("id", moved.after or [0])
+    (before, before_params), (after, after_params) = moved.before, moved.after
+    if before == "FALSE" and after == "FALSE":
+        return set()
     equal = null_safe_equal()
     same = " AND ".join(f"o.{name} {equal} n.{name}" for name in READ_FIELDS)
     differing = " || ".join(
         f"CASE WHEN o.{name} {equal} n.{name} THEN '0' ELSE '1' END" for name in READ_FIELDS
     )
     columns = ", ".join(("episode_ref", *READ_FIELDS))
-    with connection.cursor() as cursor, jit_off(cursor, len(moved.before) + len(moved.after)):
+    with connection.cursor() as cursor, jit_off(cursor, moved.rows):
         cursor.execute(
             f"""
-            WITH read_before AS (SELECT {columns} FROM {table} WHERE {before}),
-            read_after AS (SELECT {columns} FROM {table} WHERE {after})
+            WITH read_before AS (SELECT {columns} FROM {table} e WHERE {before}),
+            read_after AS (SELECT {columns} FROM {table} e WHERE {after})
             SELECT DISTINCT
               o.episode_ref IS NOT NULL, o.referred_on, o.first_visit_on, o.ended_on,
               n.episode_ref IS NOT NULL, n.referred_on, n.first_visit_on, n.ended_on,

@@ -699,7 +699,7 @@ def _flags_repair(contract: Contract) -> int:
         Contract.objects.select_for_update().filter(pk=contract.pk).first()
         broken = latest_flags_broken(contract)
         if broken:
-            latest_flags_refresh(contract)
+            latest_flags_refresh(contract).write()
             audit_record(
                 actor=None,
                 actor_label=CHECK_LABEL,

@@ -77,18 +77,53 @@ def _refs(where: str, params: list, *, less: tuple[str, list] | None = None) -> 
 
 @dataclass(frozen=True)
 class Moved:
-    """The rows the measures read before a refresh and after it, where they differ: ``before`` lost
-    the flag (or were flagged and are not read any more), ``after`` are read now and were not."""
+    """The rows the measures read before a refresh and after it, where they differ, each as an SQL
+    condition on the episode table with its parameters: ``before`` lose the flag (or were flagged
+    and are not read any more), ``after`` are read now and were not. ``rows`` is at most how many
+    rows the two hold. The conditions hold until the refresh is written."""
 
-    before: list[int]
-    after: list[int]
+    before: tuple[str, list]
+    after: tuple[str, list]
+    rows: int
+
+
+@dataclass(frozen=True)
+class FlagsRefresh:
+    """A refresh of the latest-row flags, found and not yet written: what it moves (``moved``, to
+    compare the rows read before and after while both can still be told apart) and the statements
+    that move the flags (``write``)."""
+
+    moved: Moved
+    writes: tuple[tuple[str, list], ...]
+
+    def write(self) -> None:
+        with connection.cursor() as cursor:
+            for statement, params in self.writes:
+                cursor.execute(statement, params)
+
+
+def _either(*conditions: tuple[str, list]) -> tuple[str, list]:
+    """SQL for "any of the conditions" (each as ``FALSE`` when it selects nothing), and their
+    parameters."""
+    found = [condition for condition in conditions if condition[0] != "FALSE"]
+    if not found:
+        return "FALSE", []
+    if len(found) == 1:
+        return found[0]
+    return " OR ".join(f"({sql})" for sql, _ in found), [param for _, params in found for param in params]
+
+
+def _flag(where: tuple[str, list], flag: bool) -> tuple[str, list]:
+    """The statement setting the flag of the rows ``where`` selects (as ``e``)."""
+    return f"UPDATE {_EPISODES} AS e SET is_latest = %s WHERE {where[0]}", [flag, *where[1]]  # noqa: S608 - names from the model
 
 
 def latest_flags_refresh(
     contract: Contract, attempts: list[ReturnAttempt] | None = None, *, newest: ReturnAttempt | None = None
-) -> Moved:
-    """Flag each episode's latest row, for the episodes in the given versions (or the whole contract);
-    only the rows whose flag changes are written.
+) -> FlagsRefresh:
+    """Find how to flag each episode's latest row, for the episodes in the given versions (or the
+    whole contract), writing nothing: ``write()`` on the answer writes only the rows whose flag
+    changes. Read it (and compare the rows read before and after) before writing anything else.
 
     ``newest`` is one of the versions, just written with its rows flagged because its month is the
     contract's latest with an accepted version: each of its rows is its episode's latest, so its
@@ -103,35 +138,31 @@ def latest_flags_refresh(
         )
         return _ranked_refresh(contract, _refs(where, params))
     others = [attempt.pk for attempt in attempts or [] if attempt.pk != newest.pk]
-    turned_off = _newest_refresh(contract, newest)
-    moved = (
+    ranked = (
         _ranked_refresh(contract, _refs(*ids_in("attempt_id", others), less=("attempt_id = %s", [newest.pk])))
         if others
-        else Moved([], [])
+        else FlagsRefresh(Moved(("FALSE", []), ("FALSE", []), 0), ())
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {_EPISODES} WHERE attempt_id = %s", [newest.pk])  # noqa: S608 - names from the model
-        written = [row_id for (row_id,) in cursor.fetchall()]
-    return Moved(before=sorted([*turned_off, *moved.before]), after=sorted([*written, *moved.after]))
-
-
-def _newest_refresh(contract: Contract, newest: ReturnAttempt) -> list[int]:
-    """Unflag the other flagged rows of the newest version's episodes; the rows unflagged."""
+    # The newest version's rows are read now; before, its episodes' flagged rows were (none, for an
+    # episode new to the contract).
     touched, params = _refs("attempt_id = %s", [newest.pk])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {_EPISODES} AS e SET is_latest = %s
-            WHERE e.contract_id = %s AND e.is_latest AND e.attempt_id <> %s AND {touched}
-            RETURNING id
-            """,  # noqa: S608 - names from the model; every value is a parameter
-            [False, contract.pk, newest.pk, *params],
-        )
-        return [row_id for (row_id,) in cursor.fetchall()]
+    before = (
+        f"e.contract_id = %s AND e.is_latest AND e.attempt_id <> %s AND {touched}",
+        [contract.pk, newest.pk, *params],
+    )
+    written = ("e.attempt_id = %s", [newest.pk])
+    return FlagsRefresh(
+        Moved(
+            before=_either(before, ranked.moved.before),
+            after=_either(written, ranked.moved.after),
+            rows=2 * newest.episode_count + ranked.moved.rows,
+        ),
+        (_flag(before, False), *ranked.writes),
+    )
 
 
-def _ranked_refresh(contract: Contract, touched: tuple[str, list]) -> Moved:
-    """Rank the current rows of the touched episodes newest month first, and move the flags to the
+def _ranked_refresh(contract: Contract, touched: tuple[str, list]) -> FlagsRefresh:
+    """Rank the current rows of the touched episodes newest month first, to move the flags to the
     first of each."""
     condition, params = touched
     with connection.cursor() as cursor:
@@ -152,15 +183,14 @@ def _ranked_refresh(contract: Contract, touched: tuple[str, list]) -> Moved:
             [contract.pk, *params, contract.pk, *params],
         )
         found = cursor.fetchall()
-        moved = Moved(
-            before=sorted(row_id for row_id, flag in found if not flag),
-            after=sorted(row_id for row_id, flag in found if flag),
-        )
-        for ids, flag in ((moved.before, False), (moved.after, True)):
-            if ids:
-                where, id_params = ids_in("id", ids)
-                cursor.execute(
-                    f"UPDATE {_EPISODES} SET is_latest = %s WHERE {where}",  # noqa: S608 - names from the model
-                    [flag, *id_params],
-                )
-    return moved
+    before = sorted(row_id for row_id, flag in found if not flag)
+    after = sorted(row_id for row_id, flag in found if flag)
+    writes = tuple(_flag(ids_in("e.id", ids), flag) for ids, flag in ((before, False), (after, True)) if ids)
+    return FlagsRefresh(
+        Moved(
+            before=ids_in("e.id", before) if before else ("FALSE", []),
+            after=ids_in("e.id", after) if after else ("FALSE", []),
+            rows=len(found),
+        ),
+        writes,
+    )

@@ -138,7 +138,9 @@ def attempt_accept(
     versions = [a for a in (attempt, previous) if a is not None]
     attempt.is_current = True
     attempt.save(update_fields=["is_current"])
-    changed = rows_read_changing(latest_flags_refresh(contract, versions, newest=attempt if newest else None))
+    flags = latest_flags_refresh(contract, versions, newest=attempt if newest else None)
+    changed = rows_read_changing(flags.moved)  # before the flags move: the rows read before are told by them
+    flags.write()
     touched = months_touched(
         contract,
         month=monthly_return.month,
@@ -206,7 +208,7 @@ def _insert_episodes(attempt: ReturnAttempt, rows: _Rows, *, latest: bool) -> No
     """Write a version's episodes, flagged as their episodes' latest rows or not: PostgreSQL COPY
     (fast, same transaction), else bulk inserts."""
     if keeps_checked_rows():
-        episodes_copy(rows.copy_text, latest=latest)
+        episodes_copy(rows.copy_text, contract_id=attempt.monthly_return.contract_id, latest=latest)
         return
     monthly_return = attempt.monthly_return
     EpisodeRecord.objects.bulk_create(

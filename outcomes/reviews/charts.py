@@ -22,14 +22,13 @@ position in figures (pack_measure.html).
 from __future__ import annotations
 
 import base64
-import math
 from decimal import Decimal
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
 from outcomes.portfolio.funnel import Z_998, control_limits
-from outcomes.portfolio.funnel_chart import count_axis, limit_curves, percent_axis
+from outcomes.portfolio.funnel_chart import count_axis, fmt, limit_curves, percent_axis
 
 WIDTH, HEIGHT = 360, 214
 LEFT, RIGHT, TOP, BOTTOM = 42, 12, 16, 60
@@ -44,22 +43,6 @@ def _number(text: str | None) -> float | None:
         return None if text is None or text == "" else float(text)
     except (TypeError, ValueError):
         return None
-
-
-def _axis(values: list[float]) -> tuple[float, float, float]:
-    """The y axis: bottom, top and gridline step, in whole tens of percent within 0–100."""
-    if not values:
-        return 0.0, 100.0, 20.0
-    low = max(0.0, math.floor((min(values) - 5) / 10) * 10)
-    high = min(100.0, math.ceil((max(values) + 5) / 10) * 10)
-    if high - low < 20:
-        low, high = (max(0.0, high - 20), high) if high - 20 >= 0 else (0.0, 20.0)
-    step = 10.0 if high - low <= 60 else 20.0
-    return low, high, step
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 def _opening(chart_id: str, title: str) -> list[str]:
@@ -93,7 +76,7 @@ def _percent_grid(low: float, high: float, step: float, y) -> list[str]:
         parts.append(
             f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{WIDTH - RIGHT}" y2="{y(grid):.1f}" '
             f'stroke="{GRID}" stroke-width="0.6"/>'
-            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{_fmt(grid)}%</text>'
+            f'<text x="{LEFT - 5}" y="{y(grid) + 3.5:.1f}" text-anchor="end" fill="{TEXT}">{fmt(grid)}%</text>'
         )
         grid += step
     return parts
@@ -110,7 +93,7 @@ def quarter_chart(
     fallback = _number(row.get("target_value"))
     targets = [value if value is not None else fallback for value in targets]
     known = [v for v in (*this_year, *last_year, *targets) if v is not None]
-    low, high, step = _axis(known)
+    low, high, step = percent_axis(known)
 
     def x(index: float) -> float:
         return LEFT + (index + 0.5) * PLOT_W / 4
@@ -215,9 +198,7 @@ def _description(row, year_label, previous_label, this_year, last_year, targets)
         text += f"; {previous_label}: {said(last_year)}"
     shown = list(dict.fromkeys(v for v in targets if v is not None))
     if shown:
-        text += (
-            "; target " + " then ".join(f"{_fmt(v)}%" for v in shown) + f" ({row['better_label'].lower()})"
-        )
+        text += "; target " + " then ".join(f"{fmt(v)}%" for v in shown) + f" ({row['better_label'].lower()})"
     return text + "."
 
 

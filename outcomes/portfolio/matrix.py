@@ -38,10 +38,10 @@ from outcomes.portfolio.dashboard_facts import Listed, open_notices, qaf_statuse
 from outcomes.results.overrides import overrides_in_force
 from outcomes.results.selectors import (
     DIRECTION_LABELS,
-    NOT_RATED_LABELS,
     RAG_LABELS,
     Cell,
     result_contracts_for,
+    result_marks,
     results_shown,
 )
 from providers.models import Provider
@@ -150,18 +150,7 @@ class MatrixCell(Cell):
     @property
     def marks(self) -> list[str]:
         """Short words for what the reader must know about the figure (the page's key explains them)."""
-        result, marks = self.result, []
-        if result.not_rated_reason in NOT_RATED_LABELS:
-            marks.append(NOT_RATED_LABELS[result.not_rated_reason])
-        if result.incomplete:
-            marks.append("incomplete")
-        if result.restated:
-            marks.append("restated")
-        if self.override:
-            marks.append("overridden")
-        if result.pending:
-            marks.append(f"{result.pending} pending")
-        return marks
+        return result_marks(self.result, "overridden" if self.override else "")
 
 
 # The matrix's column headers: a few words per measure; the key under the table names each column

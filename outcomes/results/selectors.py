@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -229,20 +230,44 @@ class Cell:
 
     @property
     def badges(self) -> list[str]:
-        result, badges = self.result, []
-        if result.not_rated_reason in NOT_RATED_LABELS:
-            badges.append(NOT_RATED_LABELS[result.not_rated_reason])
-        if result.incomplete:
-            badges.append("incomplete")
-        if result.restated:
-            badges.append("restated")
-        if self.override:
-            badges.append(
-                f"overridden: {RAG_LABELS[self.override.rag]} (computed {RAG_LABELS.get(result.rag, result.rag)})"
-            )
-        if result.pending:
-            badges.append(f"{result.pending} pending")
-        return badges
+        override, result = self.override, self.result
+        return result_marks(
+            result,
+            f"overridden: {RAG_LABELS[override.rag]} (computed {RAG_LABELS.get(result.rag, result.rag)})"
+            if override
+            else "",
+        )
+
+
+class Marked(Protocol):
+    """What ``result_marks`` reads of a result (a model instance, or a page's row of its values)."""
+
+    @property
+    def not_rated_reason(self) -> str | None: ...
+    @property
+    def incomplete(self) -> bool: ...
+    @property
+    def restated(self) -> bool: ...
+    @property
+    def pending(self) -> int: ...
+
+
+def result_marks(result: Marked, overridden: str) -> list[str]:
+    """The words a reader must know about a shown figure, in this order: why it is not rated, that
+    it is incomplete, restated, overridden (``overridden``, the page's words for it, empty when no
+    override is in force) and how many of its episodes are pending."""
+    marks = []
+    if result.not_rated_reason in NOT_RATED_LABELS:
+        marks.append(NOT_RATED_LABELS[result.not_rated_reason])
+    if result.incomplete:
+        marks.append("incomplete")
+    if result.restated:
+        marks.append("restated")
+    if overridden:
+        marks.append(overridden)
+    if result.pending:
+        marks.append(f"{result.pending} pending")
+    return marks
 
 
 @dataclass

@@ -1,0 +1,2 @@
+"""Statistical methods behind the judgements the product shows beside a RAG (pure Python, no database):
+statistical process control (``spc``)."""

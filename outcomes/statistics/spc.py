@@ -10,10 +10,11 @@ rather than as floating point happens to round it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
+from math import lcm
 
 MINIMUM_POINTS = 12  # fewer points than this: no SPC
 SCREEN = Fraction("3.267")  # a moving range at least this many times the average is screened out
@@ -100,22 +101,17 @@ class Limits:
     mr_bar: Fraction  # the average moving range after screening
     ranges: int  # moving ranges in the baseline
     screened: int  # of which screened out (≥ 3.267 × their average)
+    lower: Fraction = field(init=False)
+    upper: Fraction = field(init=False)
+    near_lower: Fraction = field(init=False)
+    near_upper: Fraction = field(init=False)
 
-    @property
-    def lower(self) -> Fraction:
-        return self.mean - LIMIT * self.mr_bar
-
-    @property
-    def upper(self) -> Fraction:
-        return self.mean + LIMIT * self.mr_bar
-
-    @property
-    def near_lower(self) -> Fraction:
-        return self.mean - NEAR * self.mr_bar
-
-    @property
-    def near_upper(self) -> Fraction:
-        return self.mean + NEAR * self.mr_bar
+    def __post_init__(self) -> None:
+        spread, near = LIMIT * self.mr_bar, NEAR * self.mr_bar
+        object.__setattr__(self, "lower", self.mean - spread)
+        object.__setattr__(self, "upper", self.mean + spread)
+        object.__setattr__(self, "near_lower", self.mean - near)
+        object.__setattr__(self, "near_upper", self.mean + near)
 
 
 @dataclass(frozen=True)
@@ -163,7 +159,7 @@ class Analysis:
 
 
 def as_fraction(value: Decimal | Fraction | int | str) -> Fraction:
-    return value if isinstance(value, Fraction) else Fraction(str(value))
+    return value if isinstance(value, Fraction) else Fraction(value)
 
 
 def fixed(value: Fraction, places: int = 4) -> str:
@@ -174,16 +170,26 @@ def fixed(value: Fraction, places: int = 4) -> str:
         return str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
+def _whole(figures: Sequence[Fraction]) -> tuple[int, list[int]]:
+    """A common denominator of the figures, and each figure times it (a whole number)."""
+    scale = lcm(*(figure.denominator for figure in figures))
+    return scale, [figure.numerator * (scale // figure.denominator) for figure in figures]
+
+
 def xmr_limits(values: Sequence[Fraction]) -> Limits:
     """The mean, and the average moving range after screening out every range of at least 3.267 times
     the average of them all (one pass), of a baseline's values."""
-    mean = sum(values, Fraction(0)) / len(values)
-    ranges = [abs(later - earlier) for earlier, later in zip(values, values[1:], strict=False)]
-    average = sum(ranges, Fraction(0)) / len(ranges)
-    kept = [r for r in ranges if r < SCREEN * average]
-    mr_bar = sum(kept, Fraction(0)) / len(kept) if kept else Fraction(0)  # every range 0: no spread
+    scale, whole = _whole(values)
+    ranges = [abs(later - earlier) for earlier, later in zip(whole, whole[1:], strict=False)]
+    total = sum(ranges)
+    # r ≥ 3.267 × total / count  ⇔  r × count × 1000 ≥ 3267 × total: exact, in whole numbers
+    kept = [r for r in ranges if r * len(ranges) * SCREEN.denominator < SCREEN.numerator * total]
     return Limits(
-        baseline=len(values), mean=mean, mr_bar=mr_bar, ranges=len(ranges), screened=len(ranges) - len(kept)
+        baseline=len(values),
+        mean=Fraction(sum(whole), len(whole) * scale),
+        mr_bar=Fraction(sum(kept), len(kept) * scale) if kept else Fraction(0),  # every range 0: no spread
+        ranges=len(ranges),
+        screened=len(ranges) - len(kept),
     )
 
 
@@ -206,32 +212,35 @@ def _runs(signs: Sequence[int]) -> Iterable[tuple[int, int]]:
 def rules_marking(values: Sequence[Fraction], limits: Limits) -> list[set[int]]:
     """For each value, the rules (1 outside the limits, 2 a shift, 3 a trend, 4 two of three near a
     limit) that mark it."""
-    marks: list[set[int]] = [set() for _ in values]
-    sides = [_sign(value - limits.mean) for value in values]
-    for index, value in enumerate(values):
-        if value < limits.lower or value > limits.upper:
+    lines = (limits.mean, limits.lower, limits.upper, limits.near_lower, limits.near_upper)
+    # Every figure times one common denominator is a whole number: the rules compare integers, exactly.
+    scale = lcm(*(figure.denominator for figure in (*lines, *values)))
+    mean, lower, upper, near_lower, near_upper = (
+        figure.numerator * (scale // figure.denominator) for figure in lines
+    )
+    whole = [value.numerator * (scale // value.denominator) for value in values]
+    marks: list[set[int]] = [set() for _ in whole]
+    sides = [(value > mean) - (value < mean) for value in whole]
+    for index, value in enumerate(whole):
+        if value < lower or value > upper:
             marks[index].add(OUTSIDE)
     for start, length in _runs(sides):
         if length >= RUN:
             for index in range(start, start + length):
                 marks[index].add(SHIFT)
-    steps = [_sign(later - earlier) for earlier, later in zip(values, values[1:], strict=False)]
+    steps = [(later > earlier) - (later < earlier) for earlier, later in zip(whole, whole[1:], strict=False)]
     for start, length in _runs(steps):
         if length >= RUN - 1:  # six rises (or falls) in a row: seven points
             for index in range(start, start + length + 1):
                 marks[index].add(TREND)
-
-    def near(index: int, side: int) -> bool:
-        value = values[index]
-        if side > 0:
-            return limits.near_upper < value <= limits.upper
-        return limits.lower <= value < limits.near_lower
-
-    for first in range(len(values) - 2):
-        window = range(first, first + 3)
+    near = [
+        (near_upper < value <= upper) if side > 0 else (lower <= value < near_lower)
+        for value, side in zip(whole, sides, strict=True)
+    ]
+    for first in range(len(whole) - 2):
         side = sides[first]
-        if side and all(sides[index] == side for index in window):
-            beyond = [index for index in window if near(index, side)]
+        if side and sides[first + 1] == side and sides[first + 2] == side:
+            beyond = [index for index in range(first, first + 3) if near[index]]
             if len(beyond) >= 2:
                 for index in beyond:
                     marks[index].add(NEAR_LIMIT)
@@ -259,7 +268,7 @@ def spc_analyse(
     limits = xmr_limits(values[: baseline or len(values)])
     points = []
     for (period, _), value, rules in zip(series, values, rules_marking(values, limits), strict=True):
-        side = _sign(value - limits.mean)
+        side = (value > limits.mean) - (value < limits.mean)
         if not rules:
             kind = PointType.COMMON_CAUSE
         elif side == (1 if higher_is_better else -1):

@@ -22,9 +22,11 @@ from outcomes.measures.ranking import MIN_COMPARATORS
 from outcomes.periods import Period, parse_period
 from outcomes.portfolio import funnel as benchmarking
 from outcomes.portfolio.funnel_chart import funnel_chart
+from outcomes.portfolio.spc_chart import spc_chart, spc_chart_title, spc_lines, spc_rows
 from outcomes.portfolio.trend import trend_for
 from outcomes.portfolio.trend_chart import band_words, trend_chart
 from outcomes.results.selectors import result_contract_get_for
+from outcomes.results.spc import target_spc
 
 FIELDS = ("measure", "quarter", "body", "pool")
 
@@ -150,10 +152,17 @@ def trend(request: HttpRequest, contract_id: int, target_id: int) -> HttpRespons
             f"{values or 'no values stored'}. The table below gives every value."
         ),
     )
+    spc = target_spc(target)
     return render(
         request,
         "outcomes/portfolio/trend.html",
         {
+            "spc": spc,
+            "spc_chart": spc_chart(spc, chart_id="spc", title=spc_chart_title(spc, name, contract.reference))
+            if spc.analysis
+            else None,
+            "spc_rows": spc_rows(spc),
+            "spc_lines": spc_lines(spc),
             "contract": contract,
             "target": target,
             "trend": data,

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.access import Acting, organisation_required
 from accounts.audit import audit_view
@@ -24,6 +25,7 @@ from outcomes.measures.library import CHOICE_LABELS
 from outcomes.models import ComplianceResult, RecomputeRun
 from outcomes.results import episodes, overrides, requests, selectors
 from outcomes.results.forms import OverrideForm, ScorecardYearForm
+from outcomes.results.spc import targets_spc
 
 
 def _year_choice(request: HttpRequest, contract: Contract) -> tuple[int, ScorecardYearForm]:
@@ -44,6 +46,9 @@ def scorecard(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = selectors.result_contract_get_for(acting, contract_id)
     year, form = _year_choice(request, contract)
     card = selectors.scorecard(contract, year)
+    # SPC as at the year's last month, or the latest month before it has ended
+    until = min(card.quarters[-1].start.replace(day=1, month=3), timezone.localdate())
+    judged = targets_spc([row.target for row in card.rows], until=until)
     return render(
         request,
         "outcomes/results/scorecard.html",
@@ -51,6 +56,7 @@ def scorecard(request: HttpRequest, contract_id: int) -> HttpResponse:
             "contract": contract,
             "form": form,
             "card": card,
+            "rows": [(row, judged[row.target.pk]) for row in card.rows],
             "can_recompute": requests.may_recompute(acting, contract),
             "recompute_count": len(selectors.recompute_periods(contract, year)),
             **_run_context(selectors.recompute_run_recent(contract)),

@@ -24,6 +24,13 @@ RUN = 7  # the length of a shift or a trend
 
 OUTSIDE, SHIFT, TREND, NEAR_LIMIT = 1, 2, 3, 4  # the spec's rule numbers
 
+RULE_NAMES = {
+    OUTSIDE: "outside the process limits",
+    SHIFT: "a shift: seven or more in a row on one side of the mean",
+    TREND: "a trend: seven or more in a row each rising, or each falling",
+    NEAR_LIMIT: "two of three close to a process limit",
+}
+
 WORDS = [
     "zero",
     "one",
@@ -156,6 +163,14 @@ class Analysis:
     @property
     def assurance_sentence(self) -> str:
         return assurance_sentence(self)
+
+    @property
+    def variation_reason(self) -> str:
+        return variation_reason(self)
+
+    @property
+    def assurance_reason(self) -> str:
+        return assurance_reason(self)
 
 
 def as_fraction(value: Decimal | Fraction | int | str) -> Fraction:
@@ -354,38 +369,51 @@ def _reasons(analysis: Analysis) -> list[str]:
     return reasons
 
 
+def variation_reason(analysis: Analysis) -> str:
+    """Why the latest month has its variation type, in words ("seven months in a row below the average")."""
+    if analysis.latest.type is PointType.COMMON_CAUSE:
+        limits = analysis.limits
+        return (
+            f"the latest month lies within the normal range ({percent(limits.lower)} to {percent(limits.upper)}), "
+            "with no sign of a change in the service"
+        )
+    return "; ".join(_reasons(analysis))
+
+
 def variation_sentence(analysis: Analysis) -> str:
     """The variation icon in words: "Special cause concern: seven months in a row below the average"."""
-    latest = analysis.latest
-    if latest.type is PointType.COMMON_CAUSE:
-        return (
-            "Common cause variation: the latest month lies within the normal range "
-            f"({percent(analysis.limits.lower)} to {percent(analysis.limits.upper)}), with no sign of a change "
-            "in the service"
-        )
-    label = "Special cause improvement" if latest.type is PointType.IMPROVEMENT else "Special cause concern"
-    reasons = _reasons(analysis)
-    return f"{label}: " + "; ".join(reasons)
+    label = {
+        PointType.COMMON_CAUSE: "Common cause variation",
+        PointType.IMPROVEMENT: "Special cause improvement",
+        PointType.CONCERN: "Special cause concern",
+    }[analysis.latest.type]
+    return f"{label}: {variation_reason(analysis)}"
 
 
-def assurance_sentence(analysis: Analysis) -> str:
-    """The assurance icon in words."""
+def assurance_reason(analysis: Analysis) -> str:
+    """Why the target has its assurance, in words."""
     assurance, limits = analysis.assurance, analysis.limits
     normal = f"{percent(limits.lower)} to {percent(limits.upper)}"
     if assurance is None:
-        return "No assurance: there is no target in force to judge the normal range against"
+        return "there is no target in force to judge the normal range against"
     target = percent(analysis.target) if analysis.target is not None else ""
     if assurance is Assurance.HIT_AND_MISS:
         return (
-            f"Hit and miss: the target ({target}) lies inside the normal range ({normal}), so it will be met "
-            "some months and missed in others without a change in the service"
+            f"the target ({target}) lies inside the normal range ({normal}), so it will be met some months and "
+            "missed in others without a change in the service"
         )
     if assurance is Assurance.CONSISTENT_PASS:
         return (
-            f"Consistently passes the target: the whole normal range ({normal}) is on the passing side of the "
-            f"target ({target}), so it will be met month after month unless the service changes"
+            f"the whole normal range ({normal}) is on the passing side of the target ({target}), so it will be "
+            "met month after month unless the service changes"
         )
     return (
-        f"Consistently fails the target: the whole normal range ({normal}) falls short of the target "
-        f"({target}), so it will not be met without a change in the service"
+        f"the whole normal range ({normal}) falls short of the target ({target}), so it will not be met "
+        "without a change in the service"
     )
+
+
+def assurance_sentence(analysis: Analysis) -> str:
+    """The assurance icon in words: "Hit and miss: the target (66.0%) lies inside the normal range …"."""
+    label = analysis.assurance.label if analysis.assurance else "No assurance"
+    return f"{label}: {assurance_reason(analysis)}"

@@ -1,0 +1,130 @@
+"""SPC on the pages: the trend page's XmR chart, its table of the same numbers and both icons with their
+sentences, from the stored monthly results (spec/spc.md)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+
+from outcomes.periods import add_months
+from outcomes.statistics.spc import spc_analyse
+from tests.factories import contract, stored_result, target
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLE_3 = [50, 51, 49, 50, 52, 48, 50, 51, 49, 50, 51, 49, 50, 60, 59, 61, 60, 60, 61, 59]
+FIRST = date(2024, 1, 1)
+
+
+def months(count: int) -> list[str]:
+    return [f"{add_months(FIRST, n):%Y-%m}" for n in range(count)]
+
+
+@pytest.fixture
+def homecare(world):
+    agreement = contract(world.council, world.provider_a, reference="SPC-1", start_date=date(2023, 4, 1))
+    return agreement, target(agreement, "AT_HOME_91D", "55")
+
+
+def page(response) -> str:
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def trend_url(agreement, goal) -> str:
+    return f"/portfolio/contracts/{agreement.pk}/targets/{goal.pk}/trend/"
+
+
+def test_the_trend_page_shows_the_chart_the_icons_and_a_table_of_the_same_numbers(world, homecare, sign_in):
+    agreement, goal = homecare
+    for month, value in zip(months(20), EXAMPLE_3, strict=True):
+        stored_result(goal, month, value, 100)
+    stored_result(goal, "2024-25-Q1", 150, 300)  # a quarter is not a point of the monthly series
+    text = page(sign_in(world.users["commissioner"]).get(trend_url(agreement, goal)))
+    section = text[text.index('id="spc"') :]
+    icons = section[section.index('data-testid="spc-icons"') :]
+    assert 'data-variation="special_cause_improvement_high"' in icons
+    assert 'data-assurance="hit_and_miss"' in icons
+    variation = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", "", icons[icons.index('data-testid="spc-variation"') :])
+    )
+    assert (
+        "Special cause improvement (high): the latest month (59.0%) is above the upper process limit (57.5%); "
+        "seven months in a row above the average." in variation
+    )
+    assert (
+        "Hit and miss: the target (55.0%) lies inside the normal range (49.5% to 57.5%), so it will be met some "
+        "months and missed in others without a change in the service." in variation
+    )
+    chart = section[section.index('data-testid="spc-chart"') :]
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in chart and 'role="img"' in chart
+    assert (
+        "SPC chart of " in chart
+        and "20 monthly values from January 2024 to August 2025; mean 53.5%, process limits 49.5% to 57.5%; "
+        "20 special cause values."
+        in chart
+    )
+    assert chart.count("<circle") == 1  # the legend's only: every value is special cause
+    assert chart[: chart.index("</svg>")].count("<rect") == 7 + 1  # seven improvements and the legend's
+    assert re.search(r'data-testid="spc-mean">53\.5%<', section)
+    assert re.search(r'data-testid="spc-limits">49\.5% to 57\.5%<', section)
+    assert re.search(r'data-testid="spc-near-limits">50\.8% to 56\.2%<', section)
+    assert "1.50 pp, from 18 of the 19 month-to-month changes (1 screened out" in section
+    table = section[section.index('data-testid="spc-table"') :]
+    rows = re.findall(
+        r'data-type="([a-z_]+)">\s*<th scope="row" class="govuk-table__header">([^<]+)</th>\s*'
+        r"<td[^>]*><a[^>]*>([0-9.]+%)<span",
+        table,
+    )
+    assert [(month, value) for _, month, value in rows] == [
+        (f"{add_months(FIRST, n):%B %Y}", f"{v:.1f}%") for n, v in enumerate(EXAMPLE_3)
+    ]
+    assert [kind for kind, _, _ in rows] == ["special_cause_concern"] * 13 + ["special_cause_improvement"] * 7
+    assert (
+        "1, outside the process limits; 2, a shift: seven or more in a row on one side of the mean" in table
+    )
+
+
+def test_fewer_than_twelve_values_says_so_and_not_rated_months_are_left_out(world, homecare, sign_in):
+    agreement, goal = homecare
+    for month, value in zip(months(11), EXAMPLE_3, strict=False):
+        stored_result(goal, month, value, 100)
+    low = stored_result(goal, "2024-12", 3, 4, rag="not_rated")
+    low.not_rated_reason = "low_numbers"
+    low.save()
+    text = page(sign_in(world.users["commissioner"]).get(trend_url(agreement, goal)))
+    section = text[text.index('id="spc"') :]
+    assert "Not enough months for SPC: 11 of 12." in section
+    assert "Left out, with no value (not rated): December 2024." in section
+    assert 'data-testid="spc-chart"' not in section and 'data-testid="spc-icons"' not in section
+    # the twelfth value brings the chart
+    stored_result(goal, "2025-01", 50, 100)
+    text = page(sign_in(world.users["commissioner"]).get(trend_url(agreement, goal)))
+    assert 'data-testid="spc-chart"' in text and 'data-variation="common_cause"' in text
+
+
+def test_the_scorecard_shows_both_icons_as_at_the_years_last_month_with_a_value(world, homecare, sign_in):
+    agreement, goal = homecare
+    for month, value in zip(months(20), EXAMPLE_3, strict=True):
+        stored_result(goal, month, value, 100)
+    client = sign_in(world.users["commissioner"])
+    latest = page(client.get(f"/results/contracts/{agreement.pk}/?year=2025"))
+    cell = latest[latest.index('data-testid="spc-icons"') :]
+    assert (
+        'data-variation="special_cause_improvement_high"' in cell and 'data-assurance="hit_and_miss"' in cell
+    )
+    assert "As at August 2025." in cell
+    assert "seven months in a row above the average" in cell
+    # a past year is judged on its months only: January 2024 to March 2025
+    earlier = spc_analyse(
+        [(month, value) for month, value in zip(months(15), EXAMPLE_3, strict=False)],
+        higher_is_better=True,
+        target="55",
+    )
+    past = page(client.get(f"/results/contracts/{agreement.pk}/?year=2024"))
+    cell = past[past.index('data-testid="spc-icons"') :]
+    assert f'data-variation="{earlier.variation.value}"' in cell and "As at March 2025." in cell
+    assert earlier.variation_reason in re.sub(r"\s+", " ", cell)

@@ -393,6 +393,34 @@ class ResultOverride(models.Model):
         return f"{self.target} {self.period}: {self.rag or 'override withdrawn'}"
 
 
+class SpcBaseline(models.Model):
+    """A commissioner's fixed SPC baseline for a target: its process limits come from the first
+    ``points`` monthly values, and later months are judged against them (spec/spc.md). Append-only:
+    the newest row of a target is in force; a row with ``points`` empty returns to every value.
+    """
+
+    target = models.ForeignKey("commissioning.Target", on_delete=models.CASCADE, related_name="spc_baselines")
+    points = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_month = models.DateField(
+        null=True, blank=True, help_text="The baseline's first month when it was fixed."
+    )
+    last_month = models.DateField(
+        null=True, blank=True, help_text="The baseline's last month when it was fixed."
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["target", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.target}: " + (f"baseline of {self.points} values" if self.points else "every value")
+
+
 class ExportStatus(models.TextChoices):
     QUEUED = "queued", "Being made"
     READY = "ready", "Ready"

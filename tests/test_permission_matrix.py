@@ -1182,6 +1182,38 @@ ROWS = [
         ),
         organisation_page(404),
     ),
+    # A target's SPC baseline: the lead body's people who manage targets (a form with errors: 200).
+    Row(
+        "portfolio:spc-baseline",
+        lambda w: (
+            f"/portfolio/contracts/{w.contracts['joint'].pk}/targets/{make.joint_target(w)}/spc-baseline/"
+        ),
+        CHANGE_CONTRACT,
+    ),
+    Row(
+        "portfolio:spc-baseline (post)",
+        lambda w: (
+            f"/portfolio/contracts/{w.contracts['joint'].pk}/targets/{make.joint_target(w)}/spc-baseline/"
+        ),
+        CHANGE_CONTRACT,
+        method="post",
+    ),
+    Row(
+        "portfolio:spc-baseline (another council's)",
+        lambda w: (
+            f"/portfolio/contracts/{w.contracts['other'].pk}/targets/{w.contracts['other'].targets.first().pk}"
+            "/spc-baseline/"
+        ),
+        organisation_page(404),
+    ),
+    Row(
+        "portfolio:spc-baseline (a target of another contract)",
+        lambda w: (
+            f"/portfolio/contracts/{w.contracts['joint'].pk}/targets/{w.contracts['other'].targets.first().pk}"
+            "/spc-baseline/"
+        ),
+        organisation_page(404),
+    ),
     # Portfolio: exports and the scrutiny report.
     Row("portfolio:results-csv", lambda w: "/portfolio/exports/results.csv", organisation_page(200)),
     Row("portfolio:results-xlsx", lambda w: "/portfolio/exports/results.xlsx", organisation_page(200)),

@@ -3,7 +3,7 @@ exports and the scrutiny report. Every URL has rows in the permission matrix."""
 
 from django.urls import path
 
-from outcomes.portfolio import views_benchmarks, views_dashboard, views_exports
+from outcomes.portfolio import views_benchmarks, views_dashboard, views_exports, views_spc
 
 app_name = "portfolio"
 urlpatterns: list = [
@@ -12,6 +12,11 @@ urlpatterns: list = [
     path("matrix.xlsx", views_dashboard.matrix_xlsx, name="matrix-xlsx"),
     path("benchmarks/", views_benchmarks.benchmarks, name="benchmarks"),
     path("contracts/<int:contract_id>/targets/<int:target_id>/trend/", views_benchmarks.trend, name="trend"),
+    path(
+        "contracts/<int:contract_id>/targets/<int:target_id>/spc-baseline/",
+        views_spc.spc_baseline,
+        name="spc-baseline",
+    ),
     path("exports/results.csv", views_exports.results_csv, name="results-csv"),
     path("exports/results.xlsx", views_exports.results_xlsx, name="results-xlsx"),
     path("exports/notices.xlsx", views_exports.notices_xlsx, name="notices-xlsx"),

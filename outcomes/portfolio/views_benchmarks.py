@@ -25,6 +25,7 @@ from outcomes.portfolio.funnel_chart import funnel_chart
 from outcomes.portfolio.spc_chart import spc_chart, spc_chart_title, spc_lines, spc_rows
 from outcomes.portfolio.trend import trend_for
 from outcomes.portfolio.trend_chart import band_words, trend_chart
+from outcomes.results.baselines import may_fix_baseline
 from outcomes.results.selectors import result_contract_get_for
 from outcomes.results.spc import target_spc
 
@@ -163,6 +164,8 @@ def trend(request: HttpRequest, contract_id: int, target_id: int) -> HttpRespons
             else None,
             "spc_rows": spc_rows(spc),
             "spc_lines": spc_lines(spc),
+            "spc_baseline_end": spc.points[spc.analysis.limits.baseline - 1].month if spc.analysis else None,
+            "can_fix_baseline": may_fix_baseline(request.acting, contract),
             "contract": contract,
             "target": target,
             "trend": data,

@@ -4,7 +4,8 @@ from the stored results only (nothing is computed again), and its analysis by
 
 The series is the target's latest monthly results in month order, up to a month when one is given (a
 page about a past period judges the months up to its end). A month whose result has no value, or is
-not rated (low numbers, no data), is left out; the page says which.
+not rated (low numbers, no data), is left out; the page says which. The limits come from every value,
+or from the first B when a commissioner has fixed a baseline (``outcomes.results.baselines``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import date
 from decimal import Decimal
 
 from outcomes.measures import MEASURES, Direction
+from outcomes.models import SpcBaseline
+from outcomes.results.baselines import baselines_in_force
 from outcomes.results.selectors import results_shown
 from outcomes.statistics.spc import MINIMUM_POINTS, Analysis, NotEnoughPoints, spc_analyse
 
@@ -37,6 +40,13 @@ class TargetSpc:
     points: list[SeriesPoint] = field(default_factory=list)
     left_out: list[date] = field(default_factory=list)  # months stored without a value
     analysis: Analysis | None = None
+    baseline: SpcBaseline | None = None  # the fixed baseline in force, if any
+
+    @property
+    def baseline_short(self) -> bool:
+        """A fixed baseline longer than the values there are (a page about an earlier month, or months
+        that lost their value since): the limits then come from every value."""
+        return bool(self.baseline and self.baseline.points and self.baseline.points > self.count)
 
     @property
     def count(self) -> int:
@@ -62,6 +72,7 @@ def _analysed(spc: TargetSpc) -> TargetSpc:
             [(f"{point.month:%Y-%m}", point.value) for point in spc.points],
             higher_is_better=spc.higher_is_better,
             target=spc.target_value,
+            baseline=spc.baseline.points if spc.baseline and not spc.baseline_short else None,
         )
     except NotEnoughPoints:
         spc.analysis = None
@@ -76,6 +87,8 @@ def targets_spc(targets: Iterable, *, until: date | None = None) -> dict[int, Ta
         target.pk: TargetSpc(target.pk, MEASURES[target.measure].direction == Direction.HIGHER)
         for target in targets
     }
+    for target_id, baseline in baselines_in_force(found).items():
+        found[target_id].baseline = baseline
     rows = results_shown(target_id__in=list(found), period_kind="month")
     if until is not None:
         rows = rows.filter(period_start__lte=until)

@@ -8,10 +8,14 @@ import re
 from datetime import date
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.models import AuditEntry
 from outcomes.periods import add_months
+from outcomes.results.baselines import spc_baseline_set
+from outcomes.results.spc import target_spc
 from outcomes.statistics.spc import spc_analyse
-from tests.factories import contract, stored_result, target
+from tests.factories import acting, contract, stored_result, target
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +132,102 @@ def test_the_scorecard_shows_both_icons_as_at_the_years_last_month_with_a_value(
     cell = past[past.index('data-testid="spc-icons"') :]
     assert f'data-variation="{earlier.variation.value}"' in cell and "As at March 2025." in cell
     assert earlier.variation_reason in re.sub(r"\s+", " ", cell)
+
+
+# --- A fixed baseline ------------------------------------------------------------------------
+
+
+EXAMPLE_1 = [10, 12, 11, 13, 12, 11, 12, 13, 11, 12, 12, 11]
+
+
+def baseline_url(agreement, goal) -> str:
+    return f"/portfolio/contracts/{agreement.pk}/targets/{goal.pk}/spc-baseline/"
+
+
+def test_a_commissioner_fixes_a_baseline_with_a_reason_and_later_months_are_judged_against_it(
+    world, homecare, sign_in
+):
+    agreement, goal = homecare
+    for month, value in zip(months(13), [*EXAMPLE_1, 16], strict=True):
+        stored_result(goal, month, value, 100)
+    client = sign_in(world.users["commissioner"])
+    before = page(client.get(trend_url(agreement, goal)))
+    assert "Every value (13)" in before and "Fix a baseline" in before
+    form = page(client.get(baseline_url(agreement, goal)))
+    assert "The first 12 values (January 2024 to December 2024)" in form
+    assert "The first 14 values" not in form  # never more than there are
+
+    refused = client.post(baseline_url(agreement, goal), {"points": "12", "reason": " "})
+    text = page(refused)
+    assert "govuk-error-summary" in text and "Give the reason" in text
+    assert not goal.spc_baselines.exists()
+
+    done = client.post(
+        baseline_url(agreement, goal), {"points": "12", "reason": "New rota from January 2025"}
+    )
+    assert done.status_code == 302 and done["Location"].endswith("/trend/#spc")
+    trend = page(client.get(trend_url(agreement, goal)))
+    assert (
+        "The process limits now come from the first 12 values (January 2024 to December 2024); later months are "
+        "judged against them." in trend
+    )
+    assert re.search(r'data-testid="spc-limits">8\.5% to 14\.8%<', trend)  # example 2: the baseline's limits
+    assert 'data-variation="special_cause_improvement_high"' in trend
+    baseline = re.sub(r"<[^>]+>", "", trend[trend.index('data-testid="spc-baseline"') :])
+    assert "The first 12 values (January 2024 to December 2024), fixed by" in baseline
+    assert "New rota from January 2025" in baseline
+
+    entry = AuditEntry.objects.get(action="target.spc_baseline")
+    assert entry.details["points"] == 12 and entry.details["months"] == ["2024-01", "2024-12"]
+    assert entry.details["reason"] == "New rota from January 2025"
+
+    # back to every value: the limits widen to take in the 13th month
+    client.post(baseline_url(agreement, goal), {"points": "every", "reason": "Rota change reviewed"})
+    trend = page(client.get(trend_url(agreement, goal)))
+    assert "Every value (13)" in trend
+    assert AuditEntry.objects.filter(action="target.spc_baseline_withdraw").count() == 1
+    history = page(client.get(baseline_url(agreement, goal)))
+    rows = re.findall(
+        r"<tr class=\"govuk-table__row\">\s*<td[^>]*>[^<]+</td>\s*<td[^>]*>([^<]+)</td>", history
+    )
+    assert rows == ["Every value (baseline removed)", "The first 12 values (January 2024 to December 2024)"]
+
+
+def test_the_baseline_service_refuses_what_cannot_be(world, homecare):
+    agreement, goal = homecare
+    month_list = [add_months(FIRST, n) for n in range(13)]
+    commissioner = acting(world.users["commissioner"], world.council)
+    with pytest.raises(ValidationError) as refused:
+        spc_baseline_set(acting=commissioner, target=goal, points=11, months=month_list, reason="x")
+    assert refused.value.message_dict["points"] == ["Choose a baseline of 12 to 13 values"]
+    with pytest.raises(ValidationError) as refused:
+        spc_baseline_set(acting=commissioner, target=goal, points=None, months=month_list, reason="x")
+    assert "there is no fixed baseline to remove" in refused.value.message_dict["points"][0]
+    with pytest.raises(ValidationError) as refused:
+        spc_baseline_set(acting=commissioner, target=goal, points=12, months=month_list[:5], reason="x")
+    assert refused.value.message_dict["points"] == ["A baseline needs 12 monthly values; this target has 5"]
+    spc_baseline_set(acting=commissioner, target=goal, points=12, months=month_list, reason="x")
+    with pytest.raises(ValidationError, match="already the first 12 values"):
+        spc_baseline_set(acting=commissioner, target=goal, points=12, months=month_list, reason="y")
+    officer = acting(world.users["contract_officer"], world.council)
+    with pytest.raises(PermissionDenied):
+        spc_baseline_set(acting=officer, target=goal, points=13, months=month_list, reason="y")
+
+
+def test_a_baseline_longer_than_the_values_of_an_earlier_year_judges_on_every_value(world, homecare, sign_in):
+    agreement, goal = homecare
+    for month, value in zip(months(20), EXAMPLE_3, strict=True):
+        stored_result(goal, month, value, 100)
+    commissioner = acting(world.users["commissioner"], world.council)
+    spc_baseline_set(
+        acting=commissioner,
+        target=goal,
+        points=16,
+        months=[add_months(FIRST, n) for n in range(20)],
+        reason="Before the new contract manager",
+    )
+    short = target_spc(goal, until=date(2025, 3, 1))  # fifteen values
+    assert short.baseline_short and not short.analysis.fixed_baseline
+    assert short.analysis.limits.baseline == 15
+    full = target_spc(goal)
+    assert full.analysis.fixed_baseline and full.analysis.limits.baseline == 16

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from html import escape
+from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
 from outcomes.periods import add_months
 from outcomes.portfolio.funnel_chart import FONT, GRID, TEXT, fmt, percent_axis
-from outcomes.results.spc import TargetSpc
 from outcomes.statistics.spc import RULE_NAMES, PointType, fixed
 
 WIDTH, HEIGHT = 680, 330
@@ -45,53 +46,59 @@ class SpcRow:
     type_name: str
     rules: str
     target: str
-    result_id: int
+    result_id: int | None
 
 
-def spc_rows(spc: TargetSpc) -> list[SpcRow]:
-    """Every value of the series with its type and the rules that mark it (none below 12 values)."""
-    if spc.analysis is None:
-        return []
+def month_of(text: str) -> date:
+    """``2025-08`` → 1 August 2025."""
+    year, month = text.split("-")
+    return date(int(year), int(month), 1)
+
+
+def spc_rows(spc: dict) -> list[SpcRow]:
+    """Every value of a frozen SPC (``TargetSpc.frozen``) with its type and the rules that mark it (none
+    below 12 values)."""
     return [
         SpcRow(
-            month=point.month,
-            value=f"{fixed(judged.value, 1)}%",
-            type=judged.type,
-            type_name=TYPE_NAMES[judged.type],
-            rules="; ".join(f"{rule}, {RULE_NAMES[rule]}" for rule in sorted(judged.rules)) or "–",
-            target=f"{point.target_value.normalize():f}%" if point.target_value is not None else "–",
-            result_id=point.result_id,
+            month=month_of(point["month"]),
+            value=f"{point['value']}%",
+            type=PointType(point["type"]),
+            type_name=TYPE_NAMES[PointType(point["type"])],
+            rules="; ".join(f"{rule}, {RULE_NAMES[rule]}" for rule in point["rules"]) or "–",
+            target=f"{point['target']}%" if point["target"] is not None else "–",
+            result_id=point.get("result_id"),
         )
-        for point, judged in zip(spc.points, spc.analysis.points, strict=True)
+        for point in spc.get("points", [])
     ]
 
 
-def spc_lines(spc: TargetSpc) -> dict[str, str]:
-    """The chart's lines as the table beside it shows them (one decimal place)."""
-    if spc.analysis is None:
+def _one(text: str) -> str:
+    return fixed(Fraction(text), 1)
+
+
+def spc_lines(spc: dict) -> dict[str, Any]:
+    """A frozen SPC's lines as the table beside the chart shows them (one decimal place)."""
+    if "points" not in spc:
         return {}
-    limits = spc.analysis.limits
     return {
-        **{
-            name: f"{fixed(getattr(limits, name), 1)}%"
-            for name in ("mean", "lower", "upper", "near_lower", "near_upper")
-        },
-        "mr_bar": fixed(limits.mr_bar, 2),
-        "kept": str(limits.ranges - limits.screened),
+        **{name: f"{_one(spc[name])}%" for name in ("mean", "lower", "upper", "near_lower", "near_upper")},
+        "mr_bar": fixed(Fraction(spc["mr_bar"]), 2),
+        "kept": str(spc["ranges"] - spc["screened"]),
+        "first": month_of(spc["points"][0]["month"]),
+        "baseline_end": month_of(spc["points"][spc["baseline"] - 1]["month"]),
+        "as_at": month_of(spc["as_at"]),
+        "baseline_on": date.fromisoformat(spc["baseline_on"]) if spc["baseline_on"] else None,
     }
 
 
-def spc_chart_title(spc: TargetSpc, name: str, reference: str) -> str:
+def spc_chart_title(spc: dict, name: str, reference: str) -> str:
     """The chart's accessible name: what it shows and its main figures."""
-    analysis = spc.analysis
-    assert analysis is not None
-    limits = analysis.limits
-    special = sum(point.type is not PointType.COMMON_CAUSE for point in analysis.points)
+    special = sum(point["type"] != PointType.COMMON_CAUSE for point in spc["points"])
+    lines = spc_lines(spc)
     return (
-        f"SPC chart of {name}, {reference}: {analysis.n} monthly values from {spc.points[0].month:%B %Y} to "
-        f"{spc.points[-1].month:%B %Y}; mean {fixed(limits.mean, 1)}%, process limits {fixed(limits.lower, 1)}% "
-        f"to {fixed(limits.upper, 1)}%; {special} special cause value{'s' if special != 1 else ''}. "
-        "The table below gives every value and its type."
+        f"SPC chart of {name}, {reference}: {len(spc['points'])} monthly values from {lines['first']:%B %Y} to "
+        f"{lines['as_at']:%B %Y}; mean {lines['mean']}, process limits {lines['lower']} to {lines['upper']}; "
+        f"{special} special cause value{'s' if special != 1 else ''}. The table below gives every value and its type."
     )
 
 
@@ -107,19 +114,18 @@ def _marker(kind: PointType, cx: float, cy: float) -> str:
     return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.2" fill="{colour}"/>'
 
 
-def spc_chart(spc: TargetSpc, *, chart_id: str, title: str) -> SafeString:
-    """The SVG chart of a target's SPC (see outcomes.results.spc); its analysis must be present."""
-    analysis = spc.analysis
-    assert analysis is not None, "a chart needs at least 12 values"
-    limits = analysis.limits
-    first, last = spc.points[0].month, spc.points[-1].month
+def spc_chart(spc: dict, *, chart_id: str, title: str) -> SafeString:
+    """The SVG chart of a frozen SPC (``TargetSpc.frozen``), which must hold its analysis (12 values)."""
+    points = spc["points"]
+    first, last = month_of(points[0]["month"]), month_of(points[-1]["month"])
     months = [first]
     while months[-1] < last:
         months.append(add_months(months[-1], 1))
     index_of = {month: index for index, month in enumerate(months)}
-    lines = [float(figure) for figure in (limits.lower, limits.upper, limits.mean)]
-    targets = [float(point.target_value) for point in spc.points if point.target_value is not None]
-    low, high, step = percent_axis([float(point.value) for point in spc.points] + lines + targets)
+    lines = {name: float(spc[name]) for name in ("mean", "lower", "upper", "near_lower", "near_upper")}
+    targets = [float(point["target"]) for point in points if point["target"] is not None]
+    values = [float(point["value"]) for point in points]
+    low, high, step = percent_axis(values + [lines["lower"], lines["upper"], lines["mean"]] + targets)
 
     def x(index: float) -> float:
         return LEFT + PLOT_W * (index + 0.5) / len(months)
@@ -152,30 +158,29 @@ def spc_chart(spc: TargetSpc, *, chart_id: str, title: str) -> SafeString:
                 f'fill="{TEXT}" font-size="10">{month:%b %y}</text>'
             )
     left, right = LEFT, LEFT + PLOT_W
-    for value, colour, width, dash in (
-        (limits.near_lower, LIMITS, 1, "2 3"),
-        (limits.near_upper, LIMITS, 1, "2 3"),
-        (limits.lower, LIMITS, 1.4, "7 4"),
-        (limits.upper, LIMITS, 1.4, "7 4"),
-        (limits.mean, MEAN, 1.4, ""),
+    for name, colour, width, dash in (
+        ("near_lower", LIMITS, 1, "2 3"),
+        ("near_upper", LIMITS, 1, "2 3"),
+        ("lower", LIMITS, 1.4, "7 4"),
+        ("upper", LIMITS, 1.4, "7 4"),
+        ("mean", MEAN, 1.4, ""),
     ):
-        if inside(float(value)):
+        if inside(lines[name]):
             dashes = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(
-                f'<line x1="{left}" y1="{y(float(value)):.1f}" x2="{right}" y2="{y(float(value)):.1f}" '
+                f'<line x1="{left}" y1="{y(lines[name]):.1f}" x2="{right}" y2="{y(lines[name]):.1f}" '
                 f'stroke="{colour}" stroke-width="{width}"{dashes}/>'
             )
-    for point in spc.points:  # the target as it stood each month: a step line
-        if point.target_value is not None and inside(float(point.target_value)):
-            index = index_of[point.month]
+    for point in points:  # the target as it stood each month: a step line
+        if point["target"] is not None and inside(float(point["target"])):
+            index, level = index_of[month_of(point["month"])], y(float(point["target"]))
             parts.append(
-                f'<line x1="{x(index - 0.5):.1f}" y1="{y(float(point.target_value)):.1f}" '
-                f'x2="{x(index + 0.5):.1f}" y2="{y(float(point.target_value)):.1f}" stroke="{TARGET}" '
-                f'stroke-width="1.6" stroke-dasharray="9 3 2 3"/>'
+                f'<line x1="{x(index - 0.5):.1f}" y1="{level:.1f}" x2="{x(index + 0.5):.1f}" y2="{level:.1f}" '
+                f'stroke="{TARGET}" stroke-width="1.6" stroke-dasharray="9 3 2 3"/>'
             )
     placed = [
-        (x(index_of[point.month]), y(float(point.value)), judged.type)
-        for point, judged in zip(spc.points, analysis.points, strict=True)
+        (x(index_of[month_of(point["month"])]), y(float(point["value"])), PointType(point["type"]))
+        for point in points
     ]
     for (ax, ay, _), (bx, by, _) in zip(placed, placed[1:], strict=False):
         parts.append(

@@ -22,7 +22,7 @@ from outcomes.measures.ranking import MIN_COMPARATORS
 from outcomes.periods import Period, parse_period
 from outcomes.portfolio import funnel as benchmarking
 from outcomes.portfolio.funnel_chart import funnel_chart
-from outcomes.portfolio.spc_chart import spc_chart, spc_chart_title, spc_lines, spc_rows
+from outcomes.portfolio.spc_chart import month_of, spc_chart, spc_chart_title, spc_lines, spc_rows
 from outcomes.portfolio.trend import trend_for
 from outcomes.portfolio.trend_chart import band_words, trend_chart
 from outcomes.results.baselines import may_fix_baseline
@@ -153,18 +153,18 @@ def trend(request: HttpRequest, contract_id: int, target_id: int) -> HttpRespons
             f"{values or 'no values stored'}. The table below gives every value."
         ),
     )
-    spc = target_spc(target)
+    spc = target_spc(target).frozen()
     return render(
         request,
         "outcomes/portfolio/trend.html",
         {
             "spc": spc,
             "spc_chart": spc_chart(spc, chart_id="spc", title=spc_chart_title(spc, name, contract.reference))
-            if spc.analysis
+            if "points" in spc
             else None,
             "spc_rows": spc_rows(spc),
             "spc_lines": spc_lines(spc),
-            "spc_baseline_end": spc.points[spc.analysis.limits.baseline - 1].month if spc.analysis else None,
+            "spc_left_out": [month_of(month) for month in spc["left_out"]],
             "can_fix_baseline": may_fix_baseline(request.acting, contract),
             "contract": contract,
             "target": target,

@@ -20,7 +20,9 @@ from outcomes.measures import MEASURES, Direction
 from outcomes.models import SpcBaseline
 from outcomes.results.baselines import baselines_in_force
 from outcomes.results.selectors import results_shown
-from outcomes.statistics.spc import MINIMUM_POINTS, Analysis, NotEnoughPoints, spc_analyse
+from outcomes.statistics.spc import MINIMUM_POINTS, Analysis, NotEnoughPoints, fixed, spc_analyse
+
+LINES = ("mean", "lower", "upper", "near_lower", "near_upper")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,52 @@ class TargetSpc:
     @property
     def not_enough(self) -> str:
         return f"Not enough months for SPC: {self.count} of {MINIMUM_POINTS}"
+
+    def frozen(self) -> dict:
+        """The SPC as plain JSON-ready data: what the trend page, the scorecard and a review pack (which
+        keeps it with its frozen figures) show, and all their charts and tables are drawn from."""
+        data: dict = {
+            "count": self.count,
+            "not_enough": "" if self.analysis else self.not_enough,
+            "left_out": [f"{month:%Y-%m}" for month in self.left_out],
+            "as_at": f"{self.as_at:%Y-%m}" if self.as_at else None,
+            "as_at_label": f"{self.as_at:%B %Y}" if self.as_at else "",
+        }
+        analysis = self.analysis
+        if analysis is None:
+            return data
+        limits, baseline = analysis.limits, self.baseline
+        return {
+            **data,
+            **{name: fixed(getattr(limits, name)) for name in LINES},
+            "mr_bar": fixed(limits.mr_bar),
+            "ranges": limits.ranges,
+            "screened": limits.screened,
+            "baseline": limits.baseline,
+            "fixed": analysis.fixed_baseline,
+            "baseline_short": self.baseline_short,
+            "baseline_points": baseline.points if baseline else None,
+            "baseline_by": baseline.created_by_label if baseline else "",
+            "baseline_on": f"{baseline.created_at:%Y-%m-%d}" if baseline else "",
+            "baseline_reason": baseline.reason if baseline else "",
+            "variation": analysis.variation.value,
+            "variation_label": analysis.variation.label,
+            "variation_reason": analysis.variation_reason,
+            "assurance": analysis.assurance.value if analysis.assurance else None,
+            "assurance_label": analysis.assurance.label if analysis.assurance else "No assurance",
+            "assurance_reason": analysis.assurance_reason,
+            "points": [
+                {
+                    "month": f"{point.month:%Y-%m}",
+                    "value": f"{point.value:.1f}",
+                    "type": judged.type.value,
+                    "rules": sorted(judged.rules),
+                    "target": None if point.target_value is None else f"{point.target_value.normalize():f}",
+                    "result_id": point.result_id,
+                }
+                for point, judged in zip(self.points, analysis.points, strict=True)
+            ],
+        }
 
 
 def _analysed(spc: TargetSpc) -> TargetSpc:

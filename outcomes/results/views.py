@@ -56,7 +56,7 @@ def scorecard(request: HttpRequest, contract_id: int) -> HttpResponse:
             "contract": contract,
             "form": form,
             "card": card,
-            "rows": [(row, judged[row.target.pk]) for row in card.rows],
+            "rows": [(row, judged[row.target.pk].frozen()) for row in card.rows],
             "can_recompute": requests.may_recompute(acting, contract),
             "recompute_count": len(selectors.recompute_periods(contract, year)),
             **_run_context(selectors.recompute_run_recent(contract)),

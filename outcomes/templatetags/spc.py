@@ -1,11 +1,11 @@
 """``{% spc_icons spc %}``: a target's variation and assurance icons (Making Data Count), each with its
-label and the sentence that says why, from its SPC (``outcomes.results.spc``); or why there is none."""
+label and the sentence that says why, from its frozen SPC (``TargetSpc.frozen``, as pages read it and
+review packs keep it); or why there is none."""
 
 from __future__ import annotations
 
 from django import template
 
-from outcomes.results.spc import TargetSpc
 from outcomes.statistics.spc import Assurance, Variation
 
 register = template.Library()
@@ -26,21 +26,18 @@ ASSURANCE_LOOK = {
 
 
 @register.inclusion_tag("outcomes/results/_spc_icons.html")
-def spc_icons(spc: TargetSpc | None, compact: bool = False) -> dict:
-    """The two icons with their words; ``compact`` shows the labels and keeps each sentence for a
-    reader who opens it (a table cell), else every sentence is shown."""
-    analysis = spc.analysis if spc else None
-    if analysis is None:
-        return {"spc": spc, "analysis": None, "compact": compact}
-    variation, assurance = analysis.variation, analysis.assurance
+def spc_icons(spc: dict | None, compact: bool = False) -> dict:
+    """The two icons with their words (``compact``: smaller, for a table cell)."""
+    if not spc or "points" not in spc:
+        return {"spc": spc, "analysed": False, "compact": compact}
+    variation = Variation(spc["variation"])
+    assurance = Assurance(spc["assurance"]) if spc["assurance"] else None
     return {
         "spc": spc,
-        "analysis": analysis,
+        "analysed": True,
         "compact": compact,
-        "variation": variation,
         "variation_colour": VARIATION_LOOK[variation][0],
         "variation_letter": VARIATION_LOOK[variation][1],
-        "assurance": assurance,
         "assurance_colour": ASSURANCE_LOOK[assurance][0] if assurance else GREY,
         "assurance_letter": ASSURANCE_LOOK[assurance][1] if assurance else "",
     }

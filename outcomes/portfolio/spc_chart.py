@@ -14,15 +14,15 @@ from fractions import Fraction
 from html import escape
 from typing import Any
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from outcomes.periods import add_months
 from outcomes.portfolio.funnel_chart import FONT, GRID, TEXT, fmt, percent_axis
+from outcomes.portfolio.svg_image import svg_shown
 from outcomes.statistics.spc import RULE_NAMES, PointType, fixed
 
-WIDTH, HEIGHT = 680, 330
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 84
-PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+LEFT, RIGHT, TOP = 48, 16, 16
+PAGE_SIZE, PACK_SIZE = (680, 230), (360, 150)  # the chart's width and the plot's height: a page's, a pack's
 LINE, MEAN, LIMITS, TARGET = "#505a5f", "#0b0c0c", "#505a5f", "#d4351c"
 COLOURS = {  # each passes 3:1 against white, as a graphical object must
     PointType.COMMON_CAUSE: "#505a5f",
@@ -114,8 +114,15 @@ def _marker(kind: PointType, cx: float, cy: float) -> str:
     return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.2" fill="{colour}"/>'
 
 
-def spc_chart(spc: dict, *, chart_id: str, title: str) -> SafeString:
-    """The SVG chart of a frozen SPC (``TargetSpc.frozen``), which must hold its analysis (12 values)."""
+def spc_chart(
+    spc: dict, *, chart_id: str, title: str, size: tuple[int, int] = PAGE_SIZE, image: bool = False
+) -> SafeString:
+    """The SVG chart of a frozen SPC (``TargetSpc.frozen``), which must hold its analysis (12 values):
+    a page's, or (``size=PACK_SIZE``) a review pack's; ``image`` for a PDF (``svg_shown``)."""
+    width, plot_h = size
+    plot_w = width - LEFT - RIGHT
+    legend = _legend(width, TOP + plot_h + 36)
+    height = TOP + plot_h + 36 + 24 * (legend.count("\n") + 1) - 8
     points = spc["points"]
     first, last = month_of(points[0]["month"]), month_of(points[-1]["month"])
     months = [first]
@@ -128,24 +135,24 @@ def spc_chart(spc: dict, *, chart_id: str, title: str) -> SafeString:
     low, high, step = percent_axis(values + [lines["lower"], lines["upper"], lines["mean"]] + targets)
 
     def x(index: float) -> float:
-        return LEFT + PLOT_W * (index + 0.5) / len(months)
+        return LEFT + plot_w * (index + 0.5) / len(months)
 
     def y(value: float) -> float:
-        return TOP + PLOT_H * (high - min(max(value, low), high)) / (high - low)
+        return TOP + plot_h * (high - min(max(value, low), high)) / (high - low)
 
     def inside(value: float) -> bool:
         return low <= value <= high
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="portfolio-chart__svg app-chart--trend" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
+        f'viewBox="0 0 {width} {height}" width="{"100%" if size == PAGE_SIZE else width}" '
         f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="11">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
     ]
     grid = low
     while grid <= high + 0.001:
         parts.append(
-            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{LEFT + PLOT_W}" y2="{y(grid):.1f}" stroke="{GRID}" '
+            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{LEFT + plot_w}" y2="{y(grid):.1f}" stroke="{GRID}" '
             f'stroke-width="0.5"/><text x="{LEFT - 5}" y="{y(grid) + 4:.1f}" text-anchor="end" '
             f'fill="{TEXT}">{fmt(grid)}%</text>'
         )
@@ -153,12 +160,12 @@ def spc_chart(spc: dict, *, chart_id: str, title: str) -> SafeString:
     for index, month in enumerate(months):
         if month.month in (1, 4, 7, 10):
             parts.append(
-                f'<line x1="{x(index):.1f}" y1="{TOP + PLOT_H}" x2="{x(index):.1f}" y2="{TOP + PLOT_H + 4}" '
-                f'stroke="{TEXT}"/><text x="{x(index):.1f}" y="{TOP + PLOT_H + 16}" text-anchor="middle" '
+                f'<line x1="{x(index):.1f}" y1="{TOP + plot_h}" x2="{x(index):.1f}" y2="{TOP + plot_h + 4}" '
+                f'stroke="{TEXT}"/><text x="{x(index):.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" '
                 f'fill="{TEXT}" font-size="10">{month:%b %y}</text>'
             )
-    left, right = LEFT, LEFT + PLOT_W
-    for name, colour, width, dash in (
+    left, right = LEFT, LEFT + plot_w
+    for name, colour, stroke, dash in (
         ("near_lower", LIMITS, 1, "2 3"),
         ("near_upper", LIMITS, 1, "2 3"),
         ("lower", LIMITS, 1.4, "7 4"),
@@ -169,7 +176,7 @@ def spc_chart(spc: dict, *, chart_id: str, title: str) -> SafeString:
             dashes = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(
                 f'<line x1="{left}" y1="{y(lines[name]):.1f}" x2="{right}" y2="{y(lines[name]):.1f}" '
-                f'stroke="{colour}" stroke-width="{width}"{dashes}/>'
+                f'stroke="{colour}" stroke-width="{stroke}"{dashes}/>'
             )
     for point in points:  # the target as it stood each month: a step line
         if point["target"] is not None and inside(float(point["target"])):
@@ -187,30 +194,50 @@ def spc_chart(spc: dict, *, chart_id: str, title: str) -> SafeString:
             f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{bx:.1f}" y2="{by:.1f}" stroke="{LINE}" stroke-width="1.4"/>'
         )
     parts.extend(_marker(kind, cx, cy) for cx, cy, kind in placed)
-    parts.extend(_legend())
+    parts.append(legend.replace("\n", ""))
     parts.append("</svg>")
-    # Every piece of text above is escaped or a number formatted here.
-    return mark_safe("".join(parts))  # noqa: S308
+    return svg_shown(
+        "".join(parts),
+        title=title,
+        width=width,
+        height=height,
+        image=image,
+        css_class="pack-chart__svg pack-spc-chart",
+    )
 
 
-def _legend() -> list[str]:
-    top = TOP + PLOT_H + 36
-    parts, left = [], LEFT
-    for kind in (PointType.COMMON_CAUSE, PointType.IMPROVEMENT, PointType.CONCERN):
-        parts.append(_marker(kind, left + 6, top))
-        parts.append(f'<text x="{left + 16}" y="{top + 4}" fill="{TEXT}">{TYPE_NAMES[kind]}</text>')
-        left += 40 + 6 * len(TYPE_NAMES[kind])
-    left = LEFT
-    for label, colour, width, dash in (
-        ("Mean", MEAN, 1.4, ""),
-        ("Process limits", LIMITS, 1.4, "7 4"),
-        ("Near limits", LIMITS, 1, "2 3"),
-        ("Target", TARGET, 1.6, "9 3 2 3"),
-    ):
-        dashes = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(
-            f'<line x1="{left}" y1="{top + 24}" x2="{left + 24}" y2="{top + 24}" stroke="{colour}" '
-            f'stroke-width="{width}"{dashes}/><text x="{left + 30}" y="{top + 28}" fill="{TEXT}">{label}</text>'
+def _legend(width: int, top: float) -> str:
+    """The key: each marker and line with its name, flowing onto a new row ("\\n") where the width ends."""
+    items = [
+        (_marker(kind, 6, 0), TYPE_NAMES[kind], 16)
+        for kind in (PointType.COMMON_CAUSE, PointType.IMPROVEMENT, PointType.CONCERN)
+    ] + [
+        (
+            f'<line x1="0" y1="0" x2="24" y2="0" stroke="{colour}" stroke-width="{stroke}"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + "/>",
+            label,
+            30,
         )
-        left += 44 + 6 * len(label)
-    return parts
+        for label, colour, stroke, dash in (
+            ("Mean", MEAN, 1.4, ""),
+            ("Process limits", LIMITS, 1.4, "7 4"),
+            ("Near limits", LIMITS, 1, "2 3"),
+            ("Target", TARGET, 1.6, "9 3 2 3"),
+        )
+    ]
+    wide = width >= PAGE_SIZE[0]  # a page's chart: the markers on one row, the lines on the next
+    start = LEFT if wide else 8
+    parts: list[str] = []
+    left, row = float(start), 0
+    for index, (mark, label, gap) in enumerate(items):
+        span = gap + (6 if wide else 5.2) * len(label) + 14
+        if (left + span > width - RIGHT and left > start) or (wide and index == 3):
+            parts.append("\n")
+            left, row = float(start), row + 1
+        y = top + 24 * row
+        parts.append(f'<g transform="translate({left:.1f} {y})">{mark}</g>')
+        size = "" if wide else ' font-size="10"'
+        parts.append(f'<text x="{left + gap:.1f}" y="{y + 4}" fill="{TEXT}"{size}>{label}</text>')
+        left += span
+    return "".join(parts)

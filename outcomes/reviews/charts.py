@@ -21,14 +21,14 @@ position in figures (pack_measure.html).
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 from html import escape
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from outcomes.portfolio.funnel import Z_998, control_limits
 from outcomes.portfolio.funnel_chart import count_axis, fmt, limit_curves, percent_axis
+from outcomes.portfolio.svg_image import svg_shown
 
 WIDTH, HEIGHT = 360, 214
 LEFT, RIGHT, TOP, BOTTOM = 42, 12, 16, 60
@@ -58,15 +58,7 @@ def _opening(chart_id: str, title: str) -> list[str]:
 def _closing(parts: list[str], title: str, image: bool) -> SafeString:
     """The chart's SVG (``parts`` without its closing tag) inline, or for the PDF (``image``) as an
     image of the same SVG whose alt text is its accessible name."""
-    svg = "".join([*parts, "</svg>"])
-    if image:
-        data = base64.b64encode(svg.encode()).decode("ascii")
-        svg = (
-            f'<img class="pack-chart__svg" alt="{escape(title)}" width="{WIDTH}" height="{HEIGHT}" '
-            f'src="data:image/svg+xml;base64,{data}">'
-        )
-    # Every piece of text in the chart is escaped or a number formatted here.
-    return mark_safe(svg)  # noqa: S308
+    return svg_shown("".join([*parts, "</svg>"]), title=title, width=WIDTH, height=HEIGHT, image=image)
 
 
 def _percent_grid(low: float, high: float, step: float, y) -> list[str]:

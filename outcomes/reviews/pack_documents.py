@@ -10,6 +10,7 @@ cuts the figures as it shows them, and the PDF of each such copy is made with th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -20,6 +21,7 @@ from django.urls import reverse
 from accounts.audit import audit_record
 from accounts.models import AuditEntry
 from commissioning.pdf import pdf_render_counted, pdf_store
+from outcomes.portfolio.spc_chart import PACK_SIZE, spc_chart, spc_chart_title, spc_lines
 from outcomes.reviews import selectors
 from outcomes.reviews.charts import peers_chart, quarter_chart
 from outcomes.reviews.models import PackStatus, ReviewAttendee, ReviewPack, ReviewPackCopy
@@ -45,6 +47,44 @@ def _peers_chart(pack: ReviewPack, row: dict, quarter: str, pdf: bool) -> str:
     return peers_chart(
         peers, chart_id=f"peers-{pack.pk}-{row['key']}", measure=row["measure"], quarter=quarter, image=pdf
     )
+
+
+SPC_MARKS = {"special_cause_improvement": "I", "special_cause_concern": "C", "common_cause": ""}
+
+
+def _spc_shown(pack: ReviewPack, row: dict, reference: str, pdf: bool) -> dict:
+    """A row's SPC chart (from the frozen figures) and its monthly values as a calendar: a row per
+    year, a column per month, each value marked I (special cause improvement) or C (concern)."""
+    spc = row.get("spc")
+    if not spc or "points" not in spc:
+        return {"spc_chart": "", "spc_years": [], "spc_lines": {}}
+    by_month = {point["month"]: point for point in spc["points"]}
+    years = sorted({int(month[:4]) for month in by_month})
+    return {
+        "spc_chart": spc_chart(
+            spc,
+            chart_id=f"spc-{pack.pk}-{row['key']}",
+            title=spc_chart_title(spc, row["measure"], reference).replace(
+                "The table below", "The table beside it"
+            ),
+            size=PACK_SIZE,
+            image=pdf,
+        ),
+        "spc_years": [
+            (
+                year,
+                [
+                    {"value": point["value"], "mark": SPC_MARKS[point["type"]]}
+                    if (point := by_month.get(f"{year}-{month:02d}"))
+                    else None
+                    for month in range(1, 13)
+                ],
+            )
+            for year in years
+        ],
+        "spc_lines": spc_lines(spc),
+        "spc_month_names": [f"{date(2000, month, 1):%b}" for month in range(1, 13)],
+    }
 
 
 def pack_document(pack: ReviewPack, reach: Reach, *, pdf: bool = False) -> dict:
@@ -78,6 +118,7 @@ def pack_document(pack: ReviewPack, reach: Reach, *, pdf: bool = False) -> dict:
                         )
                     ],
                     "peers_chart": _peers_chart(pack, row, figures["quarter_label"], pdf),
+                    **_spc_shown(pack, row, section["reference"], pdf),
                     "peers_listed": not pdf
                     or not (row.get("position") or {}).get("peers")
                     or len(row["position"]["entries"]) <= PDF_LISTED_UP_TO + 1,

@@ -20,7 +20,7 @@ from commissioning.models import Contract
 from commissioning.notices.models import OPEN_STATUSES, Notice
 from commissioning.qaf.models import QafStatus
 from outcomes.measures import MEASURES, Direction, target_measure_name
-from outcomes.periods import LONDON, day_label, financial_year_start, parse_period
+from outcomes.periods import LONDON, add_months, day_label, financial_year_start, parse_period
 from outcomes.results.selectors import (
     DIRECTION_LABELS,
     RAG_LABELS,
@@ -29,6 +29,7 @@ from outcomes.results.selectors import (
     results_shown,
     scorecard,
 )
+from outcomes.results.spc import targets_spc
 from outcomes.reviews import selectors
 from outcomes.reviews.models import PROVIDER_PARTS, CommentaryPart, ReviewMeeting, ReviewPack
 from outcomes.reviews.pack_benchmark import positions_add
@@ -40,6 +41,18 @@ RAG_KEYS = ("green", "amber", "red", "not_rated", "no_result")
 RAG_WORDS = {**RAG_LABELS, "no_result": "No result stored"}
 DIRECTION_KEYS = ("improved", "stable", "worsened", "none")
 DIRECTION_WORDS = {**DIRECTION_LABELS, "none": "Not compared"}
+VARIATION_KEYS = {  # the variation icons, counted by kind (high or low together)
+    "special_cause_concern": "Special cause concern",
+    "special_cause_improvement": "Special cause improvement",
+    "common_cause": "Common cause",
+    "none": "Fewer than 12 monthly values",
+}
+ASSURANCE_KEYS = {
+    "consistent_fail": "Consistently fails the target",
+    "hit_and_miss": "Hit and miss",
+    "consistent_pass": "Consistently passes the target",
+    "none": "No assurance (no SPC, or no target)",
+}
 
 
 def _number_text(value: Decimal | None) -> str | None:
@@ -77,11 +90,13 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
     for contract in contracts:
         card = scorecard(contract, year, today)
         returns[contract.pk] = returns_shown(card, index)
+        # SPC of the monthly values as at the quarter's last month (one query for the contract's targets)
+        judged = targets_spc([row.target for row in card.rows], until=add_months(quarter.start, 2))
         rows = []
         for row in card.rows:
             params[row.target.pk] = row.target.params
             service_types[row.target.pk] = contract.service_type
-            rows.append(_row(contract, row, index, commentary))
+            rows.append({**_row(contract, row, index, commentary), "spc": judged[row.target.pk].frozen()})
         sections.append(
             {
                 "id": contract.pk,
@@ -229,6 +244,7 @@ def _row(contract: Contract, row, index: int, commentary: dict) -> dict:
         "target_value": shown_target,
         "gap_text": row.gap_text,
         "rag": current["rag"] if current else "no_result",
+        "rag_label": RAG_WORDS.get(current["rag"], current["rag"]) if current else RAG_WORDS["no_result"],
         "direction": current["direction"] if current else "none",
         "direction_label": DIRECTION_WORDS.get(current["direction"], "—") if current else "Not compared",
         "previous_year": [None] * 4,
@@ -268,13 +284,24 @@ def _commentary(target_id: int, current: dict) -> dict:
 def _summary(rows: list[dict]) -> dict:
     rag = dict.fromkeys(RAG_KEYS, 0)
     direction = dict.fromkeys(DIRECTION_KEYS, 0)
+    variation = dict.fromkeys(VARIATION_KEYS, 0)
+    assurance = dict.fromkeys(ASSURANCE_KEYS, 0)
     for row in rows:
         rag[row["rag"] if row["rag"] in rag else "not_rated"] += 1
         direction[row["direction"] if row["direction"] in direction else "none"] += 1
+        spc = row.get("spc") or {}
+        variation[(spc.get("variation") or "none").removesuffix("_high").removesuffix("_low")] += 1
+        assurance[spc.get("assurance") or "none"] += 1
     return {
         "targets": len(rows),
         "rag": [{"key": k, "label": RAG_WORDS[k], "count": rag[k]} for k in RAG_KEYS],
         "direction": [{"key": k, "label": DIRECTION_WORDS[k], "count": direction[k]} for k in DIRECTION_KEYS],
+        "variation": [
+            {"key": k, "label": label, "count": variation[k]} for k, label in VARIATION_KEYS.items()
+        ],
+        "assurance": [
+            {"key": k, "label": label, "count": assurance[k]} for k, label in ASSURANCE_KEYS.items()
+        ],
     }
 
 

@@ -28,7 +28,7 @@ from commissioning.notices.models import Notice
 from commissioning.qaf.models import QafStatus
 from config.celery import app
 from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt
-from outcomes.periods import LONDON, due_at, parse_period
+from outcomes.periods import LONDON, add_months, due_at, parse_period
 from outcomes.reviews import pack_documents, packs
 from outcomes.reviews.models import (
     MeetingStatus,
@@ -41,6 +41,7 @@ from outcomes.reviews.models import (
 )
 from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.tasks import review_pack_email_send
+from outcomes.statistics.spc import spc_analyse
 from providers.models import Provider
 from tests.factories import CouncilFactory, ProviderFactory, contract, target
 from tests.fixtures.pdf import pdf_text
@@ -679,3 +680,41 @@ def test_only_the_lead_bodys_managers_open_the_check(setup, client, django_captu
         assert client.get(f"/reviews/packs/{pack.pk}/issue/").status_code == expected, role
         assert client.post(f"/reviews/packs/{pack.pk}/issue/").status_code == expected, role
     assert ReviewPack.objects.get(pk=pack.pk).issued_at is None
+
+
+SPC_VALUES = [92, 91, 93, 92, 90, 92, 91, 93, 92, 91, 92, 93, 85, 84]  # Aug 2024 to Sep 2025: a fall
+
+
+def test_the_pack_shows_spc_as_at_the_quarters_last_month(
+    setup, django_capture_on_commit_callbacks, tmp_path
+):
+    months = [add_months(date(2024, 8, 1), n) for n in range(len(SPC_VALUES))]
+    for month, value in zip(months, SPC_VALUES, strict=True):
+        result(setup.at_home, f"{month:%Y-%m}", value, 100, "green")
+    result(setup.at_home, "2025-10", 99, 100, "green")  # after the quarter reviewed: not read
+    expected = spc_analyse(
+        [(f"{m:%Y-%m}", v) for m, v in zip(months, SPC_VALUES, strict=True)],
+        higher_is_better=True,
+        target="90",
+    )
+    pack = make(setup, setup.q2, django_capture_on_commit_callbacks)
+    row = next(r for r in pack.figures["contracts"][0]["rows"] if r["target_id"] == setup.at_home.pk)
+    spc = row["spc"]
+    assert (spc["count"], spc["as_at"], spc["variation"]) == (14, "2025-09", expected.variation.value)
+    assert spc["variation"] == "special_cause_concern_low" and spc["assurance"] == expected.assurance.value
+    others = [r["spc"] for r in pack.figures["contracts"][0]["rows"] if r["target_id"] != setup.at_home.pk]
+    assert {o["not_enough"] for o in others} == {"Not enough months for SPC: 0 of 12"}
+    summary = {item["key"]: item["count"] for item in pack.figures["summary"]["variation"]}
+    assert summary == {
+        "special_cause_concern": 1,
+        "special_cause_improvement": 0,
+        "common_cause": 0,
+        "none": 2,
+    }
+
+    text = " ".join(pdf_text(pdf_bytes(pack), tmp_path).split())
+    assert "By variation of the monthly values (SPC)" in text
+    assert "Statistical process control of the monthly values, as at September 2025" in text
+    assert f"Special cause concern (low): {expected.variation_reason}." in text
+    assert "Every monthly value in the SPC chart (%)" in text
+    assert "85.0 C" in text and "84.0 C" in text  # the two low months, marked concern, in the calendar

@@ -8,10 +8,12 @@ Pure functions first (order, ``control_limits``, ``funnel``), then the read ``be
   funnel per service type (homecare, reablement, …), where a provider with several such contracts of
   that service type counts once, its numerators and denominators pooled (``pool``, the one rule, the
   review pack's too). Pooling across service types is only on request, and then said;
-- portfolio rate p = Σ numerators ÷ Σ denominators; a provider counting n people has control
-  limits p ± z·√(p(1 − p) ÷ n), clipped to 0–100%, with z = 1.959964 (95%) and 3.090232 (99.8%);
-- a value (as shown, to one decimal place) outside the 99.8% limits is "special cause", between
-  the 95% and 99.8% limits "worth a look", otherwise within the expected range;
+- portfolio rate p = Σ numerators ÷ Σ denominators; a provider counting n people has exact binomial
+  control limits: the 2.5% and 97.5% (95% limits) and 0.1% and 99.9% (99.8% limits) quantiles of
+  Bin(n, p) as proportions of n (``outcomes.statistics.limits``): right near 0% and 100% and for
+  small n, where the normal approximation p ± z·√(p(1 − p) ÷ n) collapses or runs past the ends;
+- a provider's count (its numerator) outside the 99.8% limits is "special cause", between the 95%
+  and 99.8% limits "worth a look", otherwise within the expected range;
 - rank and quartile: outcomes.measures.ranking (the review pack's rule too): equal figures share
   the best rank ("1=", "joint 1st of 10"), and the quartile follows the shared rank;
 - a provider reads the others' figures under the small-number rule (outcomes.measures.disclosure):
@@ -37,9 +39,11 @@ from outcomes.measures.ranking import Rank, shared_ranks
 from outcomes.measures.rating import percentage, round_half_up
 from outcomes.periods import Period, parse_period
 from outcomes.results.selectors import result_contracts_for, results_shown
+from outcomes.statistics.limits import binomial_bounds, binomial_limits
 
 Z_95 = Decimal("1.959964")
 Z_998 = Decimal("3.090232")
+LEVELS = {Z_95: "95", Z_998: "99.8"}  # two-sided coverage: the same tails as these normal quantiles
 WITHIN, WORTH_A_LOOK, SPECIAL_CAUSE = "within", "worth_a_look", "special_cause"
 TWO_PLACES = Decimal("0.01")
 
@@ -66,12 +70,12 @@ def letters(index: int) -> str:
 
 
 def control_limits(p: Decimal, n: int, z: Decimal) -> tuple[Decimal, Decimal]:
-    """(lower, upper) as proportions: p ± z·√(p(1 − p) ÷ n), clipped to [0, 1].
+    """(lower, upper) as proportions: the exact binomial limits around the rate ``p`` for ``n`` counted
+    (``outcomes.statistics.limits``), the 95% ones for ``Z_95`` and the 99.8% ones for ``Z_998``.
 
     The one place the limits are worked out: the flags, the table and the chart's curves all call it.
     """
-    spread = z * (p * (1 - p) / Decimal(n)).sqrt()
-    return max(Decimal(0), p - spread), min(Decimal(1), p + spread)
+    return binomial_limits(p, n, LEVELS[z])
 
 
 @dataclass(frozen=True)
@@ -167,14 +171,14 @@ def _percent(limits: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
     return round_half_up(limits[0] * 100, TWO_PLACES), round_half_up(limits[1] * 100, TWO_PLACES)
 
 
-def classify(value: Decimal, rate: Decimal, n: int, higher: bool) -> tuple[str, str]:
-    """(flag, side) of a shown value (percent) against the exact limits around ``rate`` for ``n`` episodes."""
-    proportion = value / 100
+def classify(count: int, rate: Decimal, n: int, higher: bool) -> tuple[str, str]:
+    """(flag, side) of a provider's count (its numerator) of ``n`` against the exact limits around
+    ``rate``: whole counts against whole counts, so the flag always agrees with the limits shown."""
     for z, flag in ((Z_998, SPECIAL_CAUSE), (Z_95, WORTH_A_LOOK)):
-        low, high = control_limits(rate, n, z)
-        if proportion > high:
+        low, high = binomial_bounds(rate, n, LEVELS[z])
+        if count > high:
             return flag, "better" if higher else "worse"
-        if proportion < low:
+        if count < low:
             return flag, "worse" if higher else "better"
     return WITHIN, ""
 
@@ -190,7 +194,7 @@ def funnel(points: list[Point], better: Direction) -> Funnel:
     standings = shared_ranks([p.value for p in points], higher=higher)
     rows = []
     for point in sorted(points, key=lambda p: better_first(p.value, higher, p.key)):
-        flag, side = classify(point.value, rate, point.denominator, higher)
+        flag, side = classify(point.numerator, rate, point.denominator, higher)
         rows.append(
             FunnelRow(
                 point=point,

@@ -41,10 +41,11 @@ from tests.factories import CouncilFactory, ProviderFactory, UserFactory, contra
 pytestmark = pytest.mark.django_db
 QUARTER = "2025-26-Q2"
 OTHERS = {  # name: (numerator, denominator) on AT_HOME_91D in 2025-26 Q2
-    "Brookside Care Services": (95, 100),  # 95.0% > 92.36%: special cause, better
-    "Cedar Lodge Care": (60, 100),  # 60.0% < 67.64%: special cause, worse
-    "Dale Home Support": (88, 100),  # 87.84% < 88.0% ≤ 92.36%: worth a look, better side
-    "Elm Tree Homecare": (77, 100),  # within 72.16%–87.84%
+    # the rate is 80%: at n = 100 the 95% limits are 72 to 88, the 99.8% limits 67 to 91 (exact binomial)
+    "Brookside Care Services": (95, 100),  # 95 > 91: special cause, better
+    "Cedar Lodge Care": (60, 100),  # 60 < 67: special cause, worse
+    "Dale Home Support": (89, 100),  # 88 < 89 ≤ 91: worth a look, better side
+    "Elm Tree Homecare": (76, 100),  # within 72 to 88
 }
 
 
@@ -52,33 +53,55 @@ OTHERS = {  # name: (numerator, denominator) on AT_HOME_91D in 2025-26 Q2
 
 
 def test_limits_for_p_0_8_and_n_100():
-    # √(0.8 × 0.2 ÷ 100) = √0.0016 = 0.04
-    # 95%:   1.959964 × 0.04 = 0.07839856 → 0.8 ∓ 0.07839856 = 0.72160144 and 0.87839856 (72.16%–87.84%)
-    # 99.8%: 3.090232 × 0.04 = 0.12360928 → 0.67639072 and 0.92360928 (67.64%–92.36%)
-    assert control_limits(Decimal("0.8"), 100, Z_95) == (Decimal("0.72160144"), Decimal("0.87839856"))
-    assert control_limits(Decimal("0.8"), 100, Z_998) == (Decimal("0.67639072"), Decimal("0.92360928"))
+    # Bin(100, 0.8): P(X ≤ 71) = 0.0200 < 0.025 ≤ P(X ≤ 72) = 0.0342, P(X ≤ 87) = 0.9747 < 0.975 ≤
+    # P(X ≤ 88) = 0.9874: the 95% limits are 72 to 88 of 100. P(X ≤ 66) = 0.0007 < 0.001 ≤ P(X ≤ 67)
+    # = 0.0016, P(X ≤ 90) = 0.9977 < 0.999 ≤ P(X ≤ 91) = 0.9991: the 99.8% limits are 67 to 91.
+    assert control_limits(Decimal("0.8"), 100, Z_95) == (Decimal("0.72"), Decimal("0.88"))
+    assert control_limits(Decimal("0.8"), 100, Z_998) == (Decimal("0.67"), Decimal("0.91"))
 
 
 def test_limits_for_p_0_5_and_n_25():
-    # √(0.5 × 0.5 ÷ 25) = √0.01 = 0.1; 95%: ± 0.1959964; 99.8%: ± 0.3090232
-    assert control_limits(Decimal("0.5"), 25, Z_95) == (Decimal("0.3040036"), Decimal("0.6959964"))
-    assert control_limits(Decimal("0.5"), 25, Z_998) == (Decimal("0.1909768"), Decimal("0.8090232"))
+    # Bin(25, 0.5) is symmetric: P(X ≤ 7) = 0.0216 < 0.025 ≤ P(X ≤ 8) = 0.0539 → 8 to 17 of 25;
+    # P(X ≤ 4) = 0.0005 < 0.001 ≤ P(X ≤ 5) = 0.0020 → 5 to 20.
+    assert control_limits(Decimal("0.5"), 25, Z_95) == (Decimal("0.32"), Decimal("0.68"))
+    assert control_limits(Decimal("0.5"), 25, Z_998) == (Decimal("0.2"), Decimal("0.8"))
 
 
-def test_limits_are_clipped_to_0_and_100_percent():
-    # p = 0.9, n = 9: √(0.9 × 0.1 ÷ 9) = √0.01 = 0.1; 0.9 + 0.1959964 = 1.0959964 → 1 (100%)
-    assert control_limits(Decimal("0.9"), 9, Z_95) == (Decimal("0.7040036"), Decimal(1))
-    assert control_limits(Decimal("0.9"), 9, Z_998) == (Decimal("0.5909768"), Decimal(1))
-    # p = 0.1, n = 9: 0.1 − 0.1959964 = −0.0959964 → 0
-    assert control_limits(Decimal("0.1"), 9, Z_95) == (Decimal(0), Decimal("0.2959964"))
-    assert control_limits(Decimal("0.1"), 9, Z_998) == (Decimal(0), Decimal("0.4090232"))
+def test_limits_stay_within_0_and_100_percent():
+    # The normal approximation ran past 100% here (0.9 + 0.1959964); whole counts cannot.
+    assert control_limits(Decimal("0.9"), 9, Z_95) == (Decimal(6) / 9, Decimal(1))
+    assert control_limits(Decimal("0.1"), 9, Z_95) == (Decimal(0), Decimal(3) / 9)
+
+
+def test_limits_at_0_of_n_and_n_of_n():
+    # A rate of 1%: 0 of 50 happens with probability 0.99^50 = 0.605, so it lies within the limits
+    # (0 to 2 of 50 at 95%); a rate of 99%: 50 of 50 likewise (48 to 50). The normal approximation
+    # put 0 of 50 below 1% − 2.76 pp = 0%, and Wilson-type limits put its lower limit above 0.
+    assert control_limits(Decimal("0.01"), 50, Z_95) == (Decimal(0), Decimal("0.04"))
+    assert control_limits(Decimal("0.99"), 50, Z_95) == (Decimal("0.96"), Decimal(1))
+    assert classify(0, Decimal("0.01"), 50, True) == (WITHIN, "")
+    assert classify(50, Decimal("0.99"), 50, True) == (WITHIN, "")
+    # every provider at 0 of n, or at n of n: the rate is 0% (100%) and every one lies on it
+    nobody = funnel([Point(1, 0, 50, Decimal("0.0")), Point(2, 0, 20, Decimal("0.0"))], Direction.LOWER)
+    assert [(row.flag, row.limits_998) for row in nobody.rows] == [
+        (WITHIN, (Decimal("0.00"), Decimal("0.00"))),
+        (WITHIN, (Decimal("0.00"), Decimal("0.00"))),
+    ]
+    everyone = funnel(
+        [Point(1, 50, 50, Decimal("100.0")), Point(2, 40, 40, Decimal("100.0"))], Direction.HIGHER
+    )
+    assert [row.flag for row in everyone.rows] == [WITHIN, WITHIN]
+    # one of fifty against a rate of 1/70: within (a count of 1 is the likeliest after 0)
+    one = funnel([Point(1, 0, 20, Decimal("0.0")), Point(2, 1, 50, Decimal("2.0"))], Direction.LOWER)
+    assert [row.flag for row in one.rows] == [WITHIN, WITHIN]
 
 
 def test_a_small_provider_is_not_an_outlier_on_noise():
-    # 60.0% against p = 0.8. n = 10: √(0.16 ÷ 10) = 0.126491…; 95% lower = 0.8 − 1.959964 × 0.126491…
-    # = 0.552082 (55.21%) → 60.0% is within. n = 100: 99.8% lower = 67.64% → special cause, worse.
-    assert classify(Decimal("60.0"), Decimal("0.8"), 10, True) == (WITHIN, "")
-    assert classify(Decimal("60.0"), Decimal("0.8"), 100, True) == (SPECIAL_CAUSE, "worse")
+    # 6 of 10 (60.0%) against p = 0.8: P(X ≤ 4) = 0.0064 < 0.025 ≤ P(X ≤ 5) = 0.0328, so the 95% limits
+    # for n = 10 are 5 to 10 → within.
+    # 60 of 100: the 99.8% limits are 67 to 91 → special cause, worse.
+    assert classify(6, Decimal("0.8"), 10, True) == (WITHIN, "")
+    assert classify(60, Decimal("0.8"), 100, True) == (SPECIAL_CAUSE, "worse")
 
 
 def test_flags_both_ways_ranks_and_quartiles_for_higher_is_better():
@@ -86,8 +109,8 @@ def test_flags_both_ways_ranks_and_quartiles_for_higher_is_better():
         Point(1, 80, 100, Decimal("80.0")),
         Point(2, 95, 100, Decimal("95.0")),
         Point(3, 60, 100, Decimal("60.0")),
-        Point(4, 88, 100, Decimal("88.0")),
-        Point(5, 77, 100, Decimal("77.0")),
+        Point(4, 89, 100, Decimal("89.0")),
+        Point(5, 76, 100, Decimal("76.0")),
     ]
     result = funnel(points, Direction.HIGHER)
     assert (result.rate, result.rate_text) == (Decimal("0.8"), "80.0% (400/500)")
@@ -101,8 +124,8 @@ def test_flags_both_ways_ranks_and_quartiles_for_higher_is_better():
     assert (rows[3].flag, rows[3].flag_label) == (SPECIAL_CAUSE, "Special cause: worse than expected")
     assert (rows[4].flag, rows[4].side) == (WORTH_A_LOOK, "better")
     assert rows[1].flag == rows[5].flag == WITHIN
-    assert rows[1].limits_95 == (Decimal("72.16"), Decimal("87.84"))
-    assert rows[1].limits_998 == (Decimal("67.64"), Decimal("92.36"))
+    assert rows[1].limits_95 == (Decimal("72.00"), Decimal("88.00"))
+    assert rows[1].limits_998 == (Decimal("67.00"), Decimal("91.00"))
     # Five ranked: quartile = ceil(4 × rank ÷ 5): ranks 1..5 → 1, 2, 3, 4, 4
     assert [(r.rank, r.quartile) for r in result.rows] == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 4)]
 
@@ -127,13 +150,13 @@ def test_ties_share_the_better_rank_and_few_comparators_have_no_quartile():
 
 
 def test_flags_for_a_lower_is_better_measure():
-    # p = 100 ÷ 2000 = 0.05; n = 1000: √(0.05 × 0.95 ÷ 1000) = √0.0000475 = 0.0068920…
-    # 99.8%: 3.090232 × 0.0068920… = 0.0212980 → 2.87% to 7.13%; 95%: ± 0.0135081 → 3.65% to 6.35%.
+    # p = 100 ÷ 2000 = 0.05; n = 1000: Bin(1000, 0.05) puts 99.8% of its chance on 30 to 73 and 95% on
+    # 37 to 64: skewed upwards, as a rate near 0% is (the normal approximation gave 2.87%–7.13%).
     points = [Point(1, 20, 1000, Decimal("2.0")), Point(2, 80, 1000, Decimal("8.0"))]
     result = funnel(points, Direction.LOWER)
     rows = {row.point.key: row for row in result.rows}
-    assert rows[1].limits_998 == (Decimal("2.87"), Decimal("7.13"))
-    assert rows[1].limits_95 == (Decimal("3.65"), Decimal("6.35"))
+    assert rows[1].limits_998 == (Decimal("3.00"), Decimal("7.30"))
+    assert rows[1].limits_95 == (Decimal("3.70"), Decimal("6.40"))
     assert (rows[1].flag, rows[1].side, rows[1].rank) == (SPECIAL_CAUSE, "better", 1)  # low is good
     assert (rows[2].flag, rows[2].side, rows[2].rank) == (SPECIAL_CAUSE, "worse", 2)
 
@@ -236,7 +259,7 @@ def test_the_commissioner_page_names_providers(setup, sign_in):
     for name in ("Acme Homecare Ltd", *OTHERS):
         assert name in text
     assert "<svg" in text and "Special cause: better than expected" in text
-    assert "72.16% to 87.84%" in text and "67.64% to 92.36%" in text
+    assert "72.00% to 88.00%" in text and "67.00% to 91.00%" in text
     assert "Episodes counted (the denominator)" in text and "For a provider that counted n episodes" in text
     assert "people counted" not in text.lower()
 

@@ -321,8 +321,9 @@ def test_position_rules(setup):
 
 def test_the_position_is_summarised_beside_a_funnel_plot(setup):
     """This provider 551/648 = 85.0% among five others (92.0, 88.0, 86.0, 80.0, 75.0): the rate of
-    all six is 1150/1348 = 85.3%, and at 648 episodes the limits are 85.3% ± 1.96 (2.73 pp) and
-    ± 3.09 (4.30 pp) standard errors; no other lies outside its own 99.8% limits."""
+    all six is 1150/1348 = 85.3%, and at 648 episodes Bin(648, 1150/1348) puts 95% of its chance on 535 to
+    570 (82.56% to 87.96%) and 99.8% on 524 to 580 (80.86% to 89.51%); no other lies outside its own
+    99.8% limits."""
     rows = {row["measure_code"]: row for row in pack_figures(setup.q2)["contracts"][0]["rows"]}
     peers = rows["AT_HOME_91D"]["position"]["peers"]
     assert {key: peers[key] for key in ("count", "mean", "median", "better", "level", "worse")} == {
@@ -334,7 +335,7 @@ def test_the_position_is_summarised_beside_a_funnel_plot(setup):
         "worse": 2,
     }
     assert peers["rate"] == "85.3% (1150/1348)"
-    assert (peers["limits_95"], peers["limits_998"]) == (["82.59", "88.04"], ["81.01", "89.61"])
+    assert (peers["limits_95"], peers["limits_998"]) == (["82.56", "87.96"], ["80.86", "89.51"])
     assert peers["flag_label"] == "Within the expected range" and peers["outliers"] == []
     assert peers["this"] == ["85.0", 648] and len(peers["points"]) == 5 and peers["not_plotted"] == 0
     # Two others only: no summary (it would give their figures away), the list alone.

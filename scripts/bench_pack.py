@@ -2,7 +2,7 @@
 
 The contract: a long-term homecare contract with 10 targets (the demo target set plus 91 days at
 home and six-week independence), each with its four 2025-26 quarters, the year to date and the
-four quarters a year earlier; 8 other providers of the same council on the same targets (the
+four quarters a year earlier and 24 monthly results (so that each has its SPC chart); 8 other providers of the same council on the same targets (the
 benchmark); DATA / REVIEW / ACTION commentary on every target (a few parts left blank); 5 actions
 carried forward; 6 attendees; 12 monthly returns; an open notice; a QAF status; and the previous
 meeting's issued pack, so that restatements are looked for. Prints the best of 3 runs of:
@@ -130,6 +130,8 @@ def build() -> tuple[ReviewMeeting, User]:
     )
     targets = _targets(deal)
     _results(targets, PERIODS, 0)
+    # 24 monthly results per target: each has an SPC chart and its icons in the pack
+    _results(targets, [f"{add_months(date(2024, 4, 1), step):%Y-%m}" for step in range(24)], 0)
     for number in range(1, COMPARATORS + 1):
         other = Contract.objects.create(
             reference=f"BENCH-C{number}",

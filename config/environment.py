@@ -217,7 +217,9 @@ def _parse_rate(name: str, raw: str | None, default: str, problems: list[str]) -
 
 
 def _parse_cache(raw: str | None, problems: list[str]) -> dict:
-    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    # Each process's own cache holds up to 20,000 answers (the portfolio keeps one per target and
+    # quarter shown): Django's default of 300 would drop and work out again most of a page's each time.
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
     if raw is None or raw.strip() == "":
         return local
     parts = urlsplit(raw.strip())

@@ -304,6 +304,14 @@ class ComplianceResult(models.Model):
                 condition=models.Q(is_latest=True),
                 name="results_latest_by_period",
             ),
+            # A page of contracts' monthly series (the portfolio's SPC icons): an index-only scan of
+            # their latest monthly rows, not a visit to each row's page of the table.
+            models.Index(
+                fields=["contract", "period_kind", "target", "period_start"],
+                include=["value", "not_rated_reason", "target_version"],
+                condition=models.Q(is_latest=True),
+                name="results_months_by_contract",
+            ),
         ]
 
     def __str__(self) -> str:

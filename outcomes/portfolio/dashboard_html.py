@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from commissioning.qaf.models import QafStatus
 from outcomes.portfolio.matrix import Matrix, MatrixCell, MatrixRow, Standing
+from outcomes.results.spc_glyphs import glyph_use
 
 _NOT_MEASURED = '<span aria-hidden="true">–</span><span class="govuk-visually-hidden">Not measured</span>'
 _NO_RESULT = '<span class="govuk-body-s">No result</span>'
@@ -73,7 +74,14 @@ def _tip(cell: MatrixCell) -> str:
         words.extend(mark for mark in cell.marks if mark != "overridden")
     else:
         words.extend(cell.marks)
-    return ", ".join(words)
+    text = ", ".join(words)
+    spc = cell.spc
+    if spc and spc.get("variation"):
+        text += (
+            f". SPC as at {spc['as_at_label']}: {spc['variation_label']}: {spc['variation_reason']}. "
+            f"{spc['assurance_label']}: {spc['assurance_reason']}."
+        )
+    return text
 
 
 def _cell(cell: MatrixCell, prefix: str) -> str:
@@ -91,6 +99,12 @@ def _cell(cell: MatrixCell, prefix: str) -> str:
     ]
     if cell.direction_arrow:
         parts.append(f'<span aria-hidden="true" class="dashboard-cell__arrow">{cell.direction_arrow}</span>')
+    if cell.spc and cell.spc.get("variation"):  # the words are in the tip, read as the link's name
+        parts.append(
+            f'<span class="dashboard-cell__spc" data-variation="{cell.spc["variation"]}" '
+            f'data-assurance="{cell.spc["assurance"] or "none"}">'
+            f"{glyph_use('v', cell.spc['variation'])}{glyph_use('a', cell.spc['assurance'])}</span>"
+        )
     return "".join(parts)
 
 

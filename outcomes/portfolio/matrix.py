@@ -44,6 +44,7 @@ from outcomes.results.selectors import (
     result_marks,
     results_shown,
 )
+from outcomes.results.spc import contracts_spc_icons
 from providers.models import Provider
 
 MEASURE_ORDER = {code: index for index, code in enumerate(MEASURES)}
@@ -134,6 +135,7 @@ class MatrixCell(Cell):
     """A stored result in the matrix: the shown RAG (any override), the computed one, direction, marks."""
 
     result: ShownResult  # type: ignore[assignment]  # read as plain values; Cell reads only these
+    spc: dict | None = None  # the target's SPC icons as at the quarter's last month (``contracts_spc_icons``)
 
     @property
     def computed_label(self) -> str:
@@ -634,7 +636,7 @@ def portfolio_matrix(
 
     paged = Paginator(shown, PAGE_SIZE).get_page(page) if page is not None else None
     on_page = list(paged.object_list) if paged is not None else shown
-    rows = _rows(on_page, period, quarter.end, columns, index, overrides)
+    rows = _rows(on_page, period, quarter.end, columns, index, overrides, spc=paged is not None)
     return Matrix(quarter, ordered, shown, rows, totals, len(listed), paged)
 
 
@@ -645,8 +647,11 @@ def _rows(
     columns: _Columns,
     index: dict[tuple[str, str], int],
     overrides: dict,
+    *,
+    spc: bool = False,
 ) -> list[MatrixRow]:
-    """The matrix rows of these contracts, in this order: each cell its stored result (or None)."""
+    """The matrix rows of these contracts, in this order: each cell its stored result (or None), and
+    with ``spc`` (a page, not a download) its target's SPC icons."""
     ids = [s.contract.pk for s in standings]
     contracts = Contract.objects.select_related("provider", "lead_commissioner").in_bulk(ids)
     by_target = {
@@ -659,8 +664,9 @@ def _rows(
         )
     }
     rows = {s.contract.pk: MatrixRow(contracts[s.contract.pk], [[] for _ in index], s) for s in standings}
+    icons = contracts_spc_icons(ids, until=on.replace(day=1)) if spc and ids else {}
     for t in _targets(ids, period, on, set(by_target)):
         result = by_target.get(t.pk)
-        cell = MatrixCell(result, overrides.get((t.pk, period))) if result else None
+        cell = MatrixCell(result, overrides.get((t.pk, period)), icons.get(t.pk)) if result else None
         rows[t.contract_id].entries[index[columns.key(t.measure, t.params)]].append(cell)
     return [rows[pk] for pk in ids]

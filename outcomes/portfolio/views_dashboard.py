@@ -22,6 +22,7 @@ from outcomes.portfolio.matrix import (
     dashboard_quarters,
     portfolio_matrix,
 )
+from outcomes.results.spc_glyphs import glyph_symbols
 
 
 def _acting(request: HttpRequest) -> Acting:
@@ -70,6 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "matrix": matrix,
             "rows_html": matrix_rows_html(matrix.rows, request.acting.organisation.pk) if matrix else "",
+            "spc_symbols": glyph_symbols(),
             "attention": attention_html(matrix) if matrix else None,
             "filters": filters,
             "query": query,

@@ -10,11 +10,15 @@ or from the first B when a commissioner has fixed a baseline (``outcomes.results
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import connection
 
 from outcomes.measures import MEASURES, Direction
 from outcomes.models import SpcBaseline
@@ -67,9 +71,10 @@ class TargetSpc:
     def not_enough(self) -> str:
         return f"Not enough months for SPC: {self.count} of {MINIMUM_POINTS}"
 
-    def frozen(self) -> dict:
+    def frozen(self, *, points: bool = True) -> dict:
         """The SPC as plain JSON-ready data: what the trend page, the scorecard and a review pack (which
-        keeps it with its frozen figures) show, and all their charts and tables are drawn from."""
+        keeps it with its frozen figures) show, and all their charts and tables are drawn from;
+        without ``points`` (each value's type), the lines and the icons alone."""
         data: dict = {
             "count": self.count,
             "not_enough": "" if self.analysis else self.not_enough,
@@ -100,18 +105,22 @@ class TargetSpc:
             "assurance": analysis.assurance.value if analysis.assurance else None,
             "assurance_label": analysis.assurance.label if analysis.assurance else "No assurance",
             "assurance_reason": analysis.assurance_reason,
-            "points": [
-                {
-                    "month": f"{point.month:%Y-%m}",
-                    "value": f"{point.value:.1f}",
-                    "type": judged.type.value,
-                    "rules": sorted(judged.rules),
-                    "target": None if point.target_value is None else f"{point.target_value.normalize():f}",
-                    "result_id": point.result_id,
-                }
-                for point, judged in zip(self.points, analysis.points, strict=True)
-            ],
-        }
+        } | ({"points": self._points_frozen()} if points else {})
+
+    def _points_frozen(self) -> list[dict]:
+        analysis = self.analysis
+        assert analysis is not None
+        return [
+            {
+                "month": f"{point.month:%Y-%m}",
+                "value": f"{point.value:.1f}",
+                "type": judged.type.value,
+                "rules": sorted(judged.rules),
+                "target": None if point.target_value is None else f"{point.target_value.normalize():f}",
+                "result_id": point.result_id,
+            }
+            for point, judged in zip(self.points, analysis.points, strict=True)
+        ]
 
 
 def _analysed(spc: TargetSpc) -> TargetSpc:
@@ -158,3 +167,86 @@ def targets_spc(targets: Iterable, *, until: date | None = None) -> dict[int, Ta
 def target_spc(target, *, until: date | None = None) -> TargetSpc:
     """One target's SPC (see ``targets_spc``)."""
     return targets_spc([target], until=until)[target.pk]
+
+
+ICON_KEYS = (
+    "count",
+    "not_enough",
+    "as_at",
+    "as_at_label",
+    "variation",
+    "variation_label",
+    "variation_reason",
+    "assurance",
+    "assurance_label",
+    "assurance_reason",
+)
+# Each target's monthly values (its series) as a digest of what its SPC is worked out from, with the
+# target in force at its latest month; then the series themselves, of the targets not kept. Both read
+# the index results_months_by_contract alone (an index-only scan).
+DIGESTS_SQL = """
+SELECT s.target_id, t.measure, s.digest, v.target_value
+FROM (
+    SELECT r.target_id,
+           md5(string_agg(r.period_start::text || '=' || r.value::text, ',' ORDER BY r.period_start)) AS digest,
+           (array_agg(r.target_version_id ORDER BY r.period_start DESC))[1] AS version_id
+    FROM outcomes_complianceresult r
+    WHERE r.is_latest AND r.period_kind = 'month' AND r.contract_id = ANY(%s) AND r.period_start <= %s
+      AND r.value IS NOT NULL AND r.not_rated_reason IS NULL
+    GROUP BY r.target_id
+) s
+JOIN commissioning_target t ON t.id = s.target_id
+JOIN commissioning_targetversion v ON v.id = s.version_id
+"""
+SERIES_SQL = """
+SELECT r.target_id, array_agg(r.period_start ORDER BY r.period_start), array_agg(r.value ORDER BY r.period_start)
+FROM outcomes_complianceresult r
+WHERE r.is_latest AND r.period_kind = 'month' AND r.contract_id = ANY(%s) AND r.period_start <= %s
+  AND r.value IS NOT NULL AND r.not_rated_reason IS NULL AND r.target_id = ANY(%s)
+GROUP BY r.target_id
+"""
+ICONS_VERSION = "spc-icons-1"  # part of every kept answer's key: a change of method starts afresh
+ICONS_KEPT_SECONDS = 7 * 24 * 3600
+
+
+def contracts_spc_icons(contract_ids: list[int], *, until: date) -> dict[int, dict]:
+    """The two icons (and their words) of every target of the contracts with a stored monthly value,
+    as at the month that starts ``until``: the icon fields of ``TargetSpc.frozen`` (the one method),
+    by target id, for a page of many contracts (the portfolio matrix).
+
+    Each target's answer is kept in the cache under a digest of exactly what it is worked out from
+    (its months and values, its target, its baseline and which way is better), so a figure restated,
+    a target changed or a baseline fixed is a new key: what is kept can never differ from working it
+    out again. Only the targets whose answer is not kept have their series read and worked out."""
+    ids = list(contract_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(DIGESTS_SQL, [ids, until])
+        rows = cursor.fetchall()
+    baselines = baselines_in_force(row[0] for row in rows)
+    keys: dict[int, str] = {}
+    for target_id, measure, series, target_value in rows:
+        baseline = baselines.get(target_id)
+        plain = f"{ICONS_VERSION}|{MEASURES[measure].direction.value}|{target_value}|{baseline and baseline.pk}|{series}"
+        keys[target_id] = "spc-icons:" + hashlib.sha256(plain.encode()).hexdigest()
+    kept = cache.get_many(list(keys.values()))
+    found = {target_id: kept[key] for target_id, key in keys.items() if key in kept}
+    unknown = [row for row in rows if row[0] not in found]
+    if not unknown:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(SERIES_SQL, [ids, until, [row[0] for row in unknown]])
+        series_of = {target_id: (months, values) for target_id, months, values in cursor.fetchall()}
+    missing: dict[str, dict] = {}
+    for target_id, measure, _, target_value in unknown:
+        months, values = series_of[target_id]
+        spc = TargetSpc(
+            target_id, MEASURES[measure].direction == Direction.HIGHER, baseline=baselines.get(target_id)
+        )
+        spc.points = [
+            SeriesPoint(month, value, 0, target_value if index == len(months) - 1 else None)
+            for index, (month, value) in enumerate(zip(months, values, strict=True))
+        ]
+        frozen = _analysed(spc).frozen(points=False)
+        found[target_id] = missing[keys[target_id]] = {name: frozen.get(name) for name in ICON_KEYS}
+    cache.set_many(missing, timeout=ICONS_KEPT_SECONDS)
+    return found

@@ -6,38 +6,32 @@ from __future__ import annotations
 
 from django import template
 
-from outcomes.statistics.spc import Assurance, Variation
+from outcomes.results.spc_glyphs import assurance_glyph, variation_glyph
 
 register = template.Library()
-
-BLUE, ORANGE, GREY = "#1d70b8", "#b35a00", "#505a5f"
-VARIATION_LOOK = {  # colour, letter (high or low)
-    Variation.COMMON_CAUSE: (GREY, ""),
-    Variation.IMPROVEMENT_HIGH: (BLUE, "H"),
-    Variation.IMPROVEMENT_LOW: (BLUE, "L"),
-    Variation.CONCERN_HIGH: (ORANGE, "H"),
-    Variation.CONCERN_LOW: (ORANGE, "L"),
-}
-ASSURANCE_LOOK = {
-    Assurance.CONSISTENT_PASS: (BLUE, "P"),
-    Assurance.CONSISTENT_FAIL: (ORANGE, "F"),
-    Assurance.HIT_AND_MISS: (GREY, ""),
-}
 
 
 @register.inclusion_tag("outcomes/results/_spc_icons.html")
 def spc_icons(spc: dict | None, compact: bool = False) -> dict:
     """The two icons with their words (``compact``: smaller, for a table cell)."""
-    if not spc or "points" not in spc:
+    if not spc or not spc.get("variation"):
         return {"spc": spc, "analysed": False, "compact": compact}
-    variation = Variation(spc["variation"])
-    assurance = Assurance(spc["assurance"]) if spc["assurance"] else None
     return {
         "spc": spc,
         "analysed": True,
         "compact": compact,
-        "variation_colour": VARIATION_LOOK[variation][0],
-        "variation_letter": VARIATION_LOOK[variation][1],
-        "assurance_colour": ASSURANCE_LOOK[assurance][0] if assurance else GREY,
-        "assurance_letter": ASSURANCE_LOOK[assurance][1] if assurance else "",
+        "variation_glyph": variation_glyph(spc["variation"]),
+        "assurance_glyph": assurance_glyph(spc["assurance"]),
     }
+
+
+@register.simple_tag
+def variation_icon(variation: str, size: int = 18):
+    """A variation icon's drawing alone (its words go beside it)."""
+    return variation_glyph(variation, size, "dashboard-cell__glyph")
+
+
+@register.simple_tag
+def assurance_icon(assurance: str, size: int = 18):
+    """An assurance icon's drawing alone (its words go beside it)."""
+    return assurance_glyph(assurance or None, size, "dashboard-cell__glyph")

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import AuditEntry
 from outcomes.periods import add_months
 from outcomes.results.baselines import spc_baseline_set
-from outcomes.results.spc import target_spc
+from outcomes.results.spc import contracts_spc_icons, target_spc
 from outcomes.statistics.spc import spc_analyse
 from tests.factories import acting, contract, stored_result, target
 
@@ -231,3 +231,43 @@ def test_a_baseline_longer_than_the_values_of_an_earlier_year_judges_on_every_va
     assert short.analysis.limits.baseline == 15
     full = target_spc(goal)
     assert full.analysis.fixed_baseline and full.analysis.limits.baseline == 16
+
+
+# --- The portfolio matrix ----------------------------------------------------------------------
+
+
+def test_the_portfolio_cell_shows_both_icons_and_its_tip_the_sentences(world, homecare, sign_in):
+    agreement, goal = homecare
+    for month, value in zip(months(20), EXAMPLE_3, strict=True):
+        stored_result(goal, month, value, 100)
+    stored_result(goal, "2025-26-Q2", 180, 300)
+    text = page(sign_in(world.users["commissioner"]).get("/portfolio/?quarter=2025-26-Q2"))
+    cell = text[text.index('class="dashboard-cell__spc"') - 2000 :]
+    assert 'data-variation="special_cause_improvement_high" data-assurance="hit_and_miss"' in cell
+    expected = target_spc(goal, until=date(2025, 9, 1)).frozen()
+    tip = re.sub(r"\s+", " ", cell[cell.index('class="dashboard-cell__tip"') :])
+    assert (
+        f"SPC as at August 2025: Special cause improvement (high): {expected['variation_reason']}. "
+        f"Hit and miss: {expected['assurance_reason']}." in tip
+    )
+    assert 'data-testid="dashboard-key-spc"' in text
+
+
+def test_the_matrix_icons_are_the_one_method_and_follow_a_restated_month(world, homecare):
+    agreement, goal = homecare
+    results = [
+        stored_result(goal, month, value, 100) for month, value in zip(months(20), EXAMPLE_3, strict=True)
+    ]
+    icons = contracts_spc_icons([agreement.pk], until=date(2025, 9, 1))[goal.pk]
+    frozen = target_spc(goal, until=date(2025, 9, 1)).frozen()
+    assert icons == {key: frozen[key] for key in icons}
+    assert icons["variation"] == "special_cause_improvement_high"
+    # the latest month restated far below: a new figure, a new answer (never the one kept before)
+    results[-1].is_latest = False
+    results[-1].save()
+    stored_result(goal, months(20)[-1], 20, 100)
+    again = contracts_spc_icons([agreement.pk], until=date(2025, 9, 1))[goal.pk]
+    assert again["variation"] == "special_cause_concern_low"
+    assert again == {
+        key: value for key, value in target_spc(goal, until=date(2025, 9, 1)).frozen().items() if key in again
+    }

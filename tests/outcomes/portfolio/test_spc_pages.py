@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from accounts.models import AuditEntry
 from outcomes.periods import add_months
@@ -271,3 +272,12 @@ def test_the_matrix_icons_are_the_one_method_and_follow_a_restated_month(world, 
     assert again == {
         key: value for key, value in target_spc(goal, until=date(2025, 9, 1)).frozen().items() if key in again
     }
+
+
+def test_the_embedded_database_works_the_icons_out_directly_to_the_same_answer(world, homecare, monkeypatch):
+    agreement, goal = homecare
+    for month, value in zip(months(20), EXAMPLE_3, strict=True):
+        stored_result(goal, month, value, 100)
+    on_postgresql = contracts_spc_icons([agreement.pk], until=date(2025, 9, 1))
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # the path make demo's SQLite takes
+    assert contracts_spc_icons([agreement.pk], until=date(2025, 9, 1)) == on_postgresql

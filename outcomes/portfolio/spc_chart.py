@@ -17,8 +17,9 @@ from typing import Any
 from django.utils.safestring import SafeString
 
 from outcomes.periods import add_months
-from outcomes.portfolio.funnel_chart import FONT, GRID, TEXT, fmt, percent_axis
+from outcomes.portfolio.funnel_chart import FONT, TEXT, percent_axis
 from outcomes.portfolio.svg_image import svg_shown
+from outcomes.portfolio.trend_chart import month_axes
 from outcomes.statistics.spc import RULE_NAMES, PointType, fixed
 
 LEFT, RIGHT, TOP = 48, 16, 16
@@ -149,21 +150,7 @@ def spc_chart(
         f'aria-labelledby="{chart_id}-title" font-family="{FONT}" font-size="11">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
     ]
-    grid = low
-    while grid <= high + 0.001:
-        parts.append(
-            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{LEFT + plot_w}" y2="{y(grid):.1f}" stroke="{GRID}" '
-            f'stroke-width="0.5"/><text x="{LEFT - 5}" y="{y(grid) + 4:.1f}" text-anchor="end" '
-            f'fill="{TEXT}">{fmt(grid)}%</text>'
-        )
-        grid += step
-    for index, month in enumerate(months):
-        if month.month in (1, 4, 7, 10):
-            parts.append(
-                f'<line x1="{x(index):.1f}" y1="{TOP + plot_h}" x2="{x(index):.1f}" y2="{TOP + plot_h + 4}" '
-                f'stroke="{TEXT}"/><text x="{x(index):.1f}" y="{TOP + plot_h + 16}" text-anchor="middle" '
-                f'fill="{TEXT}" font-size="10">{month:%b %y}</text>'
-            )
+    parts.extend(month_axes(months, low, high, step, x=x, y=y, left=LEFT, width=plot_w, bottom=TOP + plot_h))
     left, right = LEFT, LEFT + plot_w
     for name, colour, stroke, dash in (
         ("near_lower", LIMITS, 1, "2 3"),

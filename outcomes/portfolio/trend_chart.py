@@ -60,6 +60,30 @@ def band_words(band: Band, higher: bool) -> list[tuple[str, str]]:
     ]
 
 
+def month_axes(
+    months: list, low: float, high: float, step: float, *, x, y, left: float, width: float, bottom: float
+) -> list[str]:
+    """A monthly chart's axes: the percent grid with its labels, and a tick with its label at each
+    quarter's first month (``x`` and ``y`` place a month's index and a percentage)."""
+    parts = []
+    grid = low
+    while grid <= high + 0.001:
+        parts.append(
+            f'<line x1="{left}" y1="{y(grid):.1f}" x2="{left + width}" y2="{y(grid):.1f}" stroke="{GRID}" '
+            f'stroke-width="0.5"/><text x="{left - 5}" y="{y(grid) + 4:.1f}" text-anchor="end" '
+            f'fill="{TEXT}">{fmt(grid)}%</text>'
+        )
+        grid += step
+    for index, month in enumerate(months):
+        if month.month in (1, 4, 7, 10):
+            parts.append(
+                f'<line x1="{x(index):.1f}" y1="{bottom}" x2="{x(index):.1f}" y2="{bottom + 4}" '
+                f'stroke="{TEXT}"/><text x="{x(index):.1f}" y="{bottom + 16}" text-anchor="middle" '
+                f'fill="{TEXT}" font-size="10">{month:%b %y}</text>'
+            )
+    return parts
+
+
 def trend_chart(trend: Trend, *, chart_id: str, title: str) -> SafeString:
     """The SVG chart of a trend (see outcomes.portfolio.trend)."""
     count = len(trend.months)
@@ -90,21 +114,9 @@ def trend_chart(trend: Trend, *, chart_id: str, title: str) -> SafeString:
                     f'<text x="{x(band.last + 1) - 4:.1f}" y="{(y(bottom) + y(top)) / 2 + 4:.1f}" '
                     f'text-anchor="end" fill="{TEXT}" font-size="10" font-style="italic">{name}</text>'
                 )
-    grid = low
-    while grid <= high + 0.001:
-        parts.append(
-            f'<line x1="{LEFT}" y1="{y(grid):.1f}" x2="{LEFT + PLOT_W}" y2="{y(grid):.1f}" stroke="{GRID}" '
-            f'stroke-width="0.5"/><text x="{LEFT - 5}" y="{y(grid) + 4:.1f}" text-anchor="end" '
-            f'fill="{TEXT}">{fmt(grid)}%</text>'
-        )
-        grid += step
-    for index, month in enumerate(trend.months):
-        if month.month in (1, 4, 7, 10):
-            parts.append(
-                f'<line x1="{x(index):.1f}" y1="{TOP + PLOT_H}" x2="{x(index):.1f}" y2="{TOP + PLOT_H + 4}" '
-                f'stroke="{TEXT}"/><text x="{x(index):.1f}" y="{TOP + PLOT_H + 16}" text-anchor="middle" '
-                f'fill="{TEXT}" font-size="10">{month:%b %y}</text>'
-            )
+    parts.extend(
+        month_axes(trend.months, low, high, step, x=x, y=y, left=LEFT, width=PLOT_W, bottom=TOP + PLOT_H)
+    )
     for band in trend.bands:
         level = y(float(band.target))
         if y(high) <= level <= y(low):

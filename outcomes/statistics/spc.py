@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
 from math import lcm
+
+from outcomes.measures.rating import round_half_up
 
 MINIMUM_POINTS = 12  # fewer points than this: no SPC
 SCREEN = Fraction("3.267")  # a moving range at least this many times the average is screened out
@@ -178,11 +180,11 @@ def as_fraction(value: Decimal | Fraction | int | str) -> Fraction:
 
 
 def fixed(value: Fraction, places: int = 4) -> str:
-    """A figure as text with ``places`` decimal places, rounded half up (away from zero at a half)."""
+    """A figure as text with ``places`` decimal places, rounded by the one rounding helper (half up)."""
     with localcontext() as context:
-        context.prec = 60
+        context.prec = 60  # the exact fraction as a decimal, well past the places kept
         exact = Decimal(value.numerator) / Decimal(value.denominator)
-        return str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+        return str(round_half_up(exact, Decimal(1).scaleb(-places)))
 
 
 def _whole(figures: Sequence[Fraction]) -> tuple[int, list[int]]:

@@ -35,7 +35,7 @@ DEFAULT_WINDOW_WEEKS = 12
 MAX_QUARTERS = 20  # five years of quarters in the picker
 DIRECTION_LABELS = {
     IMPROVED: "Improved",
-    STABLE: "Stable",
+    STABLE: "No significant change",
     WORSENED: "Worsened",
     NONE: "Not compared",
 }

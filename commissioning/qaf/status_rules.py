@@ -22,9 +22,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeGuard
 
-from outcomes.measures.library import Direction
-from outcomes.measures.rating import direction_of_travel, percentage
+from outcomes.measures.rating import IMPROVED, NONE, STABLE, WORSENED, percentage
 from outcomes.periods import Period, add_months, day_label, quarter_period
+from outcomes.statistics import significance
 
 COMPLIANT = "compliant"
 COMPLIANT_ACTIONS_OPEN = "compliant_actions_open"
@@ -167,7 +167,7 @@ class PortfolioFigure:
     counted: list[int] = field(default_factory=list)  # assessment ids in the denominator
     met: list[int] = field(default_factory=list)  # of those, in the numerator
     baseline: Decimal | None = None  # the same quarter a year earlier
-    direction: str = "none"  # against the quarter before
+    direction: str = "none"  # against the quarter before, improved or worsened only when significant
 
 
 PORTFOLIO_MEASURES = {
@@ -210,6 +210,16 @@ def _counts(code: str, by_provider: dict[int, list[Facts]], period: Period, wind
     return counted, met
 
 
+def _travel(change: significance.Change) -> str:
+    """The direction shown for a portfolio figure: improved or worsened only when the change is
+    significant at 95% (``outcomes.statistics.significance``); else stable, said "no significant change"."""
+    return {
+        significance.IMPROVED: IMPROVED,
+        significance.WORSENED: WORSENED,
+        significance.NO_CHANGE: STABLE,
+    }.get(change.judgement, NONE)
+
+
 def portfolio_figure(
     code: str,
     by_provider: dict[int, list[Facts]],
@@ -232,7 +242,6 @@ def portfolio_figure(
     before_counted, before_met = _counts(code, by_provider, previous, weeks)
     base_counted, base_met = _counts(code, by_provider, year_before, weeks)
     value = percentage(len(met), len(counted))
-    before = percentage(len(before_met), len(before_counted))
     return PortfolioFigure(
         code=code,
         name=PORTFOLIO_MEASURES[code],
@@ -243,7 +252,9 @@ def portfolio_figure(
         counted=counted,
         met=met,
         baseline=percentage(len(base_met), len(base_counted)),
-        direction=direction_of_travel(
-            value, before, direction=Direction.HIGHER, both_rated=bool(counted) and bool(before_counted)
+        direction=_travel(
+            significance.rate_change(
+                (len(met), len(counted)), (len(before_met), len(before_counted)), higher_is_better=True
+            )
         ),
     )

@@ -39,6 +39,7 @@ from outcomes.measures.ranking import Rank, shared_ranks
 from outcomes.measures.rating import percentage, round_half_up
 from outcomes.periods import Period, parse_period
 from outcomes.results.selectors import result_contracts_for, results_shown
+from outcomes.statistics.dispersion import Dispersion, dispersion, widened
 from outcomes.statistics.limits import binomial_bounds, binomial_limits
 
 Z_95 = Decimal("1.959964")
@@ -69,13 +70,15 @@ def letters(index: int) -> str:
 # --- Funnel ------------------------------------------------------------------------------------
 
 
-def control_limits(p: Decimal, n: int, z: Decimal) -> tuple[Decimal, Decimal]:
+def control_limits(p: Decimal, n: int, z: Decimal, factor: float = 1.0) -> tuple[Decimal, Decimal]:
     """(lower, upper) as proportions: the exact binomial limits around the rate ``p`` for ``n`` counted
-    (``outcomes.statistics.limits``), the 95% ones for ``Z_95`` and the 99.8% ones for ``Z_998``.
+    (``outcomes.statistics.limits``), the 95% ones for ``Z_95`` and the 99.8% ones for ``Z_998``;
+    with a ``factor`` above 1 (allowing for over-dispersion, ``outcomes.statistics.dispersion``),
+    their distances from ``p`` multiplied by it.
 
     The one place the limits are worked out: the flags, the table and the chart's curves all call it.
     """
-    return binomial_limits(p, n, LEVELS[z])
+    return widened(p, binomial_limits(p, n, LEVELS[z]), factor)
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,12 @@ class Funnel:
     numerator: int
     denominator: int
     rows: list[FunnelRow] = field(default_factory=list)
+    dispersion: Dispersion | None = None  # the spread's check (None: too few providers to tell)
+    factor: float = 1.0  # the limits' widening applied (√φ when over-dispersion is allowed for)
+
+    @property
+    def adjusted(self) -> bool:
+        return self.factor != 1
 
     @property
     def rate_percent(self) -> Decimal | None:
@@ -171,10 +180,19 @@ def _percent(limits: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
     return round_half_up(limits[0] * 100, TWO_PLACES), round_half_up(limits[1] * 100, TWO_PLACES)
 
 
-def classify(count: int, rate: Decimal, n: int, higher: bool) -> tuple[str, str]:
+def classify(count: int, rate: Decimal, n: int, higher: bool, factor: float = 1.0) -> tuple[str, str]:
     """(flag, side) of a provider's count (its numerator) of ``n`` against the exact limits around
-    ``rate``: whole counts against whole counts, so the flag always agrees with the limits shown."""
+    ``rate``: whole counts against whole counts, so the flag always agrees with the limits shown.
+    Widened by a ``factor`` above 1, the limits are no longer whole counts; the count is compared
+    with n times each limit (``control_limits``), so they still agree."""
     for z, flag in ((Z_998, SPECIAL_CAUSE), (Z_95, WORTH_A_LOOK)):
+        if factor != 1:
+            lower, upper = control_limits(rate, n, z, factor)
+            if count > n * upper:
+                return flag, "better" if higher else "worse"
+            if count < n * lower:
+                return flag, "worse" if higher else "better"
+            continue
         low, high = binomial_bounds(rate, n, LEVELS[z])
         if count > high:
             return flag, "better" if higher else "worse"
@@ -183,29 +201,33 @@ def classify(count: int, rate: Decimal, n: int, higher: bool) -> tuple[str, str]
     return WITHIN, ""
 
 
-def funnel(points: list[Point], better: Direction) -> Funnel:
-    """The portfolio rate, and each point's rank, quartile, control limits and flag, best first."""
+def funnel(points: list[Point], better: Direction, *, allow_for_dispersion: bool = False) -> Funnel:
+    """The portfolio rate, and each point's rank, quartile, control limits and flag, best first; the
+    check for over-dispersion, and with ``allow_for_dispersion`` the limits widened by √φ when the
+    providers' figures are over-dispersed (``outcomes.statistics.dispersion``)."""
     numerator = sum(p.numerator for p in points)
     denominator = sum(p.denominator for p in points)
     if not denominator:
         return Funnel(None, numerator, denominator)
     rate = Decimal(numerator) / Decimal(denominator)
+    spread = dispersion([(p.numerator, p.denominator) for p in points], rate)
+    factor = spread.factor if spread and allow_for_dispersion else 1.0
     higher = better == Direction.HIGHER
     standings = shared_ranks([p.value for p in points], higher=higher)
     rows = []
     for point in sorted(points, key=lambda p: better_first(p.value, higher, p.key)):
-        flag, side = classify(point.numerator, rate, point.denominator, higher)
+        flag, side = classify(point.numerator, rate, point.denominator, higher, factor)
         rows.append(
             FunnelRow(
                 point=point,
                 standing=standings[point.value],
-                limits_95=_percent(control_limits(rate, point.denominator, Z_95)),
-                limits_998=_percent(control_limits(rate, point.denominator, Z_998)),
+                limits_95=_percent(control_limits(rate, point.denominator, Z_95, factor)),
+                limits_998=_percent(control_limits(rate, point.denominator, Z_998, factor)),
                 flag=flag,
                 side=side,
             )
         )
-    return Funnel(rate, numerator, denominator, rows)
+    return Funnel(rate, numerator, denominator, rows, spread, factor)
 
 
 # --- Measures and quarters on offer -------------------------------------------------------------
@@ -407,6 +429,7 @@ def benchmarks_for(
     *,
     options: Options | None = None,
     pooled: bool = False,
+    allow_for_dispersion: bool = False,
 ) -> list[Benchmark]:
     """The funnels of one measure (key or code) and quarter within the acting organisation's body:
     one per service type with a rated result (in the service types' order), or one that pools every
@@ -416,7 +439,8 @@ def benchmarks_for(
     Commissioners see every comparator named; a provider sees itself as "You" and the others as
     "Provider A", "Provider B", … (best first), with the small-number rule applied to the others'
     figures (outcomes.measures.disclosure: such a row is listed but not plotted). Empty when the
-    measure is not on offer.
+    measure is not on offer. ``allow_for_dispersion`` widens each plot's limits where its providers'
+    figures are over-dispersed.
     """
     options = options or benchmark_options(acting)
     option = options.measure(measure_key)
@@ -457,7 +481,15 @@ def benchmarks_for(
         )
         service_types = [t for t in service_types if t in own]
     return [
-        _benchmark(acting, options, option, quarter, {k[1]: g for k, g in groups.items() if k[0] == t}, t)
+        _benchmark(
+            acting,
+            options,
+            option,
+            quarter,
+            {k[1]: g for k, g in groups.items() if k[0] == t},
+            t,
+            allow_for_dispersion=allow_for_dispersion,
+        )
         for t in service_types
     ]
 
@@ -469,12 +501,14 @@ def _benchmark(
     quarter: Period,
     groups: dict[int, Pooled],
     service_type: str,
+    *,
+    allow_for_dispersion: bool = False,
 ) -> Benchmark:
     points = [
         Point(key=provider_id, numerator=held.numerator, denominator=held.denominator, value=held.value)
         for provider_id, held in groups.items()
     ]
-    result = funnel(points, option.measure.direction)
+    result = funnel(points, option.measure.direction, allow_for_dispersion=allow_for_dispersion)
     anonymised = not acting.is_commissioner
     you = None
     others = 0

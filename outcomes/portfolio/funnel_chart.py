@@ -70,7 +70,7 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
     smallest, largest = (min(sizes), max(sizes)) if sizes else (1, 1)
     known = [float(row.point.value) for row in rows]
     if rate is not None:
-        wide = control_limits(rate, largest, Z_998)
+        wide = control_limits(rate, largest, Z_998, funnel.factor)
         known += [float(rate * 100), float(wide[0] * 100), float(wide[1] * 100)]
     low, high, step = percent_axis(known)
     x_top, x_step = count_axis(largest)
@@ -108,7 +108,7 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
         "Episodes counted (the denominator)</text>"
     )
     if rate is not None and rows:
-        parts.extend(limit_curves(rate, smallest, largest, x, y, chart_id))
+        parts.extend(limit_curves(rate, smallest, largest, x, y, chart_id, funnel.factor))
         parts.append(
             f'<line x1="{LEFT}" y1="{y(float(rate * 100)):.1f}" x2="{LEFT + PLOT_W}" '
             f'y2="{y(float(rate * 100)):.1f}" stroke="{RATE}" stroke-width="2"/>'
@@ -126,9 +126,12 @@ def funnel_chart(funnel: Funnel, *, higher: bool, chart_id: str, title: str) -> 
     return mark_safe("".join(parts))  # noqa: S308
 
 
-def limit_curves(rate: Decimal, smallest: int, largest: int, x, y, chart_id: str) -> list[str]:
+def limit_curves(
+    rate: Decimal, smallest: int, largest: int, x, y, chart_id: str, factor: float = 1.0
+) -> list[str]:
     """The 95% (dashed) and 99.8% limit curves from the smallest to the largest denominator, clipped
-    to the plot (a clipPath ``{chart_id}-plot``): the benchmarking page's and the review pack's."""
+    to the plot (a clipPath ``{chart_id}-plot``): the benchmarking page's and the review pack's;
+    widened by ``factor`` where the page allows for over-dispersion."""
     if largest == smallest:
         sizes = [smallest]
     else:
@@ -137,7 +140,7 @@ def limit_curves(rate: Decimal, smallest: int, largest: int, x, y, chart_id: str
     for z, dash, width in ((Z_95, ' stroke-dasharray="6 4"', "1.2"), (Z_998, "", "1")):
         curves: tuple[list[str], list[str]] = ([], [])
         for n in sizes:
-            for side, limit in zip(curves, control_limits(rate, n, z), strict=True):
+            for side, limit in zip(curves, control_limits(rate, n, z, factor), strict=True):
                 side.append(f"{x(n):.1f},{y(float(limit * 100)):.1f}")
         for points in curves:
             if len(points) == 1:  # one size only: a short tick marks the limit

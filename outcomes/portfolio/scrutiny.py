@@ -29,12 +29,21 @@ from commissioning.qaf.models import QafStatusCode
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.measures import MEASURES, target_measure_name
 from outcomes.measures.disclosure import Rate, count_shown, rate_shown, row_shown
-from outcomes.measures.rating import direction_of_travel
+from outcomes.measures.library import Direction
 from outcomes.models import ComplianceResult, EpisodeRecord, ReturnAttempt
-from outcomes.periods import Period, add_months, latest_ended_quarter, parse_period, quarter_period
+from outcomes.periods import (
+    Period,
+    add_months,
+    latest_ended_quarter,
+    parse_period,
+    quarter_period,
+    year_to_date_period,
+)
 from outcomes.results.calculators import months_due
+from outcomes.results.forecasts import TargetForecast, first_month, portfolio_forecast
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import DIRECTION_LABELS, result_contracts_for, results_shown, target_text
+from outcomes.results.selectors import result_contracts_for, results_shown, target_text
+from outcomes.statistics.significance import rate_change
 from providers.models import CqcRating, Provider
 
 FOOTER = "Counts of people below 5 are suppressed to protect privacy."
@@ -63,6 +72,7 @@ class MeasureLine:
     rag: list[tuple[str, str]]
     year_before: Rate
     direction: str
+    forecast: TargetForecast | None = None  # the year-end forecast as at the quarter's end
 
 
 @dataclass
@@ -104,6 +114,10 @@ class ScrutinyReport:
     @property
     def year_before_label(self) -> str:
         return quarter_label(self.year_before)
+
+    @property
+    def has_forecasts(self) -> bool:
+        return any(line.forecast for line in self.measures)
 
 
 def _year_before(quarter: Period) -> Period:
@@ -178,8 +192,40 @@ def _group_key(result: ComplianceResult) -> tuple[str, str]:
     return result.target.measure, params
 
 
+def _forecasts(contracts: list[Contract], quarter: Period) -> dict[tuple[str, str], TargetForecast]:
+    """Each measure's year-end forecast as at the quarter's end: the contracts' years to date added
+    up (``portfolio_forecast``), rated where every contract has the same target; left out where the
+    year to date's own rate is suppressed (the forecast would give it back)."""
+    ytd = year_to_date_period(quarter.end)
+    ytds: dict[tuple[str, str], list[ComplianceResult]] = defaultdict(list)
+    firsts: dict[tuple[str, str], list[ComplianceResult]] = defaultdict(list)
+    for row in (
+        results_shown(contract__in=contracts, period__in=[ytd.identifier, first_month(ytd).identifier])
+        .select_related("target", "target_version")
+        .order_by("target__measure", "contract__reference")
+    ):
+        (ytds if row.period == ytd.identifier else firsts)[_group_key(row)].append(row)
+    found = {}
+    for key, rows in ytds.items():
+        if not rate_shown(
+            sum(r.numerator for r in rows), sum(r.denominator for r in rows), of_people=True
+        ).shown:
+            continue
+        versions = {(r.target_version.target_value, r.target_version.tolerance) for r in rows}
+        forecast = portfolio_forecast(
+            rows,
+            firsts.get(key, []),
+            measure_code=key[0],
+            version=rows[0].target_version if len(versions) == 1 else None,
+        )
+        if forecast is not None:
+            found[key] = forecast
+    return found
+
+
 def _measure_lines(contracts: list[Contract], quarter: Period, year_before: Period) -> list[MeasureLine]:
     now, then = _results(contracts, quarter), _results(contracts, year_before)
+    forecasts = _forecasts(contracts, quarter)
     shown = _shown_rags(now)
     groups: dict[tuple[str, str], list[ComplianceResult]] = defaultdict(list)
     for result in now:
@@ -200,10 +246,13 @@ def _measure_lines(contracts: list[Contract], quarter: Period, year_before: Peri
         targets = {r.target_version.target_value for r in results}
         direction = "—"
         if measure and rate.shown and year_rate.shown:
-            travel = direction_of_travel(
-                rate.value, year_rate.value, direction=measure.direction, both_rated=True
+            # Improved or worsened only when the change is more than chance would explain (95%).
+            change = rate_change(
+                (sum(r.numerator for r in results), sum(r.denominator for r in results)),
+                (sum(r.numerator for r in before), sum(r.denominator for r in before)),
+                higher_is_better=measure.direction == Direction.HIGHER,
             )
-            direction = DIRECTION_LABELS.get(travel, "—")
+            direction = f"{change.label} ({change.p_text})" if change.p_text else change.label
         lines.append(
             MeasureLine(
                 name=target_measure_name(measure, results[0].target.params) if measure else code,
@@ -215,6 +264,7 @@ def _measure_lines(contracts: list[Contract], quarter: Period, year_before: Peri
                 rag=_rag_cells([shown[r.pk] for r in results]),
                 year_before=year_rate,
                 direction=direction,
+                forecast=forecasts.get((code, params)),
             )
         )
     return lines

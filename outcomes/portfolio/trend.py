@@ -19,7 +19,15 @@ from outcomes.measures import MEASURES, Direction, Measure
 from outcomes.models import ComplianceResult
 from outcomes.periods import add_months, month_end
 from outcomes.results.overrides import overrides_in_force
-from outcomes.results.selectors import DIRECTION_LABELS, Cell, month_label, results_shown, target_text
+from outcomes.results.selectors import (
+    DIRECTION_LABELS,
+    Cell,
+    changes_since_before,
+    month_label,
+    results_shown,
+    target_text,
+)
+from outcomes.statistics.significance import Change
 
 WINDOW_MONTHS = 24
 
@@ -49,6 +57,7 @@ class TrendRow:
     kind_label: str
     target_text: str
     direction: str
+    change: Change | None = None  # against the period before, at 95%
 
     @property
     def result(self) -> ComplianceResult:
@@ -116,6 +125,7 @@ def trend_for(contract: Contract, target: Target, today: date | None = None) -> 
     measure = MEASURES[target.measure]
     versions = sorted(target.versions.all(), key=lambda v: (v.effective_from, v.recorded_at, v.id))
     trend = Trend(contract, target, measure, months, bands=_bands(versions, months))
+    changes = changes_since_before(shown)
     for result in sorted(shown, key=lambda r: r.period_end):
         row = TrendRow(
             cell=Cell(result, overrides.get((target.pk, result.period))),
@@ -123,6 +133,7 @@ def trend_for(contract: Contract, target: Target, today: date | None = None) -> 
             kind_label="Month" if result.period_kind == "month" else "Quarter",
             target_text=target_text(result.target_version, measure),
             direction=DIRECTION_LABELS.get(result.direction, "—"),
+            change=changes[result.pk],
         )
         (trend.monthly if result.period_kind == "month" else trend.quarterly).append(row)
     return trend

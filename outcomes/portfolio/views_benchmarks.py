@@ -29,7 +29,7 @@ from outcomes.results.baselines import may_fix_baseline
 from outcomes.results.selectors import result_contract_get_for
 from outcomes.results.spc import target_spc
 
-FIELDS = ("measure", "quarter", "body", "pool")
+FIELDS = ("measure", "quarter", "body", "pool", "dispersion")
 
 
 def quarter_label(quarter: Period) -> str:
@@ -58,6 +58,15 @@ class BenchmarkForm(GovukFormMixin, forms.Form):
             "hidden by a strong one of another."
         ),
     )
+    dispersion = forms.BooleanField(
+        label="Allow for over-dispersion",
+        required=False,
+        help_text=(
+            "Where the providers' figures vary more than chance alone explains (checked below each plot), "
+            "widens the control limits by the square root of the over-dispersion factor φ, so that only "
+            "providers unusual even among providers that really differ are flagged."
+        ),
+    )
 
     def __init__(self, *args, options: benchmarking.Options, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +92,13 @@ def _chart(benchmark: benchmarking.Benchmark):
             f"Funnel plot: {benchmark.option.label}, {benchmark.service_label}, "
             f"{quarter_label(benchmark.quarter)}. Each provider's value against the episodes counted, "
             f"numbered as in the table below, around the portfolio rate of {benchmark.funnel.rate_text}, "
-            "with 95% and 99.8% control limits. The table below gives the same figures."
+            "with 95% and 99.8% control limits"
+            + (
+                f" widened by {benchmark.funnel.factor:.2f} for over-dispersion"
+                if benchmark.funnel.adjusted
+                else ""
+            )
+            + ". The table below gives the same figures."
         ),
     )
 
@@ -112,8 +127,11 @@ def benchmarks(request: HttpRequest) -> HttpResponse:
         option = options.measure(chosen.get("measure") or "") or option
         quarter = parse_period(chosen["quarter"]) if chosen.get("quarter") else quarter
     pooled = bool(form.is_bound and form.cleaned_data.get("pool"))
+    allow = bool(form.is_bound and form.cleaned_data.get("dispersion"))
     found = (
-        benchmarking.benchmarks_for(acting, option.key, quarter, options=options, pooled=pooled)
+        benchmarking.benchmarks_for(
+            acting, option.key, quarter, options=options, pooled=pooled, allow_for_dispersion=allow
+        )
         if option and quarter
         else []
     )
@@ -129,6 +147,7 @@ def benchmarks(request: HttpRequest) -> HttpResponse:
             "quarter_text": quarter_label(quarter) if quarter else "",
             "plots": plots,
             "pooled": pooled,
+            "allow_for_dispersion": allow,
             "z_95": benchmarking.Z_95,
             "z_998": benchmarking.Z_998,
             "min_comparators": MIN_COMPARATORS,

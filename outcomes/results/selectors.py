@@ -37,19 +37,11 @@ from outcomes.periods import (
     year_to_date_shown,
 )
 from outcomes.results.calculators import data_window
-from outcomes.results.compute import contract_periods
+from outcomes.results.compute import contract_periods, previous_period
+from outcomes.results.forecasts import TargetForecast, first_month, target_forecast
+from outcomes.results.labels import DIRECTION_LABELS, NOT_RATED_LABELS, RAG_LABELS, RAG_TAG_CLASSES
 from outcomes.results.overrides import override_in_force, overrides_in_force
-
-RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "not_rated": "Not rated"}
-RAG_TAG_CLASSES = {
-    "green": "govuk-tag--green",
-    "amber": "govuk-tag--yellow",
-    "red": "govuk-tag--red",
-    "not_rated": "govuk-tag--grey",
-}
-NOT_RATED_LABELS = {"low_numbers": "low numbers", "no_data": "no data"}
-DIRECTION_LABELS = {"improved": "Improved", "stable": "Stable", "worsened": "Worsened", "none": "—"}
-
+from outcomes.statistics.significance import NOT_COMPARED, Change, rate_change
 
 # --- One figure, one source ---------------------------------------------------------------------
 
@@ -59,6 +51,35 @@ def results_shown(**filters) -> QuerySet[ComplianceResult]:
     target and period (earlier figures are history), narrowed by ``filters``. The RAG shown is the
     override in force (``outcomes.results.overrides``), else the computed one."""
     return ComplianceResult.objects.filter(is_latest=True, **filters)
+
+
+def changes_since_before(results: list[ComplianceResult]) -> dict[int, Change]:
+    """Whether each stored result changed significantly (95%) from the stored result of the same
+    target for the period before it (the one the direction of travel compares with), by result id.
+
+    Both must be rated (neither low numbers nor no data), as for the direction of travel; otherwise
+    the change is not compared. One query for all the periods before."""
+    wanted = {r.pk: (r.target_id, previous_period(parse_period(r.period)).identifier) for r in results}
+    before = {
+        (row.target_id, row.period): row
+        for row in results_shown(
+            target_id__in={target for target, _ in wanted.values()},
+            period__in={period for _, period in wanted.values()},
+        ).only("target_id", "period", "numerator", "denominator", "not_rated_reason")
+    }
+    measures = dict(Target.objects.filter(pk__in={r.target_id for r in results}).values_list("pk", "measure"))
+    changes: dict[int, Change] = {}
+    for result in results:
+        earlier = before.get(wanted[result.pk])
+        if earlier is None or result.not_rated_reason or earlier.not_rated_reason:
+            changes[result.pk] = Change(NOT_COMPARED)
+            continue
+        changes[result.pk] = rate_change(
+            (result.numerator, result.denominator),
+            (earlier.numerator, earlier.denominator),
+            higher_is_better=MEASURES[measures[result.target_id]].direction == Direction.HIGHER,
+        )
+    return changes
 
 
 # --- Access ------------------------------------------------------------------------------------
@@ -281,6 +302,8 @@ class ScorecardRow:
     target_text: str
     gap_text: str
     direction: str
+    change: Change | None = None  # the latest quarter's, against the quarter before (95%)
+    forecast: TargetForecast | None = None  # the year's, from the year to date shown
 
 
 @dataclass
@@ -300,6 +323,11 @@ class Scorecard:
     @property
     def summary_items(self) -> list[tuple[str, int]]:
         return [(RAG_LABELS[key], self.summary[key]) for key in RAG_LABELS if self.summary[key]]
+
+    @property
+    def has_forecasts(self) -> bool:
+        """Whether any target has a year-end forecast (the year is still running, or has episodes pending)."""
+        return any(row.forecast for row in self.rows)
 
 
 def year_quarters(year: int) -> list[Period]:
@@ -377,6 +405,9 @@ def scorecard(contract: Contract, year: int, today: date | None = None) -> Score
             return None
         return Cell(result, overrides.get((result.target_id, result.period)))
 
+    first_id = first_month(ytd_period).identifier if ytd_period else ""
+    latest_results = [r for r in results if latest_quarter and r.period == latest_quarter.identifier]
+    changes = changes_since_before(latest_results)
     rows: list[ScorecardRow] = []
     summary: Counter[str] = Counter()
     for t in targets:
@@ -407,6 +438,8 @@ def scorecard(contract: Contract, year: int, today: date | None = None) -> Score
                 target_text=target_text(version, measure),
                 gap_text=gap_text(ytd, measure),
                 direction=DIRECTION_LABELS.get(latest.direction, "—") if latest else "—",
+                change=changes.get(latest.pk) if latest else None,
+                forecast=target_forecast(ytd, by_key.get((t.pk, first_id)), t) if ytd else None,
             )
         )
     return Scorecard(

@@ -138,6 +138,7 @@ def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm
         "rag_class": selectors.RAG_TAG_CLASSES.get(result.rag, "govuk-tag--grey"),
         "not_rated_text": selectors.not_rated_text(result),
         "direction_label": selectors.DIRECTION_LABELS.get(result.direction, "—"),
+        "change": selectors.changes_since_before([result])[result.pk],
         "target_text": selectors.target_text(result.target_version, measure),
         "gap_text": selectors.gap_text(result, measure),
         "missing_months": [selectors.month_label(m) for m in result.missing_months],

@@ -125,6 +125,7 @@ def pack_document(pack: ReviewPack, reach: Reach, *, pdf: bool = False) -> dict:
                 }
                 for row in section["rows"]
             ],
+            "has_forecasts": any(row.get("forecast") for row in section["rows"]),
         }
         for section in figures.get("contracts", [])
     ]

@@ -25,6 +25,7 @@ from outcomes.results.selectors import (
     DIRECTION_LABELS,
     RAG_LABELS,
     Cell,
+    changes_since_before,
     figures_text,
     results_shown,
     scorecard,
@@ -35,12 +36,14 @@ from outcomes.reviews.models import PROVIDER_PARTS, CommentaryPart, ReviewMeetin
 from outcomes.reviews.pack_benchmark import positions_add
 from outcomes.reviews.pack_returns import Shown, returns_add, returns_shown
 from outcomes.reviews.reach import WHOLE, Reach
+from outcomes.statistics.significance import IMPROVED, LABELS, NO_CHANGE, NOT_COMPARED, WORSENED, Change
 
 SCHEMA = 1
 RAG_KEYS = ("green", "amber", "red", "not_rated", "no_result")
 RAG_WORDS = {**RAG_LABELS, "no_result": "No result stored"}
 DIRECTION_KEYS = ("improved", "stable", "worsened", "none")
 DIRECTION_WORDS = {**DIRECTION_LABELS, "none": "Not compared"}
+CHANGE_KEYS = (IMPROVED, NO_CHANGE, WORSENED, NOT_COMPARED)
 VARIATION_KEYS = {  # the variation icons, counted by kind (high or low together)
     "special_cause_concern": "Special cause concern",
     "special_cause_improvement": "Special cause improvement",
@@ -92,11 +95,21 @@ def pack_figures(meeting: ReviewMeeting, today: date | None = None) -> dict:
         returns[contract.pk] = returns_shown(card, index)
         # SPC of the monthly values as at the quarter's last month (one query for the contract's targets)
         judged = targets_spc([row.target for row in card.rows], until=add_months(quarter.start, 2))
+        # The quarter's change against the quarter before, judged for significance (two queries)
+        reviewed = {row.target.pk: cell.result for row in card.rows if (cell := row.quarters[index])}
+        changes = changes_since_before(list(reviewed.values()))
         rows = []
         for row in card.rows:
             params[row.target.pk] = row.target.params
             service_types[row.target.pk] = contract.service_type
-            rows.append({**_row(contract, row, index, commentary), "spc": judged[row.target.pk].frozen()})
+            result = reviewed.get(row.target.pk)
+            rows.append(
+                {
+                    **_row(contract, row, index, commentary),
+                    "spc": judged[row.target.pk].frozen(),
+                    "change": _change(changes[result.pk] if result else Change(NOT_COMPARED)),
+                }
+            )
         sections.append(
             {
                 "id": contract.pk,
@@ -247,9 +260,19 @@ def _row(contract: Contract, row, index: int, commentary: dict) -> dict:
         "rag_label": RAG_WORDS.get(current["rag"], current["rag"]) if current else RAG_WORDS["no_result"],
         "direction": current["direction"] if current else "none",
         "direction_label": DIRECTION_WORDS.get(current["direction"], "—") if current else "Not compared",
+        "forecast": row.forecast.frozen() if row.forecast else None,
         "previous_year": [None] * 4,
         "position": {},
         "commentary": _commentary(row.target.pk, commentary),
+    }
+
+
+def _change(change: Change) -> dict:
+    return {
+        "judgement": change.judgement,
+        "label": change.label,
+        "p_text": change.p_text,
+        "sentence": change.sentence,
     }
 
 
@@ -284,11 +307,13 @@ def _commentary(target_id: int, current: dict) -> dict:
 def _summary(rows: list[dict]) -> dict:
     rag = dict.fromkeys(RAG_KEYS, 0)
     direction = dict.fromkeys(DIRECTION_KEYS, 0)
+    change = dict.fromkeys(CHANGE_KEYS, 0)
     variation = dict.fromkeys(VARIATION_KEYS, 0)
     assurance = dict.fromkeys(ASSURANCE_KEYS, 0)
     for row in rows:
         rag[row["rag"] if row["rag"] in rag else "not_rated"] += 1
         direction[row["direction"] if row["direction"] in direction else "none"] += 1
+        change[(row.get("change") or {}).get("judgement", NOT_COMPARED)] += 1
         spc = row.get("spc") or {}
         variation[(spc.get("variation") or "none").removesuffix("_high").removesuffix("_low")] += 1
         assurance[spc.get("assurance") or "none"] += 1
@@ -296,6 +321,7 @@ def _summary(rows: list[dict]) -> dict:
         "targets": len(rows),
         "rag": [{"key": k, "label": RAG_WORDS[k], "count": rag[k]} for k in RAG_KEYS],
         "direction": [{"key": k, "label": DIRECTION_WORDS[k], "count": direction[k]} for k in DIRECTION_KEYS],
+        "change": [{"key": k, "label": LABELS[k], "count": change[k]} for k in CHANGE_KEYS],
         "variation": [
             {"key": k, "label": label, "count": variation[k]} for k, label in VARIATION_KEYS.items()
         ],

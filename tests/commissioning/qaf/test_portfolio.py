@@ -130,7 +130,7 @@ def test_the_three_figures_for_the_quarter(portfolio):
     assert at.text == "84.4% (27/32)"
     assert at.previous_text == "0.0% (0/2)"  # X and Y, found non-compliant in Q1
     assert at.baseline_text == "No data (0/0)"
-    assert at.direction_label == "Improved"
+    assert at.direction_label == "Improved"  # 27/32 against 0/2: significant (Fisher, P = 0.037)
     window = figures[WITHIN_WINDOW]
     assert window.text == "50.0% (1/2)"
     weeks = figures[WITHIN_13_WEEKS]

@@ -127,7 +127,8 @@ def test_portfolio_27_of_32_compliant_at_first_assessment_is_84_4_percent():
     figure = portfolio_figure("QAF_COMPLIANT_AT_ASSESSMENT", by_provider, quarter)
     assert (figure.numerator, figure.denominator, figure.value) == (27, 32, Decimal("84.4"))
     assert sorted(figure.met) == list(range(27))
-    assert figure.direction == "worsened"  # 84.4% against 100% (provider 98) the quarter before
+    # 84.4% against 100% (1/1, provider 98) the quarter before: no significant change (Fisher, P = 1)
+    assert figure.direction == "stable"
 
 
 def test_portfolio_compliant_within_the_window():
@@ -171,4 +172,19 @@ def test_portfolio_baseline_and_direction():
     }
     figure = portfolio_figure("QAF_COMPLIANT_AT_ASSESSMENT", by_provider, quarter)
     assert figure.value == Decimal("100.0") and figure.baseline == Decimal("100.0")
-    assert figure.direction == "improved"
+    assert figure.direction == "stable"  # 1/1 against 0/1: no significant change (Fisher, P = 1)
+
+
+def test_portfolio_direction_one_of_two_to_two_of_three_is_no_significant_change():
+    """The portfolio once called 50.0% (1/2) → 66.7% (2/3) "Improved": it is chance (Fisher, P = 1)."""
+    quarter = parse_period("2025-26-Q2")
+    by_provider = {
+        1: [initial("compliant", date(2025, 5, 1), id=1)],
+        2: [initial("non_compliant", date(2025, 5, 2), id=2)],
+        3: [initial("compliant", date(2025, 8, 1), id=3)],
+        4: [initial("compliant", date(2025, 8, 2), id=4)],
+        5: [initial("non_compliant", date(2025, 8, 3), id=5)],
+    }
+    figure = portfolio_figure("QAF_COMPLIANT_AT_ASSESSMENT", by_provider, quarter)
+    assert (figure.numerator, figure.denominator) == (2, 3)
+    assert figure.direction == "stable"

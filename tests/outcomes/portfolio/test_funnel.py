@@ -578,3 +578,27 @@ def test_a_provider_reads_others_small_numbers_suppressed_and_unplotted(setup, s
         setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER)
     )[0]
     assert "95.0% (38/40)" in [row.figures for row in benchmark.funnel.rows]
+
+
+def test_the_page_checks_for_over_dispersion_and_allows_for_it_when_asked(setup, sign_in):
+    """Six providers at 80.0% (400/500) spread far wider than chance: the page says so, and on request
+    widens the limits by √φ, so that fewer providers are flagged."""
+    client = sign_in(setup.world.users["commissioner"])
+    query = f"/portfolio/benchmarks/?measure=AT_HOME_91D&quarter={QUARTER}"
+    benchmark = benchmarking.benchmarks_for(
+        setup.acting("commissioner"), "AT_HOME_91D", parse_period(QUARTER)
+    )[0]
+    spread = benchmark.funnel.dispersion
+    assert spread is not None and spread.over_dispersed
+
+    def words(response) -> str:
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+    plain = words(client.get(query))
+    assert f"The providers' figures vary more than chance alone explains (φ = {spread.phi:.2f}" in plain
+    assert 'tick "Allow for over-dispersion" above' in plain
+    flagged = plain.count("Special cause:")
+    allowed = words(client.get(query + "&dispersion=on"))
+    assert f"each is {spread.factor:.2f} times as far from the portfolio rate" in allowed
+    assert f"widened by {spread.factor:.2f} for over-dispersion" in allowed  # the chart's description
+    assert allowed.count("Special cause:") < flagged

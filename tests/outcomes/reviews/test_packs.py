@@ -265,6 +265,7 @@ def test_the_pdf_holds_the_scorecard_commentary_and_actions(
         "90% or more",
         "2.6 pp short",
         "Worsened",
+        "Significant worsening (P = 0.008)",  # 85.0% (551/648) against 90.0% (540/600): z = −2.65
         "5.5% (11/200)",
         "5% or less",
         DATA_TEXT,
@@ -295,6 +296,9 @@ def test_the_pdf_holds_the_scorecard_commentary_and_actions(
         "no_result": 0,
     }
     assert {item["key"]: item["count"] for item in summary["direction"]}["worsened"] == 1
+    assert {item["key"]: item["count"] for item in summary["change"]}["worsened"] == 1
+    # The pack's year (2025-26) is over and nothing is pending: there is nothing to forecast.
+    assert [row["forecast"] for section in pack.figures["contracts"] for row in section["rows"]] == [None] * 3
     assert AuditEntry.objects.filter(action="review.pack_requested", object_id=str(pack.pk)).exists()
 
 

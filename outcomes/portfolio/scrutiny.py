@@ -201,7 +201,7 @@ def _forecasts(contracts: list[Contract], quarter: Period) -> dict[tuple[str, st
     firsts: dict[tuple[str, str], list[ComplianceResult]] = defaultdict(list)
     for row in (
         results_shown(contract__in=contracts, period__in=[ytd.identifier, first_month(ytd).identifier])
-        .select_related("target", "target_version")
+        .select_related("target", "target_version", "contract")
         .order_by("target__measure", "contract__reference")
     ):
         (ytds if row.period == ytd.identifier else firsts)[_group_key(row)].append(row)

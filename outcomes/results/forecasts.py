@@ -9,6 +9,7 @@ with its figures) and the scrutiny report (the forecast of each measure's portfo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from commissioning.models import Target, TargetVersion
 from commissioning.selectors import target_version_in_force
@@ -17,7 +18,7 @@ from outcomes.measures.rating import rag
 from outcomes.models import ComplianceResult
 from outcomes.periods import Period, add_months, year_to_date_period
 from outcomes.results.labels import RAG_LABELS, RAG_TAG_CLASSES
-from outcomes.statistics.forecast import MONTHS_IN_YEAR, Forecast, year_end_forecast
+from outcomes.statistics.forecast import MONTHS_IN_YEAR, Forecast, episodes_to_come, year_end_forecast
 
 
 def months_ended(ytd: Period) -> int:
@@ -91,18 +92,58 @@ def rated_forecast(
     return TargetForecast(forecast, rating, year_label)
 
 
-def forecast_from(ytd: ComplianceResult, first: ComplianceResult | None) -> Forecast | None:
-    """The year-end forecast from a stored year to date and the stored year to date of its first month."""
+@dataclass(frozen=True)
+class _Year:
+    """What a stored year to date says about its year: months with a return, months still to come,
+    the cohort now and after the first month (None when that month has no figure), what is pending."""
+
+    covered: int
+    to_come_months: int
+    cohort: int
+    cohort_first: int | None
+
+    @property
+    def to_come(self) -> int:
+        return episodes_to_come(
+            cohort=self.cohort,
+            cohort_after_first_month=self.cohort_first,
+            months_covered=self.covered,
+            months_to_come=self.to_come_months,
+        )
+
+
+def _year(ytd: ComplianceResult, first: ComplianceResult | None, contract_end: date | None) -> _Year:
     period = Period(ytd.period_start, ytd.period_end, "ytd", ytd.period)
     ended = months_ended(period)
-    if ended == MONTHS_IN_YEAR and not ytd.pending:
-        return None  # the year is over and every episode judged: its result is no forecast
+    missing, outside = len(ytd.missing_months), len(ytd.outside_term_months)
+    later = [add_months(period.start, ended + n) for n in range(MONTHS_IN_YEAR - ended)]
+    running = [month for month in later if contract_end is None or month <= contract_end]
+    april = f"{period.start:%Y-%m}"
+    first_known = (
+        first is not None and april not in ytd.missing_months and april not in ytd.outside_term_months
+    )
+    return _Year(
+        covered=ended - missing - outside,
+        to_come_months=len(running) + missing,
+        cohort=ytd.denominator + ytd.pending,
+        cohort_first=(first.denominator + first.pending) if first is not None and first_known else None,
+    )
+
+
+def forecast_from(
+    ytd: ComplianceResult, first: ComplianceResult | None, contract_end: date | None
+) -> Forecast | None:
+    """The year-end forecast from a stored year to date and the stored year to date of its first
+    month; None once the year is over with nothing pending or owed (its result is no forecast)."""
+    year = _year(ytd, first, contract_end)
+    if not year.to_come_months and not ytd.pending:
+        return None
     return year_end_forecast(
         met=ytd.numerator,
         judged=ytd.denominator,
         pending=ytd.pending,
-        cohort_after_first_month=(first.denominator + first.pending) if first else None,
-        months_ended=ended,
+        to_come=year.to_come,
+        months_covered=year.covered,
     )
 
 
@@ -114,7 +155,10 @@ def target_forecast(
     period = Period(ytd.period_start, ytd.period_end, "ytd", ytd.period)
     version = target_version_in_force(target, year_end(period).end) or ytd.target_version
     return rated_forecast(
-        forecast_from(ytd, first), measure_code=target.measure, version=version, year_label=ytd.period[:7]
+        forecast_from(ytd, first, target.contract.end_date),
+        measure_code=target.measure,
+        version=version,
+        year_label=ytd.period[:7],
     )
 
 
@@ -129,17 +173,16 @@ def portfolio_forecast(
     months'), rated against ``version`` when every contract has the same target (else not rated)."""
     if not ytds:
         return None
-    head = ytds[0]
-    period = Period(head.period_start, head.period_end, "ytd", head.period)
-    ended = months_ended(period)
+    by_contract = {r.contract_id: r for r in firsts}
+    years = [_year(r, by_contract.get(r.contract_id), r.contract.end_date) for r in ytds]
     pending = sum(r.pending for r in ytds)
-    if ended == MONTHS_IN_YEAR and not pending:
+    if not any(year.to_come_months for year in years) and not pending:
         return None
     forecast = year_end_forecast(
         met=sum(r.numerator for r in ytds),
         judged=sum(r.denominator for r in ytds),
         pending=pending,
-        cohort_after_first_month=sum(r.denominator + r.pending for r in firsts) if firsts else None,
-        months_ended=ended,
+        to_come=sum(year.to_come for year in years),
+        months_covered=max(year.covered for year in years),
     )
-    return rated_forecast(forecast, measure_code=measure_code, version=version, year_label=head.period[:7])
+    return rated_forecast(forecast, measure_code=measure_code, version=version, year_label=ytds[0].period[:7])

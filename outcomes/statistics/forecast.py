@@ -7,13 +7,14 @@ cohort is known now; the rest is not:
   the measure;
 - **pending**: episodes already in the cohort whose judging day has not yet come (the stored
   result's "pending" count): their outcome is still to be known;
-- **to come**: episodes that will join the cohort in the months of the year still to come,
-  projected at the rate the cohort has grown each month since the year's first month:
-  (cohort now − cohort after the first month) ÷ (months ended − 1) a month, where the cohort is
-  judged + pending. Growth after the first month is used because a measure that counts episodes
-  open at any time starts the year with every episode already open; after one month only, the first
-  month's cohort is the only guide. Where the year's first month has no figure (a contract that began
-  later in the year), the cohort's average a month so far is used.
+- **to come**: episodes that will join the cohort in the months still to come (the months of the
+  year after the year to date while the contract runs, and months of it whose return is owed and
+  missing), projected at the rate the cohort has grown each month with a return since the year's
+  first: (cohort now − cohort after the first month) ÷ (months with a return − 1) a month, where the
+  cohort is judged + pending. Growth after the first month is used because a measure that counts
+  episodes open at any time starts the year with every episode already open; with one month only,
+  that month's cohort is the only guide; where the year's first month has no figure (a contract
+  that began later in the year, or April's return missing), the cohort's average a month is used.
 
 The forecast is the rate so far, x ÷ n: with no sign that the rest of the year differs, the episodes
 still to be judged are expected to meet the measure as often as those judged so far. The 95% interval
@@ -50,7 +51,7 @@ class Forecast:
     met: int  # x: of those, meeting the measure
     pending: int  # in the cohort, outcome still to come
     to_come: int  # projected to join the cohort in the months still to come
-    months_ended: int  # months of the financial year ended (1 to 12)
+    months_covered: int  # months of the year to date with an accepted return (1 to 12)
 
     @property
     def unknown(self) -> int:
@@ -73,9 +74,9 @@ class Forecast:
     @property
     def basis(self) -> str:
         """How the forecast was made, in a sentence."""
-        months = f"{self.months_ended} month{'s' if self.months_ended != 1 else ''}"
+        months = f"{self.months_covered} month{'s' if self.months_covered != 1 else ''}"
         return (
-            f"From {self.met} of {self.judged} episodes judged in the year's first {months}, "
+            f"From {self.met} of {self.judged} episodes judged in {months} with returns so far, "
             f"with {self.pending} pending and about {self.to_come} still to come."
         )
 
@@ -103,26 +104,31 @@ def beta_binomial_quantiles(m: int, a: float, b: float, qs: tuple[float, ...]) -
     return tuple(found + [m] * (len(qs) - len(found)))
 
 
+def episodes_to_come(
+    *, cohort: int, cohort_after_first_month: int | None, months_covered: int, months_to_come: int
+) -> int:
+    """The episodes expected to join the year's cohort in ``months_to_come`` months, at the rate the
+    ``cohort`` (judged + pending) has grown over ``months_covered`` months with a return: since the
+    first month (``cohort_after_first_month``), or on average a month where that month has no figure."""
+    if months_to_come <= 0 or months_covered <= 0:
+        return 0
+    if cohort_after_first_month is None:
+        growth = Decimal(cohort) / months_covered
+    elif months_covered == 1:
+        growth = Decimal(cohort)
+    else:
+        growth = Decimal(max(0, cohort - cohort_after_first_month)) / (months_covered - 1)
+    return int(round_half_up(growth * months_to_come, Decimal(1)))
+
+
 def year_end_forecast(
-    *, met: int, judged: int, pending: int, cohort_after_first_month: int | None, months_ended: int
+    *, met: int, judged: int, pending: int, to_come: int, months_covered: int
 ) -> Forecast | None:
     """The year-end forecast from the year to date's figures (``met`` of ``judged``, with ``pending``)
-    after ``months_ended`` months, and the cohort (judged + pending) after the year's first month (None
-    when the first month has no figure). None when nothing has been judged yet (no rate to go on)."""
-    if judged <= 0 or not 1 <= months_ended <= MONTHS_IN_YEAR:
+    over ``months_covered`` months with a return, and the episodes still ``to_come``
+    (``episodes_to_come``). None when nothing has been judged yet (no rate to go on)."""
+    if judged <= 0:
         return None
-    cohort = judged + pending
-    left = MONTHS_IN_YEAR - months_ended
-    if left == 0:
-        to_come = 0
-    elif months_ended == 1:
-        to_come = cohort * left
-    else:
-        if cohort_after_first_month is None:
-            growth = Decimal(cohort) / months_ended
-        else:
-            growth = Decimal(max(0, cohort - cohort_after_first_month)) / (months_ended - 1)
-        to_come = int(round_half_up(growth * left, Decimal(1)))
     unknown = pending + to_come
     a, b = met + PRIOR, judged - met + PRIOR
     total = judged + unknown
@@ -135,5 +141,5 @@ def year_end_forecast(
         met=met,
         pending=pending,
         to_come=to_come,
-        months_ended=months_ended,
+        months_covered=months_covered,
     )

@@ -14,7 +14,7 @@ from outcomes.models import ComplianceResult
 from outcomes.periods import financial_year_start, latest_ended_month, parse_period, year_to_date_shown
 from outcomes.portfolio.scrutiny import scrutiny_report
 from outcomes.results.forecasts import months_ended
-from outcomes.statistics.forecast import year_end_forecast
+from outcomes.statistics.forecast import episodes_to_come, year_end_forecast
 from tests.factories import acting, contract, stored_result, target
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +51,13 @@ def deal(world):
 def test_the_scorecard_shows_the_forecast_beside_the_year_to_date(world, deal, sign_in, settings):
     agreement, goal = deal
     # In December: 420 − 70 = 350 joined in the 7 months after April, 50 a month: 200 in the 4 to come.
-    expected = year_end_forecast(
-        met=340, judged=400, pending=20, cohort_after_first_month=70 if ENDED > 1 else 420, months_ended=ENDED
+    to_come = episodes_to_come(
+        cohort=420,
+        cohort_after_first_month=70 if ENDED > 1 else 420,
+        months_covered=ENDED,
+        months_to_come=12 - ENDED,
     )
+    expected = year_end_forecast(met=340, judged=400, pending=20, to_come=to_come, months_covered=ENDED)
     assert expected is not None and expected.value.to_eng_string() == "85.0"
     text = text_of(
         sign_in(world.users["commissioner"]).get(f"/results/contracts/{agreement.pk}/?year={YEAR}")
@@ -93,9 +97,9 @@ def test_the_scrutiny_report_forecasts_each_measures_portfolio_rate(world):
     report = scrutiny_report(acting(world.users["commissioner"]), parse_period("2025-26-Q2"))
     [line] = report.measures
     # The two contracts added up: 450 of 510 judged, 15 pending; after April 70 + 40 = 110 in the cohort.
-    expected = year_end_forecast(
-        met=450, judged=510, pending=15, cohort_after_first_month=110, months_ended=6
-    )
+    # Each contract's cohort grows at its own rate: (300 − 70) ÷ 5 = 46 and (225 − 40) ÷ 5 = 37 a month,
+    # so 276 + 222 = 498 episodes to come in October to March.
+    expected = year_end_forecast(met=450, judged=510, pending=15, to_come=498, months_covered=6)
     assert line.forecast is not None and line.forecast.forecast == expected
     assert (line.forecast.rag, line.forecast.forecast.text) == ("red", expected.text)
 
@@ -122,7 +126,7 @@ def test_a_pack_freezes_the_forecast_as_at_its_day_and_prints_it_labelled(world)
     meeting.contracts.set([deal])
     figures = pack_figures(meeting, today=date(2025, 10, 20))  # the year to date runs to September
     [row] = figures["contracts"][0]["rows"]
-    expected = year_end_forecast(met=250, judged=290, pending=10, cohort_after_first_month=70, months_ended=6)
+    expected = year_end_forecast(met=250, judged=290, pending=10, to_come=276, months_covered=6)
     assert expected is not None
     assert row["forecast"]["text"] == expected.text and row["forecast"]["rag"] == "red"
     pack = ReviewPack(meeting=meeting, version=1, figures=figures, requested_by_label="test")

@@ -8,17 +8,22 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from scipy.stats import betabinom  # type: ignore[import-untyped]
 
-from outcomes.statistics.forecast import Forecast, beta_binomial_quantiles, year_end_forecast
+from outcomes.statistics.forecast import (
+    Forecast,
+    beta_binomial_quantiles,
+    episodes_to_come,
+    year_end_forecast,
+)
 
 
 def test_worked_example_half_way_through_the_year():
-    # 551 of 648 judged by September (6 months), 40 pending; the cohort was 120 after April, so it has
-    # grown (688 − 120) ÷ 5 = 113.6 a month: 682 more to come in 6 months; 722 still to be judged.
-    forecast = year_end_forecast(
-        met=551, judged=648, pending=40, cohort_after_first_month=120, months_ended=6
-    )
+    # 551 of 648 judged by September (6 months with returns), 40 pending; the cohort was 120 after
+    # April, so it has grown (688 − 120) ÷ 5 = 113.6 a month: 682 more in the 6 months to come.
+    to_come = episodes_to_come(cohort=688, cohort_after_first_month=120, months_covered=6, months_to_come=6)
+    assert to_come == 682
+    forecast = year_end_forecast(met=551, judged=648, pending=40, to_come=to_come, months_covered=6)
     assert forecast is not None
-    assert (forecast.to_come, forecast.unknown, forecast.year_end_episodes) == (682, 722, 1370)
+    assert (forecast.unknown, forecast.year_end_episodes) == (722, 1370)
     assert forecast.value == Decimal("85.0")  # the rate so far
     low = betabinom.ppf(0.025, 722, 551.5, 97.5)
     high = betabinom.ppf(0.975, 722, 551.5, 97.5)
@@ -28,37 +33,44 @@ def test_worked_example_half_way_through_the_year():
     )
     assert forecast.text == "85.0% (95% interval 82.9% to 86.9%)"
     assert forecast.basis == (
-        "From 551 of 648 episodes judged in the year's first 6 months, with 40 pending and about 682 still to come."
+        "From 551 of 648 episodes judged in 6 months with returns so far, with 40 pending and about 682 "
+        "still to come."
     )
 
 
 def test_worked_example_the_interval_narrows_as_the_year_goes_on():
-    early = year_end_forecast(met=20, judged=30, pending=5, cohort_after_first_month=12, months_ended=3)
-    late = year_end_forecast(met=80, judged=120, pending=5, cohort_after_first_month=12, months_ended=11)
+    early = year_end_forecast(met=20, judged=30, pending=5, to_come=105, months_covered=3)
+    late = year_end_forecast(met=80, judged=120, pending=5, to_come=12, months_covered=11)
     assert early is not None and late is not None
     assert early.value == late.value == Decimal("66.7")
     assert early.high - early.low > late.high - late.low > 0
 
 
-def test_at_the_years_end_with_nothing_pending_the_forecast_is_the_result():
-    done = year_end_forecast(met=566, judged=767, pending=0, cohort_after_first_month=60, months_ended=12)
+def test_with_nothing_left_to_judge_the_forecast_is_the_result():
+    done = year_end_forecast(met=566, judged=767, pending=0, to_come=0, months_covered=12)
     assert done == Forecast(Decimal("73.8"), Decimal("73.8"), Decimal("73.8"), 767, 566, 0, 0, 12)
     # ... and with episodes still pending, only they are unknown.
-    pending = year_end_forecast(met=566, judged=767, pending=10, cohort_after_first_month=60, months_ended=12)
-    assert pending is not None and pending.to_come == 0 and pending.unknown == 10
+    pending = year_end_forecast(met=566, judged=767, pending=10, to_come=0, months_covered=12)
+    assert pending is not None and pending.unknown == 10
     assert pending.low < Decimal("73.8") < pending.high
 
 
-def test_after_the_first_month_the_first_months_cohort_is_the_guide():
-    forecast = year_end_forecast(met=8, judged=10, pending=2, cohort_after_first_month=12, months_ended=1)
-    assert forecast is not None and forecast.to_come == 12 * 11
+def test_how_many_episodes_are_still_to_come():
+    # After April alone, April's cohort is the guide: 12 a month for 11 months.
+    assert (
+        episodes_to_come(cohort=12, cohort_after_first_month=12, months_covered=1, months_to_come=11) == 132
+    )
+    # No figure for April (a contract begun later in the year): 90 over 9 months is 10 a month.
+    assert (
+        episodes_to_come(cohort=90, cohort_after_first_month=None, months_covered=9, months_to_come=3) == 30
+    )
+    # Nothing to come once the year's months are all in.
+    assert episodes_to_come(cohort=90, cohort_after_first_month=10, months_covered=12, months_to_come=0) == 0
 
 
 @pytest.mark.parametrize(("met", "judged"), [(0, 40), (40, 40)])
 def test_0_of_n_and_n_of_n_still_have_an_interval_inside_0_to_100(met, judged):
-    forecast = year_end_forecast(
-        met=met, judged=judged, pending=0, cohort_after_first_month=10, months_ended=4
-    )
+    forecast = year_end_forecast(met=met, judged=judged, pending=0, to_come=60, months_covered=4)
     assert forecast is not None
     assert Decimal(0) <= forecast.low <= forecast.value <= forecast.high <= Decimal(100)
     assert forecast.value == Decimal(100 * met // judged)
@@ -66,7 +78,7 @@ def test_0_of_n_and_n_of_n_still_have_an_interval_inside_0_to_100(met, judged):
 
 
 def test_nothing_judged_yet_has_no_forecast():
-    assert year_end_forecast(met=0, judged=0, pending=9, cohort_after_first_month=9, months_ended=1) is None
+    assert year_end_forecast(met=0, judged=0, pending=9, to_come=99, months_covered=1) is None
 
 
 @pytest.mark.parametrize(
@@ -78,9 +90,3 @@ def test_the_quantiles_agree_with_scipys(m, a, b):
         int(betabinom.ppf(0.025, m, a, b)),
         int(betabinom.ppf(0.975, m, a, b)),
     )
-
-
-def test_a_contract_begun_later_in_the_year_grows_at_its_average_a_month():
-    # No figure for April: 90 in the cohort after 9 months is 10 a month, so 30 to come in 3 months.
-    forecast = year_end_forecast(met=60, judged=85, pending=5, cohort_after_first_month=None, months_ended=9)
-    assert forecast is not None and forecast.to_come == 30

@@ -399,6 +399,11 @@ def assurance_reason(analysis: Analysis) -> str:
     if assurance is None:
         return "there is no target in force to judge the normal range against"
     target = percent(analysis.target) if analysis.target is not None else ""
+    if assurance is Assurance.HIT_AND_MISS and analysis.target in (limits.lower, limits.upper):
+        return (
+            f"the target ({target}) lies on the edge of the normal range ({normal}), not outside it, so the "
+            "service cannot be called sure to meet it every month"
+        )
     if assurance is Assurance.HIT_AND_MISS:
         return (
             f"the target ({target}) lies inside the normal range ({normal}), so it will be met some months and "

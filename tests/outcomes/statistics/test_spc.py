@@ -140,6 +140,14 @@ def test_a_flat_series_has_no_spread_and_no_special_cause():
     assert analysis.limits.mr_bar == 0
     assert all(point.type is PointType.COMMON_CAUSE for point in analysis.points)
     assert analysis.assurance is Assurance.CONSISTENT_PASS
+    # With the target on the edge of the normal range (100% every month, target 100%), the rule calls it
+    # hit and miss, to the letter; the sentence says why rather than "met some months, missed in others".
+    edge = spc_analyse(series([100] * 12), higher_is_better=True, target="100")
+    assert edge.assurance is Assurance.HIT_AND_MISS
+    assert edge.assurance_sentence == (
+        "Hit and miss: the target (100.0%) lies on the edge of the normal range (100.0% to 100.0%), not outside "
+        "it, so the service cannot be called sure to meet it every month"
+    )
 
 
 def test_the_sentences_say_what_marks_the_latest_point():

@@ -4,13 +4,11 @@ Responses carry no ``Server`` header: naming the software and its version only h
 looking for a known weakness. gunicorn has no setting for this, so its response's default headers
 are filtered here, once, when the server loads this file.
 
-Each worker, once it has loaded the service, sets what it loaded aside from the cycle collector
-(``post_worker_init``).
+Each worker, once it has loaded the service, compiles the templates and sets everything it loaded
+aside from the cycle collector (``post_worker_init``, ``config.settle``).
 """
 
 from __future__ import annotations
-
-import gc
 
 from gunicorn.http import wsgi
 
@@ -26,9 +24,8 @@ wsgi.Response.default_headers = _without_server
 
 def post_worker_init(worker) -> None:
     """Once a worker has loaded the service (Django, the apps and their modules, kept for as long as
-    the worker lives), move all of it out of the cycle collector's sight (``gc.freeze``). Otherwise
-    every full collection walks it all again: one falls due every few requests that make many
-    objects (the portfolio dashboard's, say), and on a process of some 190,000 objects each took
-    over a hundred milliseconds of that request, against about ten once they are set aside."""
-    gc.collect()
-    gc.freeze()
+    the worker lives), compile the templates and move all of it out of the cycle collector's sight
+    (``config.settle``): otherwise every full collection walks it all again."""
+    from config.settle import settle_web_process
+
+    settle_web_process()

@@ -431,20 +431,35 @@ class _VersionDates(NamedTuple):
     is_end: bool
 
 
+def _target_rows(contract_ids: list[int]) -> list[tuple[int, int, str, str]]:
+    """The contracts' targets as (id, contract id, measure, parameters as JSON text), by id: read once
+    a page, for the results' columns and the cells alike."""
+    return list(
+        Target.objects.filter(in_ids("contract_id", contract_ids))
+        .order_by("id")
+        .values_list("id", "contract_id", "measure", Cast("params", TextField()))
+    )
+
+
 def _targets(
-    contract_ids: list[int], period: str, on: date, with_result: set[int], without_result: bool = False
+    contract_ids: list[int],
+    period: str,
+    on: date,
+    with_result: set[int],
+    without_result: bool = False,
+    rows: list[tuple[int, int, str, str]] | None = None,
 ) -> list[_Target]:
     """The contracts' targets with a stored result for ``period`` (``with_result``: the ids of the
     targets that have one, as read with the results), or in force on ``on`` (the latest version from
     on or before that day exists and is not an end, as ``target_version_in_force``): the versions are
     read only for the targets without a result, which are few. ``without_result``: only those.
-    Parameters are read as JSON text, to be decoded once for each distinct text."""
+    Parameters are read as JSON text, to be decoded once for each distinct text; ``rows`` are the
+    targets as ``_target_rows`` read them, when already read (those of other contracts are passed over)."""
     targets = []
-    for pk, contract_id, measure, params in (
-        Target.objects.filter(in_ids("contract_id", contract_ids))
-        .order_by("id")
-        .values_list("id", "contract_id", "measure", Cast("params", TextField()))
-    ):
+    wanted = set(contract_ids)
+    for pk, contract_id, measure, params in _target_rows(contract_ids) if rows is None else rows:
+        if contract_id not in wanted:
+            continue
         if measure in MEASURES and not (without_result and pk in with_result):
             targets.append(_Target(pk, contract_id, measure, params))
     without = [t.pk for t in targets if t.pk not in with_result]
@@ -590,22 +605,23 @@ def portfolio_matrix(
     listed = _listed(acting, quarter, filters)
     ids = [c.pk for c in listed]
     overrides = overrides_in_force(Target.objects.filter(in_ids("contract_id", ids)).values("pk"), [period])
+    target_rows = _target_rows(ids)
+    about = {pk: (measure, params) for pk, _, measure, params in target_rows}
     columns = _Columns()
     shown_rags = []  # (contract, column key, RAG shown) of every stored result
     with_result = set()  # the targets with a stored result
-    for target_id, contract_id, measure, params, rag in (
+    for target_id, contract_id, rag in (
         results_shown(period=period)
         .filter(in_ids("contract_id", ids))
         .order_by()
-        .values_list(
-            "target_id", "contract_id", "target__measure", Cast("target__params", TextField()), "rag"
-        )
+        .values_list("target_id", "contract_id", "rag")
     ):
         with_result.add(target_id)
+        measure, params = about[target_id]
         if measure in MEASURES:
             override = overrides.get((target_id, period))
             shown_rags.append((contract_id, columns.key(measure, params), override.rag if override else rag))
-    for t in _targets(ids, period, quarter.end, with_result, without_result=True):
+    for t in _targets(ids, period, quarter.end, with_result, without_result=True, rows=target_rows):
         columns.key(t.measure, t.params)
     ordered = columns.ordered()
     index = {column.key: position for position, column in enumerate(ordered)}
@@ -636,7 +652,16 @@ def portfolio_matrix(
 
     paged = Paginator(shown, PAGE_SIZE).get_page(page) if page is not None else None
     on_page = list(paged.object_list) if paged is not None else shown
-    rows = _rows(on_page, period, quarter.end, columns, index, overrides, spc=paged is not None)
+    rows = _rows(
+        on_page,
+        period,
+        quarter.end,
+        columns,
+        index,
+        overrides,
+        spc=paged is not None,
+        target_rows=target_rows,
+    )
     return Matrix(quarter, ordered, shown, rows, totals, len(listed), paged)
 
 
@@ -649,9 +674,10 @@ def _rows(
     overrides: dict,
     *,
     spc: bool = False,
+    target_rows: list[tuple[int, int, str, str]] | None = None,
 ) -> list[MatrixRow]:
     """The matrix rows of these contracts, in this order: each cell its stored result (or None), and
-    with ``spc`` (a page, not a download) its target's SPC icons."""
+    with ``spc`` (a page, not a download) its target's SPC icons; ``target_rows`` as ``_targets`` takes them."""
     ids = [s.contract.pk for s in standings]
     contracts = Contract.objects.select_related("provider", "lead_commissioner").in_bulk(ids)
     by_target = {
@@ -664,8 +690,10 @@ def _rows(
         )
     }
     rows = {s.contract.pk: MatrixRow(contracts[s.contract.pk], [[] for _ in index], s) for s in standings}
-    icons = contracts_spc_icons(ids, until=on.replace(day=1)) if spc and ids else {}
-    for t in _targets(ids, period, on, set(by_target)):
+    targets = _targets(ids, period, on, set(by_target), rows=target_rows)
+    measures = {t.pk: t.measure for t in targets}
+    icons = contracts_spc_icons(ids, until=on.replace(day=1), measures=measures) if spc and ids else {}
+    for t in targets:
         result = by_target.get(t.pk)
         cell = MatrixCell(result, overrides.get((t.pk, period)), icons.get(t.pk)) if result else None
         rows[t.contract_id].entries[index[columns.key(t.measure, t.params)]].append(cell)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 
-from commissioning.models import Target
+from commissioning.models import Target, TargetVersion
 from outcomes.measures import MEASURES, Direction
 from outcomes.models import SpcBaseline
 from outcomes.results.baselines import baselines_in_force
@@ -186,18 +186,13 @@ ICON_KEYS = (
 # target in force at its latest month; then the series themselves, of the targets not kept. Both read
 # the index results_months_by_contract alone (an index-only scan).
 DIGESTS_SQL = """
-SELECT s.target_id, t.measure, s.digest, v.target_value
-FROM (
-    SELECT r.target_id,
-           md5(string_agg(r.period_start::text || '=' || r.value::text, ',' ORDER BY r.period_start)) AS digest,
-           (array_agg(r.target_version_id ORDER BY r.period_start DESC))[1] AS version_id
-    FROM outcomes_complianceresult r
-    WHERE r.is_latest AND r.period_kind = 'month' AND r.contract_id = ANY(%s) AND r.period_start <= %s
-      AND r.value IS NOT NULL AND r.not_rated_reason IS NULL
-    GROUP BY r.target_id
-) s
-JOIN commissioning_target t ON t.id = s.target_id
-JOIN commissioning_targetversion v ON v.id = s.version_id
+SELECT r.target_id,
+       md5(string_agg(r.period_start::text || '=' || r.value::text, ',' ORDER BY r.period_start)) AS digest,
+       (array_agg(r.target_version_id ORDER BY r.period_start DESC))[1] AS version_id
+FROM outcomes_complianceresult r
+WHERE r.is_latest AND r.period_kind = 'month' AND r.contract_id = ANY(%s) AND r.period_start <= %s
+  AND r.value IS NOT NULL AND r.not_rated_reason IS NULL
+GROUP BY r.target_id
 """
 SERIES_SQL = """
 SELECT r.target_id, array_agg(r.period_start ORDER BY r.period_start), array_agg(r.value ORDER BY r.period_start)
@@ -210,7 +205,9 @@ ICONS_VERSION = "spc-icons-1"  # part of every kept answer's key: a change of me
 ICONS_KEPT_SECONDS = 7 * 24 * 3600
 
 
-def contracts_spc_icons(contract_ids: list[int], *, until: date) -> dict[int, dict]:
+def contracts_spc_icons(
+    contract_ids: list[int], *, until: date, measures: dict[int, str] | None = None
+) -> dict[int, dict]:
     """The two icons (and their words) of every target of the contracts with a stored monthly value,
     as at the month that starts ``until``: the icon fields of ``TargetSpc.frozen`` (the one method),
     by target id, for a page of many contracts (the portfolio matrix).
@@ -218,7 +215,9 @@ def contracts_spc_icons(contract_ids: list[int], *, until: date) -> dict[int, di
     Each target's answer is kept in the cache under a digest of exactly what it is worked out from
     (its months and values, its target, its baseline and which way is better), so a figure restated,
     a target changed or a baseline fixed is a new key: what is kept can never differ from working it
-    out again. Only the targets whose answer is not kept have their series read and worked out."""
+    out again. Only the targets whose answer is not kept have their series read and worked out.
+    ``measures`` (target id: measure code) narrows the answer to those targets, when the caller has
+    read them already; otherwise they are read here."""
     ids = list(contract_ids)
     if connection.vendor != "postgresql":  # the embedded database: a council's page, worked out directly
         targets = Target.objects.filter(contract_id__in=ids).only("pk", "measure")
@@ -229,7 +228,19 @@ def contracts_spc_icons(contract_ids: list[int], *, until: date) -> dict[int, di
         }
     with connection.cursor() as cursor:
         cursor.execute(DIGESTS_SQL, [ids, until])
-        rows = cursor.fetchall()
+        digests = cursor.fetchall()
+    if measures is None:
+        measures = dict(Target.objects.filter(contract_id__in=ids).values_list("pk", "measure"))
+    digests = [row for row in digests if row[0] in measures]
+    target_values = dict(
+        TargetVersion.objects.filter(pk__in={version_id for _, _, version_id in digests}).values_list(
+            "pk", "target_value"
+        )
+    )
+    rows = [
+        (target_id, measures[target_id], digest, target_values[version_id])
+        for target_id, digest, version_id in digests
+    ]
     baselines = baselines_in_force(row[0] for row in rows)
     keys: dict[int, str] = {}
     for target_id, measure, series, target_value in rows:

@@ -19,33 +19,37 @@ logger = logging.getLogger(__name__)
 
 
 def templates_compile() -> int:
-    """Compile every template of the service's own folder (each is kept compiled by Django's cached
-    loader, as its first use would), so that none is compiled after the process settles. Returns
-    how many were compiled; one that does not compile is logged and left for its first use to report."""
+    """Compile every template the service's template engine can find: its own folder and the apps'
+    (forms, the API's pages). Django's cached loader keeps each compiled, as its first use would, so
+    that none is compiled after the process settles. Returns how many were compiled; one that does
+    not compile is logged and left for its first use to report."""
     from django.conf import settings
     from django.template import TemplateDoesNotExist, TemplateSyntaxError
     from django.template.loader import get_template
+    from django.template.utils import get_app_template_dirs
 
-    compiled = 0
     engines: list[dict[str, Any]] = settings.TEMPLATES
-    for root in map(Path, engines[0]["DIRS"]):
-        for path in sorted(root.rglob("*.html")):
-            name = path.relative_to(root).as_posix()
-            try:
-                get_template(name)
-            except (TemplateDoesNotExist, TemplateSyntaxError):
-                logger.warning(
-                    "The template %s did not compile while the process settled", name, exc_info=True
-                )
-            else:
-                compiled += 1
+    roots = [*map(Path, engines[0]["DIRS"]), *map(Path, get_app_template_dirs("templates"))]
+    names = sorted({path.relative_to(root).as_posix() for root in roots for path in root.rglob("*.html")})
+    compiled = 0
+    for name in names:
+        try:
+            get_template(name)
+        except (TemplateDoesNotExist, TemplateSyntaxError):
+            logger.warning("The template %s did not compile while the process settled", name, exc_info=True)
+        else:
+            compiled += 1
     return compiled
 
 
 def settle_web_process() -> None:
-    """Compile the templates and load the modules the pages load on first use (the funnel limits'
-    distribution functions), then move everything the process holds out of the cycle collector's sight."""
+    """Compile the templates, read the URL patterns and load the modules the pages load on first use
+    (the funnel limits' distribution functions), then move everything the process holds out of the
+    cycle collector's sight."""
+    from django.urls import get_resolver
+
     templates_compile()
+    get_resolver().reverse_dict  # noqa: B018 - the URL patterns, read once
     import scipy.special  # type: ignore[import-untyped]  # noqa: F401 - the benchmarking pages' limits
 
     gc.collect()

@@ -304,11 +304,11 @@ def _results_stored() -> None:
 def portfolio(council: data.Council) -> Figure:
     """The portfolio dashboard (its default period), as a signed-in commissioner."""
     _results_stored()
+    settle_web_process()  # as a web worker does once started, before its first request (config/gunicorn.conf.py)
     client = Client(HTTP_HOST="localhost")
     client.force_login(_commissioner(council))
-    response = client.get("/portfolio/")  # the first request fills what a worker keeps (resolvers, caches)
+    response = client.get("/portfolio/")
     assert response.status_code == 200, response.status_code
-    settle_web_process()  # as a web worker does once started (config/gunicorn.conf.py)
     acting = acting_for(_commissioner(council), council.body.pk)
     period = dashboard_default_quarter(dashboard_quarters(acting)).identifier
     times = []

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from accounts.access import Acting, Capability
 from accounts.audit import audit_record
+from accounts.id_lists import in_ids
 from commissioning.access import is_lead_body, require_lead_body
 from commissioning.models import Contract, Target
 from outcomes.models import SpcBaseline
@@ -27,7 +28,7 @@ def baselines_in_force(target_ids: Iterable[int]) -> dict[int, SpcBaseline]:
     """The fixed baseline in force for each target that has one: its newest row, unless it returns to
     every value."""
     newest: dict[int, SpcBaseline] = {}
-    for baseline in SpcBaseline.objects.filter(target_id__in=list(target_ids)).order_by(*NEWEST_FIRST):
+    for baseline in SpcBaseline.objects.filter(in_ids("target_id", target_ids)).order_by(*NEWEST_FIRST):
         newest.setdefault(baseline.target_id, baseline)
     return {target_id: baseline for target_id, baseline in newest.items() if baseline.points}
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 
+from accounts.id_lists import in_ids
 from commissioning.models import Target, TargetVersion
 from outcomes.measures import MEASURES, Direction
 from outcomes.models import SpcBaseline
@@ -233,7 +234,7 @@ def contracts_spc_icons(
         measures = dict(Target.objects.filter(contract_id__in=ids).values_list("pk", "measure"))
     digests = [row for row in digests if row[0] in measures]
     target_values = dict(
-        TargetVersion.objects.filter(pk__in={version_id for _, _, version_id in digests}).values_list(
+        TargetVersion.objects.filter(in_ids("id", {version_id for _, _, version_id in digests})).values_list(
             "pk", "target_value"
         )
     )

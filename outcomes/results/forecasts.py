@@ -16,14 +16,14 @@ from commissioning.selectors import target_version_in_force
 from outcomes.measures import MEASURES
 from outcomes.measures.rating import rag
 from outcomes.models import ComplianceResult
-from outcomes.periods import Period, add_months, year_to_date_period
+from outcomes.periods import Period, add_months, months_between, next_month, parse_period, year_to_date_period
 from outcomes.results.labels import RAG_LABELS, RAG_TAG_CLASSES
 from outcomes.statistics.forecast import MONTHS_IN_YEAR, Forecast, episodes_to_come, year_end_forecast
 
 
 def months_ended(ytd: Period) -> int:
     """How many months of its financial year a year to date covers (April: 1, March: 12)."""
-    return (ytd.end.month - 4) % MONTHS_IN_YEAR + 1
+    return len(months_between(ytd.start, ytd.end))
 
 
 def first_month(ytd: Period) -> Period:
@@ -49,11 +49,6 @@ class TargetForecast:
     def rag_class(self) -> str:
         return RAG_TAG_CLASSES[self.rag]
 
-    @property
-    def sentence(self) -> str:
-        """``Forecast for 2025-26: 85.0% (95% interval 82.9% to 86.9%), Red.``"""
-        return f"Forecast for {self.year_label}: {self.forecast.text}, {self.rag_label}."
-
     def frozen(self) -> dict:
         """Plain data, as a review pack keeps it."""
         f = self.forecast
@@ -67,7 +62,6 @@ class TargetForecast:
             "rag_label": self.rag_label,
             "rag_class": self.rag_class,
             "year_label": self.year_label,
-            "sentence": self.sentence,
         }
 
 
@@ -113,10 +107,10 @@ class _Year:
 
 
 def _year(ytd: ComplianceResult, first: ComplianceResult | None, contract_end: date | None) -> _Year:
-    period = Period(ytd.period_start, ytd.period_end, "ytd", ytd.period)
+    period = parse_period(ytd.period)
     ended = months_ended(period)
     missing, outside = len(ytd.missing_months), len(ytd.outside_term_months)
-    later = [add_months(period.start, ended + n) for n in range(MONTHS_IN_YEAR - ended)]
+    later = months_between(next_month(period.end), year_end(period).end)
     running = [month for month in later if contract_end is None or month <= contract_end]
     april = f"{period.start:%Y-%m}"
     first_known = (
@@ -152,8 +146,7 @@ def target_forecast(
 ) -> TargetForecast | None:
     """A target's forecast from its stored year to date and that year's first month's, rated against
     the target version in force at the year's end (else the one the year to date was judged against)."""
-    period = Period(ytd.period_start, ytd.period_end, "ytd", ytd.period)
-    version = target_version_in_force(target, year_end(period).end) or ytd.target_version
+    version = target_version_in_force(target, year_end(parse_period(ytd.period)).end) or ytd.target_version
     return rated_forecast(
         forecast_from(ytd, first, target.contract.end_date),
         measure_code=target.measure,

@@ -58,7 +58,9 @@ def changes_since_before(results: list[ComplianceResult]) -> dict[int, Change]:
     target for the period before it (the one the direction of travel compares with), by result id.
 
     Both must be rated (neither low numbers nor no data), as for the direction of travel; otherwise
-    the change is not compared. One query for all the periods before."""
+    the change is not compared. Two queries (the periods before, the targets' measures) for them all."""
+    if not results:
+        return {}
     wanted = {r.pk: (r.target_id, previous_period(parse_period(r.period)).identifier) for r in results}
     before = {
         (row.target_id, row.period): row

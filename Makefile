@@ -5,17 +5,18 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint up bench bench-returns bench-pack bench-api bench-load venv venv-dev migrate format clean
+.PHONY: demo test lint up bench bench-returns bench-pack bench-api bench-load venv venv-dev migrate format clean architecture-diagram docs-screenshots
 
 ## make demo: embedded mode (SQLite, tasks in-process) with demo data, on http://127.0.0.1:8000
 # Emailed links, letters and the printed sign-ins use the address the demo really serves on.
 DEMO_SITE_URL ?= http://$(HOST):$(PORT)
 
 demo: venv
-	DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DEBUG=true SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py seed_demo
-	@echo "Serving on $(DEMO_SITE_URL)/ (Ctrl+C to stop)"
-	DEBUG=true SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "==> Preparing the embedded database (var/db.sqlite3) and loading the demo: about two minutes the first time"
+	@DEBUG=true $(BIN)/python manage.py migrate --no-input -v 0
+	@DEBUG=true SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py seed_demo --no-sign-ins
+	@echo "==> Serving on $(DEMO_SITE_URL)/ (Ctrl+C to stop); the sign-ins follow the server's start-up lines"
+	@DEBUG=true SITE_URL=$(DEMO_SITE_URL) $(BIN)/python manage.py serve_demo $(HOST):$(PORT)
 
 ## make test: the whole suite on PostgreSQL, Redis, a Celery worker and Chromium (all set up here)
 test:
@@ -57,6 +58,15 @@ bench-load:
 ## make bench-api: a BI tool exporting every latest result through the API; rows/s against a SQL floor
 bench-api:
 	scripts/bench.sh api
+
+## make docs-screenshots: load a fresh demo, serve it, and take the guides' screenshots into
+## docs/guides/images/ in Chromium; fails if any page shown has an error or an accessibility violation
+docs-screenshots: venv-dev
+	scripts/docs_screenshots.sh
+
+## make architecture-diagram: draw docs/architecture.svg, and its tables in docs/architecture.md, from the code
+architecture-diagram: venv
+	$(BIN)/python scripts/architecture_diagram.py
 
 format: venv-dev
 	$(BIN)/ruff check --fix .

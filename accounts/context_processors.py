@@ -1,4 +1,4 @@
-"""Template context shared by every page: the service name and who is acting where."""
+"""Template context shared by every page: the service name, who is acting where, and the page's help."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.core.cache import caches
 from django.db import DatabaseError
 from django.http import HttpRequest
 
+from accounts.help.links import help_link
 from accounts.jobs import Backlog, jobs_backlog
 from accounts.navigation import service_navigation
 
@@ -15,11 +16,13 @@ BACKLOG_CHECKED_EVERY = 15  # seconds: each web process looks at the outbox this
 
 def service(request: HttpRequest) -> dict:
     acting = getattr(request, "acting", None)
+    match = getattr(request, "resolver_match", None)
     return {
         "service_name": settings.SERVICE_NAME,
         "acting": acting,
         "capabilities": {c.value for c in acting.capabilities} if acting else set(),
         "navigation": service_navigation(request.path, acting) if acting else [],
+        "help_link": help_link(match.view_name if match else None),
         "background": _backlog()
         if getattr(getattr(request, "user", None), "is_authenticated", False)
         else None,

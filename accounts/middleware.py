@@ -69,15 +69,19 @@ class SessionLifetimeMiddleware:
 
 class TwoFactorMiddleware:
     """A session signed in with a password but not yet with the second step the person has or must
-    have (``accounts.two_factor``) reaches only that step's pages, signing out and static files:
-    anything else goes to the step (setting the app up first when there is none), then back; the
-    API answers 403."""
+    have (``accounts.two_factor``) reaches only that step's pages, signing out, the help pages and
+    static files: anything else goes to the step (setting the app up first when there is none), then
+    back; the API answers 403."""
 
     OPEN = (
         "accounts:two-factor",
         "accounts:two-factor-setup",
         "accounts:sign-out",
         "accounts:signed-out",
+        # The guides hold no organisation's data, and explain the second step.
+        "help:index",
+        "help:guide",
+        "help:image",
     )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):

@@ -97,6 +97,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": CONFIG.database}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite builds the covering indexes without their included columns: a plain index serves there.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if CONFIG.embedded_database:
     (BASE_DIR / "var").mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -216,6 +219,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# The guides the help pages serve (accounts.help): docs/guides/*.md, its images, and a few of docs/.
+HELP_DOCS_DIR = BASE_DIR / "docs"
 # Stored files (returns, letters, packs): shared by the web processes and the workers.
 MEDIA_ROOT = Path(CONFIG.media_root) if CONFIG.media_root else BASE_DIR / "var" / "media"
 
@@ -226,6 +231,9 @@ MEDIA_ROOT = Path(CONFIG.media_root) if CONFIG.media_root else BASE_DIR / "var" 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's own default, stated
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# The most fields a form sends: the return filled in the browser, up to 2,000 episodes of 16 fields
+# (outcomes.returns.forms.EpisodeRowFormSet), with room for its survey figures and buttons.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 32_100
 # Evidence and notice files are checked by ClamAV's daemon before they are kept (accounts.virus_scanner):
 # unix:///run/clamav/clamd.ctl or tcp://host:3310. Unset: kept unscanned, with a warning (embedded mode).
 CLAMAV_URL = CONFIG.clamav_url
@@ -266,7 +274,7 @@ SPECTACULAR_SETTINGS = {
         "Monthly returns, contracts, outcome targets, compliance results, QAF status, notices and "
         "review actions, with the same organisation rules as the web pages. Send an organisation's "
         "API token as 'Authorization: Bearer hco_…'. Errors are RFC 9457 problem details. "
-        "A worked example is in docs/api.md."
+        "A worked example is in the API guide, at /help/api/."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -430,5 +438,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": CONFIG.log_level, "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The PDF renderer's progress and font subsetting, line by line: only problems are worth a line.
+        "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "fontTools": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

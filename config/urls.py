@@ -11,6 +11,7 @@ urlpatterns = [
     path("", home_views.home, name="home"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
+    path("help/", include("accounts.help.urls")),
     path("health/", health, name="health"),
     path("account/export/", include("outcomes.organisation_export.urls")),
     path("account/", include("accounts.urls")),

@@ -44,6 +44,7 @@ PAGES_ALL = [
     "/measures/AT_HOME_91D/",
     "/accessibility/",
     "/privacy/",
+    "/help/",
     "/returns/",
     "/returns/guide/",
     "/qaf/",
@@ -70,9 +71,11 @@ PAGES_SIGNED_OUT = [
     "/account/password-reset/",
     "/account/password-reset/sent/",
     "/accessibility/",
+    "/help/",
 ]
 # Files (not pages) each person downloads once.
 DOWNLOADS_ALL = [
+    "/returns/guide.pdf",
     "/returns/template.csv",
     "/returns/template.xlsx",
     "/returns/example.csv",
@@ -163,6 +166,7 @@ NOT_CRAWLED = {
     "returns:attempt-file": "a file",
     "returns:attempt-report-csv": "a file",
     "returns:example-csv": "a file",
+    "returns:guide-pdf": "a PDF",
     "returns:last-month-xlsx": "a file",
     "returns:outstanding-csv": "a file",
     "returns:template-csv": "a file",
@@ -175,6 +179,7 @@ NOT_CRAWLED = {
     "returns:attempt-status": "a fragment the upload page polls",
     "reviews:pack-status": "a fragment the pack page polls",
     "health": "a health check for the load balancer (JSON)",
+    "help:image": "a screenshot shown in a guide (an image, not a page)",
     # Reached only with a secret from an email, or while signing in.
     "accounts:invitation": "needs the token emailed with an invitation",
     "accounts:password-reset-confirm": "needs the token emailed for a reset",

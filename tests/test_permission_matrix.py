@@ -146,6 +146,12 @@ ROWS = [
         data={"years": "7"},
     ),
     Row("privacy", lambda w: "/privacy/", statuses(200)),
+    # The guides hold no organisation's data: everyone reads them, signed in or not. A screenshot is
+    # served only from the guides' images folder (tests/accounts/help/test_views.py serves one).
+    Row("help:index", lambda w: "/help/", statuses(200)),
+    Row("help:guide", lambda w: "/help/people-and-roles/", statuses(200)),
+    Row("help:guide (no such guide)", lambda w: "/help/no-such-guide/", statuses(404)),
+    Row("help:image", lambda w: "/help/images/no-such-image.png", statuses(404)),
     Row("health", lambda w: "/health/", statuses(200)),
     Row("accounts:account", lambda w: "/account/", statuses(200, anonymous=302)),
     Row("accounts:password-change", lambda w: "/account/password/", statuses(200, anonymous=302)),
@@ -331,6 +337,7 @@ ROWS = [
     Row("outcomes:measure-detail", lambda w: "/measures/INDEPENDENT_WITHIN/", organisation_page()),
     Row("returns:list", lambda w: "/returns/", organisation_page()),
     Row("returns:guide", lambda w: "/returns/guide/", organisation_page()),
+    Row("returns:guide-pdf", lambda w: "/returns/guide.pdf", organisation_page()),
     Row("returns:template-csv", lambda w: "/returns/template.csv", organisation_page()),
     Row("returns:template-xlsx", lambda w: "/returns/template.xlsx", organisation_page()),
     Row("returns:example-csv", lambda w: "/returns/example.csv", organisation_page()),

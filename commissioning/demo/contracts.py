@@ -9,9 +9,24 @@ returns on time).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 COUNCIL = "Riverton City Council"
 ICB = "Riverton ICB"
-START, END = "2025-04-01", "2028-03-31"
+# The contract whose start dates the demo: every later run keeps it, so months already loaded stay.
+ANCHOR = "RCC-RB-001"
+
+
+def demo_start(today: date) -> date:
+    """When the demo contracts began: 1 April of the financial year before the one holding the last
+    month that has ended, so the demo always has between 13 and 24 months of returns up to it."""
+    last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    year = last.year if last.month >= 4 else last.year - 1
+    return date(year - 1, 4, 1)
+
+
+def _years(start: date, years: int) -> date:
+    return start.replace(year=start.year + years)
 
 
 def _t(measure: str, target: float, params: dict | None = None, **extra) -> dict:
@@ -43,7 +58,9 @@ END_OF_LIFE_TARGETS = [
 ]
 
 
-def _contract(reference, title, provider, service_type, *, value, rate, lot="", targets=(), **extra) -> dict:
+def _contract(
+    start: date, reference, title, provider, service_type, *, value, rate, lot="", targets=(), **extra
+) -> dict:
     return {
         "reference": reference,
         "title": title,
@@ -52,8 +69,8 @@ def _contract(reference, title, provider, service_type, *, value, rate, lot="", 
         "provider": provider,
         "subcontractors": extra.pop("subcontractors", []),
         "service_type": service_type,
-        "start": extra.pop("start", START),
-        "end": extra.pop("end", END),
+        "start": extra.pop("begins", start.isoformat()),
+        "end": extra.pop("end", (_years(start, 3) - timedelta(days=1)).isoformat()),
         "hourly_rate": rate,
         "annual_value": value,
         "lot": lot,
@@ -63,10 +80,19 @@ def _contract(reference, title, provider, service_type, *, value, rate, lot="", 
     }
 
 
-DEMO_PORTFOLIO = {
-    "commissioners": [{"name": COUNCIL, "kind": "council"}, {"name": ICB, "kind": "icb"}],
-    "contracts": [
+def demo_portfolio(start: date) -> dict:
+    """The demo portfolio as an import file, its contracts beginning on ``start`` (see demo_start)."""
+    return {
+        "commissioners": [{"name": COUNCIL, "kind": "council"}, {"name": ICB, "kind": "icb"}],
+        "contracts": _contracts(start),
+    }
+
+
+def _contracts(start: date) -> list[dict]:
+    relet = _years(start, 2)
+    return [
         _contract(
+            start,
             "RCC-RB-001",
             "Home First reablement, city-wide",
             "Dale Reablement Ltd",
@@ -78,12 +104,15 @@ DEMO_PORTFOLIO = {
             targets=[
                 *REABLEMENT_TARGETS[:2],
                 # Raised after the first year: both versions stay in the history.
-                _t("INDEPENDENT_WITHIN", 60, {"window_days": 42}, effective_from="2025-04-01"),
-                _t("INDEPENDENT_WITHIN", 66, {"window_days": 42}, effective_from="2026-04-01"),
+                _t("INDEPENDENT_WITHIN", 60, {"window_days": 42}, effective_from=start.isoformat()),
+                _t(
+                    "INDEPENDENT_WITHIN", 66, {"window_days": 42}, effective_from=_years(start, 1).isoformat()
+                ),
                 *REABLEMENT_TARGETS[3:],
             ],
         ),
         _contract(
+            start,
             "RCC-RB-002",
             "Short-term support, East",
             "Harbour Support Services",
@@ -94,6 +123,7 @@ DEMO_PORTFOLIO = {
             targets=REABLEMENT_TARGETS,
         ),
         _contract(
+            start,
             "RCC-RB-003",
             "Reablement, North",
             "Acme Homecare Ltd",
@@ -104,6 +134,7 @@ DEMO_PORTFOLIO = {
             targets=REABLEMENT_TARGETS,
         ),
         _contract(
+            start,
             "RCC-HC-001",
             "Homecare, North locality",
             "Acme Homecare Ltd",
@@ -115,6 +146,7 @@ DEMO_PORTFOLIO = {
             targets=HOMECARE_TARGETS,
         ),
         _contract(
+            start,
             "RCC-HC-002",
             "Homecare, South locality",
             "Brookside Care Services",
@@ -125,6 +157,7 @@ DEMO_PORTFOLIO = {
             targets=HOMECARE_TARGETS,
         ),
         _contract(
+            start,
             "RCC-HC-003",
             "Homecare, East locality",
             "Castle Home Support",
@@ -135,6 +168,7 @@ DEMO_PORTFOLIO = {
             targets=HOMECARE_TARGETS,
         ),
         _contract(
+            start,
             "RCC-HC-004",
             "Homecare, West locality",
             "Fairway Homecare",
@@ -145,6 +179,7 @@ DEMO_PORTFOLIO = {
             targets=HOMECARE_TARGETS,
         ),
         _contract(
+            start,
             "RCC-HC-005",
             "Homecare, Central locality",
             "Greenlane Care at Home",
@@ -156,6 +191,7 @@ DEMO_PORTFOLIO = {
             targets=HOMECARE_TARGETS,
         ),
         _contract(
+            start,
             "RCC-HC-006",
             "Homecare, rural lot",
             "Kestrel Home Care",
@@ -166,6 +202,7 @@ DEMO_PORTFOLIO = {
             targets=HOMECARE_TARGETS,
         ),
         _contract(
+            start,
             "RCC-EC-001",
             "Extra care, Larkspur Court",
             "Larkspur Living Ltd",
@@ -176,6 +213,7 @@ DEMO_PORTFOLIO = {
             targets=HOMECARE_TARGETS[1:],
         ),
         _contract(
+            start,
             "RICB-EOL-001",
             "End-of-life care at home",
             "Juniper Care Partnership",
@@ -188,16 +226,16 @@ DEMO_PORTFOLIO = {
             targets=END_OF_LIFE_TARGETS,
         ),
         _contract(
+            start,
             "RCC-HC-007",
-            "Homecare, North locality (2027 re-let)",
+            f"Homecare, North locality ({relet.year} re-let)",
             "Brookside Care Services",
             "homecare",
             value="1300000.00",
             rate="14.60",
             lot="North",
-            start="2027-04-01",
-            end="2030-03-31",
+            begins=relet.isoformat(),
+            end=(_years(relet, 3) - timedelta(days=1)).isoformat(),
             status="draft",
         ),
-    ],
-}
+    ]

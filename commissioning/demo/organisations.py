@@ -10,12 +10,13 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.access import acting_for
 from accounts.models import Invitation, Membership, OrganisationKind, Role, User
 from accounts.services import invitation_create
-from commissioning.demo.contracts import DEMO_PORTFOLIO
-from commissioning.models import CommissioningBody
+from commissioning.demo.contracts import ANCHOR, demo_portfolio, demo_start
+from commissioning.models import CommissioningBody, Contract
 from commissioning.services import contracts_import
 from providers.models import CqcRating, Provider
 
@@ -164,9 +165,21 @@ PENDING_INVITATIONS = [
 ]
 
 
+def sign_in_lines(site_url: str) -> list[str]:
+    """The demo sign-ins as `seed_demo` and `serve_demo` print them (scripts/smoke_pages.py reads them)."""
+    width = max(len(p.email) for p in PEOPLE)
+    return [
+        f"Demo sign-ins. Sign in at {site_url}/account/sign-in/ — every demo password is: {DEMO_PASSWORD}",
+        "",
+        *(f"  {p.email.ljust(width)}  {p.organisation}: {p.label}" for p in PEOPLE),
+    ]
+
+
 @transaction.atomic
-def demo_seed() -> list[DemoPerson]:
-    """Create or refresh the demo organisations and people; running it again changes nothing else."""
+def demo_seed(today: date | None = None) -> list[DemoPerson]:
+    """Create or refresh the demo organisations, people and contracts; running it again changes nothing
+    else. The contracts begin in the April a year or two before ``today`` (see demo_start); once made,
+    they keep their dates, so the months of returns already loaded stay theirs."""
     CommissioningBody.objects.update_or_create(name=COUNCIL, defaults={"kind": OrganisationKind.COUNCIL})
     CommissioningBody.objects.update_or_create(name=ICB, defaults={"kind": OrganisationKind.ICB})
     for name, location_id, rating, rated_on in PROVIDERS:
@@ -207,7 +220,11 @@ def demo_seed() -> list[DemoPerson]:
             organisation=organisations[organisation],
             defaults={"role": role, "is_admin": is_admin},
         )
-    contracts_import(DEMO_PORTFOLIO, label="Demo data")
+    began = Contract.objects.filter(reference=ANCHOR, lead_commissioner__name=COUNCIL).values_list(
+        "start_date", flat=True
+    )
+    start = began.first() or demo_start(today or timezone.localdate())
+    contracts_import(demo_portfolio(start), label="Demo data")
     for inviter, email, full_name, role in PENDING_INVITATIONS:
         admin = User.objects.get(email=inviter)
         organisation = Membership.objects.get(user=admin, is_admin=True).organisation

@@ -10,7 +10,7 @@ provider's comments (Greenlane), one scheduled (Kestrel) and several compliant.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -170,7 +170,7 @@ def _build(
         started_on=started,
         draft_shared_at=timezone.make_aware(
             timezone.datetime.combine(
-                (finished or today) - timedelta(days=15 if finished else 3), timezone.datetime.min.time()
+                (finished or today) - timedelta(days=15 if finished else 3), time(14, 10)
             )
         ),
         delay_reason=plan.delay[0] if plan.delay else "",
@@ -197,7 +197,7 @@ def _build(
             assessment=assessment,
             text=plan.comment,
             author_label=f"{provider.name} (registered manager)",
-            created_at=assessment.draft_shared_at + timedelta(days=5),
+            created_at=assessment.draft_shared_at + timedelta(days=5, hours=-3, minutes=-25),
             response="Noted; the rating stands because the certificates were not available at the time.",
             responded_at=assessment.draft_shared_at + timedelta(days=8),
         )

@@ -301,14 +301,14 @@ MINUTES = {
             "suggested that some people recorded as transferred had in fact finished independent, "
             "and Dale agreed to check. Starts within 48 hours were {HELP_48H}; the discharge lead "
             "agreed to send the daily discharge list earlier, weekends included.",
-            "Dale to audit October's end reasons and correct any return needed. The ICB to send "
+            "Dale to audit {first_month}'s end reasons and correct any return needed. The ICB to send "
             "the daily discharge list by 10am. The community trust to pilot joint visits in the West.",
         ),
         (
             "The meeting reviewed {quarter}. Independence within 14 days of hospital discharge was "
             "{INDEPENDENT_14}. The ICB explained that the winter discharge-to-assess pathway sent Dale "
             "people who would normally have gone to a step-down bed, and the meeting agreed to show "
-            "the figure as amber for this quarter. Dale's correction of its February return was "
+            "the figure as amber for this quarter. Dale's correction of its {corrected_month} return was "
             "noted; the next pack will show the figure restated. The GP federation sent apologies.",
             "Independence within 14 days for {quarter} shown as amber (agreed override, reason "
             "recorded). Dale to run a late-day discharge shift. The ICB to share its readmissions "
@@ -504,7 +504,7 @@ ACTIONS = (
         "RCC-RB-001",
         0,
         "INDEPENDENT_42",
-        "Check the end reasons recorded for people who finished reablement in October against the "
+        "Check the end reasons recorded for people who finished reablement in {first_month} against the "
         "ICB's discharge tracker, and correct any return that needs it.",
         "provider",
         DALE_OWNER,
@@ -704,9 +704,12 @@ def commentary_parts(key: str, rag: str, missed: int, variant: int, recorded: bo
     return parts
 
 
-def record_texts(reference: str, index: int, seen: dict[str, str], quarter: str) -> tuple[str, str]:
-    """The minutes and decisions of a recorded meeting, naming the figures it saw."""
-    words = dict.fromkeys(DATA, "no result") | seen | {"quarter": quarter}
+def record_texts(
+    reference: str, index: int, seen: dict[str, str], quarter: str, months: dict[str, str]
+) -> tuple[str, str]:
+    """The minutes and decisions of a recorded meeting, naming the figures it saw and the months
+    (``first_month``: the quarter's first; ``corrected_month``: the one the provider corrected)."""
+    words = dict.fromkeys(DATA, "no result") | seen | {"quarter": quarter} | months
     minutes, decisions = MINUTES[reference][index]
     return minutes.format(**words), decisions.format(**words)
 

@@ -26,11 +26,11 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from commissioning.models import CommissioningBody, Contract
 from outcomes.demo import review_table as table
-from outcomes.demo.returns import results_seed
+from outcomes.demo.returns import DemoCalendar, results_seed
 from outcomes.demo.review_table import measure_key
 from outcomes.demo.reviews_as_at import CORRECTED, figures_as_at, results_as_at
 from outcomes.models import ComplianceResult, MonthlyReturn, ResultOverride, ReturnAttempt
-from outcomes.periods import Period, add_months, quarter_period
+from outcomes.periods import Period, add_months, parse_period, quarter_period
 from outcomes.reviews.models import (
     ActionOwner,
     CommentaryPart,
@@ -218,6 +218,14 @@ def _meetings(load: _Load, quarters: list[Period]) -> dict[int, ReviewMeeting]:
     return meetings
 
 
+def _months(load: _Load, meeting: ReviewMeeting) -> dict[str, str]:
+    """The months the texts name: the meeting's quarter's first, and the one the demo corrects."""
+    return {
+        "first_month": f"{parse_period(meeting.quarter).start:%B}",
+        "corrected_month": f"{DemoCalendar(load.now).corrected[1]:%B}",
+    }
+
+
 def _action_add(load: _Load, spec: table.DemoAction, meeting: ReviewMeeting, at: datetime) -> ReviewAction:
     """An action as ``action_add`` makes it, with its first update row."""
     if isinstance(spec.owner, table.Partner):
@@ -231,7 +239,7 @@ def _action_add(load: _Load, spec: table.DemoAction, meeting: ReviewMeeting, at:
         meeting=meeting,
         contract=load.contract,
         target=next((t for t in load.contract.targets.all() if measure_key(t) == spec.measure), None),
-        description=spec.description,
+        description=spec.description.replace("{first_month}", _months(load, meeting)["first_month"]),
         owner_kind=kind,
         owner_organisation=organisation,
         owner_name=spec.owner_name,
@@ -366,7 +374,9 @@ def _record(load: _Load, meeting: ReviewMeeting, index: int, pack: ReviewPack | 
         for row in (row for section in pack.figures["contracts"] for row in section["rows"]):
             if row["quarters"][at]:
                 seen[keys[row["target_id"]]] = row["quarters"][at]["figures"]
-    texts = table.record_texts(load.spec.reference, index, seen, quarter_label(meeting.quarter))
+    texts = table.record_texts(
+        load.spec.reference, index, seen, quarter_label(meeting.quarter), _months(load, meeting)
+    )
     meeting.minutes, meeting.decisions = texts
     meeting.save(update_fields=["minutes", "decisions"])
 

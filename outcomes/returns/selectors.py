@@ -125,6 +125,7 @@ class MonthStatus:
     state: str  # "accepted", "awaiting_sign_off", "checking", "rejected", "not_submitted", "not_due"
     current: ReturnAttempt | None
     latest: ReturnAttempt | None
+    first: ReturnAttempt | None = None  # the month's first accepted version (version 1)
 
     @property
     def period(self) -> str:
@@ -141,8 +142,9 @@ class MonthStatus:
 
     @property
     def late(self) -> bool:
-        """The month's first accepted version arrived after the due date."""
-        return bool(self.current and self.current.late)
+        """The month's first accepted version arrived after the due date (a correction sent later
+        does not make an on-time month late: the returns-on-time measure counts the first version)."""
+        return bool(self.first and self.first.late)
 
 
 STATE_LABELS = {
@@ -178,6 +180,7 @@ def month_status_of(monthly_return: MonthlyReturn) -> MonthStatus:
         state=_state(current, latest),
         current=current,
         latest=latest,
+        first=next((attempt for attempt in attempts if attempt.version == 1), None),
     )
 
 
@@ -191,11 +194,14 @@ def month_statuses(contracts: list[Contract], months: list[date]) -> list[MonthS
     )
     latest: dict[tuple[int, date], ReturnAttempt] = {}
     current: dict[tuple[int, date], ReturnAttempt] = {}
+    first: dict[tuple[int, date], ReturnAttempt] = {}
     for attempt in attempts:
         key = (attempt.monthly_return.contract_id, attempt.monthly_return.month)
         latest[key] = attempt
         if attempt.is_current:
             current[key] = attempt
+        if attempt.version == 1:
+            first[key] = attempt
     result = []
     for contract in contracts:
         for month in months:
@@ -208,6 +214,7 @@ def month_statuses(contracts: list[Contract], months: list[date]) -> list[MonthS
                     state=_state(current.get(key), latest.get(key)),
                     current=current.get(key),
                     latest=latest.get(key),
+                    first=first.get(key),
                 )
             )
     return result

@@ -8,6 +8,7 @@ app_name = "returns"
 urlpatterns: list = [
     path("", views.return_list, name="list"),
     path("guide/", views.guide, name="guide"),
+    path("guide.pdf", views.guide_pdf, name="guide-pdf"),
     path("template.csv", views.template_csv, name="template-csv"),
     path("template.xlsx", views.template_xlsx, name="template-xlsx"),
     path("example.csv", views.example_csv, name="example-csv"),

@@ -1,5 +1,5 @@
 """Monthly return pages: the overview, a month, an attempt and its report, sign-off, nil returns,
-the outstanding list for commissioners, and the blank templates and guide.
+the outstanding list for commissioners, the blank templates, and the data standard (a page and a PDF).
 
 Views check access, then call one selector (reads) or service (writes). A contract's returns are
 seen by its prime provider and its commissioners (selectors: 404 for anyone else); only the prime
@@ -21,21 +21,21 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Acting, Capability, capability_required, organisation_required
 from accounts.audit import audit_view
-from accounts.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response, stored_file_response
+from accounts.downloads import (
+    CSV_CONTENT_TYPE,
+    PDF_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    download_response,
+    stored_file_response,
+)
 from accounts.govuk_forms import apply_service_errors
 from accounts.upload_limits import upload_limit
 from commissioning.access import is_prime_provider, require_prime_provider
 from commissioning.models import Contract
-from outcomes.mds import MAX_EPISODE_ROWS, MAX_FILE_BYTES
-from outcomes.mds.columns import (
-    CHANGES_IN_THIS_VERSION,
-    EPISODE_COLUMN_SPECS,
-    FORMAT_VERSION,
-    SURVEY_COLUMN_SPECS,
-)
+from outcomes.mds.columns import EPISODE_COLUMN_SPECS
 from outcomes.models import AttemptStatus, ReturnAttempt
 from outcomes.periods import add_months, due_at, parse_month
-from outcomes.returns import editor, selectors, services
+from outcomes.returns import data_standard, editor, selectors, services
 from outcomes.returns import files as templates_files
 from outcomes.returns.forms import (
     EditorSurveyForm,
@@ -154,6 +154,8 @@ def return_month(request: HttpRequest, contract_id: int, period: str) -> HttpRes
             "due": monthly_return.due_at if monthly_return else due_at(month, contract.return_due_day),
             "attempts": attempts,
             "current": next((a for a in attempts if a.is_current), None),
+            "first": next((a for a in attempts if a.version == 1), None),
+            "waiting": [a for a in attempts if a.status == AttemptStatus.VALID],
             "form": form,
             "can_submit": can_submit,
             "last_month": selectors.last_month_source(contract, month) if can_submit else None,
@@ -474,16 +476,18 @@ def example_csv(request: HttpRequest) -> HttpResponse:
 
 @organisation_required
 def guide(request: HttpRequest) -> HttpResponse:
+    """The data standard for providers: every column, the file, the checks and every version's changes."""
+    standard = data_standard.data_standard()
     return render(
         request,
         "outcomes/returns/guide.html",
-        {
-            "episode_columns": EPISODE_COLUMN_SPECS,
-            "survey_columns": SURVEY_COLUMN_SPECS,
-            "example_month": parse_month(templates_files.EXAMPLE_PERIOD),
-            "max_mb": MAX_FILE_BYTES // (1024 * 1024),
-            "max_rows": MAX_EPISODE_ROWS,
-            "format_version": FORMAT_VERSION,
-            "format_changes": CHANGES_IN_THIS_VERSION,
-        },
+        {"standard": standard, "example_month": standard.example_month},
+    )
+
+
+@organisation_required
+def guide_pdf(request: HttpRequest) -> HttpResponse:
+    """The data standard as a PDF to print: the guide page's content, named with its version."""
+    return download_response(
+        data_standard.data_standard_pdf(), data_standard.data_standard_pdf_filename(), PDF_CONTENT_TYPE
     )

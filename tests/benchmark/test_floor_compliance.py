@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from commissioning.demo.organisations import demo_seed
 from commissioning.models import Contract, TargetVersion
-from outcomes.demo.returns import FIRST_MONTH, MONTHS, correction_seed, month_file, results_seed, simulate
+from outcomes.demo.returns import correction_seed, demo_calendar, month_file, results_seed, simulate
 from outcomes.models import AttemptStatus, ComplianceResult, RecomputeRequest
 from outcomes.periods import LONDON, add_months, due_at
 from outcomes.results.compute import results_recompute_all
@@ -33,7 +33,7 @@ from tests.outcomes.return_files import episode, episodes_csv, survey_csv
 
 pytestmark = pytest.mark.django_db
 
-# The demo returns run from April 2025 to September 2026: computed as on 22 November 2026.
+# The demo as loaded on 22 November 2026 (returns from April 2025 to October 2026).
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=LONDON)
 
 
@@ -86,16 +86,17 @@ def accept(contract, period: str, *rows, submitted_at: datetime | None = None) -
 # --- The demo contracts ----------------------------------------------------------------------------
 
 REABLEMENT, HOMECARE, END_OF_LIFE = "RCC-RB-001", "RCC-HC-003", "RICB-EOL-001"
+TODAY = date(2026, 11, 22)  # the demo as loaded that day: returns from April 2025 to October 2026
+CALENDAR = demo_calendar(TODAY)
 LATE = date(2026, 1, 1)  # the homecare contract's January 2026 return, four days late
 NONE_ACCEPTED = date(2025, 11, 1)  # the homecare contract has no return for November 2025
 
 
 def _demo_returns(contract: Contract, surveys: tuple[str, ...]) -> None:
     """The contract's demo returns, through validation and acceptance, with survey figures."""
-    episodes = simulate(contract)
+    episodes = simulate(contract, CALENDAR.last)
     with recompute_deferred():
-        for step in range(MONTHS):
-            month = add_months(FIRST_MONTH, step)
+        for step, month in enumerate(CALENDAR.months(contract)):
             if contract.reference == HOMECARE and month == NONE_ACCEPTED:
                 continue
             due = due_at(month, contract.return_due_day)
@@ -121,7 +122,7 @@ def _demo_returns(contract: Contract, surveys: tuple[str, ...]) -> None:
 
 
 def test_the_floor_equals_the_engine_over_demo_contracts():
-    demo_seed()
+    demo_seed(today=TODAY)
     contracts = {
         c.reference: c for c in Contract.objects.filter(reference__in=[REABLEMENT, HOMECARE, END_OF_LIFE])
     }
@@ -136,7 +137,9 @@ def test_the_floor_equals_the_engine_over_demo_contracts():
     _demo_returns(homecare, ("HEALTH_NEEDS_MET", "CARER_SUPPORTED"))
     _demo_returns(contracts[END_OF_LIFE], ("CARER_SUPPORTED", "DIED_WITH_DIGNITY"))
     results_seed(list(contracts.values()))  # as the demo: results computed once the returns are in
-    correction_seed()  # the reablement contract's February 2026 return, corrected: its results restated
+    correction_seed(
+        CALENDAR
+    )  # the reablement contract's February 2026 return, corrected: its results restated
     RecomputeRequest.objects.all().delete()
 
     rows = engine_and_floor()

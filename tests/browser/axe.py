@@ -13,6 +13,11 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 def serious_violations(page: Page) -> list[str]:
     """The serious and critical violations axe finds on the page as it stands."""
+    return violations(page, impacts=("serious", "critical"))
+
+
+def violations(page: Page, impacts: tuple[str, ...] | None) -> list[str]:
+    """The violations axe finds on the page as it stands, of the given impacts (None: every one)."""
     # Evaluated through the browser's debugging connection, which the page's Content-Security-Policy
     # (no inline script) does not govern, unlike an added script element.
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -26,7 +31,7 @@ def serious_violations(page: Page) -> list[str]:
         f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} at "
         + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
         for violation in found
-        if violation["impact"] in ("serious", "critical")
+        if impacts is None or violation["impact"] in impacts
     ]
 
 

@@ -6,7 +6,9 @@ provider side) signs in and runs the smoke crawl of scripts/smoke_pages.py: the 
 link to a page of the service, one page of each kind. Each page reached answers 200; each distinct
 page (per side) is scanned with axe at 1280 px and 375 px wide (a serious or critical violation fails)
 and its HTML, as the server sent it, is checked with the Nu HTML Checker (an error fails). Every URL of
-the service is reached by someone or listed, with its reason, in NOT_CRAWLED.
+the service is reached by someone or listed, with its reason, in NOT_CRAWLED. Last, the guides' screenshots
+are taken (scripts/guide_shots.py): each page shown must answer 200 with no script error and no axe
+violation of any impact.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 from rest_framework.test import APIClient
 
 from commissioning.demo.organisations import DEMO_PASSWORD, PEOPLE
+from commissioning.models import Contract, ContractStatus
 from commissioning.notices.models import Notice
 from commissioning.qaf.models import Assessment, QafStatus
+from outcomes.demo.returns import END_OF_LIFE, IMPROVING, SLIPPING, demo_calendar
 from outcomes.models import AttemptStatus, ComplianceResult, MonthlyReturn, ReturnAttempt
+from outcomes.periods import add_months, due_at, quarter_period
 from outcomes.reviews.models import ReviewMeeting, ReviewPack
 from providers.models import Provider
+from scripts.guide_shots import SHOTS, take_screenshots
 from scripts.smoke_pages import (
     NOT_CRAWLED,
     PAGES_ALL,
@@ -63,9 +70,7 @@ def _load_the_whole_demo(settings) -> None:
     assert DEMO_PASSWORD in output
     for person in PEOPLE:
         assert person.email in output
-    # Eighteen months of returns for each active contract: one late, one corrected, one rejected.
-    active = 11  # the draft 2027 re-let has no returns
-    assert MonthlyReturn.objects.filter(attempts__is_current=True).count() == active * 18
+    _the_demo_year()
     assert ReturnAttempt.objects.filter(status=AttemptStatus.REJECTED).count() == 1
     corrected = ReturnAttempt.objects.get(version=2)
     assert corrected.changes == {"added": 0, "removed": 0, "changed": 2}
@@ -87,6 +92,59 @@ def _load_the_whole_demo(settings) -> None:
         "Riverton City Council",
         ["read"],
     )
+
+
+def _quarter_rate(reference: str, measure: str, period: str) -> float:
+    result = ComplianceResult.objects.get(
+        contract__reference=reference,
+        target__measure=measure,
+        period=period,
+        is_latest=True,
+        **({"target__params__window_days": 42} if measure == "INDEPENDENT_WITHIN" else {}),
+    )
+    return result.numerator / result.denominator
+
+
+def _the_demo_year() -> None:
+    """Returns from each contract's start to the last month ended, none overdue; the year's story."""
+    calendar = demo_calendar()
+    now = timezone.now()
+    contracts = Contract.objects.filter(status__in=[ContractStatus.ACTIVE, ContractStatus.SUSPENDED])
+    assert contracts.count() == 11  # the draft re-let has no returns
+    for contract in contracts:
+        months = calendar.months(contract)
+        accepted = set(
+            MonthlyReturn.objects.filter(contract=contract, attempts__is_current=True).values_list(
+                "month", flat=True
+            )
+        )
+        submitted = set(MonthlyReturn.objects.filter(contract=contract).values_list("month", flat=True))
+        assert len(months) >= 13 and months[-1] == calendar.last, contract.reference
+        due = [m for m in months if due_at(m, contract.return_due_day) < now]
+        assert accepted >= set(due), f"{contract.reference}: a return shown overdue"
+        assert submitted <= set(months), f"{contract.reference}: a return for a month not ended"
+    # Acme's reablement improving, Harbour's slipping: the latest quarter against a year earlier.
+    latest = quarter_period(add_months(quarter_period(calendar.last).start, -3))
+    earlier = quarter_period(add_months(latest.start, -12)).identifier
+    assert _quarter_rate(IMPROVING, "INDEPENDENT_WITHIN", latest.identifier) > _quarter_rate(
+        IMPROVING, "INDEPENDENT_WITHIN", earlier
+    )
+    assert _quarter_rate(SLIPPING, "HELP_48H", latest.identifier) < _quarter_rate(
+        SLIPPING, "HELP_48H", earlier
+    )
+    # The end-of-life contract has enough deaths to rate; the late-reported episode restated a month.
+    eol = ComplianceResult.objects.get(
+        contract__reference=END_OF_LIFE,
+        target__measure="DIED_PREFERRED_PLACE",
+        period=latest.identifier,
+        is_latest=True,
+    )
+    assert eol.not_rated_reason is None and eol.denominator >= 10
+    reference, month = calendar.late_reported
+    restated = ComplianceResult.objects.filter(
+        contract__reference=reference, period=f"{month:%Y-%m}", is_latest=True, restated=True
+    )
+    assert restated.exists()
 
 
 def _url_names(patterns=None, namespace: str = "") -> set[str]:
@@ -189,6 +247,11 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
             _sign_in(page, base, person.email)
             council = kind.startswith("council")
             crawl_as(kind, PAGES_ALL + (PAGES_COUNCIL if council else []) + _one_of_each_state(person))
+    # The guides' screenshots, taken as `make docs-screenshots` takes them: each page shown answers 200,
+    # raises no script error and has no accessibility violation of any impact.
+    shots = tmp_path / "shots"
+    problems += [f"screenshot {problem}" for problem in take_screenshots(page, base, shots)]
+    assert problems or all((shots / f"{shot.name}.png").stat().st_size > 10_000 for shot in SHOTS)
     crawled = time.monotonic()
 
     names = _url_names()
@@ -211,7 +274,7 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
         f"{len(scanned)} distinct pages scanned ({sum(opened.values())} opened: "
         + ", ".join(f"{kind} {count}" for kind, count in opened.items())
         + f"); demo loaded in {loaded - started:.0f} s, crawled and scanned in {crawled - loaded:.0f} s "
-        f"(loading pages {spent['load']:.0f} s, axe {spent['axe']:.0f} s), "
+        f"(loading pages {spent['load']:.0f} s, axe {spent['axe']:.0f} s; {len(SHOTS)} screenshots taken), "
         f"HTML checked in {time.monotonic() - crawled:.0f} s"
     )
     print(summary)

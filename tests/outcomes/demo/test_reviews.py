@@ -14,7 +14,7 @@ import io
 import json
 import subprocess
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -28,7 +28,7 @@ from commissioning.demo.notices import notice_seed
 from commissioning.demo.organisations import demo_seed
 from commissioning.demo.qaf import qaf_seed
 from commissioning.models import CommissioningBody, Contract
-from outcomes.demo.returns import FIRST_MONTH, MONTHS, correction_seed, month_file, results_seed, simulate
+from outcomes.demo.returns import correction_seed, demo_calendar, month_file, results_seed, simulate
 from outcomes.demo.reviews import review_seed
 from outcomes.measures import MEASURES, target_measure_name
 from outcomes.models import ComplianceResult, RecomputeRequest, ResultOverride, ReturnAttempt
@@ -61,18 +61,18 @@ from tests.outcomes.results.invariant import assert_stored_equals_fresh
 
 pytestmark = pytest.mark.django_db
 ACME, JOINT = "RCC-RB-003", "RCC-RB-001"
-# The demo returns run from April 2025 to September 2026: review them as on 22 November 2026.
-TODAY = add_months(FIRST_MONTH, MONTHS) + timedelta(days=52)
+# The demo as loaded on 22 November 2026: returns from April 2025 to October 2026.
+TODAY = date(2026, 11, 22)
+CALENDAR = demo_calendar(TODAY)
 SEEN: dict[str, int] = {}
 
 
 def _returns(references: list[str]) -> None:
     """The demo returns of just these contracts, on time, with their quarterly results."""
     for contract in Contract.objects.filter(reference__in=references):
-        episodes = simulate(contract)
+        episodes = simulate(contract, CALENDAR.last)
         with recompute_deferred():
-            for step in range(MONTHS):
-                month = add_months(FIRST_MONTH, step)
+            for step, month in enumerate(CALENDAR.months(contract)):
                 return_import(
                     contract=contract,
                     period=f"{month:%Y-%m}",
@@ -88,7 +88,7 @@ def _returns(references: list[str]) -> None:
                     with connection.cursor() as cursor:
                         cursor.execute("ANALYZE outcomes_episoderecord, outcomes_returnattempt")
         results_seed([contract])
-    correction_seed()  # the joint contract's February 2026 return, corrected in March
+    correction_seed(CALENDAR)  # the joint contract's February 2026 return, corrected in March
     RecomputeRequest.objects.all().delete()
 
 
@@ -97,7 +97,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
     with override_settings(MEDIA_ROOT=media), kept_for_the_module(django_db_blocker):
         # The seeding steps the notices (and the packs' QAF and notice figures) rest on.
-        demo_seed()
+        demo_seed(today=TODAY)
         qaf_seed()
         notice_seed()
         SEEN["without_results"] = review_seed(today=TODAY)  # no results yet: no meetings
@@ -362,7 +362,7 @@ def test_one_figure_on_every_surface(client):
     benchmarking page, the results export and the API: each shows the one stored result."""
     deal = Contract.objects.get(reference=ACME)
     council = _council()
-    quarter = quarter_period(add_months(FIRST_MONTH, MONTHS - 3))  # the last quarter of the demo returns
+    quarter = quarter_period(add_months(CALENDAR.last, -3))  # the last quarter of the demo returns
     result = (
         ComplianceResult.objects.filter(
             contract=deal, period=quarter.identifier, is_latest=True, not_rated_reason__isnull=True

@@ -22,6 +22,7 @@ from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAtt
 from outcomes.periods import due_at
 from outcomes.returns import files as templates_files
 from outcomes.returns import selectors, services
+from outcomes.returns.forms import EpisodeRowFormSet
 from outcomes.returns.submitters import Submitter
 from outcomes.returns.validation import attempt_validate
 from tests.factories import CouncilFactory, ProviderFactory, contract
@@ -694,6 +695,18 @@ def test_the_editor_adds_a_row_without_javascript_and_keeps_what_was_typed(clien
     assert not ReturnAttempt.objects.exists()  # adding a row saves nothing
 
 
+def test_the_editor_takes_as_many_episodes_as_its_form_allows(client, world, contracts, settings):
+    """A typical month (150 episodes) is read whole, and the limit on a request's fields leaves room
+    for the editor's most rows."""
+    fields = len(EpisodeRowFormSet.form.base_fields)
+    assert EpisodeRowFormSet.absolute_max * fields + 100 <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    joint = contracts["joint"]
+    as_user(client, world, "a_submitter")
+    data = _editor_data([dict.fromkeys(EpisodeRowFormSet.form.base_fields, "") for _ in range(150)], add="1")
+    page = client.post(f"{month_url(joint)}edit/", data)
+    assert page.status_code == 200 and "Episode 151: episode_ref" in page.content.decode()
+
+
 def test_the_editor_saves_a_return_checked_like_a_file_with_its_survey_figures(
     client, world, contracts, django_capture_on_commit_callbacks
 ):
@@ -720,3 +733,27 @@ def test_the_editor_saves_a_return_checked_like_a_file_with_its_survey_figures(
     assert attempt.episode_count == 1 and attempt.survey_entered[0]["numerator"] in (9, "9")
     editing = client.get(f"{month_url(joint)}edit/?from={attempt.pk}")
     assert 'value="03/06/2025 14:30"' in editing.content.decode()
+
+
+def test_a_correction_sent_after_the_due_date_does_not_make_an_on_time_month_late(client, world, contracts):
+    """On time or late is the month's first accepted version, as the returns-on-time measure counts."""
+    joint = contracts["joint"]
+    month = date(2025, 6, 1)
+    due = due_at(month, joint.return_due_day)
+    for submitted in (due - timedelta(days=2), due + timedelta(days=30)):
+        services.return_import(
+            contract=joint,
+            period=JUNE,
+            file_bytes=EXAMPLE,
+            filename="june.csv",
+            accept=True,
+            submitted_at=submitted,
+        )
+    (status,) = selectors.month_statuses([joint], [month])
+    assert status.current.version == 2 and status.current.late and not status.late
+    assert not selectors.month_status_of(status.current.monthly_return).late
+    response = as_user(client, world, "a_submitter").get(month_url(joint, JUNE))
+    page = text(response)
+    assert "The first version was submitted by the due date" in page and "Accepted late" not in page
+    # Correcting it in the browser starts from the accepted version, not from last month's return.
+    assert f'edit/?from={status.current.pk}" data-testid="edit-in-browser"' in response.content.decode()

@@ -22,7 +22,12 @@ def service(request: HttpRequest) -> dict:
         "acting": acting,
         "capabilities": {c.value for c in acting.capabilities} if acting else set(),
         "navigation": service_navigation(request.path, acting) if acting else [],
-        "help_link": help_link(match.view_name if match else None),
+        "help_link": help_link(
+            match.view_name if match else None,
+            bool(acting and acting.is_provider),
+            acting.membership.role if acting else "",
+            bool(acting and acting.membership.is_admin),
+        ),
         "background": _backlog()
         if getattr(getattr(request, "user", None), "is_authenticated", False)
         else None,

@@ -154,7 +154,12 @@ SHOTS = [
     Shot("trend-spc", COMMISSIONER, lambda: _trend("RCC-RB-002", "HELP_48H")),
     Shot("benchmarks", COMMISSIONER, "/portfolio/benchmarks/"),
     Shot("scorecard-table", COMMISSIONER, lambda: _scorecard("RCC-RB-002"), top="#scorecard-caption"),
-    Shot("trend-spc-chart", COMMISSIONER, lambda: _trend("RCC-RB-002", "HELP_48H"), top="[data-testid=spc-chart]"),
+    Shot(
+        "trend-spc-chart",
+        COMMISSIONER,
+        lambda: _trend("RCC-RB-002", "HELP_48H"),
+        top="[data-testid=spc-chart]",
+    ),
     Shot("benchmarks-funnel", COMMISSIONER, "/portfolio/benchmarks/", top="[data-testid=funnel-short-term]"),
     # The contract officer: returns, notices, review meetings.
     Shot("returns-outstanding", OFFICER, "/returns/outstanding/"),
@@ -163,7 +168,9 @@ SHOTS = [
     Shot("notice-register", OFFICER, "/notices/"),
     Shot("review-coming", OFFICER, lambda: _meeting("planned")),
     Shot("review-pack", OFFICER, _pack),
-    Shot("notice-decision", OFFICER, lambda: _notice("Brookside Care Services", ("responded",)), top="#decide"),
+    Shot(
+        "notice-decision", OFFICER, lambda: _notice("Brookside Care Services", ("responded",)), top="#decide"
+    ),
     Shot("review-attendees", OFFICER, lambda: _meeting("planned"), top="#add-external"),
     Shot("review-record", OFFICER, lambda: _meeting("recorded"), top="[data-testid=decisions]"),
     # The quality officer: the QAF.

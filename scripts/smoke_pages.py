@@ -194,6 +194,7 @@ def page_kind(path: str) -> str:
     route = re.sub(r"/\d{4}-\d{2}(-Q\d)?(?=/)", "/@", route)
     route = re.sub(r"/\d+(?=/|$)", "/#", route)
     route = re.sub(r"^/measures/[A-Z0-9_]+/", "/measures/@/", route)
+    route = re.sub(r"^/help/[a-z0-9-]+/", "/help/@/", route)  # one guide stands for all (one renderer)
     names = sorted({part.partition("=")[0] for part in query.split("&") if part})
     return route + ("?" + "&".join(names) if names else "")
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from accounts.help.guides import start_with
+
 
 @dataclass(frozen=True)
 class Section:
@@ -25,31 +27,31 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Page:
-    """Another page of the service that explains this one (it takes no arguments)."""
+class BySide:
+    """The same page explained in a provider's guide and in a council's (None: the list of guides)."""
 
-    url_name: str
-    anchor: str = ""
+    provider: Section | None
+    council: Section | None
 
-    @property
-    def href(self) -> str:
-        address = reverse(self.url_name)
-        return f"{address}#{self.anchor}" if self.anchor else address
+    def side(self, is_provider: bool) -> Section | None:
+        return self.provider if is_provider else self.council
 
+
+Target = Section | BySide
 
 PEOPLE = "people-and-roles"
+RETURNS = "provider-returns"  # the provider's guides, by role
+ADMIN = "provider-admin"
+OFFICER = "contract-officer"  # the council's guides, by role
+COMMISSIONER = "commissioner"
+QUALITY = "quality-officer"
 SIGNING_IN = Section(PEOPLE, "signing-in")
 ADMINS = Section(PEOPLE, "for-organisation-admins")
 TARGETS = Section("contracts-and-targets", "outcome-targets")
-ASSESSMENT = Section("qaf", "an-assessment-step-by-step")
 NOTICE_STEPS = Section("notices", "the-ladder-and-the-lifecycle")
-NOTICE_REGISTER = Section("notices", "register-and-figures")
-SUGGESTIONS = Section("notices", "suggestions")
-# The data standard has its own page, written for providers: every returns page points to it.
-DATA_STANDARD = Page("returns:guide")
 
-PAGE_HELP: dict[str, Section | Page] = {
-    "home": Section("portfolio", "home-pages"),
+PAGE_HELP: dict[str, Target] = {
+    "home": BySide(Section(RETURNS, "your-home-page"), Section(COMMISSIONER, "your-home-page")),
     # Signing in, your account and your organisation's people.
     "accounts:sign-in": SIGNING_IN,
     "accounts:signed-out": SIGNING_IN,
@@ -64,22 +66,30 @@ PAGE_HELP: dict[str, Section | Page] = {
     "accounts:password-change": SIGNING_IN,
     "accounts:invitation": Section(PEOPLE, "joining"),
     "accounts:switch-organisation": Section(PEOPLE, "your-organisation-and-your-role"),
-    "accounts:team": ADMINS,
-    "accounts:invite": ADMINS,
-    "accounts:team-two-factor": ADMINS,
-    "accounts:member-edit": ADMINS,
-    "accounts:member-remove": ADMINS,
-    "accounts:member-two-factor-reset": ADMINS,
-    "accounts:invitation-resend": ADMINS,
-    "accounts:invitation-revoke": ADMINS,
-    "accounts:audit-log": ADMINS,
-    "accounts:sign-ins": ADMINS,
-    "data-export:page": ADMINS,
-    "data-export:request": ADMINS,
-    "accounts:api-tokens": Section("api", "tokens"),
-    "accounts:api-token-new": Section("api", "tokens"),
-    "accounts:api-token-revoke": Section("api", "tokens"),
-    "accounts:api-sign-off": Section("api", "tokens"),
+    "accounts:team": BySide(Section(ADMIN, "what-an-organisation-admin-can-do"), ADMINS),
+    "accounts:invite": BySide(Section(ADMIN, "inviting-someone"), ADMINS),
+    "accounts:team-two-factor": BySide(Section(ADMIN, "two-step-verification-for-your-organisation"), ADMINS),
+    "accounts:member-edit": BySide(Section(ADMIN, "changing-someones-role"), ADMINS),
+    "accounts:member-remove": BySide(Section(ADMIN, "removing-someone"), ADMINS),
+    "accounts:member-two-factor-reset": BySide(
+        Section(ADMIN, "resetting-someones-two-step-verification"), ADMINS
+    ),
+    "accounts:invitation-resend": BySide(Section(ADMIN, "inviting-someone"), ADMINS),
+    "accounts:invitation-revoke": BySide(Section(ADMIN, "inviting-someone"), ADMINS),
+    "accounts:audit-log": BySide(Section(ADMIN, "the-audit-log"), ADMINS),
+    "accounts:sign-ins": BySide(Section(ADMIN, "the-audit-log"), ADMINS),
+    "data-export:page": BySide(Section(ADMIN, "exporting-your-organisations-data"), ADMINS),
+    "data-export:request": BySide(Section(ADMIN, "exporting-your-organisations-data"), ADMINS),
+    "accounts:api-tokens": BySide(
+        Section(ADMIN, "api-tokens-for-a-care-planning-system"), Section("api", "tokens")
+    ),
+    "accounts:api-token-new": BySide(
+        Section(ADMIN, "api-tokens-for-a-care-planning-system"), Section("api", "tokens")
+    ),
+    "accounts:api-token-revoke": BySide(Section(ADMIN, "revoking-a-token"), Section("api", "tokens")),
+    "accounts:api-sign-off": BySide(
+        Section(ADMIN, "letting-a-system-sign-off-returns"), Section("api", "tokens")
+    ),
     # Contracts and targets.
     "commissioning:contract-list": Section("contracts-and-targets", "who-sees-a-contract"),
     "commissioning:contract-detail": Section("contracts-and-targets"),
@@ -91,86 +101,146 @@ PAGE_HELP: dict[str, Section | Page] = {
     "outcomes:measure-list": Section("measures", "the-measures"),
     "outcomes:measure-detail": Section("measures", "the-measures"),
     # Monthly returns.
-    "returns:list": DATA_STANDARD,
-    "returns:outstanding": DATA_STANDARD,
-    "returns:month": DATA_STANDARD,
-    "returns:nil": DATA_STANDARD,
-    "returns:edit": DATA_STANDARD,
-    "returns:attempt": DATA_STANDARD,
-    "returns:attempt-sign-off": DATA_STANDARD,
-    "returns:attempt-check-again": DATA_STANDARD,
+    "returns:list": BySide(
+        Section(RETURNS, "which-returns-are-due-and-when"),
+        Section(OFFICER, "returns-outstanding-and-chasing"),
+    ),
+    "returns:outstanding": Section(OFFICER, "returns-outstanding-and-chasing"),
+    "returns:month": BySide(
+        Section(RETURNS, "uploading-a-return"), Section(OFFICER, "returns-outstanding-and-chasing")
+    ),
+    "returns:nil": Section(RETURNS, "declaring-a-nil-return"),
+    "returns:edit": Section(RETURNS, "filling-in-the-return"),
+    "returns:attempt": BySide(
+        Section(RETURNS, "reading-errors-and-fixing-a-rejected-file"),
+        Section(OFFICER, "returns-outstanding-and-chasing"),
+    ),
+    "returns:attempt-sign-off": Section(RETURNS, "signing-off-a-return"),
+    "returns:attempt-check-again": Section(RETURNS, "what-happens-during-the-checks"),
     # Results.
-    "results:scorecard": Section("results", "the-scorecard"),
-    "results:recompute": Section("results", "the-scorecard"),
-    "results:detail": Section("results", "a-results-page"),
-    "results:override": Section("results", "overrides"),
+    "results:scorecard": BySide(
+        Section(RETURNS, "your-results-and-scorecard"), Section(COMMISSIONER, "a-contracts-scorecard")
+    ),
+    "results:recompute": BySide(
+        Section(RETURNS, "your-results-and-scorecard"), Section(COMMISSIONER, "a-contracts-scorecard")
+    ),
+    "results:detail": BySide(
+        Section(RETURNS, "your-results-and-scorecard"),
+        Section(COMMISSIONER, "finding-a-red-result-and-why-it-is-red"),
+    ),
+    "results:override": Section(COMMISSIONER, "overrides"),
     # Quality (QAF) and CQC ratings.
-    "qaf:tracker": Section("qaf", "qaf-status"),
-    "qaf:provider": Section("qaf", "qaf-status"),
-    "qaf:portfolio": Section("qaf", "portfolio-measures-per-quarter"),
+    "qaf:tracker": BySide(
+        Section(RETURNS, "qaf-draft-reports-and-action-plans"), Section(QUALITY, "the-qaf-tracker")
+    ),
+    "qaf:provider": BySide(
+        Section(RETURNS, "qaf-draft-reports-and-action-plans"),
+        Section(QUALITY, "compliance-windows-and-qaf-status"),
+    ),
+    "qaf:portfolio": Section(QUALITY, "the-qaf-portfolio"),
     "qaf:framework": Section("qaf", "the-framework"),
-    "qaf:cqc-record": Section("qaf", "cqc-ratings"),
-    "qaf:cqc-import": Section("qaf", "cqc-ratings"),
-    "qaf:schedule": ASSESSMENT,
-    "qaf:assessment": ASSESSMENT,
-    "qaf:start": ASSESSMENT,
-    "qaf:ratings": ASSESSMENT,
-    "qaf:delay": ASSESSMENT,
-    "qaf:share": ASSESSMENT,
-    "qaf:finalise": ASSESSMENT,
-    "qaf:comment-add": ASSESSMENT,
-    "qaf:comment-respond": ASSESSMENT,
-    "qaf:reassess": ASSESSMENT,
-    "qaf:actions": ASSESSMENT,
-    "qaf:action-add": ASSESSMENT,
-    "qaf:action-done": ASSESSMENT,
-    "qaf:action-review": ASSESSMENT,
-    "qaf:evidence-upload": ASSESSMENT,
+    "qaf:cqc-record": Section(QUALITY, "cqc-ratings"),
+    "qaf:cqc-import": Section(QUALITY, "cqc-ratings"),
+    "qaf:schedule": Section(QUALITY, "scheduling-an-assessment"),
+    "qaf:assessment": BySide(
+        Section(RETURNS, "qaf-draft-reports-and-action-plans"),
+        Section(QUALITY, "running-an-assessment-and-rating-the-standards"),
+    ),
+    "qaf:start": Section(QUALITY, "running-an-assessment-and-rating-the-standards"),
+    "qaf:ratings": Section(QUALITY, "running-an-assessment-and-rating-the-standards"),
+    "qaf:delay": Section(QUALITY, "running-an-assessment-and-rating-the-standards"),
+    "qaf:share": Section(QUALITY, "sharing-the-draft-report-and-answering-comments"),
+    "qaf:finalise": Section(QUALITY, "finalising-an-assessment"),
+    "qaf:comment-add": BySide(
+        Section(RETURNS, "qaf-draft-reports-and-action-plans"),
+        Section(QUALITY, "sharing-the-draft-report-and-answering-comments"),
+    ),
+    "qaf:comment-respond": Section(QUALITY, "sharing-the-draft-report-and-answering-comments"),
+    "qaf:reassess": Section(QUALITY, "finalising-an-assessment"),
+    "qaf:actions": BySide(
+        Section(RETURNS, "qaf-draft-reports-and-action-plans"),
+        Section(QUALITY, "action-plans-and-verifying-actions"),
+    ),
+    "qaf:action-add": Section(QUALITY, "action-plans-and-verifying-actions"),
+    "qaf:action-done": BySide(
+        Section(RETURNS, "qaf-draft-reports-and-action-plans"),
+        Section(QUALITY, "action-plans-and-verifying-actions"),
+    ),
+    "qaf:action-review": Section(QUALITY, "action-plans-and-verifying-actions"),
+    "qaf:evidence-upload": BySide(
+        Section(RETURNS, "qaf-draft-reports-and-action-plans"),
+        Section(QUALITY, "action-plans-and-verifying-actions"),
+    ),
     # Notices and suggestions.
-    "notices:register": NOTICE_REGISTER,
-    "notices:figures": NOTICE_REGISTER,
+    "notices:register": BySide(
+        Section(RETURNS, "answering-a-notice-of-concern-or-breach-notice"),
+        Section(OFFICER, "the-notice-register-and-figures"),
+    ),
+    "notices:figures": Section(OFFICER, "the-notice-register-and-figures"),
     "notices:settings": NOTICE_STEPS,
-    "notices:start": NOTICE_STEPS,
-    "notices:new": NOTICE_STEPS,
-    "notices:edit": NOTICE_STEPS,
-    "notices:evidence": NOTICE_STEPS,
-    "notices:file-add": NOTICE_STEPS,
-    "notices:issue": NOTICE_STEPS,
-    "notices:detail": NOTICE_STEPS,
-    "notices:acknowledge": NOTICE_STEPS,
-    "notices:respond": NOTICE_STEPS,
-    "notices:extend": NOTICE_STEPS,
-    "notices:close": NOTICE_STEPS,
-    "notices:escalate": NOTICE_STEPS,
-    "notices:correct": NOTICE_STEPS,
-    "suggestions:list": SUGGESTIONS,
-    "suggestions:dismiss": SUGGESTIONS,
-    "suggestions:dismiss-selected": SUGGESTIONS,
-    "suggestions:draft": SUGGESTIONS,
-    "suggestions:note": SUGGESTIONS,
+    "notices:start": Section(OFFICER, "writing-the-draft"),
+    "notices:new": Section(OFFICER, "writing-the-draft"),
+    "notices:edit": Section(OFFICER, "writing-the-draft"),
+    "notices:evidence": Section(OFFICER, "writing-the-draft"),
+    "notices:file-add": BySide(
+        Section(RETURNS, "answering-a-notice-of-concern-or-breach-notice"),
+        Section(OFFICER, "writing-the-draft"),
+    ),
+    "notices:issue": Section(OFFICER, "checking-and-issuing"),
+    "notices:detail": BySide(
+        Section(RETURNS, "answering-a-notice-of-concern-or-breach-notice"),
+        Section(OFFICER, "following-a-notice"),
+    ),
+    "notices:acknowledge": Section(RETURNS, "answering-a-notice-of-concern-or-breach-notice"),
+    "notices:respond": Section(RETURNS, "answering-a-notice-of-concern-or-breach-notice"),
+    "notices:extend": Section(OFFICER, "following-a-notice"),
+    "notices:close": Section(OFFICER, "following-a-notice"),
+    "notices:escalate": Section(OFFICER, "following-a-notice"),
+    "notices:correct": Section(OFFICER, "following-a-notice"),
+    "suggestions:list": Section(OFFICER, "suggested-notices"),
+    "suggestions:dismiss": Section(OFFICER, "suggested-notices"),
+    "suggestions:dismiss-selected": Section(OFFICER, "suggested-notices"),
+    "suggestions:draft": Section(OFFICER, "suggested-notices"),
+    "suggestions:note": Section(OFFICER, "suggested-notices"),
     # Quarterly reviews.
-    "reviews:list": Section("reviews", "meetings-and-commentary"),
-    "reviews:detail": Section("reviews", "meetings-and-commentary"),
-    "reviews:new": Section("reviews", "planning-a-meeting"),
-    "reviews:edit": Section("reviews", "planning-a-meeting"),
-    "reviews:cancel": Section("reviews", "planning-a-meeting"),
-    "reviews:attendee-add": Section("reviews", "attendees"),
-    "reviews:attendee-remove": Section("reviews", "attendees"),
-    "reviews:commentary": Section("reviews", "commentary-before-the-meeting"),
-    "reviews:record": Section("reviews", "recording-the-meeting"),
-    "reviews:override": Section("reviews", "agreeing-a-rag-override"),
-    "reviews:action-add": Section("reviews", "actions"),
-    "reviews:actions": Section("reviews", "the-action-tracker"),
-    "reviews:action-update": Section("reviews", "the-action-tracker"),
-    "reviews:pack-request": Section("reviews", "making-and-issuing"),
-    "reviews:pack": Section("reviews", "what-the-pack-holds"),
-    "reviews:pack-issue": Section("reviews", "making-and-issuing"),
+    "reviews:list": BySide(
+        Section(RETURNS, "commentary-for-quarterly-review-meetings"),
+        Section(OFFICER, "quarterly-review-meetings"),
+    ),
+    "reviews:detail": BySide(
+        Section(RETURNS, "commentary-for-quarterly-review-meetings"),
+        Section(OFFICER, "quarterly-review-meetings"),
+    ),
+    "reviews:new": Section(OFFICER, "planning-a-meeting"),
+    "reviews:edit": Section(OFFICER, "planning-a-meeting"),
+    "reviews:cancel": Section(OFFICER, "planning-a-meeting"),
+    "reviews:attendee-add": Section(OFFICER, "attendees-including-nhs-partners"),
+    "reviews:attendee-remove": Section(OFFICER, "attendees-including-nhs-partners"),
+    "reviews:commentary": BySide(
+        Section(RETURNS, "commentary-for-quarterly-review-meetings"),
+        Section(OFFICER, "commentary-before-the-meeting"),
+    ),
+    "reviews:record": Section(OFFICER, "recording-the-meeting"),
+    "reviews:override": Section(OFFICER, "recording-the-meeting"),
+    "reviews:action-add": Section(OFFICER, "actions-including-actions-for-nhs-partners"),
+    "reviews:actions": Section(OFFICER, "actions-including-actions-for-nhs-partners"),
+    "reviews:action-update": Section(OFFICER, "actions-including-actions-for-nhs-partners"),
+    "reviews:pack-request": Section(OFFICER, "producing-the-review-pack"),
+    "reviews:pack": BySide(
+        Section("reviews", "what-the-pack-holds"), Section(OFFICER, "producing-the-review-pack")
+    ),
+    "reviews:pack-issue": Section(OFFICER, "producing-the-review-pack"),
     # The portfolio.
-    "portfolio:dashboard": Section("portfolio", "the-dashboard"),
-    "portfolio:benchmarks": Section("portfolio", "fair-benchmarking"),
-    "portfolio:trend": Section("portfolio", "trends"),
+    "portfolio:dashboard": Section(COMMISSIONER, "the-portfolio-dashboard"),
+    "portfolio:benchmarks": BySide(
+        Section("portfolio", "fair-benchmarking"), Section(COMMISSIONER, "benchmarking-with-funnel-plots")
+    ),
+    "portfolio:trend": BySide(
+        Section("portfolio", "trends"), Section(COMMISSIONER, "the-trend-page-and-its-spc-chart")
+    ),
     "portfolio:spc-baseline": Section("statistics", "statistical-process-control-xmr"),
-    "portfolio:scrutiny": Section("portfolio", "the-scrutiny-report"),
+    "portfolio:scrutiny": Section("scrutiny-reader", "the-scrutiny-report"),
+    "accounts:email-preferences": BySide(Section(ADMIN, "email-preferences"), SIGNING_IN),
 }
 
 
@@ -180,9 +250,28 @@ class HelpLink:
     label: str
 
 
-def help_link(view_name: str | None) -> HelpLink:
-    """The header's help link for the page of this URL name."""
+# The home page is explained in each role's own guide (accounts.help.guides.start_with picks it).
+HOME_SECTIONS = {
+    "provider-returns": "your-home-page",
+    "commissioner": "your-home-page",
+    "contract-officer": "your-first-day",
+    "quality-officer": "your-first-day",
+    "scrutiny-reader": "your-first-day",
+}
+
+
+def help_link(
+    view_name: str | None, is_provider: bool = False, role: str = "", is_admin: bool = False
+) -> HelpLink:
+    """The header's help link for the page of this URL name, as seen from a provider or a council (and
+    for the home page, by the person's role)."""
     target = PAGE_HELP.get(view_name or "")
+    if view_name == "home" and role:
+        yours = [slug for slug in start_with(is_provider, role, is_admin) if slug in HOME_SECTIONS]
+        if yours:
+            target = Section(yours[0], HOME_SECTIONS[yours[0]])
+    if isinstance(target, BySide):
+        target = target.side(is_provider)
     if target is None:
         return HelpLink(reverse("help:index"), "Help")
     return HelpLink(target.href, "Help with this page")

@@ -37,7 +37,7 @@ from commissioning.qaf.models import (
 )
 from commissioning.qaf.reports import qaf_report_generate
 from commissioning.qaf.status import qaf_status_store_all
-from providers.models import Provider
+from providers.models import CqcRatingRecord, Provider
 
 COUNCIL = "Riverton City Council"
 OFFICER = "quality@riverton.example"
@@ -268,6 +268,10 @@ def qaf_seed(today: date | None = None) -> int:
     officer = User.objects.get(email=OFFICER)
     with transaction.atomic():
         version = framework_version_current(framework_default_get_or_create(owner=body, actor_label=LABEL))
+        # Published before the year of assessments made with it began.
+        first = today - timedelta(days=max(plan.started for plan in PLANS) + 45)
+        published = timezone.make_aware(timezone.datetime.combine(first, time(11, 0)))
+        type(version).objects.filter(pk=version.pk, created_at__gt=published).update(created_at=published)
         previous: dict[str, Assessment] = {}
         for plan in PLANS:
             previous[plan.provider] = _build(plan, body, version, officer, today, previous.get(plan.provider))
@@ -282,6 +286,20 @@ def qaf_seed(today: date | None = None) -> int:
             lead_officer=officer,
             created_by_label=LABEL,
         )
+    # The providers' CQC ratings, as the council's quarterly import recorded them.
+    CqcRatingRecord.objects.bulk_create(
+        CqcRatingRecord(
+            provider=provider,
+            location_id=provider.cqc_location_id or "",
+            location_name=provider.name,
+            rating=provider.cqc_rating,
+            rating_date=provider.cqc_rating_date,
+            source=CqcRatingRecord.Source.IMPORT,
+            recorded_by_label=LABEL,
+            recorded_by_organisation=body,
+        )
+        for provider in Provider.objects.filter(cqc_ratings__isnull=True).exclude(cqc_rating="")
+    )
     for report in FinalReport.objects.filter(assessment__commissioner=body, generated_at__isnull=True):
         qaf_report_generate(report.pk)
     qaf_status_store_all(today)

@@ -38,7 +38,6 @@ from commissioning.notices.letters import (
 )
 from commissioning.notices.models import (
     NoticeEvidenceLink,
-    NoticeKind,
     NoticeStatus,
 )
 from commissioning.notices.views import (
@@ -85,7 +84,9 @@ def notice_new(request: HttpRequest, contract_id: int) -> HttpResponse:
         raise Http404("Notices are drafted by commissioning bodies.")
     contract = contract_get_for(acting, contract_id)
     require_raise_notice(acting, contract)
-    form = DraftForm(request.POST or None, initial={"kind": request.GET.get("kind") or NoticeKind.BREACH})
+    form = DraftForm(
+        request.POST or None, initial={"kind": request.GET.get("kind")}
+    )  # no type chosen for you
     if request.method == "POST" and form.is_valid():
         try:
             notice = drafts.notice_draft_create(acting=acting, contract=contract, data=form.notice_input())
@@ -245,6 +246,7 @@ def issue(request: HttpRequest, notice_id: int) -> HttpResponse:
             "notice": notice,
             "title": notice_letter_title(notice),
             "problems": problems,
+            "checked": request.method == "POST",  # an error summary only once the officer has tried
             "evidence": notice_evidence(notice),
             "officer_files": notice.files.filter(uploaded_by_provider=False),
             "settings": selectors.notice_settings_for(notice.commissioner),

@@ -415,15 +415,20 @@ def _submitted(contract: Contract, month: date, rng: random.Random, calendar: De
     return datetime.combine(_working_day(due - timedelta(days=days)), moment, tzinfo=LONDON)
 
 
-def _signed_off(submitted: datetime, rng: random.Random) -> datetime:
-    """The registered manager signs off the next working morning, or the same afternoon."""
+def _signed_off(submitted: datetime, rng: random.Random, due: datetime | None = None) -> datetime:
+    """The registered manager signs off the next working morning, or the same afternoon; the same
+    evening when the next working morning would be past the due date (a return sent on time is
+    signed off on time)."""
     local = submitted.astimezone(LONDON)
     if local.hour < 12 and rng.random() < 0.5:
         return local.replace(hour=15, minute=rng.choice((5, 20, 40)))
     day = local.date() + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    return datetime.combine(day, time(9, rng.choice((10, 25, 45))), tzinfo=LONDON)
+    morning = datetime.combine(day, time(9, rng.choice((10, 25, 45))), tzinfo=LONDON)
+    if due is not None and submitted <= due < morning:
+        return local.replace(hour=max(local.hour, 17), minute=30)
+    return morning
 
 
 def _office(contract: Contract) -> list[tuple[User | None, str]]:
@@ -526,7 +531,7 @@ def _returns_seed(calendar: DemoCalendar) -> int:
             held_back = frozenset(e.ref for e in referred[:1])
         for month in calendar.months(contract):
             submitted = _submitted(contract, month, rng, calendar)
-            signed_off = _signed_off(submitted, rng)
+            signed_off = _signed_off(submitted, rng, due_at(month, contract.return_due_day))
             survey = _survey(rng, contract)
             if month not in months:
                 continue

@@ -214,9 +214,8 @@ def commissioner_attention(acting: Acting, today: date | None = None) -> Commiss
         turned_red=turned_red,
         suggestions=suggestions,
         suggestion_count=sum(by_rule.values()),
-        actions_due=_shortlist(
-            actions_due(actions_for(acting).filter(meeting__commissioner_id=body_id), today)
-        ),
+        # The actions the action tracker lists, joint contracts' included (a partner's own actions too).
+        actions_due=_shortlist(actions_due(actions_for(acting), today)),
         notices_past_remedy=_shortlist(past_remedy.order_by("remedy_due_on", "id")),
         meetings_needing_commentary=_cut(meetings_needing_commentary(own_meetings, today)),
     )

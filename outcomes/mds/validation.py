@@ -91,6 +91,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _references(table: Table) -> frozenset[str]:
+    """Every episode_ref written in the episodes table, on valid rows or not."""
+    names = [cell.strip().lower() for cell in table.header]
+    if "episode_ref" not in names:
+        return frozenset()
+    at = names.index("episode_ref")
+    return frozenset(row.cells[at].strip() for row in table.rows if at < len(row.cells))
+
+
 def _validate_return(
     *,
     period: str,
@@ -105,7 +114,11 @@ def _validate_return(
     log = ProblemLog()
     episodes_table, survey_table = _read_tables(log, episodes_file, filename, survey_file, survey_filename)
     episodes = validate_episodes(episodes_table, return_period, log) if episodes_table else []
-    compare_with_previous(episodes, previous, commissioned, log)
+    present = None
+    if episodes_table is not None and len(episodes) < len(episodes_table.rows):
+        # Rows with errors are not episodes: they are in the file all the same, not missing from it.
+        present = _references(episodes_table)
+    compare_with_previous(episodes, previous, commissioned, log, present=present)
     survey = validate_survey(survey_table, log) if survey_table else []
     errors, warnings = log.finish()
     if errors:

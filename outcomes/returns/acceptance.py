@@ -100,10 +100,16 @@ def attempt_accept(
             "Only a return that passed its checks can be signed off."
         )
     notes = _acknowledgements(attempt, acknowledged_warnings)
-    rows = _rows_to_accept(attempt)
     monthly_return = attempt.monthly_return
     contract = monthly_return.contract
     previous = monthly_return.attempts.filter(is_current=True).first()
+    if previous is not None and (previous.submitted_at, previous.pk) > (attempt.submitted_at, attempt.pk):
+        raise ValidationError(
+            f"A newer file for {monthly_return.month:%B %Y}, sent at {moment_label(previous.submitted_at)}, "
+            f"is already accepted as version {previous.version}: signing off this older one would replace "
+            "it. To correct the month, send a new file."
+        )
+    rows = _rows_to_accept(attempt)
     now = timezone.now()
     if previous is not None:
         previous.is_current = False
@@ -184,23 +190,30 @@ def attempt_accept(
     return attempt
 
 
+def unacknowledged(attempt: ReturnAttempt, acknowledged: bool | dict[int, str]) -> dict[str, str]:
+    """The error for each warning not acknowledged (none when every one is, or ``True`` was given)."""
+    count = len(attempt.warnings)
+    if acknowledged is True:
+        return {}
+    given = acknowledged if isinstance(acknowledged, dict) else {}
+    missing = [index for index in range(count) if index not in given]
+    return {
+        f"acknowledge_{index}": f"Confirm that you have read warning {index + 1}"
+        if len(missing) < count or count == 1
+        else f"Confirm that you have read warning {index + 1} (each warning is acknowledged on its own)"
+        for index in missing
+    }
+
+
 def _acknowledgements(attempt: ReturnAttempt, acknowledged: bool | dict[int, str]) -> list[dict]:
     """Every warning acknowledged, one by one, each with the approver's note; ValidationError naming
     each one that is not. ``True`` acknowledges all (the data team's import and the API's flag)."""
     count = len(attempt.warnings)
     if acknowledged is True:
         return [{"warning": index, "note": ""} for index in range(count)]
+    if missing := unacknowledged(attempt, acknowledged):
+        raise ValidationError(missing)
     given = acknowledged if isinstance(acknowledged, dict) else {}
-    missing = [index for index in range(count) if index not in given]
-    if missing:
-        raise ValidationError(
-            {
-                f"acknowledge_{index}": f"Confirm that you have read warning {index + 1}"
-                if len(missing) < count or count == 1
-                else f"Confirm that you have read warning {index + 1} (each warning is acknowledged on its own)"
-                for index in missing
-            }
-        )
     return [{"warning": index, "note": given[index][:500]} for index in range(count)]
 
 

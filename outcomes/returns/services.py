@@ -27,7 +27,7 @@ from commissioning.models import Contract
 from outcomes.mds import MAX_FILE_BYTES
 from outcomes.models import AttemptKind, AttemptStatus, MonthlyReturn, ReturnAttempt
 from outcomes.periods import due_at, is_late, parse_month
-from outcomes.returns.acceptance import attempt_accept
+from outcomes.returns.acceptance import attempt_accept, unacknowledged
 from outcomes.returns.emails import ACCEPTED
 from outcomes.returns.submitters import Submitter, submitter_for
 from outcomes.returns.tasks import return_email_later, validation_later, validation_subject
@@ -170,8 +170,11 @@ def return_sign_off(
     """An approver declares the return true and complete; it becomes the month's newest version."""
     contract = attempt.monthly_return.contract
     require_prime_provider(acting, contract, Capability.SIGN_OFF_RETURNS)
-    if not declaration:
-        raise ValidationError({"declaration": "Confirm the declaration to sign off the return"})
+    if not declaration:  # every box left unticked is named at once, the declaration first
+        raise ValidationError(
+            {"declaration": "Confirm the declaration to sign off the return"}
+            | unacknowledged(attempt, acknowledged_warnings)
+        )
     with transaction.atomic():
         # One acceptance at a time per contract: the second waits, then sees the first's rows.
         contract_lock(contract)

@@ -144,6 +144,7 @@ def return_month(request: HttpRequest, contract_id: int, period: str) -> HttpRes
         form = ReturnUploadForm()
     monthly_return = selectors.monthly_return_find(contract, f"{month:%Y-%m}")
     attempts = selectors.attempts_for_month(monthly_return)
+    current = next((a for a in attempts if a.is_current), None)
     return render(
         request,
         "outcomes/returns/month.html",
@@ -153,9 +154,15 @@ def return_month(request: HttpRequest, contract_id: int, period: str) -> HttpRes
             "period": f"{month:%Y-%m}",
             "due": monthly_return.due_at if monthly_return else due_at(month, contract.return_due_day),
             "attempts": attempts,
-            "current": next((a for a in attempts if a.is_current), None),
+            "current": current,
             "first": next((a for a in attempts if a.version == 1), None),
-            "waiting": [a for a in attempts if a.status == AttemptStatus.VALID],
+            # Files waiting for sign-off: only those newer than the accepted version can be signed off.
+            "waiting": [
+                a
+                for a in attempts
+                if a.status == AttemptStatus.VALID
+                and (current is None or a.submitted_at > current.submitted_at)
+            ],
             "form": form,
             "can_submit": can_submit,
             "last_month": selectors.last_month_source(contract, month) if can_submit else None,
@@ -214,7 +221,17 @@ def _attempt_context(
 ) -> dict:
     contract = attempt.monthly_return.contract
     can_sign_off = is_prime_provider(acting, contract, Capability.SIGN_OFF_RETURNS)
-    if sign_off_form is None and can_sign_off and attempt.status == AttemptStatus.VALID:
+    newer_accepted = None
+    if attempt.status == AttemptStatus.VALID:
+        current = attempt.monthly_return.attempts.filter(is_current=True).first()
+        if current is not None and (current.submitted_at, current.pk) > (attempt.submitted_at, attempt.pk):
+            newer_accepted = current  # signing this older file off is refused (acceptance.attempt_accept)
+    if (
+        sign_off_form is None
+        and can_sign_off
+        and attempt.status == AttemptStatus.VALID
+        and not newer_accepted
+    ):
         sign_off_form = SignOffForm(warnings=attempt.warnings)
     return {
         "attempt": attempt,
@@ -226,6 +243,7 @@ def _attempt_context(
         "can_submit": is_prime_provider(acting, contract, Capability.SUBMIT_RETURNS),
         "can_sign_off": can_sign_off,
         "sign_off_form": sign_off_form,
+        "newer_accepted": newer_accepted,
     }
 
 

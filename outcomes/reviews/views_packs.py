@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import organisation_required
@@ -21,7 +22,9 @@ from accounts.jobs import job_for, job_state
 from commissioning.qaf.portfolio import quarter_label
 from outcomes.periods import parse_period
 from outcomes.reviews import access, pack_documents, packs, selectors
+from outcomes.reviews.commentary import commentary_progress
 from outcomes.reviews.models import PackStatus, ReviewPack
+from outcomes.reviews.reach import WHOLE
 
 
 def _errors(error: ValidationError) -> str:
@@ -142,12 +145,16 @@ def pack_issue(request: HttpRequest, pack_id: int) -> HttpResponse:
         messages.info(request, f"Pack version {pack.version} was issued on {pack.issued_at:%-d %B %Y}.")
         return redirect("reviews:pack", pack.pk)
     recipients = pack_documents.pack_recipients(pack)
+    today = timezone.localdate()
     return render(
         request,
         "outcomes/reviews/pack_issue.html",
         {
             "pack": pack,
             "meeting": meeting,
+            # Issuing fixes the commentary: said plainly when the provider's is not due yet or has gaps.
+            "commentary_open": meeting.commentary_due_on is not None and meeting.commentary_due_on >= today,
+            "provider_blank": commentary_progress(meeting, WHOLE)["provider_blank"],
             "quarter_label": quarter_label(parse_period(meeting.quarter)),
             "recipients": recipients,
             "unsent": [recipient for recipient in recipients if not recipient.email],

@@ -25,6 +25,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 from rest_framework.test import APIClient
 
+from accounts.help.guides import guide_list
 from commissioning.demo.organisations import DEMO_PASSWORD, PEOPLE
 from commissioning.models import Contract, ContractStatus
 from commissioning.notices.models import Notice
@@ -247,6 +248,16 @@ def test_every_page_as_every_kind_of_demo_person(page: Page, live_server, settin
             _sign_in(page, base, person.email)
             council = kind.startswith("council")
             crawl_as(kind, PAGES_ALL + (PAGES_COUNCIL if council else []) + _one_of_each_state(person))
+    # The crawl opens one guide of /help/ (one renderer makes them all): every other one's HTML is
+    # checked as well.
+    for guide in guide_list():
+        answer = page.request.get(f"{base}/help/{guide.slug}/")
+        if answer.status != 200:
+            problems.append(f"/help/{guide.slug}/ answered {answer.status}")
+            continue
+        file = tmp_path / f"guide-{guide.slug}.html"
+        file.write_text(answer.text(), encoding="utf-8")
+        saved[file] = f"/help/{guide.slug}/"
     # The guides' screenshots, taken as `make docs-screenshots` takes them: each page shown answers 200,
     # raises no script error and has no accessibility violation of any impact.
     shots = tmp_path / "shots"

@@ -195,6 +195,20 @@ def test_episodes_open_last_month_and_absent_are_listed_in_one_warning():
     assert result.is_valid
 
 
+def test_an_episode_on_a_row_with_errors_is_in_the_file_not_missing_from_it():
+    """A rejected file's rows with errors are not episodes, but they are there: naming them missing,
+    or counting a fall in open episodes, would send the provider looking for rows they sent."""
+    rows = april(*(f"EP-{i}" for i in range(10)))
+    for row in rows[3:9]:
+        row["age_band"] = "ninety"
+    result = checked(rows)
+    assert not result.is_valid
+    assert not [w for w in result.warnings if w.column == "episode_ref" or "fewer than the" in w.message]
+    rows[9]["episode_ref"] = "EP-NEW"  # EP-9 really is missing
+    (warning,) = [w for w in checked(rows).warnings if w.column == "episode_ref"]
+    assert "1 episode open at the end of March 2025 is missing from this return: EP-9" in warning.message
+
+
 def test_the_open_count_falling_by_more_than_30_percent_and_at_least_5_is_a_warning():
     result = checked(april(*(f"EP-{i}" for i in range(4))))
     assert any("4 open episodes, 6 fewer than the 10" in w.message for w in result.warnings)

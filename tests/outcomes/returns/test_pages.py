@@ -757,3 +757,34 @@ def test_a_correction_sent_after_the_due_date_does_not_make_an_on_time_month_lat
     assert "The first version was submitted by the due date" in page and "Accepted late" not in page
     # Correcting it in the browser starts from the accepted version, not from last month's return.
     assert f'edit/?from={status.current.pk}" data-testid="edit-in-browser"' in response.content.decode()
+
+
+def test_a_file_older_than_the_accepted_version_can_no_longer_be_signed_off(client, world, contracts):
+    """Two files waiting, the newer one signed off: the older one would replace it, so it is refused,
+    and its page and the month's page say why instead of offering the sign-off."""
+    joint = contracts["joint"]
+    due = due_at(date(2025, 6, 1), joint.return_due_day)
+    older = services.return_import(
+        contract=joint,
+        period=JUNE,
+        file_bytes=EXAMPLE,
+        filename="june.csv",
+        submitted_at=due - timedelta(days=3),
+    )
+    newer = services.return_import(
+        contract=joint,
+        period=JUNE,
+        file_bytes=EXAMPLE,
+        filename="june.csv",
+        accept=True,
+        submitted_at=due - timedelta(days=2),
+    )
+    assert (older.status, newer.version) == (AttemptStatus.VALID, 1)
+    as_user(client, world, "a_approver")
+    page = client.get(f"/returns/attempts/{older.pk}/").content.decode()
+    assert 'data-testid="older-than-accepted"' in page and "Sign off the return" not in page
+    refused = client.post(f"/returns/attempts/{older.pk}/sign-off/", {"declaration": "on"})
+    assert "is already accepted as version 1" in text(refused)
+    older.refresh_from_db()
+    assert older.status == AttemptStatus.VALID and ReturnAttempt.objects.get(is_current=True).pk == newer.pk
+    assert 'data-testid="waiting-for-sign-off"' not in client.get(month_url(joint, JUNE)).content.decode()

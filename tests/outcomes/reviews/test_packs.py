@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -30,6 +31,7 @@ from config.celery import app
 from outcomes.models import ComplianceResult, MonthlyReturn, ReturnAttempt
 from outcomes.periods import LONDON, add_months, due_at, parse_period
 from outcomes.reviews import pack_documents, packs
+from outcomes.reviews.commentary import commentary_progress
 from outcomes.reviews.models import (
     MeetingStatus,
     PackStatus,
@@ -40,6 +42,7 @@ from outcomes.reviews.models import (
     ReviewPack,
 )
 from outcomes.reviews.pack_figures import pack_figures
+from outcomes.reviews.reach import WHOLE
 from outcomes.reviews.tasks import review_pack_email_send
 from outcomes.statistics.spc import spc_analyse
 from providers.models import Provider
@@ -723,3 +726,20 @@ def test_the_pack_shows_spc_as_at_the_quarters_last_month(
     assert f"Special cause concern (low): {expected.variation_reason}." in text
     assert "Every monthly value in the SPC chart (%)" in text
     assert "85.0 C" in text and "84.0 C" in text  # the two low months, marked concern, in the calendar
+
+
+def test_the_check_page_warns_that_issuing_fixes_commentary_still_open(
+    setup, client, django_capture_on_commit_callbacks
+):
+    pack = make(setup, setup.q2, django_capture_on_commit_callbacks)
+    client.force_login(setup.world.users["commissioner"])
+    setup.q2.commentary_due_on = timezone.localdate() + timedelta(days=2)
+    setup.q2.save(update_fields=["commentary_due_on"])
+    page = client.get(f"/reviews/packs/{pack.pk}/issue/").content.decode()
+    warning = re.search(r'data-testid="commentary-still-open">(.*?)</div>', page, re.S).group(1)
+    assert f"due by {setup.q2.commentary_due_on:%-d %B %Y}" in " ".join(warning.split())
+    setup.q2.commentary_due_on = timezone.localdate() - timedelta(days=1)
+    setup.q2.save(update_fields=["commentary_due_on"])
+    blank = commentary_progress(setup.q2, WHOLE)["provider_blank"]
+    page = client.get(f"/reviews/packs/{pack.pk}/issue/").content.decode()
+    assert ('data-testid="commentary-still-open"' in page) == bool(blank)

@@ -565,8 +565,12 @@ def _returns_seed(calendar: DemoCalendar) -> int:
             _as_the_office(attempt, contract, signed_off if accept else None)
             accepted += accept
             if held_back and month == late_month:
-                # The month's figures as first computed, before the left-out episode is reported.
-                results_seed([contract])
+                # The figures reading the month as first computed, before the left-out episode is
+                # reported (only those: the rest are computed once, below).
+                results_compute_periods(
+                    contract=contract,
+                    periods=periods_reading(contract_periods(contract), [period], lookback_r12=True),
+                )
         results_seed([contract])
     correction_seed(calendar)
     return accepted

@@ -196,9 +196,12 @@ def _sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_test_id("current-organisation").wait_for()
 
 
-def _save(png: bytes, path: Path) -> None:
+def _save(png: bytes, path: Path, quantize: bool = True) -> None:
     """The screenshot as a 64-colour PNG: pages are flat colours and text, so it reads the same at a
-    third of the size in the repository."""
+    third of the size in the repository (unless ``quantize`` is off: as the browser took it)."""
+    if not quantize:
+        path.write_bytes(png)
+        return
     image = Image.open(io.BytesIO(png)).convert("RGB")
     image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         path, optimize=True
@@ -218,10 +221,20 @@ def addresses(shots: list[Shot] = SHOTS) -> dict[str, str]:
 
 
 def take_screenshots(
-    page: Page, base: str, out: Path, paths: dict[str, str] | None = None, shots: list[Shot] = SHOTS
+    page: Page,
+    base: str,
+    out: Path,
+    paths: dict[str, str] | None = None,
+    shots: list[Shot] = SHOTS,
+    *,
+    scanned: dict[tuple[str, str], list[str]] | None = None,
+    quantize: bool = True,
 ) -> list[str]:
     """Take every shot into ``out``; the problems found (an answer other than 200, a script error,
-    an accessibility violation), one line each. Signs in again only when the person changes."""
+    an accessibility violation), one line each. Signs in again only when the person changes.
+
+    ``scanned`` holds what axe already found (every impact, at 1280 px) on pages opened as a person,
+    by (email, path): those pages are not scanned again. ``quantize`` off keeps the browser's PNGs."""
     paths = addresses(shots) if paths is None else paths
     out.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
@@ -229,7 +242,8 @@ def take_screenshots(
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_viewport_size(VIEWPORT)
     who = None
-    scanned: set[tuple[str, str]] = set()
+    found = dict(scanned or {})
+    reported: set[tuple[str, str]] = set()  # another part of a page already reported: not again
     for shot in shots:
         path = paths[shot.name]
         if path.startswith("!"):
@@ -248,14 +262,16 @@ def take_screenshots(
             problems.append(f"{shot.name}: {path} asked {shot.email} to sign in")
             continue
         problems += [f"{shot.name}: {path}: script error: {error}" for error in errors]
-        if (shot.email, path) not in scanned:  # another part of a page already scanned: not again
-            scanned.add((shot.email, path))
-            problems += [f"{shot.name}: {problem}" for problem in violations(page, impacts=None)]
+        if (shot.email, path) not in reported:
+            reported.add((shot.email, path))
+            if (shot.email, path) not in found:
+                found[shot.email, path] = violations(page, impacts=None)
+            problems += [f"{shot.name}: {problem}" for problem in found[shot.email, path]]
         if shot.top:
             part = page.locator(shot.top).first
             if not part.count():
                 problems.append(f"{shot.name}: {path} has nothing matching {shot.top}")
                 continue
             part.scroll_into_view_if_needed()
-        _save(page.screenshot(animations="disabled", caret="hide"), out / f"{shot.name}.png")
+        _save(page.screenshot(animations="disabled", caret="hide"), out / f"{shot.name}.png", quantize)
     return problems

@@ -526,6 +526,7 @@ def _returns_seed(calendar: DemoCalendar) -> int:
         rng = random.Random(f"{contract.reference}-returns")  # noqa: S311 - demo data
         late_reference, late_month = calendar.late_reported
         held_back = frozenset()
+        accepted_here = 0
         if contract.reference == late_reference:
             referred = [e for e in episodes if e.referred_at.date().replace(day=1) == late_month]
             held_back = frozenset(e.ref for e in referred[:1])
@@ -563,7 +564,7 @@ def _returns_seed(calendar: DemoCalendar) -> int:
                 label=LABEL,
             )
             _as_the_office(attempt, contract, signed_off if accept else None)
-            accepted += accept
+            accepted_here += accept
             if held_back and month == late_month:
                 # The figures reading the month as first computed, before the left-out episode is
                 # reported (only those: the rest are computed once, below).
@@ -571,7 +572,9 @@ def _returns_seed(calendar: DemoCalendar) -> int:
                     contract=contract,
                     periods=periods_reading(contract_periods(contract), [period], lookback_r12=True),
                 )
-        results_seed([contract])
+        if accepted_here:  # a run that only finds the newest month still unsent changes no figure
+            results_seed([contract])
+            accepted += accepted_here
     correction_seed(calendar)
     return accepted
 

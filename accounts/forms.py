@@ -194,13 +194,13 @@ class AuditFilterForm(GovukFormMixin, forms.Form):
         label="From",
         required=False,
         widget=iso_date_input(),
-        error_messages={"invalid": "Enter the 'from' date as a real date, like 2026-04-01"},
+        error_messages={"invalid": "Enter the 'from' date as a real date, like 01/04/2026"},
     )
     date_to = forms.DateField(
         label="To",
         required=False,
         widget=iso_date_input(),
-        error_messages={"invalid": "Enter the 'to' date as a real date, like 2026-06-30"},
+        error_messages={"invalid": "Enter the 'to' date as a real date, like 30/06/2026"},
     )
 
     def __init__(self, *args, actors, actions: list[str], **kwargs):

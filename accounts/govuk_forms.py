@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 
 
 def iso_date_input() -> forms.DateInput:
-    """A browser date picker; it needs the value as YYYY-MM-DD whatever the language."""
+    """A browser date picker; it needs the value as YYYY-MM-DD whatever the language. People see and type
+    the date the UK way (31/03/2026), which the date fields also accept where there is no picker."""
     return forms.DateInput(
         format="%Y-%m-%d", attrs={"type": "date", "class": "govuk-input govuk-input--width-10"}
     )
@@ -27,7 +28,7 @@ def date_field(label: str, *, required: bool = True, help_text: str = "") -> for
         widget=iso_date_input(),
         error_messages={
             "required": f"Enter the {label.lower()}",
-            "invalid": f"Enter the {label.lower()} as a real date, like 2025-04-01",
+            "invalid": f"Enter the {label.lower()} as a real date, like 31/03/2026",
         },
     )
 

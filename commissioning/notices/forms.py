@@ -90,7 +90,7 @@ class DraftForm(NoticeForm):
         rows=5,
         help_text="What the provider must do to put things right. Start a line with “- ” for a bulleted list.",
     )
-    remedy_due_on = date_field("Remedy due", required=False, help_text="For example, 2026-12-18.")
+    remedy_due_on = date_field("Remedy due", required=False, help_text="For example, 18/12/2026.")
 
     def __init__(self, *args, kind_locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

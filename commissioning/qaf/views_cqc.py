@@ -35,7 +35,7 @@ class CqcRatingForm(forms.Form):
         label="Date of the rating",
         required=False,
         input_formats=DATE_FORMATS,
-        error_messages={"invalid": "Enter the date of the rating as a real date, like 2024-11-02"},
+        error_messages={"invalid": "Enter the date of the rating as a real date, like 02/11/2024"},
     )
     location_id = forms.CharField(label="CQC location ID", required=False, max_length=20)
     location_name = forms.CharField(label="Location name", required=False, max_length=200)

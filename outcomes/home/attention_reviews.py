@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from commissioning.models import Target
 from commissioning.selectors import target_version_in_force
@@ -43,7 +43,7 @@ def meetings_needing_commentary(meetings: QuerySet[ReviewMeeting], today: date) 
             held_on__lte=today + timedelta(days=MEETINGS_WITHIN),
         )
         .prefetch_related("contracts")
-        .order_by("held_on", "id")
+        .order_by("held_on", F("starts_at").asc(nulls_last=True), "id")
     )
     if not upcoming:
         return []

@@ -2,7 +2,8 @@
 its RAG bands as they stood each month (stored results only; nothing is computed again).
 
 The window is the 24 months up to the latest month that has a stored monthly or quarterly figure
-for the target (up to the last month that has ended, when there is none yet).
+for the target (up to the last month that has ended, when there is none yet). A quarter still
+running is shown "so far", as on the scorecard: its figure is not final.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class TrendRow:
     target_text: str
     direction: str
     change: Change | None = None  # against the period before, at 95%
+    running: bool = False  # a quarter still running: its figure so far
 
     @property
     def result(self) -> ComplianceResult:
@@ -77,6 +79,11 @@ class Trend:
     @property
     def higher(self) -> bool:
         return self.measure.direction == Direction.HIGHER
+
+    @property
+    def running(self) -> TrendRow | None:
+        """The quarter still running, if one has a figure so far."""
+        return next((row for row in self.quarterly if row.running), None)
 
     @property
     def rows(self) -> list[TrendRow]:
@@ -106,8 +113,9 @@ def _bands(versions: list[TargetVersion], months: list[date]) -> list[Band]:
     return bands
 
 
-def _quarter_label(result: ComplianceResult) -> str:
-    return f"{result.period} ({result.period_start:%b}–{result.period_end:%b %Y})"
+def _quarter_label(result: ComplianceResult, running: bool) -> str:
+    label = f"{result.period} ({result.period_start:%b}–{result.period_end:%b %Y})"
+    return f"{label}, so far" if running else label
 
 
 def trend_for(contract: Contract, target: Target, today: date | None = None) -> Trend:
@@ -127,13 +135,17 @@ def trend_for(contract: Contract, target: Target, today: date | None = None) -> 
     trend = Trend(contract, target, measure, months, bands=_bands(versions, months))
     changes = changes_since_before(shown)
     for result in sorted(shown, key=lambda r: r.period_end):
+        running = result.period_kind == "quarter" and result.period_end >= today
         row = TrendRow(
             cell=Cell(result, overrides.get((target.pk, result.period))),
-            label=month_label(result.period) if result.period_kind == "month" else _quarter_label(result),
+            label=month_label(result.period)
+            if result.period_kind == "month"
+            else _quarter_label(result, running),
             kind_label="Month" if result.period_kind == "month" else "Quarter",
             target_text=target_text(result.target_version, measure),
             direction=DIRECTION_LABELS.get(result.direction, "—"),
             change=changes[result.pk],
+            running=running,
         )
         (trend.monthly if result.period_kind == "month" else trend.quarterly).append(row)
     return trend

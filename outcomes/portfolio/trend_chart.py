@@ -1,6 +1,7 @@
 """A target's trend chart as plain SVG: monthly values as a line with round markers, quarterly values
-as a bar across the quarter's three months with a square marker, the target as a dashed line, and
-the RAG bands shaded behind them (green region, amber tolerance band, red region).
+as a bar across the quarter's three months with a square marker (dotted for a quarter still running:
+its figure so far), the target as a dashed line, and the RAG bands shaded behind them (green region,
+amber tolerance band, red region).
 
 Colour is never the only cue: the bands are named inside the chart where there is room and in the
 legend, which says what each covers; the series differ in marker and line. The page puts a table
@@ -21,6 +22,7 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 56, 16, 100
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MONTHLY, QUARTERLY, TARGET = "#1d70b8", "#0b0c0c", "#0b0c0c"
 SHADES = {"Green": "#cce2d8", "Amber": "#fff2a8", "Red": "#f6d7d2"}
+SO_FAR = "2 3"  # the dots of a quarter still running
 
 
 def _regions(band: Band, higher: bool, low: float, high: float) -> list[tuple[str, float, float]]:
@@ -130,9 +132,10 @@ def trend_chart(trend: Trend, *, chart_id: str, title: str) -> SafeString:
         if first is None or row.result.value is None:
             continue
         level, middle = y(float(row.result.value)), x(first + 1.5)
+        dotted = f' stroke-dasharray="{SO_FAR}"' if row.running else ""
         parts.append(
             f'<line x1="{x(first) + 2:.1f}" y1="{level:.1f}" x2="{x(first + 3) - 2:.1f}" y2="{level:.1f}" '
-            f'stroke="{QUARTERLY}" stroke-width="2.4"/>'
+            f'stroke="{QUARTERLY}" stroke-width="2.4"{dotted}/>'
             f'<rect x="{middle - 3.5:.1f}" y="{level - 3.5:.1f}" width="7" height="7" fill="#ffffff" '
             f'stroke="{QUARTERLY}" stroke-width="1.6"/>'
         )
@@ -155,15 +158,20 @@ def trend_chart(trend: Trend, *, chart_id: str, title: str) -> SafeString:
 def _legend(trend: Trend) -> list[str]:
     top = HEIGHT - 62
     parts, left = [], LEFT
-    for label, kind in (("Monthly value", "circle"), ("Quarterly value", "square"), ("Target", "dash")):
+    keys = [("Monthly value", "circle"), ("Quarterly value", "square"), ("Target", "dash")]
+    if trend.running:
+        keys.insert(2, ("Quarter so far", "dotted"))
+    for label, kind in keys:
         if kind == "circle":
             parts.append(
                 f'<line x1="{left}" y1="{top}" x2="{left + 22}" y2="{top}" stroke="{MONTHLY}" stroke-width="2"/>'
                 f'<circle cx="{left + 11}" cy="{top}" r="3.2" fill="{MONTHLY}"/>'
             )
-        elif kind == "square":
+        elif kind in ("square", "dotted"):
+            dotted = f' stroke-dasharray="{SO_FAR}"' if kind == "dotted" else ""
             parts.append(
-                f'<line x1="{left}" y1="{top}" x2="{left + 22}" y2="{top}" stroke="{QUARTERLY}" stroke-width="2.4"/>'
+                f'<line x1="{left}" y1="{top}" x2="{left + 22}" y2="{top}" stroke="{QUARTERLY}" '
+                f'stroke-width="2.4"{dotted}/>'
                 f'<rect x="{left + 7.5}" y="{top - 3.5}" width="7" height="7" fill="#ffffff" stroke="{QUARTERLY}"/>'
             )
         else:

@@ -64,7 +64,7 @@ class MeetingForm(ReviewForm):
             "invalid_choice": f"Choose a quarter from the list. {QUARTER_HINT}",
         },
     )
-    held_on = date_field("Meeting date", help_text="For example, 2026-11-12.")
+    held_on = date_field("Meeting date", help_text="For example, 12/11/2026.")
     starts_at = forms.TimeField(
         label="Start time (optional)",
         required=False,

@@ -162,7 +162,7 @@ class ActionAddForm(RecordForm):
         help_text="A name or a role, for example Registered manager.",
         error_messages={"required": "Name the person or role who owns the action"},
     )
-    due_on = date_field("Due date", help_text="For example, 2026-12-18.")
+    due_on = date_field("Due date", help_text="For example, 18/12/2026.")
     contract = forms.TypedChoiceField(label="Contract", coerce=int, required=False)
     target = forms.TypedChoiceField(label="Target (optional)", coerce=int, required=False)
 

@@ -99,7 +99,8 @@ def _writable_parts(acting: Acting, meeting: ReviewMeeting) -> list[str]:
 
 
 def _ordered(meetings: QuerySet[ReviewMeeting], filters: dict, today) -> QuerySet[ReviewMeeting]:
-    """Upcoming meetings first (soonest first), then past ones (latest first)."""
+    """Upcoming meetings first (soonest first), then past ones (latest first); meetings on the same day
+    by start time (those with none after)."""
     if provider := filters.get("provider"):
         meetings = meetings.filter(provider=provider)
     if quarter := filters.get("quarter"):
@@ -108,7 +109,12 @@ def _ordered(meetings: QuerySet[ReviewMeeting], filters: dict, today) -> QuerySe
         meetings = meetings.filter(status=status)
     past = Case(When(held_on__lt=today, then=Value(1)), default=Value(0), output_field=IntegerField())
     return meetings.annotate(past=past).order_by(
-        "past", Case(When(past=0, then=F("held_on"))).asc(), F("held_on").desc(), "-id"
+        "past",
+        Case(When(past=0, then=F("held_on"))).asc(),
+        Case(When(past=0, then=F("starts_at"))).asc(nulls_last=True),
+        F("held_on").desc(),
+        F("starts_at").desc(nulls_last=True),
+        "-id",
     )
 
 

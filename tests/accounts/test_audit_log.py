@@ -348,7 +348,7 @@ def test_date_that_is_not_a_date_is_an_error_not_a_crash(client, world, sign_in,
     response = client.get(AUDIT, {"date_from": "2026-02-31"})
 
     assert response.status_code == 400
-    assert "Enter the 'from' date as a real date, like 2026-04-01" in page_text(response)
+    assert "Enter the 'from' date as a real date, like 01/04/2026" in page_text(response)
 
 
 def test_filters_combine(client, world, sign_in, entries):

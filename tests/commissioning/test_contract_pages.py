@@ -134,7 +134,7 @@ BAD_CONTRACTS = [
     pytest.param(
         lambda w: {"start_date": "2025-02-30"},
         "start_date",
-        "Enter the start date as a real date, like 2025-04-01",
+        "Enter the start date as a real date, like 31/03/2026",
         id="not-a-date",
     ),
     pytest.param(lambda w: {"reference": ""}, "reference", "Enter the contract reference", id="no-reference"),

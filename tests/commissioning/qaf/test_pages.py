@@ -236,7 +236,7 @@ def test_scheduling_shows_errors_on_the_form(qaf, world):
     )
     assert response.status_code == 200
     assert error_summary(response) == [
-        ("schedule-scheduled_for", "Enter the planned start date as a real date, like 2025-04-01")
+        ("schedule-scheduled_for", "Enter the planned start date as a real date, like 31/03/2026")
     ]
     assert response.context["form"]["scheduled_for"].errors
     assert not Assessment.objects.exists()

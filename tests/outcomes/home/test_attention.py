@@ -8,6 +8,7 @@ October return (due 10 November) is 10 days overdue and 2025-26 Q2 is the newest
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -478,6 +479,25 @@ def test_provider_home_lists_what_to_do_next(client, world, deals):
     assert "RCC-1" in page and "RCC-2" not in page and "OTH-1" not in page
     assert "No results yet for" in page
     assert "0 review actions of yours overdue or due within 7 days" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [
+        ("a_viewer", "submitters send the returns and its approvers sign them off; you can read them"),
+        ("a_submitter", "approvers sign off the files you send"),
+        ("a_approver", None),
+    ],
+)
+def test_the_returns_to_do_say_who_does_them_to_those_who_cannot(client, world, deals, name, told):
+    notice(deals["acme"], timezone.localdate() + timedelta(days=4))
+    client.force_login(world.users[name])
+    page = client.get("/").content.decode()
+    assert "to submit or sign off" in page and "nothing to submit or sign off" not in page
+    said = re.findall(r'data-testid="returns-(?:submitters|approvers)">([^<]*)<', page)
+    assert said == ([] if told is None else [f"Your organisation's {told}."])
+    # Notices likewise: only approvers answer them.
+    assert ("approvers acknowledge and answer notices" in page) == (name != "a_approver")
 
 
 @pytest.mark.parametrize("name", ["c_viewer", "quality_officer", "icb_admin", "a_viewer", "b_admin"])

@@ -16,12 +16,13 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.access import acting_for
 from accounts.models import Role
 from outcomes.measures import Direction
 from outcomes.models import ComplianceResult
-from outcomes.periods import parse_period
+from outcomes.periods import parse_period, quarter_period
 from outcomes.portfolio import funnel as benchmarking
 from outcomes.portfolio import funnel_chart
 from outcomes.portfolio.funnel import (
@@ -502,6 +503,24 @@ def test_the_trend_table_lists_every_value(setup, sign_in):
     assert "90% or more" in table or "90% or more" in text
     assert "Green: 90% or more" in text and "Amber: 89.5% to under 90%" in text and "Red: under 89.5%" in text
     assert "October 2023 to September 2025" in text
+    assert "so far" not in text and 'data-testid="trend-so-far"' not in text
+
+
+def test_a_quarter_still_running_is_marked_so_far_in_the_table_the_chart_and_its_key(setup, sign_in):
+    running = quarter_period(timezone.localdate())
+    result(setup.at_home, running.identifier, 30, 40, "red")
+    text = page(
+        sign_in(setup.world.users["a_viewer"]).get(
+            f"/portfolio/contracts/{setup.joint.pk}/targets/{setup.at_home.pk}/trend/"
+        )
+    )
+    table = text[text.index('data-testid="trend-table"') :]
+    periods = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', table)
+    assert periods[-1] == f"{running.identifier} ({running.start:%b}–{running.end:%b %Y}), so far"
+    assert f"{running.identifier} is still running: its figure is the quarter so far, not final" in text
+    chart = text[text.index('data-testid="trend-chart"') : text.index("</svg>")]
+    assert chart.count('stroke-dasharray="2 3"') == 2  # the quarter's bar and its key
+    assert ">Quarter so far</text>" in chart
 
 
 @pytest.mark.parametrize(

@@ -403,14 +403,26 @@ def test_the_list_for_commissioners_and_for_providers(client, r):
 
 def test_the_list_puts_upcoming_meetings_first_soonest_first_then_past_ones_latest_first(client, r):
     today = timezone.localdate()
-    held = {"past_recent": -10, "soon": 3, "past_old": -100, "later": 40}
+    # (days from today, start time): two meetings share a coming day and two a past one, the later-made
+    # first and one with no time, so the order is the time's, not the order they were made in.
+    held = {
+        "past_recent_afternoon": (-10, time(14)),
+        "past_recent_morning": (-10, time(9, 30)),
+        "past_recent_untimed": (-10, None),
+        "soon_afternoon": (3, time(14)),
+        "soon_untimed": (3, None),
+        "soon_morning": (3, time(10)),
+        "past_old": (-100, time(10)),
+        "later": (40, None),
+    }
     ids = {}
-    for name, days in held.items():
+    for name, (days, starts_at) in held.items():
         meeting = ReviewMeeting.objects.create(
             commissioner=r.world.council,
             provider=r.world.provider_a,
             quarter=QUARTER,
             held_on=today + timedelta(days=days),
+            starts_at=starts_at,
             place="Room 2",
             created_by_label="test",
         )
@@ -419,7 +431,16 @@ def test_the_list_puts_upcoming_meetings_first_soonest_first_then_past_ones_late
     _login(client, r, "c_viewer")
     content = page_text(client.get("/reviews/"))
     order = sorted(ids, key=lambda name: content.index(f"meeting-row-{ids[name]}"))
-    assert order == ["soon", "later", "past_recent", "past_old"]
+    assert order == [
+        "soon_morning",
+        "soon_afternoon",
+        "soon_untimed",
+        "later",
+        "past_recent_afternoon",
+        "past_recent_morning",
+        "past_recent_untimed",
+        "past_old",
+    ]
 
 
 def test_planning_a_meeting_through_the_form(client, r):

@@ -190,7 +190,8 @@ def commentary_blanks(meeting: ReviewMeeting) -> list[tuple[Target, str]]:
 
 def commentary_progress(meeting: ReviewMeeting, reach: Reach) -> dict:
     """How many of the quarter's targets (within ``reach``) have each part written, and which parts
-    are blank."""
+    are blank: ``provider_blank`` counts the provider's DATA / REVIEW / ACTION parts (the count the
+    home pages and the pack give), ``commissioner_blank`` the commissioner's review notes."""
     targets = meeting_quarter_targets(meeting, reach)
     blanks = _blanks(meeting, targets)
     parts = []
@@ -198,7 +199,13 @@ def commentary_progress(meeting: ReviewMeeting, reach: Reach) -> dict:
         blank = sum(1 for _, p in blanks if p == part)
         parts.append({"part": part, "label": label, "written": len(targets) - blank, "blank": blank})
     provider_blank = sum(1 for _, p in blanks if p in PROVIDER_PARTS)
-    return {"targets": len(targets), "parts": parts, "blanks": blanks, "provider_blank": provider_blank}
+    return {
+        "targets": len(targets),
+        "parts": parts,
+        "blanks": blanks,
+        "provider_blank": provider_blank,
+        "commissioner_blank": len(blanks) - provider_blank,
+    }
 
 
 def commentary_sections(meeting: ReviewMeeting, targets: list[Target], reach: Reach) -> list[dict]:

@@ -17,6 +17,7 @@ from outcomes.results.compute import results_compute
 from outcomes.reviews import meetings as services
 from outcomes.reviews.commentary import CommentaryInput
 from outcomes.reviews.models import MeetingStatus, ReviewAttendee, ReviewCommentary, ReviewMeeting
+from outcomes.reviews.pack_figures import pack_figures
 from outcomes.reviews.reach import WHOLE
 from tests.factories import CouncilFactory, ProviderFactory, acting, contract, member, target
 from tests.pages import error_summary, page_text
@@ -368,6 +369,27 @@ def test_blank_parts_are_listed_for_the_quarters_targets(r):
     assert len(blanks) == 7
     progress = services.commentary_progress(meeting, WHOLE)
     assert progress["targets"] == 2 and progress["provider_blank"] == 5
+    assert progress["commissioner_blank"] == 2
+
+
+def test_the_list_home_page_and_pack_count_the_same_blank_parts(client, r):
+    """The council's meetings list, its home page and the pack flag the provider's blank parts alike;
+    the council's own review notes are counted apart."""
+    meeting = _today_meeting(r)
+    services.commentary_save(
+        acting=r.as_("a_submitter"), meeting=meeting, target=r.independent, part="data", text="Up."
+    )
+    progress = services.commentary_progress(meeting, WHOLE)
+    blank, notes = progress["provider_blank"], progress["commissioner_blank"]
+    assert (blank, notes) == (3 * progress["targets"] - 1, progress["targets"])
+    _login(client, r, "commissioner")
+    listed = page_text(client.get("/reviews/"))
+    cell = re.search(rf'data-testid="commentary-{meeting.pk}">(.*?)</td>', listed, re.S).group(1)
+    assert f"{blank} of the provider's parts blank" in cell
+    assert f"{notes} review notes of the council's still to write" in cell
+    home = page_text(client.get("/"))
+    assert f"{blank} of {3 * progress['targets']} commentary parts blank" in home
+    assert pack_figures(meeting)["commentary_blank_count"] == blank
 
 
 # --- Pages ---------------------------------------------------------------------------------------

@@ -476,6 +476,29 @@ def recompute_run_recent(contract: Contract) -> RecomputeRun | None:
 # --- A result ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Before:
+    """The period before a result's (the one its direction of travel and significance compare with),
+    and the result shown for it (None when none is stored)."""
+
+    period: str
+    label: str
+    cell: Cell | None
+
+
+def result_before(result: ComplianceResult) -> Before:
+    """The period before the result's, as ``changes_since_before`` reads it, with its stored figure
+    and the RAG in force."""
+    period = previous_period(parse_period(result.period))
+    label = month_label(period.identifier) if period.kind == "month" else period.identifier
+    earlier = results_shown(target_id=result.target_id, period=period.identifier).first()
+    if earlier is None:
+        return Before(period.identifier, label, None)
+    return Before(
+        period.identifier, label, Cell(earlier, override_in_force(result.target_id, period.identifier))
+    )
+
+
 def result_history(result: ComplianceResult) -> list[ComplianceResult]:
     """Every stored figure for the result's target and period, newest first."""
     return list(

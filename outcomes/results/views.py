@@ -139,6 +139,7 @@ def _detail_context(acting: Acting, result: ComplianceResult, form: OverrideForm
         "not_rated_text": selectors.not_rated_text(result),
         "direction_label": selectors.DIRECTION_LABELS.get(result.direction, "—"),
         "change": selectors.changes_since_before([result])[result.pk],
+        "before": selectors.result_before(result),
         "target_text": selectors.target_text(result.target_version, measure),
         "gap_text": selectors.gap_text(result, measure),
         "missing_months": [selectors.month_label(m) for m in result.missing_months],

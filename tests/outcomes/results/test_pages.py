@@ -6,6 +6,7 @@ only the lead body's commissioners override (OVERRIDE_RESULTS) or recompute (403
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from outcomes.periods import parse_period
 from outcomes.results import compute as compliance
 from outcomes.results.compute import recompute_run_execute, results_compute, results_recompute
 from outcomes.results.episodes import result_episodes
+from outcomes.results.selectors import Cell
 from outcomes.returns.services import return_import
 from tests.factories import ProviderFactory, contract, member, target
 from tests.outcomes.return_files import episode, episodes_csv
@@ -305,6 +307,23 @@ def test_detail_shows_definition_figures_sources_and_episodes(client, setup):
     assert "ended independent on 20 April 2025, 19 days after first visit" in page
     assert "still receiving help when judged on" in page
     assert "Save the override" not in page
+
+
+def test_detail_shows_the_period_before_that_the_change_compares_with(client, setup):
+    client.force_login(setup.world.users["a_viewer"])
+    first = client.get(setup.detail_url()).content.decode()
+    assert re.search(r'data-testid="before">No result is stored for 2024-25-Q4<', first)
+    april, may = (
+        ComplianceResult.objects.get(target=setup.target, period=month, is_latest=True)
+        for month in ("2025-04", "2025-05")
+    )
+    page = client.get(setup.detail_url(may)).content.decode()
+    before = re.search(r'data-testid="before">(.*?)</dd>', page, re.S).group(1)
+    shown = Cell(april)
+    assert before.startswith(
+        f'<a class="govuk-link" href="/results/{april.pk}/">April 2025</a>: {shown.figures} '
+    )
+    assert f">{shown.rag_label}</strong>" in before
 
 
 def test_counts_are_labelled_as_episodes_not_people(client, setup):

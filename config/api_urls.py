@@ -1,4 +1,4 @@
-"""The REST API under /api/v1/: every route has a row in tests/api/test_api_permission_matrix.py."""
+"""The REST API under /api/v1/: every route has a row in tests/test_api_permission_matrix.py."""
 
 from __future__ import annotations
 

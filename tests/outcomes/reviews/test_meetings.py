@@ -386,7 +386,7 @@ def test_the_list_home_page_and_pack_count_the_same_blank_parts(client, r):
     listed = page_text(client.get("/reviews/"))
     cell = re.search(rf'data-testid="commentary-{meeting.pk}">(.*?)</td>', listed, re.S).group(1)
     assert f"{blank} of the provider's parts blank" in cell
-    assert f"{notes} review notes of the council's still to write" in cell
+    assert f"{notes} commissioner's review notes still to write" in cell
     home = page_text(client.get("/"))
     assert f"{blank} of {3 * progress['targets']} commentary parts blank" in home
     assert pack_figures(meeting)["commentary_blank_count"] == blank
